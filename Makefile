@@ -1,0 +1,184 @@
+# BlockHost — top-level Makefile.
+#
+#   make                 build everything into $(BUILD)/
+#   make check           unit tests, corpus replay, integration tests, policy-check
+#   make SANITIZE=1 check    the same under ASan+UBSan (build dir build-san/)
+#   make fuzz            libFuzzer run of every fuzz/fuzz_*.c for FUZZ_SECONDS each
+#   make bench           benchmarks (ratios against named peers; never part of check)
+#   make deps            install the Debian packages and pinned npm tools (idempotent)
+#   make demo            run the host locally on embedded defaults
+#   make install DESTDIR=... PREFIX=...
+#   V=1                  show full command lines;  WERROR=1  warnings are errors (CI)
+#
+# Components add programs in src/<component>/module.mk (see src/common/module.mk);
+# tests/unit/test_*.c and fuzz/fuzz_*.c are picked up by wildcard.
+
+PREFIX  ?= /usr
+BINDIR  ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR  ?= $(PREFIX)/lib
+DATADIR ?= $(PREFIX)/share
+PAMDIR  ?= /lib/x86_64-linux-gnu/security
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+
+CC      ?= gcc
+FUZZCC  ?= clang
+PKG_CONFIG ?= pkg-config
+SANITIZE ?= 0
+WERROR  ?= 0
+FUZZ_SECONDS ?= 30
+
+ifeq ($(SANITIZE),1)
+BUILD   ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT      = -O1 -g
+else
+BUILD   ?= build
+SANFLAGS =
+OPT      = -O2 -g
+endif
+
+ifeq ($(V),1)
+Q =
+msg = @true
+else
+Q = @
+msg = @printf '  %-8s %s\n' $(1) $(2);
+endif
+
+WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Wstrict-prototypes \
+       -Wmissing-prototypes -Wwrite-strings -Wno-sign-conversion -Wvla
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+HARDEN_CFLAGS  = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HARDEN_LDFLAGS = -pie -Wl,-z,relro,-z,now
+ifeq ($(SANITIZE),1)
+# FORTIFY and ASan instrument the same calls; ASan wins in sanitizer builds.
+HARDEN_CFLAGS  = -fstack-protector-strong -fPIE
+endif
+
+COMMON_PKGS = libcrypto jansson libsecp256k1 libsodium libseccomp libcap-ng nettle
+
+BASE_CFLAGS  = -std=gnu11 $(OPT) $(WARN) $(HARDEN_CFLAGS) $(SANFLAGS) -MMD -MP \
+               -Isrc/common -D_GNU_SOURCE \
+               $(shell $(PKG_CONFIG) --cflags $(COMMON_PKGS) 2>/dev/null)
+CFLAGS_ALL   = $(BASE_CFLAGS) $(CFLAGS)
+COMMON_LIBS  = $(shell $(PKG_CONFIG) --libs $(COMMON_PKGS) 2>/dev/null)
+LDFLAGS_ALL  = $(HARDEN_LDFLAGS) $(SANFLAGS) $(LDFLAGS)
+
+LIBCOMMON    = $(BUILD)/libbhcommon.a
+COMMON_SRCS  = $(wildcard src/common/*.c)
+COMMON_OBJS  = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(COMMON_SRCS))
+
+# Filled by module.mk fragments: PROGRAMS (paths under $(BUILD)/bin), INSTALL_TARGETS
+# (phony targets that copy into $(DESTDIR)), CHECK_DEPS (built before integration tests).
+PROGRAMS :=
+INSTALL_TARGETS :=
+CHECK_DEPS :=
+INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
+
+.PHONY: all check unit fuzz-replay integration policy-check fuzz bench deps demo install clean \
+        distclean help
+all: $(LIBCOMMON)
+
+include $(sort $(wildcard src/*/module.mk))
+
+all: $(PROGRAMS)
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIBCOMMON): $(COMMON_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# ---------------------------------------------------------------- unit tests (cmocka)
+UNIT_SRCS  = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+TEST_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null) $(COMMON_LIBS)
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests/unit -c $< -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIBCOMMON)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIBCOMMON) $(TEST_LIBS) $(TEST_EXTRA_LIBS_$*)
+
+unit: $(UNIT_BINS) $(PROGRAMS)
+	@BUILD=$(BUILD) tests/run-unit.sh $(UNIT_BINS)
+
+# ---------------------------------------------------------------- fuzz targets
+# In check, every target is linked with fuzz/fuzz-main.c (a standalone driver) and
+# replays its corpus fuzz/corpus/<name>/; `make fuzz` builds the same sources with
+# clang -fsanitize=fuzzer and runs each for FUZZ_SECONDS.
+FUZZ_SRCS   = $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_NAMES  = $(patsubst fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+REPLAY_BINS = $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_NAMES))
+
+$(BUILD)/fuzz/%.o: fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -c $< -o $@
+
+$(BUILD)/fuzz/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/fuzz-main.o $(LIBCOMMON)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(COMMON_LIBS) $(FUZZ_EXTRA_LIBS_$*)
+
+fuzz-replay: $(REPLAY_BINS)
+	@tests/run-fuzz-replay.sh $(BUILD) $(FUZZ_NAMES)
+
+FUZZ_BUILD   = build-fuzz
+FUZZ_CFLAGS  = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+               -Isrc/common -D_GNU_SOURCE -DBH_FUZZING $(shell $(PKG_CONFIG) --cflags $(COMMON_PKGS))
+FUZZ_BINS    = $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(COMMON_SRCS) $(wildcard src/common/*.h)
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZCC,$@)
+	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRCS) $(FUZZ_EXTRA_SRCS_$*) $(COMMON_LIBS) $(FUZZ_EXTRA_LIBS_$*)
+
+fuzz: $(FUZZ_BINS)
+	@tests/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+# ---------------------------------------------------------------- integration + policy
+integration: $(PROGRAMS) $(CHECK_DEPS)
+	@BUILD=$(BUILD) tests/run-integration.sh $(INTEGRATION_TESTS)
+
+policy-check: $(BUILD)/bin/blockhost-policy-check
+	$(BUILD)/bin/blockhost-policy-check --policy-dir policy --seccomp-dir seccomp
+
+check: all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz-replay
+	@$(MAKE) --no-print-directory policy-check
+	@$(MAKE) --no-print-directory integration
+	@BUILD=$(BUILD) tests/summary.sh
+
+bench: all
+	@BUILD=$(BUILD) bench/run.sh
+
+deps:
+	@scripts/deps.sh
+
+demo: deps all
+	@BUILD=$(BUILD) scripts/demo.sh
+
+install: all $(INSTALL_TARGETS)
+
+clean:
+	rm -rf build build-san build-fuzz
+
+distclean: clean
+	rm -rf tests/js/node_modules
+
+help:
+	@sed -n '1,20p' Makefile
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

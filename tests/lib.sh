@@ -1,0 +1,81 @@
+# Sourced by tests/integration/test_*.sh.  Helpers to start real components in a
+# private temp tree and stop them by PID on exit.  Nothing here touches /etc or /var.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD="$TOP/$BUILD" ;; esac
+BIN="$BUILD/bin"
+JS="$TOP/tests/js"
+T=$(mktemp -d /tmp/bhtest.XXXXXX)
+export BLOCKHOST_ROOT="$T/root"
+export BLOCKHOST_POLICY_DIR="$TOP/policy"
+export BLOCKHOST_SECCOMP_DIR="$TOP/seccomp"
+mkdir -p "$BLOCKHOST_ROOT"
+
+_bh_pids=()
+bh_cleanup() {
+	local p
+	for p in "${_bh_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${_bh_pids[@]}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null || true
+	done
+	[ -n "${BH_KEEP_TMP:-}" ] || rm -rf "$T"
+}
+trap bh_cleanup EXIT
+
+# Remember a PID to stop at exit.
+bh_track() { _bh_pids+=("$1"); }
+
+skip() { echo "$*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok()   { echo "ok - $*"; }
+
+# A free TCP port on 127.0.0.1 (the kernel picks it).
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+# Wait until a TCP port accepts connections (max ~10 s).
+wait_port() {
+	local port=$1 i
+	for i in $(seq 100); do
+		(exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Start anvil on a free port; sets ANVIL_PORT, RPC_URL, ANVIL_PID.
+ANVIL_BIN="$JS/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
+start_anvil() {
+	[ -x "$ANVIL_BIN" ] || fail "anvil missing: run 'make deps'"
+	ANVIL_PORT=$(free_port)
+	"$ANVIL_BIN" --host 127.0.0.1 --port "$ANVIL_PORT" --chain-id "${ANVIL_CHAIN_ID:-31337}" \
+		--silent "$@" > "$T/anvil.log" 2>&1 &
+	ANVIL_PID=$!; bh_track "$ANVIL_PID"
+	wait_port "$ANVIL_PORT" || fail "anvil did not start"
+	RPC_URL="http://127.0.0.1:$ANVIL_PORT"
+	export RPC_URL ANVIL_PORT
+}
+
+# JSON-RPC call: rpc METHOD PARAMS_JSON -> prints the "result" (jq-free, via node).
+rpc() {
+	curl -s -X POST -H 'content-type: application/json' \
+		--data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$RPC_URL" |
+		node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.error){console.error(JSON.stringify(j.error));process.exit(1)}console.log(typeof j.result==="string"?j.result:JSON.stringify(j.result))})'
+}
+
+# Start swtpm (TCP, unprivileged) on free ports; sets TPM_TCTI, SWTPM_PID.
+start_swtpm() {
+	command -v swtpm >/dev/null || fail "swtpm missing: run 'make deps'"
+	local port ctrl; port=$(free_port); ctrl=$(free_port)
+	mkdir -p "$T/swtpm"
+	swtpm socket --tpm2 --tpmstate dir="$T/swtpm" \
+		--server type=tcp,port="$port",bindaddr=127.0.0.1 \
+		--ctrl type=tcp,port="$ctrl",bindaddr=127.0.0.1 \
+		--flags not-need-init,startup-clear --log file="$T/swtpm.log",level=1 </dev/null &
+	SWTPM_PID=$!; bh_track "$SWTPM_PID"
+	wait_port "$port" || fail "swtpm did not start"
+	TPM_TCTI="swtpm:host=127.0.0.1,port=$port"
+	export TPM_TCTI
+}
