@@ -84,7 +84,7 @@ INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
         distclean help
 all: $(LIBCOMMON)
 
-include $(sort $(wildcard src/*/module.mk))
+include $(sort $(wildcard src/*/*.mk))
 
 all: $(PROGRAMS)
 
