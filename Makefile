@@ -80,7 +80,7 @@ INSTALL_TARGETS :=
 CHECK_DEPS :=
 INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 
-.PHONY: all check unit fuzz-replay integration policy-check fuzz bench deps demo install clean \
+.PHONY: all check unit fuzz-replay integration policy-check fuzz bench deps demo install install-common clean \
         distclean help
 all: $(LIBCOMMON)
 
@@ -170,7 +170,17 @@ deps:
 demo: deps all
 	@BUILD=$(BUILD) scripts/demo.sh
 
-install: all $(INSTALL_TARGETS)
+install: all install-common $(INSTALL_TARGETS)
+
+# Programs go to $(BINDIR); the policy and seccomp files an auditor reads go to
+# $(DATADIR)/blockhost/{policy,seccomp}, root-owned and read-only.
+install-common: all
+	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/blockhost
+	$(if $(PROGRAMS),install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/)
+	install -d -m 0755 $(DESTDIR)$(DATADIR)/blockhost/policy $(DESTDIR)$(DATADIR)/blockhost/seccomp
+	cp -R --no-preserve=ownership policy/. $(DESTDIR)$(DATADIR)/blockhost/policy/
+	cp -R --no-preserve=ownership seccomp/. $(DESTDIR)$(DATADIR)/blockhost/seccomp/
+	find $(DESTDIR)$(DATADIR)/blockhost/policy $(DESTDIR)$(DATADIR)/blockhost/seccomp -type f -exec chmod 0444 {} +
 
 clean:
 	rm -rf build build-san build-fuzz
