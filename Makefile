@@ -154,7 +154,10 @@ integration: $(PROGRAMS) $(CHECK_DEPS)
 policy-check: $(BUILD)/bin/blockhost-policy-check
 	$(BUILD)/bin/blockhost-policy-check --policy-dir policy --seccomp-dir seccomp
 
-check: all
+# check and demo do their own set-up (README: two commands on a fresh machine);
+# NODEPS=1 skips it when you know the machine is ready.
+check: $(if $(filter 1,$(NODEPS)),,deps)
+	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz-replay
 	@$(MAKE) --no-print-directory policy-check
@@ -167,7 +170,8 @@ bench: all
 deps:
 	@scripts/deps.sh
 
-demo: deps all
+demo: $(if $(filter 1,$(NODEPS)),,deps)
+	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/demo.sh
 
 install: all install-common $(INSTALL_TARGETS)
