@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unix-socket server helpers: a listening AF_UNIX stream socket at a path with a
+ * given owner and mode, accept with a deadline, the peer's credentials, and group
+ * membership for peer checks.  Library code: no logging.
+ *
+ * Peer checks use SO_PEERCRED: the kernel records the connecting process's pid,
+ * euid and egid at connect() time, so they cannot be forged by the peer.  Group
+ * membership is decided by bh_uid_in_group() from the account database (primary
+ * group + getgrouplist) and NOT from /proc/<pid>/status: the pid may have exited
+ * and been reused between connect() and the lookup, which makes /proc racy.  The
+ * consequence: a process that dropped a supplementary group after login still
+ * counts as a member if its uid is listed, and a group added to the account after
+ * the peer started counts too.  Policy that must be exact keys on uid, not groups.
+ */
+#ifndef BH_USOCK_H
+#define BH_USOCK_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Pass as uid/gid to leave the owner unchanged. */
+#define BH_USOCK_KEEP_ID ((unsigned)-1)
+
+/*
+ * Create a listening socket at path (SOCK_STREAM, CLOEXEC, non-blocking):
+ *  - an existing *socket* at path is unlinked (stale from a previous run); any other
+ *    kind of file there fails with BH_ERR_EXISTS (never unlinked);
+ *  - bind happens under umask 0177 so the socket is never wider than 0600 before
+ *    chown/chmod (the umask is process-wide: call this before starting threads);
+ *  - then lchown to uid:gid (BH_USOCK_KEEP_ID to keep either) and chmod to mode;
+ *  - listen(backlog).
+ * The directory holding path must be writable only by trusted users (a stale-file
+ * unlink and chmod by name cannot be made race-free against its owner).
+ * Returns 0 with *ret_fd, -ENAMETOOLONG (does not fit sun_path), BH_ERR_EXISTS, or -errno.
+ */
+int bh_usock_listen(const char *path, mode_t mode, uid_t uid, gid_t gid, int backlog,
+		    int *ret_fd);
+
+/*
+ * Accept one connection within timeout_ms (-1 = wait forever).  The new fd is
+ * CLOEXEC and non-blocking (the frame functions poll).  Returns 0, BH_ERR_TIMEOUT,
+ * or -errno.  Transient errors of the accepted connection (ECONNABORTED, EINTR)
+ * are retried.
+ */
+int bh_usock_accept(int listen_fd, int timeout_ms, int *ret_fd);
+
+struct bh_peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* The peer's credentials at connect() time (SO_PEERCRED).  Returns 0 or -errno. */
+int bh_usock_peer(int fd, struct bh_peer *ret);
+
+/*
+ * *ret = whether the account uid is a member of gid, as primary group or through
+ * the group database (getpwuid_r + getgrouplist).  Returns 0, BH_ERR_NOT_FOUND
+ * (no such uid), BH_ERR_LIMIT (more than 65536 groups), -ENOMEM or -errno.
+ */
+int bh_uid_in_group(uid_t uid, gid_t gid, bool *ret);
+
+/* Look up a group by name (getgrnam_r).  Returns 0, BH_ERR_NOT_FOUND or -errno. */
+int bh_group_lookup(const char *name, gid_t *ret);
+
+#endif
