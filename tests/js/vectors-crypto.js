@@ -1,0 +1,249 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: MIT
+//
+// Independent oracle for BlockHost's Ethereum crypto (src/common/{secp,eth,ecies}.c):
+// ethers 6 (addresses, EIP-191 personal_sign) and @noble/curves + @noble/hashes 2.x
+// with node's AES-GCM (ECIES "Noble" layout and the signature-derived symmetric format,
+// upstream.md §5.8).  Nothing here uses BlockHost code.
+//
+//   node vectors-crypto.js generate [N]        JSON vectors on stdout (random each run;
+//                                               tests/vectors/crypto.json is one such run)
+//   node vectors-crypto.js interop BHCRYPT [N]  drive the bhcrypt binary: it must agree with
+//                                               ethers/noble on our outputs and decrypt theirs
+//
+// Byte layouts (must match src/common/ecies.h):
+//   ECIES:     E(65 uncompressed) || IV(12) || ct || tag(16);
+//              key = HKDF-SHA256(IKM = X(e*Pub), salt = none, info = none, 32)
+//   symmetric: nonce(12) || ct || tag(16); key = keccak256(65 raw signature bytes, v = 27/28)
+'use strict';
+
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync, spawnSync } = require('node:child_process');
+const ethers = require('ethers');
+
+let secp256k1, hkdf, sha256;
+
+async function loadNoble() {
+	({ secp256k1 } = await import('@noble/curves/secp256k1.js'));
+	({ hkdf } = await import('@noble/hashes/hkdf.js'));
+	({ sha256 } = await import('@noble/hashes/sha2.js'));
+}
+
+const hex = (u8) => Buffer.from(u8).toString('hex');
+const unhex = (s) => Uint8Array.from(Buffer.from(s.replace(/^0x/i, ''), 'hex'));
+
+// Random text with the characters wallets meet: ASCII, spaces, newlines, multi-byte
+// UTF-8 and astral-plane code points.  No NUL (it travels in argv).
+const ALPHABET = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 :-_.,!?{}"\'\\\n\t',
+	'é', 'ß', 'Ж', '日', '本', '€', '😀', '🔑', '\u200b'];
+function randomText(maxLen) {
+	const n = crypto.randomInt(0, maxLen + 1);
+	let s = '';
+	for (let i = 0; i < n; i++)
+		s += ALPHABET[crypto.randomInt(0, ALPHABET.length)];
+	return s;
+}
+
+function nobleEciesEncrypt(pubU8, ptU8) {
+	const eph = secp256k1.utils.randomSecretKey();
+	const E = secp256k1.getPublicKey(eph, false);
+	const sharedX = secp256k1.getSharedSecret(eph, pubU8, true).slice(1);
+	const key = hkdf(sha256, sharedX, undefined, undefined, 32);
+	const iv = crypto.randomBytes(12);
+	const c = crypto.createCipheriv('aes-256-gcm', key, iv);
+	const ct = Buffer.concat([c.update(ptU8), c.final()]);
+	return Buffer.concat([E, iv, ct, c.getAuthTag()]);
+}
+
+function nobleEciesDecrypt(privU8, blob) {
+	if (blob.length < 93)
+		throw new Error('ECIES blob shorter than 93 bytes');
+	const E = blob.subarray(0, 65);
+	const sharedX = secp256k1.getSharedSecret(privU8, E, true).slice(1);
+	const key = hkdf(sha256, sharedX, undefined, undefined, 32);
+	const d = crypto.createDecipheriv('aes-256-gcm', key, blob.subarray(65, 77));
+	d.setAuthTag(blob.subarray(blob.length - 16));
+	return Buffer.concat([d.update(blob.subarray(77, blob.length - 16)), d.final()]);
+}
+
+function symKey(sig65) {
+	return unhex(ethers.keccak256(sig65));
+}
+
+function symEncrypt(sig65, ptU8) {
+	const iv = crypto.randomBytes(12);
+	const c = crypto.createCipheriv('aes-256-gcm', symKey(sig65), iv);
+	const ct = Buffer.concat([c.update(ptU8), c.final()]);
+	return Buffer.concat([iv, ct, c.getAuthTag()]);
+}
+
+function symDecrypt(sig65, blob) {
+	if (blob.length < 28)
+		throw new Error('symmetric blob shorter than 28 bytes');
+	const d = crypto.createDecipheriv('aes-256-gcm', symKey(sig65), blob.subarray(0, 12));
+	d.setAuthTag(blob.subarray(blob.length - 16));
+	return Buffer.concat([d.update(blob.subarray(12, blob.length - 16)), d.final()]);
+}
+
+function randomWallet() {
+	const priv = secp256k1.utils.randomSecretKey();
+	return new ethers.Wallet(ethers.hexlify(priv));
+}
+
+// ------------------------------------------------------------------ generate
+function generate(n) {
+	// fixed edge keys alongside random ones: 1, n-1, the anvil dev key, the well-known vector
+	const N = secp256k1.Point.CURVE().n;
+	const fixed = [
+		'0000000000000000000000000000000000000000000000000000000000000001',
+		(N - 1n).toString(16).padStart(64, '0'),
+		'ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
+		'4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318',
+	];
+	const out = {
+		generator: 'tests/js/vectors-crypto.js generate (ethers ' + ethers.version +
+			', @noble/curves 2.x, @noble/hashes 2.x, node crypto AES-GCM)',
+		keys: [], personal: [], ecies: [], symmetric: [],
+	};
+	const wallets = fixed.map((k) => new ethers.Wallet('0x' + k));
+	for (let i = 0; i < n; i++)
+		wallets.push(randomWallet());
+	for (const w of wallets) {
+		const priv = w.privateKey.slice(2);
+		out.keys.push({
+			priv,
+			pub: hex(secp256k1.getPublicKey(unhex(priv), false)),
+			address: w.address, // EIP-55 per ethers
+		});
+	}
+	const msgs = ['hello', '', 'blockhost-access', 'Authenticate to blockhost-001 with code: 123456',
+		'x'.repeat(1000)];
+	for (let i = 0; i < n; i++)
+		msgs.push(randomText(120));
+	msgs.forEach((m, i) => {
+		const w = wallets[i % wallets.length];
+		const bytes = ethers.toUtf8Bytes(m);
+		out.personal.push({
+			priv: w.privateKey.slice(2),
+			address: w.address,
+			message: m,
+			message_hex: hex(bytes),
+			digest: ethers.hashMessage(bytes).slice(2),
+			signature: w.signMessageSync(bytes), // 0x + r s v(27/28)
+		});
+	});
+	const ptexts = ['', 'a', '0x' + 'ab'.repeat(65), '{"command":"knock","params":{}}'];
+	for (let i = 0; i < n; i++)
+		ptexts.push(randomText(200));
+	ptexts.forEach((m, i) => {
+		const w = wallets[(i + 1) % wallets.length];
+		const priv = w.privateKey.slice(2);
+		const pub = secp256k1.getPublicKey(unhex(priv), false);
+		const pt = Buffer.from(m, 'utf8');
+		const blob = nobleEciesEncrypt(pub, pt);
+		if (!nobleEciesDecrypt(unhex(priv), blob).equals(pt))
+			throw new Error('self-check failed');
+		out.ecies.push({ priv, pub: hex(pub), plaintext_hex: hex(pt), blob: '0x' + hex(blob) });
+		const sig = w.signMessageSync('blockhost-access');
+		const sblob = symEncrypt(unhex(sig), pt);
+		out.symmetric.push({ signature: sig, plaintext_hex: hex(pt), blob: '0x' + hex(sblob) });
+	});
+	return out;
+}
+
+// ------------------------------------------------------------------ interop with bhcrypt
+let failures = 0;
+function check(cond, what) {
+	if (cond) {
+		console.log('ok - ' + what);
+	} else {
+		console.log('not ok - ' + what);
+		failures++;
+	}
+}
+
+function run(bin, args, expectOk = true) {
+	const r = spawnSync(bin, args, { encoding: 'buffer', maxBuffer: 1 << 24 });
+	if (expectOk && r.status !== 0)
+		throw new Error(`bhcrypt ${args[0]} failed (${r.status}): ${r.stderr.toString()}`);
+	return r;
+}
+
+function interop(bin, rounds) {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhcrypt-interop-'));
+	try {
+		for (let i = 0; i < rounds; i++) {
+			const w = randomWallet();
+			const priv = w.privateKey.slice(2);
+			const keyFile = path.join(dir, 'k' + i);
+			fs.writeFileSync(keyFile, priv + (i % 2 ? '\n' : ''), { mode: 0o600 });
+			const pub = secp256k1.getPublicKey(unhex(priv), false);
+
+			// addresses and public keys: ours vs ethers/noble
+			let r = run(bin, ['key-to-address', '--key', priv]);
+			check(r.stdout.toString() === w.address + '\n', `key-to-address ${w.address}`);
+			r = run(bin, ['derive-pubkey', '--private-key-file', keyFile]);
+			check(r.stdout.toString() === hex(pub), 'derive-pubkey equals noble');
+			r = run(bin, ['checksum', w.address.toLowerCase()]);
+			check(r.stdout.toString() === w.address + '\n', 'checksum equals ethers.getAddress');
+
+			// personal_sign: byte-identical to ethers (RFC 6979), and recover agrees
+			const m = randomText(80);
+			r = run(bin, ['sign', '--private-key-file', keyFile, '--message', m]);
+			const ours = r.stdout.toString().trim();
+			check(ours === w.signMessageSync(m), 'personal_sign byte-identical to ethers');
+			check(ethers.verifyMessage(m, ours) === w.address, 'ethers.verifyMessage accepts ours');
+			r = run(bin, ['recover', '--message', m, '--signature', w.signMessageSync(m)]);
+			check(r.stdout.toString() === w.address + '\n', 'recover of an ethers signature');
+
+			// keccak
+			r = run(bin, ['keccak', m]);
+			check(r.stdout.toString() === ethers.id(m) + '\n', 'keccak of text equals ethers.id');
+
+			// ECIES both ways
+			const pt = randomText(150);
+			const theirs = nobleEciesEncrypt(pub, Buffer.from(pt, 'utf8'));
+			r = run(bin, ['decrypt', '--private-key-file', keyFile, '--ciphertext', '0x' + hex(theirs)]);
+			check(r.stdout.toString() === pt, 'bhcrypt decrypts a noble ECIES blob');
+			r = run(bin, ['encrypt', '--pubkey', hex(pub), '--plaintext', pt]);
+			const blob = Buffer.from(unhex(r.stdout.toString()));
+			check(nobleEciesDecrypt(unhex(priv), blob).toString('utf8') === pt,
+				'noble decrypts a bhcrypt ECIES blob');
+			const bad = Buffer.from(theirs);
+			bad[crypto.randomInt(0, bad.length)] ^= 1 << crypto.randomInt(0, 8);
+			r = run(bin, ['decrypt', '--private-key-file', keyFile, '--ciphertext', hex(bad)], false);
+			check(r.status === 1 && r.stdout.length === 0, 'tampered ECIES blob rejected');
+
+			// symmetric both ways (key = keccak256 of the wallet's raw signature)
+			const sig = w.signMessageSync('blockhost-access');
+			const sblob = symEncrypt(unhex(sig), Buffer.from(pt, 'utf8'));
+			r = run(bin, ['decrypt-symmetric', '--signature', sig, '--ciphertext', '0x' + hex(sblob)]);
+			check(r.stdout.toString() === pt, 'bhcrypt decrypts a node symmetric blob');
+			r = run(bin, ['encrypt-symmetric', '--signature', sig, '--plaintext', pt]);
+			check(symDecrypt(unhex(sig), Buffer.from(unhex(r.stdout.toString()))).toString('utf8') === pt,
+				'node decrypts a bhcrypt symmetric blob');
+		}
+	} finally {
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
+	console.log(`interop: ${failures} failure(s)`);
+	return failures === 0 ? 0 : 1;
+}
+
+async function main() {
+	await loadNoble();
+	const [mode, a1, a2] = process.argv.slice(2);
+	if (mode === 'generate') {
+		process.stdout.write(JSON.stringify(generate(Number(a1 || 8)), null, 1) + '\n');
+		return 0;
+	}
+	if (mode === 'interop' && a1)
+		return interop(a1, Number(a2 || 10));
+	console.error('usage: vectors-crypto.js generate [N] | interop BHCRYPT [ROUNDS]');
+	return 2;
+}
+
+main().then((rc) => process.exit(rc), (e) => { console.error(e); process.exit(1); });
