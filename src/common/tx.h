@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Ethereum transactions: EIP-1559 (type 2) build / sign / serialize / hash, and strict
+ * decoding of raw type-2 and legacy (pre-EIP-155 v = 27/28, EIP-155 v = 2·chain_id+35/36)
+ * transactions with sender recovery.
+ *
+ *   type 2 signing hash = keccak256(0x02 || rlp([chain_id, nonce, max_priority_fee,
+ *                          max_fee, gas_limit, to, value, data, access_list]))
+ *   type 2 raw          = 0x02 || rlp([... 9 fields ..., y_parity, r, s])
+ *   legacy signing hash = keccak256(rlp([nonce, gas_price, gas_limit, to, value, data
+ *                          (, chain_id, 0, 0 if EIP-155)]))
+ *   tx hash             = keccak256(raw)
+ *
+ * Numbers must be minimal in RLP (no leading zero bytes); "to" is 20 bytes or empty
+ * (contract creation); signatures must be low-S (checked at recovery, EIP-2).
+ */
+#ifndef BH_TX_H
+#define BH_TX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+
+#define BH_TX_LEGACY  0
+#define BH_TX_EIP1559 2
+#define BH_TX_MAX_RAW (256u * 1024u)      /* raw transaction size cap */
+#define BH_TX_MAX_ACCESS 4096             /* addresses + storage keys in an access list */
+
+struct bh_tx_access {
+	uint8_t address[20];
+	uint8_t (*keys)[32];
+	size_t nkeys;
+};
+
+struct bh_tx {
+	uint8_t type;                  /* BH_TX_LEGACY or BH_TX_EIP1559 */
+	uint64_t chain_id;             /* legacy: 0 means pre-EIP-155 (no replay protection) */
+	uint64_t nonce;
+	uint8_t max_priority_fee[32];  /* type 2 only; big-endian wei */
+	uint8_t max_fee[32];           /* type 2 max_fee_per_gas; legacy gas_price */
+	uint64_t gas_limit;
+	bool has_to;                   /* false: contract creation */
+	uint8_t to[20];
+	uint8_t value[32];             /* big-endian wei */
+	uint8_t *data;                 /* owned (bh_tx_set_data) */
+	size_t data_len;
+	struct bh_tx_access *access;   /* owned */
+	size_t naccess;
+	bool is_signed;
+	uint8_t y_parity;              /* 0 or 1 */
+	uint8_t r[32], s[32];
+	uint64_t v;                    /* legacy: the raw v */
+};
+
+/* Free data and access list; zero the struct.  NULL-safe. */
+void bh_tx_clear(struct bh_tx *tx);
+/* Copy calldata into tx (-ENOMEM). */
+int bh_tx_set_data(struct bh_tx *tx, const uint8_t *data, size_t len);
+
+/* The digest that is signed. */
+int bh_tx_signing_hash(const struct bh_tx *tx, uint8_t ret[static 32]);
+/* Sign with priv (bh_secp_sign, RFC 6979, low-S); sets y_parity/r/s (legacy: v). */
+int bh_tx_sign(struct bh_tx *tx, const uint8_t priv[static 32]) __attribute__((warn_unused_result));
+/* Append the raw signed transaction (BH_ERR_STATE if unsigned). */
+int bh_tx_serialize(const struct bh_tx *tx, struct bh_buf *out);
+/* Append the unsigned payload (what the signing hash covers; type 2 starts with 0x02). */
+int bh_tx_serialize_unsigned(const struct bh_tx *tx, struct bh_buf *out);
+/* keccak256 of the raw signed transaction. */
+int bh_tx_hash(const struct bh_tx *tx, uint8_t ret[static 32]);
+
+/*
+ * Strictly decode a raw signed transaction (type 2, or legacy when the first byte is
+ * >= 0xc0).  Other typed envelopes: BH_ERR_UNSUPPORTED.  *ret is filled only on
+ * success (clear it with bh_tx_clear).
+ */
+int bh_tx_decode(const uint8_t *raw, size_t len, struct bh_msg *msg, struct bh_tx *ret)
+	__attribute__((warn_unused_result));
+/* Decode an unsigned type-2 payload 0x02 || rlp([9 fields]). */
+int bh_tx_decode_unsigned(const uint8_t *raw, size_t len, struct bh_msg *msg, struct bh_tx *ret)
+	__attribute__((warn_unused_result));
+/* The sender's address of a signed transaction (bh_secp_recover_address: low-S etc.). */
+int bh_tx_recover_sender(const struct bh_tx *tx, uint8_t ret[static 20])
+	__attribute__((warn_unused_result));
+
+#endif
