@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/* libpw3: web3-auth-svc request handling without sockets (see pw3.h). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "hex.h"
+#include "pw3.h"
+
+static void set(struct pw3_http_resp *r, unsigned status, const char *ctype, const char *body)
+{
+	r->status = status;
+	r->content_type = ctype;
+	r->body = body;
+	r->body_len = strlen(body);
+	r->body_owned = false;
+}
+
+void pw3_http_resp_done(struct pw3_http_resp *r)
+{
+	if (r && r->body_owned)
+		free((void *)r->body);
+	if (r) {
+		r->body = NULL;
+		r->body_owned = false;
+	}
+}
+
+#define TEXT "text/plain; charset=utf-8"
+
+/* Read <sid>.json from the pending dir: regular file, one link, small. */
+static int read_session(int dfd, const char *sid, char **ret, size_t *ret_len)
+{
+	struct bh_buf b;
+	struct stat st;
+	char name[64];
+	int fd, r;
+
+	bh_buf_init(&b, 1024);
+	snprintf(name, sizeof(name), "%s.json", sid);
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		r = errno == ELOOP ? BH_ERR_UNSAFE_FILE : bh_negerrno();
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = bh_negerrno();
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		r = BH_ERR_UNSAFE_FILE;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > 1024) {
+		r = BH_ERR_LIMIT;
+		goto out;
+	}
+	if (ret) {
+		char *s = NULL;
+		if ((r = bh_buf_read_fd_all(&b, fd)) < 0 || (r = bh_buf_steal_cstr(&b, &s)) < 0)
+			goto out;
+		*ret_len = strlen(s);
+		*ret = s;
+	}
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	bh_buf_done(&b);
+	return r;
+}
+
+/* Write <sid>.sig via <sid>.sig.tmp and a no-replace rename (a second POST loses: 409). */
+static int write_sig(int dfd, const char *sid, const char *sig, size_t len)
+{
+	char tmp[64], name[64];
+	int fd, r;
+
+	snprintf(tmp, sizeof(tmp), "%s.sig.tmp", sid);
+	snprintf(name, sizeof(name), "%s.sig", sid);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return errno == EEXIST ? BH_ERR_EXISTS : bh_negerrno();
+	if (fchmod(fd, 0640) < 0 || write(fd, sig, len) != (ssize_t)len || fsync(fd) < 0) {
+		r = bh_negerrno();
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		r = bh_negerrno();
+		goto fail;
+	}
+	if (renameat2(dfd, tmp, dfd, name, RENAME_NOREPLACE) < 0) {
+		r = errno == EEXIST ? BH_ERR_EXISTS : bh_negerrno();
+		goto fail;
+	}
+	(void)fsync(dfd);
+	return 0;
+fail:
+	(void)unlinkat(dfd, tmp, 0);
+	return r;
+}
+
+static int callback(const struct pw3_http_ctx *ctx, const char *sid, const uint8_t *body,
+                    size_t len, unsigned flags, struct pw3_http_resp *resp, struct bh_msg *why)
+{
+	char name[64], norm[PW3_SIG_TEXT_LEN + 1];
+	const char *a = (const char *)body, *e = a + len;
+	uint8_t raw[65];
+	int r;
+
+	if ((r = read_session(ctx->pending_fd, sid, NULL, NULL)) < 0) {
+		bh_msg_set(why, "callback for unknown session: %s", bh_strerror(r));
+		set(resp, 404, TEXT, "Not Found");
+		return 0;
+	}
+	snprintf(name, sizeof(name), "%s.sig", sid);
+	if (faccessat(ctx->pending_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		bh_msg_set(why, "callback: signature already submitted");
+		set(resp, 409, TEXT, "Conflict");
+		return 0;
+	}
+	if (flags & PW3_REQ_TIMEOUT) {
+		bh_msg_set(why, "callback: request timed out");
+		set(resp, 408, TEXT, "Request Timeout");
+		return 0;
+	}
+	if ((flags & PW3_REQ_TOO_LARGE) || len > PW3_EVM_BODY_MAX) {
+		bh_msg_set(why, "callback: body larger than %u bytes", PW3_EVM_BODY_MAX);
+		set(resp, 413, TEXT, "Payload Too Large");
+		return 0;
+	}
+	while (a < e && (*a == ' ' || *a == '\t' || *a == '\r' || *a == '\n'))
+		a++;
+	while (e > a && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		e--;
+	if (e - a >= 2 && a[0] == '0' && a[1] == 'x')
+		a += 2;
+	if (e - a != 130 || bh_hex_decode_ct(a, 130, raw, 65) < 0) {
+		bh_msg_set(why, "callback: body is not a 65-byte hex signature");
+		set(resp, 400, TEXT, "Bad Request");
+		return 0;
+	}
+	norm[0] = '0';
+	norm[1] = 'x';
+	bh_hex_encode(raw, 65, norm + 2);
+	if ((r = write_sig(ctx->pending_fd, sid, norm, PW3_SIG_TEXT_LEN)) < 0) {
+		if (r == BH_ERR_EXISTS) {
+			bh_msg_set(why, "callback: signature already submitted");
+			set(resp, 409, TEXT, "Conflict");
+			return 0;
+		}
+		bh_msg_set(why, "callback: writing the signature failed: %s", bh_strerror(r));
+		set(resp, 500, TEXT, "Internal Server Error");
+		return r;
+	}
+	bh_msg_set(why, "callback: signature stored");
+	set(resp, 200, TEXT, "OK");
+	return 0;
+}
+
+int pw3_http_handle(const struct pw3_http_ctx *ctx, const char *method, const char *url,
+                    const uint8_t *body, size_t body_len, unsigned flags,
+                    struct pw3_http_resp *resp, struct bh_msg *why)
+{
+	size_t ulen = strcspn(url, "?");
+	static const char pend[] = "/auth/pending/", cb[] = "/auth/callback/";
+	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+	bool post = !strcmp(method, "POST");
+
+	memset(resp, 0, sizeof(*resp));
+	if (get && ((ulen == 1 && url[0] == '/') || (ulen == 11 && !memcmp(url, "/index.html", 11)))) {
+		resp->status = 200;
+		resp->content_type = "text/html; charset=utf-8";
+		resp->body = ctx->index_html;
+		resp->body_len = ctx->index_len;
+		return 0;
+	}
+	if (get && ulen == 10 && !memcmp(url, "/engine.js", 10)) {
+		resp->status = 200;
+		resp->content_type = "application/javascript; charset=utf-8";
+		resp->body = ctx->engine_js;
+		resp->body_len = ctx->engine_len;
+		return 0;
+	}
+	if (ulen > sizeof(pend) - 1 && !memcmp(url, pend, sizeof(pend) - 1)) {
+		const char *sid = url + sizeof(pend) - 1;
+		size_t sl = ulen - (sizeof(pend) - 1);
+		char sidz[PW3_SID_HEX + 1], *s = NULL;
+		size_t n = 0;
+		if (!get) {
+			set(resp, 405, TEXT, "Method Not Allowed");
+			return 0;
+		}
+		if (!pw3_sid_valid(sid, sl)) {
+			bh_msg_set(why, "pending: malformed session id");
+			set(resp, 404, TEXT, "Not Found");
+			return 0;
+		}
+		memcpy(sidz, sid, PW3_SID_HEX);
+		sidz[PW3_SID_HEX] = '\0';
+		int r = read_session(ctx->pending_fd, sidz, &s, &n);
+		if (r < 0) {
+			bh_msg_set(why, "pending: %s", bh_strerror(r));
+			set(resp, 404, TEXT, "Not Found");
+			return 0;
+		}
+		resp->status = 200;
+		resp->content_type = "application/json";
+		resp->body = s;
+		resp->body_len = n;
+		resp->body_owned = true;
+		return 0;
+	}
+	if (ulen > sizeof(cb) - 1 && !memcmp(url, cb, sizeof(cb) - 1)) {
+		const char *sid = url + sizeof(cb) - 1;
+		size_t sl = ulen - (sizeof(cb) - 1);
+		char sidz[PW3_SID_HEX + 1];
+		if (!post) {
+			set(resp, 405, TEXT, "Method Not Allowed");
+			return 0;
+		}
+		if (!pw3_sid_valid(sid, sl)) {
+			bh_msg_set(why, "callback: malformed session id");
+			set(resp, 404, TEXT, "Not Found");
+			return 0;
+		}
+		memcpy(sidz, sid, PW3_SID_HEX);
+		sidz[PW3_SID_HEX] = '\0';
+		return callback(ctx, sidz, body, body_len, flags, resp, why);
+	}
+	set(resp, 404, TEXT, "Not Found");
+	return 0;
+}

@@ -1,0 +1,637 @@
+/* SPDX-License-Identifier: MIT */
+/* libpw3: config, GECOS, OTP, signature text, port (see pw3.h). */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "buf.h"
+#include "err.h"
+#include "hex.h"
+#include "keccak.h"
+#include "pw3.h"
+#include "secp.h"
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* ---------------------------------------------------------------- small files */
+
+int pw3_read_small_file(int dirfd, const char *path, size_t max, char **ret)
+{
+	struct bh_buf b;
+	struct stat st;
+	char *s = NULL;
+	int fd, r;
+
+	bh_buf_init(&b, max);
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		r = errno == ELOOP ? BH_ERR_UNSAFE_FILE : bh_negerrno();
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = bh_negerrno();
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		r = BH_ERR_UNSAFE_FILE;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		r = BH_ERR_LIMIT;
+		goto out;
+	}
+	if ((r = bh_buf_read_fd_all(&b, fd)) < 0 || (r = bh_buf_steal_cstr(&b, &s)) < 0)
+		goto out;
+	*ret = s;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	bh_buf_done(&b);
+	return r;
+}
+
+/* ---------------------------------------------------------------- config */
+
+void pw3_config_wipe(struct pw3_config *c)
+{
+	if (c)
+		explicit_bzero(c, sizeof(*c));
+}
+
+enum val_type { V_STRING, V_INT, V_BOOL };
+
+struct tval {
+	enum val_type t;
+	char s[PW3_URL_MAX + 1 > 2 * PW3_SECRET_MAX + 3 ? PW3_URL_MAX + 1 : 2 * PW3_SECRET_MAX + 3];
+	int64_t i;
+	bool b;
+};
+
+/* Parse a value at p (already past "= " and spaces) up to end of line. */
+static int parse_value(const char *p, const char *end, struct tval *v, const char **why)
+{
+	size_t n = 0;
+
+	if (p >= end) {
+		*why = "missing value";
+		return BH_ERR_FORMAT;
+	}
+	if (*p == '"' || *p == '\'') {
+		char q = *p++;
+		for (;;) {
+			if (p >= end) {
+				*why = "unterminated string";
+				return BH_ERR_FORMAT;
+			}
+			char c = *p++;
+			if (c == q)
+				break;
+			if ((unsigned char)c < 0x20 || c == 0x7f) {
+				*why = "control character in string";
+				return BH_ERR_FORMAT;
+			}
+			if (c == '\\' && q == '"') {
+				if (p >= end) {
+					*why = "unterminated string";
+					return BH_ERR_FORMAT;
+				}
+				c = *p++;
+				switch (c) {
+				case '\\': case '"': break;
+				case 'n': c = '\n'; break;
+				case 't': c = '\t'; break;
+				default:
+					*why = "unsupported escape in string";
+					return BH_ERR_FORMAT;
+				}
+			}
+			if (n + 1 >= sizeof(v->s)) {
+				*why = "string too long";
+				return BH_ERR_LIMIT;
+			}
+			v->s[n++] = c;
+		}
+		v->s[n] = '\0';
+		v->t = V_STRING;
+	} else if ((size_t)(end - p) >= 4 && !memcmp(p, "true", 4)) {
+		v->t = V_BOOL;
+		v->b = true;
+		p += 4;
+	} else if ((size_t)(end - p) >= 5 && !memcmp(p, "false", 5)) {
+		v->t = V_BOOL;
+		v->b = false;
+		p += 5;
+	} else if (*p >= '0' && *p <= '9') {
+		int64_t x = 0;
+		if (*p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9') {
+			*why = "leading zero in integer";
+			return BH_ERR_FORMAT;
+		}
+		while (p < end && *p >= '0' && *p <= '9') {
+			if (x > (INT64_MAX - 9) / 10) {
+				*why = "integer too large";
+				return BH_ERR_RANGE;
+			}
+			x = x * 10 + (*p++ - '0');
+		}
+		v->t = V_INT;
+		v->i = x;
+	} else {
+		*why = "unsupported value (expected \"string\", integer, true or false)";
+		return BH_ERR_WRONG_TYPE;
+	}
+	/* only whitespace and a comment may follow */
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p < end && *p != '#') {
+		*why = "unexpected characters after the value";
+		return BH_ERR_TRAILING;
+	}
+	return 0;
+}
+
+enum { K_ID, K_SECRET, K_OTPLEN, K_TTL, K_TLS, K_URL, K_CB, K_GRACE, K_MAX };
+static const struct {
+	const char *section, *key;
+	enum val_type t;
+	int64_t min, max;
+} keys[K_MAX] = {
+	[K_ID]     = { "machine", "id", V_STRING, 0, 0 },
+	[K_SECRET] = { "machine", "secret_key", V_STRING, 0, 0 },
+	[K_OTPLEN] = { "auth", "otp_length", V_INT, PW3_OTP_MIN_LEN, PW3_OTP_MAX_LEN },
+	[K_TTL]    = { "auth", "otp_ttl_seconds", V_INT, 1, 86400 },
+	[K_TLS]    = { "auth", "use_tls", V_BOOL, 0, 0 },
+	[K_URL]    = { "auth", "signing_url", V_STRING, 0, 0 },
+	[K_CB]     = { "auth", "callback_enabled", V_BOOL, 0, 0 },
+	[K_GRACE]  = { "auth", "callback_grace_seconds", V_INT, 1, 60 },
+};
+
+static bool machine_id_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > PW3_MACHINE_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+int pw3_config_parse(const char *data, size_t len, struct pw3_config *ret, struct bh_msg *msg)
+{
+	struct pw3_config c;
+	struct tval v;
+	bool seen[K_MAX] = { false }, seen_machine = false, seen_auth = false;
+	const char *section = NULL, *why = NULL;
+	const char *p = data, *end = data + len;
+	unsigned line = 0;
+	int r = BH_ERR_INTERNAL;
+
+	memset(&c, 0, sizeof(c));
+	memset(&v, 0, sizeof(v));
+	c.otp_length = 6;
+	c.otp_ttl = 300;
+	c.use_tls = true;
+	c.callback_enabled = true;
+	c.callback_grace = 10;
+
+	if (len > PW3_CONFIG_MAX_SIZE) {
+		bh_msg_set(msg, "config larger than %u bytes", PW3_CONFIG_MAX_SIZE);
+		r = BH_ERR_LIMIT;
+		goto out;
+	}
+	if (memchr(data, '\0', len)) {
+		bh_msg_set(msg, "config contains a NUL byte");
+		r = BH_ERR_NUL;
+		goto out;
+	}
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *le = eol ? eol : end, *next = eol ? eol + 1 : end;
+		line++;
+		while (p < le && (*p == ' ' || *p == '\t'))
+			p++;
+		while (le > p && (le[-1] == '\r' || le[-1] == ' ' || le[-1] == '\t'))
+			le--;
+		if (p == le || *p == '#') {
+			p = next;
+			continue;
+		}
+		if (*p == '[') {
+			const char *q = memchr(p, ']', (size_t)(le - p));
+			const char *after = q ? q + 1 : le;
+			while (after < le && (*after == ' ' || *after == '\t'))
+				after++;
+			if (!q || (after < le && *after != '#')) {
+				bh_msg_set(msg, "line %u: malformed section header", line);
+				r = BH_ERR_FORMAT;
+				goto out;
+			}
+			size_t n = (size_t)(q - p - 1);
+			bool *seenp;
+			if (n == 7 && !memcmp(p + 1, "machine", 7)) {
+				section = "machine";
+				seenp = &seen_machine;
+			} else if (n == 4 && !memcmp(p + 1, "auth", 4)) {
+				section = "auth";
+				seenp = &seen_auth;
+			} else {
+				bh_msg_set(msg, "line %u: unknown section [%.*s]", line,
+				           (int)(n > 40 ? 40 : n), p + 1);
+				r = BH_ERR_CONFIG;
+				goto out;
+			}
+			if (*seenp) {
+				bh_msg_set(msg, "line %u: duplicate section [%s]", line, section);
+				r = BH_ERR_DUPLICATE;
+				goto out;
+			}
+			*seenp = true;
+			p = next;
+			continue;
+		}
+		/* key = value */
+		const char *k = p;
+		while (p < le && ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			p++;
+		size_t klen = (size_t)(p - k);
+		while (p < le && (*p == ' ' || *p == '\t'))
+			p++;
+		if (klen == 0 || p >= le || *p != '=') {
+			bh_msg_set(msg, "line %u: expected key = value", line);
+			r = BH_ERR_FORMAT;
+			goto out;
+		}
+		p++;
+		while (p < le && (*p == ' ' || *p == '\t'))
+			p++;
+		if (!section) {
+			bh_msg_set(msg, "line %u: key outside of a section", line);
+			r = BH_ERR_CONFIG;
+			goto out;
+		}
+		int ki = -1;
+		for (int i = 0; i < K_MAX; i++)
+			if (!strcmp(keys[i].section, section) && strlen(keys[i].key) == klen &&
+			    !memcmp(keys[i].key, k, klen))
+				ki = i;
+		if (ki < 0) {
+			bh_msg_set(msg, "line %u: unknown key '%s.%.*s'", line, section,
+			           (int)(klen > 40 ? 40 : klen), k);
+			r = BH_ERR_CONFIG;
+			goto out;
+		}
+		if (seen[ki]) {
+			bh_msg_set(msg, "line %u: duplicate key '%s.%s'", line, section, keys[ki].key);
+			r = BH_ERR_DUPLICATE;
+			goto out;
+		}
+		seen[ki] = true;
+		if ((r = parse_value(p, le, &v, &why)) < 0) {
+			bh_msg_set(msg, "line %u: key '%s.%s': %s", line, section, keys[ki].key, why);
+			goto out;
+		}
+		if (v.t != keys[ki].t) {
+			static const char *const tn[] = { "string", "integer", "boolean" };
+			bh_msg_set(msg, "line %u: key '%s.%s': expected %s, got %s", line, section,
+			           keys[ki].key, tn[keys[ki].t], tn[v.t]);
+			r = BH_ERR_WRONG_TYPE;
+			goto out;
+		}
+		if (v.t == V_INT && (v.i < keys[ki].min || v.i > keys[ki].max)) {
+			bh_msg_set(msg, "line %u: key '%s.%s': %" PRId64 " not in %" PRId64 "..%" PRId64,
+			           line, section, keys[ki].key, v.i, keys[ki].min, keys[ki].max);
+			r = BH_ERR_RANGE;
+			goto out;
+		}
+		switch (ki) {
+		case K_ID:
+			if (!machine_id_valid(v.s)) {
+				bh_msg_set(msg, "line %u: machine.id must be 1..%d of [A-Za-z0-9._-]",
+				           line, PW3_MACHINE_ID_MAX);
+				r = BH_ERR_FORMAT;
+				goto out;
+			}
+			memcpy(c.machine_id, v.s, strlen(v.s) + 1);
+			break;
+		case K_SECRET: {
+			const char *h = bh_hex_skip_prefix(v.s);
+			size_t hl = strlen(h);
+			if (hl % 2 || hl / 2 < PW3_SECRET_MIN || hl / 2 > PW3_SECRET_MAX ||
+			    bh_hex_decode_ct(h, hl, c.secret, hl / 2) < 0) {
+				bh_msg_set(msg, "line %u: machine.secret_key must be %d..%d bytes of hex",
+				           line, PW3_SECRET_MIN, PW3_SECRET_MAX);
+				r = BH_ERR_FORMAT;
+				goto out;
+			}
+			c.secret_len = hl / 2;
+			break;
+		}
+		case K_OTPLEN: c.otp_length = (unsigned)v.i; break;
+		case K_TTL:    c.otp_ttl = (unsigned)v.i; break;
+		case K_TLS:    c.use_tls = v.b; break;
+		case K_URL:    memcpy(c.signing_url, v.s, sizeof(c.signing_url)); break;
+		case K_CB:     c.callback_enabled = v.b; break;
+		case K_GRACE:  c.callback_grace = (unsigned)v.i; break;
+		}
+		explicit_bzero(&v, sizeof(v));
+		p = next;
+	}
+	if (!seen[K_ID]) {
+		bh_msg_set(msg, "missing key 'machine.id'");
+		r = BH_ERR_MISSING_KEY;
+		goto out;
+	}
+	if (!seen[K_SECRET]) {
+		bh_msg_set(msg, "missing key 'machine.secret_key'");
+		r = BH_ERR_MISSING_KEY;
+		goto out;
+	}
+	*ret = c;
+	r = 0;
+out:
+	explicit_bzero(&v, sizeof(v));
+	explicit_bzero(&c, sizeof(c));
+	return r;
+}
+
+int pw3_config_load(const char *path, struct pw3_config *ret, struct bh_msg *msg)
+{
+	char *s = NULL;
+	int r = pw3_read_small_file(AT_FDCWD, path, PW3_CONFIG_MAX_SIZE, &s);
+	if (r == BH_ERR_NUL) {
+		bh_msg_set(msg, "%s: contains a NUL byte", path);
+		return r;
+	}
+	if (r < 0) {
+		bh_msg_set(msg, "%s: %s%s", path, bh_strerror(r),
+		           r == BH_ERR_UNSAFE_FILE ? " (must be a regular file, not a symlink, "
+		           "owned by root, not group/world-writable)" : "");
+		return r;
+	}
+	struct bh_msg m2 = { { 0 } };
+	r = pw3_config_parse(s, strlen(s), ret, &m2);
+	if (r < 0)
+		bh_msg_set(msg, "%s: %s", path, m2.text);
+	explicit_bzero(s, strlen(s));
+	free(s);
+	return r;
+}
+
+/* ---------------------------------------------------------------- GECOS */
+
+int pw3_gecos_wallet(const char *gecos, uint8_t ret_addr[static 20], struct bh_msg *msg)
+{
+	uint8_t addr[20];
+	bool found = false;
+	const char *p = gecos;
+
+	if (strlen(gecos) > 4096) {
+		bh_msg_set(msg, "GECOS field too long");
+		return BH_ERR_LIMIT;
+	}
+	for (;;) {
+		const char *e = strchr(p, ',');
+		const char *pe = e ? e : p + strlen(p);
+		const char *a = p, *b = pe;
+		while (a < b && is_ws(*a))
+			a++;
+		while (b > a && is_ws(b[-1]))
+			b--;
+		if ((size_t)(b - a) >= 7 && !memcmp(a, "wallet=", 7)) {
+			if (found) {
+				bh_msg_set(msg, "GECOS has more than one wallet= entry");
+				return BH_ERR_DUPLICATE;
+			}
+			a += 7;
+			while (a < b && is_ws(*a))
+				a++;
+			if (b - a >= 2 && a[0] == '0' && (a[1] == 'x' || a[1] == 'X'))
+				a += 2;
+			if (b - a != 40 || bh_hex_decode_ct(a, 40, addr, 20) < 0) {
+				bh_msg_set(msg, "GECOS wallet= is not a 20-byte hex address");
+				return BH_ERR_FORMAT;
+			}
+			found = true;
+		}
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	if (!found) {
+		bh_msg_set(msg, "GECOS has no wallet= entry");
+		return BH_ERR_NOT_FOUND;
+	}
+	memcpy(ret_addr, addr, 20);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- OTP */
+
+void pw3_otp_wipe(struct pw3_otp *o)
+{
+	if (o)
+		explicit_bzero(o, sizeof(*o));
+}
+
+static void otp_tag(const struct pw3_config *c, const char *code, uint64_t created_at,
+                    const char *machine_id, uint8_t out[static 32])
+{
+	struct bh_keccak k;
+	uint8_t le[8];
+	for (int i = 0; i < 8; i++)
+		le[i] = (uint8_t)(created_at >> (8 * i));
+	bh_sha3_256_init(&k);
+	bh_keccak_update(&k, c->secret, c->secret_len);
+	bh_keccak_update(&k, code, strlen(code));
+	bh_keccak_update(&k, le, 8);
+	bh_keccak_update(&k, machine_id, strlen(machine_id));
+	bh_keccak_final(&k, out);
+}
+
+int pw3_otp_new(const struct pw3_config *c, uint64_t now, struct pw3_otp *ret)
+{
+	struct pw3_otp o;
+	uint64_t mod = 1, limit, v;
+
+	if (c->otp_length < PW3_OTP_MIN_LEN || c->otp_length > PW3_OTP_MAX_LEN ||
+	    c->secret_len < PW3_SECRET_MIN || !machine_id_valid(c->machine_id))
+		return BH_ERR_CONFIG;
+	for (unsigned i = 0; i < c->otp_length; i++)
+		mod *= 10;
+	limit = UINT64_MAX - (UINT64_MAX % mod + 1) % mod; /* largest multiple of mod, minus 1 */
+	do {
+		if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+			return bh_negerrno();
+	} while (v > limit);
+	v %= mod;
+	memset(&o, 0, sizeof(o));
+	for (unsigned i = c->otp_length; i-- > 0;) {
+		o.code[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	o.created_at = now;
+	memcpy(o.machine_id, c->machine_id, sizeof(o.machine_id));
+	otp_tag(c, o.code, o.created_at, o.machine_id, o.tag);
+	*ret = o;
+	explicit_bzero(&o, sizeof(o));
+	return 0;
+}
+
+static bool ct_streq(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	if (n != strlen(b))
+		return false;
+	return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+int pw3_otp_verify(const struct pw3_config *c, const struct pw3_otp *otp, const char *code,
+                   const char *machine_id, uint64_t now)
+{
+	uint8_t tag[32];
+	int r;
+
+	if (otp->created_at > UINT64_MAX - c->otp_ttl || now > otp->created_at + c->otp_ttl)
+		return BH_ERR_EXPIRED;
+	if (!ct_streq(code, otp->code) || !ct_streq(machine_id, otp->machine_id))
+		return BH_ERR_MISMATCH;
+	otp_tag(c, otp->code, otp->created_at, otp->machine_id, tag);
+	r = CRYPTO_memcmp(tag, otp->tag, 32) == 0 ? 0 : BH_ERR_MISMATCH;
+	explicit_bzero(tag, sizeof(tag));
+	return r;
+}
+
+int pw3_message(const char *machine_id, const char *code, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "Authenticate to %s with code: %s", machine_id, code);
+	if (n < 0 || (size_t)n >= outlen)
+		return BH_ERR_LIMIT;
+	return n;
+}
+
+/* ---------------------------------------------------------------- signatures */
+
+int pw3_sig_parse(const char *s, size_t len, uint8_t ret_sig[static 65])
+{
+	uint8_t sig[65];
+	const char *a = s, *b = s + len;
+
+	if (len > PW3_REPLY_MAX)
+		return BH_ERR_LIMIT;
+	while (a < b && is_ws(*a))
+		a++;
+	while (b > a && is_ws(b[-1]))
+		b--;
+	if (b - a >= 2 && a[0] == '0' && (a[1] == 'x' || a[1] == 'X'))
+		a += 2;
+	if (b - a != 130)
+		return BH_ERR_LENGTH;
+	if (bh_hex_decode_ct(a, 130, sig, 65) < 0)
+		return BH_ERR_HEX;
+	uint8_t v = sig[64];
+	if (v == 0 || v == 27)
+		sig[64] = 0;
+	else if (v == 1 || v == 28)
+		sig[64] = 1;
+	else if (v >= 35)
+		sig[64] = (uint8_t)((v - 35) % 2);
+	else
+		return BH_ERR_RECOVERY_ID;
+	memcpy(ret_sig, sig, 65);
+	return 0;
+}
+
+void pw3_eip191_digest(const char *msg, size_t len, uint8_t out[static 32])
+{
+	struct bh_keccak k;
+	char pre[64];
+	int n = snprintf(pre, sizeof(pre), "\x19" "Ethereum Signed Message:\n%zu", len);
+	bh_keccak256_init(&k);
+	bh_keccak_update(&k, pre, (size_t)n);
+	bh_keccak_update(&k, msg, len);
+	bh_keccak_final(&k, out);
+}
+
+int pw3_verify_evm(const struct pw3_config *c, const struct pw3_otp *otp, const char *sigtext,
+                   size_t len, const uint8_t wallet[static 20], uint64_t now)
+{
+	uint8_t sig[65], digest[32], addr[20];
+	char m[PW3_MESSAGE_MAX];
+	int r, n;
+
+	if ((r = pw3_otp_verify(c, otp, otp->code, otp->machine_id, now)) < 0)
+		goto out;
+	if ((r = pw3_sig_parse(sigtext, len, sig)) < 0)
+		goto out;
+	if ((n = pw3_message(otp->machine_id, otp->code, m, sizeof(m))) < 0) {
+		r = n;
+		goto out;
+	}
+	pw3_eip191_digest(m, (size_t)n, digest);
+	if ((r = bh_secp_recover_address(digest, sig, addr)) < 0)
+		goto out;
+	r = CRYPTO_memcmp(addr, wallet, 20) == 0 ? 0 : BH_ERR_MISMATCH;
+out:
+	explicit_bzero(m, sizeof(m));
+	explicit_bzero(sig, sizeof(sig));
+	return r;
+}
+
+/* ---------------------------------------------------------------- URL / port */
+
+uint32_t pw3_crc32(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t crc = 0xffffffffu;
+	for (size_t i = 0; i < len; i++) {
+		crc ^= p[i];
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+	}
+	return crc ^ 0xffffffffu;
+}
+
+uint16_t pw3_chain_port(const char *chain)
+{
+	return (uint16_t)(1024u + pw3_crc32(chain, strlen(chain)) % 64511u);
+}
+
+bool pw3_host_valid(const char *h, size_t len)
+{
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = h[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '.' || c == ':' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+bool pw3_sid_valid(const char *s, size_t len)
+{
+	if (len != PW3_SID_HEX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}

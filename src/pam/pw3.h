@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libpw3: the parts of pam_web3 and web3-auth-svc that handle untrusted bytes,
+ * kept free of PAM and sockets so that unit tests and fuzzers call them directly.
+ * Nothing here logs or exits; errors are BH_ERR_* codes plus an optional bh_msg.
+ * Interop facts: shared/reference/upstream.md §5.2-5.7, §13.  Design and the
+ * decisions that differ from upstream: docs/pam_web3.md.
+ */
+#ifndef BH_PW3_H
+#define BH_PW3_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+#define PW3_CONFIG_MAX_SIZE   (64u * 1024u)
+#define PW3_MACHINE_ID_MAX    64
+#define PW3_SECRET_MIN        16
+#define PW3_SECRET_MAX        64
+#define PW3_OTP_MIN_LEN       4
+#define PW3_OTP_MAX_LEN       19
+#define PW3_URL_MAX           512
+#define PW3_SID_HEX           32
+#define PW3_SIG_TEXT_LEN      132     /* "0x" + 130 hex */
+#define PW3_REPLY_MAX         512     /* longest PAM reply / .sig content we look at */
+#define PW3_SIGFILE_MAX       1024
+#define PW3_EVM_BODY_MAX      256     /* auth-svc POST body limit (EVM) */
+#define PW3_MESSAGE_MAX       (sizeof("Authenticate to  with code: ") + PW3_MACHINE_ID_MAX + \
+                               PW3_OTP_MAX_LEN)
+
+/* ---------------------------------------------------------------- config.toml */
+struct pw3_config {
+	char machine_id[PW3_MACHINE_ID_MAX + 1];
+	uint8_t secret[PW3_SECRET_MAX];
+	size_t secret_len;
+	unsigned otp_length;          /* 4..19, default 6 */
+	unsigned otp_ttl;             /* seconds, 1..86400, default 300 */
+	bool use_tls;                 /* default true */
+	bool callback_enabled;        /* parsed; callback mode follows the pending dir */
+	unsigned callback_grace;      /* seconds to poll for .sig, 1..60, default 10 */
+	char signing_url[PW3_URL_MAX + 1]; /* vestigial upstream key, parsed and ignored */
+};
+
+/*
+ * Parse the TOML subset of /etc/pam_web3/config.toml (see docs/pam_web3.md):
+ * `[machine]`/`[auth]` sections, `key = value` with "basic" or 'literal'
+ * strings, decimal integers, true/false, `#` comments.  Strict: unknown sections
+ * and keys, duplicate keys or sections, wrong types, out-of-range numbers, NUL
+ * bytes, a missing machine.id or machine.secret_key all fail (BH_ERR_CONFIG,
+ * BH_ERR_DUPLICATE, BH_ERR_WRONG_TYPE, BH_ERR_RANGE, BH_ERR_MISSING_KEY,
+ * BH_ERR_NUL, BH_ERR_LIMIT) with a message naming the line.
+ * ret is written only on success; wipe it with pw3_config_wipe.
+ */
+int pw3_config_parse(const char *data, size_t len, struct pw3_config *ret, struct bh_msg *msg)
+	__attribute__((warn_unused_result));
+
+/*
+ * Load with the untrusted-file recipe: O_NOFOLLOW|O_CLOEXEC|O_NOCTTY, fstat the
+ * fd: regular file, owner root (or the caller's euid), no group/other write,
+ * size <= PW3_CONFIG_MAX_SIZE; then pw3_config_parse.
+ */
+int pw3_config_load(const char *path, struct pw3_config *ret, struct bh_msg *msg)
+	__attribute__((warn_unused_result));
+
+void pw3_config_wipe(struct pw3_config *c);
+
+/*
+ * Read a small trusted-owner file (same recipe, size cap `max`) into a
+ * NUL-terminated heap string; NUL bytes inside are BH_ERR_NUL.
+ */
+int pw3_read_small_file(int dirfd, const char *path, size_t max, char **ret);
+
+/* ---------------------------------------------------------------- GECOS */
+/*
+ * The wallet in a GECOS field: comma-separated parts, each trimmed; the part
+ * starting with "wallet=" holds the address (trimmed): optional 0x, exactly 40
+ * hex digits, any case.  Decision: a second "wallet=" part is BH_ERR_DUPLICATE
+ * (upstream takes the first; two addresses are ambiguous, we refuse).
+ * BH_ERR_NOT_FOUND without one, BH_ERR_FORMAT for a malformed address.
+ */
+int pw3_gecos_wallet(const char *gecos, uint8_t ret_addr[static 20], struct bh_msg *msg)
+	__attribute__((warn_unused_result));
+
+/* ---------------------------------------------------------------- OTP */
+struct pw3_otp {
+	char code[PW3_OTP_MAX_LEN + 1];
+	uint64_t created_at;
+	char machine_id[PW3_MACHINE_ID_MAX + 1];
+	uint8_t tag[32];
+};
+
+/*
+ * A new code: uniform in [0, 10^len) (getrandom, rejection sampling), zero-padded
+ * to otp_length digits; tag = SHA3-256(secret || code || created_at (u64 LE) ||
+ * machine_id).
+ */
+int pw3_otp_new(const struct pw3_config *c, uint64_t now, struct pw3_otp *ret)
+	__attribute__((warn_unused_result));
+
+/*
+ * 0 if now <= created_at + ttl (BH_ERR_EXPIRED), code and machine_id equal the
+ * OTP's (BH_ERR_MISMATCH) and the tag recomputes (BH_ERR_MISMATCH); constant-time
+ * compares.
+ */
+int pw3_otp_verify(const struct pw3_config *c, const struct pw3_otp *otp, const char *code,
+                   const char *machine_id, uint64_t now) __attribute__((warn_unused_result));
+
+void pw3_otp_wipe(struct pw3_otp *o);
+
+/* "Authenticate to <machine_id> with code: <code>" into out; returns its length or <0. */
+int pw3_message(const char *machine_id, const char *code, char *out, size_t outlen);
+
+/* ---------------------------------------------------------------- signatures */
+/*
+ * A wallet signature as text: surrounding ASCII whitespace trimmed, optional
+ * 0x/0X, exactly 130 hex digits = r(32) s(32) v(1).  v 0/27 -> recid 0, 1/28 ->
+ * 1, >= 35 -> (v-35) mod 2 (EIP-155); any other v is BH_ERR_RECOVERY_ID.
+ * ret_sig = r || s || recid.  len > PW3_REPLY_MAX is BH_ERR_LIMIT.
+ */
+int pw3_sig_parse(const char *s, size_t len, uint8_t ret_sig[static 65])
+	__attribute__((warn_unused_result));
+
+/* EIP-191 digest of msg. */
+void pw3_eip191_digest(const char *msg, size_t len, uint8_t out[static 32]);
+
+/*
+ * The whole EVM check: OTP valid at `now`, then recover the signer of the
+ * EIP-191 message for (otp->machine_id, otp->code) from sigtext and compare the
+ * address with `wallet` in constant time.  0 only if everything holds.
+ */
+int pw3_verify_evm(const struct pw3_config *c, const struct pw3_otp *otp, const char *sigtext,
+                   size_t len, const uint8_t wallet[static 20], uint64_t now)
+	__attribute__((warn_unused_result));
+
+/* ---------------------------------------------------------------- URL / port */
+uint32_t pw3_crc32(const void *data, size_t len);
+/* 1024 + crc32(chain) % 64511; "evm" -> 63108. */
+uint16_t pw3_chain_port(const char *chain);
+/* Host names we put in a URL: [A-Za-z0-9.:_-], 1..253 chars. */
+bool pw3_host_valid(const char *h, size_t len);
+
+/* ---------------------------------------------------------------- pending sessions */
+/* true if s[0..len) is exactly 32 lower-case hex digits. */
+bool pw3_sid_valid(const char *s, size_t len);
+
+/*
+ * Open the pending directory safely: O_DIRECTORY|O_NOFOLLOW, fstat: a directory
+ * owned by root (or euid), not world-writable.  -ENOENT if missing (manual mode),
+ * BH_ERR_UNSAFE_FILE for a symlink or bad owner/mode.  *ret_fd on success.
+ */
+int pw3_pending_open(const char *path, int *ret_fd) __attribute__((warn_unused_result));
+
+struct pw3_session {
+	int dfd;                 /* pending dir (owned by the session) */
+	char sid[PW3_SID_HEX + 1];
+	gid_t dir_gid;
+};
+
+/*
+ * Create a session in the open pending dir `dfd` (ownership passes to the
+ * session): random sid; <sid>.json = {"otp":..,"machine_id":..,"session_id":..}
+ * written via <sid>.tmp (O_EXCL|O_NOFOLLOW, 0640, group = the dir's group) +
+ * fsync + rename + dir fsync.  On failure dfd is closed and nothing is left.
+ */
+int pw3_session_create(int dfd, const struct pw3_otp *otp, struct pw3_session *ret)
+	__attribute__((warn_unused_result));
+
+/*
+ * One look for <sid>.sig: -ENOENT / -EAGAIN (empty) if not (yet) there; else
+ * opened O_NOFOLLOW|O_NONBLOCK and checked on the fd (regular, one link, owner
+ * root/euid or group = dir's group, not world-writable, <= PW3_SIGFILE_MAX) and
+ * its trimmed content returned as a heap string.  A symlink or unsafe file is
+ * BH_ERR_UNSAFE_FILE.
+ */
+int pw3_session_read_sig(const struct pw3_session *s, char **ret);
+
+/* Poll read_sig every interval_ms up to total_ms; BH_ERR_TIMEOUT if nothing came. */
+int pw3_session_poll(const struct pw3_session *s, unsigned interval_ms, unsigned total_ms,
+                     char **ret);
+
+/* Remove <sid>.{json,sig,tmp,sig.tmp} and close the dir; NULL-safe, idempotent. */
+void pw3_session_destroy(struct pw3_session *s);
+
+/* ---------------------------------------------------------------- auth-svc request handling */
+struct pw3_http_ctx {
+	int pending_fd;           /* the pending dir, opened by the service */
+	const char *index_html;  size_t index_len;
+	const char *engine_js;   size_t engine_len;
+};
+
+struct pw3_http_resp {
+	unsigned status;
+	const char *content_type;
+	const char *body;         /* static or owned (free if body_owned) */
+	size_t body_len;
+	bool body_owned;
+};
+
+enum {
+	PW3_REQ_TOO_LARGE = 1 << 0, /* the body exceeded PW3_EVM_BODY_MAX (rest discarded) */
+	PW3_REQ_TIMEOUT   = 1 << 1, /* the request took longer than the per-request limit */
+};
+
+/*
+ * Route one request (no sockets): GET / /index.html /engine.js
+ * /auth/pending/<sid>, POST /auth/callback/<sid>.  Fills *resp (always) and
+ * returns 0, or <0 for an internal failure (resp is then a 500).
+ * `why` (may be NULL) receives a short reason for the log.
+ */
+int pw3_http_handle(const struct pw3_http_ctx *ctx, const char *method, const char *url,
+                    const uint8_t *body, size_t body_len, unsigned flags,
+                    struct pw3_http_resp *resp, struct bh_msg *why);
+
+void pw3_http_resp_done(struct pw3_http_resp *r);
+
+#endif

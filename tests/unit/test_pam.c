@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests: libpw3 — config, GECOS, OTP, signature text, port, pending sessions, HTTP routing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "err.h"
+#include "hex.h"
+#include "keccak.h"
+#include "pw3.h"
+#include "secp.h"
+
+#define SECRET "0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+static const char good_cfg[] =
+	"# comment\n"
+	"[machine]\n"
+	"id = \"blockhost-001\"\n"
+	"secret_key = \"" SECRET "\"   # trailing comment\n"
+	"\n"
+	"[auth]\n"
+	"otp_length = 8\n"
+	"otp_ttl_seconds = 60\n"
+	"use_tls = false\n"
+	"signing_url = 'https://vm.example:8443'\n"
+	"callback_enabled = true\n"
+	"callback_grace_seconds = 3\n";
+
+static void test_config_good(void **state)
+{
+	(void)state;
+	struct pw3_config c;
+	struct bh_msg m = { { 0 } };
+	assert_int_equal(pw3_config_parse(good_cfg, strlen(good_cfg), &c, &m), 0);
+	assert_string_equal(c.machine_id, "blockhost-001");
+	assert_int_equal(c.secret_len, 32);
+	assert_int_equal(c.secret[1], 0x11);
+	assert_int_equal(c.otp_length, 8);
+	assert_int_equal(c.otp_ttl, 60);
+	assert_false(c.use_tls);
+	assert_int_equal(c.callback_grace, 3);
+	assert_string_equal(c.signing_url, "https://vm.example:8443");
+
+	const char min[] = "[machine]\nid=\"m\"\nsecret_key=\"" SECRET "\"\r\n";
+	assert_int_equal(pw3_config_parse(min, strlen(min), &c, &m), 0);
+	assert_int_equal(c.otp_length, 6);
+	assert_int_equal(c.otp_ttl, 300);
+	assert_true(c.use_tls);
+	assert_int_equal(c.callback_grace, 10);
+}
+
+static void test_config_bad(void **state)
+{
+	(void)state;
+	static const struct { const char *doc; int err; const char *needle; } t[] = {
+		{ "[machine]\nid=\"m\"\n", BH_ERR_MISSING_KEY, "secret_key" },
+		{ "[machine]\nsecret_key=\"" SECRET "\"\n", BH_ERR_MISSING_KEY, "machine.id" },
+		{ "[machine]\nid=\"m\"\nid=\"n\"\nsecret_key=\"" SECRET "\"\n", BH_ERR_DUPLICATE, "duplicate key" },
+		{ "[machine]\nid=\"m\"\n[machine]\nsecret_key=\"" SECRET "\"\n", BH_ERR_DUPLICATE, "duplicate section" },
+		{ "[machine]\nid=\"m\"\nsecret_key=\"" SECRET "\"\n[extra]\n", BH_ERR_CONFIG, "unknown section" },
+		{ "[machine]\nid=\"m\"\nsecret_key=\"" SECRET "\"\nfoo=1\n", BH_ERR_CONFIG, "unknown key" },
+		{ "id=\"m\"\n", BH_ERR_CONFIG, "outside" },
+		{ "[machine]\nid=5\nsecret_key=\"" SECRET "\"\n", BH_ERR_WRONG_TYPE, "expected string" },
+		{ "[machine]\nid=\"m\"\nsecret_key=\"" SECRET "\"\n[auth]\notp_length=\"6\"\n", BH_ERR_WRONG_TYPE, "expected integer" },
+		{ "[machine]\nid=\"m\"\nsecret_key=\"" SECRET "\"\n[auth]\notp_length=3\n", BH_ERR_RANGE, "not in 4..19" },
+		{ "[machine]\nid=\"m\"\nsecret_key=\"" SECRET "\"\n[auth]\notp_length=20\n", BH_ERR_RANGE, "not in" },
+		{ "[machine]\nid=\"m\"\nsecret_key=\"" SECRET "\"\n[auth]\nuse_tls=yes\n", BH_ERR_WRONG_TYPE, "unsupported value" },
+		{ "[machine]\nid=\"m\"\nsecret_key=\"" SECRET "\"\n[auth]\nuse_tls=true false\n", BH_ERR_TRAILING, "after the value" },
+		{ "[machine]\nid=\"m\"\nsecret_key=\"zz\"\n", BH_ERR_FORMAT, "bytes of hex" },
+		{ "[machine]\nid=\"m\"\nsecret_key=\"0011\"\n", BH_ERR_FORMAT, "bytes of hex" },
+		{ "[machine]\nid=\"m m\"\nsecret_key=\"" SECRET "\"\n", BH_ERR_FORMAT, "machine.id" },
+		{ "[machine]\nid=\"m\nsecret_key=\"" SECRET "\"\n", BH_ERR_FORMAT, "unterminated" },
+		{ "[machine]\nid=\"\\x\"\n", BH_ERR_FORMAT, "escape" },
+		{ "[machine\n", BH_ERR_FORMAT, "section header" },
+		{ "[machine]\nid\n", BH_ERR_FORMAT, "key = value" },
+		{ "[machine]\nid=\"m\"\nsecret_key=\"" SECRET "\"\n[auth]\notp_ttl_seconds=99999999999999999999\n", BH_ERR_RANGE, "too large" },
+		{ "[machine]\nid=\"m\"\nsecret_key=\"" SECRET "\"\n[auth]\notp_ttl_seconds=007\n", BH_ERR_FORMAT, "leading zero" },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct pw3_config c;
+		struct bh_msg m = { { 0 } };
+		int r = pw3_config_parse(t[i].doc, strlen(t[i].doc), &c, &m);
+		if (r != t[i].err || !strstr(m.text, t[i].needle))
+			fail_msg("case %zu: r=%d (%s) msg='%s'", i, r, bh_strerror(r), m.text);
+	}
+	/* NUL byte */
+	struct pw3_config c;
+	struct bh_msg m = { { 0 } };
+	assert_int_equal(pw3_config_parse("[machine]\0", 10, &c, &m), BH_ERR_NUL);
+}
+
+static void test_config_load(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/pw3test.XXXXXX", p[256], l[256];
+	struct pw3_config c;
+	struct bh_msg m = { { 0 } };
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/config.toml", dir);
+	snprintf(l, sizeof(l), "%s/link.toml", dir);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(good_cfg, f);
+	fclose(f);
+	chmod(p, 0640);
+	assert_int_equal(pw3_config_load(p, &c, &m), 0);
+	assert_int_equal(symlink(p, l), 0);
+	assert_int_equal(pw3_config_load(l, &c, &m), BH_ERR_UNSAFE_FILE);
+	assert_non_null(strstr(m.text, "symlink"));
+	chmod(p, 0660);
+	assert_int_equal(pw3_config_load(p, &c, &m), BH_ERR_UNSAFE_FILE);
+	chmod(p, 0644);
+	assert_int_equal(pw3_config_load(p, &c, &m), 0);
+	chmod(p, 0646);
+	assert_int_equal(pw3_config_load(p, &c, &m), BH_ERR_UNSAFE_FILE);
+	unlink(p);
+	assert_int_equal(pw3_config_load(p, &c, &m), -ENOENT);
+	assert_int_equal(pw3_config_load(dir, &c, &m), BH_ERR_UNSAFE_FILE);
+	unlink(l);
+	rmdir(dir);
+}
+
+static void test_gecos(void **state)
+{
+	(void)state;
+	uint8_t a[20];
+	struct bh_msg m = { { 0 } };
+	assert_int_equal(pw3_gecos_wallet("wallet=0x00112233445566778899AabbCCddeeff00112233,nft=7", a, &m), 0);
+	assert_int_equal(a[0], 0x00);
+	assert_int_equal(a[19], 0x33);
+	assert_int_equal(pw3_gecos_wallet(" Alice , wallet= 00112233445566778899aabbccddeeff00112233 ,nft=", a, &m), 0);
+	assert_int_equal(pw3_gecos_wallet("nft=7", a, &m), BH_ERR_NOT_FOUND);
+	assert_int_equal(pw3_gecos_wallet("", a, &m), BH_ERR_NOT_FOUND);
+	assert_int_equal(pw3_gecos_wallet("WALLET=0x00112233445566778899aabbccddeeff00112233", a, &m), BH_ERR_NOT_FOUND);
+	assert_int_equal(pw3_gecos_wallet("wallet = 0x00112233445566778899aabbccddeeff00112233", a, &m), BH_ERR_NOT_FOUND);
+	assert_int_equal(pw3_gecos_wallet("wallet=0x00112233445566778899aabbccddeeff00112233,"
+	                                  "wallet=0x00112233445566778899aabbccddeeff00112234", a, &m), BH_ERR_DUPLICATE);
+	assert_int_equal(pw3_gecos_wallet("wallet=0x0011", a, &m), BH_ERR_FORMAT);
+	assert_int_equal(pw3_gecos_wallet("wallet=0x00112233445566778899aabbccddeeff0011223g", a, &m), BH_ERR_FORMAT);
+	assert_int_equal(pw3_gecos_wallet("wallet=0x0011223344 5566778899aabbccddeeff001122", a, &m), BH_ERR_FORMAT);
+}
+
+static void cfg_for_tests(struct pw3_config *c)
+{
+	const char d[] = "[machine]\nid=\"blockhost-001\"\nsecret_key=\"" SECRET "\"\n";
+	assert_int_equal(pw3_config_parse(d, strlen(d), c, NULL), 0);
+}
+
+static void test_otp(void **state)
+{
+	(void)state;
+	struct pw3_config c;
+	struct pw3_otp o, o2;
+	unsigned hist[10] = { 0 };
+	cfg_for_tests(&c);
+	for (int i = 0; i < 2000; i++) {
+		assert_int_equal(pw3_otp_new(&c, 1000, &o), 0);
+		assert_int_equal(strlen(o.code), 6);
+		for (int k = 0; k < 6; k++)
+			hist[o.code[k] - '0']++;
+	}
+	for (int d = 0; d < 10; d++)  /* 1200 expected per digit */
+		assert_true(hist[d] > 1000 && hist[d] < 1400);
+	c.otp_length = 19;
+	assert_int_equal(pw3_otp_new(&c, 1000, &o), 0);
+	assert_int_equal(strlen(o.code), 19);
+	c.otp_length = 6;
+	assert_int_equal(pw3_otp_new(&c, 1000, &o), 0);
+	assert_int_equal(pw3_otp_verify(&c, &o, o.code, "blockhost-001", 1000), 0);
+	assert_int_equal(pw3_otp_verify(&c, &o, o.code, "blockhost-001", 1300), 0);
+	assert_int_equal(pw3_otp_verify(&c, &o, o.code, "blockhost-001", 1301), BH_ERR_EXPIRED);
+	assert_int_equal(pw3_otp_verify(&c, &o, o.code, "blockhost-002", 1000), BH_ERR_MISMATCH);
+	assert_int_equal(pw3_otp_verify(&c, &o, "000000x", "blockhost-001", 1000), BH_ERR_MISMATCH);
+	/* the tag binds code, time, machine and secret */
+	o2 = o;
+	o2.created_at = 1001;
+	assert_int_equal(pw3_otp_verify(&c, &o2, o2.code, "blockhost-001", 1000), BH_ERR_MISMATCH);
+	o2 = o;
+	o2.code[0] = o2.code[0] == '9' ? '0' : (char)(o2.code[0] + 1);
+	assert_int_equal(pw3_otp_verify(&c, &o2, o2.code, "blockhost-001", 1000), BH_ERR_MISMATCH);
+	o2 = o;
+	c.secret[0] ^= 1;
+	assert_int_equal(pw3_otp_verify(&c, &o2, o2.code, "blockhost-001", 1000), BH_ERR_MISMATCH);
+	c.secret[0] ^= 1;
+	/* the tag is SHA3-256(secret || code || created_at LE || machine_id) */
+	uint8_t in[32 + 6 + 8 + 13], tag[32];
+	memcpy(in, c.secret, 32);
+	memcpy(in + 32, o.code, 6);
+	for (int i = 0; i < 8; i++)
+		in[38 + i] = (uint8_t)(1000ull >> (8 * i));
+	memcpy(in + 46, "blockhost-001", 13);
+	bh_sha3_256(in, sizeof(in), tag);
+	assert_memory_equal(tag, o.tag, 32);
+}
+
+static void test_message_and_digest(void **state)
+{
+	(void)state;
+	char m[PW3_MESSAGE_MAX], hex[65];
+	uint8_t d[32];
+	int n = pw3_message("blockhost-001", "123456", m, sizeof(m));
+	assert_int_equal(n, 47);
+	assert_string_equal(m, "Authenticate to blockhost-001 with code: 123456");
+	pw3_eip191_digest(m, (size_t)n, d);
+	bh_hex_encode(d, 32, hex);
+	assert_string_equal(hex, "aa8a8fdf4042242002db0a2fb8bdd62848acfd735f7f0af5f39df395e81aa060");
+}
+
+static void test_crc_port(void **state)
+{
+	(void)state;
+	assert_int_equal(pw3_crc32("123456789", 9), 0xcbf43926);
+	assert_int_equal(pw3_chain_port("evm"), 63108);
+	assert_int_equal(pw3_chain_port("opnet"), 32448);
+	assert_int_equal(pw3_chain_port("cardano"), 34206);
+	assert_int_equal(pw3_chain_port("ergo"), 22898);
+}
+
+static void sign_hex(const uint8_t priv[32], const char *msg, uint8_t v_add, char out[133])
+{
+	uint8_t d[32], sig[65];
+	pw3_eip191_digest(msg, strlen(msg), d);
+	assert_int_equal(bh_secp_sign(priv, d, sig), 0);
+	sig[64] = (uint8_t)(sig[64] + v_add);
+	out[0] = '0';
+	out[1] = 'x';
+	bh_hex_encode(sig, 65, out + 2);
+}
+
+static void test_sig_parse(void **state)
+{
+	(void)state;
+	char h[200];
+	uint8_t s[65];
+	memset(h, 'a', sizeof(h));
+	for (unsigned v = 0; v < 256; v++) {
+		snprintf(h, sizeof(h), "0x%0128d%02x", 1, v);
+		int r = pw3_sig_parse(h, strlen(h), s);
+		if (v == 0 || v == 1 || v == 27 || v == 28 || v >= 35) {
+			assert_int_equal(r, 0);
+			assert_int_equal(s[64], (v == 0 || v == 27) ? 0 : (v == 1 || v == 28) ? 1 : (v - 35) % 2);
+		} else {
+			assert_int_equal(r, BH_ERR_RECOVERY_ID);
+		}
+	}
+	snprintf(h, sizeof(h), "  %0130d \n", 1);
+	assert_int_equal(pw3_sig_parse(h, strlen(h), s), 0);  /* no 0x, whitespace trimmed */
+	snprintf(h, sizeof(h), "0x%0128d", 1);
+	assert_int_equal(pw3_sig_parse(h, strlen(h), s), BH_ERR_LENGTH);
+	snprintf(h, sizeof(h), "0x%0131d", 1);
+	assert_int_equal(pw3_sig_parse(h, strlen(h), s), BH_ERR_LENGTH);
+	snprintf(h, sizeof(h), "0x%0129dg", 1);
+	assert_int_equal(pw3_sig_parse(h, strlen(h), s), BH_ERR_HEX);
+	assert_int_equal(pw3_sig_parse("", 0, s), BH_ERR_LENGTH);
+	char big[PW3_REPLY_MAX + 2];
+	memset(big, '0', sizeof(big));
+	assert_int_equal(pw3_sig_parse(big, sizeof(big), s), BH_ERR_LIMIT);
+}
+
+static void test_verify_evm(void **state)
+{
+	(void)state;
+	struct pw3_config c;
+	struct pw3_otp o;
+	uint8_t priv[32], other[32], addr[20];
+	char m[PW3_MESSAGE_MAX], sig[133];
+	cfg_for_tests(&c);
+	memset(priv, 0x11, 32);
+	memset(other, 0x22, 32);
+	assert_int_equal(bh_eth_address_from_priv(priv, addr), 0);
+	assert_int_equal(pw3_otp_new(&c, 5000, &o), 0);
+	pw3_message(o.machine_id, o.code, m, sizeof(m));
+	sign_hex(priv, m, 27, sig);
+	assert_int_equal(pw3_verify_evm(&c, &o, sig, strlen(sig), addr, 5000), 0);
+	/* upper-case hex and v 0/1 also verify */
+	for (char *p = sig + 2; *p; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 32);
+	assert_int_equal(pw3_verify_evm(&c, &o, sig, strlen(sig), addr, 5000), 0);
+	sign_hex(priv, m, 0, sig);
+	assert_int_equal(pw3_verify_evm(&c, &o, sig, strlen(sig), addr, 5000), 0);
+	/* expired */
+	assert_int_equal(pw3_verify_evm(&c, &o, sig, strlen(sig), addr, 5301), BH_ERR_EXPIRED);
+	/* another key */
+	sign_hex(other, m, 27, sig);
+	assert_int_equal(pw3_verify_evm(&c, &o, sig, strlen(sig), addr, 5000), BH_ERR_MISMATCH);
+	/* another machine */
+	sign_hex(priv, "Authenticate to blockhost-002 with code: 123456", 27, sig);
+	assert_int_equal(pw3_verify_evm(&c, &o, sig, strlen(sig), addr, 5000), BH_ERR_MISMATCH);
+	/* high-S: s' = n - s, v flipped -> same key mathematically, rejected */
+	static const uint8_t n[32] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+		0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41 };
+	uint8_t d[32], raw[65];
+	pw3_eip191_digest(m, strlen(m), d);
+	assert_int_equal(bh_secp_sign(priv, d, raw), 0);
+	int borrow = 0;
+	for (int i = 31; i >= 0; i--) {
+		int x = n[i] - raw[32 + i] - borrow;
+		borrow = x < 0;
+		raw[32 + i] = (uint8_t)(x & 0xff);
+	}
+	raw[64] = (uint8_t)(27 + (raw[64] ^ 1));
+	sig[0] = '0';
+	sig[1] = 'x';
+	bh_hex_encode(raw, 65, sig + 2);
+	assert_int_equal(pw3_verify_evm(&c, &o, sig, strlen(sig), addr, 5000), BH_ERR_HIGH_S);
+}
+
+static void test_pending(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/pw3pend.XXXXXX", p[256], lnk[256];
+	struct pw3_config c;
+	struct pw3_otp o;
+	struct pw3_session s;
+	char *sig = NULL;
+	int dfd;
+	cfg_for_tests(&c);
+	assert_int_equal(pw3_otp_new(&c, 1, &o), 0);
+	assert_non_null(mkdtemp(dir));
+	snprintf(lnk, sizeof(lnk), "%s.link", dir);
+	assert_int_equal(symlink(dir, lnk), 0);
+	assert_int_equal(pw3_pending_open(lnk, &dfd), BH_ERR_UNSAFE_FILE);
+	unlink(lnk);
+	chmod(dir, 0777);
+	assert_int_equal(pw3_pending_open(dir, &dfd), BH_ERR_UNSAFE_FILE);
+	chmod(dir, 0750);
+	assert_int_equal(pw3_pending_open("/nonexistent/pw3", &dfd), -ENOENT);
+	assert_int_equal(pw3_pending_open(dir, &dfd), 0);
+	assert_int_equal(pw3_session_create(dfd, &o, &s), 0);
+	assert_true(pw3_sid_valid(s.sid, strlen(s.sid)));
+	snprintf(p, sizeof(p), "%s/%s.json", dir, s.sid);
+	FILE *f = fopen(p, "r");
+	assert_non_null(f);
+	char buf[256] = { 0 }, want[256];
+	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+	fclose(f);
+	snprintf(want, sizeof(want), "{\"otp\":\"%s\",\"machine_id\":\"blockhost-001\",\"session_id\":\"%s\"}",
+	         o.code, s.sid);
+	assert_string_equal(buf, want);
+	struct stat st;
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	/* nothing yet, then empty, then content */
+	assert_int_equal(pw3_session_read_sig(&s, &sig), -ENOENT);
+	snprintf(p, sizeof(p), "%s/%s.sig", dir, s.sid);
+	f = fopen(p, "w");
+	fclose(f);
+	assert_int_equal(pw3_session_read_sig(&s, &sig), -EAGAIN);
+	assert_int_equal(pw3_session_poll(&s, 10, 50, &sig), BH_ERR_TIMEOUT);
+	f = fopen(p, "w");
+	fputs("  0xabc \n", f);
+	fclose(f);
+	assert_int_equal(pw3_session_poll(&s, 10, 50, &sig), 0);
+	assert_string_equal(sig, "0xabc");
+	free(sig);
+	sig = NULL;
+	/* hard link and symlink are refused */
+	snprintf(lnk, sizeof(lnk), "%s/hl", dir);
+	assert_int_equal(link(p, lnk), 0);
+	assert_int_equal(pw3_session_read_sig(&s, &sig), BH_ERR_UNSAFE_FILE);
+	unlink(lnk);
+	unlink(p);
+	assert_int_equal(symlink("/etc/hostname", p), 0);
+	assert_int_equal(pw3_session_read_sig(&s, &sig), BH_ERR_UNSAFE_FILE);
+	unlink(p);
+	f = fopen(p, "w");
+	for (int i = 0; i < 2000; i++)
+		fputc('0', f);
+	fclose(f);
+	assert_int_equal(pw3_session_read_sig(&s, &sig), BH_ERR_LIMIT);
+	/* destroy removes every file */
+	pw3_session_destroy(&s);
+	pw3_session_destroy(&s);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_http(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/pw3http.XXXXXX", p[256], url[128];
+	struct pw3_config c;
+	struct pw3_otp o;
+	struct pw3_session s;
+	struct pw3_http_resp r;
+	int dfd, dfd2;
+	cfg_for_tests(&c);
+	assert_int_equal(pw3_otp_new(&c, 1, &o), 0);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(pw3_pending_open(dir, &dfd), 0);
+	assert_int_equal(pw3_pending_open(dir, &dfd2), 0);
+	assert_int_equal(pw3_session_create(dfd, &o, &s), 0);
+	struct pw3_http_ctx ctx = { .pending_fd = dfd2, .index_html = "<html>", .index_len = 6,
+	                            .engine_js = "js", .engine_len = 2 };
+	assert_int_equal(pw3_http_handle(&ctx, "GET", "/", NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.content_type, "text/html; charset=utf-8");
+	assert_int_equal(pw3_http_handle(&ctx, "GET", "/index.html?session=1", NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(pw3_http_handle(&ctx, "GET", "/engine.js", NULL, 0, 0, &r, NULL), 0);
+	assert_string_equal(r.content_type, "application/javascript; charset=utf-8");
+	assert_int_equal(pw3_http_handle(&ctx, "GET", "/nope", NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(r.status, 404);
+	snprintf(url, sizeof(url), "/auth/pending/%s", s.sid);
+	assert_int_equal(pw3_http_handle(&ctx, "GET", url, NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.content_type, "application/json");
+	assert_non_null(strstr(r.body, s.sid));
+	pw3_http_resp_done(&r);
+	assert_int_equal(pw3_http_handle(&ctx, "GET", "/auth/pending/ABCDEF0123456789abcdef0123456789", NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(r.status, 404);
+	assert_int_equal(pw3_http_handle(&ctx, "GET", "/auth/pending/00000000000000000000000000000000", NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(r.status, 404);
+	snprintf(url, sizeof(url), "/auth/callback/%s", s.sid);
+	char sig[200];
+	snprintf(sig, sizeof(sig), "0x%0128dAB", 7);
+	assert_int_equal(pw3_http_handle(&ctx, "POST", url, (const uint8_t *)"zz", 2, 0, &r, NULL), 0);
+	assert_int_equal(r.status, 400);
+	assert_int_equal(pw3_http_handle(&ctx, "POST", url, (const uint8_t *)sig, strlen(sig), PW3_REQ_TOO_LARGE, &r, NULL), 0);
+	assert_int_equal(r.status, 413);
+	assert_int_equal(pw3_http_handle(&ctx, "POST", url, (const uint8_t *)sig, strlen(sig), PW3_REQ_TIMEOUT, &r, NULL), 0);
+	assert_int_equal(r.status, 408);
+	assert_int_equal(pw3_http_handle(&ctx, "GET", url, NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(r.status, 405);
+	assert_int_equal(pw3_http_handle(&ctx, "POST", url, (const uint8_t *)sig + 2, strlen(sig) - 2, 0, &r, NULL), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(pw3_http_handle(&ctx, "POST", url, (const uint8_t *)sig, strlen(sig), 0, &r, NULL), 0);
+	assert_int_equal(r.status, 409);
+	char *got = NULL;
+	assert_int_equal(pw3_session_read_sig(&s, &got), 0);
+	char want[200];
+	snprintf(want, sizeof(want), "0x%0128dab", 7);
+	assert_string_equal(got, want);
+	free(got);
+	snprintf(p, sizeof(p), "/auth/callback/%032d", 0);
+	assert_int_equal(pw3_http_handle(&ctx, "POST", p, (const uint8_t *)sig, strlen(sig), 0, &r, NULL), 0);
+	assert_int_equal(r.status, 404);
+	pw3_session_destroy(&s);
+	close(dfd2);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_good),
+		cmocka_unit_test(test_config_bad),
+		cmocka_unit_test(test_config_load),
+		cmocka_unit_test(test_gecos),
+		cmocka_unit_test(test_otp),
+		cmocka_unit_test(test_message_and_digest),
+		cmocka_unit_test(test_crc_port),
+		cmocka_unit_test(test_sig_parse),
+		cmocka_unit_test(test_verify_evm),
+		cmocka_unit_test(test_pending),
+		cmocka_unit_test(test_http),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
