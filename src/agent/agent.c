@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * blockhost-root-agent: the only root process.  Serves upstream's protocol on
+ * /run/blockhost/root-agent.sock (4-byte BE length + JSON {action, params})
+ * and answers each request by running the *signed* plugin for that action
+ * (docs/PROTOCOL.plugin), verified from scratch on every request.
+ *
+ * One request per connection, each handled in a forked child (so a slow
+ * action — virsh shutdown waits minutes — does not block others); at most
+ * --max-children at once.  Callers: uid 0 and members of group blockhost
+ * (SO_PEERCRED + SO_PEERGROUPS), on top of the socket's 0660 root:blockhost.
+ *
+ * The agent keeps only the capabilities its installed plugins declare, plus
+ * CAP_SETPCAP (to shrink each plugin child's bounding set).  See
+ * docs/root-agent.md.
+ */
+#include <dirent.h>
+#include <getopt.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cap-ng.h>
+#include <jansson.h>
+
+#include "err.h"
+#include "frame.h"
+#include "log.h"
+#include "path.h"
+#include "plugin.h"
+#include "request.h"
+
+struct opts {
+	char *socket_path;
+	char *actions_dir;
+	char *keys_dir;
+	char *state_dir;
+	const char *group;
+	gid_t gid;
+	mode_t socket_mode;
+	int max_children;
+	bool keep_caps;
+};
+
+static volatile sig_atomic_t quit;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+static void on_chld(int sig)
+{
+	(void)sig;
+}
+
+/* uid 0, or primary/supplementary group gid.  Groups from SO_PEERGROUPS (Linux 4.13). */
+static int peer_allowed(int fd, gid_t gid, struct ucred *ret_cred)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	gid_t groups[256];
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || len != sizeof(cred))
+		return bh_negerrno();
+	*ret_cred = cred;
+	if (cred.uid == 0 || cred.gid == gid)
+		return 0;
+	len = sizeof(groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return BH_ERR_PEER; /* too many groups or no support: refuse */
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == gid)
+			return 0;
+	return BH_ERR_PEER;
+}
+
+static void reply(int fd, json_t *j)
+{
+	int r;
+
+	if (!j)
+		return;
+	if ((r = bh_frame_write_json(fd, j, BH_FRAME_SERVER_TIMEOUT_MS)) < 0)
+		log_warn_r(r, "writing reply");
+	json_decref(j);
+}
+
+static noreturn void serve(const struct opts *o, int fd)
+{
+	struct bh_plugin_env env = {
+		.actions_dir = o->actions_dir, .keys_dir = o->keys_dir,
+		.state_dir = o->state_dir, .owner = 0,
+	};
+	struct bh_plugin *p = NULL;
+	struct bh_msg msg = { "" };
+	struct ucred cred = { 0 };
+	char action[BH_PLUGIN_NAME_MAX + 1] = "", text[600];
+	json_t *req = NULL, *params = NULL, *res = NULL;
+	int r;
+
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	if ((r = peer_allowed(fd, o->gid, &cred)) < 0) {
+		log_warn("refused connection from uid %u gid %u pid %d: not root and not in group %s",
+			 (unsigned)cred.uid, (unsigned)cred.gid, (int)cred.pid, o->group);
+		reply(fd, bh_agent_error_reply("permission denied"));
+		_exit(1);
+	}
+	if ((r = bh_frame_read_json(fd, BH_FRAME_MAX_REQUEST, BH_FRAME_SERVER_TIMEOUT_MS, &req)) < 0) {
+		log_warn_r(r, "uid %u pid %d: bad request frame", (unsigned)cred.uid, (int)cred.pid);
+		snprintf(text, sizeof(text), "bad request: %s", bh_strerror(r));
+		reply(fd, bh_agent_error_reply(text));
+		_exit(1);
+	}
+	r = bh_agent_request_parse(req, action, &params, &msg);
+	if (r == BH_ERR_NOT_FOUND) {
+		snprintf(text, sizeof(text), "Unknown action: %s", action);
+		goto fail;
+	} else if (r < 0) {
+		snprintf(text, sizeof(text), "bad request: %s", msg.text);
+		goto fail;
+	}
+	r = bh_plugin_load(&env, action, &p, &msg);
+	if (r == BH_ERR_NOT_FOUND) {
+		snprintf(text, sizeof(text), "Unknown action: %s", action);
+		goto fail;
+	} else if (r < 0) {
+		snprintf(text, sizeof(text), "plugin %s refused: %s", action, msg.text);
+		goto fail;
+	}
+	if ((r = bh_plugin_run(p, action, params, &res, &msg)) < 0) {
+		snprintf(text, sizeof(text), "%s", msg.text[0] ? msg.text : bh_strerror(r));
+		goto fail;
+	}
+	log_info("uid %u pid %d: %s (version %" PRIu64 "): ok=%s", (unsigned)cred.uid, (int)cred.pid,
+		 action, p->m->version, json_is_true(json_object_get(res, "ok")) ? "true" : "false");
+	reply(fd, res);
+	_exit(0);
+fail:
+	log_warn("uid %u pid %d: %s: %s", (unsigned)cred.uid, (int)cred.pid, action, text);
+	reply(fd, bh_agent_error_reply(text));
+	_exit(1);
+}
+
+/* Union of the capabilities declared by every plugin that verifies now. */
+static uint64_t plugin_caps(const struct opts *o, int *ret_n)
+{
+	struct bh_plugin_env env = { .actions_dir = o->actions_dir, .keys_dir = o->keys_dir,
+				     .state_dir = NULL, .owner = 0 };
+	struct dirent **ents = NULL;
+	uint64_t caps = 0;
+	int n = scandir(o->actions_dir, &ents, NULL, alphasort), ok = 0;
+
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(ents[i]->d_name);
+		if (l > 9 && !strcmp(ents[i]->d_name + l - 9, ".manifest")) {
+			struct bh_plugin *p = NULL;
+			struct bh_msg msg = { "" };
+			ents[i]->d_name[l - 9] = 0;
+			if (bh_plugin_load(&env, ents[i]->d_name, &p, &msg) == 0) {
+				caps |= p->m->caps;
+				ok++;
+				log_info("action %s: version %" PRIu64 " verified", ents[i]->d_name,
+					 p->m->version);
+			} else {
+				log_warn("action %s: refused: %s", ents[i]->d_name, msg.text);
+			}
+			bh_plugin_free(p);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	*ret_n = ok;
+	return caps;
+}
+
+static int drop_caps(uint64_t caps)
+{
+	capng_clear(CAPNG_SELECT_ALL);
+	caps |= 1ull << CAP_SETPCAP;
+	for (int c = 0; c < 64; c++)
+		if (caps & (1ull << c))
+			capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+				     (unsigned)c);
+	return capng_apply(CAPNG_SELECT_ALL) < 0 ? BH_ERR_DENIED : 0;
+}
+
+static int make_socket(const struct opts *o)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, r;
+
+	if (strlen(o->socket_path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, o->socket_path, strlen(o->socket_path) + 1);
+	/* replace a stale socket, never anything else */
+	if (lstat(o->socket_path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return BH_ERR_UNSAFE_FILE;
+		if (unlink(o->socket_path) < 0)
+			return bh_negerrno();
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return bh_negerrno();
+	mode_t old = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || chown(o->socket_path, 0, o->gid) < 0 || chmod(o->socket_path, o->socket_mode) < 0 ||
+	    listen(fd, 64) < 0) {
+		r = bh_negerrno();
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: blockhost-root-agent [--socket PATH] [--group NAME] [--socket-mode OCTAL]\n"
+		"                            [--actions-dir D] [--keys-dir D] [--state-dir D]\n"
+		"                            [--max-children N] [--syslog] [--debug]\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "socket", required_argument, NULL, 'S' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "socket-mode", required_argument, NULL, 'm' },
+		{ "actions-dir", required_argument, NULL, 'a' },
+		{ "keys-dir", required_argument, NULL, 'k' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "max-children", required_argument, NULL, 'n' },
+		{ "syslog", no_argument, NULL, 'L' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .group = "blockhost", .socket_mode = 0660, .max_children = 32 };
+	enum bh_log_target target = BH_LOG_STDERR;
+	struct sigaction sa = { 0 };
+	struct group *gr;
+	int c, lfd, r, children = 0, nplugins = 0;
+
+	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'S': o.socket_path = strdup(optarg); break;
+		case 'g': o.group = optarg; break;
+		case 'm': o.socket_mode = (mode_t)strtoul(optarg, NULL, 8) & 0777; break;
+		case 'a': o.actions_dir = strdup(optarg); break;
+		case 'k': o.keys_dir = strdup(optarg); break;
+		case 's': o.state_dir = strdup(optarg); break;
+		case 'n': o.max_children = atoi(optarg); break;
+		case 'L': target = BH_LOG_SYSLOG; break;
+		case 'd': bh_log_set_level(LOG_DEBUG); break;
+		default: usage(); return 2;
+		}
+	}
+	if (optind != argc || o.max_children < 1) {
+		usage();
+		return 2;
+	}
+	bh_log_init("blockhost-root-agent", target, LOG_DAEMON);
+	if (geteuid() != 0)
+		bh_fatal("must run as root (it is the host's only root process)");
+	if (!(gr = getgrnam(o.group)))
+		bh_fatal("group %s does not exist", o.group);
+	o.gid = gr->gr_gid;
+	if ((!o.socket_path && bh_path(BH_DIR_RUN, "root-agent.sock", &o.socket_path) < 0) ||
+	    (!o.actions_dir && bh_path(BH_DIR_SHARE, "root-agent-actions", &o.actions_dir) < 0) ||
+	    (!o.keys_dir && bh_path(BH_DIR_POLICY, "plugin-keys", &o.keys_dir) < 0) ||
+	    (!o.state_dir && bh_path(BH_DIR_STATE, "root-agent", &o.state_dir) < 0))
+		bh_fatal("out of memory resolving paths");
+
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_chld;
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((lfd = make_socket(&o)) < 0)
+		fatal_r(lfd, "socket %s", o.socket_path);
+	uint64_t caps = plugin_caps(&o, &nplugins);
+	if ((r = drop_caps(caps)) < 0)
+		fatal_r(r, "dropping capabilities");
+	log_info("listening on %s (group %s, mode %04o); %d actions verified", o.socket_path, o.group,
+		 (unsigned)o.socket_mode, nplugins);
+
+	while (!quit) {
+		pid_t pid;
+		int status;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			children--;
+		if (children >= o.max_children) {
+			if (waitpid(-1, &status, 0) > 0)
+				children--;
+			continue;
+		}
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EINTR && errno != ECONNABORTED)
+				log_warn("accept: %m");
+			continue;
+		}
+		pid = fork();
+		if (pid == 0) {
+			close(lfd);
+			serve(&o, fd);
+		}
+		if (pid < 0)
+			log_warn("fork: %m");
+		else
+			children++;
+		close(fd);
+	}
+	log_info("terminating");
+	unlink(o.socket_path);
+	close(lfd);
+	free(o.socket_path);
+	free(o.actions_dir);
+	free(o.keys_dir);
+	free(o.state_dir);
+	return 0;
+}

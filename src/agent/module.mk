@@ -1,0 +1,70 @@
+# blockhost-root-agent, its signing/verification tools and the core action plugins.
+# docs/PROTOCOL.plugin specifies the plugin format; docs/root-agent.md the daemon.
+
+AGENT_LIB_OBJS = $(BUILD)/obj/agent/plugin.o $(BUILD)/obj/agent/request.o
+AGENT_LIBS     = $(AGENT_LIB_OBJS) $(LIBCOMMON) $(COMMON_LIBS)
+
+PROGRAMS += $(BUILD)/bin/blockhost-root-agent $(BUILD)/bin/blockhost-sign-plugin \
+            $(BUILD)/bin/blockhost-verify-plugin
+
+$(BUILD)/bin/blockhost-root-agent: $(BUILD)/obj/agent/agent.o $(AGENT_LIB_OBJS) $(LIBCOMMON)
+	$(call link)
+$(BUILD)/bin/blockhost-sign-plugin: $(BUILD)/obj/agent/tools/sign-plugin.o $(AGENT_LIB_OBJS) $(LIBCOMMON)
+	$(call link)
+$(BUILD)/bin/blockhost-verify-plugin: $(BUILD)/obj/agent/tools/verify-plugin.o $(AGENT_LIB_OBJS) $(LIBCOMMON)
+	$(call link)
+
+# ---- core action plugins: src/agent/actions/<name>.c + <name>.manifest.in
+# Built into $(BUILD)/agent-actions/ and signed there with a TEST key
+# ($(BUILD)/agent-test-key/, generated on first build) for `make check`.
+# Production plugins are signed by the operator (docs/root-agent.md).
+AGENT_ACTION_NAMES = $(patsubst src/agent/actions/%.manifest.in,%,$(wildcard src/agent/actions/*.manifest.in))
+AGENT_ACTION_DIR   = $(BUILD)/agent-actions
+AGENT_ACTION_BINS  = $(patsubst %,$(AGENT_ACTION_DIR)/%,$(AGENT_ACTION_NAMES))
+AGENT_ACTION_SIGS  = $(patsubst %,$(AGENT_ACTION_DIR)/%.sig,$(AGENT_ACTION_NAMES))
+AGENT_TEST_KEY     = $(BUILD)/agent-test-key/test.key
+
+PROGRAMS   += $(AGENT_ACTION_BINS)
+CHECK_DEPS += $(AGENT_ACTION_SIGS) $(BUILD)/agent-test-plugins/stamp
+
+$(AGENT_ACTION_DIR)/%: $(BUILD)/obj/agent/actions/%.o $(BUILD)/obj/agent/actions/common.o $(LIBCOMMON)
+	$(call link)
+
+$(AGENT_TEST_KEY): | $(BUILD)/bin/blockhost-sign-plugin
+	@mkdir -p $(dir $@)pub
+	$(Q)$(BUILD)/bin/blockhost-sign-plugin keygen $@ $(dir $@)pub > /dev/null
+
+$(AGENT_ACTION_DIR)/%.sig: src/agent/actions/%.manifest.in $(AGENT_ACTION_DIR)/% $(AGENT_TEST_KEY) \
+		$(BUILD)/bin/blockhost-sign-plugin
+	$(call msg,SIGN,$@)
+	$(Q)h=$$($(BUILD)/bin/blockhost-sign-plugin hash $(AGENT_ACTION_DIR)/$*) && \
+	  sed "s/@SHA256@/$$h/" $< > $(AGENT_ACTION_DIR)/$*.manifest && \
+	  $(BUILD)/bin/blockhost-sign-plugin sign $(AGENT_TEST_KEY) $(AGENT_ACTION_DIR)/$*.manifest > /dev/null
+
+# Test-only plugins (echo, sleep, spew, caps) used by tests/integration/test_agent_*.sh
+# and bench/bench_agent.c; never installed.
+$(BUILD)/agent-test-plugins/stamp: $(BUILD)/agent-test-plugins/bh-test-plugin
+	@touch $@
+$(BUILD)/agent-test-plugins/bh-test-plugin: $(BUILD)/obj/agent/test-plugin.o $(LIBCOMMON)
+	$(call link)
+
+# ---- tests, fuzzers
+$(BUILD)/tests/test_plugin: $(AGENT_LIB_OBJS) $(BUILD)/agent-test-plugins/bh-test-plugin
+TEST_EXTRA_LIBS_plugin = $(AGENT_LIBS)
+$(BUILD)/fuzz/replay_plugin_manifest: $(AGENT_LIB_OBJS)
+$(BUILD)/fuzz/replay_plugin_schema: $(AGENT_LIB_OBJS)
+$(BUILD)/fuzz/replay_agent_request: $(BUILD)/obj/agent/request.o
+FUZZ_EXTRA_SRCS_plugin_manifest = src/agent/plugin.c
+FUZZ_EXTRA_SRCS_plugin_schema   = src/agent/plugin.c
+FUZZ_EXTRA_SRCS_agent_request   = src/agent/request.c
+
+.PHONY: bench-agent
+bench-agent: $(BUILD)/bench/bench_agent $(BUILD)/bin/blockhost-root-agent \
+		$(BUILD)/agent-test-plugins/stamp $(BUILD)/bin/blockhost-sign-plugin
+	$(BUILD)/bench/bench_agent $(BUILD)
+$(BUILD)/bench/bench_agent: $(BUILD)/obj/bench-agent/bench_agent.o $(AGENT_LIB_OBJS) $(LIBCOMMON)
+	$(call link)
+$(BUILD)/obj/bench-agent/bench_agent.o: bench/bench_agent.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -Isrc/agent -c $< -o $@

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Signed root-agent action plugins (docs/PROTOCOL.plugin).
+ *
+ * Layers, each usable on its own (and fuzzable from bytes):
+ *   - bh_manifest_parse     strict manifest parser (bounded, no I/O)
+ *   - bh_params_validate    request params vs the manifest's schema
+ *   - bh_plugin_sig_*       detached Ed25519 signature over namespace||0||manifest
+ *   - bh_plugin_load        files → verified manifest + the executable's bytes
+ *                           copied into a sealed memfd whose hash matched
+ *   - bh_plugin_run         validated params → child running the memfd → reply
+ *
+ * Library code: nothing here logs or exits; details go to struct bh_msg.
+ */
+#ifndef BH_AGENT_PLUGIN_H
+#define BH_AGENT_PLUGIN_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "err.h"
+
+#define BH_PLUGIN_NAMESPACE      "blockhost-plugin-v1"
+#define BH_PLUGIN_FORMAT         1
+#define BH_PLUGIN_SIG_MAGIC      "blockhost-plugin-sig-v1"
+#define BH_PLUGIN_PUB_MAGIC      "blockhost-plugin-pubkey-v1"
+#define BH_PLUGIN_SEC_MAGIC      "blockhost-plugin-seckey-v1"
+
+#define BH_PLUGIN_NAME_MAX       64
+#define BH_PLUGIN_MANIFEST_MAX   65536u
+#define BH_PLUGIN_SIG_FILE_MAX   1024u
+#define BH_PLUGIN_EXE_MAX        (64u * 1024u * 1024u)
+#define BH_PLUGIN_PARAMS_MAX     32
+#define BH_PLUGIN_PARAM_NAME_MAX 32
+#define BH_PLUGIN_CAPS_MAX       16
+#define BH_PLUGIN_TIMEOUT_MAX    600000u
+#define BH_PLUGIN_OUTPUT_MAX     (1024u * 1024u)
+#define BH_PLUGIN_STRING_MAX     65536u
+#define BH_PLUGIN_ITEMS_MAX      1024u
+#define BH_PLUGIN_PATTERN_MAX    512u
+#define BH_PLUGIN_KEYID_LEN      8
+#define BH_PLUGIN_VERSION_MAX    ((1ull << 53) - 1)
+
+enum bh_param_type {
+	BH_PARAM_STRING = 1,
+	BH_PARAM_INT,
+	BH_PARAM_BOOL,
+	BH_PARAM_STRING_ARRAY,
+};
+
+struct bh_param_schema {
+	char name[BH_PLUGIN_PARAM_NAME_MAX + 1];
+	enum bh_param_type type;
+	bool required;
+	bool has_pattern;
+	regex_t re;               /* valid iff has_pattern */
+	size_t max_len;           /* string / element bytes */
+	size_t max_items;         /* string-array */
+	int64_t min, max;         /* int */
+	char *path_prefix;        /* string; NULL = not a path */
+};
+
+struct bh_manifest {
+	char action[BH_PLUGIN_NAME_MAX + 1];
+	uint64_t version;
+	uint8_t sha256[32];
+	uint64_t caps;            /* bit n = capability number n */
+	unsigned timeout_ms;
+	size_t output_max;
+	size_t n_params;
+	struct bh_param_schema params[BH_PLUGIN_PARAMS_MAX];
+};
+
+/* NAME matches ^[a-z0-9][a-z0-9-]{0,63}$ (also guards every path built from it). */
+bool bh_plugin_name_valid(const char *name);
+
+/*
+ * Parse a manifest from exactly [data, data+len).  Strict (section 2 of
+ * docs/PROTOCOL.plugin).  Returns 0 and *ret (free with bh_manifest_free), or
+ * BH_ERR_LIMIT, BH_ERR_FORMAT, BH_ERR_UNSUPPORTED (newer format / other namespace),
+ * BH_ERR_WRONG_TYPE, BH_ERR_MISSING_KEY, BH_ERR_RANGE, BH_ERR_CONFIG (bad schema),
+ * -ENOMEM, ... with msg naming the offending key.
+ */
+int bh_manifest_parse(const uint8_t *data, size_t len, struct bh_manifest **ret,
+		      struct bh_msg *msg) __attribute__((warn_unused_result));
+void bh_manifest_free(struct bh_manifest *m);
+
+/*
+ * Check params (a JSON object, or NULL = {}) against m's schema.  On success
+ * *ret is a new object holding the params as the plugin will see them (paths
+ * replaced by their realpath).  Errors name the param in msg ("param 'port':
+ * ...") and return BH_ERR_DENIED (unknown param), BH_ERR_MISSING_KEY,
+ * BH_ERR_WRONG_TYPE, BH_ERR_RANGE, BH_ERR_LIMIT, BH_ERR_FORMAT (pattern / path).
+ */
+int bh_params_validate(const struct bh_manifest *m, const json_t *params, json_t **ret,
+		       struct bh_msg *msg) __attribute__((warn_unused_result));
+
+/* ---- keys and signatures ---- */
+
+/* First 8 bytes of SHA-256(pk). */
+void bh_plugin_keyid(const uint8_t pk[static 32], uint8_t ret[static BH_PLUGIN_KEYID_LEN]);
+
+/* Parse "<magic> <keyid hex16> <sig hex128>\n". */
+int bh_plugin_sig_parse(const uint8_t *data, size_t len,
+			uint8_t ret_keyid[static BH_PLUGIN_KEYID_LEN], uint8_t ret_sig[static 64])
+	__attribute__((warn_unused_result));
+/* Parse "<magic> <hex64>\n" / "<magic> <hex128>\n" (constant-time hex). */
+int bh_plugin_pub_parse(const uint8_t *data, size_t len, uint8_t ret_pk[static 32])
+	__attribute__((warn_unused_result));
+int bh_plugin_sec_parse(const uint8_t *data, size_t len, uint8_t ret_sk[static 64])
+	__attribute__((warn_unused_result));
+
+/* Sign / verify namespace||0x00||manifest.  verify: 0 or BH_ERR_SIGNATURE. */
+int bh_plugin_sign(const uint8_t sk[static 64], const uint8_t *manifest, size_t len,
+		   uint8_t ret_sig[static 64]);
+int bh_plugin_verify(const uint8_t pk[static 32], const uint8_t sig[static 64],
+		     const uint8_t *manifest, size_t len) __attribute__((warn_unused_result));
+
+/* ---- loading and running ---- */
+
+struct bh_plugin_env {
+	const char *actions_dir;  /* .../usr/share/blockhost/root-agent-actions */
+	const char *keys_dir;     /* .../policy/plugin-keys */
+	const char *state_dir;    /* .../var/lib/blockhost/root-agent; NULL = no rollback check */
+	uid_t owner;              /* required owner of every file (0 in production) */
+};
+
+struct bh_plugin {
+	struct bh_manifest *m;
+	int memfd;                /* sealed copy of the verified executable */
+	uint8_t keyid[BH_PLUGIN_KEYID_LEN];
+};
+
+/*
+ * Verify action `name` from scratch (docs/PROTOCOL.plugin sections 1-5):
+ * manifest + signature files, trusted key, action name, rollback state (and
+ * raise it), then open the executable, copy it into a sealed memfd and check
+ * the memfd's hash and ELF magic.  Returns 0 and *ret (bh_plugin_free), or
+ * BH_ERR_NOT_FOUND (no such action), BH_ERR_UNSAFE_FILE, BH_ERR_SIGNATURE,
+ * BH_ERR_DENIED (untrusted key / rollback), BH_ERR_MISMATCH (hash),
+ * BH_ERR_FORMAT (not ELF) etc., msg saying which.
+ */
+int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_plugin **ret,
+		   struct bh_msg *msg) __attribute__((warn_unused_result));
+void bh_plugin_free(struct bh_plugin *p);
+
+/*
+ * Validate params and run the plugin: child with the manifest's capabilities
+ * only, params as JSON on stdin, stdout capped at output_max, killed at
+ * timeout_ms.  *ret is the plugin's reply object (containing "ok") on success.
+ * Returns BH_ERR_TIMEOUT, BH_ERR_CHILD (exit status / signal), BH_ERR_LIMIT
+ * (output), BH_ERR_FORMAT (reply not a JSON object with boolean "ok"), or a
+ * params error from bh_params_validate.
+ */
+int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *params,
+		  json_t **ret, struct bh_msg *msg) __attribute__((warn_unused_result));
+
+/* Capability name ("net_admin") → number, or -1. */
+int bh_plugin_cap_from_name(const char *name);
+
+/* Read a whole file with the section-1 recipe (owner, no g/o write, size cap). */
+int bh_plugin_read_file(int dirfd, const char *name, uid_t owner, size_t cap, uint8_t **ret,
+			size_t *ret_len, struct bh_msg *msg) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <string.h>
+
+#include "request.h"
+
+int bh_agent_request_parse(const json_t *req, char ret_action[static BH_PLUGIN_NAME_MAX + 1],
+			   json_t **ret_params, struct bh_msg *msg)
+{
+	const char *key, *action;
+	json_t *v, *params;
+
+	if (!json_is_object(req)) {
+		bh_msg_set(msg, "request is not a JSON object");
+		return BH_ERR_WRONG_TYPE;
+	}
+	json_object_foreach((json_t *)req, key, v) {
+		if (strcmp(key, "action") && strcmp(key, "params")) {
+			bh_msg_set(msg, "request: unknown key \"%.64s\"", key);
+			return BH_ERR_FORMAT;
+		}
+	}
+	v = json_object_get(req, "action");
+	if (!v) {
+		bh_msg_set(msg, "request: \"action\" missing");
+		return BH_ERR_MISSING_KEY;
+	}
+	if (!(action = json_string_value(v))) {
+		bh_msg_set(msg, "request: \"action\" is not a string");
+		return BH_ERR_WRONG_TYPE;
+	}
+	params = json_object_get(req, "params");
+	if (params && !json_is_object(params)) {
+		bh_msg_set(msg, "request: \"params\" is not an object");
+		return BH_ERR_WRONG_TYPE;
+	}
+	if (!bh_plugin_name_valid(action) || json_string_length(v) != strlen(action)) {
+		/* a printable, bounded echo of the name for the reply */
+		size_t i, n = 0;
+		for (i = 0; action[i] && n < BH_PLUGIN_NAME_MAX; i++)
+			ret_action[n++] = action[i] >= 0x20 && action[i] < 0x7f ? action[i] : '?';
+		ret_action[n] = 0;
+		return BH_ERR_NOT_FOUND;
+	}
+	if (params)
+		json_incref(params);
+	else if (!(params = json_object()))
+		return -ENOMEM;
+	snprintf(ret_action, BH_PLUGIN_NAME_MAX + 1, "%s", action);
+	*ret_params = params;
+	return 0;
+}
+
+json_t *bh_agent_error_reply(const char *text)
+{
+	return json_pack("{s:b, s:s}", "ok", 0, "error", text);
+}

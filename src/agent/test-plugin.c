@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Test-only action plugin (never installed).  Reads the params object on
+ * stdin and acts on params.mode:
+ *   "echo"  (default)  {"ok":true,"tag":TAG,"params":{...},"uid":N,"capeff":"<hex>"}
+ *   "sleep"            sleeps 60 s (timeout tests)
+ *   "spew"             writes 4 MiB to stdout (output cap tests)
+ *   "fail"             prints to stderr, exits 3
+ *   "badjson"          prints non-JSON, exits 0
+ * TAG is a string in .rodata that tests patch in the binary ("good" -> "evil")
+ * to make a differently-behaving but otherwise identical executable.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+static volatile const char tag[] = "BHTAG:good";
+
+static void capeff(char *out, size_t n)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	snprintf(out, n, "?");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "CapEff:\t", 8)) {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(out, n, "%.32s", line + 8);
+		}
+	fclose(f);
+}
+
+int main(void)
+{
+	json_error_t e;
+	json_t *in = json_loadf(stdin, 0, &e), *out;
+	const char *mode = in ? json_string_value(json_object_get(in, "mode")) : NULL;
+	char t[sizeof(tag)], ce[64];
+
+	if (!in) {
+		fprintf(stderr, "bad input: %s\n", e.text);
+		return 2;
+	}
+	if (!mode)
+		mode = "echo";
+	if (!strcmp(mode, "sleep")) {
+		sleep(60);
+		return 0;
+	}
+	if (!strcmp(mode, "spew")) {
+		static char blk[65536];
+		memset(blk, 'x', sizeof(blk));
+		for (int i = 0; i < 64; i++)
+			if (fwrite(blk, 1, sizeof(blk), stdout) != sizeof(blk))
+				return 1;
+		return 0;
+	}
+	if (!strcmp(mode, "fail")) {
+		fprintf(stderr, "test plugin failing on purpose\n");
+		return 3;
+	}
+	if (!strcmp(mode, "badjson")) {
+		printf("this is not json\n");
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(tag); i++)
+		t[i] = tag[i];
+	capeff(ce, sizeof(ce));
+	out = json_pack("{s:b, s:s, s:O, s:i, s:s}", "ok", 1, "tag", t + 6, "params", in, "uid",
+			(int)getuid(), "capeff", ce);
+	if (!out)
+		return 1;
+	json_dumpf(out, stdout, JSON_COMPACT);
+	json_decref(out);
+	json_decref(in);
+	return 0;
+}
