@@ -201,7 +201,7 @@ int bh_frame_decode_json(const void *data, size_t len, json_t **ret)
 	/* jansson would stop at a raw NUL byte; make it an explicit error */
 	if (memchr(data, 0, len))
 		return BH_ERR_NUL;
-	j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e);
+	j = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
 	if (!j)
 		return bh_json_error_code(&e);
 	if (!json_is_object(j)) {

@@ -399,7 +399,7 @@ int bh_manifest_parse(enum bh_manifest_kind kind, const void *data, size_t len,
 		bh_msg_set(msg, "manifest contains a NUL byte");
 		return BH_ERR_NUL;
 	}
-	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e);
+	root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
 	if (!root) {
 		bh_msg_set(msg, "invalid JSON at line %d column %d: %s", e.line, e.column, e.text);
 		return bh_json_error_code(&e);

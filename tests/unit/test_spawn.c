@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests: subprocess helper (spawn.h) with real programs (/bin/echo, /bin/cat,
+ * /bin/sleep, /usr/bin/env, ...), never a shell, and the BLOCKHOST_RESULT parser.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+
+#include "buf.h"
+#include "err.h"
+#include "spawn.h"
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* No child of ours is left, zombie or running. */
+static void assert_no_children(void)
+{
+	errno = 0;
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
+static char *out_str(const struct bh_spawn_result *r)
+{
+	size_t n = bh_buf_len(&r->out);
+	char *s = malloc(n + 1);
+	memcpy(s, bh_buf_ptr(&r->out), n);
+	s[n] = 0;
+	return s;
+}
+
+#define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_echo_and_exit_codes(void **state)
+{
+	(void)state;
+	struct bh_spawn_opts o = { .argv = ARGV("/bin/echo", "hello", "a b", "$HOME;`x`"),
+				   .timeout_ms = 5000 };
+	struct bh_spawn_result r;
+
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	assert_int_equal(r.exit_code, 0);
+	assert_int_equal(r.term_signal, 0);
+	/* argv is passed verbatim: no shell expansion */
+	char *s = out_str(&r);
+	assert_string_equal(s, "hello a b $HOME;`x`\n");
+	free(s);
+	assert_int_equal(bh_buf_len(&r.err), 0);
+	bh_spawn_result_done(&r);
+
+	o.argv = ARGV("/bin/false");
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	assert_int_equal(r.exit_code, 1);
+	bh_spawn_result_done(&r);
+
+	/* stderr captured separately; exit 2 */
+	o.argv = ARGV("/bin/ls", "/nonexistent-bh-dir");
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	assert_int_equal(r.exit_code, 2);
+	assert_int_equal(bh_buf_len(&r.out), 0);
+	assert_true(bh_buf_len(&r.err) > 0);
+	bh_spawn_result_done(&r);
+	bh_spawn_result_done(NULL);
+	assert_no_children();
+}
+
+static void test_stdin(void **state)
+{
+	(void)state;
+	/* larger than a pipe buffer, so writing and reading interleave */
+	size_t n = 1024 * 1024 + 3;
+	uint8_t *data = malloc(n);
+	struct bh_spawn_result r;
+
+	for (size_t i = 0; i < n; i++)
+		data[i] = (uint8_t)(i * 13 + 1);
+	struct bh_spawn_opts o = { .argv = ARGV("/bin/cat"), .stdin_data = data, .stdin_len = n,
+				   .stdout_max = 2 * n, .timeout_ms = 10000 };
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	assert_int_equal(r.exit_code, 0);
+	assert_int_equal(bh_buf_len(&r.out), n);
+	assert_memory_equal(bh_buf_ptr(&r.out), data, n);
+	bh_spawn_result_done(&r);
+
+	/* a child that never reads stdin: no SIGPIPE for us, no hang */
+	o.argv = ARGV("/bin/true");
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	assert_int_equal(r.exit_code, 0);
+	bh_spawn_result_done(&r);
+
+	/* no stdin data: /dev/null */
+	o.argv = ARGV("/bin/cat");
+	o.stdin_data = NULL;
+	o.stdin_len = 0;
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	assert_int_equal(bh_buf_len(&r.out), 0);
+	bh_spawn_result_done(&r);
+	/* empty stdin data: EOF */
+	o.stdin_data = "";
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	assert_int_equal(bh_buf_len(&r.out), 0);
+	bh_spawn_result_done(&r);
+	free(data);
+	assert_no_children();
+}
+
+static void test_timeout(void **state)
+{
+	(void)state;
+	struct bh_spawn_opts o = { .argv = ARGV("/bin/sleep", "10"), .timeout_ms = 200 };
+	struct bh_spawn_result r;
+
+	int64_t t0 = mono_ms();
+	assert_int_equal(bh_spawn_run(&o, &r), BH_ERR_TIMEOUT);
+	int64_t dt = mono_ms() - t0;
+	assert_true(dt >= 190 && dt < 3000);
+	assert_no_children();
+
+	/* a child ignoring SIGTERM is killed after the grace period */
+	o.argv = ARGV("/usr/bin/env", "--ignore-signal=TERM", "/bin/sleep", "10");
+	o.grace_ms = 300;
+	t0 = mono_ms();
+	assert_int_equal(bh_spawn_run(&o, &r), BH_ERR_TIMEOUT);
+	dt = mono_ms() - t0;
+	assert_true(dt >= 450 && dt < 4000);
+	assert_no_children();
+
+	/* endless output hits the deadline, not the cap */
+	o.argv = ARGV("/usr/bin/yes");
+	o.stdout_max = 1000;
+	o.grace_ms = 0;
+	assert_int_equal(bh_spawn_run(&o, &r), BH_ERR_TIMEOUT);
+	assert_no_children();
+}
+
+/* The child leads its own process group, which is what the timeout kills. */
+static void test_process_group(void **state)
+{
+	(void)state;
+	struct bh_spawn_opts o = { .argv = ARGV("/bin/cat", "/proc/self/stat"), .timeout_ms = 5000 };
+	struct bh_spawn_result r;
+	int pid, ppid, pgrp;
+	char st;
+
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	char *s = out_str(&r);
+	const char *p = strrchr(s, ')'); /* after "pid (comm)" */
+	assert_non_null(p);
+	assert_int_equal(sscanf(s, "%d", &pid), 1);
+	assert_int_equal(sscanf(p + 1, " %c %d %d", &st, &ppid, &pgrp), 3);
+	assert_int_equal(pgrp, pid);
+	assert_int_equal(ppid, getpid());
+	assert_true(pgrp != getpgrp());
+	free(s);
+	bh_spawn_result_done(&r);
+	assert_no_children();
+}
+
+static void test_output_cap(void **state)
+{
+	(void)state;
+	struct bh_spawn_opts o = { .argv = ARGV("/usr/bin/head", "-c", "100000", "/dev/zero"),
+				   .stdout_max = 1000, .timeout_ms = 5000 };
+	struct bh_spawn_result r;
+
+	memset(&r, 0x5a, sizeof(r));
+	assert_int_equal(bh_spawn_run(&o, &r), BH_ERR_LIMIT);
+	assert_no_children();
+	o.allow_truncate = true;
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	assert_int_equal(r.exit_code, 0); /* drained: head was never blocked or killed */
+	assert_true(r.stdout_truncated);
+	assert_false(r.stderr_truncated);
+	assert_int_equal(bh_buf_len(&r.out), 1000);
+	bh_spawn_result_done(&r);
+	/* exactly at the cap is not truncation */
+	o.argv = ARGV("/usr/bin/head", "-c", "1000", "/dev/zero");
+	o.allow_truncate = false;
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	assert_false(r.stdout_truncated);
+	bh_spawn_result_done(&r);
+	/* stderr cap */
+	o.argv = ARGV("/bin/ls", "/nonexistent-bh-dir");
+	o.stderr_max = 5;
+	assert_int_equal(bh_spawn_run(&o, &r), BH_ERR_LIMIT);
+	assert_no_children();
+}
+
+static void test_environment(void **state)
+{
+	(void)state;
+	struct bh_spawn_opts o = { .argv = ARGV("/usr/bin/env"), .timeout_ms = 5000 };
+	struct bh_spawn_result r;
+
+	setenv("BH_TEST_SECRET", "do-not-leak", 1);
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	char *s = out_str(&r);
+	assert_string_equal(s, "PATH=" BH_SPAWN_DEFAULT_PATH "\nLANG=C.UTF-8\n");
+	free(s);
+	bh_spawn_result_done(&r);
+	o.envp = ARGV("A=1", "B=two words");
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	s = out_str(&r);
+	assert_string_equal(s, "A=1\nB=two words\n");
+	free(s);
+	bh_spawn_result_done(&r);
+	unsetenv("BH_TEST_SECRET");
+}
+
+static void test_path_and_errors(void **state)
+{
+	(void)state;
+	struct bh_spawn_opts o = { .argv = ARGV("echo", "x"), .timeout_ms = 5000 };
+	struct bh_spawn_result r;
+	char *w = NULL;
+
+	/* plain names only with search_path, and only on the envp PATH */
+	assert_int_equal(bh_spawn_run(&o, &r), -EINVAL);
+	o.search_path = true;
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	assert_int_equal(bh_buf_len(&r.out), 2);
+	bh_spawn_result_done(&r);
+	o.envp = ARGV("PATH=/nonexistent:relative/bin:");
+	assert_int_equal(bh_spawn_run(&o, &r), BH_ERR_NOT_FOUND);
+	o.envp = ARGV("LANG=C");
+	assert_int_equal(bh_spawn_run(&o, &r), BH_ERR_NOT_FOUND);
+	o.envp = NULL;
+	o.argv = ARGV("bin/echo");
+	assert_int_equal(bh_spawn_run(&o, &r), -EINVAL);
+	o.argv = ARGV("/nonexistent/program");
+	assert_int_equal(bh_spawn_run(&o, &r), -ENOENT);
+	o.argv = ARGV("/etc/passwd"); /* not executable */
+	assert_int_equal(bh_spawn_run(&o, &r), -EACCES);
+	o.argv = ARGV("/bin/true");
+	o.timeout_ms = 0;
+	assert_int_equal(bh_spawn_run(&o, &r), -EINVAL);
+	o.timeout_ms = BH_SPAWN_NO_TIMEOUT;
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	bh_spawn_result_done(&r);
+	o.argv = ARGV("");
+	assert_int_equal(bh_spawn_run(&o, &r), -EINVAL);
+	assert_int_equal(bh_spawn_run(NULL, &r), -EINVAL);
+	assert_no_children();
+
+	assert_int_equal(bh_spawn_which("cat", "/nonexistent::/bin", &w), 0);
+	assert_string_equal(w, "/bin/cat");
+	free(w);
+	assert_int_equal(bh_spawn_which("cat", ".:bin", &w), BH_ERR_NOT_FOUND);
+	assert_int_equal(bh_spawn_which("a/cat", "/bin", &w), -EINVAL);
+	assert_int_equal(bh_spawn_which("passwd", "/etc", &w), BH_ERR_NOT_FOUND); /* not +x */
+}
+
+static void test_cwd_and_fds(void **state)
+{
+	(void)state;
+	struct bh_spawn_opts o = { .argv = ARGV("/bin/pwd"), .cwd = "/proc", .timeout_ms = 5000 };
+	struct bh_spawn_result r;
+
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	char *s = out_str(&r);
+	assert_string_equal(s, "/proc\n");
+	free(s);
+	bh_spawn_result_done(&r);
+
+	/* an inheritable fd of the parent does not reach the child */
+	int fd = open("/dev/null", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(dup2(fd, 57), 57);
+	o.cwd = NULL;
+	o.argv = ARGV("/bin/ls", "/proc/self/fd");
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	s = out_str(&r);
+	/* 0 1 2 and ls's own directory fd */
+	assert_string_equal(s, "0\n1\n2\n3\n");
+	free(s);
+	bh_spawn_result_done(&r);
+	close(57);
+	close(fd);
+	o.cwd = "/nonexistent-bh-dir";
+	assert_int_equal(bh_spawn_run(&o, &r), -ENOENT);
+	assert_no_children();
+}
+
+/* Spawning with stdin/stdout/stderr of the parent closed still wires the child right. */
+static void test_parent_stdio_closed(void **state)
+{
+	(void)state;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct bh_spawn_opts o = { .argv = ARGV("/bin/cat"), .stdin_data = "abc",
+					   .stdin_len = 3, .timeout_ms = 5000 };
+		struct bh_spawn_result r;
+		close(0);
+		close(1);
+		close(2);
+		if (bh_spawn_run(&o, &r) < 0)
+			_exit(1);
+		_exit(bh_buf_len(&r.out) == 3 && memcmp(bh_buf_ptr(&r.out), "abc", 3) == 0 ? 0 : 2);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void test_result_parse(void **state)
+{
+	(void)state;
+	json_t *j = NULL;
+#define P(s) bh_result_parse(s, sizeof(s) - 1, &j)
+	/* newest form, with noise around it */
+	assert_int_equal(P("Creating VM...\nBLOCKHOST_RESULT: {\"status\":\"ok\",\"vm_name\":"
+			   "\"blockhost-001\",\"vmid\":\"blockhost-001\",\"nft_token_id\":null}\n"
+			   "done\n"), 0);
+	assert_string_equal(json_string_value(json_object_get(j, "vm_name")), "blockhost-001");
+	json_decref(j);
+	/* the LAST sentinel wins */
+	assert_int_equal(P("BLOCKHOST_RESULT: {\"n\":1}\nBLOCKHOST_RESULT: {\"n\":2}\r\n"), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "n")), 2);
+	json_decref(j);
+	/* mint: an integer */
+	assert_int_equal(P("tx 0xabc\nBLOCKHOST_RESULT: 7\n"), 0);
+	assert_true(json_is_integer(j));
+	assert_int_equal(json_integer_value(j), 7);
+	json_decref(j);
+	/* no trailing newline */
+	assert_int_equal(P("BLOCKHOST_RESULT: 0"), 0);
+	assert_int_equal(json_integer_value(j), 0);
+	json_decref(j);
+	/* older bare forms */
+	assert_int_equal(P("log line\n{\"status\":\"ok\",\"ip\":\"10.0.0.5\"}\n"), 0);
+	assert_string_equal(json_string_value(json_object_get(j, "ip")), "10.0.0.5");
+	json_decref(j);
+	assert_int_equal(P("{\"a\":1}\nlog\n{\"a\":2}\nmore log\n"), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "a")), 2);
+	json_decref(j);
+	assert_int_equal(P("Minting...\n42\n"), 0);
+	assert_int_equal(json_integer_value(j), 42);
+	json_decref(j);
+	/* a sentinel is authoritative over later bare lines */
+	assert_int_equal(P("BLOCKHOST_RESULT: {\"a\":1}\n{\"a\":2}\n"), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "a")), 1);
+	json_decref(j);
+
+	/* not found */
+	assert_int_equal(P(""), BH_ERR_NOT_FOUND);
+	assert_int_equal(P("nothing here\n  {\"indented\":1}\nRESULT: 1\n-5\n"), BH_ERR_NOT_FOUND);
+	assert_int_equal(bh_result_parse(NULL, 0, &j), BH_ERR_NOT_FOUND);
+	/* malformed sentinel: an error, no fallback to an earlier line */
+	assert_int_equal(P("{\"a\":1}\nBLOCKHOST_RESULT: {\"a\":1} junk\n"), BH_ERR_TRAILING);
+	assert_int_equal(P("BLOCKHOST_RESULT: {\"a\":1,\"a\":2}\n"), BH_ERR_DUPLICATE);
+	assert_int_equal(P("BLOCKHOST_RESULT: {\"a\":\n"), BH_ERR_INCOMPLETE);
+	assert_int_equal(P("BLOCKHOST_RESULT: \n"), BH_ERR_INCOMPLETE);
+	assert_int_equal(P("BLOCKHOST_RESULT: [1]\n"), BH_ERR_WRONG_TYPE);
+	assert_int_equal(P("BLOCKHOST_RESULT: \"ok\"\n"), BH_ERR_WRONG_TYPE);
+	assert_int_equal(P("BLOCKHOST_RESULT: -1\n"), BH_ERR_WRONG_TYPE);
+	assert_int_equal(P("BLOCKHOST_RESULT: 1.5\n"), BH_ERR_WRONG_TYPE);
+	assert_int_equal(P("BLOCKHOST_RESULT: 99999999999999999999\n"), BH_ERR_RANGE);
+	assert_int_equal(P("BLOCKHOST_RESULT: {\"a\":\"\0\"}\n"), BH_ERR_NUL);
+	assert_int_equal(P("BLOCKHOST_RESULT: {\"a\":\"\xc3\"}\n"), BH_ERR_UTF8);
+	assert_int_equal(P("{\"a\":1}}\n"), BH_ERR_TRAILING);
+	assert_int_equal(P("007\n"), BH_ERR_FORMAT);
+#undef P
+}
+
+/* The parser on real program output: /bin/echo prints a result line. */
+static void test_result_from_child(void **state)
+{
+	(void)state;
+	struct bh_spawn_opts o = {
+		.argv = ARGV("/bin/echo", "BLOCKHOST_RESULT: {\"status\":\"ok\",\"vmid\":101}"),
+		.timeout_ms = 5000,
+	};
+	struct bh_spawn_result r;
+	json_t *j = NULL;
+
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	assert_int_equal(bh_result_parse((const char *)bh_buf_ptr(&r.out), bh_buf_len(&r.out), &j),
+			 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "vmid")), 101);
+	json_decref(j);
+	bh_spawn_result_done(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_echo_and_exit_codes),
+		cmocka_unit_test(test_stdin),
+		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_process_group),
+		cmocka_unit_test(test_output_cap),
+		cmocka_unit_test(test_environment),
+		cmocka_unit_test(test_path_and_errors),
+		cmocka_unit_test(test_cwd_and_fds),
+		cmocka_unit_test(test_parent_stdio_closed),
+		cmocka_unit_test(test_result_parse),
+		cmocka_unit_test(test_result_from_child),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
