@@ -13,7 +13,7 @@ PKGS=(
 	swtpm swtpm-tools
 	libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils
 	pamtester openssh-server openssh-client libpam-wrapper libpamtest0-dev libnss-wrapper libuid-wrapper
-	iproute2 iptables xorriso cloud-image-utils curl ca-certificates python3 nodejs npm
+	iproute2 iptables xorriso cloud-image-utils curl ca-certificates python3
 	chromium
 )
 
@@ -30,8 +30,12 @@ else
 	echo "deps: Debian packages present"
 fi
 
-# node (Debian's is 18; the machine image may ship 20). The tools need >= 18.
-command -v node >/dev/null || { echo "deps: node not found" >&2; exit 1; }
+# node + npm: use what the machine has (an image may ship Node 20 as package
+# `nodejs` that conflicts with Debian's `npm`); otherwise Debian's (Node 18).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
 
 stamp=tests/js/node_modules/.bh-stamp
 if [ ! -f "$stamp" ] || ! cmp -s tests/js/package-lock.json "$stamp"; then
