@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Root agent: signed plugins run; tampered, unsigned, untrusted, rolled back,
+# unsafe or script plugins are refused; params are checked against the signed
+# schema; callers outside the group are refused.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/helpers/agent_lib.sh"
+
+install_test_plugin echo 3 '["net_admin"]' \
+	'{"mode":{"type":"string","pattern":"^[a-z]+$"},"port":{"type":"int","min":1,"max":65535},
+	  "names":{"type":"string-array","max_items":2,"max_len":8},"flag":{"type":"bool"}}'
+"$VERIFY" --actions-dir "$ACT" --keys-dir "$KEYS" | grep -q '^echo: ok' || fail "verify tool"
+start_agent
+[ "$(stat -c '%a %U %G' "$SOCK")" = "660 root $AGENT_GROUP" ] || fail "socket mode/owner: $(stat -c '%a %U %G' "$SOCK")"
+
+# 1. a signed plugin runs; its reply comes back; it holds only its capabilities
+out=$(expect_ok echo '{"port":22,"names":["a","b"],"flag":true}')
+case $out in *'"tag":"good"'*'"port":22'*) ;; *) fail "reply: $out" ;; esac
+case $out in *'"capeff":"0000000000001000"'*) ok "plugin runs with CapEff = cap_net_admin only" ;;
+	*) fail "capabilities not reduced: $out" ;; esac
+
+# 2. params outside the schema, naming the param
+expect_err echo '{"port":70000}' "param 'port'"
+expect_err echo '{"port":"22"}' "param 'port'"
+expect_err echo '{"mode":"a b"}' "param 'mode'"
+expect_err echo '{"names":["a","b","c"]}' "param 'names'"
+expect_err echo '{"names":["toolongname"]}' "param 'names'"
+expect_err echo '{"flag":1}' "param 'flag'"
+expect_err echo '{"extra":1}' "param 'extra'"
+expect_err nosuch '{}' "Unknown action: nosuch"
+expect_err '../echo' '{}' "Unknown action: ../echo"
+
+# 3. plugin failures become ok:false
+expect_err echo '{"mode":"fail"}' "exit status 3"
+expect_err echo '{"mode":"spew"}' "output larger than"
+expect_err echo '{"mode":"badjson"}' 'not a JSON object'
+
+# 4. one flipped byte in the executable → refused
+cp -p "$ACT/echo" "$T/echo.good"
+printf '\x55' | dd of="$ACT/echo" bs=1 seek=4000 conv=notrunc status=none
+expect_err echo '{}' "does not match the signed sha256"
+cp -p "$T/echo.good" "$ACT/echo"
+expect_ok echo '{}' > /dev/null
+# ... or in the manifest → bad signature
+cp -p "$ACT/echo.manifest" "$T/echo.manifest.good"
+sed -i 's/"timeout_ms":5000/"timeout_ms":5001/' "$ACT/echo.manifest"
+expect_err echo '{}' "bad signature"
+cp -p "$T/echo.manifest.good" "$ACT/echo.manifest"
+
+# 5. unsigned → refused
+mv "$ACT/echo.sig" "$T/echo.sig.good"
+expect_err echo '{}' "unsigned"
+mv "$T/echo.sig.good" "$ACT/echo.sig"
+
+# 6. signed by an untrusted key → refused
+mkdir -p "$T/otherkeys"; "$SIGN" keygen "$T/other.key" "$T/otherkeys" > /dev/null
+cp -p "$ACT/echo.sig" "$T/echo.sig.good"
+sign_action echo "$T/other.key"
+expect_err echo '{}' "untrusted key"
+cp -p "$T/echo.sig.good" "$ACT/echo.sig"
+
+# 7. rollback: version 2 after version 3 was accepted → refused; 4 accepted
+write_manifest echo 2 '["net_admin"]' '{"mode":{"type":"string"}}'; sign_action echo
+expect_err echo '{}' "rollback"
+write_manifest echo 4 '[]' '{"mode":{"type":"string"}}'; sign_action echo
+out=$(expect_ok echo '{}')
+case $out in *'"capeff":"0000000000000000"'*) ;; *) fail "caps not empty: $out" ;; esac
+grep -q '"echo": 4' "$BLOCKHOST_ROOT/var/lib/blockhost/root-agent/versions" || fail "versions file"
+write_manifest echo 3 '[]' '{"mode":{"type":"string"}}'; sign_action echo
+expect_err echo '{}' "rollback"
+write_manifest echo 4 '[]' '{"mode":{"type":"string"}}'; sign_action echo
+
+# 8. unsafe files: world-writable, not root-owned, symlink, script
+chmod 0777 "$ACT/echo"; expect_err echo '{}' "world-writable"; chmod 0755 "$ACT/echo"
+chown 65534 "$ACT/echo"; expect_err echo '{}' "owned by uid 65534"; chown 0 "$ACT/echo"
+mv "$ACT/echo" "$T/echo.real"; ln -s "$T/echo.real" "$ACT/echo"
+expect_err echo '{}' "symlink"; rm "$ACT/echo"; mv "$T/echo.real" "$ACT/echo"
+printf '#!/bin/sh\necho "{\\"ok\\":true}"\n' > "$ACT/script"; chmod 0755 "$ACT/script"
+write_manifest script 1 '[]' '{}'; sign_action script
+expect_err script '{}' "not an ELF"
+
+# 9. timeout
+install_test_plugin slow 1 '[]'
+sed -i 's/"timeout_ms":5000/"timeout_ms":300/' "$ACT/slow.manifest"; sign_action slow
+start=$(date +%s%N); expect_err slow '{"mode":"sleep"}' "timed out"
+[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 3000 ] || fail "timeout not enforced promptly"
+
+# 10. callers: a member of the group is served; a non-member is refused by the
+# socket mode, and (with the mode opened up) by the peer-credential check
+setpriv --reuid=65534 --regid=65534 --groups="$(getent group "$AGENT_GROUP" | cut -d: -f3)" \
+	$CALL "$SOCK" echo '{}' | grep -q '"ok": *true' || fail "group member refused"
+ok "group member served"
+if setpriv --reuid=65534 --regid=65534 --clear-groups $CALL "$SOCK" echo '{}' 2>/dev/null; then
+	fail "non-member connected through a 0660 socket"
+fi
+ok "non-member cannot connect to the 0660 socket"
+stop_agent
+start_agent --socket-mode 0666
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups $CALL "$SOCK" echo '{}')
+case $out in *'"ok": false'*'permission denied'*|*'"ok":false'*'permission denied'*) ;; *) fail "peercred: $out" ;; esac
+grep -q 'refused connection from uid 65534' "$T/agent.log" || fail "refusal not logged"
+ok "non-member refused by SO_PEERCRED check"
+
+# 11. framing: oversized length prefix refused before allocation; garbage refused
+printf '\x7f\xff\xff\xff' | $CALL --raw "$SOCK" | grep -q 'bad request' || fail "size cap"
+printf '\x00\x00\x00\x05hello' | $CALL --raw "$SOCK" | grep -q 'bad request' || fail "garbage"
+ok "framing errors refused"
