@@ -195,4 +195,7 @@ distclean: clean
 help:
 	@sed -n '1,20p' Makefile
 
+# keep intermediate objects (chained pattern rules would delete them)
+.SECONDARY:
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
