@@ -200,7 +200,7 @@ function interop(bin, rounds) {
 			check(r.stdout.toString() === w.address + '\n', 'recover of an ethers signature');
 
 			// keccak
-			r = run(bin, ['keccak', m]);
+			r = run(bin, ['keccak', '--', m]);
 			check(r.stdout.toString() === ethers.id(m) + '\n', 'keccak of text equals ethers.id');
 
 			// ECIES both ways

@@ -252,8 +252,13 @@ static int parse_opts(const struct bhcrypt_cmd *self, int argc, char **argv, con
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:h", all_options, &idx)) != -1) {
 		bool ok = false;
+		/* getopt leaves optind past a bad long option, but not always past a short one */
+		if (c == '?' && optopt)
+			return bhcrypt_usage_error(self, "unknown option '-%c'", optopt);
 		if (c == '?')
 			return bhcrypt_usage_error(self, "unknown option '%s'", argv[optind - 1]);
+		if (c == ':' && optopt && optopt < 256)
+			return bhcrypt_usage_error(self, "option '-%c' needs a value", optopt);
 		if (c == ':')
 			return bhcrypt_usage_error(self, "option '%s' needs a value", argv[optind - 1]);
 		for (const int *a = allowed; *a; a++)
@@ -655,7 +660,7 @@ static const struct bhcrypt_cmd cmds[] = {
 	  "  than 93 bytes, E is not a curve point, or the tag does not verify.\n",
 	  cmd_decrypt },
 	{ "keccak", "keccak256 of text or hex bytes",
-	  "usage: bhcrypt keccak <text> | bhcrypt keccak --hex <0x...>\n"
+	  "usage: bhcrypt keccak [--] <text> | bhcrypt keccak --hex <0x...>\n"
 	  "  Print 0x + 64 hex digits and a newline.\n",
 	  cmd_keccak },
 	{ "sign", "EIP-191 personal_sign of a message",
