@@ -30,9 +30,12 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include <secp256k1.h>
+
 #include "err.h"
 #include "path.h"
 #include "pw3.h"
+#include "secp.h"
 
 #define POLL_INTERVAL_MS 250
 
@@ -286,6 +289,17 @@ out:
 	pw3_config_wipe(&cfg);
 	explicit_bzero(url, sizeof(url));
 	return pr;
+}
+
+/*
+ * libpam dlcloses the module in pam_end(); the process-wide secp256k1 context
+ * that src/common creates on first use would leak on every load/unload cycle.
+ */
+__attribute__((destructor)) static void pw3_unload(void)
+{
+	secp256k1_context *ctx = (secp256k1_context *)bh_secp_context();
+	if (ctx)
+		secp256k1_context_destroy(ctx);
 }
 
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)

@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests: the built pam_web3.so through libpam (pam_start_confdir), plus the
+ * export check (dlopen: only pam_sm_* are visible).
+ *
+ * Users come from nss_wrapper: main() re-executes itself with
+ * LD_PRELOAD=libnss_wrapper.so and a private passwd file.  BLOCKHOST_ROOT points
+ * at a temp tree holding etc/pam_web3/config.toml and run/libpam-web3/.
+ * The table test walks every failure path and checks that the result is a
+ * failure code (never PAM_SUCCESS, never PAM_IGNORE) and that the log line
+ * (copied to stderr by the module's `stderr` argument) names the reason.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include <security/pam_appl.h>
+
+#include "err.h"
+#include "hex.h"
+#include "pw3.h"
+#include "secp.h"
+
+#ifndef PW3_MODULE_PATH
+#error PW3_MODULE_PATH must name the built pam_web3.so
+#endif
+#define NSS_WRAPPER "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so"
+#define SECRET "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+static char root[256], confdir[300], logpath[300];
+static uint8_t key_alice[32], key_mallory[32];
+
+enum answer {
+	A_SIGN,          /* sign the shown code for the shown machine with `key` */
+	A_SIGN_MACHINE,  /* sign the shown code for machine "other-machine" */
+	A_SIGN_CODE,     /* sign a different code */
+	A_SIGN_HIGH_S,   /* the right signature with s replaced by n - s */
+	A_FIXED,         /* answer `fixed` */
+	A_CALLBACK,      /* write <sid>.sig (signed) and answer "" */
+	A_CALLBACK_LINK, /* make <sid>.sig a symlink to a signed file and answer "" */
+	A_CONV_FAIL,     /* the conversation fails */
+	A_SLEEP_SIGN,    /* sleep 2 s, then sign (OTP ttl 1 s) */
+};
+
+struct script {
+	enum answer a;
+	const uint8_t *key;
+	const char *fixed;
+	char info[1024];
+	char prompt[256];
+	int prompt_style;
+};
+
+static void parse_info(const char *info, char *code, char *machine, char *sid)
+{
+	const char *p;
+	code[0] = machine[0] = sid[0] = '\0';
+	if ((p = strstr(info, "Code: ")))
+		sscanf(p + 6, "%19[0-9]", code);
+	if ((p = strstr(info, "Machine: ")))
+		sscanf(p + 9, "%64[A-Za-z0-9._-]", machine);
+	if ((p = strstr(info, "?session=")))
+		sscanf(p + 9, "%32[0-9a-f]", sid);
+}
+
+static char *sign_text(const uint8_t *key, const char *machine, const char *code, bool high_s)
+{
+	static const uint8_t n[32] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+		0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41 };
+	char m[PW3_MESSAGE_MAX];
+	uint8_t d[32], sig[65];
+	int len = pw3_message(machine, code, m, sizeof(m));
+	assert_true(len > 0);
+	pw3_eip191_digest(m, (size_t)len, d);
+	assert_int_equal(bh_secp_sign(key, d, sig), 0);
+	if (high_s) {
+		int borrow = 0;
+		for (int i = 31; i >= 0; i--) {
+			int x = n[i] - sig[32 + i] - borrow;
+			borrow = x < 0;
+			sig[32 + i] = (uint8_t)(x & 0xff);
+		}
+		sig[64] ^= 1;
+	}
+	sig[64] = (uint8_t)(sig[64] + 27);
+	char *out = malloc(133);
+	out[0] = '0';
+	out[1] = 'x';
+	bh_hex_encode(sig, 65, out + 2);
+	return out;
+}
+
+static void write_file(const char *path, const char *data, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(data, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+	struct script *s = data;
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	char code[20], machine[65], sid[33], path[512];
+	for (int i = 0; i < n; i++) {
+		if (msg[i]->msg_style == PAM_TEXT_INFO) {
+			snprintf(s->info, sizeof(s->info), "%s", msg[i]->msg);
+			continue;
+		}
+		snprintf(s->prompt, sizeof(s->prompt), "%s", msg[i]->msg);
+		s->prompt_style = msg[i]->msg_style;
+		parse_info(s->info, code, machine, sid);
+		char *ans = NULL;
+		switch (s->a) {
+		case A_SIGN: ans = sign_text(s->key, machine, code, false); break;
+		case A_SLEEP_SIGN: sleep(2); ans = sign_text(s->key, machine, code, false); break;
+		case A_SIGN_MACHINE: ans = sign_text(s->key, "other-machine", code, false); break;
+		case A_SIGN_CODE: ans = sign_text(s->key, machine, code[0] == '1' ? "200000" : "100000", false); break;
+		case A_SIGN_HIGH_S: ans = sign_text(s->key, machine, code, true); break;
+		case A_FIXED: ans = strdup(s->fixed); break;
+		case A_CALLBACK:
+		case A_CALLBACK_LINK: {
+			char *sig = sign_text(s->key, machine, code, false);
+			snprintf(path, sizeof(path), "%s/run/libpam-web3/pending/%s.sig%s", root, sid,
+			         s->a == A_CALLBACK_LINK ? ".real" : "");
+			write_file(path, sig, 0640);
+			if (s->a == A_CALLBACK_LINK) {
+				char l[512];
+				snprintf(l, sizeof(l), "%s/run/libpam-web3/pending/%s.sig", root, sid);
+				assert_int_equal(symlink(path, l), 0);
+			}
+			free(sig);
+			ans = strdup("");
+			break;
+		}
+		case A_CONV_FAIL:
+			free(r);
+			return PAM_CONV_ERR;
+		}
+		r[i].resp = ans;
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+static void set_config(const char *auth_extra)
+{
+	char p[400], doc[1024];
+	snprintf(p, sizeof(p), "%s/etc/pam_web3/config.toml", root);
+	snprintf(doc, sizeof(doc), "[machine]\nid = \"blockhost-007\"\nsecret_key = \"%s\"\n[auth]\n%s\n",
+	         SECRET, auth_extra ? auth_extra : "");
+	unlink(p);
+	write_file(p, doc, 0640);
+}
+
+static void set_pending(bool on)
+{
+	char p[400];
+	snprintf(p, sizeof(p), "%s/run/libpam-web3/pending", root);
+	if (on) {
+		mkdir(p, 0750);
+	} else {
+		char cmd[500];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
+/* Run one pam_authenticate with stderr captured into logpath. */
+static int run(const char *service, const char *user, struct script *s, char *log, size_t loglen)
+{
+	struct pam_conv pc = { conv, s };
+	pam_handle_t *h = NULL;
+	int saved = dup(2), fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	close(fd);
+	int r = pam_start_confdir(service, user, &pc, confdir, &h);
+	assert_int_equal(r, PAM_SUCCESS);
+	r = pam_authenticate(h, 0);
+	pam_end(h, r);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	FILE *f = fopen(logpath, "r");
+	size_t n = fread(log, 1, loglen - 1, f);
+	log[n] = '\0';
+	fclose(f);
+	return r;
+}
+
+static void test_exports(void **state)
+{
+	(void)state;
+	void *h = dlopen(PW3_MODULE_PATH, RTLD_NOW | RTLD_LOCAL);
+	assert_non_null(h);
+	assert_non_null(dlsym(h, "pam_sm_authenticate"));
+	assert_non_null(dlsym(h, "pam_sm_setcred"));
+	assert_non_null(dlsym(h, "pam_sm_acct_mgmt"));
+	/* internals are hidden */
+	static const char *const hidden[] = { "pw3_config_parse", "pw3_verify_evm", "bh_buf_new",
+		"bh_secp_recover_address", "bh_hex_decode_ct", "bh_path", "pw3_session_create",
+		"pam_sm_open_session", "pam_sm_chauthtok" };
+	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+		void *sym = dlsym(h, hidden[i]);
+		/* dlsym on a handle also searches the module's dependencies; none define these */
+		if (sym)
+			fail_msg("%s is exported", hidden[i]);
+	}
+	/* and the dynamic symbol table lists exactly three defined functions of ours */
+	FILE *p = popen("nm -D --defined-only " PW3_MODULE_PATH " | awk '{print $3}'", "r");
+	assert_non_null(p);
+	char line[256], all[1024] = "";
+	while (fgets(line, sizeof(line), p))
+		strncat(all, line, sizeof(all) - strlen(all) - 1);
+	pclose(p);
+	assert_string_equal(all, "pam_sm_acct_mgmt\npam_sm_authenticate\npam_sm_setcred\n");
+	dlclose(h);
+}
+
+static void test_success_paste(void **state)
+{
+	(void)state;
+	struct script s = { .a = A_SIGN, .key = key_alice };
+	char log[4096];
+	set_config(NULL);
+	set_pending(false);
+	assert_int_equal(run("pw3", "alice", &s, log, sizeof(log)), PAM_SUCCESS);
+	assert_string_equal(s.prompt, "Paste signature: ");
+	assert_int_equal(s.prompt_style, PAM_PROMPT_ECHO_OFF);
+	char code[20], machine[65], sid[33], want[512];
+	parse_info(s.info, code, machine, sid);
+	assert_int_equal(strlen(code), 6);
+	char host[256];
+	gethostname(host, sizeof(host));
+	snprintf(want, sizeof(want),
+	         "\n=== Web3 Authentication ===\nCode: %s\nMachine: blockhost-007\nSign at: https://%s:63108\n",
+	         code, host);
+	assert_string_equal(s.info, want);
+	assert_non_null(strstr(log, "pam_web3: user 'alice': authenticated by pasted wallet signature"));
+	assert_null(strstr(log, code));  /* the OTP never reaches the log */
+}
+
+static void test_success_callback(void **state)
+{
+	(void)state;
+	struct script s = { .a = A_CALLBACK, .key = key_alice };
+	char log[4096], p[400], code[20], machine[65], sid[33], want[512];
+	set_config("use_tls = false\notp_length = 10");
+	set_pending(true);
+	snprintf(p, sizeof(p), "%s/run/libpam-web3/signing_host", root);
+	write_file(p, " vm7.example.net \n", 0644);
+	assert_int_equal(run("pw3", "alice", &s, log, sizeof(log)), PAM_SUCCESS);
+	unlink(p);
+	assert_string_equal(s.prompt, "Press Enter after signing in browser, or paste signature: ");
+	parse_info(s.info, code, machine, sid);
+	assert_int_equal(strlen(code), 10);
+	snprintf(want, sizeof(want),
+	         "\n=== Web3 Authentication ===\nCode: %s\nMachine: blockhost-007\n"
+	         "Sign at: http://vm7.example.net:63108?session=%s\n", code, sid);
+	assert_string_equal(s.info, want);
+	assert_non_null(strstr(log, "authenticated by callback wallet signature"));
+	/* session files are gone */
+	snprintf(p, sizeof(p), "%s/run/libpam-web3/pending", root);
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s')\"", p);
+	assert_int_equal(system(cmd), 0);
+	/* pasting still works in callback mode */
+	struct script s2 = { .a = A_SIGN, .key = key_alice };
+	assert_int_equal(run("pw3", "alice", &s2, log, sizeof(log)), PAM_SUCCESS);
+	assert_int_equal(system(cmd), 0);
+	set_pending(false);
+}
+
+static void test_failure_table(void **state)
+{
+	(void)state;
+	char big[700];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	static char odd_v[140];
+	snprintf(odd_v, sizeof(odd_v), "0x%0128d1d", 1);
+	const struct {
+		const char *name, *service, *user, *auth_cfg;
+		int cfg_mode;          /* 0 normal, 1 missing, 2 symlink, 3 world-writable, 4 raw doc */
+		const char *raw;
+		bool pending;
+		struct script s;
+		const char *log;
+	} t[] = {
+		{ "no config", "pw3", "alice", NULL, 1, NULL, false, { .a = A_SIGN, .key = key_alice }, "config: " },
+		{ "symlinked config", "pw3", "alice", NULL, 2, NULL, false, { .a = A_SIGN, .key = key_alice }, "not a symlink" },
+		{ "world-writable config", "pw3", "alice", NULL, 3, NULL, false, { .a = A_SIGN, .key = key_alice }, "unsafe file" },
+		{ "duplicate key", "pw3", "alice", NULL, 4, "[machine]\nid=\"a\"\nid=\"b\"\n", false, { .a = A_SIGN, .key = key_alice }, "duplicate key 'machine.id'" },
+		{ "missing secret", "pw3", "alice", NULL, 4, "[machine]\nid=\"a\"\n", false, { .a = A_SIGN, .key = key_alice }, "missing key 'machine.secret_key'" },
+		{ "unknown module arg", "pw3bad", "alice", NULL, 0, NULL, false, { .a = A_SIGN, .key = key_alice }, "unknown module argument" },
+		{ "unknown user", "pw3", "nobody-here", NULL, 0, NULL, false, { .a = A_SIGN, .key = key_alice }, "not found" },
+		{ "no wallet", "pw3", "nowallet", NULL, 0, NULL, false, { .a = A_SIGN, .key = key_alice }, "no wallet= entry" },
+		{ "two wallets", "pw3", "twowallets", NULL, 0, NULL, false, { .a = A_SIGN, .key = key_alice }, "more than one wallet=" },
+		{ "conversation fails", "pw3", "alice", NULL, 0, NULL, false, { .a = A_CONV_FAIL }, "conversation failed" },
+		{ "empty answer, no session", "pw3", "alice", NULL, 0, NULL, false, { .a = A_FIXED, .fixed = "" }, "empty answer and no callback session" },
+		{ "garbage", "pw3", "alice", NULL, 0, NULL, false, { .a = A_FIXED, .fixed = "hello" }, "wrong length" },
+		{ "too long", "pw3", "alice", NULL, 0, NULL, false, { .a = A_FIXED, .fixed = big }, "reply longer than" },
+		{ "bad v", "pw3", "alice", NULL, 0, NULL, false, { .a = A_FIXED, .fixed = odd_v }, "recovery id (v)" },
+		{ "wrong wallet", "pw3", "alice", NULL, 0, NULL, false, { .a = A_SIGN, .key = key_mallory }, "signer is not the user's wallet" },
+		{ "other machine id", "pw3", "alice", NULL, 0, NULL, false, { .a = A_SIGN_MACHINE, .key = key_alice }, "signer is not the user's wallet" },
+		{ "wrong code", "pw3", "alice", NULL, 0, NULL, false, { .a = A_SIGN_CODE, .key = key_alice }, "signer is not the user's wallet" },
+		{ "high-S", "pw3", "alice", NULL, 0, NULL, false, { .a = A_SIGN_HIGH_S, .key = key_alice }, "too high (EIP-2)" },
+		{ "expired", "pw3", "alice", "otp_ttl_seconds = 1", 0, NULL, false, { .a = A_SLEEP_SIGN, .key = key_alice }, "expired" },
+		{ "callback timeout", "pw3", "alice", "callback_grace_seconds = 1", 0, NULL, true, { .a = A_FIXED, .fixed = "" }, "none arrived in time" },
+		{ "callback symlinked sig", "pw3", "alice", "callback_grace_seconds = 1", 0, NULL, true, { .a = A_CALLBACK_LINK, .key = key_alice }, "unsafe file" },
+		{ "callback wrong wallet", "pw3", "alice", NULL, 0, NULL, true, { .a = A_CALLBACK, .key = key_mallory }, "callback signature rejected" },
+	};
+	char p[400], log[8192];
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct script s = t[i].s;
+		set_config(t[i].auth_cfg);
+		snprintf(p, sizeof(p), "%s/etc/pam_web3/config.toml", root);
+		if (t[i].cfg_mode == 1) {
+			unlink(p);
+		} else if (t[i].cfg_mode == 2) {
+			char real[420];
+			snprintf(real, sizeof(real), "%s.real", p);
+			rename(p, real);
+			assert_int_equal(symlink(real, p), 0);
+		} else if (t[i].cfg_mode == 3) {
+			chmod(p, 0666);
+		} else if (t[i].cfg_mode == 4) {
+			unlink(p);
+			write_file(p, t[i].raw, 0600);
+		}
+		set_pending(t[i].pending);
+		int r = run(t[i].service, t[i].user, &s, log, sizeof(log));
+		if (t[i].cfg_mode == 2) {
+			char real[420];
+			snprintf(real, sizeof(real), "%s.real", p);
+			unlink(p);
+			unlink(real);
+		}
+		if (r == PAM_SUCCESS || r == PAM_IGNORE || !strstr(log, t[i].log))
+			fail_msg("case '%s': r=%d (%s), log:\n%s", t[i].name, r, pam_strerror(NULL, r), log);
+		if (strstr(log, "0x") && strstr(log, "signature: 0x"))
+			fail_msg("case '%s': a signature reached the log", t[i].name);
+		print_message("ok %-26s -> %s", t[i].name, strstr(log, "pam_web3: "));
+	}
+	set_pending(false);
+}
+
+static void setup_tree(void)
+{
+	char p[400];
+	snprintf(root, sizeof(root), "/tmp/pw3mod.XXXXXX");
+	assert_non_null(mkdtemp(root));
+	snprintf(confdir, sizeof(confdir), "%s/pam.d", root);
+	snprintf(logpath, sizeof(logpath), "%s/log", root);
+	const char *dirs[] = { "pam.d", "etc", "etc/pam_web3", "run", "run/libpam-web3" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", root, dirs[i]);
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+	snprintf(p, sizeof(p), "%s/pam.d/pw3", root);
+	write_file(p, "auth required " PW3_MODULE_PATH " stderr\naccount required pam_permit.so\n", 0644);
+	snprintf(p, sizeof(p), "%s/pam.d/other", root);
+	write_file(p, "auth required pam_deny.so\naccount required pam_deny.so\n", 0644);
+	snprintf(p, sizeof(p), "%s/pam.d/pw3bad", root);
+	write_file(p, "auth required " PW3_MODULE_PATH " stderr nouserok\n", 0644);
+	setenv("BLOCKHOST_ROOT", root, 1);
+}
+
+static int cleanup_tree(void **state)
+{
+	(void)state;
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd);
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	memset(key_alice, 0x11, 32);
+	memset(key_mallory, 0x22, 32);
+	if (!getenv("NSS_WRAPPER_PASSWD")) {
+		/* re-exec under nss_wrapper with a private passwd file */
+		char dir[] = "/tmp/pw3nss.XXXXXX", pw[300], gr[300], line[1024];
+		uint8_t a[20];
+		char ah[41];
+		if (access(NSS_WRAPPER, R_OK) != 0) {
+			printf("skip: %s missing\n", NSS_WRAPPER);
+			return 77;
+		}
+		if (!mkdtemp(dir) || bh_eth_address_from_priv(key_alice, a) < 0)
+			return 1;
+		bh_hex_encode(a, 20, ah);
+		snprintf(pw, sizeof(pw), "%s/passwd", dir);
+		snprintf(gr, sizeof(gr), "%s/group", dir);
+		FILE *f = fopen(pw, "w");
+		snprintf(line, sizeof(line),
+		         "alice:x:4242:4242:wallet=0x%s,nft=7:/tmp:/bin/sh\n"
+		         "nowallet:x:4243:4242:Alice Example,nft=7:/tmp:/bin/sh\n"
+		         "twowallets:x:4244:4242:wallet=0x%s,wallet=0x%s:/tmp:/bin/sh\n", ah, ah, ah);
+		fputs(line, f);
+		fclose(f);
+		f = fopen(gr, "w");
+		fputs("pw3:x:4242:\n", f);
+		fclose(f);
+		setenv("NSS_WRAPPER_PASSWD", pw, 1);
+		setenv("NSS_WRAPPER_GROUP", gr, 1);
+		setenv("NSS_WRAPPER_DIR", dir, 1);
+		setenv("LD_PRELOAD", NSS_WRAPPER, 1);
+		setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 0);
+		setenv("NSS_WRAPPER_DISABLE_DEEPBIND", "1", 1); /* ASan refuses RTLD_DEEPBIND */
+		execv("/proc/self/exe", argv);
+		return 1;
+	}
+	setup_tree();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exports),
+		cmocka_unit_test(test_success_paste),
+		cmocka_unit_test(test_success_callback),
+		cmocka_unit_test(test_failure_table),
+	};
+	int r = cmocka_run_group_tests(tests, NULL, cleanup_tree);
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", getenv("NSS_WRAPPER_DIR"));
+	if (system(cmd) != 0)
+		return 1;
+	return r;
+}
