@@ -629,8 +629,9 @@ void bh_abi_value_address(struct bh_abi_value *v, const uint8_t addr[static 20])
 void bh_abi_value_fixed_bytes(struct bh_abi_value *v, const uint8_t *b, size_t n)
 {
 	v->kind = BH_ABI_FIXED_BYTES;
+	v->size = n > 32 ? 32 : (unsigned)n;
 	memset(v->u.word, 0, 32);
-	memcpy(v->u.word, b, n > 32 ? 32 : n);
+	memcpy(v->u.word, b, v->size);
 }
 
 static int value_bytes(struct bh_abi_value *v, enum bh_abi_kind kind, const void *data, size_t len)
@@ -1065,6 +1066,7 @@ static int dec_value(struct dec *d, const struct bh_abi_type *t, size_t pos,
 		if ((why = word_check(t, w)))
 			return dfail(d, t, BH_ERR_FORMAT, "%s", why);
 		out->kind = t->kind;
+		out->size = t->kind == BH_ABI_FIXED_BYTES ? t->size : 0;
 		memcpy(out->u.word, w, 32);
 		*ret_size = 32;
 		return 0;
@@ -1201,6 +1203,7 @@ int bh_abi_decode_log(const struct bh_abi_sig *sig, const uint8_t (*topics)[32],
 				goto out;
 			}
 			item->kind = m->kind;
+			item->size = m->kind == BH_ABI_FIXED_BYTES ? m->size : 0;
 			memcpy(item->u.word, w, 32);
 		}
 		}
@@ -1248,7 +1251,7 @@ static void render(const struct bh_abi_value *v, struct bh_buf *b)
 	case BH_ABI_FIXED_BYTES: {
 		char h[65];
 		const uint8_t *p = v->kind == BH_ABI_ADDRESS ? v->u.word + 12 : v->u.word;
-		size_t n = v->kind == BH_ABI_ADDRESS ? 20 : 32;
+		size_t n = v->kind == BH_ABI_ADDRESS ? 20 : v->size ? v->size : 32;
 		bh_hex_encode(p, n, h);
 		(void)bh_buf_putf(b, "0x%s", h);
 		break;
@@ -1397,7 +1400,8 @@ void *bh_abi_value_to_json(const struct bh_abi_value *v)
 	case BH_ABI_BYTES: {
 		const uint8_t *p = v->kind == BH_ABI_ADDRESS ? v->u.word + 12 :
 				   v->kind == BH_ABI_BYTES ? v->u.bytes.data : v->u.word;
-		size_t n = v->kind == BH_ABI_ADDRESS ? 20 : v->kind == BH_ABI_BYTES ? v->u.bytes.len : 32;
+		size_t n = v->kind == BH_ABI_ADDRESS ? 20 : v->kind == BH_ABI_BYTES ? v->u.bytes.len :
+			   v->size ? v->size : 32;
 		char *h = bh_hex_encode_alloc(p, n, true);
 		json_t *j = h ? json_string(h) : NULL;
 		free(h);

@@ -75,6 +75,7 @@ struct bh_abi_type {
 
 struct bh_abi_value {
 	enum bh_abi_kind kind;
+	unsigned size;        /* FIXED_BYTES: N (1..32); 0 elsewhere */
 	union {
 		uint8_t word[32];                                   /* static scalars */
 		struct { uint8_t *data; size_t len; } bytes;         /* BYTES, STRING (NUL-terminated copy) */

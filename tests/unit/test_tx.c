@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests: EIP-1559 and legacy transactions (sign, serialize, decode, recover). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "abi.h"
+#include "err.h"
+#include "hex.h"
+#include "keccak.h"
+#include "secp.h"
+#include "tx.h"
+
+/* anvil / hardhat dev account 0 (public test key) */
+static const char DEV_KEY[] = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+static const char DEV_ADDR[] = "f39fd6e51aad88f6f4ce6ab8827279cfffb92266";
+
+static size_t unhex(const char *h, uint8_t *out, size_t max)
+{
+	uint8_t *d = NULL;
+	size_t n = 0;
+	assert_int_equal(bh_hex_decode_alloc(h, max, &d, &n), 0);
+	memcpy(out, d, n);
+	free(d);
+	return n;
+}
+
+/* The EIP-155 example transaction (from the EIP text). */
+static void test_eip155_vector(void **state)
+{
+	(void)state;
+	struct bh_tx tx;
+	uint8_t priv[32], h[32], raw[200], addr[20], expect_addr[20];
+	struct bh_buf b;
+	char hx[400];
+
+	memset(&tx, 0, sizeof(tx));
+	memset(priv, 0x46, 32);
+	tx.type = BH_TX_LEGACY;
+	tx.chain_id = 1;
+	tx.nonce = 9;
+	bh_u256_from_u64(20000000000ull, tx.max_fee);
+	tx.gas_limit = 21000;
+	tx.has_to = true;
+	memset(tx.to, 0x35, 20);
+	bh_u256_from_u64(1000000000000000000ull, tx.value);
+
+	bh_buf_init(&b, 4096);
+	assert_int_equal(bh_tx_serialize_unsigned(&tx, &b), 0);
+	bh_hex_encode(bh_buf_ptr(&b), bh_buf_len(&b), hx);
+	assert_string_equal(hx, "ec098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a764000080018080");
+	assert_int_equal(bh_tx_signing_hash(&tx, h), 0);
+	bh_hex_encode(h, 32, hx);
+	assert_string_equal(hx, "daf5a779ae972f972197303d7b574746c7ef83eadac0f2791ad23db92e4c8e53");
+	assert_int_equal(bh_tx_sign(&tx, priv), 0);
+	assert_int_equal(tx.v, 37);
+	bh_buf_reset(&b);
+	assert_int_equal(bh_tx_serialize(&tx, &b), 0);
+	bh_hex_encode(bh_buf_ptr(&b), bh_buf_len(&b), hx);
+	assert_string_equal(hx,
+		"f86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a76400008025"
+		"a028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276"
+		"a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83");
+
+	/* decode it back and recover the sender */
+	size_t n = bh_buf_len(&b);
+	memcpy(raw, bh_buf_ptr(&b), n);
+	struct bh_tx d;
+	struct bh_msg m = { "" };
+	assert_int_equal(bh_tx_decode(raw, n, &m, &d), 0);
+	assert_int_equal(d.type, BH_TX_LEGACY);
+	assert_int_equal(d.chain_id, 1);
+	assert_int_equal(d.nonce, 9);
+	assert_int_equal(d.y_parity, 0);
+	assert_int_equal(bh_tx_recover_sender(&d, addr), 0);
+	assert_int_equal(bh_eth_address_from_priv(priv, expect_addr), 0);
+	assert_memory_equal(addr, expect_addr, 20);
+	bh_tx_clear(&d);
+	bh_tx_clear(&tx);
+	bh_buf_done(&b);
+}
+
+static void make_1559(struct bh_tx *tx)
+{
+	memset(tx, 0, sizeof(*tx));
+	tx->type = BH_TX_EIP1559;
+	tx->chain_id = 31337;
+	tx->nonce = 7;
+	bh_u256_from_u64(1000000000ull, tx->max_priority_fee);
+	bh_u256_from_u64(30000000000ull, tx->max_fee);
+	tx->gas_limit = 100000;
+	tx->has_to = true;
+	memset(tx->to, 0x70, 20);
+	bh_u256_from_u64(12345, tx->value);
+	assert_int_equal(bh_tx_set_data(tx, (const uint8_t *)"\xb5\x10\x39\x1f\x00\x01", 6), 0);
+}
+
+static void test_1559_sign_roundtrip(void **state)
+{
+	(void)state;
+	struct bh_tx tx, d;
+	uint8_t priv[32], addr[20], dev[20], h1[32], h2[32];
+	struct bh_buf b, b2;
+	struct bh_msg m = { "" };
+
+	unhex(DEV_KEY, priv, 32);
+	unhex(DEV_ADDR, dev, 20);
+	make_1559(&tx);
+	assert_int_equal(bh_tx_serialize(&tx, NULL), BH_ERR_STATE); /* unsigned */
+	assert_int_equal(bh_tx_sign(&tx, priv), 0);
+	bh_buf_init(&b, 1 << 16);
+	bh_buf_init(&b2, 1 << 16);
+	assert_int_equal(bh_tx_serialize(&tx, &b), 0);
+	assert_int_equal(bh_buf_ptr(&b)[0], 0x02);
+	assert_int_equal(bh_tx_decode(bh_buf_ptr(&b), bh_buf_len(&b), &m, &d), 0);
+	assert_int_equal(d.type, BH_TX_EIP1559);
+	assert_int_equal(d.chain_id, 31337);
+	assert_int_equal(d.nonce, 7);
+	assert_int_equal(d.gas_limit, 100000);
+	assert_int_equal(d.data_len, 6);
+	assert_int_equal(bh_tx_recover_sender(&d, addr), 0);
+	assert_memory_equal(addr, dev, 20);
+	assert_int_equal(bh_tx_serialize(&d, &b2), 0);
+	assert_int_equal(bh_buf_len(&b), bh_buf_len(&b2));
+	assert_memory_equal(bh_buf_ptr(&b), bh_buf_ptr(&b2), bh_buf_len(&b));
+	assert_int_equal(bh_tx_hash(&tx, h1), 0);
+	bh_keccak256(bh_buf_ptr(&b), bh_buf_len(&b), h2);
+	assert_memory_equal(h1, h2, 32);
+
+	/* unsigned payload decodes with bh_tx_decode_unsigned, not bh_tx_decode */
+	bh_buf_reset(&b2);
+	assert_int_equal(bh_tx_serialize_unsigned(&tx, &b2), 0);
+	struct bh_tx u;
+	assert_int_equal(bh_tx_decode(bh_buf_ptr(&b2), bh_buf_len(&b2), &m, &u), BH_ERR_FORMAT);
+	assert_int_equal(bh_tx_decode_unsigned(bh_buf_ptr(&b2), bh_buf_len(&b2), &m, &u), 0);
+	assert_int_equal(bh_tx_signing_hash(&u, h1), 0);
+	assert_int_equal(bh_tx_signing_hash(&tx, h2), 0);
+	assert_memory_equal(h1, h2, 32);
+	bh_tx_clear(&u);
+
+	/* a tampered field changes the recovered sender */
+	d.nonce++;
+	assert_int_equal(bh_tx_recover_sender(&d, addr), 0);
+	assert_memory_not_equal(addr, dev, 20);
+	bh_tx_clear(&d);
+
+	/* contract creation and a non-empty access list survive the round trip */
+	tx.has_to = false;
+	tx.access = calloc(2, sizeof(*tx.access));
+	tx.naccess = 2;
+	memset(tx.access[0].address, 0xaa, 20);
+	tx.access[0].keys = calloc(2, 32);
+	tx.access[0].nkeys = 2;
+	tx.access[0].keys[1][31] = 1;
+	memset(tx.access[1].address, 0xbb, 20);
+	assert_int_equal(bh_tx_sign(&tx, priv), 0);
+	bh_buf_reset(&b);
+	assert_int_equal(bh_tx_serialize(&tx, &b), 0);
+	assert_int_equal(bh_tx_decode(bh_buf_ptr(&b), bh_buf_len(&b), &m, &d), 0);
+	assert_false(d.has_to);
+	assert_int_equal(d.naccess, 2);
+	assert_int_equal(d.access[0].nkeys, 2);
+	assert_int_equal(d.access[0].keys[1][31], 1);
+	assert_int_equal(d.access[1].nkeys, 0);
+	assert_int_equal(bh_tx_recover_sender(&d, addr), 0);
+	assert_memory_equal(addr, dev, 20);
+	bh_tx_clear(&d);
+
+	bh_tx_clear(&tx);
+	bh_buf_done(&b);
+	bh_buf_done(&b2);
+}
+
+/* Re-serialize a tx with one field replaced by raw RLP bytes and expect rejection. */
+static void test_malformed(void **state)
+{
+	(void)state;
+	static const struct { const char *hex; int want; } bad[] = {
+		{ "", BH_ERR_INCOMPLETE },
+		{ "01c0", BH_ERR_UNSUPPORTED },              /* EIP-2930 */
+		{ "03c0", BH_ERR_UNSUPPORTED },
+		{ "02c0", BH_ERR_FORMAT },                   /* no fields */
+		{ "0280", BH_ERR_FORMAT },                   /* not a list */
+		/* 12 fields with nonce 0x0007 (leading zero) */
+		{ "02d0827a69820007808080808080c0800101", BH_ERR_FORMAT },
+		/* to of 3 bytes */
+		{ "02d1827a6907808080830102038080c0800101", BH_ERR_FORMAT },
+		/* y_parity 2 */
+		{ "02ce827a6907808080808080c0020101", BH_ERR_RECOVERY_ID },
+		/* access list entry malformed */
+		{ "02d0827a6907808080808080c2c180800101", BH_ERR_FORMAT },
+		/* trailing byte after the list */
+		{ "02ce827a6907808080808080c080010100", BH_ERR_TRAILING },
+		/* legacy with v = 30 */
+		{ "c98080808080801e0101", BH_ERR_RECOVERY_ID },
+		/* legacy with 8 fields */
+		{ "c88080808080801b01", BH_ERR_FORMAT },
+		/* chain id beyond 64 bits */
+		{ "02d58901000000000000000007808080808080c0800101", BH_ERR_RANGE },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint8_t buf[256];
+		size_t n = *bad[i].hex ? unhex(bad[i].hex, buf, sizeof(buf)) : 0;
+		struct bh_tx d;
+		struct bh_msg m = { "" };
+		int r = bh_tx_decode(buf, n, &m, &d);
+		if (r != bad[i].want)
+			fail_msg("case %zu (%s): got %d (%s), want %d", i, bad[i].hex, r, m.text, bad[i].want);
+		assert_true(m.text[0] != '\0');
+	}
+}
+
+static void test_high_s_rejected(void **state)
+{
+	(void)state;
+	/* a signed tx whose s is replaced by n - s (a valid but high-S signature) */
+	static const uint8_t N[32] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+		0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
+	};
+	struct bh_tx tx;
+	uint8_t priv[32], addr[20];
+	unhex(DEV_KEY, priv, 32);
+	make_1559(&tx);
+	assert_int_equal(bh_tx_sign(&tx, priv), 0);
+	int borrow = 0;
+	for (int i = 31; i >= 0; i--) {
+		int x = N[i] - tx.s[i] - borrow;
+		borrow = x < 0;
+		tx.s[i] = (uint8_t)(x + (borrow ? 256 : 0));
+	}
+	tx.y_parity ^= 1;
+	assert_int_equal(bh_tx_recover_sender(&tx, addr), BH_ERR_HIGH_S);
+	bh_tx_clear(&tx);
+}
+
+static void test_legacy_pre155(void **state)
+{
+	(void)state;
+	struct bh_tx tx, d;
+	uint8_t priv[32], addr[20], dev[20];
+	struct bh_buf b;
+
+	unhex(DEV_KEY, priv, 32);
+	unhex(DEV_ADDR, dev, 20);
+	memset(&tx, 0, sizeof(tx));
+	tx.type = BH_TX_LEGACY;
+	tx.gas_limit = 21000;
+	bh_u256_from_u64(1, tx.max_fee);
+	assert_int_equal(bh_tx_sign(&tx, priv), 0);
+	assert_true(tx.v == 27 || tx.v == 28);
+	bh_buf_init(&b, 4096);
+	assert_int_equal(bh_tx_serialize(&tx, &b), 0);
+	assert_int_equal(bh_tx_decode(bh_buf_ptr(&b), bh_buf_len(&b), NULL, &d), 0);
+	assert_int_equal(d.chain_id, 0);
+	assert_false(d.has_to);
+	assert_int_equal(bh_tx_recover_sender(&d, addr), 0);
+	assert_memory_equal(addr, dev, 20);
+	bh_tx_clear(&d);
+	bh_tx_clear(&tx);
+	bh_buf_done(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_eip155_vector),
+		cmocka_unit_test(test_1559_sign_roundtrip),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_high_s_rejected),
+		cmocka_unit_test(test_legacy_pre155),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
