@@ -238,8 +238,8 @@ static int check_value(const json_t *v, const struct bh_cfg_key *k, const char *
 		    ((t & BH_CFG_IP) && is_ip(s)) || ((t & BH_CFG_CIDR) && is_cidr(s)) ||
 		    ((t & BH_CFG_PATH) && is_abs_path(s)))
 			return 0;
-		bh_msg_set(msg, "%s: key '%s': expected %s, got string that is not one", name,
-			   k->key, want);
+		bh_msg_set(msg, "%s: key '%s': expected %s, got an invalid string", name, k->key,
+			   want);
 		return BH_ERR_FORMAT;
 	}
 	bh_msg_set(msg, "%s: key '%s': expected %s, got %s", name, k->key, want,
@@ -262,7 +262,7 @@ int bh_config_check(const json_t *root, const struct bh_cfg_key *schema, size_t 
 		/* look up without bh_config_get's null folding, to report null as a type */
 		const json_t *v = root;
 		const char *p = k->key;
-		bool intermediate_bad = false;
+		bool intermediate_bad = false, parent_absent = false;
 		char part[KEY_PATH_MAX];
 		for (;;) {
 			const char *dot = strchr(p, '.');
@@ -270,17 +270,25 @@ int bh_config_check(const json_t *root, const struct bh_cfg_key *schema, size_t 
 			if (len >= sizeof(part))
 				return BH_ERR_INTERNAL;
 			if (!json_is_object(v)) {
-				intermediate_bad = v != NULL && !json_is_null(v);
+				intermediate_bad = !json_is_null(v);
+				parent_absent = !intermediate_bad;
 				v = NULL;
 				break;
 			}
 			memcpy(part, p, len);
 			part[len] = '\0';
 			v = json_object_get(v, part);
-			if (!dot || !v)
+			if (!dot)
 				break;
+			if (!v) {
+				parent_absent = true;
+				break;
+			}
 			p = dot + 1;
 		}
+		/* "a.b" required means: required whenever its parent object "a" is present */
+		if (parent_absent)
+			continue;
 		if (intermediate_bad) {
 			/* the parent exists but is not an object: reported by the parent's own
 			 * entry if it has one; otherwise here */
