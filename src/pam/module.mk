@@ -15,7 +15,7 @@ PAM_SO_OBJS   = $(patsubst src/%.c,$(BUILD)/pic/%.o,$(PW3_SRCS) src/pam/pam_web3
 PAM_SO_LIBS   = -lpam $(shell $(PKG_CONFIG) --libs libsecp256k1 nettle libcrypto 2>/dev/null)
 MHD_LIBS      = $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
 
-PROGRAMS += $(PAM_SO)
+PROGRAMS += $(PAM_SO) $(BUILD)/bin/web3-auth-svc
 INSTALL_TARGETS += install-pam
 
 $(LIBPW3): $(PW3_OBJS)

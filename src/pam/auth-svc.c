@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * web3-auth-svc: the in-VM signing service (upstream.md §5.6).  Serves the
+ * signing page and moves a wallet signature from the browser into
+ * /run/libpam-web3/pending/<sid>.sig for pam_web3.  It authenticates nothing;
+ * it only validates, normalises and transports.  Request handling lives in
+ * libpw3 (pw3_http_handle, fuzzed without sockets); this file is the
+ * libmicrohttpd glue, the TLS key/cert bootstrap and startup.
+ *
+ * usage: web3-auth-svc [--port N] [--bind ADDR] [--pending DIR] [--pages DIR]
+ *                      [--tls-dir DIR] [--config FILE] [--plain-http]
+ * Defaults: port = 1024 + crc32("evm") % 64511 = 63108, bind "::" (dual stack),
+ * pending = /run/libpam-web3/pending, pages = /usr/share/blockhost/signing-pages/evm,
+ * tls-dir = /etc/libpam-web3/tls, config = /etc/pam_web3/config.toml (use_tls).
+ * Runs unprivileged; refuses to run with any capability in its effective set.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "buf.h"
+#include "err.h"
+#include "log.h"
+#include "path.h"
+#include "pw3.h"
+
+#define REQUEST_TIMEOUT_S 5
+#define PAGE_MAX (1024u * 1024u)
+
+struct req {
+	struct timespec start;
+	uint8_t body[PW3_EVM_BODY_MAX];
+	size_t len;
+	bool too_large;
+};
+
+static struct pw3_http_ctx g_ctx;
+
+static double elapsed_s(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* What we print of a URL: the route, with anything odd replaced. */
+static void safe_url(const char *url, char *out, size_t outlen)
+{
+	size_t i = 0;
+	for (; url[i] && i + 1 < outlen && i < 80; i++) {
+		char c = url[i];
+		out[i] = (c >= 0x21 && c < 0x7f && c != '%') ? c : '?';
+	}
+	out[i] = '\0';
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls)
+{
+	struct req *rq = *con_cls;
+	struct pw3_http_resp resp;
+	struct bh_msg why = { { 0 } };
+	unsigned flags = 0;
+	char u[96];
+	(void)cls;
+	(void)version;
+
+	if (!rq) {
+		rq = calloc(1, sizeof(*rq));
+		if (!rq)
+			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &rq->start);
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > PW3_EVM_BODY_MAX)
+			rq->too_large = true;
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!rq->too_large && *upload_size <= sizeof(rq->body) - rq->len) {
+			memcpy(rq->body + rq->len, upload, *upload_size);
+			rq->len += *upload_size;
+		} else {
+			rq->too_large = true;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (rq->too_large)
+		flags |= PW3_REQ_TOO_LARGE;
+	if (elapsed_s(&rq->start) > REQUEST_TIMEOUT_S)
+		flags |= PW3_REQ_TIMEOUT;
+	(void)pw3_http_handle(&g_ctx, method, url, rq->body, rq->len, flags, &resp, &why);
+	safe_url(url, u, sizeof(u));
+	if (why.text[0] || resp.status >= 400)
+		log_info("%s %s -> %u%s%s", strcmp(method, "POST") ? "GET" : "POST", u, resp.status,
+		         why.text[0] ? ": " : "", why.text);
+	struct MHD_Response *r = MHD_create_response_from_buffer(resp.body_len, (void *)resp.body,
+	                                                         MHD_RESPMEM_MUST_COPY);
+	pw3_http_resp_done(&resp);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp.content_type);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Content-Security-Policy",
+	                        "default-src 'self'; script-src 'self'; connect-src 'self'; "
+	                        "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
+	if (resp.status == 413 || resp.status == 408)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	enum MHD_Result ret = MHD_queue_response(conn, resp.status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (*con_cls) {
+		explicit_bzero(*con_cls, sizeof(struct req));
+		free(*con_cls);
+		*con_cls = NULL;
+	}
+}
+
+static int load_page(const char *dir, const char *name, char **ret, size_t *ret_len)
+{
+	struct bh_buf b;
+	char path[4096];
+	char *s = NULL;
+	int r;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	bh_buf_init(&b, PAGE_MAX);
+	if ((r = bh_buf_load_file(&b, path)) < 0 || (r = bh_buf_steal_cstr(&b, &s)) < 0) {
+		bh_buf_done(&b);
+		log_error_r(r, "cannot load page %s", path);
+		return r;
+	}
+	*ret_len = strlen(s);
+	*ret = s;
+	return 0;
+}
+
+/* Write data to dir/name atomically with the given mode; refuses to replace. */
+static int write_new_file(const char *dir, const char *name, const void *data, size_t len,
+                          mode_t mode)
+{
+	char tmp[4096], dst[4096];
+	int fd;
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return bh_negerrno();
+	if (fchmod(fd, mode) < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) < 0 ||
+	    close(fd) < 0) {
+		int r = bh_negerrno();
+		unlink(tmp);
+		return r;
+	}
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dst, RENAME_NOREPLACE) < 0) {
+		int r = bh_negerrno();
+		unlink(tmp);
+		return r;
+	}
+	return 0;
+}
+
+/* A self-signed EC P-256 certificate for the signing host, 3650 days. */
+static int make_cert(const char *dir)
+{
+	EVP_PKEY *key = NULL;
+	X509 *x = NULL;
+	BIO *kb = NULL, *cb = NULL;
+	X509_EXTENSION *ext = NULL;
+	char host[256] = "localhost", san[600], *kp = NULL, *cp = NULL;
+	long kl, cl;
+	int r = BH_ERR_CRYPTO;
+
+	char *hp = NULL, *hs = NULL;
+	if (bh_path(BH_DIR_PAM_RUN, "signing_host", &hp) == 0 &&
+	    pw3_read_small_file(AT_FDCWD, hp, 256, &hs) == 0) {
+		size_t n = strcspn(hs, " \t\r\n");
+		if (pw3_host_valid(hs, n) && n < sizeof(host)) {
+			memcpy(host, hs, n);
+			host[n] = '\0';
+		}
+	} else if (gethostname(host, sizeof(host)) < 0 || !pw3_host_valid(host, strlen(host))) {
+		snprintf(host, sizeof(host), "localhost");
+	}
+	free(hp);
+	free(hs);
+	snprintf(san, sizeof(san), "DNS:%s,DNS:localhost,IP:127.0.0.1,IP:::1", host);
+
+	if (!(key = EVP_EC_gen("P-256")) || !(x = X509_new()))
+		goto out;
+	uint8_t serial[16];
+	if (getentropy(serial, sizeof(serial)) < 0)
+		goto out;
+	serial[0] &= 0x7f;
+	BIGNUM *bn = BN_bin2bn(serial, sizeof(serial), NULL);
+	if (!bn || !BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x))) {
+		BN_free(bn);
+		goto out;
+	}
+	BN_free(bn);
+	X509_NAME *nm = X509_get_subject_name(x);
+	if (!X509_set_version(x, 2) || !X509_gmtime_adj(X509_getm_notBefore(x), -3600) ||
+	    !X509_gmtime_adj(X509_getm_notAfter(x), 3650L * 86400) || !X509_set_pubkey(x, key) ||
+	    !X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC, (const unsigned char *)host, -1, -1, 0) ||
+	    !X509_set_issuer_name(x, nm))
+		goto out;
+	X509V3_CTX v3;
+	X509V3_set_ctx_nodb(&v3);
+	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+	if (!(ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san)) ||
+	    !X509_add_ext(x, ext, -1) || !X509_sign(x, key, EVP_sha256()))
+		goto out;
+	if (!(kb = BIO_new(BIO_s_mem())) || !(cb = BIO_new(BIO_s_mem())) ||
+	    !PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL) ||
+	    !PEM_write_bio_X509(cb, x))
+		goto out;
+	kl = BIO_get_mem_data(kb, &kp);
+	cl = BIO_get_mem_data(cb, &cp);
+	if ((r = write_new_file(dir, "key.pem", kp, (size_t)kl, 0600)) < 0 ||
+	    (r = write_new_file(dir, "cert.pem", cp, (size_t)cl, 0644)) < 0)
+		goto out;
+	log_info("generated a self-signed P-256 certificate for %s in %s", host, dir);
+	r = 0;
+out:
+	if (r == BH_ERR_CRYPTO)
+		log_error("certificate generation failed (OpenSSL)");
+	X509_EXTENSION_free(ext);
+	BIO_free(kb);  /* BIO_free of a mem BIO does not wipe; the key bytes are ephemeral here */
+	BIO_free(cb);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return r;
+}
+
+static int load_tls(const char *dir, char **ret_key, char **ret_cert)
+{
+	struct bh_buf b;
+	char path[4096], *k = NULL, *c = NULL;
+	struct stat st;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/key.pem", dir);
+	if (lstat(path, &st) < 0 && errno == ENOENT) {
+		char cp[4096];
+		snprintf(cp, sizeof(cp), "%s/cert.pem", dir);
+		if (lstat(cp, &st) == 0) {
+			log_error("%s exists without key.pem; refusing to replace it", cp);
+			return BH_ERR_STATE;
+		}
+		if ((r = make_cert(dir)) < 0) {
+			log_error_r(r, "cannot create a TLS key/certificate in %s", dir);
+			return r;
+		}
+	}
+	bh_buf_init(&b, 64 * 1024);
+	if ((r = bh_buf_load_file(&b, path)) < 0 || (r = bh_buf_steal_cstr(&b, &k)) < 0) {
+		log_error_r(r, "cannot read %s", path);
+		bh_buf_done(&b);
+		return r;
+	}
+	bh_buf_done(&b);
+	snprintf(path, sizeof(path), "%s/cert.pem", dir);
+	bh_buf_init(&b, 64 * 1024);
+	if ((r = bh_buf_load_file(&b, path)) < 0 || (r = bh_buf_steal_cstr(&b, &c)) < 0) {
+		log_error_r(r, "cannot read %s", path);
+		bh_buf_done(&b);
+		explicit_bzero(k, strlen(k));
+		free(k);
+		return r;
+	}
+	bh_buf_done(&b);
+	*ret_key = k;
+	*ret_cert = c;
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: web3-auth-svc [--port N] [--bind ADDR] [--pending DIR] [--pages DIR]\n"
+	                "                     [--tls-dir DIR] [--config FILE] [--plain-http]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "pending", required_argument, NULL, 'd' },
+		{ "pages", required_argument, NULL, 'g' },
+		{ "tls-dir", required_argument, NULL, 't' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "plain-http", no_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned port = pw3_chain_port("evm");
+	const char *bind_addr = "::";
+	char *pending = NULL, *pages = NULL, *tls = NULL, *config = NULL;
+	bool plain = false;
+	int o, r;
+
+	bh_log_init("web3-auth-svc", BH_LOG_STDERR, LOG_AUTH);
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'p': {
+			char *e;
+			unsigned long v = strtoul(optarg, &e, 10);
+			if (*e || v == 0 || v > 65535)
+				bh_fatal("--port: '%s' is not a port number", optarg);
+			port = (unsigned)v;
+			break;
+		}
+		case 'b': bind_addr = optarg; break;
+		case 'd': pending = strdup(optarg); break;
+		case 'g': pages = strdup(optarg); break;
+		case 't': tls = strdup(optarg); break;
+		case 'c': config = strdup(optarg); break;
+		case 'H': plain = true; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if ((!pending && bh_path(BH_DIR_PAM_RUN, "pending", &pending) < 0) ||
+	    (!pages && bh_path(BH_DIR_SHARE, "signing-pages/evm", &pages) < 0) ||
+	    (!tls && bh_path(BH_DIR_PAM_TLS, NULL, &tls) < 0) ||
+	    (!config && bh_path(BH_DIR_PAM_ETC, "config.toml", &config) < 0))
+		bh_fatal("cannot resolve default paths");
+
+	if (geteuid() == 0)
+		bh_fatal("refusing to run as root: start it as its own unprivileged user");
+	prctl(PR_SET_DUMPABLE, 0);
+
+	/* use_tls from the PAM config when we can read it (upstream behaviour) */
+	if (!plain) {
+		struct pw3_config cfg;
+		struct bh_msg m = { { 0 } };
+		if ((r = pw3_config_load(config, &cfg, &m)) == 0) {
+			plain = !cfg.use_tls;
+			pw3_config_wipe(&cfg);
+		} else if (r != -ENOENT && r != -EACCES) {
+			log_warn("%s; serving HTTPS", m.text);
+		}
+	}
+
+	char *key = NULL, *cert = NULL;
+	if (!plain && load_tls(tls, &key, &cert) < 0)
+		return 1;
+	if ((r = pw3_pending_open(pending, &g_ctx.pending_fd)) < 0)
+		fatal_r(r, "pending directory %s", pending);
+	char *ih = NULL, *ej = NULL;
+	if (load_page(pages, "index.html", &ih, &g_ctx.index_len) < 0 ||
+	    load_page(pages, "engine.js", &ej, &g_ctx.engine_len) < 0)
+		return 1;
+	g_ctx.index_html = ih;
+	g_ctx.engine_js = ej;
+
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	const struct sockaddr *sa;
+	unsigned mflags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	if (inet_pton(AF_INET, bind_addr, &s4.sin_addr) == 1) {
+		sa = (const struct sockaddr *)&s4;
+	} else if (inet_pton(AF_INET6, bind_addr, &s6.sin6_addr) == 1) {
+		sa = (const struct sockaddr *)&s6;
+		mflags |= MHD_USE_IPv6;
+		if (!strcmp(bind_addr, "::"))
+			mflags |= MHD_USE_DUAL_STACK;
+	} else {
+		bh_fatal("--bind: '%s' is not an IP address", bind_addr);
+	}
+	if (!plain)
+		mflags |= MHD_USE_TLS;
+
+	sigset_t ss;
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct MHD_Daemon *d;
+	if (plain)
+		d = MHD_start_daemon(mflags, (uint16_t)port, NULL, NULL, handler, NULL,
+		                     MHD_OPTION_SOCK_ADDR, sa,
+		                     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+		                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+		                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)128,
+		                     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
+		                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+		                     MHD_OPTION_END);
+	else
+		d = MHD_start_daemon(mflags, (uint16_t)port, NULL, NULL, handler, NULL,
+		                     MHD_OPTION_SOCK_ADDR, sa,
+		                     MHD_OPTION_HTTPS_MEM_KEY, key,
+		                     MHD_OPTION_HTTPS_MEM_CERT, cert,
+		                     MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+		                     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+		                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+		                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)128,
+		                     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
+		                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+		                     MHD_OPTION_END);
+	if (!d)
+		bh_fatal("cannot listen on [%s]:%u (in use, or bad TLS key/certificate)", bind_addr, port);
+	if (key) {
+		explicit_bzero(key, strlen(key));  /* MHD keeps its own copy in GnuTLS */
+		free(key);
+	}
+	free(cert);
+	log_info("listening on %s://[%s]:%u, pending %s", plain ? "http" : "https", bind_addr, port,
+	         pending);
+
+	int sig = 0;
+	sigwait(&ss, &sig);
+	log_info("signal %d, stopping", sig);
+	MHD_stop_daemon(d);
+	close(g_ctx.pending_fd);
+	free(ih);
+	free(ej);
+	free(pending);
+	free(pages);
+	free(tls);
+	free(config);
+	return 0;
+}
