@@ -93,7 +93,7 @@ static void schema_done(struct bh_param_schema *s)
 	s->path_prefix = NULL;
 }
 
-void bh_manifest_free(struct bh_manifest *m)
+void bh_plugin_manifest_free(struct bh_plugin_manifest *m)
 {
 	if (!m)
 		return;
@@ -225,9 +225,9 @@ static int parse_schema(const char *pname, json_t *o, struct bh_param_schema *s,
 	return 0;
 }
 
-int bh_manifest_parse(const uint8_t *data, size_t len, struct bh_manifest **ret, struct bh_msg *msg)
+int bh_plugin_manifest_parse(const uint8_t *data, size_t len, struct bh_plugin_manifest **ret, struct bh_msg *msg)
 {
-	struct bh_manifest *m = NULL;
+	struct bh_plugin_manifest *m = NULL;
 	json_t *j = NULL, *v;
 	const char *key;
 	int64_t x;
@@ -382,7 +382,7 @@ int bh_manifest_parse(const uint8_t *data, size_t len, struct bh_manifest **ret,
 	m = NULL;
 	r = 0;
 out:
-	bh_manifest_free(m);
+	bh_plugin_manifest_free(m);
 	json_decref(j);
 	return r;
 }
@@ -469,7 +469,7 @@ static int check_string(const struct bh_param_schema *s, const json_t *v, const 
 	return 0;
 }
 
-int bh_params_validate(const struct bh_manifest *m, const json_t *params, json_t **ret,
+int bh_params_validate(const struct bh_plugin_manifest *m, const json_t *params, json_t **ret,
 		       struct bh_msg *msg)
 {
 	json_t *out = NULL, *v, *nv = NULL;
@@ -942,7 +942,7 @@ void bh_plugin_free(struct bh_plugin *p)
 		return;
 	if (p->memfd >= 0)
 		close(p->memfd);
-	bh_manifest_free(p->m);
+	bh_plugin_manifest_free(p->m);
 	free(p);
 }
 
@@ -1027,7 +1027,7 @@ int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_
 		goto out;
 	}
 	/* 3. only now interpret the (authentic) manifest */
-	if ((r = bh_manifest_parse(man, man_len, &p->m, msg)) < 0)
+	if ((r = bh_plugin_manifest_parse(man, man_len, &p->m, msg)) < 0)
 		goto out;
 	if (strcmp(p->m->action, name)) {
 		bh_msg_set(msg, "manifest is for action \"%s\", not \"%s\"", p->m->action, name);

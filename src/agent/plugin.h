@@ -3,7 +3,7 @@
  * Signed root-agent action plugins (docs/PROTOCOL.plugin).
  *
  * Layers, each usable on its own (and fuzzable from bytes):
- *   - bh_manifest_parse     strict manifest parser (bounded, no I/O)
+ *   - bh_plugin_manifest_parse     strict manifest parser (bounded, no I/O)
  *   - bh_params_validate    request params vs the manifest's schema
  *   - bh_plugin_sig_*       detached Ed25519 signature over namespace||0||manifest
  *   - bh_plugin_load        files → verified manifest + the executable's bytes
@@ -65,7 +65,7 @@ struct bh_param_schema {
 	char *path_prefix;        /* string; NULL = not a path */
 };
 
-struct bh_manifest {
+struct bh_plugin_manifest {
 	char action[BH_PLUGIN_NAME_MAX + 1];
 	uint64_t version;
 	uint8_t sha256[32];
@@ -81,14 +81,14 @@ bool bh_plugin_name_valid(const char *name);
 
 /*
  * Parse a manifest from exactly [data, data+len).  Strict (section 2 of
- * docs/PROTOCOL.plugin).  Returns 0 and *ret (free with bh_manifest_free), or
+ * docs/PROTOCOL.plugin).  Returns 0 and *ret (free with bh_plugin_manifest_free), or
  * BH_ERR_LIMIT, BH_ERR_FORMAT, BH_ERR_UNSUPPORTED (newer format / other namespace),
  * BH_ERR_WRONG_TYPE, BH_ERR_MISSING_KEY, BH_ERR_RANGE, BH_ERR_CONFIG (bad schema),
  * -ENOMEM, ... with msg naming the offending key.
  */
-int bh_manifest_parse(const uint8_t *data, size_t len, struct bh_manifest **ret,
+int bh_plugin_manifest_parse(const uint8_t *data, size_t len, struct bh_plugin_manifest **ret,
 		      struct bh_msg *msg) __attribute__((warn_unused_result));
-void bh_manifest_free(struct bh_manifest *m);
+void bh_plugin_manifest_free(struct bh_plugin_manifest *m);
 
 /*
  * Check params (a JSON object, or NULL = {}) against m's schema.  On success
@@ -97,7 +97,7 @@ void bh_manifest_free(struct bh_manifest *m);
  * ...") and return BH_ERR_DENIED (unknown param), BH_ERR_MISSING_KEY,
  * BH_ERR_WRONG_TYPE, BH_ERR_RANGE, BH_ERR_LIMIT, BH_ERR_FORMAT (pattern / path).
  */
-int bh_params_validate(const struct bh_manifest *m, const json_t *params, json_t **ret,
+int bh_params_validate(const struct bh_plugin_manifest *m, const json_t *params, json_t **ret,
 		       struct bh_msg *msg) __attribute__((warn_unused_result));
 
 /* ---- keys and signatures ---- */
@@ -131,7 +131,7 @@ struct bh_plugin_env {
 };
 
 struct bh_plugin {
-	struct bh_manifest *m;
+	struct bh_plugin_manifest *m;
 	int memfd;                /* sealed copy of the verified executable */
 	uint8_t keyid[BH_PLUGIN_KEYID_LEN];
 };

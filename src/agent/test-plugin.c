@@ -35,19 +35,8 @@ static void capeff(char *out, size_t n)
 	fclose(f);
 }
 
-int main(void)
+static int other(const char *mode)
 {
-	json_error_t e;
-	json_t *in = json_loadf(stdin, 0, &e), *out;
-	const char *mode = in ? json_string_value(json_object_get(in, "mode")) : NULL;
-	char t[sizeof(tag)], ce[64];
-
-	if (!in) {
-		fprintf(stderr, "bad input: %s\n", e.text);
-		return 2;
-	}
-	if (!mode)
-		mode = "echo";
 	if (!strcmp(mode, "sleep")) {
 		sleep(60);
 		return 0;
@@ -67,6 +56,30 @@ int main(void)
 	if (!strcmp(mode, "badjson")) {
 		printf("this is not json\n");
 		return 0;
+	}
+	printf("{\"ok\":false,\"error\":\"unknown mode\"}\n");
+	return 0;
+}
+
+int main(void)
+{
+	json_error_t e;
+	json_t *in = json_loadf(stdin, 0, &e), *out;
+	const char *mode = in ? json_string_value(json_object_get(in, "mode")) : NULL;
+	char t[sizeof(tag)], ce[64];
+
+	if (!in) {
+		fprintf(stderr, "bad input: %s\n", e.text);
+		return 2;
+	}
+	if (!mode)
+		mode = "echo";
+	if (strcmp(mode, "echo")) {
+		/* not needed any more; freed so leak checkers (ASan builds) stay quiet */
+		char m[16];
+		snprintf(m, sizeof(m), "%.15s", mode);
+		json_decref(in);
+		return other(m);
 	}
 	for (size_t i = 0; i < sizeof(tag); i++)
 		t[i] = tag[i];

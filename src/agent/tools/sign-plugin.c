@@ -78,7 +78,7 @@ static int keygen(const char *skpath, const char *pubdir)
 static int sign(const char *skpath, const char *manpath)
 {
 	struct bh_buf skb, mb;
-	struct bh_manifest *m = NULL;
+	struct bh_plugin_manifest *m = NULL;
 	struct bh_msg msg = { "" };
 	uint8_t sk[64], sig[64], kid[BH_PLUGIN_KEYID_LEN];
 	char line[200], sighex[129], kidhex[17], *sigpath = NULL;
@@ -104,7 +104,7 @@ static int sign(const char *skpath, const char *manpath)
 		goto out;
 	}
 	/* never sign something the agent would refuse */
-	if ((r = bh_manifest_parse(bh_buf_ptr(&mb), bh_buf_len(&mb), &m, &msg)) < 0) {
+	if ((r = bh_plugin_manifest_parse(bh_buf_ptr(&mb), bh_buf_len(&mb), &m, &msg)) < 0) {
 		log_error("%s: %s", manpath, msg.text);
 		goto out;
 	}
@@ -127,7 +127,7 @@ static int sign(const char *skpath, const char *manpath)
 	rc = 0;
 out:
 	sodium_memzero(sk, sizeof(sk));
-	bh_manifest_free(m);
+	bh_plugin_manifest_free(m);
 	bh_buf_done(&skb);
 	bh_buf_done(&mb);
 	free(sigpath);

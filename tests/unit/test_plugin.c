@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests: plugin manifest parser, schema validator, signatures, sealed load/run. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+
+#include "buf.h"
+#include "err.h"
+#include "hex.h"
+#include "../../src/agent/plugin.h"
+#include "../../src/agent/request.h"
+
+#define SHA "0000000000000000000000000000000000000000000000000000000000000000"
+#define HEAD "{\"format\":1,\"namespace\":\"blockhost-plugin-v1\",\"action\":\"t\",\"version\":1," \
+	     "\"sha256\":\"" SHA "\",\"capabilities\":[],\"timeout_ms\":1000,\"output_max\":100," \
+	     "\"input\":\"stdin-json\","
+#define GOOD HEAD "\"params\":{\"port\":{\"type\":\"int\",\"required\":true,\"min\":1,\"max\":65535}," \
+	"\"proto\":{\"type\":\"string\",\"pattern\":\"^(tcp|udp)$\"},\"on\":{\"type\":\"bool\"}," \
+	"\"list\":{\"type\":\"string-array\",\"max_items\":2,\"max_len\":3}," \
+	"\"path\":{\"type\":\"string\",\"path_prefix\":\"/var/lib/blockhost/\"}}}"
+
+static int parse(const char *s, struct bh_plugin_manifest **m, struct bh_msg *msg)
+{
+	return bh_plugin_manifest_parse((const uint8_t *)s, strlen(s), m, msg);
+}
+
+static void test_manifest_good(void **state)
+{
+	(void)state;
+	struct bh_plugin_manifest *m = NULL;
+	struct bh_msg msg = { "" };
+
+	assert_int_equal(parse(GOOD, &m, &msg), 0);
+	assert_string_equal(m->action, "t");
+	assert_int_equal(m->version, 1);
+	assert_int_equal(m->n_params, 5);
+	assert_int_equal(m->timeout_ms, 1000);
+	assert_int_equal(m->caps, 0);
+	bh_plugin_manifest_free(m);
+	bh_plugin_manifest_free(NULL);
+}
+
+static void expect_bad(const char *s, int code, const char *needle)
+{
+	struct bh_plugin_manifest *m = NULL;
+	struct bh_msg msg = { "" };
+	int r = parse(s, &m, &msg);
+
+	if (r != code || !strstr(msg.text, needle))
+		fail_msg("got %d (%s) '%s' for %s", r, bh_strerror(r), msg.text, s);
+	assert_null(m);
+}
+
+static void test_manifest_bad(void **state)
+{
+	(void)state;
+	expect_bad("{\"format\":2}", BH_ERR_UNSUPPORTED, "format 2 is not supported");
+	expect_bad("{\"format\":\"1\"}", BH_ERR_WRONG_TYPE, "format");
+	expect_bad("{}", BH_ERR_MISSING_KEY, "format");
+	expect_bad("[1]", BH_ERR_WRONG_TYPE, "");
+	expect_bad(GOOD " x", BH_ERR_TRAILING, "");
+	expect_bad(HEAD "\"params\":{}, \"extra\":1}", BH_ERR_FORMAT, "unknown key \"extra\"");
+	expect_bad(HEAD "\"params\":{}, \"input\":\"x\"}", BH_ERR_DUPLICATE, "");
+	expect_bad("{\"format\":1,\"namespace\":\"other\"}", BH_ERR_UNSUPPORTED, "namespace");
+	expect_bad(HEAD "\"params\":{\"a\":{\"type\":\"int\",\"pattern\":\"^a$\"}}}", BH_ERR_CONFIG,
+		   "inapplicable key \"pattern\"");
+	expect_bad(HEAD "\"params\":{\"a\":{\"type\":\"string\",\"pattern\":\"a\"}}}", BH_ERR_CONFIG,
+		   "params.a.pattern");
+	expect_bad(HEAD "\"params\":{\"a\":{\"type\":\"string\",\"pattern\":\"^(a$\"}}}", BH_ERR_CONFIG,
+		   "not a valid POSIX ERE");
+	expect_bad(HEAD "\"params\":{\"a\":{\"type\":\"int\",\"min\":5,\"max\":1}}}", BH_ERR_CONFIG,
+		   "min > max");
+	expect_bad(HEAD "\"params\":{\"a\":{\"type\":\"float\"}}}", BH_ERR_CONFIG, "unknown type");
+	expect_bad(HEAD "\"params\":{\"A\":{\"type\":\"int\"}}}", BH_ERR_CONFIG, "invalid param name");
+	expect_bad(HEAD "\"params\":{\"a\":{\"type\":\"string\",\"path_prefix\":\"/x/../\"}}}",
+		   BH_ERR_CONFIG, "path_prefix");
+	expect_bad("{\"format\":1,\"namespace\":\"blockhost-plugin-v1\",\"action\":\"t\",\"version\":0}",
+		   BH_ERR_RANGE, "version");
+	expect_bad("{\"format\":1,\"sha256\":\"zz\"}", BH_ERR_FORMAT, "sha256");
+	expect_bad("{\"format\":1,\"capabilities\":[\"net_admin\",\"net_admin\"]}", BH_ERR_DUPLICATE,
+		   "listed twice");
+	expect_bad("{\"format\":1,\"capabilities\":[\"CAP_NET_ADMIN\"]}", BH_ERR_FORMAT,
+		   "capabilities[0]");
+	expect_bad("{\"format\":1,\"action\":\"../x\"}", BH_ERR_FORMAT, "action");
+	expect_bad("{\"format\":1,\"timeout_ms\":0}", BH_ERR_RANGE, "timeout_ms");
+	expect_bad("{\"format\":1,\"input\":\"argv\"}", BH_ERR_UNSUPPORTED, "input");
+	expect_bad("{\"format\":1,\"action\":\"a\\u0000b\"}", BH_ERR_NUL, "");
+	expect_bad("{\"format\":1,\"namespace\":\"blockhost-plugin-v1\",\"action\":\"t\",\"version\":1,"
+		   "\"sha256\":\"" SHA "\",\"capabilities\":[],\"timeout_ms\":1000,\"output_max\":100,"
+		   "\"params\":{}}", BH_ERR_MISSING_KEY, "\"input\" missing");
+	expect_bad("{\"format\":1,\"namespace\":\"blockhost-plugin-v1\"}", BH_ERR_MISSING_KEY,
+		   "\"action\" missing");
+
+	char *big = malloc(BH_PLUGIN_MANIFEST_MAX + 2);
+	assert_non_null(big);
+	memset(big, ' ', BH_PLUGIN_MANIFEST_MAX + 1);
+	big[BH_PLUGIN_MANIFEST_MAX + 1] = 0;
+	expect_bad(big, BH_ERR_LIMIT, "larger than");
+	free(big);
+}
+
+static int validate(struct bh_plugin_manifest *m, const char *params, json_t **out, struct bh_msg *msg)
+{
+	json_error_t e;
+	json_t *p = json_loads(params, JSON_ALLOW_NUL, &e);
+	int r;
+
+	assert_non_null(p);
+	r = bh_params_validate(m, p, out, msg);
+	json_decref(p);
+	return r;
+}
+
+static void expect_param_err(struct bh_plugin_manifest *m, const char *params, int code, const char *needle)
+{
+	struct bh_msg msg = { "" };
+	json_t *out = NULL;
+	int r = validate(m, params, &out, &msg);
+
+	if (r != code || !strstr(msg.text, needle)) {
+		fprintf(stderr, "got %d [%s] for %s\n", r, msg.text, params);
+		fail();
+	}
+	assert_null(out);
+}
+
+static void test_params(void **state)
+{
+	(void)state;
+	struct bh_plugin_manifest *m = NULL;
+	struct bh_msg msg = { "" };
+	json_t *out = NULL;
+	char tmpl[] = "/tmp/bhplugin.XXXXXX", *root, path[512];
+
+	assert_int_equal(parse(GOOD, &m, &msg), 0);
+	assert_int_equal(validate(m, "{\"port\":22,\"proto\":\"tcp\",\"on\":false,\"list\":[\"a\",\"bc\"]}",
+				  &out, &msg), 0);
+	assert_int_equal(json_integer_value(json_object_get(out, "port")), 22);
+	json_decref(out);
+	out = NULL;
+	expect_param_err(m, "{}", BH_ERR_MISSING_KEY, "param 'port': required");
+	expect_param_err(m, "{\"port\":0}", BH_ERR_RANGE, "param 'port'");
+	expect_param_err(m, "{\"port\":1.5}", BH_ERR_WRONG_TYPE, "param 'port'");
+	expect_param_err(m, "{\"port\":true}", BH_ERR_WRONG_TYPE, "param 'port'");
+	expect_param_err(m, "{\"port\":1,\"proto\":\"icmp\"}", BH_ERR_FORMAT, "param 'proto'");
+	expect_param_err(m, "{\"port\":1,\"proto\":\"tcp\\n\"}", BH_ERR_FORMAT, "param 'proto'");
+	expect_param_err(m, "{\"port\":1,\"proto\":\"tc\\u0000p\"}", BH_ERR_NUL, "param 'proto'");
+	expect_param_err(m, "{\"port\":1,\"on\":\"yes\"}", BH_ERR_WRONG_TYPE, "param 'on'");
+	expect_param_err(m, "{\"port\":1,\"list\":\"a\"}", BH_ERR_WRONG_TYPE, "param 'list'");
+	expect_param_err(m, "{\"port\":1,\"list\":[1]}", BH_ERR_WRONG_TYPE, "param 'list'");
+	expect_param_err(m, "{\"port\":1,\"list\":[\"a\",\"b\",\"c\"]}", BH_ERR_LIMIT, "param 'list'");
+	expect_param_err(m, "{\"port\":1,\"list\":[\"abcd\"]}", BH_ERR_LIMIT, "param 'list'");
+	expect_param_err(m, "{\"port\":1,\"bogus\":1}", BH_ERR_DENIED, "param 'bogus'");
+	expect_param_err(m, "{\"port\":1,\"path\":\"relative\"}", BH_ERR_FORMAT, "param 'path'");
+	expect_param_err(m, "{\"port\":1,\"path\":\"/nonexistent/x\"}", BH_ERR_FORMAT, "param 'path'");
+
+	/* path_prefix: realpath first, then the prefix under BLOCKHOST_ROOT */
+	assert_non_null(root = mkdtemp(tmpl));
+	setenv("BLOCKHOST_ROOT", root, 1);
+	snprintf(path, sizeof(path), "mkdir -p %s/var/lib/blockhost/vms %s/etc && "
+		 "ln -s %s/etc %s/var/lib/blockhost/evil", root, root, root, root);
+	assert_int_equal(system(path), 0);
+	char p1[600], p2[600];
+	snprintf(p1, sizeof(p1), "{\"port\":1,\"path\":\"%s/var/lib/blockhost/vms/../vms\"}", root);
+	assert_int_equal(validate(m, p1, &out, &msg), 0);
+	snprintf(path, sizeof(path), "%s/var/lib/blockhost/vms", root);
+	assert_string_equal(json_string_value(json_object_get(out, "path")), path);
+	json_decref(out);
+	out = NULL;
+	snprintf(p2, sizeof(p2), "{\"port\":1,\"path\":\"%s/var/lib/blockhost/evil\"}", root);
+	expect_param_err(m, p2, BH_ERR_DENIED, "param 'path': path is not under");
+	snprintf(path, sizeof(path), "rm -rf %s", root);
+	assert_int_equal(system(path), 0);
+	unsetenv("BLOCKHOST_ROOT");
+	bh_plugin_manifest_free(m);
+}
+
+static void test_signatures(void **state)
+{
+	(void)state;
+	uint8_t pk[32], sk[64], sig[64], kid[8], kid2[8], sig2[64], pk2[32], sk2[64];
+	const uint8_t man[] = "{\"x\":1}";
+	char line[256], hex[129], khex[17];
+
+	assert_true(sodium_init() >= 0);
+	crypto_sign_keypair(pk, sk);
+	assert_int_equal(bh_plugin_sign(sk, man, sizeof(man) - 1, sig), 0);
+	assert_int_equal(bh_plugin_verify(pk, sig, man, sizeof(man) - 1), 0);
+	/* one flipped manifest byte */
+	uint8_t man2[sizeof(man)];
+	memcpy(man2, man, sizeof(man));
+	man2[2] ^= 1;
+	assert_int_equal(bh_plugin_verify(pk, sig, man2, sizeof(man) - 1), BH_ERR_SIGNATURE);
+	/* domain separation: a plain signature over the manifest does not verify */
+	crypto_sign_detached(sig2, NULL, man, sizeof(man) - 1, sk);
+	assert_int_equal(bh_plugin_verify(pk, sig2, man, sizeof(man) - 1), BH_ERR_SIGNATURE);
+
+	/* sig file round trip */
+	bh_plugin_keyid(pk, kid);
+	bh_hex_encode(kid, 8, khex);
+	bh_hex_encode(sig, 64, hex);
+	snprintf(line, sizeof(line), "%s %s %s\n", BH_PLUGIN_SIG_MAGIC, khex, hex);
+	assert_int_equal(bh_plugin_sig_parse((uint8_t *)line, strlen(line), kid2, sig2), 0);
+	assert_memory_equal(kid, kid2, 8);
+	assert_memory_equal(sig, sig2, 64);
+	assert_int_equal(bh_plugin_sig_parse((uint8_t *)line, strlen(line) - 1, kid2, sig2),
+			 BH_ERR_LENGTH);
+	line[5] = 'X';
+	assert_int_equal(bh_plugin_sig_parse((uint8_t *)line, strlen(line), kid2, sig2), BH_ERR_FORMAT);
+	snprintf(line, sizeof(line), "%s %s %s\n", BH_PLUGIN_SIG_MAGIC, khex, hex);
+	line[strlen(BH_PLUGIN_SIG_MAGIC) + 3] = 'g';
+	assert_int_equal(bh_plugin_sig_parse((uint8_t *)line, strlen(line), kid2, sig2), BH_ERR_HEX);
+
+	bh_hex_encode(pk, 32, hex);
+	snprintf(line, sizeof(line), "%s %s\n", BH_PLUGIN_PUB_MAGIC, hex);
+	assert_int_equal(bh_plugin_pub_parse((uint8_t *)line, strlen(line), pk2), 0);
+	assert_memory_equal(pk, pk2, 32);
+	bh_hex_encode(sk, 64, hex);
+	snprintf(line, sizeof(line), "%s %s\n", BH_PLUGIN_SEC_MAGIC, hex);
+	assert_int_equal(bh_plugin_sec_parse((uint8_t *)line, strlen(line), sk2), 0);
+	assert_memory_equal(sk, sk2, 64);
+	assert_int_equal(bh_plugin_pub_parse((uint8_t *)line, strlen(line), pk2), BH_ERR_LENGTH);
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(sk2, sizeof(sk2));
+	sodium_memzero(line, sizeof(line));
+}
+
+static void test_names_and_requests(void **state)
+{
+	(void)state;
+	char a[BH_PLUGIN_NAME_MAX + 1];
+	json_t *p = NULL, *req;
+	json_error_t e;
+	struct bh_msg msg = { "" };
+
+	assert_true(bh_plugin_name_valid("iptables-open"));
+	assert_true(bh_plugin_name_valid("0a"));
+	assert_false(bh_plugin_name_valid("-a"));
+	assert_false(bh_plugin_name_valid("A"));
+	assert_false(bh_plugin_name_valid("a/b"));
+	assert_false(bh_plugin_name_valid(".."));
+	assert_false(bh_plugin_name_valid(""));
+	assert_int_equal(bh_plugin_cap_from_name("net_admin"), 12);
+	assert_int_equal(bh_plugin_cap_from_name("nope"), -1);
+
+	req = json_loads("{\"action\":\"x-y\"}", 0, &e);
+	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), 0);
+	assert_string_equal(a, "x-y");
+	assert_true(json_is_object(p) && json_object_size(p) == 0);
+	json_decref(p);
+	json_decref(req);
+	req = json_loads("{\"action\":\"../etc\\u0001\"}", JSON_ALLOW_NUL, &e);
+	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_NOT_FOUND);
+	assert_string_equal(a, "../etc?");
+	json_decref(req);
+	req = json_loads("{\"action\":1}", 0, &e);
+	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_WRONG_TYPE);
+	json_decref(req);
+	req = json_loads("{\"action\":\"a\",\"params\":[]}", 0, &e);
+	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_WRONG_TYPE);
+	json_decref(req);
+	req = json_loads("{\"action\":\"a\",\"x\":1}", 0, &e);
+	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_FORMAT);
+	json_decref(req);
+	req = json_loads("{}", 0, &e);
+	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_MISSING_KEY);
+	json_decref(req);
+}
+
+/* ---- load/run against the real test plugin, owner = our own uid ---- */
+
+static char dir[64], keys[80];
+
+static void sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0)
+		fail_msg("command failed: %s", cmd);
+}
+
+static void setup_plugin(uint8_t sk[static 64], int version)
+{
+	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+	char man[2048], hex[65], path[256], line[256], khex[17], sighex[129];
+	uint8_t h[32], sig[64], kid[8];
+	struct bh_buf b;
+
+	sh("install -m 0755 %s/agent-test-plugins/bh-test-plugin %s/t", build, dir);
+	snprintf(path, sizeof(path), "%s/t", dir);
+	bh_buf_init(&b, BH_PLUGIN_EXE_MAX);
+	assert_int_equal(bh_buf_load_file(&b, path), 0);
+	crypto_hash_sha256(h, bh_buf_ptr(&b), bh_buf_len(&b));
+	bh_buf_done(&b);
+	bh_hex_encode(h, 32, hex);
+	snprintf(man, sizeof(man), "{\"format\":1,\"namespace\":\"blockhost-plugin-v1\",\"action\":\"t\","
+		 "\"version\":%d,\"sha256\":\"%s\",\"capabilities\":[],\"timeout_ms\":5000,"
+		 "\"output_max\":4096,\"input\":\"stdin-json\",\"params\":{\"mode\":{\"type\":\"string\"}}}",
+		 version, hex);
+	snprintf(path, sizeof(path), "%s/t.manifest", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(man, f);
+	fclose(f);
+	assert_int_equal(bh_plugin_sign(sk, (uint8_t *)man, strlen(man), sig), 0);
+	bh_plugin_keyid(sk + 32, kid);
+	bh_hex_encode(kid, 8, khex);
+	bh_hex_encode(sig, 64, sighex);
+	snprintf(line, sizeof(line), "%s %s %s\n", BH_PLUGIN_SIG_MAGIC, khex, sighex);
+	snprintf(path, sizeof(path), "%s/t.sig", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(line, f);
+	fclose(f);
+	sh("chmod 0644 %s/t.manifest %s/t.sig", dir, dir);
+}
+
+static void test_load_swap_run(void **state)
+{
+	(void)state;
+	uint8_t pk[32], sk[64];
+	char hex[65], line[128], path[256], state_dir[128];
+	struct bh_plugin *p = NULL, *p2 = NULL;
+	struct bh_msg msg = { "" };
+	json_t *reply = NULL;
+
+	assert_true(sodium_init() >= 0);
+	snprintf(dir, sizeof(dir), "/tmp/bhplugin-load.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(keys, sizeof(keys), "%s/keys", dir);
+	snprintf(state_dir, sizeof(state_dir), "%s/state", dir);
+	assert_int_equal(mkdir(keys, 0755), 0);
+	crypto_sign_keypair(pk, sk);
+	uint8_t kid[8];
+	char khex[17];
+	bh_plugin_keyid(pk, kid);
+	bh_hex_encode(kid, 8, khex);
+	bh_hex_encode(pk, 32, hex);
+	snprintf(line, sizeof(line), "%s %s\n", BH_PLUGIN_PUB_MAGIC, hex);
+	snprintf(path, sizeof(path), "%s/%s.pub", keys, khex);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(line, f);
+	fclose(f);
+	chmod(path, 0644);
+	setup_plugin(sk, 5);
+
+	struct bh_plugin_env env = { .actions_dir = dir, .keys_dir = keys, .state_dir = state_dir,
+				     .owner = geteuid() };
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), 0);
+	assert_int_equal(p->m->version, 5);
+
+	/* deterministic verify→exec gap: after verification, replace the file on
+	 * disk with a different valid ELF (rename over it) and also rewrite the
+	 * old inode in place — the run must execute the verified bytes */
+	sh("cp %s/t %s/t.old && perl -0777 -pe 's/BHTAG:good/BHTAG:evil/' %s/t > %s/t.new && "
+	   "chmod 0755 %s/t.new && cp %s/t.new %s/t.old && mv -f %s/t.new %s/t",
+	   dir, dir, dir, dir, dir, dir, dir, dir, dir);
+	json_t *params = json_pack("{s:s}", "mode", "echo");
+	assert_int_equal(bh_plugin_run(p, "t", params, &reply, &msg), 0);
+	assert_string_equal(json_string_value(json_object_get(reply, "tag")), "good");
+	json_decref(reply);
+	reply = NULL;
+	/* a fresh verification of the swapped file refuses it */
+	assert_int_equal(bh_plugin_load(&env, "t", &p2, &msg), BH_ERR_MISMATCH);
+	assert_non_null(strstr(msg.text, "does not match the signed sha256"));
+
+	/* params refused before anything runs */
+	json_t *bad = json_pack("{s:i}", "mode", 1);
+	assert_int_equal(bh_plugin_run(p, "t", bad, &reply, &msg), BH_ERR_WRONG_TYPE);
+	assert_non_null(strstr(msg.text, "param 'mode'"));
+	json_decref(bad);
+	bh_plugin_free(p);
+	p = NULL;
+
+	/* rollback: version 4 after 5 is refused; 6 accepted */
+	setup_plugin(sk, 4);
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_DENIED);
+	assert_non_null(strstr(msg.text, "rollback"));
+	setup_plugin(sk, 6);
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), 0);
+	/* timeout and output cap */
+	json_decref(params);
+	params = json_pack("{s:s}", "mode", "spew");
+	assert_int_equal(bh_plugin_run(p, "t", params, &reply, &msg), BH_ERR_LIMIT);
+	bh_plugin_free(p);
+	p = NULL;
+
+	/* unknown action, missing signature */
+	assert_int_equal(bh_plugin_load(&env, "nope", &p, &msg), BH_ERR_NOT_FOUND);
+	assert_int_equal(bh_plugin_load(&env, "../t", &p, &msg), BH_ERR_NOT_FOUND);
+	sh("rm %s/t.sig", dir);
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_SIGNATURE);
+	assert_non_null(strstr(msg.text, "unsigned"));
+
+	json_decref(params);
+	sodium_memzero(sk, sizeof(sk));
+	sh("rm -rf %s", dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_manifest_good),
+		cmocka_unit_test(test_manifest_bad),
+		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_signatures),
+		cmocka_unit_test(test_names_and_requests),
+		cmocka_unit_test(test_load_swap_run),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
