@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Test driver for the ABI / RLP / transaction code (interop and anvil tests).
+ *
+ *   abi_tool batch-abi   < [{"type":"(..)","values":[..],"encoding":"0x.."}, ...]
+ *        -> [{"encoding":"0x..(ours, from values)","decoded":[..](ours, from their encoding)}]
+ *   abi_tool batch-rlp   < {"encode":[nested arrays of 0x strings], "decode":["0x..", ...]}
+ *        -> {"encoded":[...], "decoded":[...]}
+ *   abi_tool batch-tx KEYFILE < {"sign":[fields], "decode":["0x02..", "0xf8.."]}
+ *        -> {"signed":["0x.."], "decoded":[fields + "from", "hash"]}
+ *   abi_tool sign-tx KEYFILE FIELDS_JSON  -> 0x raw signed type-2 transaction
+ *   abi_tool encode-call SIGNATURE ARGS_JSON -> 0x calldata
+ *   abi_tool decode TYPE HEX -> JSON
+ *
+ * Fields JSON: {"type":2|0,"chainId","nonce","maxPriorityFeePerGas","maxFeePerGas"
+ * (legacy: "gasPrice"),"gasLimit","to" (0x.. or null),"value","data","accessList":
+ * [{"address","storageKeys":[..]}]}; numbers as decimal strings or JSON integers.
+ * Errors are reported per item as {"error":"..."}.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "abi.h"
+#include "buf.h"
+#include "err.h"
+#include "hex.h"
+#include "rlp.h"
+#include "tx.h"
+
+static json_t *read_stdin_json(void)
+{
+	struct bh_buf b;
+	json_error_t je;
+	json_t *j = NULL;
+	bh_buf_init(&b, 64u << 20);
+	if (bh_buf_read_fd_all(&b, 0) == 0)
+		j = json_loadb((const char *)bh_buf_ptr(&b), bh_buf_len(&b), 0, &je);
+	bh_buf_done(&b);
+	if (!j)
+		fprintf(stderr, "abi_tool: bad JSON on stdin\n");
+	return j;
+}
+
+static json_t *hexj(const uint8_t *p, size_t n)
+{
+	char *h = bh_hex_encode_alloc(p, n, true);
+	json_t *j = json_string(h ? h : "");
+	free(h);
+	return j;
+}
+
+static json_t *errj(const char *what, int r, const struct bh_msg *m)
+{
+	return json_pack("{s:s, s:s, s:s}", "error", m && m->text[0] ? m->text : what, "code",
+			 bh_strerror(r), "what", what);
+}
+
+static int hex_in(const json_t *j, size_t max, uint8_t **ret, size_t *n)
+{
+	if (!json_is_string(j))
+		return BH_ERR_WRONG_TYPE;
+	return bh_hex_decode_alloc(json_string_value(j), max, ret, n);
+}
+
+/* ---------------------------------------------------------------- ABI */
+
+static json_t *abi_one(const json_t *v)
+{
+	struct bh_abi_type *t = NULL;
+	struct bh_abi_value val = { 0 }, *dec = NULL;
+	struct bh_msg m = { "" };
+	struct bh_buf out;
+	uint8_t *enc = NULL;
+	size_t n = 0;
+	json_t *res = json_object();
+	int r;
+
+	bh_buf_init(&out, BH_ABI_MAX_DATA);
+	if ((r = bh_abi_type_parse(json_string_value(json_object_get(v, "type")), &m, &t)) < 0) {
+		json_object_set_new(res, "encoding", errj("type", r, &m));
+		goto out;
+	}
+	if ((r = bh_abi_value_from_json(t, json_object_get(v, "values"), &m, &val)) < 0 ||
+	    (r = bh_abi_encode(t, &val, &out, &m)) < 0)
+		json_object_set_new(res, "encoding", errj("encode", r, &m));
+	else
+		json_object_set_new(res, "encoding", hexj(bh_buf_ptr(&out), bh_buf_len(&out)));
+	m.text[0] = 0;
+	if ((r = hex_in(json_object_get(v, "encoding"), BH_ABI_MAX_DATA, &enc, &n)) < 0 ||
+	    (r = bh_abi_decode(t, enc, n, &m, &dec)) < 0)
+		json_object_set_new(res, "decoded", errj("decode", r, &m));
+	else
+		json_object_set_new(res, "decoded", bh_abi_value_to_json(dec));
+out:
+	free(enc);
+	bh_abi_value_free(dec);
+	bh_abi_value_clear(&val);
+	bh_abi_type_free(t);
+	bh_buf_done(&out);
+	return res;
+}
+
+/* ---------------------------------------------------------------- RLP */
+
+static int rlp_from_json(const json_t *j, struct bh_rlp_item *it, int depth)
+{
+	if (depth > BH_RLP_MAX_DEPTH)
+		return BH_ERR_LIMIT;
+	if (json_is_array(j)) {
+		size_t n = json_array_size(j);
+		struct bh_rlp_item *kids = calloc(n ? n : 1, sizeof(*kids));
+		if (!kids)
+			return -ENOMEM;
+		bh_rlp_set_list(it, kids, n);
+		for (size_t i = 0; i < n; i++) {
+			int r = rlp_from_json(json_array_get(j, i), &kids[i], depth + 1);
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
+	uint8_t *d = NULL;
+	size_t n = 0;
+	int r = hex_in(j, BH_RLP_MAX_INPUT, &d, &n);
+	if (r < 0)
+		return r;
+	bh_rlp_set_bytes(it, d, n);
+	return 0;
+}
+
+static void rlp_free_built(struct bh_rlp_item *it)
+{
+	if (it->is_list) {
+		for (size_t i = 0; i < it->n; i++)
+			rlp_free_built(&it->items[i]);
+		free(it->items);
+	} else {
+		free((void *)it->data);
+	}
+}
+
+static json_t *rlp_to_json(const struct bh_rlp_item *it)
+{
+	if (!it->is_list)
+		return hexj(it->data, it->len);
+	json_t *a = json_array();
+	for (size_t i = 0; i < it->n; i++)
+		json_array_append_new(a, rlp_to_json(&it->items[i]));
+	return a;
+}
+
+static int cmd_batch_rlp(void)
+{
+	json_t *in = read_stdin_json(), *enc = json_array(), *dec = json_array();
+	if (!in)
+		return 1;
+	json_t *e = json_object_get(in, "encode"), *d = json_object_get(in, "decode");
+	for (size_t i = 0; i < json_array_size(e); i++) {
+		struct bh_rlp_item it;
+		struct bh_buf b;
+		memset(&it, 0, sizeof(it));
+		bh_buf_init(&b, BH_RLP_MAX_INPUT);
+		int r = rlp_from_json(json_array_get(e, i), &it, 0);
+		if (r == 0)
+			r = bh_rlp_encode(&it, &b);
+		json_array_append_new(enc, r < 0 ? errj("encode", r, NULL) :
+					   hexj(bh_buf_ptr(&b), bh_buf_len(&b)));
+		rlp_free_built(&it);
+		bh_buf_done(&b);
+	}
+	for (size_t i = 0; i < json_array_size(d); i++) {
+		uint8_t *raw = NULL;
+		size_t n = 0;
+		struct bh_rlp_item *it = NULL;
+		struct bh_msg m = { "" };
+		int r = hex_in(json_array_get(d, i), BH_RLP_MAX_INPUT, &raw, &n);
+		if (r == 0)
+			r = bh_rlp_decode(raw, n, &m, &it);
+		json_array_append_new(dec, r < 0 ? errj("decode", r, &m) : rlp_to_json(it));
+		bh_rlp_item_free(it);
+		free(raw);
+	}
+	json_t *out = json_pack("{s:o, s:o}", "encoded", enc, "decoded", dec);
+	json_dumpf(out, stdout, JSON_COMPACT);
+	putchar('\n');
+	json_decref(out);
+	json_decref(in);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- transactions */
+
+static int num_u256(const json_t *j, uint8_t out[32])
+{
+	if (!j)
+		return bh_u256_from_u64(0, out), 0;
+	if (json_is_integer(j) && json_integer_value(j) >= 0)
+		return bh_u256_from_u64((uint64_t)json_integer_value(j), out), 0;
+	if (json_is_string(j))
+		return bh_u256_from_str(json_string_value(j), out);
+	return BH_ERR_WRONG_TYPE;
+}
+
+static int num_u64(const json_t *j, uint64_t *out)
+{
+	uint8_t w[32];
+	int r = num_u256(j, w);
+	return r < 0 ? r : bh_u256_to_u64(w, out);
+}
+
+static int tx_from_json(const json_t *j, struct bh_tx *tx, struct bh_msg *m)
+{
+	uint8_t *d = NULL;
+	size_t n = 0;
+	int r;
+	json_t *type = json_object_get(j, "type");
+
+	memset(tx, 0, sizeof(*tx));
+	tx->type = type && json_integer_value(type) == 0 ? BH_TX_LEGACY : BH_TX_EIP1559;
+	if ((r = num_u64(json_object_get(j, "chainId"), &tx->chain_id)) < 0 ||
+	    (r = num_u64(json_object_get(j, "nonce"), &tx->nonce)) < 0 ||
+	    (r = num_u256(json_object_get(j, "maxPriorityFeePerGas"), tx->max_priority_fee)) < 0 ||
+	    (r = num_u256(json_object_get(j, tx->type == BH_TX_LEGACY ? "gasPrice" : "maxFeePerGas"),
+			  tx->max_fee)) < 0 ||
+	    (r = num_u64(json_object_get(j, "gasLimit"), &tx->gas_limit)) < 0 ||
+	    (r = num_u256(json_object_get(j, "value"), tx->value)) < 0) {
+		bh_msg_set(m, "numeric field");
+		return r;
+	}
+	json_t *to = json_object_get(j, "to");
+	if (to && !json_is_null(to)) {
+		if ((r = hex_in(to, 20, &d, &n)) < 0 || n != 20) {
+			free(d);
+			bh_msg_set(m, "to");
+			return r < 0 ? r : BH_ERR_LENGTH;
+		}
+		tx->has_to = true;
+		memcpy(tx->to, d, 20);
+		free(d);
+		d = NULL;
+	}
+	if (json_object_get(j, "data")) {
+		if ((r = hex_in(json_object_get(j, "data"), BH_TX_MAX_RAW, &d, &n)) < 0)
+			return r;
+		tx->data = d;
+		tx->data_len = n;
+	}
+	json_t *al = json_object_get(j, "accessList");
+	if (json_array_size(al)) {
+		tx->naccess = json_array_size(al);
+		tx->access = calloc(tx->naccess, sizeof(*tx->access));
+		for (size_t i = 0; i < tx->naccess; i++) {
+			json_t *e = json_array_get(al, i), *ks = json_object_get(e, "storageKeys");
+			if ((r = bh_hex_decode_exact(json_string_value(json_object_get(e, "address")),
+						     tx->access[i].address, 20)) < 0)
+				return r;
+			tx->access[i].nkeys = json_array_size(ks);
+			tx->access[i].keys = calloc(tx->access[i].nkeys + 1, 32);
+			for (size_t k = 0; k < tx->access[i].nkeys; k++)
+				if ((r = bh_hex_decode_exact(json_string_value(json_array_get(ks, k)),
+							     tx->access[i].keys[k], 32)) < 0)
+					return r;
+		}
+	}
+	return 0;
+}
+
+static json_t *dec_str(const uint8_t w[32])
+{
+	char s[79];
+	bh_u256_to_dec(w, s);
+	return json_string(s);
+}
+
+static json_t *u64_str(uint64_t x)
+{
+	uint8_t w[32];
+	bh_u256_from_u64(x, w);
+	return dec_str(w);
+}
+
+static json_t *tx_to_json(const struct bh_tx *tx)
+{
+	json_t *o = json_object(), *al = json_array();
+	uint8_t from[20], h[32];
+
+	json_object_set_new(o, "type", json_integer(tx->type));
+	json_object_set_new(o, "chainId", u64_str(tx->chain_id));
+	json_object_set_new(o, "nonce", u64_str(tx->nonce));
+	if (tx->type == BH_TX_EIP1559) {
+		json_object_set_new(o, "maxPriorityFeePerGas", dec_str(tx->max_priority_fee));
+		json_object_set_new(o, "maxFeePerGas", dec_str(tx->max_fee));
+	} else {
+		json_object_set_new(o, "gasPrice", dec_str(tx->max_fee));
+		json_object_set_new(o, "v", u64_str(tx->v));
+	}
+	json_object_set_new(o, "gasLimit", u64_str(tx->gas_limit));
+	json_object_set_new(o, "to", tx->has_to ? hexj(tx->to, 20) : json_null());
+	json_object_set_new(o, "value", dec_str(tx->value));
+	json_object_set_new(o, "data", hexj(tx->data, tx->data_len));
+	for (size_t i = 0; i < tx->naccess; i++) {
+		json_t *ks = json_array();
+		for (size_t k = 0; k < tx->access[i].nkeys; k++)
+			json_array_append_new(ks, hexj(tx->access[i].keys[k], 32));
+		json_array_append_new(al, json_pack("{s:o, s:o}", "address",
+						    hexj(tx->access[i].address, 20), "storageKeys", ks));
+	}
+	json_object_set_new(o, "accessList", al);
+	json_object_set_new(o, "yParity", json_integer(tx->y_parity));
+	json_object_set_new(o, "r", hexj(tx->r, 32));
+	json_object_set_new(o, "s", hexj(tx->s, 32));
+	int r = bh_tx_recover_sender(tx, from);
+	json_object_set_new(o, "from", r < 0 ? json_string(bh_strerror(r)) : hexj(from, 20));
+	if (bh_tx_hash(tx, h) == 0)
+		json_object_set_new(o, "hash", hexj(h, 32));
+	return o;
+}
+
+static int load_key(const char *path, uint8_t key[32])
+{
+	struct bh_buf b;
+	char *s = NULL;
+	int r;
+	bh_buf_init(&b, 256);
+	if ((r = bh_buf_load_file(&b, path)) == 0 && (r = bh_buf_steal_cstr(&b, &s)) == 0) {
+		s[strcspn(s, "\r\n")] = 0;
+		r = bh_hex_decode_exact(s, key, 32);
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+	bh_buf_done(&b);
+	if (r < 0)
+		fprintf(stderr, "abi_tool: key file %s: %s\n", path, bh_strerror(r));
+	return r;
+}
+
+static json_t *sign_one(const json_t *fields, const uint8_t key[32])
+{
+	struct bh_tx tx;
+	struct bh_msg m = { "" };
+	struct bh_buf b;
+	json_t *res;
+	int r;
+
+	bh_buf_init(&b, BH_TX_MAX_RAW + 1024);
+	if ((r = tx_from_json(fields, &tx, &m)) < 0 || (r = bh_tx_sign(&tx, key)) < 0 ||
+	    (r = bh_tx_serialize(&tx, &b)) < 0)
+		res = errj("sign", r, &m);
+	else
+		res = hexj(bh_buf_ptr(&b), bh_buf_len(&b));
+	bh_tx_clear(&tx);
+	bh_buf_done(&b);
+	return res;
+}
+
+static int cmd_batch_tx(const char *keyfile)
+{
+	uint8_t key[32];
+	json_t *in, *signed_ = json_array(), *dec = json_array();
+
+	if (load_key(keyfile, key) < 0 || !(in = read_stdin_json()))
+		return 1;
+	json_t *s = json_object_get(in, "sign"), *d = json_object_get(in, "decode");
+	for (size_t i = 0; i < json_array_size(s); i++)
+		json_array_append_new(signed_, sign_one(json_array_get(s, i), key));
+	for (size_t i = 0; i < json_array_size(d); i++) {
+		uint8_t *raw = NULL;
+		size_t n = 0;
+		struct bh_tx tx;
+		struct bh_msg m = { "" };
+		int r = hex_in(json_array_get(d, i), BH_TX_MAX_RAW, &raw, &n);
+		if (r == 0)
+			r = bh_tx_decode(raw, n, &m, &tx);
+		json_array_append_new(dec, r < 0 ? errj("decode", r, &m) : tx_to_json(&tx));
+		if (r == 0)
+			bh_tx_clear(&tx);
+		free(raw);
+	}
+	explicit_bzero(key, sizeof(key));
+	json_t *out = json_pack("{s:o, s:o}", "signed", signed_, "decoded", dec);
+	json_dumpf(out, stdout, JSON_COMPACT);
+	putchar('\n');
+	json_decref(out);
+	json_decref(in);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "batch-abi")) {
+		json_t *in = read_stdin_json(), *out = json_array();
+		if (!in)
+			return 1;
+		for (size_t i = 0; i < json_array_size(in); i++)
+			json_array_append_new(out, abi_one(json_array_get(in, i)));
+		json_dumpf(out, stdout, JSON_COMPACT);
+		putchar('\n');
+		json_decref(out);
+		json_decref(in);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "batch-rlp"))
+		return cmd_batch_rlp();
+	if (argc == 3 && !strcmp(argv[1], "batch-tx"))
+		return cmd_batch_tx(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "sign-tx")) {
+		uint8_t key[32];
+		json_error_t je;
+		json_t *f = json_loads(argv[3], 0, &je), *res;
+		if (!f || load_key(argv[2], key) < 0)
+			return 1;
+		res = sign_one(f, key);
+		explicit_bzero(key, sizeof(key));
+		json_decref(f);
+		if (!json_is_string(res)) {
+			fprintf(stderr, "abi_tool sign-tx: %s\n",
+				json_string_value(json_object_get(res, "error")));
+			return 1;
+		}
+		printf("%s\n", json_string_value(res));
+		json_decref(res);
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "encode-call")) {
+		struct bh_abi_sig *sig = NULL;
+		struct bh_abi_value v = { 0 };
+		struct bh_msg m = { "" };
+		struct bh_buf b;
+		json_error_t je;
+		json_t *a = json_loads(argv[3], 0, &je);
+		int r;
+		bh_buf_init(&b, BH_ABI_MAX_DATA);
+		if (!a || (r = bh_abi_sig_parse(argv[2], &m, &sig)) < 0 ||
+		    (r = bh_abi_value_from_json(sig->params, a, &m, &v)) < 0 ||
+		    (r = bh_abi_encode_call(sig, &v, &b, &m)) < 0) {
+			fprintf(stderr, "abi_tool encode-call: %s\n", m.text[0] ? m.text : "bad JSON");
+			return 1;
+		}
+		char *h = bh_hex_encode_alloc(bh_buf_ptr(&b), bh_buf_len(&b), true);
+		printf("%s\n", h);
+		free(h);
+		bh_abi_value_clear(&v);
+		bh_abi_sig_free(sig);
+		json_decref(a);
+		bh_buf_done(&b);
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "decode")) {
+		struct bh_abi_type *t = NULL;
+		struct bh_abi_value *v = NULL;
+		struct bh_msg m = { "" };
+		uint8_t *d = NULL;
+		size_t n = 0;
+		if (bh_abi_type_parse(argv[2], &m, &t) < 0 ||
+		    bh_hex_decode_alloc(argv[3], BH_ABI_MAX_DATA, &d, &n) < 0 ||
+		    bh_abi_decode(t, d, n, &m, &v) < 0) {
+			fprintf(stderr, "abi_tool decode: %s\n", m.text[0] ? m.text : "bad hex");
+			return 1;
+		}
+		json_t *j = bh_abi_value_to_json(v);
+		json_dumpf(j, stdout, JSON_COMPACT);
+		putchar('\n');
+		json_decref(j);
+		bh_abi_value_free(v);
+		bh_abi_type_free(t);
+		free(d);
+		return 0;
+	}
+	fprintf(stderr, "usage: abi_tool batch-abi|batch-rlp|batch-tx KEYFILE|sign-tx KEYFILE JSON|"
+			"encode-call SIG JSON|decode TYPE HEX\n");
+	return 2;
+}
