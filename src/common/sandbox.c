@@ -701,15 +701,15 @@ static int check_group(struct parser *ps, struct bh_seccomp_rule *r, const size_
 	}
 	if (!have_p || !have_s)
 		return 0;
-	if (s_uncond && s_uncond->action == BH_SECCOMP_ALLOW) {
-		for (size_t i = 0; i < n; i++)
-			if (!r[g[i]].sanitizer)
-				r[g[i]].dropped = true;
-		return 0;
-	}
 	if (p_uncond && p_uncond->action == BH_SECCOMP_ALLOW) {
 		for (size_t i = 0; i < n; i++)
 			if (r[g[i]].sanitizer)
+				r[g[i]].dropped = true;
+		return 0;
+	}
+	if (s_uncond && s_uncond->action == BH_SECCOMP_ALLOW) {
+		for (size_t i = 0; i < n; i++)
+			if (!r[g[i]].sanitizer)
 				r[g[i]].dropped = true;
 		return 0;
 	}
