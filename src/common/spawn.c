@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,8 +12,14 @@
 #include "frame.h"
 #include <spawn.h>   /* ours, which includes libc's (see spawn.h) */
 
-/* Poll tick when pidfd_open is unavailable (kernel < 5.3 or filtered by seccomp). */
-#define SPAWN_TICK_MS 20
+/*
+ * Child exit is noticed by waitpid(WNOHANG) between polls.  While the child holds
+ * its pipes open, poll wakes on output and on POLLHUP when it exits; once both are
+ * closed (or a grandchild keeps them open) poll sleeps a tick that starts at 1 ms
+ * and doubles up to SPAWN_TICK_MAX_MS.  No pidfd_open or SIGCHLD handler: both
+ * would need more from the services' seccomp filters and signal setup.
+ */
+#define SPAWN_TICK_MAX_MS 32
 #define SPAWN_CHUNK 16384
 
 static const char *const default_envp[] = {
@@ -185,7 +190,7 @@ int bh_spawn_run(const struct bh_spawn_opts *o, struct bh_spawn_result *ret)
 	posix_spawnattr_t attr;
 	bool fa_init = false, attr_init = false;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	int pidfd = -1, status = 0, r = BH_ERR_INTERNAL;
+	int status = 0, r = BH_ERR_INTERNAL, tick = 1;
 	pid_t pid = -1;
 	bool reaped = false, timed_out = false, out_eof = false, err_eof = false;
 	char *exe_alloc = NULL;
@@ -258,11 +263,6 @@ int bh_spawn_run(const struct bh_spawn_opts *o, struct bh_spawn_result *ret)
 	close_fd(&err[1]);
 	if (in[1] >= 0 && o->stdin_len == 0)
 		close_fd(&in[1]);
-#ifdef SYS_pidfd_open
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd >= 0)
-		(void)fcntl(pidfd, F_SETFD, FD_CLOEXEC);
-#endif
 
 	int64_t deadline = bh_deadline_from_ms(o->timeout_ms), kill_deadline = -1;
 	int grace = o->grace_ms ? o->grace_ms : BH_SPAWN_GRACE_DEFAULT_MS;
@@ -298,13 +298,15 @@ int bh_spawn_run(const struct bh_spawn_opts *o, struct bh_spawn_result *ret)
 			i_err = np;
 			pf[np++] = (struct pollfd){ .fd = err[0], .events = POLLIN };
 		}
-		if (pidfd >= 0)
-			pf[np++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 		int wait_ms = kill_stage == 0 ? bh_deadline_left(deadline)
-			      : kill_stage == 1 ? bh_deadline_left(kill_deadline) : SPAWN_TICK_MS;
-		if (pidfd < 0)
-			wait_ms = min_left(wait_ms, SPAWN_TICK_MS);
+			      : kill_stage == 1 ? bh_deadline_left(kill_deadline) : tick;
+		/* with no pipe left to wake us, or after a quiet tick, check the child often */
+		wait_ms = min_left(wait_ms, tick);
 		int n = poll(pf, (nfds_t)np, wait_ms);
+		if (n > 0)
+			tick = 1;
+		else if (n == 0 && tick < SPAWN_TICK_MAX_MS)
+			tick *= 2;
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -362,7 +364,6 @@ out:
 		kill(pid, SIGKILL);
 		(void)wait_child(pid, true, &status, &reaped);
 	}
-	close_fd(&pidfd);
 	close_fd(&in[0]);
 	close_fd(&in[1]);
 	close_fd(&out[0]);
