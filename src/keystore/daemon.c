@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * blockhost-keystore serve: the keystore daemon (docs/PROTOCOL.keystore).
+ *
+ * Start-up order (each step before the next; any failure exits non-zero):
+ *  1. PR_SET_DUMPABLE 0 and RLIMIT_CORE 0 at once, before any secret exists;
+ *  2. policy/blockhost-keystore.policy: sandbox sections + [socket] + [transactions]
+ *     (user and group names resolved now: NSS is unusable under the filter);
+ *  3. TPM: open, unseal the three keys into libsodium guarded memory (mlock'd,
+ *     guard pages, excluded from core dumps), close the TPM again — the daemon
+ *     never talks to the TPM after start, so its filter allows no TPM access;
+ *     the key pages are PROT_NONE (sodium_mprotect_noaccess) between requests;
+ *  4. the daily value counter, the unix socket;
+ *  5. bh_sandbox_apply: rlimits, identity (when root), no capabilities,
+ *     no_new_privs, non-dumpable, the seccomp filter seccomp/blockhost-keystore;
+ *  6. serve: one request per connection, peer checked by SO_PEERCRED.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "eth.h"
+#include "frame.h"
+#include "log.h"
+#include "ops.h"
+#include "path.h"
+#include "policy.h"
+#include "sandbox.h"
+#include "usock.h"
+
+#define KS_REQUEST_MAX (512u * 1024u)
+#define KS_READ_TIMEOUT_MS 2000
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static const char serve_usage[] =
+	"usage: blockhost-keystore [--config F] [--tcti T] serve [--socket PATH] [--no-setid]"
+#ifdef KS_TEST_HOOKS
+	" [--test-forbidden-syscall]"
+#endif
+	"\n"
+	"Run the keystore daemon: unseal the keys into locked memory, sandbox itself\n"
+	"(policy/blockhost-keystore.policy, seccomp/blockhost-keystore) and answer requests\n"
+	"on the unix socket (default <run>/keystore.sock; docs/PROTOCOL.keystore).\n"
+	"[socket] and [transactions] in <etc>/keystore.policy replace the shipped ones.\n"
+	"When started as root it switches to the policy's [identity] user unless --no-setid\n"
+	"(for a service manager that already did, or tests).  Exit 3 when the PCR policy is\n"
+	"not satisfied (the message names the PCR), 4 without a TPM, 5 on TPM lockout,\n"
+	"6 when a sealed key is missing.\n";
+
+int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
+{
+	static const struct option o[] = {
+		{ "socket", 1, NULL, 's' },
+		{ "no-setid", 0, NULL, 'n' }, { "help", 0, NULL, 'h' },
+#ifdef KS_TEST_HOOKS
+		{ "test-forbidden-syscall", 0, NULL, 'X' },
+#endif
+		{ 0 } };
+	const char *sock = g->cfg.socket;
+	char *sitepath = NULL;
+	struct bh_ini *site = NULL;
+	bool setid = true, forbidden = false;
+	int c, r, lfd = -1;
+	struct bh_msg m = { "" };
+	struct bh_policy *pol = NULL;
+	struct ks_policy kp;
+	struct bh_tpm *t = NULL;
+	struct bh_ks_keys *keys = NULL;
+	struct ks_server srv = { 0 };
+	char *counter = NULL, *flag = NULL, *rundir = NULL;
+	struct rlimit nocore = { 0, 0 };
+	struct timespec t0;
+	uint8_t a[20];
+	char addr[BH_ADDR_STR_LEN + 1];
+
+	memset(&kp, 0, sizeof(kp));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		switch (c) {
+		case 's': sock = optarg; break;
+		case 'n': setid = false; break;
+		case 'X': forbidden = true; break;
+		case 'h': fputs(serve_usage, stdout); return 0;
+		default: fputs(serve_usage, stderr); return KS_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fputs(serve_usage, stderr);
+		return KS_EXIT_USAGE;
+	}
+	/* 1. no core dumps, no ptrace by the same uid, before any secret exists */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || setrlimit(RLIMIT_CORE, &nocore) < 0) {
+		r = bh_negerrno();
+		log_error_r(r, "PR_SET_DUMPABLE / RLIMIT_CORE");
+		goto out;
+	}
+	/* 2. policy */
+	if ((r = bh_path(BH_DIR_ETC, "keystore.policy", &sitepath)) < 0)
+		goto out;
+	r = bh_ini_load(sitepath, &site, &m);
+	if (r < 0 && r != -ENOENT) {
+		log_error("site policy: %s (%s)", m.text, bh_strerror(r));
+		goto out;
+	}
+	if ((r = bh_policy_load(NULL, "blockhost-keystore", &pol, &m)) < 0 ||
+	    (r = ks_policy_from_ini(pol, site, &kp, &m)) < 0) {
+		log_error("policy: %s (%s)", m.text, bh_strerror(r));
+		goto out;
+	}
+	/* 3. keys */
+	if ((r = ks_tpm_open(g, &t)) < 0)
+		goto out;
+	if (!(keys = bh_ks_keys_new())) {
+		r = -ENOMEM;
+		log_error("cannot allocate guarded memory (RLIMIT_MEMLOCK?)");
+		goto out;
+	}
+	if ((r = bh_ks_unseal_all(t, g->cfg.dir, keys, &m)) < 0) {
+		log_error("refusing to start: %s (%s)", m.text, bh_strerror(r));
+		goto out;
+	}
+	bh_tpm_close(t);
+	t = NULL;
+	if ((r = bh_ks_wallet_address(keys, a)) < 0)
+		goto out;
+	bh_ks_keys_lock(keys);
+	bh_eth_addr_checksum(a, addr);
+
+	/* 4. counter, deployment flag, socket */
+	if (asprintf(&counter, "%s/daily-value.json", g->cfg.dir) < 0 ||
+	    (r = bh_path(BH_DIR_STATE, "finalization-open", &flag)) < 0 ||
+	    (r = bh_path(BH_DIR_RUN, NULL, &rundir)) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	srv.keys = keys;
+	srv.policy = &kp;
+	srv.counter_path = counter;
+	srv.deploy_flag_path = flag;
+	if ((r = ks_counter_load(&srv, &m)) < 0) {
+		log_error("daily value counter: %s", m.text);
+		goto out;
+	}
+	if (sock == g->cfg.socket && mkdir(rundir, 0755) < 0 && errno != EEXIST) {
+		r = bh_negerrno();
+		log_error_r(r, "%s", rundir);
+		goto out;
+	}
+	if ((r = bh_usock_listen(sock, kp.sock_mode, BH_USOCK_KEEP_ID,
+				 kp.has_sock_group ? kp.sock_group : BH_USOCK_KEEP_ID, 64, &lfd)) < 0) {
+		log_error_r(r, "listen on %s", sock);
+		goto out;
+	}
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* 5. sandbox: nothing is opened by name through NSS or dlopen after this */
+	if ((r = bh_sandbox_apply("blockhost-keystore",
+				  (setid && getuid() == 0) ? BH_SANDBOX_SETID : 0, &m)) < 0) {
+		log_error("sandbox: %s (%s)", m.text, bh_strerror(r));
+		goto out;
+	}
+#ifdef KS_TEST_HOOKS
+	if (forbidden) {
+		/* test build only: an IP socket is outside the filter -> SIGSYS */
+		log_info("test: calling socket(AF_INET) under the filter");
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		log_error("test: socket(AF_INET) returned %d: the filter did not kill us", s);
+		r = BH_ERR_INTERNAL;
+		goto out;
+	}
+#else
+	(void)forbidden;
+#endif
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_info("serving %s on %s (wallet %s; started in %.1f ms)", "wallet, server-ecies, tls",
+		 sock, addr, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+
+	/* 6. serve */
+	struct bh_buf req;
+	bh_buf_init(&req, KS_REQUEST_MAX);
+	while (!stop) {
+		int cfd = -1;
+		struct bh_peer bp;
+		json_t *resp = NULL;
+		r = bh_usock_accept(lfd, 500, &cfd);
+		if (r == BH_ERR_TIMEOUT || r == -EINTR)
+			continue;
+		if (r < 0) {
+			log_error_r(r, "accept");
+			break;
+		}
+		if (bh_usock_peer(cfd, &bp) < 0) {
+			close(cfd);
+			continue;
+		}
+		struct ks_peer peer = { .pid = bp.pid, .uid = bp.uid, .gid = bp.gid };
+		bh_buf_reset(&req);
+		r = bh_frame_read(cfd, KS_REQUEST_MAX, KS_READ_TIMEOUT_MS, &req);
+		if (r < 0) {
+			log_warn_r(r, "pid %d uid %u: bad frame", (int)peer.pid, (unsigned)peer.uid);
+			close(cfd);
+			continue;
+		}
+		if (ks_handle(&srv, &peer, bh_buf_ptr(&req), bh_buf_len(&req), &resp) < 0) {
+			close(cfd);
+			continue;
+		}
+		bh_buf_reset(&req);
+		if (!json_is_true(json_object_get(resp, "ok")))
+			log_warn("pid %d uid %u: %s refused: %s", (int)peer.pid, (unsigned)peer.uid,
+				 json_string_value(json_object_get(resp, "op")) ?: "request",
+				 json_string_value(json_object_get(resp, "message")) ?: "");
+		(void)bh_frame_write_json(cfd, resp, KS_READ_TIMEOUT_MS);
+		json_decref(resp);
+		close(cfd);
+	}
+	bh_buf_done(&req);
+	log_info("stopping");
+	unlink(sock);
+	r = 0;
+out:
+	if (lfd >= 0)
+		close(lfd);
+	bh_tpm_close(t);
+	bh_ks_keys_free(keys);
+	ks_policy_done(&kp);
+	bh_policy_free(pol);
+	bh_ini_free(site);
+	free(sitepath);
+	free(counter);
+	free(flag);
+	free(rundir);
+	return ks_exit_code(r);
+}

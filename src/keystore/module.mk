@@ -1,0 +1,33 @@
+# blockhost-keystore: the TPM-sealed host keys and the daemon that uses them.
+KS_TSS_LIBS = $(shell $(PKG_CONFIG) --libs tss2-esys tss2-tctildr tss2-rc tss2-mu 2>/dev/null)
+KS_LIB_OBJS = $(BUILD)/obj/keystore/tpm.o $(BUILD)/obj/keystore/blob.o \
+              $(BUILD)/obj/keystore/keys.o $(BUILD)/obj/keystore/ops.o
+KS_OBJS = $(KS_LIB_OBJS) $(BUILD)/obj/keystore/main.o
+
+PROGRAMS += $(BUILD)/bin/blockhost-keystore
+$(BUILD)/bin/blockhost-keystore: EXTRA_LIBS = $(KS_TSS_LIBS)
+$(BUILD)/bin/blockhost-keystore: $(KS_OBJS) $(BUILD)/obj/keystore/daemon.o $(LIBCOMMON)
+	$(call link)
+
+# Test build of the daemon (never installed): the same code plus
+# --test-forbidden-syscall, which makes a call outside the seccomp filter after the
+# sandbox is applied, so an integration test can watch the filter kill it.
+$(BUILD)/obj/keystore/daemon-test.o: src/keystore/daemon.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -DKS_TEST_HOOKS -c $< -o $@
+$(BUILD)/tests/helpers/keystore-testd: EXTRA_LIBS = $(KS_TSS_LIBS)
+$(BUILD)/tests/helpers/keystore-testd: $(KS_OBJS) $(BUILD)/obj/keystore/daemon-test.o $(LIBCOMMON)
+	$(call link)
+CHECK_DEPS += $(BUILD)/tests/helpers/keystore-testd
+
+# unit tests and fuzz replay link the keystore objects (the replay/test rules take $^ / $<).
+$(BUILD)/tests/test_keystore: $(KS_LIB_OBJS)
+TEST_EXTRA_LIBS_keystore = $(KS_LIB_OBJS) $(LIBCOMMON) $(COMMON_LIBS) $(KS_TSS_LIBS)
+$(BUILD)/fuzz/replay_keystore_blob: $(BUILD)/obj/keystore/blob.o $(BUILD)/obj/keystore/tpm.o
+FUZZ_EXTRA_LIBS_keystore_blob = $(KS_TSS_LIBS)
+FUZZ_EXTRA_SRCS_keystore_blob = src/keystore/blob.c src/keystore/tpm.c
+$(BUILD)/fuzz/replay_keystore_req: $(KS_LIB_OBJS)
+FUZZ_EXTRA_LIBS_keystore_req = $(KS_TSS_LIBS)
+FUZZ_EXTRA_SRCS_keystore_req = src/keystore/blob.c src/keystore/tpm.c src/keystore/keys.c \
+                               src/keystore/ops.c

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The keystore daemon's request handling (docs/PROTOCOL.keystore): the socket and
+ * transaction policy ([socket] and [transactions] of policy/blockhost-keystore.policy),
+ * and one function that turns request bytes from a peer into a response object.
+ * Library code: no logging, no exits; fuzzed by fuzz/fuzz_keystore_req.c.
+ */
+#ifndef BH_KS_OPS_H
+#define BH_KS_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "keys.h"
+#include "policy.h"
+
+/* Operations; a [socket] allow line grants a set of them. */
+enum ks_op {
+	KS_OP_ADDRESS = 0,
+	KS_OP_PUBKEYS,
+	KS_OP_SIGN_TX,
+	KS_OP_PERSONAL_SIGN,
+	KS_OP_ECIES_DECRYPT,
+	KS_OP_TLS_SIGN,
+	KS_OP__MAX,
+};
+const char *ks_op_name(enum ks_op op);
+
+enum ks_principal_kind { KS_PRIN_UID, KS_PRIN_GID };
+
+struct ks_grant {
+	enum ks_principal_kind kind;
+	uint32_t id;            /* uid or gid */
+	uid_t *members;         /* group: member uids (resolved at start, before the sandbox) */
+	size_t n_members;
+	uint32_t ops;           /* bit per enum ks_op */
+	unsigned line;
+};
+
+#define KS_MAX_GRANTS 64
+#define KS_MAX_ALLOW_TO 256
+
+struct ks_policy {
+	/* [socket] */
+	mode_t sock_mode;       /* default 0660 */
+	bool has_sock_group;
+	gid_t sock_group;
+	size_t n_grants;
+	struct ks_grant grants[KS_MAX_GRANTS];
+	/* [transactions] */
+	bool has_tx;            /* section present: sign_tx impossible without it */
+	uint64_t chain_id;
+	size_t n_allow_to;
+	uint8_t allow_to[KS_MAX_ALLOW_TO][20];
+	uint8_t max_value_per_tx[32];   /* big-endian wei */
+	uint8_t max_value_per_day[32];
+	bool allow_deploy;
+};
+
+/*
+ * Read [socket] and [transactions] from the shipped policy p, each section replaced
+ * by the site file's (site may be NULL: <etc>/keystore.policy holds the host's chain
+ * id, allowlist and caps, written at finalization).  Names are resolved through NSS:
+ * call before the sandbox.  Errors name file:line.
+ */
+int ks_policy_from_ini(const struct bh_policy *p, const struct bh_ini *site,
+		       struct ks_policy *ret, struct bh_msg *msg);
+/* The same from text (tests and the fuzzer; names "user:x"/"group:x" are resolved). */
+int ks_policy_parse(const char *text, size_t len, struct ks_policy *ret, struct bh_msg *msg);
+void ks_policy_done(struct ks_policy *p);
+
+struct ks_peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+};
+
+struct ks_server {
+	struct bh_ks_keys *keys;       /* guarded; noaccess between requests */
+	struct ks_policy *policy;
+	/* the daily value counter: UTC day number and wei spent that day */
+	uint64_t day;
+	uint8_t spent[32];
+	const char *counter_path;      /* NULL: in memory only (fuzzing) */
+	const char *deploy_flag_path;  /* finalization-open flag file; NULL: never open */
+	uint64_t (*now)(void);         /* seconds since the epoch (tests override) */
+};
+
+/* Load the daily counter (absent file = nothing spent).  BH_ERR_FORMAT if corrupt. */
+int ks_counter_load(struct ks_server *s, struct bh_msg *msg);
+
+/*
+ * Handle one request (the frame payload, untrusted) from peer.  Always produces a
+ * response object in *ret (new reference): {"ok": true, ...} or {"ok": false,
+ * "error": <code>, "rule": <rule>, "message": <text>}.  Returns 0, or -ENOMEM when
+ * no response could be built.
+ */
+int ks_handle(struct ks_server *s, const struct ks_peer *peer, const uint8_t *req, size_t len,
+	      json_t **ret);
+
+/* 256-bit helpers (exposed for the unit tests). */
+int ks_u256_parse(const json_t *v, uint8_t ret[static 32]);
+int ks_u256_from_dec(const char *s, uint8_t ret[static 32]);
+int ks_u256_cmp(const uint8_t a[static 32], const uint8_t b[static 32]);
+int ks_u256_add(const uint8_t a[static 32], const uint8_t b[static 32], uint8_t ret[static 32]);
+void ks_u256_to_dec(const uint8_t a[static 32], char out[static 80]);
+
+#endif

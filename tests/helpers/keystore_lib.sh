@@ -1,0 +1,44 @@
+# Sourced by tests/integration/test_keystore_*.sh after tests/lib.sh.
+#
+# ks_start_swtpm: like start_swtpm from tests/lib.sh, but the control port is the
+# server port + 1, which the tss2 "swtpm:" TCTI requires (it derives the control
+# port; tss 3.2.1 has no option for it).  Sets TPM_TCTI, SWTPM_PID, SWTPM_PORT.
+KS="$BIN/blockhost-keystore"
+ks_start_swtpm() {
+	command -v swtpm >/dev/null || skip "swtpm missing: run 'make deps'"
+	local port i
+	for i in $(seq 20); do
+		port=$(free_port)
+		python3 -c 'import socket,sys;s=socket.socket();s.bind(("127.0.0.1",int(sys.argv[1])+1))' \
+			"$port" 2>/dev/null && break
+	done
+	mkdir -p "$T/swtpm"
+	swtpm socket --tpm2 --tpmstate dir="$T/swtpm" \
+		--server type=tcp,port="$port",bindaddr=127.0.0.1 \
+		--ctrl type=tcp,port="$((port + 1))",bindaddr=127.0.0.1 \
+		--flags not-need-init,startup-clear --log file="$T/swtpm.log",level=1 </dev/null &
+	SWTPM_PID=$!; bh_track "$SWTPM_PID"
+	wait_port "$port" || fail "swtpm did not start"
+	wait_port "$((port + 1))" || fail "swtpm control port did not open"
+	SWTPM_PORT=$port
+	TPM_TCTI="swtpm:host=127.0.0.1,port=$port"
+	TPM2TOOLS_TCTI=$TPM_TCTI
+	export TPM_TCTI TPM2TOOLS_TCTI SWTPM_PORT
+}
+
+# The keystore tree and config under $BLOCKHOST_ROOT (PCR 16: resettable, for tests).
+ks_setup() {
+	[ -x "$KS" ] || fail "$KS not built"
+	mkdir -p "$BLOCKHOST_ROOT/etc/blockhost" "$BLOCKHOST_ROOT/var/lib/blockhost" \
+		"$BLOCKHOST_ROOT/run/blockhost"
+	printf '{"tcti": "%s", "pcrs": [%s]}\n' "$TPM_TCTI" "${KS_PCRS:-16}" \
+		> "$BLOCKHOST_ROOT/etc/blockhost/keystore.json"
+}
+
+# Expect a command to fail with exit code $1 and its stderr to contain $2.
+ks_expect_fail() {
+	local code=$1 pat=$2 rc=0; shift 2
+	"$@" > "$T/out" 2> "$T/err" || rc=$?
+	[ "$rc" = "$code" ] || { cat "$T/err" >&2; fail "$* exited $rc, expected $code"; }
+	grep -q -- "$pat" "$T/err" || { cat "$T/err" >&2; fail "$*: stderr lacks '$pat'"; }
+}
