@@ -13,6 +13,8 @@
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -76,6 +78,13 @@ static void test_echo_and_exit_codes(void **state)
 	assert_true(bh_buf_len(&r.err) > 0);
 	bh_spawn_result_done(&r);
 	bh_spawn_result_done(NULL);
+
+	/* death by a signal is reported as such (sh only delivers the signal to itself) */
+	o.argv = ARGV("/bin/sh", "-c", "kill -KILL $$");
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	assert_int_equal(r.exit_code, -1);
+	assert_int_equal(r.term_signal, SIGKILL);
+	bh_spawn_result_done(&r);
 	assert_no_children();
 }
 
@@ -166,6 +175,65 @@ static void test_process_group(void **state)
 	assert_int_equal(pgrp, pid);
 	assert_int_equal(ppid, getpid());
 	assert_true(pgrp != getpgrp());
+	free(s);
+	bh_spawn_result_done(&r);
+	assert_no_children();
+}
+
+/*
+ * On timeout the whole process group dies, grandchildren included.  /bin/sh only
+ * creates the grandchild here; the mechanism under test is the group kill.  The
+ * check runs in a forked subreaper so the orphaned grandchild is reparented to it
+ * and its death can be observed with waitpid.
+ */
+static void test_group_kill(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/bhspawnXXXXXX", file[64], script[160];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/gpid", dir);
+	snprintf(script, sizeof(script), "/bin/sleep 30 & echo $! > %s; wait", file);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct bh_spawn_opts o = { .argv = ARGV("/bin/sh", "-c", script), .timeout_ms = 300 };
+		struct bh_spawn_result r;
+		int gpid = 0, st;
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+			_exit(2);
+		if (bh_spawn_run(&o, &r) != BH_ERR_TIMEOUT)
+			_exit(3);
+		FILE *f = fopen(file, "r");
+		if (!f || fscanf(f, "%d", &gpid) != 1)
+			_exit(4);
+		fclose(f);
+		if (waitpid(gpid, &st, 0) != gpid)
+			_exit(5);
+		_exit(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM ? 0 : 6);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	unlink(file);
+	rmdir(dir);
+}
+
+/* A grandchild that keeps the output pipes open does not hold up the caller. */
+static void test_grandchild_holds_pipes(void **state)
+{
+	(void)state;
+	struct bh_spawn_opts o = { .argv = ARGV("/bin/sh", "-c", "/bin/sleep 3 & echo started"),
+				   .timeout_ms = 10000 };
+	struct bh_spawn_result r;
+
+	int64_t t0 = mono_ms();
+	assert_int_equal(bh_spawn_run(&o, &r), 0);
+	assert_true(mono_ms() - t0 < 2000);
+	assert_int_equal(r.exit_code, 0);
+	char *s = out_str(&r);
+	assert_string_equal(s, "started\n");
 	free(s);
 	bh_spawn_result_done(&r);
 	assert_no_children();
@@ -405,6 +473,8 @@ int main(void)
 		cmocka_unit_test(test_stdin),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_process_group),
+		cmocka_unit_test(test_group_kill),
+		cmocka_unit_test(test_grandchild_holds_pipes),
 		cmocka_unit_test(test_output_cap),
 		cmocka_unit_test(test_environment),
 		cmocka_unit_test(test_path_and_errors),
