@@ -77,7 +77,8 @@ int bh_aes256gcm_decrypt(const uint8_t key[static 32], const uint8_t iv[static 1
 	if (ctlen > INT_MAX)
 		return BH_ERR_LIMIT;
 	memcpy(tag, ct_tag + ctlen, sizeof(tag));
-	if ((r = bh_buf_reserve(ret_plain, ctlen, &p)) < 0)
+	/* an empty plaintext reserves nothing (and a fresh buffer has no storage yet) */
+	if (ctlen > 0 && (r = bh_buf_reserve(ret_plain, ctlen, &p)) < 0)
 		return r;
 	r = BH_ERR_CRYPTO;
 	if (!(c = EVP_CIPHER_CTX_new()) ||
