@@ -31,3 +31,15 @@ $(BUILD)/fuzz/replay_keystore_req: $(KS_LIB_OBJS)
 FUZZ_EXTRA_LIBS_keystore_req = $(KS_TSS_LIBS)
 FUZZ_EXTRA_SRCS_keystore_req = src/keystore/blob.c src/keystore/tpm.c src/keystore/keys.c \
                                src/keystore/ops.c
+
+# Test helper (never installed): prints the unsealed scalars so a test can search the
+# tree for leaked key bytes.
+$(BUILD)/obj/tests-helpers/keystore_dumpkeys.o: tests/helpers/keystore_dumpkeys.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -Isrc/keystore -c $< -o $@
+$(BUILD)/tests/helpers/keystore_dumpkeys: EXTRA_LIBS = $(KS_TSS_LIBS)
+$(BUILD)/tests/helpers/keystore_dumpkeys: $(BUILD)/obj/tests-helpers/keystore_dumpkeys.o \
+		$(KS_LIB_OBJS) $(LIBCOMMON)
+	$(call link)
+CHECK_DEPS += $(BUILD)/tests/helpers/keystore_dumpkeys
