@@ -42,3 +42,35 @@ ks_expect_fail() {
 	[ "$rc" = "$code" ] || { cat "$T/err" >&2; fail "$* exited $rc, expected $code"; }
 	grep -q -- "$pat" "$T/err" || { cat "$T/err" >&2; fail "$*: stderr lacks '$pat'"; }
 }
+
+# The daemon as user nobody (its "own user" in tests: blobs and state chowned to it).
+# ks_serve [BINARY [ARGS...]]: starts it, waits for the socket; sets KS_PID.
+KS_SOCK="$BLOCKHOST_ROOT/run/blockhost/keystore.sock"
+ks_serve() {
+	local bin=${1:-$KS}; shift || true
+	chmod 755 "$T"
+	chown -R nobody:nogroup "$BLOCKHOST_ROOT/var/lib/blockhost/keystore" "$BLOCKHOST_ROOT/run/blockhost"
+	rm -f "$KS_SOCK"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$bin" serve --no-setid "$@" \
+		2>> "$T/keystored.log" &
+	KS_PID=$!; bh_track "$KS_PID"
+	local i
+	for i in $(seq 100); do
+		[ -S "$KS_SOCK" ] && "$KS" request '{"op":"address"}' >/dev/null 2>&1 && return 0
+		kill -0 "$KS_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# Site policy for tests (replaces [socket]/[transactions] of policy/blockhost-keystore.policy).
+ks_site_policy() {
+	cat > "$BLOCKHOST_ROOT/etc/blockhost/keystore.policy"
+	chmod 644 "$BLOCKHOST_ROOT/etc/blockhost/keystore.policy"
+}
+
+# Send a request as uid $1 (numeric), print the response.
+ks_request_as() {
+	local uid=$1; shift
+	setpriv --reuid="$uid" --regid="$uid" --clear-groups "$KS" request --socket "$KS_SOCK" "$@"
+}

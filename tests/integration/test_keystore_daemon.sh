@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# The keystore daemon against a swtpm, running as its own (unprivileged) user:
+# serves after a restart; non-dumpable, no capabilities, seccomp on; socket policy
+# (unknown uid refused, operation not granted refused); transaction policy (chain id,
+# `to` allowlist, per-tx and per-day caps, deployment) refused with the rule named;
+# PCR 16 extended -> refuses to start naming PCR 16; recover + reseal restore
+# service; a syscall outside the filter kills it (test build of the daemon).
+source "$(dirname "$0")/../lib.sh"
+source "$TOP/tests/helpers/keystore_lib.sh"
+command -v tpm2_pcrextend >/dev/null || skip "tpm2-tools missing"
+command -v setpriv >/dev/null || skip "setpriv missing"
+[ "$(id -u)" = 0 ] || skip "needs root to run the daemon and clients as other uids"
+TESTD="$BUILD/tests/helpers/keystore-testd"
+[ -x "$TESTD" ] || fail "$TESTD not built"
+ks_start_swtpm
+ks_setup
+chmod 644 "$BLOCKHOST_ROOT/etc/blockhost/keystore.json"
+PASS="correct horse battery staple"
+printf '%s\n' "$PASS" > "$T/pass"
+addr=$("$KS" init --recovery "$T/recovery.bhkr" --passphrase-fd 3 --kdf interactive 3<"$T/pass")
+ALLOWED=0x000000000000000000000000000000000000dEaD
+ks_site_policy <<P
+[socket]
+mode = 0666
+allow = uid:0 address, pubkeys, sign_tx, personal_sign, ecies_decrypt, tls_sign
+allow = uid:4242 address
+[transactions]
+chain_id = 31337
+allow_to = $ALLOWED
+max_value_per_tx = 1000
+max_value_per_day = 1500
+allow_deploy = yes
+P
+
+ks_serve || { cat "$T/keystored.log"; fail "daemon did not start"; }
+got=$("$KS" request '{"op":"address"}')
+[[ $got == *"\"address\":\"$addr\""* ]] || fail "address: $got"
+ok "daemon serves the wallet address"
+
+# hardening visible from /proc
+st=/proc/$KS_PID/status
+grep -q "^Uid:[[:space:]]*65534" "$st" || fail "daemon not running as nobody: $(grep Uid "$st")"
+grep -q "^CapEff:[[:space:]]*0000000000000000" "$st" || fail "capabilities held"
+grep -q "^NoNewPrivs:[[:space:]]*1" "$st" || fail "no_new_privs not set"
+grep -q "^Seccomp:[[:space:]]*2" "$st" || fail "seccomp filter not active"
+# non-dumpable: /proc/<pid>/ files of a non-dumpable process belong to root, not to its uid
+[ "$(stat -c %u "/proc/$KS_PID/environ")" = 0 ] || fail "daemon is dumpable"
+grep -q "^VmLck:[[:space:]]*[1-9]" "$st" || fail "no locked memory (keys not mlock'd)"
+ok "daemon: uid nobody, no capabilities, no_new_privs, seccomp filter, non-dumpable, keys mlock'd"
+
+# socket policy
+rc=0; out=$(ks_request_as 12345 '{"op":"address"}') || rc=$?
+[ $rc = 7 ] && [[ $out == *'"rule":"socket"'* ]] && [[ $out == *"uid 12345"* ]] ||
+	fail "unknown uid not refused: rc=$rc $out"
+ok "a peer uid not in the policy is refused (rule socket)"
+ks_request_as 4242 '{"op":"address"}' > /dev/null || fail "uid 4242 address"
+rc=0; out=$(ks_request_as 4242 '{"op":"personal_sign","message":"x"}') || rc=$?
+[ $rc = 7 ] && [[ $out == *"operation personal_sign is not granted to uid 4242"* ]] ||
+	fail "ungranted op: rc=$rc $out"
+ok "an operation not granted to the uid is refused"
+
+# transaction policy
+tx() { # chain to value [nonce]
+	local to=""; [ "$2" = none ] || to=",\"to\":\"$2\""
+	echo "{\"op\":\"sign_tx\",\"chainId\":$1,\"nonce\":${4:-0},\"maxPriorityFeePerGas\":\"0x1\",\"maxFeePerGas\":\"0x3b9aca00\",\"gas\":21000$to,\"value\":\"$3\"}"
+}
+expect_rule() { # rule request
+	local rc=0 out; out=$("$KS" request "$2") || rc=$?
+	[ $rc = 7 ] && [[ $out == *"\"rule\":\"$1\""* ]] || fail "expected rule $1: rc=$rc $out"
+}
+expect_rule chain_id "$(tx 1 $ALLOWED 1)"
+ok "wrong chain id refused (rule chain_id)"
+expect_rule to_allowlist "$(tx 31337 0x000000000000000000000000000000000000bEEF 1)"
+ok "to outside the allowlist refused (rule to_allowlist)"
+expect_rule max_value_per_tx "$(tx 31337 $ALLOWED 1001)"
+ok "value over the per-transaction cap refused (rule max_value_per_tx)"
+"$KS" request "$(tx 31337 $ALLOWED 1000)" > "$T/signed" || fail "sign_tx in policy: $(cat "$T/signed")"
+grep -q '"raw":"0x02' "$T/signed" || fail "no raw type-2 transaction"
+expect_rule max_value_per_day "$(tx 31337 $ALLOWED 600 1)"
+ok "per-day cap enforced after 1000 of 1500 wei (rule max_value_per_day)"
+expect_rule deployment "$(tx 31337 none 0)"
+touch "$BLOCKHOST_ROOT/var/lib/blockhost/finalization-open"
+"$KS" request "$(tx 31337 none 0)" > /dev/null || fail "deployment while finalization open"
+rm "$BLOCKHOST_ROOT/var/lib/blockhost/finalization-open"
+expect_rule deployment "$(tx 31337 none 0)"
+ok "deployment only while finalization is open (rule deployment)"
+"$KS" request '{"op":"personal_sign","message":"hello"}' | grep -q '"signature":"0x' || fail personal_sign
+"$KS" request '{"op":"tls_sign","digest":"0x'"$(printf 'ab%.0s' $(seq 32))"'"}' | grep -q '"signature":"0x30' ||
+	fail tls_sign
+rc=0; out=$("$KS" request '{"op":"export_private_key"}') || rc=$?
+[ $rc = 1 ] && [[ $out == *bad_request* ]] || fail "unknown op: $out"
+ok "personal_sign and tls_sign work; unknown operations are rejected"
+
+# restart: serves again, the daily counter survived
+kill "$KS_PID"; wait "$KS_PID" 2>/dev/null || true
+ks_serve || { tail "$T/keystored.log"; fail "daemon did not restart"; }
+[[ $("$KS" request '{"op":"address"}') == *"$addr"* ]] || fail "address after restart"
+expect_rule max_value_per_day "$(tx 31337 $ALLOWED 600 1)"
+ok "daemon serves after a restart; the per-day counter persisted"
+kill "$KS_PID"; wait "$KS_PID" 2>/dev/null || true
+
+# PCR 16 extended: the daemon refuses to start and names PCR 16
+tpm2_pcrextend 16:sha256=0000000000000000000000000000000000000000000000000000000000000001
+: > "$T/keystored.log"
+rc=0; setpriv --reuid=nobody --regid=nogroup --clear-groups "$KS" serve --no-setid \
+	2> "$T/keystored.log" || rc=$?
+[ $rc = 3 ] || { cat "$T/keystored.log"; fail "daemon exit $rc with PCR 16 changed"; }
+grep -q "PCR 16 changed since sealing" "$T/keystored.log" || fail "PCR 16 not named: $(cat "$T/keystored.log")"
+ok "PCR 16 extended: daemon refuses to start and names PCR 16"
+
+# recover + reseal restore service
+chown -R root:root "$BLOCKHOST_ROOT/var/lib/blockhost/keystore"
+"$KS" recover --recovery "$T/recovery.bhkr" --passphrase-fd 3 3<"$T/pass" > /dev/null || fail recover
+"$KS" reseal > /dev/null || fail reseal
+ks_serve || { cat "$T/keystored.log"; fail "daemon did not start after recover"; }
+[[ $("$KS" request '{"op":"address"}') == *"$addr"* ]] || fail "address after recover"
+ok "recover + reseal restore service with the same wallet"
+kill "$KS_PID"; wait "$KS_PID" 2>/dev/null || true
+
+# a syscall outside the filter kills the daemon (test build: --test-forbidden-syscall)
+chown -R root:root "$BLOCKHOST_ROOT/var/lib/blockhost/keystore"
+rc=0; "$TESTD" serve --no-setid --test-forbidden-syscall 2> "$T/testd.log" || rc=$?
+[ $rc = 159 ] || { cat "$T/testd.log"; fail "forbidden syscall: exit $rc, expected 159 (SIGSYS)"; }
+grep -q "calling socket(AF_INET) under the filter" "$T/testd.log" || fail "hook did not run"
+! grep -q "did not kill us" "$T/testd.log" || fail "filter did not kill"
+ok "socket(AF_INET) after sandboxing kills the daemon with SIGSYS"
+"$KS" serve --help | grep -q test-forbidden && fail "production binary has the test hook"
+ok "the production binary has no test hook"
