@@ -134,6 +134,52 @@ int bh_usock_peer(int fd, struct bh_peer *ret)
 	return 0;
 }
 
+int bh_usock_peer_in_group(int fd, gid_t gid, bool *ret)
+{
+	struct bh_peer peer;
+	gid_t *groups = NULL;
+	socklen_t len = 64 * sizeof(gid_t);
+	int r;
+
+	if ((r = bh_usock_peer(fd, &peer)) < 0)
+		return r;
+	if (peer.gid == gid) {
+		*ret = true;
+		return 0;
+	}
+	for (;;) {
+		socklen_t want = len;
+		gid_t *ng = realloc(groups, len ? len : sizeof(gid_t));
+		if (!ng) {
+			r = -ENOMEM;
+			goto out;
+		}
+		groups = ng;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+			break;
+		/* ERANGE: len now holds the size needed */
+		if (errno != ERANGE) {
+			r = bh_negerrno();
+			goto out;
+		}
+		if (len <= want)
+			len = want * 2;
+		if (len > MAX_GROUPS * sizeof(gid_t)) {
+			r = BH_ERR_LIMIT;
+			goto out;
+		}
+	}
+	bool found = false;
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == gid)
+			found = true;
+	*ret = found;
+	r = 0;
+out:
+	free(groups);
+	return r;
+}
+
 static size_t nss_bufsize(int which)
 {
 	long n = sysconf(which);

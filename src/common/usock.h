@@ -5,13 +5,18 @@
  * membership for peer checks.  Library code: no logging.
  *
  * Peer checks use SO_PEERCRED: the kernel records the connecting process's pid,
- * euid and egid at connect() time, so they cannot be forged by the peer.  Group
- * membership is decided by bh_uid_in_group() from the account database (primary
- * group + getgrouplist) and NOT from /proc/<pid>/status: the pid may have exited
- * and been reused between connect() and the lookup, which makes /proc racy.  The
- * consequence: a process that dropped a supplementary group after login still
- * counts as a member if its uid is listed, and a group added to the account after
- * the peer started counts too.  Policy that must be exact keys on uid, not groups.
+ * euid and egid at connect() time, so they cannot be forged by the peer.
+ *
+ * Group membership, two ways, neither of them /proc/<pid>/status (the pid may
+ * have exited and been reused between connect() and the lookup, so /proc is racy):
+ *  - bh_usock_peer_in_group(): the peer *process's* egid and supplementary groups
+ *    as the kernel recorded them at connect() (SO_PEERGROUPS, Linux >= 4.13).
+ *    Exact and race-free; preferred for socket peers.
+ *  - bh_uid_in_group(): the *account's* groups from the database (primary group +
+ *    getgrouplist; NSS must work, so call it before a sandbox that blocks file
+ *    access).  A process that dropped a group still counts, and a group added to
+ *    the account after the process started counts too.
+ * Policy that must be exact keys on uid.
  */
 #ifndef BH_USOCK_H
 #define BH_USOCK_H
@@ -53,6 +58,13 @@ struct bh_peer {
 
 /* The peer's credentials at connect() time (SO_PEERCRED).  Returns 0 or -errno. */
 int bh_usock_peer(int fd, struct bh_peer *ret);
+
+/*
+ * *ret = whether the peer on fd had gid as its egid or a supplementary group at
+ * connect() time (SO_PEERCRED + SO_PEERGROUPS).  Returns 0, BH_ERR_LIMIT (more
+ * than 65536 groups) or -errno (-ENOPROTOOPT on kernels without SO_PEERGROUPS).
+ */
+int bh_usock_peer_in_group(int fd, gid_t gid, bool *ret);
 
 /*
  * *ret = whether the account uid is a member of gid, as primary group or through

@@ -527,9 +527,93 @@ static void test_peer_socketpair(void **state)
 	assert_int_equal(p.pid, getpid());
 	assert_int_equal(p.uid, getuid());
 	assert_int_equal(p.gid, getgid());
+
+	/* the peer's groups as the kernel recorded them: ours */
+	bool in = false;
+	assert_int_equal(bh_usock_peer_in_group(sv[0], getegid(), &in), 0);
+	assert_true(in);
+	gid_t gs[512];
+	int ng = getgroups(512, gs);
+	assert_true(ng >= 0);
+	for (int i = 0; i < ng; i++) {
+		in = false;
+		assert_int_equal(bh_usock_peer_in_group(sv[0], gs[i], &in), 0);
+		assert_true(in);
+	}
+	in = true;
+	assert_int_equal(bh_usock_peer_in_group(sv[0], (gid_t)0x7ffffff0, &in), 0);
+	assert_false(in);
 	close(sv[0]);
 	close(sv[1]);
 	assert_int_equal(bh_usock_peer(0x7fff, &p), -EBADF);
+	assert_int_equal(bh_usock_peer_in_group(0x7fff, 0, &in), -EBADF);
+}
+
+/* A peer with different groups than ours: a child drops to uid/gid 65534 (needs root). */
+static void test_peer_other_ids(void **state)
+{
+	(void)state;
+	int sv[2];
+	struct bh_peer p;
+	bool in = true;
+
+	if (geteuid() != 0)
+		skip();
+	pair(sv);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(sv[1]);
+		gid_t g = 65534;
+		if (setgroups(1, &g) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(1);
+		int c[2];
+		/* connect-time credentials: a fresh socket pair made after dropping */
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c) < 0)
+			_exit(2);
+		/* hand one end to the parent over the original pair */
+		char byte = 0;
+		struct iovec iov = { &byte, 1 };
+		union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+				     .msg_controllen = sizeof(u.buf) };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &c[0], sizeof(int));
+		if (sendmsg(sv[0], &mh, 0) != 1)
+			_exit(3);
+		char done;
+		if (read(sv[0], &done, 1) < 0)
+			_exit(4);
+		_exit(0);
+	}
+	close(sv[0]);
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
+	assert_int_equal(recvmsg(sv[1], &mh, 0), 1);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	assert_non_null(cm);
+	int fd;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	/* fd's peer is the child's other end, created by uid/gid 65534 */
+	assert_int_equal(bh_usock_peer(fd, &p), 0);
+	assert_int_equal(p.uid, 65534);
+	assert_int_equal(p.gid, 65534);
+	assert_int_equal(p.pid, pid);
+	assert_int_equal(bh_usock_peer_in_group(fd, 0, &in), 0);
+	assert_false(in);
+	assert_int_equal(bh_usock_peer_in_group(fd, 65534, &in), 0);
+	assert_true(in);
+	close(fd);
+	close(sv[1]); /* lets the child exit */
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 static void test_groups(void **state)
@@ -579,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_read_json_errors),
 		cmocka_unit_test_setup_teardown(test_server_client, setup_dir, teardown_dir),
 		cmocka_unit_test(test_peer_socketpair),
+		cmocka_unit_test(test_peer_other_ids),
 		cmocka_unit_test(test_groups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
