@@ -525,10 +525,10 @@ int bh_db_config_from_json(const json_t *root, const char *name, struct bh_db_co
 			}
 			for (int i = 0; i < 16; i++) {
 				int bits = plen - 8 * i;
-				uint8_t mask = bits >= 8 ? 0xff
-					       : bits <= 0 ? 0
-							   : (uint8_t)(0xff << (8 - bits));
-				c.ipv6_pool.prefix.s6_addr[i] &= mask;
+				unsigned mask = bits >= 8 ? 0xffu
+						: bits <= 0 ? 0u
+							    : (0xffu << (8 - bits)) & 0xffu;
+				c.ipv6_pool.prefix.s6_addr[i] &= (uint8_t)mask;
 			}
 			c.ipv6_pool.prefix_len = plen;
 			c.has_ipv6_pool = true;
