@@ -708,6 +708,7 @@ static const struct bh_abi_type *seq_type(const struct bh_abi_type *t, size_t i)
 struct path {
 	char s[160];
 	size_t n;
+	const size_t *map;   /* top-level index -> parameter number (event data) or NULL */
 };
 
 static size_t path_push(struct path *p, const struct bh_abi_type *container, size_t i)
@@ -715,7 +716,7 @@ static size_t path_push(struct path *p, const struct bh_abi_type *container, siz
 	size_t old = p->n;
 	int k;
 	if (p->n == 0)
-		k = snprintf(p->s, sizeof(p->s), "param %zu", i);
+		k = snprintf(p->s, sizeof(p->s), "param %zu", p->map ? p->map[i] : i);
 	else if (container->kind == BH_ABI_TUPLE)
 		k = snprintf(p->s + p->n, sizeof(p->s) - p->n, ".%zu", i);
 	else
@@ -1074,9 +1075,10 @@ static int dec_value(struct dec *d, const struct bh_abi_type *t, size_t pos,
 }
 
 static int decode_top(const struct bh_abi_type *t, const uint8_t *data, size_t len,
-                      struct bh_msg *msg, struct bh_abi_value **ret)
+                      const size_t *map, struct bh_msg *msg, struct bh_abi_value **ret)
 {
 	struct dec d = { .len = len, .msg = msg };
+	d.p.map = map;
 	struct bh_abi_value *v = NULL;
 	size_t sz = 0;
 	int r;
@@ -1121,13 +1123,13 @@ out:
 int bh_abi_decode(const struct bh_abi_type *t, const uint8_t *data, size_t len,
                   struct bh_msg *msg, struct bh_abi_value **ret)
 {
-	return decode_top(t, data, len, msg, ret);
+	return decode_top(t, data, len, NULL, msg, ret);
 }
 
 int bh_abi_decode_buf(const struct bh_abi_type *t, const struct bh_buf *in, struct bh_msg *msg,
                       struct bh_abi_value **ret)
 {
-	return decode_top(t, bh_buf_ptr(in), bh_buf_len(in), msg, ret);
+	return decode_top(t, bh_buf_ptr(in), bh_buf_len(in), NULL, msg, ret);
 }
 
 int bh_abi_decode_call(const struct bh_abi_sig *sig, const uint8_t *data, size_t len,
@@ -1142,7 +1144,7 @@ int bh_abi_decode_call(const struct bh_abi_sig *sig, const uint8_t *data, size_t
 			   sig->canonical);
 		return BH_ERR_MISMATCH;
 	}
-	return decode_top(sig->params, data + 4, len - 4, msg, ret);
+	return decode_top(sig->params, data + 4, len - 4, NULL, msg, ret);
 }
 
 int bh_abi_decode_log(const struct bh_abi_sig *sig, const uint8_t (*topics)[32], size_t ntopics,
@@ -1152,7 +1154,7 @@ int bh_abi_decode_log(const struct bh_abi_sig *sig, const uint8_t (*topics)[32],
 	const struct bh_abi_type *params = sig->params;
 	struct bh_abi_type nonidx = { .kind = BH_ABI_TUPLE };
 	struct bh_abi_value *dv = NULL, *v = NULL;
-	size_t nidx = 0, k = 0, ti = 1;
+	size_t nidx = 0, k = 0, ti = 1, *map = NULL;
 	int r = -ENOMEM;
 
 	for (size_t i = 0; i < params->len; i++)
@@ -1165,14 +1167,19 @@ int bh_abi_decode_log(const struct bh_abi_sig *sig, const uint8_t (*topics)[32],
 		bh_msg_set(msg, "topic0 is not the hash of %s", sig->canonical);
 		return BH_ERR_MISMATCH;
 	}
-	if (!(nonidx.members = calloc(params->len ? params->len : 1, sizeof(*nonidx.members))))
-		return -ENOMEM;
+	if (!(nonidx.members = calloc(params->len ? params->len : 1, sizeof(*nonidx.members))) ||
+	    !(map = calloc(params->len ? params->len : 1, sizeof(*map)))) {
+		r = -ENOMEM;
+		goto out;
+	}
 	for (size_t i = 0; i < params->len; i++)
-		if (!params->members[i]->indexed)
+		if (!params->members[i]->indexed) {
+			map[nonidx.len] = i;
 			nonidx.members[nonidx.len++] = params->members[i];
+		}
 	if ((r = type_finish(&nonidx, msg)) < 0)
 		goto out;
-	if ((r = decode_top(&nonidx, data, len, msg, &dv)) < 0)
+	if ((r = decode_top(&nonidx, data, len, map, msg, &dv)) < 0)
 		goto out;
 	if (!(v = calloc(1, sizeof(*v))) || bh_abi_value_list(v, BH_ABI_TUPLE, params->len) < 0) {
 		r = -ENOMEM;
@@ -1212,6 +1219,7 @@ int bh_abi_decode_log(const struct bh_abi_sig *sig, const uint8_t (*topics)[32],
 	v = NULL;
 	r = 0;
 out:
+	free(map);
 	free(nonidx.members);
 	bh_abi_value_free(dv);
 	bh_abi_value_free(v);
@@ -1341,7 +1349,7 @@ int bh_abi_decode_revert(const uint8_t *data, size_t len, const struct bh_abi_si
 		bool is_err = !memcmp(data, sel_error, 4);
 		if ((r = bh_abi_type_parse(is_err ? "(string)" : "(uint256)", msg, &t)) < 0)
 			return r;
-		r = decode_top(t, data + 4, len - 4, msg, &rv.args);
+		r = decode_top(t, data + 4, len - 4, NULL, msg, &rv.args);
 		bh_abi_type_free(t);
 		if (r < 0)
 			return r;
@@ -1363,7 +1371,7 @@ int bh_abi_decode_revert(const uint8_t *data, size_t len, const struct bh_abi_si
 	for (size_t i = 0; i < nerrors; i++) {
 		if (memcmp(errors[i]->selector, data, 4))
 			continue;
-		if ((r = decode_top(errors[i]->params, data + 4, len - 4, msg, &rv.args)) < 0)
+		if ((r = decode_top(errors[i]->params, data + 4, len - 4, NULL, msg, &rv.args)) < 0)
 			return r;
 		rv.kind = BH_ABI_REVERT_CUSTOM;
 		rv.error = errors[i];

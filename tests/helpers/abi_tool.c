@@ -11,6 +11,7 @@
  *   abi_tool sign-tx KEYFILE FIELDS_JSON  -> 0x raw signed type-2 transaction
  *   abi_tool encode-call SIGNATURE ARGS_JSON -> 0x calldata
  *   abi_tool decode TYPE HEX -> JSON
+ *   abi_tool decode-revert HEX [ERROR_SIGNATURE...] -> one line of text
  *
  * Fields JSON: {"type":2|0,"chainId","nonce","maxPriorityFeePerGas","maxFeePerGas"
  * (legacy: "gasPrice"),"gasLimit","to" (0x.. or null),"value","data","accessList":
@@ -470,7 +471,32 @@ int main(int argc, char **argv)
 		free(d);
 		return 0;
 	}
+	if (argc >= 3 && !strcmp(argv[1], "decode-revert")) {
+		struct bh_abi_sig *errs[16];
+		struct bh_abi_revert rv;
+		struct bh_msg m = { "" };
+		uint8_t *d = NULL;
+		size_t n = 0, ne = 0;
+		int r;
+		for (int i = 3; i < argc && ne < 16; i++)
+			if (bh_abi_sig_parse(argv[i], &m, &errs[ne++]) < 0) {
+				fprintf(stderr, "abi_tool decode-revert: %s\n", m.text);
+				return 1;
+			}
+		if ((r = bh_hex_decode_alloc(argv[2], BH_ABI_MAX_DATA, &d, &n)) < 0 ||
+		    (r = bh_abi_decode_revert(d, n, (const struct bh_abi_sig *const *)errs, ne, &m,
+					      &rv)) < 0) {
+			fprintf(stderr, "abi_tool decode-revert: %s\n", m.text[0] ? m.text : bh_strerror(r));
+			return 1;
+		}
+		printf("%s\n", rv.text);
+		bh_abi_revert_clear(&rv);
+		for (size_t i = 0; i < ne; i++)
+			bh_abi_sig_free(errs[i]);
+		free(d);
+		return 0;
+	}
 	fprintf(stderr, "usage: abi_tool batch-abi|batch-rlp|batch-tx KEYFILE|sign-tx KEYFILE JSON|"
-			"encode-call SIG JSON|decode TYPE HEX\n");
+			"encode-call SIG JSON|decode TYPE HEX|decode-revert HEX [SIG...]\n");
 	return 2;
 }

@@ -350,7 +350,7 @@ static void test_decode_log_subscription_created(void **state)
 	put_word_u64(data + 96, 0x1e0);
 	assert_int_equal(bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 4, data, n, &m, &v),
 			 BH_ERR_INCOMPLETE);
-	assert_non_null(strstr(m.text, "param 3 (bytes): offset 0x1e0 beyond data"));
+	assert_non_null(strstr(m.text, "param 6 (bytes): offset 0x1e0 beyond data"));
 	put_word_u64(data + 96, 0x80);
 	/* trailing word */
 	memset(data + n, 0, 32);
