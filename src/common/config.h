@@ -49,7 +49,8 @@ enum bh_cfg_type {
 };
 
 struct bh_cfg_key {
-	const char *key;   /* dotted path: "ip_pool.start"; "a.b" required = required when "a" is present */
+	/* dotted path, "ip_pool.start"; a required "a.b" is required only when "a" is present */
+	const char *key;
 	unsigned types;    /* enum bh_cfg_type bits */
 	bool required;
 	/* BH_CFG_INT: inclusive range, checked when min < max. */

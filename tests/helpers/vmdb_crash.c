@@ -79,8 +79,8 @@ static long check(struct bh_vmdb *db, long lastB, long lastD)
 	long seq = (long)json_integer_value(json_object_get(rec, "seq"));
 	const char *pad = json_string_value(json_object_get(rec, "pad"));
 	if (seq != lastD && seq != lastB) {
-		fprintf(stderr, "vmdb_crash: seq %ld is neither the committed %ld nor the in-flight %ld\n",
-			seq, lastD, lastB);
+		fprintf(stderr, "vmdb_crash: seq %ld is neither the committed %ld "
+			"nor the in-flight %ld\n", seq, lastD, lastB);
 		exit(1);
 	}
 	size_t want = (size_t)(seq % 7 + 1) * 3000;
