@@ -174,6 +174,27 @@ static int wait_child(pid_t pid, bool block, int *status, bool *reaped)
 	}
 }
 
+/*
+ * Has the child exited?  Checked without reaping it (WNOWAIT): while the zombie
+ * exists its pid, and so the process-group id, cannot be reused, which makes a
+ * last kill of the group safe.
+ */
+static int child_exited(pid_t pid, bool *ret)
+{
+	siginfo_t si;
+
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0) {
+			*ret = si.si_pid == pid;
+			return 0;
+		}
+		if (errno == EINTR)
+			continue;
+		return errno == ECHILD ? BH_ERR_CHILD : bh_negerrno();
+	}
+}
+
 static int min_left(int a, int b)
 {
 	if (a < 0)
@@ -268,10 +289,19 @@ int bh_spawn_run(const struct bh_spawn_opts *o, struct bh_spawn_result *ret)
 	int grace = o->grace_ms ? o->grace_ms : BH_SPAWN_GRACE_DEFAULT_MS;
 	int kill_stage = 0;
 	for (;;) {
-		if ((r = wait_child(pid, false, &status, &reaped)) < 0)
+		bool exited = false;
+		if ((r = child_exited(pid, &exited)) < 0) {
+			reaped = true; /* gone: nothing left to reap */
 			goto out;
-		if (reaped)
+		}
+		if (exited) {
+			/* after a timeout, helpers that ignored SIGTERM go with their leader */
+			if (timed_out)
+				kill(-pid, SIGKILL);
+			if ((r = wait_child(pid, true, &status, &reaped)) < 0)
+				goto out;
 			break;
+		}
 		if (kill_stage == 0 && deadline >= 0 && bh_deadline_left(deadline) == 0) {
 			timed_out = true;
 			kill(-pid, SIGTERM);

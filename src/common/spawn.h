@@ -6,7 +6,11 @@
  * captured into bounded buffers, a deadline, and the child always reaped.
  *
  * The child runs in a new process group (its pid), so on timeout the whole
- * group gets SIGTERM, then SIGKILL after a grace period.  All pipes are O_CLOEXEC
+ * group gets SIGTERM, then SIGKILL after a grace period; when the leader exits
+ * after a timeout, what is left of its group is SIGKILLed before the leader is
+ * reaped (its zombie keeps the group id from being reused).  Without a timeout,
+ * helpers the child leaves behind are not touched (and do not delay the return:
+ * the child's exit is what is waited for, not EOF on the pipes).  All pipes are O_CLOEXEC
  * and every fd above 2 is closed in the child.  Signal mask and dispositions are
  * reset to defaults in the child.
  *

@@ -186,31 +186,35 @@ static void test_process_group(void **state)
  * check runs in a forked subreaper so the orphaned grandchild is reparented to it
  * and its death can be observed with waitpid.
  */
-static void test_group_kill(void **state)
+static void group_kill_case(const char *grandchild, int want_sig)
 {
-	(void)state;
-	char dir[] = "/tmp/bhspawnXXXXXX", file[64], script[160];
+	char dir[] = "/tmp/bhspawnXXXXXX", file[64], script[200];
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(file, sizeof(file), "%s/gpid", dir);
-	snprintf(script, sizeof(script), "/bin/sleep 30 & echo $! > %s; wait", file);
+	snprintf(script, sizeof(script), "%s & echo $! > %s; wait", grandchild, file);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct bh_spawn_opts o = { .argv = ARGV("/bin/sh", "-c", script), .timeout_ms = 300 };
+		struct bh_spawn_opts o = { .argv = ARGV("/bin/sh", "-c", script), .timeout_ms = 300,
+					   .grace_ms = 5000 };
 		struct bh_spawn_result r;
 		int gpid = 0, st;
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 			_exit(2);
+		int64_t t0 = mono_ms();
 		if (bh_spawn_run(&o, &r) != BH_ERR_TIMEOUT)
 			_exit(3);
+		/* the leader died on SIGTERM: no waiting out the grace period */
+		if (mono_ms() - t0 > 3000)
+			_exit(7);
 		FILE *f = fopen(file, "r");
 		if (!f || fscanf(f, "%d", &gpid) != 1)
 			_exit(4);
 		fclose(f);
 		if (waitpid(gpid, &st, 0) != gpid)
 			_exit(5);
-		_exit(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM ? 0 : 6);
+		_exit(WIFSIGNALED(st) && WTERMSIG(st) == want_sig ? 0 : 6);
 	}
 	int st;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
@@ -218,6 +222,14 @@ static void test_group_kill(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 	unlink(file);
 	rmdir(dir);
+}
+
+static void test_group_kill(void **state)
+{
+	(void)state;
+	group_kill_case("/bin/sleep 30", SIGTERM);
+	/* a helper that ignores SIGTERM is SIGKILLed when its leader is gone */
+	group_kill_case("/usr/bin/env --ignore-signal=TERM /bin/sleep 30", SIGKILL);
 }
 
 /* A grandchild that keeps the output pipes open does not hold up the caller. */
