@@ -7,6 +7,7 @@
 // are checked: we decode what ethers encoded, and ethers decodes what we encoded.
 //
 //   node vectors-abi.js generate [N] [SEED]            JSON vectors on stdout
+//   node vectors-abi.js corpus DIR [SEED]              fuzz seeds into DIR/{abi,rlp,tx}/
 //   node vectors-abi.js interop ABI_TOOL BHCRYPT [N] [SEED]
 //        ABI_TOOL = build/helpers/abi_tool, BHCRYPT = build/bin/bhcrypt; exit 1 on any mismatch.
 //
@@ -376,6 +377,73 @@ function interop(abiTool, bhcrypt, n) {
 	return fails === 0;
 }
 
+// ---------------------------------------------------------------- fuzz seed corpora
+// Valid encodings from ethers for fuzz/corpus/{abi,rlp,tx}/ (the input layouts are those of
+// fuzz/fuzz_{abi,rlp,tx}.c); a few malformed seeds are added by hand-picked mutations.
+const FUZZ_TYPES = ['(address,bytes)', '(uint256,uint256,uint256,bytes)', '(string,uint256)',
+	'(uint256,address,uint256,bool,bool)', '(string,uint256,bool)', '(uint256[])',
+	'(address,address,address,uint8,uint8,bool)', '(uint256,uint256,address,bytes)',
+	'((uint256,bytes)[],string[2],int8,bytes7)', '(bytes[][],(bool,(string,uint16[3])[])[2])',
+	'(int256,int24,uint128,bytes32,bytes1)', '()'];
+const FUZZ_EVENTS = EVENTS.slice(0, 1).concat([EVENTS[3], EVENTS[6], EVENTS[8]]);
+
+function corpus(dir) {
+	const coder = ethers.AbiCoder.defaultAbiCoder();
+	const put = (sub, name, bytes) => {
+		fs.mkdirSync(path.join(dir, sub), { recursive: true });
+		fs.writeFileSync(path.join(dir, sub, name), Buffer.from(bytes));
+	};
+	const hexb = (h) => ethers.getBytes(h);
+	FUZZ_TYPES.forEach((t, i) => {
+		const pt = ethers.ParamType.from(t);
+		const enc = hexb(coder.encode(pt.components, randValue(pt)[0]));
+		put('abi', `type${i}`, [i, ...enc]);
+		if (enc.length >= 32) {
+			const bad = [...enc];
+			bad[0] ^= 0x80; // a dirty high byte in the first word
+			put('abi', `type${i}-bad`, [i, ...bad]);
+		}
+	});
+	// events: mode 1 with the "topic0 is right" bit; sel % 5 picks the event (fuzz_abi.c)
+	const FUZZ_EVENT_IDX = [0, 1, 2, 3]; // SubscriptionCreated, PlanCreated, CredentialMinted, Mixed
+	FUZZ_EVENTS.forEach((frag, k) => {
+		const iface = new ethers.Interface([frag]);
+		const ef = iface.fragments[0];
+		const enc = iface.encodeEventLog(ef, ef.inputs.map((p) => randValue(p)[0]));
+		let sel = 0x60;
+		while (sel % 5 !== FUZZ_EVENT_IDX[k]) sel++;
+		const bytes = [sel, enc.topics.length];
+		for (const t of enc.topics) bytes.push(...hexb(t));
+		bytes.push(...hexb(enc.data));
+		put('abi', `event${k}`, bytes);
+	});
+	put('abi', 'revert-error', [0x80, ...hexb(ethers.id('Error(string)').slice(0, 10)),
+		...hexb(coder.encode(['string'], ['Token does not exist']))]);
+	put('abi', 'revert-panic', [0x80, ...hexb('0x4e487b71'), ...hexb(coder.encode(['uint256'], [0x11]))]);
+	put('abi', 'revert-custom', [0x80, ...hexb(ethers.id('PlanNotFound(uint256)').slice(0, 10)),
+		...hexb(coder.encode(['uint256'], [7]))]);
+	put('abi', 'sig1', [0xc0, ...Buffer.from('buySubscription(uint256 planId,uint256,uint256,bytes userEncrypted)')]);
+	put('abi', 'sig2', [0xc0, ...Buffer.from('f(tuple(uint8 a,(bool,string)[2] b)[] x, int indexed)')]);
+	put('abi', 'sig-bad', [0xc0, ...Buffer.from('f(uint256[0],bytes33')]);
+
+	for (let i = 0; i < 6; i++) put('rlp', `valid${i}`, hexb(ethers.encodeRlp(randRlp(0))));
+	put('rlp', 'bad-wrapped-byte', [0x81, 0x05]);
+	put('rlp', 'bad-long-short', [0xb8, 0x01, 0x00]);
+	put('rlp', 'bad-leading-zero', [0xb9, 0x00, 0x38]);
+	put('rlp', 'bad-trailing', [0xc0, 0xc0]);
+
+	for (let i = 0; i < 6; i++) {
+		const f = randTxFields(i % 3 === 2);
+		if (i === 5) f.chainId = '0';
+		const t = ethers.Transaction.from(ethersTx(f));
+		t.signature = new ethers.Wallet(DEV_KEY).signingKey.sign(t.unsignedHash);
+		put('tx', `signed${i}`, hexb(t.serialized));
+		if (f.type === 2) put('tx', `unsigned${i}`, hexb(t.unsignedSerialized));
+	}
+	put('tx', 'bad-type1', [0x01, 0xc0]);
+	put('tx', 'bad-empty-list', [0x02, 0xc0]);
+}
+
 // ---------------------------------------------------------------- main
 let seedUsed = 0;
 function setSeed(s) {
@@ -387,10 +455,13 @@ const [cmd, ...rest] = process.argv.slice(2);
 if (cmd === 'generate') {
 	setSeed(rest[1]);
 	process.stdout.write(JSON.stringify(generate(Number(rest[0] || 100))) + '\n');
+} else if (cmd === 'corpus' && rest.length >= 1) {
+	setSeed(rest[1] || 1);
+	corpus(rest[0]);
 } else if (cmd === 'interop' && rest.length >= 2) {
 	setSeed(rest[3]);
 	process.exit(interop(rest[0], rest[1], Number(rest[2] || 200)) ? 0 : 1);
 } else {
-	console.error('usage: vectors-abi.js generate [N] [SEED] | interop ABI_TOOL BHCRYPT [N] [SEED]');
+	console.error('usage: vectors-abi.js generate [N] [SEED] | corpus DIR [SEED] | interop ABI_TOOL BHCRYPT [N] [SEED]');
 	process.exit(2);
 }
