@@ -154,7 +154,11 @@ static int get_privkey(const struct bhcrypt_cmd *self, const char *file, const c
 	if (hex) {
 		dprintf(STDERR_FILENO, "bhcrypt %s: warning: %s puts the key in argv, visible in the "
 		        "process list; prefer %s-file\n", self->name, hexopt, hexopt);
-		return parse_privkey_text(self, hexopt, hex, strlen(hex), priv);
+		size_t n = strlen(hex);
+		int r = parse_privkey_text(self, hexopt, hex, n, priv);
+		/* shorten the exposure in /proc/<pid>/cmdline (argv strings are writable) */
+		explicit_bzero((char *)hex, n);
+		return r;
 	}
 	return bhcrypt_usage_error(self, "a private key is required (%s-file <path>)", hexopt);
 }
