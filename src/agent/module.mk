@@ -51,12 +51,19 @@ $(BUILD)/agent-test-plugins/bh-test-plugin: $(BUILD)/obj/agent/test-plugin.o $(L
 # ---- tests, fuzzers
 $(BUILD)/tests/test_plugin: $(AGENT_LIB_OBJS) $(BUILD)/agent-test-plugins/bh-test-plugin
 TEST_EXTRA_LIBS_plugin = $(AGENT_LIBS)
-$(BUILD)/fuzz/replay_plugin_manifest: $(AGENT_LIB_OBJS)
-$(BUILD)/fuzz/replay_plugin_schema: $(AGENT_LIB_OBJS)
-$(BUILD)/fuzz/replay_agent_request: $(BUILD)/obj/agent/request.o
-FUZZ_EXTRA_SRCS_plugin_manifest = src/agent/plugin.c
-FUZZ_EXTRA_SRCS_plugin_schema   = src/agent/plugin.c
-FUZZ_EXTRA_SRCS_agent_request   = src/agent/request.c
+# The replay rule links $^ in order (fuzz objects, libbhcommon.a, then ours), so the
+# agent objects come as one archive that also carries the common objects they need.
+AGENT_FUZZ_LIB = $(BUILD)/agent/libbhagent-fuzz.a
+$(AGENT_FUZZ_LIB): $(AGENT_LIB_OBJS) $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/fuzz/replay_plugin_manifest: $(AGENT_FUZZ_LIB)
+$(BUILD)/fuzz/replay_plugin_schema: $(AGENT_FUZZ_LIB)
+$(BUILD)/fuzz/replay_agent_request: $(AGENT_FUZZ_LIB)
+FUZZ_EXTRA_SRCS_plugin_manifest = src/agent/plugin.c src/agent/request.c
+FUZZ_EXTRA_SRCS_plugin_schema   = src/agent/plugin.c src/agent/request.c
+FUZZ_EXTRA_SRCS_agent_request   = src/agent/request.c src/agent/plugin.c
 
 .PHONY: bench-agent
 bench-agent: $(BUILD)/bench/bench_agent $(BUILD)/bin/blockhost-root-agent \

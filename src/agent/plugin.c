@@ -114,6 +114,63 @@ static int get_int(const json_t *v, int64_t lo, int64_t hi, int64_t *ret)
 	return 0;
 }
 
+/*
+ * Reject patterns that make glibc's regcomp blow up (found by fuzzing:
+ * "a++++..." duplicates the tree once per quantifier): no quantifier directly
+ * after another, "+" and "{m,n}" never applied to a group, bounds <= 255.
+ */
+static bool pattern_safe(const char *p)
+{
+	bool prev_quant = false, prev_group = false;
+
+	for (size_t i = 0; p[i]; i++) {
+		char c = p[i];
+		if (c == '\\') {
+			if (!p[++i])
+				return false;
+			prev_quant = prev_group = false;
+		} else if (c == '[') {
+			size_t j = i + 1;
+			if (p[j] == '^')
+				j++;
+			if (p[j] == ']')
+				j++;
+			while (p[j] && p[j] != ']')
+				j++;
+			if (!p[j])
+				return false;
+			i = j;
+			prev_quant = prev_group = false;
+		} else if (c == '*' || c == '?' || c == '+' || c == '{') {
+			if (prev_quant || ((c == '+' || c == '{') && prev_group))
+				return false;
+			if (c == '{') {
+				unsigned long lo, hi;
+				char *end;
+				lo = strtoul(p + i + 1, &end, 10);
+				hi = lo;
+				if (end == p + i + 1)
+					return false;
+				if (*end == ',') {
+					const char *q = end + 1;
+					hi = strtoul(q, &end, 10);
+					if (end == q)
+						return false;
+				}
+				if (*end != '}' || lo > 255 || hi > 255 || lo > hi)
+					return false;
+				i = (size_t)(end - p);
+			}
+			prev_quant = true;
+			prev_group = false;
+		} else {
+			prev_quant = false;
+			prev_group = c == ')';
+		}
+	}
+	return true;
+}
+
 static int parse_schema(const char *pname, json_t *o, struct bh_param_schema *s, struct bh_msg *msg)
 {
 	const char *key;
@@ -171,6 +228,11 @@ static int parse_schema(const char *pname, json_t *o, struct bh_param_schema *s,
 			if (!p || n < 2 || n > BH_PLUGIN_PATTERN_MAX || p[0] != '^' || p[n - 1] != '$') {
 				bh_msg_set(msg, "params.%s.pattern: must be a string \"^...$\" of at most %u bytes",
 					   pname, BH_PLUGIN_PATTERN_MAX);
+				return BH_ERR_CONFIG;
+			}
+			if (!pattern_safe(p)) {
+				bh_msg_set(msg, "params.%s.pattern: stacked quantifiers, '+' or '{}' on a group, "
+					   "or bounds over 255 are not allowed", pname);
 				return BH_ERR_CONFIG;
 			}
 			if (regcomp(&s->re, p, REG_EXTENDED | REG_NOSUB) != 0) {

@@ -61,6 +61,27 @@ static void expect_bad(const char *s, int code, const char *needle)
 	assert_null(m);
 }
 
+static void test_patterns_ok(void **state)
+{
+	(void)state;
+	static const char *const ok[] = { "^[a-z0-9-]{1,64}$", "^(tcp|udp)$", "^([0-9a-fA-F:]+)/128$",
+		"^tap[0-9]+i[0-9]+$", "^0x[0-9a-fA-F]{40,128}$", "^[a-z][a-z0-9_]{0,9}1[02-9ac-hj-np-z]{39,98}$",
+		"^(a*)*b?$", "^[]a+]+\\+$" };
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char buf[1024];
+		struct bh_plugin_manifest *m = NULL;
+		struct bh_msg msg = { "" };
+		json_t *j = json_pack("{s:{s:s, s:s}}", "a", "type", "string", "pattern", ok[i]);
+		char *ps = json_dumps(j, JSON_COMPACT);
+		snprintf(buf, sizeof(buf), HEAD "\"params\":%s}", ps);
+		if (parse(buf, &m, &msg) != 0)
+			fail_msg("pattern %s refused: %s", ok[i], msg.text);
+		bh_plugin_manifest_free(m);
+		free(ps);
+		json_decref(j);
+	}
+}
+
 static void test_manifest_bad(void **state)
 {
 	(void)state;
@@ -78,6 +99,12 @@ static void test_manifest_bad(void **state)
 		   "params.a.pattern");
 	expect_bad(HEAD "\"params\":{\"a\":{\"type\":\"string\",\"pattern\":\"^(a$\"}}}", BH_ERR_CONFIG,
 		   "not a valid POSIX ERE");
+	expect_bad(HEAD "\"params\":{\"a\":{\"type\":\"string\",\"pattern\":\"^a++$\"}}}", BH_ERR_CONFIG,
+		   "stacked quantifiers");
+	expect_bad(HEAD "\"params\":{\"a\":{\"type\":\"string\",\"pattern\":\"^(a)+$\"}}}", BH_ERR_CONFIG,
+		   "stacked quantifiers");
+	expect_bad(HEAD "\"params\":{\"a\":{\"type\":\"string\",\"pattern\":\"^a{1,256}$\"}}}",
+		   BH_ERR_CONFIG, "stacked quantifiers");
 	expect_bad(HEAD "\"params\":{\"a\":{\"type\":\"int\",\"min\":5,\"max\":1}}}", BH_ERR_CONFIG,
 		   "min > max");
 	expect_bad(HEAD "\"params\":{\"a\":{\"type\":\"float\"}}}", BH_ERR_CONFIG, "unknown type");
@@ -416,6 +443,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_manifest_good),
 		cmocka_unit_test(test_manifest_bad),
+		cmocka_unit_test(test_patterns_ok),
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_signatures),
 		cmocka_unit_test(test_names_and_requests),
