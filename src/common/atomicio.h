@@ -31,6 +31,8 @@
 
 #include <jansson.h>
 
+#include "buf.h"
+
 /*
  * Replace path with [data, data+len) atomically; the file gets exactly `mode`
  * (e.g. 0640).  Returns 0 or -errno.  Nothing is left behind on failure.
@@ -50,6 +52,15 @@ int bh_atomic_write_json(const char *path, const json_t *j, mode_t mode);
  * Returns the number removed (>= 0) or -errno.
  */
 int bh_atomic_cleanup_stale(const char *path);
+
+/*
+ * Read a state or config file whole into b (under b's cap), with the untrusted-file
+ * recipe: O_NOFOLLOW|O_CLOEXEC|O_NOCTTY, fstat the fd, regular file, not writable by
+ * "other" (a world-writable state file could have been planted), size checked before
+ * reading.  Returns 0, BH_ERR_UNSAFE_FILE (symlink, not regular, world-writable),
+ * BH_ERR_LIMIT, or -errno (-ENOENT when missing).
+ */
+int bh_file_load_safe(struct bh_buf *b, const char *path);
 
 /* A held lock.  Initialise with BH_LOCK_INIT; release is idempotent. */
 struct bh_lock {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomicio.h"
 #include "buf.h"
 #include "config.h"
 #include "err.h"
@@ -90,9 +91,12 @@ int bh_config_load(const char *path, json_t **ret, struct bh_msg *msg)
 	int r;
 
 	bh_buf_init(&b, BH_CONFIG_MAX_SIZE);
-	if ((r = bh_buf_load_file(&b, path)) < 0) {
+	if ((r = bh_file_load_safe(&b, path)) < 0) {
 		bh_msg_set(msg, "%s: %s", path,
-			   r == BH_ERR_LIMIT ? "file too large" : bh_strerror(r));
+			   r == BH_ERR_LIMIT	     ? "file too large"
+			   : r == BH_ERR_UNSAFE_FILE ? "unsafe file: symlink, not regular, or "
+						       "world-writable"
+						     : bh_strerror(r));
 		goto out;
 	}
 	r = bh_config_parse(bh_buf_ptr(&b), bh_buf_len(&b), path, ret, msg);

@@ -9,8 +9,9 @@
  * ("no" -> false, "0750" -> octal), and duplicate keys are an error instead of
  * "last one wins".  A migration tool converts upstream YAML once.
  *
- * Loading: the file is read through bh_buf_load_file (O_NOFOLLOW, regular
- * file, size cap checked before reading), parsed with JSON_REJECT_DUPLICATES,
+ * Loading: the file is read through bh_file_load_safe (atomicio.h: O_NOFOLLOW,
+ * regular file, not world-writable, size cap checked before reading), parsed with
+ * JSON_REJECT_DUPLICATES,
  * and must be a JSON object.  Then a schema (array of struct bh_cfg_key) is
  * checked: missing required keys and wrong types fail with a bh_msg that names
  * the file and the dotted key, e.g.

@@ -446,7 +446,7 @@ static int load(struct bh_vmdb *db, json_t **ret, struct bh_msg *msg)
 	int r;
 
 	bh_buf_init(&b, BH_VMDB_MAX_SIZE);
-	r = bh_buf_load_file(&b, db->path);
+	r = bh_file_load_safe(&b, db->path);
 	if (r == -ENOENT) {
 		if (!(root = empty_doc(db))) {
 			r = -ENOMEM;
@@ -454,7 +454,8 @@ static int load(struct bh_vmdb *db, json_t **ret, struct bh_msg *msg)
 		}
 	} else if (r < 0) {
 		bh_msg_set(msg, "%s: %s", db->path,
-			   r == BH_ERR_UNSAFE_FILE ? "not a regular file (symlink?)"
+			   r == BH_ERR_UNSAFE_FILE ? "unsafe file: symlink, not regular, or "
+						     "world-writable"
 			   : r == BH_ERR_LIMIT     ? "file too large"
 						   : bh_strerror(r));
 		goto out;

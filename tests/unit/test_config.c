@@ -314,6 +314,11 @@ static void test_db_config(void **state)
 	assert_int_equal(load_db("link.json", &c, &m), BH_ERR_UNSAFE_FILE);
 	assert_non_null(strstr(m.text, "link.json"));
 	assert_int_equal(load_db("nope.json", &c, &m), -ENOENT);
+	write_file("ww.json", "{}");
+	snprintf(p, sizeof(p), "%s/ww.json", dir);
+	assert_int_equal(chmod(p, 0602), 0);
+	assert_int_equal(load_db("ww.json", &c, &m), BH_ERR_UNSAFE_FILE);
+	assert_non_null(strstr(m.text, "ww.json: unsafe file"));
 	char *big = malloc(BH_CONFIG_MAX_SIZE + 2);
 	memset(big, ' ', BH_CONFIG_MAX_SIZE + 1);
 	big[0] = '{';

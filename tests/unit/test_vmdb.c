@@ -547,7 +547,7 @@ static void test_unsafe_files(void **state)
 	assert_int_equal(bh_atomic_write(target, "{\"vms\":{}}", 10, 0600), 0);
 	assert_int_equal(symlink(target, c->path), 0);
 	assert_int_equal(bh_vmdb_list(c->db, &arr, &m), BH_ERR_UNSAFE_FILE);
-	assert_non_null(strstr(m.text, "not a regular file"));
+	assert_non_null(strstr(m.text, "unsafe file"));
 	struct bh_vm_spec s = { .name = "x", .owner_wallet = OWNER, .network_mode = "none" };
 	assert_int_equal(bh_vmdb_register(c->db, &s, NULL, &m), BH_ERR_UNSAFE_FILE);
 	struct bh_buf b;
@@ -555,6 +555,14 @@ static void test_unsafe_files(void **state)
 	assert_int_equal(bh_buf_load_file(&b, target), 0);
 	assert_int_equal(bh_buf_len(&b), 10);
 	bh_buf_done(&b);
+	unlink(c->path);
+
+	/* world-writable */
+	assert_int_equal(bh_atomic_write(c->path, "{\"vms\":{}}", 10, 0646), 0);
+	assert_int_equal(bh_vmdb_list(c->db, &arr, &m), BH_ERR_UNSAFE_FILE);
+	assert_int_equal(chmod(c->path, 0640), 0);
+	assert_int_equal(bh_vmdb_list(c->db, &arr, &m), 0);
+	json_decref(arr);
 	unlink(c->path);
 
 	/* a directory in its place */
