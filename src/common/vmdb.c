@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "atomicio.h"
 #include "buf.h"
@@ -770,8 +770,10 @@ static int op_init(struct bh_vmdb *db, json_t *root, void *arg, struct bh_msg *m
 	(void)root;
 	(void)arg;
 	(void)msg;
-	/* write only if the file does not exist yet */
-	return access(db->path, F_OK) == 0 ? 0 : 1;
+	struct stat st;
+
+	/* write only if the file does not exist yet (lstat: newfstatat, in every filter) */
+	return lstat(db->path, &st) == 0 ? 0 : 1;
 }
 
 int bh_vmdb_init(struct bh_vmdb *db, struct bh_msg *msg)
