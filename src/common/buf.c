@@ -220,6 +220,12 @@ int bh_buf_reserve(struct bh_buf *b, size_t n, uint8_t **ret)
 		b->off = 0;
 		b->len = used;
 	}
+	if (n == 0) {
+		/* nothing to add: never compute NULL + 0 on an empty buffer */
+		if (ret)
+			*ret = b->d ? b->d + b->len : NULL;
+		return 0;
+	}
 	if (b->len + n > b->alloc) {
 		size_t want = b->len + n, nalloc = b->alloc ? b->alloc : 256;
 		while (nalloc < want)
