@@ -257,6 +257,34 @@ static void test_lock_unsafe_files(void **state)
 	rmdir(pj("dir.lock"));
 }
 
+static void test_file_load_safe(void **state)
+{
+	(void)state;
+	struct bh_buf b;
+
+	assert_int_equal(bh_atomic_write(pj("s"), "0123456789", 10, 0640), 0);
+	bh_buf_init(&b, 10);
+	assert_int_equal(bh_file_load_safe(&b, pj("s")), 0);
+	assert_int_equal(bh_buf_len(&b), 10);
+	bh_buf_done(&b);
+	bh_buf_init(&b, 9);
+	assert_int_equal(bh_file_load_safe(&b, pj("s")), BH_ERR_LIMIT);
+	assert_int_equal(bh_buf_len(&b), 0); /* nothing read past the cap */
+	bh_buf_done(&b);
+	bh_buf_init(&b, 100);
+	assert_int_equal(chmod(pj("s"), 0642), 0);
+	assert_int_equal(bh_file_load_safe(&b, pj("s")), BH_ERR_UNSAFE_FILE);
+	assert_int_equal(chmod(pj("s"), 0660), 0); /* group-writable is fine */
+	assert_int_equal(bh_file_load_safe(&b, pj("s")), 0);
+	assert_int_equal(symlink(pj("s"), pj("sl")), 0);
+	assert_int_equal(bh_file_load_safe(&b, pj("sl")), BH_ERR_UNSAFE_FILE);
+	assert_int_equal(bh_file_load_safe(&b, dir), BH_ERR_UNSAFE_FILE);
+	assert_int_equal(bh_file_load_safe(&b, pj("none")), -ENOENT);
+	bh_buf_done(&b);
+	unlink(pj("s"));
+	unlink(pj("sl"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_locks),
 		cmocka_unit_test(test_lock_released_when_holder_dies),
 		cmocka_unit_test(test_lock_unsafe_files),
+		cmocka_unit_test(test_file_load_safe),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
