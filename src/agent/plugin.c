@@ -203,6 +203,8 @@ static int parse_schema(const char *pname, json_t *o, struct bh_param_schema *s,
 		s->type = BH_PARAM_BOOL;
 	else if (!strcmp(type, "string-array"))
 		s->type = BH_PARAM_STRING_ARRAY;
+	else if (!strcmp(type, "object"))
+		s->type = BH_PARAM_OBJECT;
 	else {
 		bh_msg_set(msg, "params.%s: unknown type", pname);
 		return BH_ERR_CONFIG;
@@ -246,7 +248,8 @@ static int parse_schema(const char *pname, json_t *o, struct bh_param_schema *s,
 				return r;
 			}
 			s->max_len = (size_t)x;
-		} else if (!strcmp(key, "max_items") && s->type == BH_PARAM_STRING_ARRAY) {
+		} else if (!strcmp(key, "max_items") &&
+			   (s->type == BH_PARAM_STRING_ARRAY || s->type == BH_PARAM_OBJECT)) {
 			if ((r = get_int(v, 1, BH_PLUGIN_ITEMS_MAX, &x)) < 0) {
 				bh_msg_set(msg, "params.%s.max_items: integer 1..%u", pname, BH_PLUGIN_ITEMS_MAX);
 				return r;
@@ -627,6 +630,20 @@ int bh_params_validate(const struct bh_plugin_manifest *m, const json_t *params,
 			}
 			break;
 		}
+		case BH_PARAM_OBJECT:
+			/* shape only: the plugin validates the members itself */
+			if (!json_is_object(v)) {
+				bh_msg_set(msg, "param '%s': must be an object", s->name);
+				r = BH_ERR_WRONG_TYPE;
+				goto out;
+			}
+			if (json_object_size(v) > s->max_items) {
+				bh_msg_set(msg, "param '%s': more than %zu members", s->name, s->max_items);
+				r = BH_ERR_LIMIT;
+				goto out;
+			}
+			nv = json_incref(v);
+			break;
 		default:
 			r = BH_ERR_INTERNAL;
 			goto out;

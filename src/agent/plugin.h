@@ -51,6 +51,7 @@ enum bh_param_type {
 	BH_PARAM_INT,
 	BH_PARAM_BOOL,
 	BH_PARAM_STRING_ARRAY,
+	BH_PARAM_OBJECT,          /* shape only (member count); the plugin checks members */
 };
 
 struct bh_param_schema {
