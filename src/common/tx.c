@@ -4,6 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "abi.h"
+#include "eth.h"
+#include "hex.h"
 #include "keccak.h"
 #include "rlp.h"
 #include "secp.h"
@@ -400,4 +405,253 @@ int bh_tx_decode(const uint8_t *raw, size_t len, struct bh_msg *msg, struct bh_t
 int bh_tx_decode_unsigned(const uint8_t *raw, size_t len, struct bh_msg *msg, struct bh_tx *ret)
 {
 	return decode(raw, len, false, msg, ret);
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static int jnum256(const json_t *j, const char *name, struct bh_msg *msg, uint8_t out[static 32])
+{
+	int r = BH_ERR_WRONG_TYPE;
+
+	if (json_is_integer(j)) {
+		if (json_integer_value(j) >= 0) {
+			bh_u256_from_u64((uint64_t)json_integer_value(j), out);
+			return 0;
+		}
+		r = BH_ERR_RANGE;
+	} else if (json_is_string(j)) {
+		if ((r = bh_u256_from_str(json_string_value(j), out)) == 0)
+			return 0;
+	}
+	bh_msg_set(msg, "tx field %s: expected a non-negative integer (JSON number, decimal or 0x hex "
+		   "string)%s", name, r == BH_ERR_RANGE ? ", value out of range" : "");
+	return r;
+}
+
+static int jnum64(const json_t *j, const char *name, struct bh_msg *msg, uint64_t *out)
+{
+	uint8_t w[32];
+	int r;
+	if ((r = jnum256(j, name, msg, w)) < 0)
+		return r;
+	if ((r = bh_u256_to_u64(w, out)) < 0)
+		bh_msg_set(msg, "tx field %s: larger than 64 bits", name);
+	return r;
+}
+
+static int jaddr(const json_t *j, const char *name, struct bh_msg *msg, uint8_t out[static 20])
+{
+	int r = BH_ERR_WRONG_TYPE;
+	if (json_is_string(j) &&
+	    (r = bh_eth_addr_parse(json_string_value(j), json_string_length(j), out)) == 0)
+		return 0;
+	bh_msg_set(msg, "tx field %s: %s", name,
+		   r == BH_ERR_CHECKSUM ? "EIP-55 checksum mismatch" : "expected 0x and 40 hex digits");
+	return r;
+}
+
+int bh_tx_from_json(const void *json, struct bh_msg *msg, struct bh_tx *ret)
+{
+	static const char *const common[] = { "type", "chainId", "nonce", "gasLimit", "to", "value",
+					      "data" };
+	static const char *const only2[] = { "maxPriorityFeePerGas", "maxFeePerGas", "accessList" };
+	const json_t *j = json, *v;
+	struct bh_tx tx;
+	const char *key;
+	int r = BH_ERR_FORMAT;
+
+	memset(&tx, 0, sizeof(tx));
+	if (!json_is_object(j)) {
+		bh_msg_set(msg, "transaction: expected a JSON object");
+		return BH_ERR_WRONG_TYPE;
+	}
+	tx.type = BH_TX_EIP1559;
+	if ((v = json_object_get(j, "type"))) {
+		if (!json_is_integer(v) || (json_integer_value(v) != 0 && json_integer_value(v) != 2)) {
+			bh_msg_set(msg, "tx field type: expected 2 (EIP-1559) or 0 (legacy)");
+			return BH_ERR_UNSUPPORTED;
+		}
+		tx.type = (uint8_t)json_integer_value(v);
+	}
+	json_object_foreach((json_t *)j, key, v) {
+		bool known = false;
+		for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+			known |= !strcmp(key, common[i]);
+		for (size_t i = 0; i < sizeof(only2) / sizeof(only2[0]); i++)
+			known |= tx.type == BH_TX_EIP1559 && !strcmp(key, only2[i]);
+		known |= tx.type == BH_TX_LEGACY && !strcmp(key, "gasPrice");
+		if (!known) {
+			bh_msg_set(msg, "tx field %s: not a field of a type-%u transaction", key, tx.type);
+			return BH_ERR_FORMAT;
+		}
+	}
+	static const char *const req2[] = { "chainId", "nonce", "maxPriorityFeePerGas", "maxFeePerGas",
+					    "gasLimit", "to" };
+	static const char *const req0[] = { "chainId", "nonce", "gasPrice", "gasLimit", "to" };
+	const char *const *req = tx.type == BH_TX_EIP1559 ? req2 : req0;
+	size_t nreq = tx.type == BH_TX_EIP1559 ? 6 : 5;
+	for (size_t i = 0; i < nreq; i++)
+		if (!json_object_get(j, req[i])) {
+			bh_msg_set(msg, "tx field %s: missing", req[i]);
+			return BH_ERR_MISSING_KEY;
+		}
+	if ((r = jnum64(json_object_get(j, "chainId"), "chainId", msg, &tx.chain_id)) < 0 ||
+	    (r = jnum64(json_object_get(j, "nonce"), "nonce", msg, &tx.nonce)) < 0 ||
+	    (r = jnum64(json_object_get(j, "gasLimit"), "gasLimit", msg, &tx.gas_limit)) < 0)
+		goto out;
+	if (tx.type == BH_TX_EIP1559) {
+		if ((r = jnum256(json_object_get(j, "maxPriorityFeePerGas"), "maxPriorityFeePerGas", msg,
+				 tx.max_priority_fee)) < 0 ||
+		    (r = jnum256(json_object_get(j, "maxFeePerGas"), "maxFeePerGas", msg, tx.max_fee)) < 0)
+			goto out;
+	} else if ((r = jnum256(json_object_get(j, "gasPrice"), "gasPrice", msg, tx.max_fee)) < 0) {
+		goto out;
+	}
+	if ((v = json_object_get(j, "value")) && (r = jnum256(v, "value", msg, tx.value)) < 0)
+		goto out;
+	v = json_object_get(j, "to");
+	if (!json_is_null(v)) {
+		if ((r = jaddr(v, "to", msg, tx.to)) < 0)
+			goto out;
+		tx.has_to = true;
+	}
+	if ((v = json_object_get(j, "data"))) {
+		const char *h = json_is_string(v) ? json_string_value(v) : "";
+		if (!json_is_string(v) || h[0] != '0' || (h[1] != 'x' && h[1] != 'X') ||
+		    (r = bh_hex_decode_alloc(h, BH_TX_MAX_RAW, &tx.data, &tx.data_len)) < 0) {
+			bh_msg_set(msg, "tx field data: expected 0x-prefixed hex of at most %u bytes",
+				   BH_TX_MAX_RAW);
+			r = r < 0 ? r : BH_ERR_HEX;
+			goto out;
+		}
+	}
+	if ((v = json_object_get(j, "accessList"))) {
+		size_t n = json_array_size(v), total = 0;
+		if (!json_is_array(v)) {
+			bh_msg_set(msg, "tx field accessList: expected an array");
+			r = BH_ERR_WRONG_TYPE;
+			goto out;
+		}
+		if (n > BH_TX_MAX_ACCESS || (n && !(tx.access = calloc(n, sizeof(*tx.access))))) {
+			r = n ? -ENOMEM : BH_ERR_LIMIT;
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			const json_t *e = json_array_get(v, i), *ks = json_object_get(e, "storageKeys");
+			struct bh_tx_access *a = &tx.access[i];
+			tx.naccess = i + 1;
+			if (!json_is_object(e) || json_object_size(e) != 2 || !json_is_array(ks)) {
+				bh_msg_set(msg, "tx field accessList[%zu]: expected {\"address\", \"storageKeys\"}", i);
+				r = BH_ERR_FORMAT;
+				goto out;
+			}
+			if ((r = jaddr(json_object_get(e, "address"), "accessList.address", msg, a->address)) < 0)
+				goto out;
+			total += 1 + json_array_size(ks);
+			if (total > BH_TX_MAX_ACCESS) {
+				bh_msg_set(msg, "tx field accessList: more than %d entries", BH_TX_MAX_ACCESS);
+				r = BH_ERR_LIMIT;
+				goto out;
+			}
+			if (json_array_size(ks) && !(a->keys = calloc(json_array_size(ks), 32))) {
+				r = -ENOMEM;
+				goto out;
+			}
+			for (size_t k = 0; k < json_array_size(ks); k++) {
+				const json_t *kj = json_array_get(ks, k);
+				if (!json_is_string(kj) || (r = bh_hex_decode_exact(json_string_value(kj),
+										  a->keys[k], 32)) < 0) {
+					bh_msg_set(msg, "tx field accessList[%zu].storageKeys[%zu]: expected 32 "
+						   "bytes of 0x hex", i, k);
+					r = BH_ERR_FORMAT;
+					goto out;
+				}
+				a->nkeys = k + 1;
+			}
+		}
+	}
+	*ret = tx;
+	memset(&tx, 0, sizeof(tx));
+	r = 0;
+out:
+	bh_tx_clear(&tx);
+	return r;
+}
+
+static json_t *hexj(const uint8_t *p, size_t n)
+{
+	char *h = bh_hex_encode_alloc(p, n, true);
+	json_t *j = h ? json_string(h) : NULL;
+	free(h);
+	return j;
+}
+
+static json_t *decj(const uint8_t w[static 32])
+{
+	char s[79];
+	bh_u256_to_dec(w, s);
+	return json_string(s);
+}
+
+static json_t *u64j(uint64_t x)
+{
+	uint8_t w[32];
+	bh_u256_from_u64(x, w);
+	return decj(w);
+}
+
+void *bh_tx_to_json(const struct bh_tx *tx)
+{
+	json_t *o = json_object(), *al = json_array();
+	uint8_t from[20], h[32];
+	int bad = !o || !al;
+
+	if (bad)
+		goto fail;
+	bad |= json_object_set_new(o, "type", json_integer(tx->type));
+	bad |= json_object_set_new(o, "chainId", u64j(tx->chain_id));
+	bad |= json_object_set_new(o, "nonce", u64j(tx->nonce));
+	if (tx->type == BH_TX_EIP1559) {
+		bad |= json_object_set_new(o, "maxPriorityFeePerGas", decj(tx->max_priority_fee));
+		bad |= json_object_set_new(o, "maxFeePerGas", decj(tx->max_fee));
+	} else {
+		bad |= json_object_set_new(o, "gasPrice", decj(tx->max_fee));
+	}
+	bad |= json_object_set_new(o, "gasLimit", u64j(tx->gas_limit));
+	bad |= json_object_set_new(o, "to", tx->has_to ? hexj(tx->to, 20) : json_null());
+	bad |= json_object_set_new(o, "value", decj(tx->value));
+	bad |= json_object_set_new(o, "data", hexj(tx->data, tx->data_len));
+	if (tx->type == BH_TX_EIP1559) {
+		for (size_t i = 0; i < tx->naccess; i++) {
+			json_t *ks = json_array();
+			for (size_t k = 0; ks && k < tx->access[i].nkeys; k++)
+				bad |= json_array_append_new(ks, hexj(tx->access[i].keys[k], 32));
+			bad |= json_array_append_new(al, json_pack("{s:o, s:o*}", "address",
+								   hexj(tx->access[i].address, 20),
+								   "storageKeys", ks));
+		}
+		bad |= json_object_set(o, "accessList", al);
+	}
+	if (tx->is_signed) {
+		int r;
+		bad |= json_object_set_new(o, "yParity", json_integer(tx->y_parity));
+		if (tx->type == BH_TX_LEGACY)
+			bad |= json_object_set_new(o, "v", u64j(tx->v));
+		bad |= json_object_set_new(o, "r", hexj(tx->r, 32));
+		bad |= json_object_set_new(o, "s", hexj(tx->s, 32));
+		if ((r = bh_tx_recover_sender(tx, from)) == 0)
+			bad |= json_object_set_new(o, "from", hexj(from, 20));
+		else
+			bad |= json_object_set_new(o, "error", json_string(bh_strerror(r)));
+		if (bh_tx_hash(tx, h) == 0)
+			bad |= json_object_set_new(o, "hash", hexj(h, 32));
+	}
+	if (bad)
+		goto fail;
+	json_decref(al);
+	return o;
+fail:
+	json_decref(al);
+	json_decref(o);
+	return NULL;
 }

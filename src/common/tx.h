@@ -85,4 +85,25 @@ int bh_tx_decode_unsigned(const uint8_t *raw, size_t len, struct bh_msg *msg, st
 int bh_tx_recover_sender(const struct bh_tx *tx, uint8_t ret[static 20])
 	__attribute__((warn_unused_result));
 
+/*
+ * Transaction fields as JSON (what a signing request carries), parsed strictly:
+ *   {"type": 2 (default) | 0, "chainId", "nonce", "maxPriorityFeePerGas", "maxFeePerGas"
+ *    (type 2) | "gasPrice" (type 0), "gasLimit", "to": "0x..40" | null, "value", "data",
+ *    "accessList": [{"address": "0x..", "storageKeys": ["0x..64", ...]}, ...]}
+ * Numbers: non-negative JSON integers, decimal strings or 0x hex strings.  "to" is
+ * REQUIRED (null means contract creation: never implied by a missing key); addresses
+ * in mixed case must carry a valid EIP-55 checksum.  value, data and accessList default
+ * to 0 / empty.  Unknown or duplicated keys, fields of the other type, and missing
+ * required fields are errors naming the field (msg).  The result is unsigned.
+ * json is a json_t * (void * so that callers need not include jansson.h).
+ */
+int bh_tx_from_json(const void *json, struct bh_msg *msg, struct bh_tx *ret)
+	__attribute__((warn_unused_result));
+/*
+ * The same layout back (numbers as decimal strings, hex lower-case), plus for a signed
+ * transaction "yParity", "r", "s", ("v" for legacy), "from" (recovered, or an "error"
+ * string) and "hash".  NULL on ENOMEM.
+ */
+void *bh_tx_to_json(const struct bh_tx *tx);
+
 #endif

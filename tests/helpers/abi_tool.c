@@ -13,9 +13,7 @@
  *   abi_tool decode TYPE HEX -> JSON
  *   abi_tool decode-revert HEX [ERROR_SIGNATURE...] -> one line of text
  *
- * Fields JSON: {"type":2|0,"chainId","nonce","maxPriorityFeePerGas","maxFeePerGas"
- * (legacy: "gasPrice"),"gasLimit","to" (0x.. or null),"value","data","accessList":
- * [{"address","storageKeys":[..]}]}; numbers as decimal strings or JSON integers.
+ * Fields JSON: bh_tx_from_json / bh_tx_to_json (tx.h).
  * Errors are reported per item as {"error":"..."}.
  */
 #include <stdio.h>
@@ -195,132 +193,6 @@ static int cmd_batch_rlp(void)
 
 /* ---------------------------------------------------------------- transactions */
 
-static int num_u256(const json_t *j, uint8_t out[32])
-{
-	if (!j)
-		return bh_u256_from_u64(0, out), 0;
-	if (json_is_integer(j) && json_integer_value(j) >= 0)
-		return bh_u256_from_u64((uint64_t)json_integer_value(j), out), 0;
-	if (json_is_string(j))
-		return bh_u256_from_str(json_string_value(j), out);
-	return BH_ERR_WRONG_TYPE;
-}
-
-static int num_u64(const json_t *j, uint64_t *out)
-{
-	uint8_t w[32];
-	int r = num_u256(j, w);
-	return r < 0 ? r : bh_u256_to_u64(w, out);
-}
-
-static int tx_from_json(const json_t *j, struct bh_tx *tx, struct bh_msg *m)
-{
-	uint8_t *d = NULL;
-	size_t n = 0;
-	int r;
-	json_t *type = json_object_get(j, "type");
-
-	memset(tx, 0, sizeof(*tx));
-	tx->type = type && json_integer_value(type) == 0 ? BH_TX_LEGACY : BH_TX_EIP1559;
-	if ((r = num_u64(json_object_get(j, "chainId"), &tx->chain_id)) < 0 ||
-	    (r = num_u64(json_object_get(j, "nonce"), &tx->nonce)) < 0 ||
-	    (r = num_u256(json_object_get(j, "maxPriorityFeePerGas"), tx->max_priority_fee)) < 0 ||
-	    (r = num_u256(json_object_get(j, tx->type == BH_TX_LEGACY ? "gasPrice" : "maxFeePerGas"),
-			  tx->max_fee)) < 0 ||
-	    (r = num_u64(json_object_get(j, "gasLimit"), &tx->gas_limit)) < 0 ||
-	    (r = num_u256(json_object_get(j, "value"), tx->value)) < 0) {
-		bh_msg_set(m, "numeric field");
-		return r;
-	}
-	json_t *to = json_object_get(j, "to");
-	if (to && !json_is_null(to)) {
-		if ((r = hex_in(to, 20, &d, &n)) < 0 || n != 20) {
-			free(d);
-			bh_msg_set(m, "to");
-			return r < 0 ? r : BH_ERR_LENGTH;
-		}
-		tx->has_to = true;
-		memcpy(tx->to, d, 20);
-		free(d);
-		d = NULL;
-	}
-	if (json_object_get(j, "data")) {
-		if ((r = hex_in(json_object_get(j, "data"), BH_TX_MAX_RAW, &d, &n)) < 0)
-			return r;
-		tx->data = d;
-		tx->data_len = n;
-	}
-	json_t *al = json_object_get(j, "accessList");
-	if (json_array_size(al)) {
-		tx->naccess = json_array_size(al);
-		tx->access = calloc(tx->naccess, sizeof(*tx->access));
-		for (size_t i = 0; i < tx->naccess; i++) {
-			json_t *e = json_array_get(al, i), *ks = json_object_get(e, "storageKeys");
-			if ((r = bh_hex_decode_exact(json_string_value(json_object_get(e, "address")),
-						     tx->access[i].address, 20)) < 0)
-				return r;
-			tx->access[i].nkeys = json_array_size(ks);
-			tx->access[i].keys = calloc(tx->access[i].nkeys + 1, 32);
-			for (size_t k = 0; k < tx->access[i].nkeys; k++)
-				if ((r = bh_hex_decode_exact(json_string_value(json_array_get(ks, k)),
-							     tx->access[i].keys[k], 32)) < 0)
-					return r;
-		}
-	}
-	return 0;
-}
-
-static json_t *dec_str(const uint8_t w[32])
-{
-	char s[79];
-	bh_u256_to_dec(w, s);
-	return json_string(s);
-}
-
-static json_t *u64_str(uint64_t x)
-{
-	uint8_t w[32];
-	bh_u256_from_u64(x, w);
-	return dec_str(w);
-}
-
-static json_t *tx_to_json(const struct bh_tx *tx)
-{
-	json_t *o = json_object(), *al = json_array();
-	uint8_t from[20], h[32];
-
-	json_object_set_new(o, "type", json_integer(tx->type));
-	json_object_set_new(o, "chainId", u64_str(tx->chain_id));
-	json_object_set_new(o, "nonce", u64_str(tx->nonce));
-	if (tx->type == BH_TX_EIP1559) {
-		json_object_set_new(o, "maxPriorityFeePerGas", dec_str(tx->max_priority_fee));
-		json_object_set_new(o, "maxFeePerGas", dec_str(tx->max_fee));
-	} else {
-		json_object_set_new(o, "gasPrice", dec_str(tx->max_fee));
-		json_object_set_new(o, "v", u64_str(tx->v));
-	}
-	json_object_set_new(o, "gasLimit", u64_str(tx->gas_limit));
-	json_object_set_new(o, "to", tx->has_to ? hexj(tx->to, 20) : json_null());
-	json_object_set_new(o, "value", dec_str(tx->value));
-	json_object_set_new(o, "data", hexj(tx->data, tx->data_len));
-	for (size_t i = 0; i < tx->naccess; i++) {
-		json_t *ks = json_array();
-		for (size_t k = 0; k < tx->access[i].nkeys; k++)
-			json_array_append_new(ks, hexj(tx->access[i].keys[k], 32));
-		json_array_append_new(al, json_pack("{s:o, s:o}", "address",
-						    hexj(tx->access[i].address, 20), "storageKeys", ks));
-	}
-	json_object_set_new(o, "accessList", al);
-	json_object_set_new(o, "yParity", json_integer(tx->y_parity));
-	json_object_set_new(o, "r", hexj(tx->r, 32));
-	json_object_set_new(o, "s", hexj(tx->s, 32));
-	int r = bh_tx_recover_sender(tx, from);
-	json_object_set_new(o, "from", r < 0 ? json_string(bh_strerror(r)) : hexj(from, 20));
-	if (bh_tx_hash(tx, h) == 0)
-		json_object_set_new(o, "hash", hexj(h, 32));
-	return o;
-}
-
 static int load_key(const char *path, uint8_t key[32])
 {
 	struct bh_buf b;
@@ -348,7 +220,8 @@ static json_t *sign_one(const json_t *fields, const uint8_t key[32])
 	int r;
 
 	bh_buf_init(&b, BH_TX_MAX_RAW + 1024);
-	if ((r = tx_from_json(fields, &tx, &m)) < 0 || (r = bh_tx_sign(&tx, key)) < 0 ||
+	memset(&tx, 0, sizeof(tx));
+	if ((r = bh_tx_from_json(fields, &m, &tx)) < 0 || (r = bh_tx_sign(&tx, key)) < 0 ||
 	    (r = bh_tx_serialize(&tx, &b)) < 0)
 		res = errj("sign", r, &m);
 	else
@@ -376,7 +249,7 @@ static int cmd_batch_tx(const char *keyfile)
 		int r = hex_in(json_array_get(d, i), BH_TX_MAX_RAW, &raw, &n);
 		if (r == 0)
 			r = bh_tx_decode(raw, n, &m, &tx);
-		json_array_append_new(dec, r < 0 ? errj("decode", r, &m) : tx_to_json(&tx));
+		json_array_append_new(dec, r < 0 ? errj("decode", r, &m) : bh_tx_to_json(&tx));
 		if (r == 0)
 			bh_tx_clear(&tx);
 		free(raw);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "abi.h"
 #include "err.h"
@@ -266,6 +267,88 @@ static void test_legacy_pre155(void **state)
 	bh_buf_done(&b);
 }
 
+static void test_json(void **state)
+{
+	(void)state;
+	static const struct { const char *json, *needle; int want; } bad[] = {
+		{ "[]", "expected a JSON object", BH_ERR_WRONG_TYPE },
+		{ "{\"chainId\":1,\"nonce\":0,\"maxPriorityFeePerGas\":1,\"maxFeePerGas\":2,\"gasLimit\":21000}",
+		  "tx field to: missing", BH_ERR_MISSING_KEY },
+		{ "{\"chainId\":1,\"nonce\":0,\"maxPriorityFeePerGas\":1,\"maxFeePerGas\":2,\"gasLimit\":21000,\"to\":null,\"gas\":1}",
+		  "tx field gas: not a field", BH_ERR_FORMAT },
+		{ "{\"type\":0,\"chainId\":1,\"nonce\":0,\"maxFeePerGas\":2,\"gasLimit\":21000,\"to\":null}",
+		  "tx field maxFeePerGas: not a field", BH_ERR_FORMAT },
+		{ "{\"type\":1,\"chainId\":1}", "tx field type", BH_ERR_UNSUPPORTED },
+		{ "{\"chainId\":-1,\"nonce\":0,\"maxPriorityFeePerGas\":1,\"maxFeePerGas\":2,\"gasLimit\":21000,\"to\":null}",
+		  "tx field chainId", BH_ERR_RANGE },
+		{ "{\"chainId\":\"0x10000000000000000\",\"nonce\":0,\"maxPriorityFeePerGas\":1,\"maxFeePerGas\":2,\"gasLimit\":21000,\"to\":null}",
+		  "tx field chainId: larger than 64 bits", BH_ERR_RANGE },
+		{ "{\"chainId\":1,\"nonce\":\"01\",\"maxPriorityFeePerGas\":1,\"maxFeePerGas\":2,\"gasLimit\":21000,\"to\":null}",
+		  "tx field nonce", BH_ERR_FORMAT },
+		{ "{\"chainId\":1,\"nonce\":0,\"maxPriorityFeePerGas\":1,\"maxFeePerGas\":2,\"gasLimit\":21000,\"to\":\"0xF39fd6e51aad88F6F4ce6aB8827279cffFb92266\"}",
+		  "EIP-55 checksum mismatch", BH_ERR_CHECKSUM },
+		{ "{\"chainId\":1,\"nonce\":0,\"maxPriorityFeePerGas\":1,\"maxFeePerGas\":2,\"gasLimit\":21000,\"to\":\"0x1234\"}",
+		  "tx field to", BH_ERR_LENGTH },
+		{ "{\"chainId\":1,\"nonce\":0,\"maxPriorityFeePerGas\":1,\"maxFeePerGas\":2,\"gasLimit\":21000,\"to\":null,\"data\":\"abcd\"}",
+		  "tx field data", BH_ERR_HEX },
+		{ "{\"chainId\":1,\"nonce\":0,\"maxPriorityFeePerGas\":1,\"maxFeePerGas\":2,\"gasLimit\":21000,\"to\":null,\"accessList\":[{\"address\":\"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\"}]}",
+		  "tx field accessList[0]", BH_ERR_FORMAT },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_error_t je;
+		json_t *j = json_loads(bad[i].json, 0, &je);
+		struct bh_tx tx;
+		struct bh_msg m = { "" };
+		if (!j)
+			fail_msg("case %zu: test JSON invalid: %s", i, je.text);
+		int r = bh_tx_from_json(j, &m, &tx);
+		if (r != bad[i].want || !strstr(m.text, bad[i].needle))
+			fail_msg("case %zu: got %d '%s', want %d '%s'", i, r, m.text, bad[i].want, bad[i].needle);
+		json_decref(j);
+	}
+
+	/* a good request: sign, then the JSON view shows the fields and the sender */
+	json_error_t je;
+	json_t *j = json_loads("{\"chainId\":\"0x7a69\",\"nonce\":3,\"maxPriorityFeePerGas\":\"1000000000\","
+			       "\"maxFeePerGas\":\"20000000000\",\"gasLimit\":21000,"
+			       "\"to\":\"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\",\"value\":\"1\","
+			       "\"data\":\"0x\",\"accessList\":[{\"address\":\"0x70997970c51812dc3a010c7d01b50e0d17dc79c8\","
+			       "\"storageKeys\":[\"0x0000000000000000000000000000000000000000000000000000000000000001\"]}]}",
+			       0, &je);
+	struct bh_tx tx;
+	struct bh_msg m = { "" };
+	uint8_t priv[32];
+	assert_non_null(j);
+	assert_int_equal(bh_tx_from_json(j, &m, &tx), 0);
+	json_decref(j);
+	assert_int_equal(tx.chain_id, 31337);
+	assert_true(tx.has_to);
+	assert_int_equal(tx.naccess, 1);
+	unhex(DEV_KEY, priv, 32);
+	assert_int_equal(bh_tx_sign(&tx, priv), 0);
+	json_t *o = bh_tx_to_json(&tx);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "from")), "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266");
+	assert_string_equal(json_string_value(json_object_get(o, "chainId")), "31337");
+	assert_string_equal(json_string_value(json_object_get(o, "maxFeePerGas")), "20000000000");
+	assert_int_equal(json_array_size(json_object_get(o, "accessList")), 1);
+	/* and the JSON view parses back (minus the signature fields) to the same signing hash */
+	json_t *f = json_deep_copy(o);
+	static const char *sigkeys[] = { "yParity", "r", "s", "from", "hash" };
+	for (size_t i = 0; i < 5; i++)
+		json_object_del(f, sigkeys[i]);
+	struct bh_tx back;
+	uint8_t h1[32], h2[32];
+	assert_int_equal(bh_tx_from_json(f, &m, &back), 0);
+	assert_int_equal(bh_tx_signing_hash(&tx, h1), 0);
+	assert_int_equal(bh_tx_signing_hash(&back, h2), 0);
+	assert_memory_equal(h1, h2, 32);
+	bh_tx_clear(&back);
+	json_decref(f);
+	json_decref(o);
+	bh_tx_clear(&tx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_high_s_rejected),
 		cmocka_unit_test(test_legacy_pre155),
+		cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
