@@ -28,6 +28,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+
 #include <cap-ng.h>
 #include <jansson.h>
 
@@ -36,7 +38,12 @@
 #include "log.h"
 #include "path.h"
 #include "plugin.h"
+#include "policy.h"
 #include "request.h"
+#include "sandbox.h"
+
+#define SERVICE "blockhost-root-agent"
+#define NOBODY 65534
 
 struct opts {
 	char *socket_path;
@@ -47,7 +54,7 @@ struct opts {
 	gid_t gid;
 	mode_t socket_mode;
 	int max_children;
-	bool keep_caps;
+	struct bh_seccomp *reader_filter;
 };
 
 static volatile sig_atomic_t quit;
@@ -95,6 +102,92 @@ static void reply(int fd, json_t *j)
 	json_decref(j);
 }
 
+/*
+ * The request reader (privilege separation, OpenSSH-monitor style): a child that
+ * becomes nobody with no capabilities, installs seccomp/blockhost-root-agent,
+ * and only then reads and parses the client's bytes.  It sends the monitor one
+ * frame: {"action": NAME, "params": {...}}, or {"unknown": NAME}, or {"error": TEXT}.
+ */
+static noreturn void reader(const struct opts *o, int client, int mon)
+{
+	char action[BH_PLUGIN_NAME_MAX + 1] = "", text[600];
+	struct bh_msg msg = { "" };
+	json_t *req = NULL, *params = NULL, *out;
+	gid_t g = NOBODY;
+	int r;
+
+	if (setgroups(1, &g) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+	    setresuid(NOBODY, NOBODY, NOBODY) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0)
+		_exit(2);
+	if (o->reader_filter && bh_seccomp_install(o->reader_filter, 0, &msg) < 0)
+		_exit(3);
+	if ((r = bh_frame_read_json(client, BH_FRAME_MAX_REQUEST, BH_FRAME_SERVER_TIMEOUT_MS, &req)) < 0) {
+		snprintf(text, sizeof(text), "bad request: %s", bh_strerror(r));
+		out = json_pack("{s:s}", "error", text);
+	} else if ((r = bh_agent_request_parse(req, action, &params, &msg)) == BH_ERR_NOT_FOUND) {
+		out = json_pack("{s:s}", "unknown", action);
+	} else if (r < 0) {
+		snprintf(text, sizeof(text), "bad request: %s", msg.text);
+		out = json_pack("{s:s}", "error", text);
+	} else {
+		out = json_pack("{s:s, s:o}", "action", action, "params", params);
+	}
+	json_decref(req);
+	r = out ? bh_frame_write_json(mon, out, BH_FRAME_SERVER_TIMEOUT_MS) : -ENOMEM;
+	json_decref(out);
+	_exit(r < 0 ? 1 : 0);
+}
+
+/*
+ * Monitor side: fork the reader, take its one frame, check it again (the reader
+ * may have been compromised by what it parsed).  Returns 0 with ret_action and
+ * *ret_params, BH_ERR_NOT_FOUND with ret_action set, or an error with text.
+ */
+static int read_request(const struct opts *o, int client, char ret_action[static BH_PLUGIN_NAME_MAX + 1],
+			json_t **ret_params, char *text, size_t textlen)
+{
+	struct bh_msg msg = { "" };
+	json_t *j = NULL, *v;
+	int sp[2], r, status;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return bh_negerrno();
+	if ((pid = fork()) < 0) {
+		r = bh_negerrno();
+		close(sp[0]);
+		close(sp[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		reader(o, client, sp[1]);
+	}
+	close(sp[1]);
+	r = bh_frame_read_json(sp[0], BH_FRAME_MAX_REQUEST + 4096, BH_FRAME_SERVER_TIMEOUT_MS + 2000, &j);
+	close(sp[0]);
+	kill(pid, SIGKILL); /* it has nothing more to say */
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+			log_error("request reader killed by seccomp (SIGSYS): see the kernel audit log");
+		snprintf(text, textlen, "bad request");
+		return r;
+	}
+	if ((v = json_object_get(j, "error")) && json_is_string(v)) {
+		snprintf(text, textlen, "%s", json_string_value(v));
+		r = BH_ERR_FORMAT;
+	} else if ((v = json_object_get(j, "unknown")) && json_is_string(v)) {
+		snprintf(ret_action, BH_PLUGIN_NAME_MAX + 1, "%s", json_string_value(v));
+		r = BH_ERR_NOT_FOUND;
+	} else if ((r = bh_agent_request_parse(j, ret_action, ret_params, &msg)) < 0) {
+		snprintf(text, textlen, "bad request: %s", msg.text);
+	}
+	json_decref(j);
+	return r;
+}
+
 static noreturn void serve(const struct opts *o, int fd)
 {
 	struct bh_plugin_env env = {
@@ -105,7 +198,7 @@ static noreturn void serve(const struct opts *o, int fd)
 	struct bh_msg msg = { "" };
 	struct ucred cred = { 0 };
 	char action[BH_PLUGIN_NAME_MAX + 1] = "", text[600];
-	json_t *req = NULL, *params = NULL, *res = NULL;
+	json_t *params = NULL, *res = NULL;
 	int r;
 
 	signal(SIGTERM, SIG_DFL);
@@ -116,18 +209,11 @@ static noreturn void serve(const struct opts *o, int fd)
 		reply(fd, bh_agent_error_reply("permission denied"));
 		_exit(1);
 	}
-	if ((r = bh_frame_read_json(fd, BH_FRAME_MAX_REQUEST, BH_FRAME_SERVER_TIMEOUT_MS, &req)) < 0) {
-		log_warn_r(r, "uid %u pid %d: bad request frame", (unsigned)cred.uid, (int)cred.pid);
-		snprintf(text, sizeof(text), "bad request: %s", bh_strerror(r));
-		reply(fd, bh_agent_error_reply(text));
-		_exit(1);
-	}
-	r = bh_agent_request_parse(req, action, &params, &msg);
+	r = read_request(o, fd, action, &params, text, sizeof(text));
 	if (r == BH_ERR_NOT_FOUND) {
 		snprintf(text, sizeof(text), "Unknown action: %s", action);
 		goto fail;
 	} else if (r < 0) {
-		snprintf(text, sizeof(text), "bad request: %s", msg.text);
 		goto fail;
 	}
 	r = bh_plugin_load(&env, action, &p, &msg);
@@ -152,15 +238,16 @@ fail:
 	_exit(1);
 }
 
-/* Union of the capabilities declared by every plugin that verifies now. */
-static uint64_t plugin_caps(const struct opts *o, int *ret_n)
+/* Verify every installed plugin once at start (logged; requests verify again). */
+static int scan_plugins(const struct opts *o)
 {
 	struct bh_plugin_env env = { .actions_dir = o->actions_dir, .keys_dir = o->keys_dir,
 				     .state_dir = NULL, .owner = 0 };
 	struct dirent **ents = NULL;
-	uint64_t caps = 0;
 	int n = scandir(o->actions_dir, &ents, NULL, alphasort), ok = 0;
 
+	if (n < 0)
+		log_warn("actions dir %s: %m", o->actions_dir);
 	for (int i = 0; i < n; i++) {
 		size_t l = strlen(ents[i]->d_name);
 		if (l > 9 && !strcmp(ents[i]->d_name + l - 9, ".manifest")) {
@@ -168,7 +255,6 @@ static uint64_t plugin_caps(const struct opts *o, int *ret_n)
 			struct bh_msg msg = { "" };
 			ents[i]->d_name[l - 9] = 0;
 			if (bh_plugin_load(&env, ents[i]->d_name, &p, &msg) == 0) {
-				caps |= p->m->caps;
 				ok++;
 				log_info("action %s: version %" PRIu64 " verified", ents[i]->d_name,
 					 p->m->version);
@@ -180,19 +266,7 @@ static uint64_t plugin_caps(const struct opts *o, int *ret_n)
 		free(ents[i]);
 	}
 	free(ents);
-	*ret_n = ok;
-	return caps;
-}
-
-static int drop_caps(uint64_t caps)
-{
-	capng_clear(CAPNG_SELECT_ALL);
-	caps |= 1ull << CAP_SETPCAP;
-	for (int c = 0; c < 64; c++)
-		if (caps & (1ull << c))
-			capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
-				     (unsigned)c);
-	return capng_apply(CAPNG_SELECT_ALL) < 0 ? BH_ERR_DENIED : 0;
+	return ok;
 }
 
 static int make_socket(const struct opts *o)
@@ -251,6 +325,8 @@ int main(int argc, char **argv)
 	enum bh_log_target target = BH_LOG_STDERR;
 	struct sigaction sa = { 0 };
 	struct group *gr;
+	struct bh_policy *pol = NULL;
+	struct bh_msg msg = { "" };
 	int c, lfd, r, children = 0, nplugins = 0;
 
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
@@ -283,6 +359,12 @@ int main(int argc, char **argv)
 	    (!o.state_dir && bh_path(BH_DIR_STATE, "root-agent", &o.state_dir) < 0))
 		bh_fatal("out of memory resolving paths");
 
+	/* read the sandbox files first: a broken policy stops the agent before it listens */
+	if ((r = bh_policy_load(NULL, SERVICE, &pol, &msg)) < 0)
+		bh_fatal("policy: %s", msg.text[0] ? msg.text : bh_strerror(r));
+	if ((r = bh_seccomp_load(NULL, SERVICE, 0, &o.reader_filter, &msg)) < 0)
+		bh_fatal("seccomp: %s", msg.text[0] ? msg.text : bh_strerror(r));
+
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -293,9 +375,11 @@ int main(int argc, char **argv)
 
 	if ((lfd = make_socket(&o)) < 0)
 		fatal_r(lfd, "socket %s", o.socket_path);
-	uint64_t caps = plugin_caps(&o, &nplugins);
-	if ((r = drop_caps(caps)) < 0)
-		fatal_r(r, "dropping capabilities");
+	nplugins = scan_plugins(&o);
+	/* capabilities down to the policy's ceiling, no_new_privs, not dumpable */
+	if ((r = bh_sandbox_apply_policy(pol, 0, &msg)) < 0)
+		bh_fatal("sandbox policy: %s", msg.text[0] ? msg.text : bh_strerror(r));
+	pol = bh_policy_free(pol);
 	log_info("listening on %s (group %s, mode %04o); %d actions verified", o.socket_path, o.group,
 		 (unsigned)o.socket_mode, nplugins);
 
@@ -333,5 +417,6 @@ int main(int argc, char **argv)
 	free(o.actions_dir);
 	free(o.keys_dir);
 	free(o.state_dir);
+	bh_seccomp_free(o.reader_filter);
 	return 0;
 }

@@ -1236,6 +1236,20 @@ int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *par
 	bh_buf_init(&eb, STDERR_KEEP);
 	if ((r = bh_params_validate(p->m, params, &vp, msg)) < 0)
 		goto out;
+	if (geteuid() == 0 && p->m->caps) {
+		/* the agent's policy is the ceiling: say so instead of failing in the child */
+		capng_get_caps_process();
+		for (int c = 0; c < 64; c++) {
+			if ((p->m->caps & (1ull << c)) &&
+			    !capng_have_capability(CAPNG_PERMITTED, (unsigned)c)) {
+				bh_msg_set(msg, "plugin %s needs capability %s, which the agent does not "
+					   "hold (policy/blockhost-root-agent.policy)", name,
+					   capng_capability_to_name((unsigned)c));
+				r = BH_ERR_DENIED;
+				goto out;
+			}
+		}
+	}
 	if (!(input = json_dumps(vp, JSON_COMPACT))) {
 		r = -ENOMEM;
 		goto out;

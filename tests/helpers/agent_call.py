@@ -22,13 +22,17 @@ def main():
     s.settimeout(120)
     s.connect(a[0])
     if raw:
-        s.sendall(sys.stdin.buffer.read())
+        data = sys.stdin.buffer.read()
     else:
         req = {"action": a[1]}
         if len(a) > 2:
             req["params"] = json.loads(a[2])
         body = json.dumps(req).encode()
-        s.sendall(struct.pack(">I", len(body)) + body)
+        data = struct.pack(">I", len(body)) + body
+    try:
+        s.sendall(data)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the agent may refuse (and close) before reading: its reply is still queued
     n = struct.unpack(">I", recv_exact(s, 4))[0]
     if n > 1 << 20:
         raise SystemExit("reply too large")

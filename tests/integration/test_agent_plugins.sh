@@ -18,6 +18,29 @@ case $out in *'"tag":"good"'*'"port":22'*) ;; *) fail "reply: $out" ;; esac
 case $out in *'"capeff":"0000000000001000"'*) ok "plugin runs with CapEff = cap_net_admin only" ;;
 	*) fail "capabilities not reduced: $out" ;; esac
 
+# 1b. the monitor holds exactly the policy's capabilities, with no_new_privs; a plugin
+# asking for more than that ceiling is refused
+st=$(cat /proc/"$AGENT_PID"/status)
+grep -q '^CapEff:.*00000000000031c1$' <<< "$st" || fail "agent caps: $(grep Cap <<< "$st")"
+grep -q '^NoNewPrivs:.*1$' <<< "$st" || fail "agent without no_new_privs"
+install_test_plugin greedy 1 '["sys_admin"]'
+expect_err greedy '{}' "needs capability sys_admin, which the agent does not hold"
+# the request reader: nobody, no capabilities, seccomp filter, before any byte is read
+python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(3)' "$SOCK" &
+HOLD=$!; bh_track "$HOLD"
+rd=""
+for _ in $(seq 40); do
+	for c in $(pgrep -P "$AGENT_PID"); do rd=$(pgrep -P "$c" | head -1); [ -n "$rd" ] && break 2; done
+	sleep 0.05
+done
+[ -n "$rd" ] || fail "no request reader process found"
+st=$(cat /proc/"$rd"/status)
+grep -q '^Uid:[[:space:]]*65534' <<< "$st" || fail "reader uid: $(grep Uid <<< "$st")"
+grep -q '^CapEff:[[:space:]]*0000000000000000' <<< "$st" || fail "reader caps: $(grep CapEff <<< "$st")"
+grep -q '^Seccomp:[[:space:]]*2' <<< "$st" || fail "reader not under seccomp: $(grep Seccomp <<< "$st")"
+kill "$HOLD" 2>/dev/null || true
+ok "monitor: policy caps + no_new_privs; reader: nobody, no caps, seccomp filter"
+
 # 2. params outside the schema, naming the param
 expect_err echo '{"port":70000}' "param 'port'"
 expect_err echo '{"port":"22"}' "param 'port'"
