@@ -39,6 +39,7 @@
 #include "log.h"
 #include "path.h"
 #include "pw3.h"
+#include "sandbox.h"
 
 #define REQUEST_TIMEOUT_S 5
 #define PAGE_MAX (1024u * 1024u)
@@ -388,7 +389,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
 	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	const struct sockaddr *sa;
-	unsigned mflags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	unsigned mflags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	if (inet_pton(AF_INET, bind_addr, &s4.sin_addr) == 1) {
 		sa = (const struct sockaddr *)&s4;
 	} else if (inet_pton(AF_INET6, bind_addr, &s6.sin6_addr) == 1) {
@@ -439,8 +440,12 @@ int main(int argc, char **argv)
 		free(key);
 	}
 	free(cert);
-	log_info("listening on %s://[%s]:%u, pending %s", plain ? "http" : "https", bind_addr, port,
-	         pending);
+	/* everything is open: drop to policy/web3-auth-svc.policy + seccomp/web3-auth-svc */
+	struct bh_msg sm = { { 0 } };
+	if ((r = bh_sandbox_apply("web3-auth-svc", BH_SANDBOX_ALLOW_DEBUG_ENV, &sm)) < 0)
+		bh_fatal("sandbox: %s: %s", sm.text, bh_strerror(r));
+	log_info("listening on %s://[%s]:%u, pending %s (sandboxed)", plain ? "http" : "https",
+	         bind_addr, port, pending);
 
 	int sig = 0;
 	sigwait(&ss, &sig);
