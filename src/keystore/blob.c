@@ -85,7 +85,7 @@ int bh_ks_blob_parse(const uint8_t *data, size_t len, struct bh_ks_blob *ret)
 		goto out;
 	b->name[nlen] = '\0';
 	r = BH_ERR_FORMAT;
-	if (!bh_ks_name_valid(b->name))
+	if (strlen(b->name) != nlen || !bh_ks_name_valid(b->name))
 		goto out;
 	if ((r = bh_buf_get_u8(&v, &b->key_type)) < 0)
 		goto out;

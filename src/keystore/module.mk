@@ -24,13 +24,18 @@ CHECK_DEPS += $(BUILD)/tests/helpers/keystore-testd
 # unit tests and fuzz replay link the keystore objects (the replay/test rules take $^ / $<).
 $(BUILD)/tests/test_keystore: $(KS_LIB_OBJS)
 TEST_EXTRA_LIBS_keystore = $(KS_LIB_OBJS) $(LIBCOMMON) $(COMMON_LIBS) $(KS_TSS_LIBS)
-$(BUILD)/fuzz/replay_keystore_blob: $(BUILD)/obj/keystore/blob.o $(BUILD)/obj/keystore/tpm.o
+# (replay: the extra objects land after libbhcommon.a in $^, so it is repeated.)
+KS_FUZZ_SRCS = src/keystore/blob.c src/keystore/tpm.c src/keystore/keys.c src/keystore/ops.c
+$(BUILD)/fuzz/replay_keystore_blob: $(KS_LIB_OBJS)
+$(BUILD)/fuzz/replay_keystore_blob: FUZZ_EXTRA_LIBS_keystore_blob = $(LIBCOMMON) $(COMMON_LIBS) $(KS_TSS_LIBS)
 FUZZ_EXTRA_LIBS_keystore_blob = $(KS_TSS_LIBS)
-FUZZ_EXTRA_SRCS_keystore_blob = src/keystore/blob.c src/keystore/tpm.c
+FUZZ_EXTRA_SRCS_keystore_blob = $(KS_FUZZ_SRCS)
+$(FUZZ_BUILD)/fuzz_keystore_blob: $(KS_FUZZ_SRCS)
 $(BUILD)/fuzz/replay_keystore_req: $(KS_LIB_OBJS)
+$(BUILD)/fuzz/replay_keystore_req: FUZZ_EXTRA_LIBS_keystore_req = $(LIBCOMMON) $(COMMON_LIBS) $(KS_TSS_LIBS)
 FUZZ_EXTRA_LIBS_keystore_req = $(KS_TSS_LIBS)
-FUZZ_EXTRA_SRCS_keystore_req = src/keystore/blob.c src/keystore/tpm.c src/keystore/keys.c \
-                               src/keystore/ops.c
+$(FUZZ_BUILD)/fuzz_keystore_req: $(KS_FUZZ_SRCS)
+FUZZ_EXTRA_SRCS_keystore_req = $(KS_FUZZ_SRCS)
 
 # Test helper (never installed): prints the unsealed scalars so a test can search the
 # tree for leaked key bytes.
@@ -43,3 +48,15 @@ $(BUILD)/tests/helpers/keystore_dumpkeys: $(BUILD)/obj/tests-helpers/keystore_du
 		$(KS_LIB_OBJS) $(LIBCOMMON)
 	$(call link)
 CHECK_DEPS += $(BUILD)/tests/helpers/keystore_dumpkeys
+
+# Benchmark: signatures/s over the socket vs in-process, start-to-serving time.
+.PHONY: bench-keystore
+$(BUILD)/obj/bench-keystore/bench_keystore.o: bench/bench_keystore.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+$(BUILD)/bench/bench_keystore: EXTRA_LIBS = -lpthread
+$(BUILD)/bench/bench_keystore: $(BUILD)/obj/bench-keystore/bench_keystore.o $(LIBCOMMON)
+	$(call link)
+bench-keystore: $(BUILD)/bench/bench_keystore $(BUILD)/bin/blockhost-keystore
+	BUILD=$(BUILD) tests/helpers/keystore_bench.sh
