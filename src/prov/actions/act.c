@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/* The domain-* plugin skeleton (act.h). */
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "act.h"
+#include "buf.h"
+#include "frame.h"
+
+#define PARAMS_MAX (64u * 1024u)
+
+static void quiet_virt(void *ud, virErrorPtr e)
+{
+	(void)ud;
+	(void)e;
+}
+
+const char *act_virt_error(void)
+{
+	const char *m = virGetLastErrorMessage();
+	return m ? m : "unknown libvirt error";
+}
+
+const char *act_str(struct act_ctx *c, const char *key)
+{
+	return json_string_value(json_object_get(c->params, key));
+}
+
+int64_t act_int(struct act_ctx *c, const char *key, int64_t dflt)
+{
+	const json_t *v = json_object_get(c->params, key);
+	return json_is_integer(v) ? json_integer_value(v) : dflt;
+}
+
+virDomainPtr act_domain(struct act_ctx *c)
+{
+	const char *name = act_str(c, "name");
+	virDomainPtr d;
+
+	if (!prov_valid_name(name)) {
+		bh_msg_set(&c->msg, "param 'name': not a valid VM name");
+		return NULL;
+	}
+	if (!(d = virDomainLookupByName(c->conn, name)))
+		bh_msg_set(&c->msg, "domain '%s' not found: %s", name, act_virt_error());
+	return d;
+}
+
+int act_path_under(struct act_ctx *c, const char *what, const char *path, const char *dir)
+{
+	char rp[PATH_MAX], rd[PATH_MAX];
+	size_t n;
+
+	if (!path || !realpath(path, rp)) {
+		bh_msg_set(&c->msg, "param '%s': cannot resolve the path", what);
+		return BH_ERR_DENIED;
+	}
+	if (!realpath(dir, rd)) {
+		bh_msg_set(&c->msg, "%s: configured directory %s does not exist", what, dir);
+		return BH_ERR_CONFIG;
+	}
+	n = strlen(rd);
+	if (strncmp(rp, rd, n) != 0 || rp[n] != '/') {
+		bh_msg_set(&c->msg, "param '%s': not inside %s", what, dir);
+		return BH_ERR_DENIED;
+	}
+	return 0;
+}
+
+static int read_params(json_t **ret, struct bh_msg *msg)
+{
+	struct bh_buf b;
+	uint8_t chunk[4096];
+	ssize_t n;
+	int r;
+
+	bh_buf_init(&b, PARAMS_MAX);
+	for (;;) {
+		n = read(STDIN_FILENO, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = bh_negerrno();
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if ((r = bh_buf_put(&b, chunk, (size_t)n)) < 0) {
+			bh_msg_set(msg, "params larger than %u bytes", PARAMS_MAX);
+			goto out;
+		}
+	}
+	if (bh_buf_len(&b) == 0) {
+		r = bh_frame_decode_json("{}", 2, ret);
+		goto out;
+	}
+	if ((r = bh_frame_decode_json(bh_buf_ptr(&b), bh_buf_len(&b), ret)) < 0)
+		bh_msg_set(msg, "params: %s", bh_strerror(r));
+out:
+	bh_buf_done(&b);
+	return r;
+}
+
+/*
+ * qemu:///session: the hypervisor belongs to one unprivileged user; connect as that
+ * user with its HOME/XDG_RUNTIME_DIR.  This is why the manifests grant setuid/setgid
+ * (docs/provisioner.md): after this point the plugin holds no privilege at all.
+ */
+static int drop_to_session_user(struct act_ctx *c)
+{
+	const struct prov_conf *k = &c->conf;
+
+	if (!k->has_session_user)
+		return 0;
+	if (setenv("HOME", k->session_home, 1) < 0 ||
+	    setenv("XDG_RUNTIME_DIR", k->session_runtime_dir, 1) < 0)
+		return -ENOMEM;
+	if (setgroups(0, NULL) < 0 || setresgid(k->session_gid, k->session_gid, k->session_gid) < 0 ||
+	    setresuid(k->session_uid, k->session_uid, k->session_uid) < 0) {
+		int r = bh_negerrno();
+		bh_msg_set(&c->msg, "cannot switch to session user %u: %s",
+			   (unsigned)k->session_uid, strerror(-r));
+		return r;
+	}
+	if (setuid(0) == 0) { /* must not be able to regain root */
+		bh_msg_set(&c->msg, "privilege drop did not stick");
+		return BH_ERR_INTERNAL;
+	}
+	return 0;
+}
+
+static void reply_and_exit(json_t *reply)
+{
+	char *s = json_dumps(reply, JSON_COMPACT);
+	if (!s)
+		_exit(70);
+	printf("%s\n", s);
+	free(s);
+	fflush(stdout);
+	exit(0);
+}
+
+int act_main(const char *action, int (*fn)(struct act_ctx *ctx))
+{
+	struct act_ctx c = { .action = action };
+	int r;
+
+	virSetErrorFunc(NULL, quiet_virt);
+	if (!(c.reply = json_object()))
+		return 70;
+	if ((r = read_params(&c.params, &c.msg)) < 0)
+		goto fail;
+	if ((r = prov_conf_load(NULL, &c.conf, &c.msg)) < 0)
+		goto fail;
+	if ((r = drop_to_session_user(&c)) < 0)
+		goto fail;
+	if (virInitialize() < 0 || !(c.conn = virConnectOpen(c.conf.uri))) {
+		bh_msg_set(&c.msg, "cannot connect to %s: %s", c.conf.uri, act_virt_error());
+		r = BH_ERR_PEER;
+		goto fail;
+	}
+	if ((r = fn(&c)) < 0)
+		goto fail;
+	virConnectClose(c.conn);
+	json_object_set_new(c.reply, "ok", json_true());
+	reply_and_exit(c.reply);
+	return 0;
+fail:
+	if (c.conn)
+		virConnectClose(c.conn);
+	json_object_clear(c.reply);
+	json_object_set_new(c.reply, "ok", json_false());
+	json_object_set_new(c.reply, "error",
+			    json_string(c.msg.text[0] ? c.msg.text : bh_strerror(r)));
+	reply_and_exit(c.reply);
+	return 1;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared skeleton of the domain-* root-agent plugins (docs/PROTOCOL.plugin):
+ * read the validated params from stdin, load libvirt.json, drop to the session
+ * user when one is configured (qemu:///session), open a read-write libvirt
+ * connection, run the action, print one JSON reply.  Every plugin re-checks its
+ * params itself: the agent's schema is the first fence, not the only one.
+ */
+#ifndef BH_PROV_ACT_H
+#define BH_PROV_ACT_H
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <jansson.h>
+
+#include "../prov.h"
+
+struct act_ctx {
+	const char *action;
+	struct prov_conf conf;
+	json_t *params;
+	json_t *reply;            /* "ok": true is added by act_main; add more fields here */
+	virConnectPtr conn;
+	struct bh_msg msg;        /* the error text when fn fails */
+};
+
+/* fn returns 0 or negative with ctx->msg set. */
+int act_main(const char *action, int (*fn)(struct act_ctx *ctx));
+
+/* params helpers: the string/int or NULL/-1 when absent */
+const char *act_str(struct act_ctx *c, const char *key);
+int64_t act_int(struct act_ctx *c, const char *key, int64_t dflt);
+/* look the domain up by the "name" param (validated); NULL with msg set */
+virDomainPtr act_domain(struct act_ctx *c);
+/* the last libvirt error text */
+const char *act_virt_error(void);
+/* path must be (after realpath) inside dir; 0 or BH_ERR_DENIED with msg */
+int act_path_under(struct act_ctx *c, const char *what, const char *path, const char *dir);
+
+/*
+ * Run path with args in the guest through the QEMU guest agent (guest-exec with
+ * captured output), polling guest-exec-status every 300 ms for up to timeout_s.
+ * Output beyond cap bytes per stream is an error.  *ret filled on success.
+ */
+int act_guest_exec(struct act_ctx *c, virDomainPtr d, const char *path,
+		   const char *const *args, int timeout_s, size_t cap, struct prov_ga_status *ret);
+
+#endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * domain-undefine: power off if needed and remove the definition (with managed save,
+ * snapshot metadata and NVRAM).  Absent is success (destroy is idempotent).  Storage
+ * files are not touched here: the provisioner owns and removes them.
+ */
+#include "act.h"
+
+static int undefine(struct act_ctx *c)
+{
+	const char *name = act_str(c, "name");
+	virDomainPtr d;
+	int r = 0;
+
+	if (!prov_valid_name(name)) {
+		bh_msg_set(&c->msg, "param 'name': not a valid VM name");
+		return BH_ERR_FORMAT;
+	}
+	if (!(d = virDomainLookupByName(c->conn, name))) {
+		json_object_set_new(c->reply, "absent", json_true());
+		return 0;
+	}
+	if (virDomainIsActive(d) == 1 && virDomainDestroy(d) < 0) {
+		bh_msg_set(&c->msg, "destroy '%s': %s", name, act_virt_error());
+		r = BH_ERR_PEER;
+	} else if (virDomainUndefineFlags(d, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+					     VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+					     VIR_DOMAIN_UNDEFINE_NVRAM) < 0 &&
+		   virDomainUndefine(d) < 0) {
+		bh_msg_set(&c->msg, "undefine '%s': %s", name, act_virt_error());
+		r = BH_ERR_PEER;
+	}
+	virDomainFree(d);
+	return r;
+}
+
+int main(void)
+{
+	return act_main("domain-undefine", undefine);
+}

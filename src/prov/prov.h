@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The libvirt provisioner (blockhost-vm-* verbs, docs/provisioner.md): the pieces
+ * shared by the multicall binary, the root-agent action plugins in actions/, the
+ * unit tests and the fuzz targets.  Everything here returns 0 or a negative code
+ * (err.h) and fills `msg` (may be NULL) with what was wrong; nothing logs or exits.
+ *
+ * Trust: the multicall binary runs as the unprivileged engine user and reads
+ * libvirt through a READ-ONLY connection; every state change is a root-agent
+ * action (domain-define, domain-start, ...), whose plugin re-validates its params
+ * and builds the domain XML itself (prov_domain_xml) — it never accepts XML.
+ */
+#ifndef BH_PROV_H
+#define BH_PROV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "err.h"
+
+/* ------------------------------------------------------------ configuration */
+
+/*
+ * /etc/blockhost/libvirt.json (relocated by BLOCKHOST_ROOT; paths inside are
+ * absolute system paths, resolved under the same prefix):
+ *   uri              libvirt URI (default "qemu:///system"); qemu+ssh://, qemu+tls://
+ *                    work too (docs/provisioner.md, "Multi-host")
+ *   domain_type      "kvm" (default) or "qemu" (TCG)
+ *   template         base image (default /var/lib/blockhost/templates/blockhost-base.qcow2)
+ *   storage_path     VM disks (default /var/lib/blockhost/vms)
+ *   cloud_init_dir   seeds (default /var/lib/blockhost/cloud-init)
+ *   bridge           host bridge for the VM NIC (optional; none = no NIC)
+ *   network          libvirt network name for the NIC (optional; bridge wins)
+ *   agent_socket     root agent socket (default /run/blockhost/root-agent.sock)
+ *   guest_agent_timeout  seconds create waits for the guest agent (default 180; 0 = skip)
+ *   session_user     {"uid": N, "gid": N, "home": "/abs", "runtime_dir": "/abs"}:
+ *                    the plugins drop to this user before connecting (qemu:///session)
+ *   emulator         optional absolute path of the qemu binary put in <emulator>
+ */
+struct prov_conf {
+	char *uri;
+	char *domain_type;
+	char *template_path;
+	char *storage_path;
+	char *cloud_init_dir;
+	char *bridge;
+	char *network;
+	char *agent_socket;
+	char *emulator;
+	int guest_agent_timeout;
+	bool has_session_user;
+	uid_t session_uid;
+	gid_t session_gid;
+	char *session_home;
+	char *session_runtime_dir;
+};
+
+#define PROV_CONF_NAME "libvirt.json"
+
+/* Defaults only (no file). */
+int prov_conf_default(struct prov_conf *ret);
+/* Parse a config document (the fuzzing entry point); name is used in messages. */
+int prov_conf_from_json(const json_t *root, const char *name, struct prov_conf *ret,
+			struct bh_msg *msg);
+/* Load path (NULL: bh_path(BH_DIR_ETC, "libvirt.json")); a missing file gives defaults. */
+int prov_conf_load(const char *path, struct prov_conf *ret, struct bh_msg *msg);
+void prov_conf_done(struct prov_conf *c);
+
+/* ------------------------------------------------------------ validation */
+
+bool prov_valid_name(const char *s);     /* ^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$ */
+bool prov_valid_wallet(const char *s);   /* ^0x[0-9a-fA-F]{40}$ */
+bool prov_valid_username(const char *s); /* ^[a-z_][a-z0-9_-]{0,31}$ */
+/* wallet=0x<40 hex>,nft=<0..20 digits> (empty id allowed: the value at create time) */
+bool prov_valid_gecos(const char *s);
+
+/* ------------------------------------------------------------ domain XML */
+
+struct prov_domain_spec {
+	const char *name;          /* prov_valid_name */
+	const char *type;          /* "kvm" | "qemu" */
+	unsigned vcpus;            /* 1..64 */
+	unsigned long memory_mb;   /* 128..1048576 */
+	const char *disk_path;     /* absolute */
+	const char *seed_path;     /* absolute, or NULL */
+	const char *bridge;        /* ^[a-zA-Z0-9_.-]{1,15}$ or NULL */
+	const char *network;       /* ^[a-zA-Z0-9_.-]{1,64}$ or NULL (ignored with bridge) */
+	const char *emulator;      /* absolute or NULL */
+};
+
+/*
+ * Build the domain XML from validated fields (every value is re-checked here and
+ * XML-escaped): q35/pc machine defaults, virtio qcow2 disk, the seed as a
+ * read-only SATA cdrom, the QEMU guest agent channel, a serial pty console, no
+ * graphics.  *ret: heap string.  BH_ERR_FORMAT / BH_ERR_RANGE naming the field.
+ */
+int prov_domain_xml(const struct prov_domain_spec *s, char **ret, struct bh_msg *msg);
+
+/* What the provisioner reads back from a live domain XML (virDomainGetXMLDesc). */
+struct prov_xml_info {
+	bool has_agent_channel;
+	bool agent_connected;     /* <channel> target org.qemu.guest_agent.0 state='connected' */
+	char disk_targets[4][16]; /* <disk device='disk'> <target dev=...> */
+	unsigned n_disks;
+	char iface_targets[4][16];/* <interface> <target dev=...> */
+	unsigned n_ifaces;
+};
+
+/* Parse a domain XML (untrusted: comes over the libvirt socket; the fuzz entry point). */
+int prov_xml_parse_info(const char *xml, size_t len, struct prov_xml_info *ret,
+			struct bh_msg *msg);
+
+/* ------------------------------------------------------------ states and output */
+
+/* libvirt virDomainState (int) → "active" | "suspended" | "unknown" (status verb). */
+const char *prov_status_from_state(int state);
+/* libvirt virDomainState → metrics "running" | "paused" | "stopped" | "unknown". */
+const char *prov_metrics_state(int state);
+
+/*
+ * list output.  records: array of vms.json records (bh_vmdb_list); live: object
+ * name → status string from libvirt (missing → the record's own status, except
+ * destroyed).  json=false: TSV "NAME\tSTATUS\tIP\tCREATED\n" header then rows;
+ * json=true: [{"name","status","ip","created":"YYYY-MM-DD"}].  *ret heap string.
+ */
+int prov_format_list(const json_t *records, const json_t *live, bool json, char **ret);
+
+/* One raw sample, the metrics verb's input. */
+struct prov_sample {
+	int64_t t_ms;               /* monotonic-ish wall clock of the sample, ms */
+	int state;                  /* virDomainState */
+	unsigned vcpus;
+	uint64_t cpu_time_ns;
+	uint64_t mem_total_kb, mem_used_kb; /* used 0 = unknown → total */
+	uint64_t disk_total_bytes;
+	uint64_t rd_reqs, wr_reqs, rd_bytes, wr_bytes;
+	uint64_t rx_bytes, tx_bytes;
+	int64_t uptime_s;           /* -1 unknown */
+	bool agent;                 /* guest agent channel connected */
+};
+
+/* The cache file under /var/lib/blockhost/metrics/<name>.json: serialise / parse. */
+json_t *prov_sample_to_json(const struct prov_sample *s);
+int prov_sample_from_json(const char *data, size_t len, struct prov_sample *ret,
+			  struct bh_msg *msg);
+
+/* The metrics JSON (upstream field set); prev may be NULL (rates 0). New reference. */
+json_t *prov_metrics_json(const struct prov_sample *cur, const struct prov_sample *prev);
+
+/* "BLOCKHOST_RESULT: {json}\n" for create (ipv6 "" when none; nft_token_id null). */
+int prov_result_line(const char *vm_name, const char *ip, const char *ipv6,
+		     const char *username, char **ret);
+
+/* ------------------------------------------------------------ cloud-init */
+
+struct prov_seed_spec {
+	const char *vm_name;
+	const char *username;
+	const char *wallet;
+	const char *secret_hex;     /* 64 hex: pam_web3 [machine] secret_key */
+	const char *ip, *ipv6;      /* may be NULL/"" */
+	const char *gateway;        /* may be NULL */
+	const char *ipv6_gateway;   /* may be NULL */
+	const char *pam_sshd;       /* /etc/pam.d/sshd contents (NULL: built-in) */
+	const char *sshd_dropin;    /* sshd_config.d/50-blockhost.conf (NULL: built-in) */
+};
+
+/* user-data (#cloud-config), meta-data and network-config (v2) texts; heap strings. */
+int prov_render_user_data(const struct prov_seed_spec *s, char **ret, struct bh_msg *msg);
+int prov_render_meta_data(const struct prov_seed_spec *s, char **ret);
+int prov_render_network_config(const struct prov_seed_spec *s, char **ret);
+
+/* ------------------------------------------------------------ root agent */
+
+/*
+ * Send {action, params} to the root agent and check the reply: ok:true → 0 and
+ * *ret_reply (may be NULL) the reply; ok:false → BH_ERR_DENIED with the agent's
+ * error in msg; unreachable agent → its -errno with a message naming the socket.
+ */
+int prov_agent_call(const char *socket_path, const char *action, json_t *params,
+		    int timeout_ms, json_t **ret_reply, struct bh_msg *msg);
+/* The reply check alone (fuzz entry point): 0, or BH_ERR_DENIED/BH_ERR_FORMAT + msg. */
+int prov_agent_check_reply(const json_t *reply, const char *action, struct bh_msg *msg);
+
+/* ------------------------------------------------------------ guest-exec */
+
+/* Guest-exec replies from the QEMU agent, parsed by the domain-guest-exec plugin. */
+int prov_ga_exec_pid(const char *reply, int64_t *ret_pid, struct bh_msg *msg);
+struct prov_ga_status {
+	bool exited;
+	int exitcode;
+	char *out, *err;            /* base64-decoded, NUL-terminated (heap) */
+	size_t out_len, err_len;
+};
+int prov_ga_exec_status(const char *reply, size_t cap, struct prov_ga_status *ret,
+			struct bh_msg *msg);
+void prov_ga_status_done(struct prov_ga_status *s);
+
+#define PROV_GUEST_EXEC_MAX 4000  /* command bytes, as upstream */
+
+#endif
