@@ -166,8 +166,11 @@ int bh_ks_blob_load(const char *dir, const char *name, struct bh_ks_blob *ret, s
 		r = bh_negerrno();
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
-		bh_msg_set(msg, "%s: must be a regular file owned by uid %u with mode 0600",
+	/* owner: ourselves or root; root (the daemon before it drops to its user, the
+	 * operator CLI) also reads blobs owned by the keystore user */
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) ||
+	    !(st.st_uid == geteuid() || st.st_uid == 0 || geteuid() == 0)) {
+		bh_msg_set(msg, "%s: must be a regular file owned by uid %u (or root) with mode 0600",
 			   path, (unsigned)geteuid());
 		r = BH_ERR_UNSAFE_FILE;
 		goto out;

@@ -37,8 +37,8 @@ int bh_ks_blob_parse(const uint8_t *data, size_t len, struct bh_ks_blob *ret)
 	__attribute__((warn_unused_result));
 
 /*
- * Load <dir>/<name>.blob: O_NOFOLLOW, regular file, owned by the effective uid, no
- * group/other permissions, <= BH_KS_BLOB_MAX, parsed, name checked.
+ * Load <dir>/<name>.blob: O_NOFOLLOW, regular file, owned by the effective uid or
+ * root (any owner when the caller is root), no group/other permissions, <= BH_KS_BLOB_MAX, parsed, name checked.
  * BH_ERR_NOT_FOUND (msg names the path), BH_ERR_UNSAFE_FILE, parse errors.
  */
 int bh_ks_blob_load(const char *dir, const char *name, struct bh_ks_blob *ret,

@@ -220,6 +220,17 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 			continue;
 		}
 		struct ks_peer peer = { .pid = bp.pid, .uid = bp.uid, .gid = bp.gid };
+		if (!ks_peer_known(&kp, &peer)) {
+			/* refuse before reading anything from a stranger */
+			log_warn("pid %d uid %u gid %u: not allowed by [socket]", (int)peer.pid,
+				 (unsigned)peer.uid, (unsigned)peer.gid);
+			if ((resp = ks_denied_peer(&peer))) {
+				(void)bh_frame_write_json(cfd, resp, KS_READ_TIMEOUT_MS);
+				json_decref(resp);
+			}
+			close(cfd);
+			continue;
+		}
 		bh_buf_reset(&req);
 		r = bh_frame_read(cfd, KS_REQUEST_MAX, KS_READ_TIMEOUT_MS, &req);
 		if (r < 0) {

@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,10 +190,59 @@ static bool blobs_exist(const char *dir)
 	return false;
 }
 
+/*
+ * The keystore directory and blobs belong to the keystore's own user: --owner USER,
+ * else (when run as root) the policy's default "blockhost-keystore" if that account
+ * exists, else they stay with the caller (tests, development).
+ */
+#define KS_DEFAULT_OWNER "blockhost-keystore"
+
+static int chown_store(const char *dir, const char *owner)
+{
+	struct passwd *pw;
+	if (!owner) {
+		if (geteuid() != 0 || !(pw = getpwnam(KS_DEFAULT_OWNER)))
+			return 0;
+		owner = KS_DEFAULT_OWNER;
+	} else if (!(pw = getpwnam(owner))) {
+		log_error("--owner '%s': no such user", owner);
+		return BH_ERR_NOT_FOUND;
+	}
+	if (chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+		goto fail;
+	for (int i = 0; i < BH_KS_NKEYS; i++) {
+		char *p = NULL;
+		if (asprintf(&p, "%s/%s.blob", dir, bh_ks_key_name(i)) < 0)
+			return -ENOMEM;
+		int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+		free(p);
+		if (fd < 0 || fchown(fd, pw->pw_uid, pw->pw_gid) < 0) {
+			if (fd >= 0)
+				close(fd);
+			goto fail;
+		}
+		close(fd);
+	}
+	log_info("%s: owned by %s", dir, owner);
+	return 0;
+fail:;
+	int r = bh_negerrno();
+	log_error_r(r, "%s: cannot give the keystore to %s", dir, owner);
+	return r;
+}
+
+static int parse_owner_opt(const char *arg, const char **ret)
+{
+	if (!arg || !*arg || strlen(arg) > 32)
+		return BH_ERR_CONFIG;
+	*ret = arg;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ init */
 
 static const char init_usage[] =
-	"usage: blockhost-keystore [--config F] [--tcti T] init [--pcrs LIST]\n"
+	"usage: blockhost-keystore [--config F] [--tcti T] init [--pcrs LIST] [--owner USER]\n"
 	"           [--recovery FILE [--passphrase-fd N] [--kdf interactive|moderate|sensitive]]\n"
 	"Generate the host wallet key, the server ECIES key (secp256k1) and the TLS key\n"
 	"(P-256), seal each to the TPM bound to the current values of the PCRs (LIST, e.g.\n"
@@ -200,16 +250,17 @@ static const char init_usage[] =
 	"<state>/keystore/.  Refuses if any blob exists.  --recovery writes the keys once,\n"
 	"encrypted with a passphrase (argon2id + XChaCha20-Poly1305 secretstream), to FILE;\n"
 	"the passphrase is read from file descriptor N, else from the terminal (twice);\n"
-	"never from argv or the environment.  Prints the wallet address.\n";
+	"never from argv or the environment.  Prints the wallet address.  --owner: the\n"
+	"keystore user owning the blobs (default when root: blockhost-keystore if it exists).\n";
 
 static int cmd_init(struct ks_global *g, int argc, char **argv)
 {
 	static const struct option o[] = {
 		{ "pcrs", 1, NULL, 'p' }, { "recovery", 1, NULL, 'r' },
 		{ "passphrase-fd", 1, NULL, 'f' }, { "kdf", 1, NULL, 'k' },
-		{ "help", 0, NULL, 'h' }, { 0 } };
+		{ "owner", 1, NULL, 'o' }, { "help", 0, NULL, 'h' }, { 0 } };
 	uint32_t mask = g->cfg.pcr_mask;
-	const char *recovery = NULL;
+	const char *recovery = NULL, *owner = NULL;
 	int pfd = -1, c, r;
 	enum bh_ks_kdf_level kdf = BH_KS_KDF_MODERATE;
 	struct bh_msg m = { "" };
@@ -232,6 +283,10 @@ static int cmd_init(struct ks_global *g, int argc, char **argv)
 			}
 			break;
 		case 'r': recovery = optarg; break;
+		case 'o':
+			if (parse_owner_opt(optarg, &owner) < 0)
+				return KS_EXIT_USAGE;
+			break;
 		case 'f':
 			if (parse_fd(optarg, &pfd) < 0) {
 				log_error("--passphrase-fd '%s': expected a descriptor number", optarg);
@@ -294,6 +349,8 @@ static int cmd_init(struct ks_global *g, int argc, char **argv)
 		fail(r, &m, "seal");
 		goto out;
 	}
+	if ((r = chown_store(g->cfg.dir, owner)) < 0)
+		goto out;
 	if (recovery && (r = bh_ks_recovery_write_once(recovery, &rec, &m)) < 0) {
 		fail(r, &m, "recovery file");
 		goto out;
@@ -553,14 +610,14 @@ usage:
 
 static const char recover_usage[] =
 	"usage: blockhost-keystore [--config F] [--tcti T] recover --recovery FILE\n"
-	"           [--passphrase-fd N] [--pcrs LIST]\n"
+	"           [--passphrase-fd N] [--pcrs LIST] [--owner USER]\n"
 	"Decrypt the recovery file written by 'init --recovery' (passphrase from fd N or\n"
 	"the terminal) and seal the keys again to the CURRENT values of the PCRs (LIST,\n"
 	"default: the config's set), replacing the blobs atomically.  The keys never touch\n"
 	"the disk in clear.  Use after a legitimate PCR change (firmware update).\n";
 
 static const char reseal_usage[] =
-	"usage: blockhost-keystore [--config F] [--tcti T] reseal [--pcrs LIST]\n"
+	"usage: blockhost-keystore [--config F] [--tcti T] reseal [--pcrs LIST] [--owner USER]\n"
 	"Unseal the keys (the PCR policy must still be satisfied) and seal them again to the\n"
 	"current values of the PCRs in LIST (default: the config's set), replacing the blobs.\n"
 	"Use to change the PCR set, or after 'recover' to re-bind once more.\n";
@@ -569,10 +626,11 @@ static int cmd_reseal(struct ks_global *g, int argc, char **argv, bool recover)
 {
 	static const struct option o[] = {
 		{ "pcrs", 1, NULL, 'p' }, { "recovery", 1, NULL, 'r' },
-		{ "passphrase-fd", 1, NULL, 'f' }, { "help", 0, NULL, 'h' }, { 0 } };
+		{ "passphrase-fd", 1, NULL, 'f' }, { "owner", 1, NULL, 'o' },
+		{ "help", 0, NULL, 'h' }, { 0 } };
 	const char *usage = recover ? recover_usage : reseal_usage;
 	uint32_t mask = g->cfg.pcr_mask;
-	const char *recovery = NULL;
+	const char *recovery = NULL, *owner = NULL;
 	int pfd = -1, c, r;
 	struct bh_tpm *t = NULL;
 	struct bh_ks_keys *k = NULL;
@@ -597,6 +655,10 @@ static int cmd_reseal(struct ks_global *g, int argc, char **argv, bool recover)
 			if (!recover)
 				goto usage;
 			recovery = optarg;
+			break;
+		case 'o':
+			if (parse_owner_opt(optarg, &owner) < 0)
+				goto usage;
 			break;
 		case 'f':
 			if (!recover)
@@ -651,6 +713,8 @@ static int cmd_reseal(struct ks_global *g, int argc, char **argv, bool recover)
 		fail(r, &m, "seal");
 		goto out;
 	}
+	if ((r = chown_store(g->cfg.dir, owner)) < 0)
+		goto out;
 	if ((r = bh_ks_wallet_address(k, a)) < 0)
 		goto out;
 	bh_eth_addr_checksum(a, addr);

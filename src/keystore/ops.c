@@ -899,12 +899,18 @@ static bool granted(const struct ks_policy *p, const struct ks_peer *peer, enum 
 	return false;
 }
 
-static bool known_peer(const struct ks_policy *p, const struct ks_peer *peer)
+bool ks_peer_known(const struct ks_policy *p, const struct ks_peer *peer)
 {
 	for (int op = 0; op < KS_OP__MAX; op++)
 		if (granted(p, peer, op))
 			return true;
 	return false;
+}
+
+json_t *ks_denied_peer(const struct ks_peer *peer)
+{
+	return err_resp("denied", "socket", "uid %u (gid %u) is not allowed by any [socket] "
+			"allow line", (unsigned)peer->uid, (unsigned)peer->gid);
 }
 
 int ks_handle(struct ks_server *s, const struct ks_peer *peer, const uint8_t *req, size_t len,
@@ -913,9 +919,8 @@ int ks_handle(struct ks_server *s, const struct ks_peer *peer, const uint8_t *re
 	json_t *j = NULL, *resp = NULL;
 	int r, op = -1;
 
-	if (!known_peer(s->policy, peer)) {
-		resp = err_resp("denied", "socket", "uid %u (gid %u) is not allowed by any [socket] "
-				"allow line", (unsigned)peer->uid, (unsigned)peer->gid);
+	if (!ks_peer_known(s->policy, peer)) {
+		resp = ks_denied_peer(peer);
 		goto out;
 	}
 	if ((r = bh_frame_decode_json(req, len, &j)) < 0) {

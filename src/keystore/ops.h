@@ -91,6 +91,12 @@ struct ks_server {
 	uint64_t (*now)(void);         /* seconds since the epoch (tests override) */
 };
 
+/* Whether any [socket] line grants peer anything (checked before reading a request,
+ * so an unknown peer cannot even hold the single-threaded daemon for the read
+ * timeout); the refusal response for one that is not. */
+bool ks_peer_known(const struct ks_policy *p, const struct ks_peer *peer);
+json_t *ks_denied_peer(const struct ks_peer *peer);
+
 /* Load the daily counter (absent file = nothing spent).  BH_ERR_FORMAT if corrupt. */
 int ks_counter_load(struct ks_server *s, struct bh_msg *msg);
 

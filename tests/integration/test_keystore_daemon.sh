@@ -111,7 +111,9 @@ ok "PCR 16 extended: daemon refuses to start and names PCR 16"
 # recover + reseal restore service
 chown -R root:root "$BLOCKHOST_ROOT/var/lib/blockhost/keystore"
 "$KS" recover --recovery "$T/recovery.bhkr" --passphrase-fd 3 3<"$T/pass" > /dev/null || fail recover
-"$KS" reseal > /dev/null || fail reseal
+"$KS" reseal --owner nobody > /dev/null || fail reseal
+[ "$(stat -c %U "$BLOCKHOST_ROOT/var/lib/blockhost/keystore/wallet.blob")" = nobody ] &&
+[ "$(stat -c %U "$BLOCKHOST_ROOT/var/lib/blockhost/keystore")" = nobody ] || fail "reseal --owner"
 ks_serve || { cat "$T/keystored.log"; fail "daemon did not start after recover"; }
 [[ $("$KS" request '{"op":"address"}') == *"$addr"* ]] || fail "address after recover"
 ok "recover + reseal restore service with the same wallet"
