@@ -49,24 +49,8 @@ static void check_roundtrip(const struct bh_abi_type *t, const struct bh_abi_val
 {
 	struct bh_buf out;
 	bh_buf_init(&out, BH_ABI_MAX_DATA + 64);
-	/* a top-level dynamic non-tuple value is encoded as a 1-tuple */
-	if (t->kind != BH_ABI_TUPLE && t->dynamic) {
-		struct bh_abi_type wrap = *t;
-		struct bh_abi_type *m = (struct bh_abi_type *)t;
-		struct bh_abi_value one = { .kind = BH_ABI_TUPLE };
-		memset(&wrap, 0, sizeof(wrap));
-		wrap.kind = BH_ABI_TUPLE;
-		wrap.len = 1;
-		wrap.members = &m;
-		wrap.dynamic = true;
-		wrap.head = 32;
-		one.u.list.items = (struct bh_abi_value *)v;
-		one.u.list.n = 1;
-		if (bh_abi_encode(&wrap, &one, &out, NULL) < 0)
-			abort();
-	} else if (bh_abi_encode(t, v, &out, NULL) < 0) {
+	if (bh_abi_encode(t, v, &out, NULL) < 0)
 		abort();
-	}
 	if (bh_buf_len(&out) != size || memcmp(bh_buf_ptr(&out), data, size))
 		abort();
 	bh_buf_done(&out);

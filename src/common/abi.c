@@ -892,7 +892,10 @@ int bh_abi_encode(const struct bh_abi_type *t, const struct bh_abi_value *v, str
 	p.s[0] = '\0';
 	if ((r = enc_check(t, v, &p, msg, 0)) < 0)
 		return r;
-	if ((r = enc_write(t, v, out)) < 0) {
+	/* a dynamic top-level value that is not a tuple is encoded as a 1-tuple (as decoded) */
+	if (t->kind != BH_ABI_TUPLE && t->dynamic)
+		r = put_word_u64(out, 32);
+	if (r < 0 || (r = enc_write(t, v, out)) < 0) {
 		(void)bh_buf_truncate(out, before);
 		bh_msg_set(msg, "encoding does not fit the output buffer");
 		return r;

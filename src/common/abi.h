@@ -133,7 +133,8 @@ void bh_u256_to_dec(const uint8_t be[static 32], char out[static 79]);
 /* ---- encoding ---- */
 /*
  * Append the encoding of v (of type t) to out.  For argument lists, t is the tuple of
- * parameters and v a TUPLE value.  Values are checked against the type (kind, lengths,
+ * parameters and v a TUPLE value.  A lone dynamic type (bytes, string, T[]) is encoded
+ * as the 1-tuple (T), like a single return value; bh_abi_decode does the same.  Values are checked against the type (kind, lengths,
  * ranges, UTF-8): BH_ERR_WRONG_TYPE / BH_ERR_RANGE / BH_ERR_UTF8 with msg.
  */
 int bh_abi_encode(const struct bh_abi_type *t, const struct bh_abi_value *v, struct bh_buf *out,
@@ -154,7 +155,7 @@ int bh_abi_decode_call(const struct bh_abi_sig *sig, const uint8_t *data, size_t
                        struct bh_msg *msg, struct bh_abi_value **ret) __attribute__((warn_unused_result));
 
 /*
- * Decode an event log.  topics[0] must equal sig->topic; then one topic per indexed
+ * Decode an event log (anonymous events are not supported).  topics[0] must equal sig->topic; then one topic per indexed
  * parameter (static types are checked like ABI words; a dynamic indexed parameter is
  * only its keccak hash and is returned as a FIXED_BYTES(32) value); the data holds the
  * non-indexed parameters as one tuple.  *ret is a TUPLE in declaration order.

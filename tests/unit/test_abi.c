@@ -448,6 +448,15 @@ static void test_decode_returns(void **state)
 	assert_int_equal(bh_abi_decode(t, b, sizeof(b), &m, &v), 0);
 	assert_int_equal(v->kind, BH_ABI_BYTES);
 	assert_int_equal(v->u.bytes.len, 3);
+	{
+		/* and it encodes back the same way (as the 1-tuple) */
+		struct bh_buf o;
+		bh_buf_init(&o, 1024);
+		assert_int_equal(bh_abi_encode(t, v, &o, NULL), 0);
+		assert_int_equal(bh_buf_len(&o), sizeof(b));
+		assert_memory_equal(bh_buf_ptr(&o), b, sizeof(b));
+		bh_buf_done(&o);
+	}
 	v = bh_abi_value_free(v);
 	b[95] = 1; /* nonzero padding */
 	assert_int_equal(bh_abi_decode(t, b, sizeof(b), &m, &v), BH_ERR_FORMAT);
