@@ -9,6 +9,7 @@
  * returns a failure code (PAM_AUTH_ERR, or PAM_CONV_ERR when the conversation
  * itself fails); nothing returns PAM_IGNORE.  Module arguments:
  *   config=<absolute path>   read this config instead of /etc/pam_web3/config.toml
+ *   run_dir=<absolute path>  use this instead of /run/libpam-web3 (pending/, signing_host)
  *   stderr                   also copy log lines to stderr (tests)
  * Any other argument is an error (fail closed).
  * Logs (LOG_AUTH, ident pam_web3) never contain the OTP, the secret or a signature.
@@ -43,7 +44,18 @@ struct ctx {
 	pam_handle_t *pamh;
 	bool to_stderr;
 	const char *config_path;
+	const char *run_dir;
 };
+
+/* <run dir>/<name>: run_dir= argument, else bh_path(BH_DIR_PAM_RUN) */
+static int run_path(const struct ctx *c, const char *name, char **ret)
+{
+	if (!c->run_dir)
+		return bh_path(BH_DIR_PAM_RUN, name, ret);
+	if (asprintf(ret, "%s/%s", c->run_dir, name) < 0)
+		return -ENOMEM;
+	return 0;
+}
 
 static void wlog(const struct ctx *c, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -66,6 +78,8 @@ static int parse_args(struct ctx *c, int argc, const char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (!strncmp(argv[i], "config=", 7) && argv[i][7] == '/')
 			c->config_path = argv[i] + 7;
+		else if (!strncmp(argv[i], "run_dir=", 8) && argv[i][8] == '/' && !strstr(argv[i], ".."))
+			c->run_dir = argv[i] + 8;
 		else if (!strcmp(argv[i], "stderr"))
 			c->to_stderr = true;
 		else {
@@ -112,7 +126,7 @@ static int user_gecos(const char *user, char **ret)
 static void signing_host(const struct ctx *c, char *out, size_t outlen)
 {
 	char *path = NULL, *s = NULL;
-	if (bh_path(BH_DIR_PAM_RUN, "signing_host", &path) == 0 &&
+	if (run_path(c, "signing_host", &path) == 0 &&
 	    pw3_read_small_file(AT_FDCWD, path, 256, &s) == 0) {
 		char *a = s, *e = s + strlen(s);
 		while (a < e && (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r'))
@@ -198,7 +212,7 @@ static int authenticate(struct ctx *c)
 	/* 5. callback session, if the pending dir exists and is safe */
 	free(path);
 	path = NULL;
-	if (bh_path(BH_DIR_PAM_RUN, "pending", &path) == 0) {
+	if (run_path(c, "pending", &path) == 0) {
 		r = pw3_pending_open(path, &dfd);
 		if (r == 0) {
 			r = pw3_session_create(dfd, &otp, &sess);

@@ -1,0 +1,27 @@
+#!/bin/bash
+# SSH_ASKPASS for the pam_web3 tests.  ssh passes the keyboard-interactive prompt as $1:
+# "(user@host) " + pam_web3's info block + the prompt.  Behaviour from the environment:
+#   PW3_MODE   sign | other-machine | wrong-code | high-s | v0 | no0x | upper |
+#              wrong-key | empty | fixed | callback | sleep-sign
+#   PW3_KEY    the test wallet's private key; PW3_OTHER_KEY for wrong-key
+#   PW3_FIXED  the answer for mode fixed
+#   PW3_SVC    base URL of web3-auth-svc for mode callback
+#   PW3_LOG    file to append the prompt to (for byte-exact checks)
+set -u
+prompt=$1
+[ -n "${PW3_LOG:-}" ] && printf '%s\n--END--\n' "$prompt" >> "$PW3_LOG"
+code=$(printf '%s' "$prompt" | sed -n 's/^Code: \([0-9]*\)$/\1/p')
+machine=$(printf '%s' "$prompt" | sed -n 's/^Machine: \(.*\)$/\1/p')
+sid=$(printf '%s' "$prompt" | sed -n 's/^Sign at: .*?session=\([0-9a-f]*\)$/\1/p')
+here=$(dirname "$0")
+case $PW3_MODE in
+empty) echo "" ;;
+fixed) printf '%s\n' "$PW3_FIXED" ;;
+wrong-key) node "$here/pam_sign.js" sign "$PW3_OTHER_KEY" "$machine" "$code" ;;
+sleep-sign) sleep 3; node "$here/pam_sign.js" sign "$PW3_KEY" "$machine" "$code" ;;
+callback)
+	sig=$(node "$here/pam_sign.js" sign "$PW3_KEY" "$machine" "$code")
+	curl -sk -X POST --data "$sig" "$PW3_SVC/auth/callback/$sid" >> "${PW3_LOG:-/dev/null}" 2>&1
+	echo "" ;;
+*) node "$here/pam_sign.js" "$PW3_MODE" "$PW3_KEY" "$machine" "$code" ;;
+esac

@@ -1,0 +1,88 @@
+# Sourced by tests/integration/test_pam_*.sh after tests/lib.sh.  A private sshd on
+# 127.0.0.1:<free port> whose PAM stack (pam_wrapper) is the VM's auth section from
+# src/pam/vm/pam.d-sshd with the built pam_web3.so, and a test user from nss_wrapper
+# whose GECOS is wallet=<addr>,nft=7.  Nothing in /etc is touched.
+PAM_SO="$BUILD/lib/pam_web3.so"
+PW3_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
+PW3_OTHER_KEY=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
+PW3_USER=w3user
+PW3_MACHINE=blockhost-042
+PW3_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+export PW3_KEY PW3_OTHER_KEY
+
+pw3_prereqs() {
+	[ "$(id -u)" = 0 ] || skip "needs root (sshd changes to the test user)"
+	[ -x /usr/sbin/sshd ] || skip "openssh-server missing"
+	[ -e /usr/lib/x86_64-linux-gnu/libpam_wrapper.so ] || skip "libpam-wrapper missing"
+	[ -e /usr/lib/x86_64-linux-gnu/libnss_wrapper.so ] || skip "libnss-wrapper missing"
+	[ -f "$PAM_SO" ] || fail "$PAM_SO not built"
+	[ -d "$JS/node_modules/ethers" ] || skip "ethers missing: make deps"
+}
+
+# pw3_config [extra [auth] lines]; otp_ttl_seconds from $PW3_TTL (default 300)
+pw3_config() {
+	mkdir -p "$BLOCKHOST_ROOT/etc/pam_web3"
+	local f="$BLOCKHOST_ROOT/etc/pam_web3/config.toml"
+	printf '[machine]\nid = "%s"\nsecret_key = "%s"\n\n[auth]\notp_length = 6\notp_ttl_seconds = %s\n%s\n' \
+		"$PW3_MACHINE" "$PW3_SECRET" "${PW3_TTL:-300}" "${1:-}" > "$f"
+	chmod 0640 "$f"
+}
+
+pw3_start_sshd() {
+	local d="$T/sshd" addr
+	mkdir -p "$d/pam" /run/sshd "$T/home" "$BLOCKHOST_ROOT/run/libpam-web3"
+	chmod 755 "$T" "$T/home"
+	addr=$(node "$TOP/tests/helpers/pam_sign.js" address "$PW3_KEY")
+	PW3_ADDR=$addr
+	cp /etc/passwd "$d/passwd"; cp /etc/group "$d/group"
+	# the wallet in GECOS deliberately in lower case with capitals mixed in by the checksum
+	echo "$PW3_USER:x:4242:4242:wallet=$addr,nft=7:$T/home:/bin/sh" >> "$d/passwd"
+	echo "w3other:x:4243:4242:wallet=$addr,nft=8:$T/home:/bin/sh" >> "$d/passwd"
+	echo "w3group:x:4242:" >> "$d/group"
+	# the VM's auth section, with the module's absolute path and test arguments
+	sed -e "s/@USERNAME@/$PW3_USER/" -e "s#pam_web3.so#$PAM_SO stderr config=$BLOCKHOST_ROOT/etc/pam_web3/config.toml run_dir=$BLOCKHOST_ROOT/run/libpam-web3#" \
+		-e '/^account\|^session\|^@include\|^password/d' "$TOP/src/pam/vm/pam.d-sshd" > "$d/pam/sshd"
+	printf 'account required pam_permit.so\nsession required pam_permit.so\n' >> "$d/pam/sshd"
+	printf 'auth required pam_deny.so\naccount required pam_deny.so\n' > "$d/pam/other"
+	ssh-keygen -q -t ed25519 -N '' -f "$d/hostkey"
+	SSHD_PORT=$(free_port)
+	{
+		echo "Port $SSHD_PORT"; echo "ListenAddress 127.0.0.1"; echo "HostKey $d/hostkey"
+		echo "PidFile $d/sshd.pid"; echo "StrictModes no"
+		grep -v '^#' "$TOP/src/pam/vm/50-blockhost.conf" | grep .
+	} > "$d/sshd_config"
+	/usr/sbin/sshd -t -f "$d/sshd_config" || fail "sshd -t rejected the config"
+	env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 \
+		PAM_WRAPPER_SERVICE_DIR="$d/pam" NSS_WRAPPER_PASSWD="$d/passwd" NSS_WRAPPER_GROUP="$d/group" \
+		BLOCKHOST_ROOT="$BLOCKHOST_ROOT" /usr/sbin/sshd -D -e -f "$d/sshd_config" > "$d/log" 2>&1 &
+	SSHD_PID=$!; bh_track "$SSHD_PID"
+	wait_port "$SSHD_PORT" || { cat "$d/log"; fail "sshd did not start"; }
+	SSHD_LOG="$d/log"
+}
+
+# pw3_ssh MODE [user] -> runs `echo LOGIN-OK-$(id -u)` over ssh (no NSS for the session); prints ssh's output; rc of ssh
+pw3_ssh() {
+	local mode=$1 user=${2:-$PW3_USER}
+	PW3_MODE=$mode SSH_ASKPASS="$TOP/tests/helpers/pam_askpass.sh" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 \
+		timeout 60 setsid -w ssh -p "$SSHD_PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 \
+		-o LogLevel=ERROR "$user@127.0.0.1" 'echo LOGIN-OK-$(id -u)' </dev/null 2>&1
+}
+
+# expect_login MODE [user]: must log in and run the command
+expect_login() {
+	local out
+	out=$(pw3_ssh "$@") || { echo "$out"; tail -n 20 "$SSHD_LOG"; fail "login failed for mode $1"; }
+	case $out in *"LOGIN-OK-4242"*) ;; *) echo "$out"; fail "command did not run ($1)";; esac
+}
+
+# expect_reject MODE LOGLINE [user]: must be refused, and sshd's log must contain LOGLINE
+expect_reject() {
+	local mode=$1 want=$2 user=${3:-$PW3_USER} out n0
+	n0=$(wc -l < "$SSHD_LOG")
+	if out=$(pw3_ssh "$mode" "$user"); then echo "$out"; fail "mode $mode logged in"; fi
+	case $out in *LOGIN-OK*) fail "mode $mode ran the command";; esac
+	sleep 0.3
+	tail -n +"$((n0 + 1))" "$SSHD_LOG" | grep -qF -- "$want" ||
+		{ tail -n +"$((n0 + 1))" "$SSHD_LOG"; fail "mode $mode: log lacks '$want'"; }
+}
