@@ -43,6 +43,8 @@
 
 #define KS_REQUEST_MAX (512u * 1024u)
 #define KS_READ_TIMEOUT_MS 2000
+#define KS_STRANGER_MAX 4096
+#define KS_STRANGER_TIMEOUT_MS 250
 
 static volatile sig_atomic_t stop;
 
@@ -221,7 +223,13 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 		}
 		struct ks_peer peer = { .pid = bp.pid, .uid = bp.uid, .gid = bp.gid };
 		if (!ks_peer_known(&kp, &peer)) {
-			/* refuse before reading anything from a stranger */
+			/* refuse without interpreting anything from a stranger; its request is
+			 * only drained (small cap, short deadline) so that its write does not
+			 * fail with EPIPE before it can read the refusal */
+			bh_buf_reset(&req);
+			if (bh_frame_read(cfd, KS_STRANGER_MAX, KS_STRANGER_TIMEOUT_MS, &req) < 0)
+				bh_buf_reset(&req); /* the refusal is sent either way */
+			bh_buf_reset(&req);
 			log_warn("pid %d uid %u gid %u: not allowed by [socket]", (int)peer.pid,
 				 (unsigned)peer.uid, (unsigned)peer.gid);
 			if ((resp = ks_denied_peer(&peer))) {
