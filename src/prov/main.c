@@ -610,7 +610,8 @@ static int cmd_create(int argc, char **argv)
 		/* seed: cloud-init/<name>/{user-data (0600), meta-data, network-config, cidata.iso} */
 		if ((r = file_path(c.conf.cloud_init_dir, name, "", &seed_dir)) < 0)
 			goto fail;
-		if (mkdir(seed_dir, 0700) < 0)
+		/* 0711: the agent resolves paths inside without read access to the listing */
+		if (mkdir(seed_dir, 0711) < 0)
 			FAIL("seed directory %s: %s", seed_dir, strerror(errno));
 		if ((r = undo_push(&us, U_SEEDDIR, seed_dir)) < 0 ||
 		    (r = file_path(seed_dir, "user-data", "", &ud_path)) < 0 ||

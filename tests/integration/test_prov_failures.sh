@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Provisioner failure injection: every failed create exits 1 with a JSON error and leaves
+# nothing behind (vms.json records and address pools, disk dir, seed dir, domain list).
+# Agent down, disk full (a small tmpfs), libvirt refusing (domain name clash, an emulator
+# libvirt rejects, unreachable URI), guest agent absent (create wait, update-gecos,
+# guest-exec), bad input, a stale provisioning lock.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/helpers/prov_lib.sh"
+
+start_session_libvirt
+start_agent
+expect_error() { grep -q '^{"status":"error","error":' "$T/out" || fail "no JSON error: $(cat "$T/out")"; }
+
+# bad input: refused before anything is allocated
+expect_rc 1 vm create 'bad name' --owner-wallet $OWNER --apply; expect_error
+expect_rc 2 vm create -x --owner-wallet $OWNER --apply
+expect_rc 1 vm create bh-in --owner-wallet 0x1234 --apply; expect_error
+expect_rc 1 vm create bh-in --owner-wallet $OWNER --username Root --apply; expect_error
+nothing_leaked bh-in
+ok "bad name / wallet / username refused"
+
+# 1. agent down
+stop_agent
+expect_rc 1 vm create bh-a --owner-wallet $OWNER --memory 128 --disk 1 --apply; expect_error
+grep -q 'root agent at .*root-agent.sock' "$T/err" || fail "agent-down message: $(cat "$T/err")"
+nothing_leaked bh-a
+expect_rc 1 vm start bh-a
+expect_rc 0 vm status bh-a; [ "$(cat "$T/out")" = destroyed ] || fail "status"
+start_agent
+ok "agent down: clean error, IPs/disk/seed released"
+
+# 2. disk full: the storage dir is a 64 KiB tmpfs
+mkdir -p "$STATE/small"
+mount -t tmpfs -o size=64k,mode=0755 tmpfs "$STATE/small"; PROV_MOUNTS+=("$STATE/small")
+chown $PUID:$PGID "$STATE/small"
+STORAGE=/var/lib/blockhost/small write_prov_conf
+export STORAGE=/var/lib/blockhost/small
+expect_rc 1 vm create bh-full --owner-wallet $OWNER --memory 128 --disk 1 --apply; expect_error
+grep -qi 'disk' "$T/err" || fail "disk-full message: $(cat "$T/err")"
+nothing_leaked bh-full
+[ -z "$(ls -A "$STATE/small")" ] || fail "leftovers on the full disk: $(ls -A "$STATE/small")"
+umount "$STATE/small"; unset STORAGE; write_prov_conf
+ok "disk full: clean error, nothing left"
+
+# 3a. libvirt refusing: a domain of that name already exists (not ours: must survive)
+cat > "$T/clash.xml" <<XML
+<domain type='qemu'><name>bh-clash</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>
+<os><type arch='x86_64'>hvm</type></os></domain>
+XML
+chmod 0644 "$T/clash.xml"
+virsh_u define "$T/clash.xml" > /dev/null
+expect_rc 1 vm create bh-clash --owner-wallet $OWNER --memory 128 --disk 1 --apply; expect_error
+grep -q "already exists" "$T/out" || fail "clash message: $(cat "$T/out")"
+virsh_u list --all --name | grep -qx bh-clash || fail "the existing domain was removed"
+[ ! -e "$STATE/vms/bh-clash.qcow2" ] && [ ! -e "$STATE/cloud-init/bh-clash" ] || fail "leak"
+virsh_u undefine bh-clash > /dev/null
+nothing_leaked bh-clash
+ok "name clash: refused, the existing domain untouched, nothing leaked"
+
+# 3b. libvirt refusing the definition (an emulator it cannot use): undo after define fails
+write_prov_conf ', "emulator": "/bin/false"'
+expect_rc 1 vm create bh-emu --owner-wallet $OWNER --memory 128 --disk 1 --apply; expect_error
+grep -q 'root agent domain-define' "$T/err" || fail "define message: $(cat "$T/err")"
+nothing_leaked bh-emu
+write_prov_conf
+ok "libvirt refusing the domain: disk, seed, IPs released"
+
+# 3c. unreachable libvirt URI: clean error before anything is allocated
+URI="qemu+unix:///session?socket=$R/nonexistent.sock" write_prov_conf
+expect_rc 1 vm create bh-uri --owner-wallet $OWNER --memory 128 --disk 1 --apply; expect_error
+nothing_leaked bh-uri
+expect_rc 0 vm status bh-uri; [ "$(cat "$T/out")" = unknown ] || fail "status with libvirt down: $(cat "$T/out")"
+expect_rc 0 vm list; [ "$(head -1 "$T/out")" = "$(printf 'NAME\tSTATUS\tIP\tCREATED')" ] || fail list
+expect_rc 1 as_user "$BIN/blockhost-provisioner-detect"
+write_prov_conf
+ok "unreachable libvirt: create fails cleanly; status unknown (exit 0); list header; detect 1"
+
+# 4. guest agent absent: create waits, then undoes everything (domain included)
+GA_TIMEOUT=2 write_prov_conf
+expect_rc 1 vm create bh-ga --owner-wallet $OWNER --memory 128 --disk 1 --apply; expect_error
+grep -q 'guest agent did not answer within 2 s' "$T/out" || fail "ga message: $(cat "$T/out")"
+nothing_leaked bh-ga
+write_prov_conf
+ok "guest agent absent at create: domain, disk, seed, IPs released"
+
+# ... and for guest-side verbs on a running VM: exit 1 with a clean message
+expect_rc 0 vm create bh-run --owner-wallet $OWNER --memory 128 --disk 1 --apply
+expect_rc 1 vm update-gecos bh-run 0x00000000000000000000000000000000000000bb --nft-id 7
+grep -qi 'guest agent' "$T/err" || fail "update-gecos message: $(cat "$T/err")"
+expect_rc 1 vm guest-exec bh-run echo hi
+grep -q '^\[vm-guest-exec\] .*guest agent' "$T/err" || fail "guest-exec message: $(cat "$T/err")"
+expect_rc 1 vm update-gecos bh-run 0x1234 --nft-id 7
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["vms"]["bh-run"]; assert not r.get("gecos_synced"), r' "$DB"
+ok "guest agent absent: update-gecos / guest-exec exit 1 with a clean message"
+
+# 5. a stale provisioning lock (dead PID) is recovered; a duplicate name is refused
+sleep 0 & dead=$!; wait $dead
+echo $dead > "$R/run/blockhost/provisioning.lock"
+expect_rc 1 vm create bh-run --owner-wallet $OWNER --memory 128 --disk 1 --apply; expect_error
+grep -q 'already exists' "$T/out" || fail "duplicate: $(cat "$T/out")"
+grep -q 'stale provisioning lock' "$T/err" || fail "stale lock: $(cat "$T/err")"
+[ ! -e "$R/run/blockhost/provisioning.lock" ] || fail "lock left behind"
+[ -e "$STATE/vms/bh-run.qcow2" ] || fail "the duplicate create removed the existing VM's disk"
+expect_rc 0 vm destroy bh-run
+nothing_leaked bh-run
+ok "stale lock recovered; duplicate name refused without touching the existing VM"
