@@ -60,3 +60,4 @@ $(BUILD)/bench/bench_keystore: $(BUILD)/obj/bench-keystore/bench_keystore.o $(LI
 	$(call link)
 bench-keystore: $(BUILD)/bench/bench_keystore $(BUILD)/bin/blockhost-keystore
 	BUILD=$(BUILD) tests/helpers/keystore_bench.sh
+TEST_EXTRA_LIBS_keystore_client = -lpthread
