@@ -19,6 +19,8 @@ struct bh_tpm {
 	ESYS_TR primary;
 };
 
+static int tpm_err(TSS2_RC rc, const char *what, struct bh_msg *msg);
+
 /* The TPM-layer code of rc with the handle/session/parameter number stripped. */
 static TSS2_RC rc_base(TSS2_RC rc)
 {
@@ -27,6 +29,21 @@ static TSS2_RC rc_base(TSS2_RC rc)
 	if (rc & TPM2_RC_FMT1)
 		return rc & (TPM2_RC_FMT1 | 0x3f);
 	return rc;
+}
+
+int bh_tpm_map_rc(uint32_t rc, const char *what, struct bh_msg *msg)
+{
+	TSS2_RC b = rc_base(rc);
+	if (b == TPM2_RC_POLICY_FAIL || b == TPM2_RC_PCR_CHANGED) {
+		bh_msg_set(msg, "%s: PCR policy not satisfied (0x%x: %s)", what, rc,
+			   Tss2_RC_Decode(rc));
+		return BH_ERR_PCR_MISMATCH;
+	}
+	if ((rc & TSS2_RC_LAYER_MASK) == TSS2_TCTI_RC_LAYER) {
+		bh_msg_set(msg, "%s: TPM unreachable (0x%x: %s)", what, rc, Tss2_RC_Decode(rc));
+		return BH_ERR_NO_TPM;
+	}
+	return tpm_err(rc, what, msg);
 }
 
 static int tpm_err(TSS2_RC rc, const char *what, struct bh_msg *msg)
@@ -423,15 +440,13 @@ int bh_tpm_unseal(struct bh_tpm *t, const struct bh_tpm_sealed *s, uint8_t *out,
 	}
 	rc = Esys_Unseal(t->esys, obj, ps, ESYS_TR_NONE, ESYS_TR_NONE, &data);
 	if (rc != TSS2_RC_SUCCESS) {
-		TSS2_RC b = rc_base(rc);
-		if (b == TPM2_RC_POLICY_FAIL || b == TPM2_RC_PCR_CHANGED) {
+		r = bh_tpm_map_rc(rc, "TPM2_Unseal", msg);
+		if (r == BH_ERR_PCR_MISMATCH) {
 			char pcrs[64];
 			bh_tpm_pcr_mask_str(s->pcr_mask, pcrs, sizeof(pcrs));
 			bh_msg_set(msg, "TPM2_Unseal: PCR policy not satisfied: PCR(s) %s changed "
 				   "since sealing (0x%x)", pcrs, rc);
-			r = BH_ERR_PCR_MISMATCH;
-		} else
-			r = tpm_err(rc, "TPM2_Unseal", msg);
+		}
 		goto out;
 	}
 	if (data->size > cap) {

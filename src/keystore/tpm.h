@@ -89,6 +89,13 @@ int bh_tpm_unseal(struct bh_tpm *t, const struct bh_tpm_sealed *s, uint8_t *out,
  * (KEYEDHASH, fixedTPM|fixedParent, no userWithAuth).  No TPM needed. */
 int bh_tpm_sealed_check(const struct bh_tpm_sealed *s);
 
+/*
+ * Map a TSS return code to BH_ERR_*: TPM_RC_LOCKOUT -> BH_ERR_TPM_LOCKOUT,
+ * POLICY_FAIL / PCR_CHANGED (any session/parameter number) -> BH_ERR_PCR_MISMATCH,
+ * TCTI layer -> BH_ERR_NO_TPM, else BH_ERR_TPM; msg gets "<what>: ... (Tss2_RC_Decode)".
+ */
+int bh_tpm_map_rc(uint32_t rc, const char *what, struct bh_msg *msg);
+
 /* Render a PCR mask as "7,16" into out (>= 64 bytes). */
 void bh_tpm_pcr_mask_str(uint32_t mask, char *out, size_t outlen);
 /* Parse "7,16" / "16" into a mask; BH_ERR_RANGE (> 23), BH_ERR_FORMAT, empty -> BH_ERR_FORMAT. */

@@ -191,6 +191,20 @@ static void test_pcr_mask(void **state)
 	assert_int_equal(bh_tpm_pcr_mask_parse("7 ", &m), BH_ERR_FORMAT);
 }
 
+static void test_rc_map(void **state)
+{
+	(void)state;
+	struct bh_msg m = { "" };
+	assert_int_equal(bh_tpm_map_rc(0x921, "x", &m), BH_ERR_TPM_LOCKOUT);
+	assert_non_null(strstr(m.text, "lockout"));
+	assert_int_equal(bh_tpm_map_rc(0x99d, "x", &m), BH_ERR_PCR_MISMATCH);  /* session 1 */
+	assert_int_equal(bh_tpm_map_rc(0x9a9d & 0xfff, "x", &m), BH_ERR_PCR_MISMATCH);
+	assert_int_equal(bh_tpm_map_rc(0x128, "x", &m), BH_ERR_PCR_MISMATCH);  /* PCR_CHANGED */
+	assert_int_equal(bh_tpm_map_rc(0xa000a, "x", &m), BH_ERR_NO_TPM);      /* tcti IO */
+	assert_int_equal(bh_tpm_map_rc(0x902, "Load", &m), BH_ERR_TPM);       /* object memory */
+	assert_non_null(strstr(m.text, "Load: TPM error 0x902"));
+}
+
 static struct bh_ks_keys *test_keys(void)
 {
 	struct bh_ks_keys *k = bh_ks_keys_new();
@@ -544,6 +558,7 @@ int main(void)
 		cmocka_unit_test(test_blob_errors),
 		cmocka_unit_test(test_blob_files),
 		cmocka_unit_test(test_pcr_mask),
+		cmocka_unit_test(test_rc_map),
 		cmocka_unit_test(test_recovery),
 		cmocka_unit_test(test_p256),
 		cmocka_unit_test(test_tcti_check),
