@@ -119,3 +119,21 @@ for c in init status address export-pubkey recover reseal serve request; do
 	"$KS" "$c" --help | grep -q "usage: blockhost-keystore" || fail "$c --help"
 done
 ok "every command has --help"
+
+# DA lockout: put the TPM into dictionary-attack lockout with a DA-protected object
+# and a wrong password; the keystore's objects are noDA, so it keeps working (and a
+# lockout on another path is reported as BH_ERR_TPM_LOCKOUT: see test_rc_map).
+(
+	cd "$T"
+	tpm2_dictionarylockout -s -n 1 -t 600 -l 600 >/dev/null
+	tpm2_createprimary -C o -c p.ctx -Q && tpm2_flushcontext -t
+	printf secret > s.bin
+	tpm2_create -C p.ctx -i s.bin -u k.pub -r k.priv -p goodpw -Q && tpm2_flushcontext -t
+	tpm2_load -C p.ctx -u k.pub -r k.priv -c k.ctx -Q && tpm2_flushcontext -t
+	tpm2_unseal -c k.ctx -p badpw >/dev/null 2>&1 || true; tpm2_flushcontext -t
+	tpm2_unseal -c k.ctx -p goodpw > lock.out 2>&1 || true; tpm2_flushcontext -t
+	grep -q "0x921" lock.out
+) || fail "could not put the swtpm into DA lockout"
+tpm2_getcap properties-variable | grep -q "inLockout:[[:space:]]*1" || fail "TPM not in lockout"
+[ "$("$KS" address)" = "$addr" ] || fail "keystore locked out by DA lockout"
+ok "TPM in dictionary-attack lockout: the keystore (noDA objects) still unseals"
