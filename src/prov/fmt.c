@@ -154,7 +154,7 @@ int prov_sample_from_json(const char *data, size_t len, struct prov_sample *ret,
 {
 	struct prov_sample s;
 	json_t *o = NULL;
-	uint64_t t, st, vc, up;
+	uint64_t t, st, vc;
 	const json_t *a, *u;
 	int r;
 
@@ -188,8 +188,6 @@ int prov_sample_from_json(const char *data, size_t len, struct prov_sample *ret,
 		r = BH_ERR_FORMAT;
 		goto out;
 	}
-	up = (uint64_t)json_integer_value(u);
-	(void)up;
 	s.t_ms = (int64_t)t;
 	s.state = (int)st;
 	s.vcpus = (unsigned)vc;

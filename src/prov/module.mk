@@ -76,7 +76,7 @@ $(PROV_FUZZ_LIB): $(PROV_LIB_OBJS) $(COMMON_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 PROV_FUZZ_SRCS = src/prov/conf.c src/prov/xml.c src/prov/fmt.c src/prov/cloudinit.c src/prov/agentc.c
-$(foreach f,prov_xml prov_sample prov_agent prov_ga prov_conf,\
+$(foreach f,prov_xml prov_sample prov_agent prov_ga,\
   $(eval $(BUILD)/fuzz/replay_$(f): $(PROV_FUZZ_LIB))\
   $(eval FUZZ_EXTRA_LIBS_$(f) = $(PROV_EXTRA))\
   $(eval FUZZ_EXTRA_SRCS_$(f) = $(PROV_FUZZ_SRCS) $(PROV_XML_CFLAGS)))
