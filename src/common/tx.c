@@ -99,7 +99,11 @@ static int encode_tx(const struct bh_tx *tx, bool with_sig, struct bh_buf *out)
 		bh_rlp_set_u256(&f[n++], tx->value);
 		bh_rlp_set_bytes(&f[n++], tx->data, tx->data_len);
 		if (with_sig) {
-			bh_rlp_set_uint64(&f[n++], tx->v);
+			/* v is derived, so it can never disagree with chain_id / y_parity */
+			if (tx->chain_id > (UINT64_MAX - 36) / 2 || tx->y_parity > 1)
+				return BH_ERR_RANGE;
+			bh_rlp_set_uint64(&f[n++], tx->chain_id ? tx->chain_id * 2 + 35 + tx->y_parity :
+							      27u + tx->y_parity);
 			bh_rlp_set_u256(&f[n++], tx->r);
 			bh_rlp_set_u256(&f[n++], tx->s);
 		} else if (tx->chain_id) {

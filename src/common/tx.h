@@ -52,7 +52,8 @@ struct bh_tx {
 	bool is_signed;
 	uint8_t y_parity;              /* 0 or 1 */
 	uint8_t r[32], s[32];
-	uint64_t v;                    /* legacy: the raw v */
+	uint64_t v;                    /* legacy: the raw v (informational: serialization
+	                                  derives it from chain_id and y_parity) */
 };
 
 /* Free data and access list; zero the struct.  NULL-safe. */
