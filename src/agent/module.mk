@@ -14,11 +14,12 @@ $(BUILD)/bin/blockhost-sign-plugin: $(BUILD)/obj/agent/tools/sign-plugin.o $(AGE
 $(BUILD)/bin/blockhost-verify-plugin: $(BUILD)/obj/agent/tools/verify-plugin.o $(AGENT_LIB_OBJS) $(LIBCOMMON)
 	$(call link)
 
-# ---- core action plugins: src/agent/actions/<name>.c + <name>.manifest.in
+# ---- core action plugins: src/agent/actions/<name>.c + policy/actions/<name>.manifest.in
+# (the schema an auditor reads is the one that gets signed)
 # Built into $(BUILD)/agent-actions/ and signed there with a TEST key
 # ($(BUILD)/agent-test-key/, generated on first build) for `make check`.
 # Production plugins are signed by the operator (docs/root-agent.md).
-AGENT_ACTION_NAMES = $(patsubst src/agent/actions/%.manifest.in,%,$(wildcard src/agent/actions/*.manifest.in))
+AGENT_ACTION_NAMES = $(patsubst policy/actions/%.manifest.in,%,$(wildcard policy/actions/*.manifest.in))
 AGENT_ACTION_DIR   = $(BUILD)/agent-actions
 AGENT_ACTION_BINS  = $(patsubst %,$(AGENT_ACTION_DIR)/%,$(AGENT_ACTION_NAMES))
 AGENT_ACTION_SIGS  = $(patsubst %,$(AGENT_ACTION_DIR)/%.sig,$(AGENT_ACTION_NAMES))
@@ -34,7 +35,7 @@ $(AGENT_TEST_KEY): | $(BUILD)/bin/blockhost-sign-plugin
 	@mkdir -p $(dir $@)pub
 	$(Q)$(BUILD)/bin/blockhost-sign-plugin keygen $@ $(dir $@)pub > /dev/null
 
-$(AGENT_ACTION_DIR)/%.sig: src/agent/actions/%.manifest.in $(AGENT_ACTION_DIR)/% $(AGENT_TEST_KEY) \
+$(AGENT_ACTION_DIR)/%.sig: policy/actions/%.manifest.in $(AGENT_ACTION_DIR)/% $(AGENT_TEST_KEY) \
 		$(BUILD)/bin/blockhost-sign-plugin
 	$(call msg,SIGN,$@)
 	$(Q)h=$$($(BUILD)/bin/blockhost-sign-plugin hash $(AGENT_ACTION_DIR)/$*) && \
