@@ -93,6 +93,16 @@ $(BUILD)/obj/%.o: src/%.c
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
+$(BUILD)/bench/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/helpers/%.o: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests/helpers -c $< -o $@
+
 $(LIBCOMMON): $(COMMON_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -129,7 +139,7 @@ $(BUILD)/fuzz/%.o: fuzz/%.c
 
 $(BUILD)/fuzz/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/fuzz-main.o $(LIBCOMMON)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(COMMON_LIBS) $(FUZZ_EXTRA_LIBS_$*)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(COMMON_LIBS) $(FUZZ_EXTRA_LIBS_$*)
 
 fuzz-replay: $(REPLAY_BINS)
 	@tests/run-fuzz-replay.sh $(BUILD) $(FUZZ_NAMES)

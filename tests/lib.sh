@@ -68,7 +68,11 @@ rpc() {
 # Start swtpm (TCP, unprivileged) on free ports; sets TPM_TCTI, SWTPM_PID.
 start_swtpm() {
 	command -v swtpm >/dev/null || fail "swtpm missing: run 'make deps'"
-	local port ctrl; port=$(free_port); ctrl=$(free_port)
+	local port ctrl i
+	for i in $(seq 20); do  # the tss2 swtpm TCTI derives the control port as port+1
+		port=$(free_port); ctrl=$((port + 1))
+		python3 -c 'import socket,sys;s=socket.socket();s.bind(("127.0.0.1",int(sys.argv[1])))' "$ctrl" 2>/dev/null && break
+	done
 	mkdir -p "$T/swtpm"
 	swtpm socket --tpm2 --tpmstate dir="$T/swtpm" \
 		--server type=tcp,port="$port",bindaddr=127.0.0.1 \

@@ -2,7 +2,8 @@
 # The secp/eth/ecies library code is in src/common/*.c (libbhcommon.a).
 #
 # A bhcrypt subcommand may live in another file (see src/common/tools/bhcrypt.h):
-# add its object as an extra prerequisite in your own fragment, e.g.
+# add its object as an extra prerequisite in your own fragment (`link` orders objects
+# before archives), e.g.
 #   $(BUILD)/bin/bhcrypt: $(BUILD)/obj/common/tools/bhcrypt_abi.o
 PROGRAMS += $(BUILD)/bin/bhcrypt
 $(BUILD)/bin/bhcrypt: $(BUILD)/obj/common/tools/bhcrypt.o $(LIBCOMMON)
@@ -11,9 +12,5 @@ $(BUILD)/bin/bhcrypt: $(BUILD)/obj/common/tools/bhcrypt.o $(LIBCOMMON)
 # Benchmark (never part of check): make bench-recover; run $(BUILD)/bench/bench_recover.
 .PHONY: bench-recover
 bench-recover: $(BUILD)/bench/bench_recover
-$(BUILD)/bench/bench_recover.o: bench/bench_recover.c
-	@mkdir -p $(dir $@)
-	$(call msg,CC,$<)
-	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 $(BUILD)/bench/bench_recover: $(BUILD)/bench/bench_recover.o $(LIBCOMMON)
 	$(call link)

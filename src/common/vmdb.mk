@@ -5,9 +5,5 @@ $(BUILD)/bin/blockhost-vmdb: $(BUILD)/obj/common/tools/blockhost-vmdb.o $(LIBCOM
 
 # tests/helpers/vmdb_crash: SIGKILL-a-writer loop used by tests/integration/test_vmdb_crash.sh
 CHECK_DEPS += $(BUILD)/helpers/vmdb_crash
-$(BUILD)/helpers/vmdb_crash.o: tests/helpers/vmdb_crash.c
-	@mkdir -p $(dir $@)
-	$(call msg,CC,$<)
-	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 $(BUILD)/helpers/vmdb_crash: $(BUILD)/helpers/vmdb_crash.o $(LIBCOMMON)
 	$(call link)
