@@ -86,3 +86,23 @@ expect_reject() {
 	tail -n +"$((n0 + 1))" "$SSHD_LOG" | grep -qF -- "$want" ||
 		{ tail -n +"$((n0 + 1))" "$SSHD_LOG"; fail "mode $mode: log lacks '$want'"; }
 }
+
+# pw3_start_svc: web3-auth-svc as nobody (no capabilities, its seccomp filter) on a free
+# port on 127.0.0.1; pending dir root:nogroup 0770 shared with pam_web3.
+pw3_start_svc() {
+	local run="$BLOCKHOST_ROOT/run/libpam-web3" tls="$BLOCKHOST_ROOT/etc/libpam-web3/tls"
+	[ -x "$BIN/web3-auth-svc" ] || fail "$BIN/web3-auth-svc not built"
+	mkdir -p "$run/pending" "$tls"
+	chmod 755 "$T" "$BLOCKHOST_ROOT" "$BLOCKHOST_ROOT/run" "$run" "$BLOCKHOST_ROOT/etc" \
+		"$BLOCKHOST_ROOT/etc/libpam-web3"
+	chown root:nogroup "$run/pending"; chmod 0770 "$run/pending"
+	chown nobody "$tls"
+	SVC_PORT=$(free_port)
+	${PW3_SVC_WRAP:-} setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all \
+		"$BIN/web3-auth-svc" --port "$SVC_PORT" --bind 127.0.0.1 --pages "$TOP/src/pam/pages" \
+		> "$T/svc.log" 2>&1 &
+	SVC_PID=$!; bh_track "$SVC_PID"
+	wait_port "$SVC_PORT" || { cat "$T/svc.log"; fail "web3-auth-svc did not start"; }
+	PW3_SVC="https://127.0.0.1:$SVC_PORT"; export PW3_SVC
+	grep -q '(sandboxed)' "$T/svc.log" || { cat "$T/svc.log"; fail "web3-auth-svc is not sandboxed"; }
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The browser callback path with real components: sshd + pam_web3 (pam_wrapper), and
+# web3-auth-svc (HTTPS, unprivileged, seccomp) on 127.0.0.1.  The "browser" is curl
+# posting an ethers signature to /auth/callback/<sid>; the user then presses Enter
+# (empty answer) and the login completes.  Also: the service's HTTP contract.
+source "$(dirname "$0")/../lib.sh"
+source "$TOP/tests/helpers/pam_lib.sh"
+pw3_prereqs
+pw3_config 'callback_grace_seconds = 3'
+pw3_start_svc
+echo "127.0.0.1" > "$BLOCKHOST_ROOT/run/libpam-web3/signing_host"
+pw3_start_sshd
+export PW3_LOG="$T/prompts"
+pending="$BLOCKHOST_ROOT/run/libpam-web3/pending"
+
+expect_login callback;  ok "signature posted to /auth/callback, Enter pressed -> logged in, command ran"
+grep -q "authenticated by callback wallet signature" "$SSHD_LOG" || fail "no callback success line"
+grep -q "^OK" "$PW3_LOG" || fail "auth-svc did not answer 200 OK"
+python3 - "$PW3_LOG" "$PW3_MACHINE" <<'PY' || fail "prompt text differs from upstream"
+import re, sys
+text = open(sys.argv[1]).read().split("\n--END--\n")[0]
+want = re.compile(r"^\(w3user@127\.0\.0\.1\) \n=== Web3 Authentication ===\nCode: [0-9]{6}\nMachine: "
+                  + re.escape(sys.argv[2]) + r"\nSign at: https://127\.0\.0\.1:63108\?session=[0-9a-f]{32}\n"
+                  r"\nPaste signature: $".replace("Paste signature: ", "Press Enter after signing in browser, or paste signature: "))
+sys.exit(0 if want.match(text) else print(repr(text)) or 1)
+PY
+ok "info block with ?session= and the callback prompt byte-exact"
+[ -z "$(ls -A "$pending")" ] || { ls -la "$pending"; fail "session files left behind"; }
+ok "session files removed after login"
+
+expect_login sign;  ok "pasting still works while a session exists"
+PW3_KEY=$PW3_OTHER_KEY expect_reject callback "callback signature rejected: signer is not the user's wallet"
+ok "callback signature from the wrong wallet rejected"
+expect_reject empty "no callback signature: none arrived in time"
+ok "Enter without a posted signature rejected after the grace period"
+[ -z "$(ls -A "$pending")" ] || { ls -la "$pending"; fail "session files left behind after failures"; }
+ok "session files removed after failures"
+
+# the HTTP contract (status codes, headers, normalisation) against the running service
+sid=0123456789abcdef0123456789abcdef
+printf '{"otp":"123456","machine_id":"m","session_id":"%s"}' "$sid" > "$pending/$sid.json"
+chmod 0640 "$pending/$sid.json"; chgrp nogroup "$pending/$sid.json"
+code() { curl -sk -o /dev/null -w '%{http_code}' "$@"; }
+hdrs=$(curl -sk -D - -o /dev/null "$PW3_SVC/")
+for h in 'X-Content-Type-Options: nosniff' 'Cache-Control: no-store' 'Content-Type: text/html; charset=utf-8'; do
+	grep -qiF "$h" <<< "$hdrs" || fail "GET / lacks header '$h'"
+done
+[ "$(code "$PW3_SVC/engine.js")" = 200 ] || fail "GET /engine.js"
+[ "$(code "$PW3_SVC/index.html")" = 200 ] || fail "GET /index.html"
+[ "$(curl -sk "$PW3_SVC/auth/pending/$sid")" = "$(cat "$pending/$sid.json")" ] || fail "pending JSON differs"
+[ "$(code "$PW3_SVC/auth/pending/${sid^^}")" = 404 ] || fail "upper-case sid accepted"
+[ "$(code "$PW3_SVC/auth/pending/../../etc")" = 404 ] || fail "path traversal"
+[ "$(code "$PW3_SVC/auth/pending/ffffffffffffffffffffffffffffffff")" = 404 ] || fail "unknown session"
+[ "$(code -X POST --data 0x12 "$PW3_SVC/auth/callback/ffffffffffffffffffffffffffffffff")" = 404 ] || fail "callback unknown session"
+[ "$(code -X POST --data nothex "$PW3_SVC/auth/callback/$sid")" = 400 ] || fail "bad body not 400"
+[ "$(head -c 300 /dev/zero | tr '\0' 0 | code -X POST --data-binary @- "$PW3_SVC/auth/callback/$sid")" = 413 ] || fail "big body not 413"
+sig=$(node "$TOP/tests/helpers/pam_sign.js" upper "$PW3_KEY" m 123456)
+[ "$(code -X POST --data "${sig#0x}" "$PW3_SVC/auth/callback/$sid")" = 200 ] || fail "good body not 200"
+[ "$(code -X POST --data "$sig" "$PW3_SVC/auth/callback/$sid")" = 409 ] || fail "second POST not 409"
+want=$(node "$TOP/tests/helpers/pam_sign.js" sign "$PW3_KEY" m 123456 | tr A-F a-f)
+[ "$(cat "$pending/$sid.sig")" = "$want" ] || fail ".sig not normalised to 0x + lower-case hex"
+stat -c '%U %a' "$pending/$sid.sig" | grep -q '^nobody 640$' || fail ".sig owner/mode"
+# a slow client: 408 after the per-request limit (5 s), via a raw TLS connection
+sid2=00000000000000000000000000000002
+printf '{"otp":"123456","machine_id":"m","session_id":"%s"}' "$sid2" > "$pending/$sid2.json"
+slow=$( (printf 'POST /auth/callback/%s HTTP/1.1\r\nHost: x\r\nContent-Length: 132\r\n\r\n0x' "$sid2"; sleep 6; printf '%0130d' 0) |
+	timeout 15 openssl s_client -quiet -connect 127.0.0.1:"$SVC_PORT" 2>/dev/null | head -1 || true)
+case $slow in *" 408"*) ;; *) fail "slow request: got '$slow'";; esac
+[ ! -e "$pending/$sid2.sig" ] || fail "a timed-out request wrote a .sig"
+ok "auth-svc HTTP contract: headers, 200/400/404/408/409/413, normalised .sig written by the unprivileged service"
+kill -0 "$SVC_PID" || fail "web3-auth-svc died (seccomp?)"
+kill "$SVC_PID"; rc=0; wait "$SVC_PID" || rc=$?
+[ "$rc" = 0 ] || { cat "$T/svc.log"; fail "web3-auth-svc exit status $rc on SIGTERM"; }
+! grep -q 'disallowed syscall' "$T/svc.log" || { cat "$T/svc.log"; fail "seccomp debug reported a call"; }
+ok "web3-auth-svc served everything under its seccomp filter and stopped cleanly"
