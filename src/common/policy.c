@@ -233,7 +233,7 @@ int bh_ini_parse(const void *data, size_t len, const char *fname, struct bh_ini 
 	/* hand the entry array to the sections (the first section owns it) */
 	for (size_t i = 0; i < ini->n_sections; i++) {
 		size_t end = i + 1 < ini->n_sections ? sec_first[i + 1] : n_ents;
-		ini->sections[i].entries = ents + sec_first[i];
+		ini->sections[i].entries = ents ? ents + sec_first[i] : NULL;
 		ini->sections[i].n_entries = end - sec_first[i];
 	}
 	if (ini->n_sections)
