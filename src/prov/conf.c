@@ -176,10 +176,11 @@ int prov_conf_from_json(const json_t *root, const char *name, struct prov_conf *
 		c.has_session_user = true;
 		c.session_uid = (uid_t)json_integer_value(bh_config_get(root, "session_user.uid"));
 		c.session_gid = (gid_t)json_integer_value(bh_config_get(root, "session_user.gid"));
-		if (rooted(json_string_value(bh_config_get(root, "session_user.home")),
-			   &c.session_home) < 0 ||
-		    rooted(json_string_value(bh_config_get(root, "session_user.runtime_dir")),
-			   &c.session_runtime_dir) < 0)
+		/* the session user's own directories: host paths, not relocated */
+		if (dup_str(json_string_value(bh_config_get(root, "session_user.home")),
+			    &c.session_home) < 0 ||
+		    dup_str(json_string_value(bh_config_get(root, "session_user.runtime_dir")),
+			    &c.session_runtime_dir) < 0)
 			goto out;
 	}
 	*ret = c;

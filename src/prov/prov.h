@@ -38,7 +38,8 @@
  *   agent_socket     root agent socket (default /run/blockhost/root-agent.sock)
  *   guest_agent_timeout  seconds create waits for the guest agent (default 180; 0 = skip)
  *   session_user     {"uid": N, "gid": N, "home": "/abs", "runtime_dir": "/abs"}:
- *                    the plugins drop to this user before connecting (qemu:///session)
+ *                    the plugins drop to this user before connecting (qemu:///session);
+ *                    home/runtime_dir are that user's host paths (not relocated)
  *   emulator         optional absolute path of the qemu binary put in <emulator>
  */
 struct prov_conf {

@@ -17,7 +17,9 @@ R=$BLOCKHOST_ROOT
 ACT="$R/usr/share/blockhost/root-agent-actions"
 KEYS="$T/plugin-keys"
 SOCK="$R/run/blockhost/root-agent.sock"
-VHOME="$R/vhome"
+# the session user's home (short: libvirt's channel socket paths live under it and must
+# fit in sun_path)
+VHOME=$(mktemp -d /tmp/bhv.XXXXXX)
 STATE="$R/var/lib/blockhost"
 DB="$STATE/vms.json"
 OWNER=0x00000000000000000000000000000000000000aa
@@ -46,7 +48,7 @@ write_prov_conf() {
   "template": "/var/lib/blockhost/templates/blockhost-base.qcow2",
   "storage_path": "${STORAGE:-/var/lib/blockhost/vms}",
   "cloud_init_dir": "/var/lib/blockhost/cloud-init",
-  "session_user": { "uid": $PUID, "gid": $PGID, "home": "/vhome", "runtime_dir": "/vhome/run" } ${1:-} }
+  "session_user": { "uid": $PUID, "gid": $PGID, "home": "$VHOME", "runtime_dir": "$VHOME/run" } ${1:-} }
 JSON
 	chmod 0644 "$R/etc/blockhost/libvirt.json"
 }
@@ -99,6 +101,7 @@ prov_cleanup() {
 	fi
 	for m in "${PROV_MOUNTS[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
 	bh_cleanup
+	rm -rf "$VHOME"
 }
 trap prov_cleanup EXIT
 

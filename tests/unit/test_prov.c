@@ -115,7 +115,7 @@ static void test_conf(void **state)
 	assert_int_equal(c.guest_agent_timeout, 0);
 	assert_true(c.has_session_user);
 	assert_int_equal(c.session_uid, 1000);
-	assert_string_equal(c.session_runtime_dir, "/tmp/bhroot/run/user/1000");
+	assert_string_equal(c.session_runtime_dir, "/run/user/1000");
 	prov_conf_done(&c);
 
 	conf_err("{\"uri\":\"nope\"}", BH_ERR_FORMAT, "key 'uri'");
