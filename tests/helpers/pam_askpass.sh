@@ -2,7 +2,7 @@
 # SSH_ASKPASS for the pam_web3 tests.  ssh passes the keyboard-interactive prompt as $1:
 # "(user@host) " + pam_web3's info block + the prompt.  Behaviour from the environment:
 #   PW3_MODE   sign | other-machine | wrong-code | high-s | v0 | no0x | upper |
-#              wrong-key | empty | fixed | callback | sleep-sign
+#              wrong-key | empty | fixed | callback | browser | sleep-sign
 #   PW3_KEY    the test wallet's private key; PW3_OTHER_KEY for wrong-key
 #   PW3_FIXED  the answer for mode fixed
 #   PW3_SVC    base URL of web3-auth-svc for mode callback
@@ -19,6 +19,10 @@ empty) echo "" ;;
 fixed) printf '%s\n' "$PW3_FIXED" ;;
 wrong-key) node "$here/pam_sign.js" sign "$PW3_OTHER_KEY" "$machine" "$code" ;;
 sleep-sign) sleep 3; node "$here/pam_sign.js" sign "$PW3_KEY" "$machine" "$code" ;;
+browser)
+	# the signing URL the user would open, pointed at the test service's port
+	node "$here/../js/pam-browser.js" "$PW3_SVC/?session=$sid" "$PW3_KEY" >> "${PW3_LOG:-/dev/null}" 2>&1
+	echo "" ;;
 callback)
 	sig=$(node "$here/pam_sign.js" sign "$PW3_KEY" "$machine" "$code")
 	curl -sk -X POST --data "$sig" "$PW3_SVC/auth/callback/$sid" >> "${PW3_LOG:-/dev/null}" 2>&1

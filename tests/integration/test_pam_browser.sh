@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The full browser path: ssh prints the signing URL; Debian's headless Chromium opens the
+# signing page from web3-auth-svc (HTTPS, unprivileged, seccomp), an injected EIP-1193 test
+# wallet (noble) signs, the page posts to /auth/callback/<sid>; the user presses Enter and
+# the ssh login completes.
+source "$(dirname "$0")/../lib.sh"
+source "$TOP/tests/helpers/pam_lib.sh"
+pw3_prereqs
+[ -x /usr/bin/chromium ] || skip "chromium missing (apt-get install chromium)"
+[ -d "$JS/node_modules/playwright-core" ] || skip "playwright-core missing: make deps"
+pw3_config 'callback_grace_seconds = 10'
+pw3_start_svc
+echo "127.0.0.1" > "$BLOCKHOST_ROOT/run/libpam-web3/signing_host"
+pw3_start_sshd
+export PW3_LOG="$T/prompts"
+expect_login browser
+grep -q "pam-browser: Signature sent. Press Enter in your terminal." "$PW3_LOG" ||
+	{ cat "$PW3_LOG"; fail "the page did not report the posted signature"; }
+grep -q "authenticated by callback wallet signature" "$SSHD_LOG" || fail "no callback success line"
+ok "headless Chromium + injected wallet signed on the served page; ssh login completed"
+[ -z "$(ls -A "$BLOCKHOST_ROOT/run/libpam-web3/pending")" ] || fail "session files left behind"
+ok "session files removed"
