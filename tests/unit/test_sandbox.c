@@ -183,6 +183,11 @@ static void test_ini_errors(void **state)
 	assert_int_equal(bh_ini_parse("# only\n\n   \n", 12, "e", &ini, &m), 0);
 	assert_int_equal(ini->n_sections, 0);
 	ini = bh_ini_free(ini);
+	/* sections without entries (fuzz regression: no NULL+offset) */
+	assert_int_equal(bh_ini_parse("[a]\n[b]\n", 8, "s", &ini, &m), 0);
+	assert_int_equal(ini->n_sections, 2);
+	assert_int_equal(ini->sections[1].n_entries, 0);
+	ini = bh_ini_free(ini);
 	/* no trailing newline, CRLF tolerated */
 	assert_int_equal(bh_ini_parse("[a]\r\nk = v\r\nz=1", 15, "c", &ini, &m), 0);
 	assert_string_equal(ini->sections[0].entries[0].value, "v");
@@ -743,9 +748,6 @@ static void test_real_services(void **state)
 		"blockhost-root-agent", "blockhost-keystore", "blockhost-engine",
 		"blockhost-provisioner", "web3-auth-svc", "blockhost-wizard",
 	};
-	char *saved_p = getenv("BLOCKHOST_POLICY_DIR") ? strdup(getenv("BLOCKHOST_POLICY_DIR")) : NULL;
-	char *saved_s = getenv("BLOCKHOST_SECCOMP_DIR") ? strdup(getenv("BLOCKHOST_SECCOMP_DIR")) : NULL;
-
 	setenv("BLOCKHOST_POLICY_DIR", TREE_POLICY, 1);
 	setenv("BLOCKHOST_SECCOMP_DIR", TREE_SECCOMP, 1);
 	for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
@@ -783,12 +785,9 @@ static void test_real_services(void **state)
 				 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 		assert_non_null(strstr(buf, "alive"));
 	}
-	if (saved_p)
-		setenv("BLOCKHOST_POLICY_DIR", saved_p, 1);
-	if (saved_s)
-		setenv("BLOCKHOST_SECCOMP_DIR", saved_s, 1);
-	free(saved_p);
-	free(saved_s);
+	/* back to the group's temp dir (setup_tmpdir) */
+	setenv("BLOCKHOST_POLICY_DIR", tmpdir, 1);
+	setenv("BLOCKHOST_SECCOMP_DIR", tmpdir, 1);
 }
 
 /* ---------------------------------------------------------------- capabilities (root) */
