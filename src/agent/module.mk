@@ -25,7 +25,9 @@ AGENT_ACTION_BINS  = $(patsubst %,$(AGENT_ACTION_DIR)/%,$(AGENT_ACTION_NAMES))
 AGENT_ACTION_SIGS  = $(patsubst %,$(AGENT_ACTION_DIR)/%.sig,$(AGENT_ACTION_NAMES))
 AGENT_TEST_KEY     = $(BUILD)/agent-test-key/test.key
 
-PROGRAMS   += $(AGENT_ACTION_BINS)
+# built by `make`, but not PROGRAMS: those are installed into $(BINDIR)
+all: $(AGENT_ACTION_BINS)
+INSTALL_TARGETS += install-agent
 CHECK_DEPS += $(AGENT_ACTION_SIGS) $(BUILD)/agent-test-plugins/stamp
 
 $(AGENT_ACTION_DIR)/%: $(BUILD)/obj/agent/actions/%.o $(BUILD)/obj/agent/actions/common.o $(LIBCOMMON)
@@ -41,6 +43,19 @@ $(AGENT_ACTION_DIR)/%.sig: policy/actions/%.manifest.in $(AGENT_ACTION_DIR)/% $(
 	$(Q)h=$$($(BUILD)/bin/blockhost-sign-plugin hash $(AGENT_ACTION_DIR)/$*) && \
 	  sed "s/@SHA256@/$$h/" $< > $(AGENT_ACTION_DIR)/$*.manifest && \
 	  $(BUILD)/bin/blockhost-sign-plugin sign $(AGENT_TEST_KEY) $(AGENT_ACTION_DIR)/$*.manifest > /dev/null
+
+# Install the plugins with their manifests (hash filled in) but WITHOUT signatures: the
+# agent refuses them until the operator signs them (docs/root-agent.md).
+.PHONY: install-agent
+install-agent: $(AGENT_ACTION_BINS) $(BUILD)/bin/blockhost-sign-plugin
+	install -d -m 0755 $(DESTDIR)$(DATADIR)/blockhost/root-agent-actions
+	for a in $(AGENT_ACTION_NAMES); do \
+	  install -m 0755 $(AGENT_ACTION_DIR)/$$a $(DESTDIR)$(DATADIR)/blockhost/root-agent-actions/$$a && \
+	  h=$$($(BUILD)/bin/blockhost-sign-plugin hash $(AGENT_ACTION_DIR)/$$a) && \
+	  sed "s/@SHA256@/$$h/" policy/actions/$$a.manifest.in > \
+	    $(DESTDIR)$(DATADIR)/blockhost/root-agent-actions/$$a.manifest && \
+	  chmod 0644 $(DESTDIR)$(DATADIR)/blockhost/root-agent-actions/$$a.manifest || exit 1; \
+	done
 
 # Test-only plugins (echo, sleep, spew, caps) used by tests/integration/test_agent_*.sh
 # and bench/bench_agent.c; never installed.

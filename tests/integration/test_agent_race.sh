@@ -26,7 +26,7 @@ racer_inplace() {
 		cat "$T/evil" > "$ACT/echo" 2>/dev/null; cat "$T/good" > "$ACT/echo" 2>/dev/null
 	done
 }
-good=0; refused=0; N=${RACE_N:-150}
+good=0; refused=0; N=${RACE_N:-100}
 for mode in rename inplace; do
 	racer_$mode & RP=$!; bh_track "$RP"
 	for i in $(seq "$N"); do
