@@ -548,6 +548,15 @@ static int call_errno_rule(void)
 	return !isatty(STDIN_FILENO) && errno == ENOTTY ? 0 : 4;
 }
 
+/* other ABIs: x32 numbering and the i386 int 0x80 entry both end in a kill */
+static int call_x32_getpid(void) { (void)syscall(0x40000000 | SYS_getpid); return 0; }
+static int call_i386_getpid(void)
+{
+	long ret = 20; /* __NR_getpid on i386 */
+	__asm__ volatile("int $0x80" : "+a"(ret) : : "memory");
+	return 0;
+}
+
 static void expect_sigsys(int st)
 {
 	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
@@ -575,6 +584,8 @@ static void test_filter_kills(void **state)
 	expect_sigsys(run_filtered(sc, 0, call_mprotect_exec, -1));
 	expect_sigsys(run_filtered(sc, 0, call_mmap_exec, -1));
 	expect_exit0(run_filtered(sc, 0, call_errno_rule, -1));
+	expect_sigsys(run_filtered(sc, 0, call_x32_getpid, -1));
+	expect_sigsys(run_filtered(sc, 0, call_i386_getpid, -1));
 	bh_seccomp_free(sc);
 
 	/* socket domain allowlist */
