@@ -11,7 +11,7 @@ for n in "$@"; do
 		echo "FAIL fuzz/$n: no seed corpus in $dir" | tee -a "$res/fuzz"; fail=1; continue
 	fi
 	log="$res/fuzz_$n.log"
-	if "$BUILD/fuzz/replay_$n" "$dir"/* > "$log" 2>&1; then
+	if timeout --kill-after=10 300 "$BUILD/fuzz/replay_$n" "$dir"/* > "$log" 2>&1; then
 		echo "PASS fuzz/$n ($(ls "$dir" | wc -l) inputs)" | tee -a "$res/fuzz"
 	else
 		echo "FAIL fuzz/$n (log: $log)" | tee -a "$res/fuzz"; tail -n 30 "$log" | sed 's/^/    /'; fail=1

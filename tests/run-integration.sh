@@ -11,7 +11,7 @@ for t in "$@"; do
 	name=$(basename "$t" .sh)
 	log="$res/$name.log"
 	start=$(date +%s)
-	bash "$t" > "$log" 2>&1; rc=$?
+	timeout --kill-after=10 "${INTEGRATION_TIMEOUT:-900}" bash "$t" > "$log" 2>&1; rc=$?
 	dur=$(( $(date +%s) - start ))
 	case $rc in
 	0)  echo "PASS integration/$name (${dur}s)" | tee -a "$res/integration" ;;

@@ -7,7 +7,7 @@ fail=0
 for t in "$@"; do
 	name=$(basename "$t")
 	log="$res/$name.log"
-	if "$t" > "$log" 2>&1; then
+	if timeout --kill-after=10 "${UNIT_TIMEOUT:-600}" "$t" > "$log" 2>&1; then
 		echo "PASS unit/$name" | tee -a "$res/unit"
 	else
 		echo "FAIL unit/$name (log: $log)" | tee -a "$res/unit"
