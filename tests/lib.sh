@@ -24,6 +24,7 @@ bh_cleanup() {
 	[ -n "${BH_KEEP_TMP:-}" ] || rm -rf "$T"
 }
 trap bh_cleanup EXIT
+trap "exit 143" TERM INT   # so a timeout or Ctrl-C still runs bh_cleanup
 
 # Remember a PID to stop at exit.
 bh_track() { _bh_pids+=("$1"); }
