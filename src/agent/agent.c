@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <cap-ng.h>
 #include <jansson.h>
@@ -103,24 +104,44 @@ static void reply(int fd, json_t *j)
 }
 
 /*
- * The request reader (privilege separation, OpenSSH-monitor style): a child that
- * becomes nobody with no capabilities, installs seccomp/blockhost-root-agent,
- * and only then reads and parses the client's bytes.  It sends the monitor one
- * frame: {"action": NAME, "params": {...}}, or {"unknown": NAME}, or {"error": TEXT}.
+ * The request reader (privilege separation, OpenSSH-monitor style).  The main
+ * process keeps one spare reader ready: a child that has already become nobody
+ * with no capabilities, a CPU limit and seccomp/blockhost-root-agent, and waits
+ * on its control socket for a client fd (SCM_RIGHTS).  Sandboxing ahead of time
+ * keeps the filter's set-up cost off the request path.  Only then does it read
+ * and parse the client's bytes, and it answers the monitor with one frame:
+ * {"action": NAME, "params": {...}}, or {"unknown": NAME}, or {"error": TEXT}.
  */
-static noreturn void reader(const struct opts *o, int client, int mon)
+static noreturn void reader(const struct opts *o, int ctl)
 {
 	char action[BH_PLUGIN_NAME_MAX + 1] = "", text[600];
+	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct bh_msg msg = { "" };
 	json_t *req = NULL, *params = NULL, *out;
+	struct rlimit cpu = { 10, 11 };
 	gid_t g = NOBODY;
-	int r;
+	int client = -1, r;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
 
 	if (setgroups(1, &g) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-	    setresuid(NOBODY, NOBODY, NOBODY) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0)
+	    setresuid(NOBODY, NOBODY, NOBODY) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0 ||
+	    setrlimit(RLIMIT_CPU, &cpu) < 0)
 		_exit(2);
 	if (o->reader_filter && bh_seccomp_install(o->reader_filter, 0, &msg) < 0)
 		_exit(3);
+	/* wait for the connection; EOF = the agent is going away */
+	do {
+		r = (int)recvmsg(ctl, &mh, MSG_CMSG_CLOEXEC);
+	} while (r < 0 && errno == EINTR);
+	struct cmsghdr *cm = r == 1 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		_exit(0);
+	memcpy(&client, CMSG_DATA(cm), sizeof(int));
+
 	if ((r = bh_frame_read_json(client, BH_FRAME_MAX_REQUEST, BH_FRAME_SERVER_TIMEOUT_MS, &req)) < 0) {
 		snprintf(text, sizeof(text), "bad request: %s", bh_strerror(r));
 		out = json_pack("{s:s}", "error", text);
@@ -133,48 +154,64 @@ static noreturn void reader(const struct opts *o, int client, int mon)
 		out = json_pack("{s:s, s:o}", "action", action, "params", params);
 	}
 	json_decref(req);
-	r = out ? bh_frame_write_json(mon, out, BH_FRAME_SERVER_TIMEOUT_MS) : -ENOMEM;
+	r = out ? bh_frame_write_json(ctl, out, BH_FRAME_SERVER_TIMEOUT_MS) : -ENOMEM;
 	json_decref(out);
 	_exit(r < 0 ? 1 : 0);
 }
 
-/*
- * Monitor side: fork the reader, take its one frame, check it again (the reader
- * may have been compromised by what it parsed).  Returns 0 with ret_action and
- * *ret_params, BH_ERR_NOT_FOUND with ret_action set, or an error with text.
- */
-static int read_request(const struct opts *o, int client, char ret_action[static BH_PLUGIN_NAME_MAX + 1],
-			json_t **ret_params, char *text, size_t textlen)
+/* Fork a sandboxed spare reader (a child of the main process).  Returns its pid. */
+static pid_t spawn_reader(const struct opts *o, int lfd, int *ret_ctl)
 {
-	struct bh_msg msg = { "" };
-	json_t *j = NULL, *v;
-	int sp[2], r, status;
+	int sp[2];
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
-		return bh_negerrno();
-	if ((pid = fork()) < 0) {
-		r = bh_negerrno();
+		return -1;
+	if ((pid = fork()) == 0) {
+		close(lfd);
 		close(sp[0]);
-		close(sp[1]);
-		return r;
-	}
-	if (pid == 0) {
-		close(sp[0]);
-		reader(o, client, sp[1]);
+		reader(o, sp[1]);
 	}
 	close(sp[1]);
-	r = bh_frame_read_json(sp[0], BH_FRAME_MAX_REQUEST + 4096, BH_FRAME_SERVER_TIMEOUT_MS + 2000, &j);
-	close(sp[0]);
-	kill(pid, SIGKILL); /* it has nothing more to say */
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (r < 0) {
-		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
-			log_error("request reader killed by seccomp (SIGSYS): see the kernel audit log");
-		snprintf(text, textlen, "bad request");
-		return r;
+	if (pid < 0) {
+		close(sp[0]);
+		return -1;
 	}
+	*ret_ctl = sp[0];
+	return pid;
+}
+
+/*
+ * Monitor side: hand the client to the spare reader, take its one frame, check
+ * it again (the reader may have been compromised by what it parsed).  Returns 0
+ * with ret_action and *ret_params, BH_ERR_NOT_FOUND with ret_action set, or an
+ * error with text.
+ */
+static int read_request(int ctl, int client, char ret_action[static BH_PLUGIN_NAME_MAX + 1],
+			json_t **ret_params, char *text, size_t textlen)
+{
+	struct bh_msg msg = { "" };
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char byte = 0;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	json_t *j = NULL, *v;
+	int r;
+
+	snprintf(text, textlen, "bad request");
+	if (ctl < 0)
+		return BH_ERR_INTERNAL;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &client, sizeof(int));
+	if (sendmsg(ctl, &mh, MSG_NOSIGNAL) != 1)
+		return bh_negerrno();
+	r = bh_frame_read_json(ctl, BH_FRAME_MAX_REQUEST + 4096, BH_FRAME_SERVER_TIMEOUT_MS + 2000, &j);
+	if (r < 0)
+		return r;
 	if ((v = json_object_get(j, "error")) && json_is_string(v)) {
 		snprintf(text, textlen, "%s", json_string_value(v));
 		r = BH_ERR_FORMAT;
@@ -188,7 +225,7 @@ static int read_request(const struct opts *o, int client, char ret_action[static
 	return r;
 }
 
-static noreturn void serve(const struct opts *o, int fd)
+static noreturn void serve(const struct opts *o, int fd, int ctl)
 {
 	struct bh_plugin_env env = {
 		.actions_dir = o->actions_dir, .keys_dir = o->keys_dir,
@@ -209,7 +246,9 @@ static noreturn void serve(const struct opts *o, int fd)
 		reply(fd, bh_agent_error_reply("permission denied"));
 		_exit(1);
 	}
-	r = read_request(o, fd, action, &params, text, sizeof(text));
+	r = read_request(ctl, fd, action, &params, text, sizeof(text));
+	if (ctl >= 0)
+		close(ctl);
 	if (r == BH_ERR_NOT_FOUND) {
 		snprintf(text, sizeof(text), "Unknown action: %s", action);
 		goto fail;
@@ -383,15 +422,37 @@ int main(int argc, char **argv)
 	log_info("listening on %s (group %s, mode %04o); %d actions verified", o.socket_path, o.group,
 		 (unsigned)o.socket_mode, nplugins);
 
+	/* children = connection handlers + readers (the spare and those handed off) */
+	pid_t spare = -1;
+	int spare_ctl = -1;
 	while (!quit) {
 		pid_t pid;
 		int status;
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			children--;
-		if (children >= o.max_children) {
-			if (waitpid(-1, &status, 0) > 0)
+			if (pid == spare) { /* died before use: replace it */
+				log_warn("spare request reader exited (status %d)", status);
+				close(spare_ctl);
+				spare = -1;
+				spare_ctl = -1;
+			}
+		}
+		if (children >= 2 * o.max_children + 1) {
+			if ((pid = waitpid(-1, &status, 0)) > 0) {
 				children--;
+				if (pid == spare) {
+					close(spare_ctl);
+					spare = -1;
+					spare_ctl = -1;
+				}
+			}
 			continue;
+		}
+		if (spare < 0) {
+			if ((spare = spawn_reader(&o, lfd, &spare_ctl)) < 0)
+				log_warn("fork (request reader): %m");
+			else
+				children++;
 		}
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0) {
@@ -402,14 +463,22 @@ int main(int argc, char **argv)
 		pid = fork();
 		if (pid == 0) {
 			close(lfd);
-			serve(&o, fd);
+			serve(&o, fd, spare_ctl);
 		}
-		if (pid < 0)
+		if (pid < 0) {
 			log_warn("fork: %m");
-		else
+		} else {
 			children++;
+			/* the spare now belongs to that connection; it exits after one request */
+			if (spare_ctl >= 0)
+				close(spare_ctl);
+			spare = -1;
+			spare_ctl = -1;
+		}
 		close(fd);
 	}
+	if (spare_ctl >= 0)
+		close(spare_ctl); /* EOF: the spare exits */
 	log_info("terminating");
 	unlink(o.socket_path);
 	close(lfd);

@@ -25,20 +25,23 @@ grep -q '^CapEff:.*00000000000031c1$' <<< "$st" || fail "agent caps: $(grep Cap 
 grep -q '^NoNewPrivs:.*1$' <<< "$st" || fail "agent without no_new_privs"
 install_test_plugin greedy 1 '["sys_admin"]'
 expect_err greedy '{}' "needs capability sys_admin, which the agent does not hold"
-# the request reader: nobody, no capabilities, seccomp filter, before any byte is read
-python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(3)' "$SOCK" &
-HOLD=$!; bh_track "$HOLD"
+# the request reader: a spare is forked and sandboxed before any connection arrives:
+# nobody, no capabilities, seccomp filter
 rd=""
 for _ in $(seq 40); do
-	for c in $(pgrep -P "$AGENT_PID"); do rd=$(pgrep -P "$c" | head -1); [ -n "$rd" ] && break 2; done
+	for c in $(pgrep -P "$AGENT_PID"); do
+		grep -q '^Uid:[[:space:]]*65534' /proc/"$c"/status 2>/dev/null && { rd=$c; break 2; }
+	done
 	sleep 0.05
 done
-[ -n "$rd" ] || fail "no request reader process found"
+[ -n "$rd" ] || fail "no spare request reader found"
 st=$(cat /proc/"$rd"/status)
-grep -q '^Uid:[[:space:]]*65534' <<< "$st" || fail "reader uid: $(grep Uid <<< "$st")"
+grep -q '^Gid:[[:space:]]*65534' <<< "$st" || fail "reader gid: $(grep Gid <<< "$st")"
+grep -q '^Groups:[[:space:]]*65534[[:space:]]*$' <<< "$st" || fail "reader groups: $(grep Groups <<< "$st")"
 grep -q '^CapEff:[[:space:]]*0000000000000000' <<< "$st" || fail "reader caps: $(grep CapEff <<< "$st")"
+grep -q '^CapPrm:[[:space:]]*0000000000000000' <<< "$st" || fail "reader caps: $(grep CapPrm <<< "$st")"
 grep -q '^Seccomp:[[:space:]]*2' <<< "$st" || fail "reader not under seccomp: $(grep Seccomp <<< "$st")"
-kill "$HOLD" 2>/dev/null || true
+grep -q '^NoNewPrivs:[[:space:]]*1' <<< "$st" || fail "reader without no_new_privs"
 ok "monitor: policy caps + no_new_privs; reader: nobody, no caps, seccomp filter"
 
 # 2. params outside the schema, naming the param
