@@ -636,12 +636,11 @@ static bool same_conds(const struct bh_seccomp_rule *a, const struct bh_seccomp_
 	return true;
 }
 
-static const struct bh_seccomp_rule *sort_base;
-
-static int cmp_idx(const void *x, const void *y)
+static int cmp_idx(const void *x, const void *y, void *ctx)
 {
+	const struct bh_seccomp_rule *rules = ctx;
 	size_t a = *(const size_t *)x, b = *(const size_t *)y;
-	int na = sort_base[a].nr, nb = sort_base[b].nr;
+	int na = rules[a].nr, nb = rules[b].nr;
 
 	if (na != nb)
 		return na < nb ? -1 : 1;
@@ -735,8 +734,7 @@ static int check_rules(struct parser *ps)
 		return -ENOMEM;
 	for (size_t i = 0; i < sc->n_rules; i++)
 		idx[i] = i;
-	sort_base = sc->rules; /* qsort has no context argument; parse is not reentrant here */
-	qsort(idx, sc->n_rules, sizeof(*idx), cmp_idx);
+	qsort_r(idx, sc->n_rules, sizeof(*idx), cmp_idx, sc->rules);
 	for (size_t s = 0; s < sc->n_rules && r == 0;) {
 		size_t e = s + 1;
 		while (e < sc->n_rules && sc->rules[idx[e]].nr == sc->rules[idx[s]].nr)
