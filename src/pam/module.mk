@@ -38,11 +38,14 @@ $(BUILD)/bin/web3-auth-svc: $(BUILD)/obj/pam/auth-svc.o $(LIBPW3) $(LIBCOMMON)
 	$(call link)
 
 # unit tests: test_pam (library) and test_pam_module (the built .so through libpam)
-$(BUILD)/tests/test_pam $(BUILD)/tests/test_pam_module: $(LIBPW3)
-$(BUILD)/tests/test_pam_module: $(PAM_SO)
-$(BUILD)/tests/test_pam_module.o: CFLAGS += -DPW3_MODULE_PATH='"$(abspath $(PAM_SO))"'
+# and test_pam_hostile (tests/pam_hostile.tsv through the .so and the request handler)
+$(BUILD)/tests/test_pam $(BUILD)/tests/test_pam_module $(BUILD)/tests/test_pam_hostile: $(LIBPW3)
+$(BUILD)/tests/test_pam_module $(BUILD)/tests/test_pam_hostile: $(PAM_SO)
+$(BUILD)/tests/test_pam_module.o $(BUILD)/tests/test_pam_hostile.o: \
+	CFLAGS += -DPW3_MODULE_PATH='"$(abspath $(PAM_SO))"'
 TEST_EXTRA_LIBS_pam = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS)
 TEST_EXTRA_LIBS_pam_module = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS) -lpam -ldl
+TEST_EXTRA_LIBS_pam_hostile = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS) -lpam
 
 # fuzz targets: libFuzzer builds compile libpw3 from source; replay links the archive
 PW3_FUZZ = pam_config gecos pending authsvc
@@ -72,6 +75,7 @@ install-pam: $(PAM_SO) $(BUILD)/bin/web3-auth-svc
 	install -D -m 0644 src/pam/vm/50-blockhost.conf $(DESTDIR)$(DATADIR)/blockhost/vm/50-blockhost.conf
 
 # libpw3's header for tests, fuzzers and the benchmark
-$(BUILD)/tests/test_pam.o $(BUILD)/tests/test_pam_module.o: CFLAGS += -Isrc/pam
+$(BUILD)/tests/test_pam.o $(BUILD)/tests/test_pam_module.o $(BUILD)/tests/test_pam_hostile.o: \
+	CFLAGS += -Isrc/pam
 $(foreach f,$(PW3_FUZZ),$(eval $(BUILD)/fuzz/fuzz_$(f).o: CFLAGS += -Isrc/pam))
 $(foreach f,$(PW3_FUZZ),$(eval $(FUZZ_BUILD)/fuzz_$(f): FUZZ_CFLAGS += -Isrc/pam))
