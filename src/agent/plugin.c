@@ -1025,6 +1025,22 @@ void bh_plugin_free(struct bh_plugin *p)
 	free(p);
 }
 
+/* A directory we read plugin files or keys from: owned by env->owner, not group/world writable. */
+static int check_dir(int dfd, const char *what, const char *path, uid_t owner, struct bh_msg *msg)
+{
+	struct stat st;
+
+	if (fstat(dfd, &st) < 0)
+		return bh_negerrno();
+	if (st.st_uid != owner || (st.st_mode & 022)) {
+		bh_msg_set(msg, "%s %s: must be owned by uid %u and not group/world-writable "
+			   "(owner %u, mode %04o)", what, path, (unsigned)owner, (unsigned)st.st_uid,
+			   (unsigned)(st.st_mode & 07777));
+		return BH_ERR_UNSAFE_FILE;
+	}
+	return 0;
+}
+
 int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_plugin **ret,
 		   struct bh_msg *msg)
 {
@@ -1052,6 +1068,8 @@ int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_
 		bh_msg_set(msg, "actions dir %s: %s", env->actions_dir, bh_strerror(r));
 		goto out;
 	}
+	if ((r = check_dir(dfd, "actions dir", env->actions_dir, env->owner, msg)) < 0)
+		goto out;
 	/* 1. manifest and signature */
 	snprintf(fname, sizeof(fname), "%s.manifest", name);
 	if ((r = bh_plugin_read_file(dfd, fname, env->owner, BH_PLUGIN_MANIFEST_MAX, &man, &man_len,
@@ -1084,6 +1102,8 @@ int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_
 		bh_msg_set(msg, "trusted keys dir %s: %s", env->keys_dir, bh_strerror(r));
 		goto out;
 	}
+	if ((r = check_dir(kfd, "trusted keys dir", env->keys_dir, env->owner, msg)) < 0)
+		goto out;
 	if ((r = bh_plugin_read_file(kfd, kname, env->owner, 256, &pubf, &pub_len, msg)) < 0) {
 		if (r == -ENOENT) {
 			bh_msg_set(msg, "signed by untrusted key %s", kidhex);

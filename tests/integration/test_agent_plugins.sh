@@ -100,6 +100,8 @@ chmod 0777 "$ACT/echo"; expect_err echo '{}' "world-writable"; chmod 0755 "$ACT/
 chown 65534 "$ACT/echo"; expect_err echo '{}' "owned by uid 65534"; chown 0 "$ACT/echo"
 mv "$ACT/echo" "$T/echo.real"; ln -s "$T/echo.real" "$ACT/echo"
 expect_err echo '{}' "symlink"; rm "$ACT/echo"; mv "$T/echo.real" "$ACT/echo"
+chmod 0777 "$ACT"; expect_err echo '{}' "actions dir"; chmod 0755 "$ACT"
+chmod 0757 "$KEYS"; expect_err echo '{}' "trusted keys dir"; chmod 0755 "$KEYS"
 printf '#!/bin/sh\necho "{\\"ok\\":true}"\n' > "$ACT/script"; chmod 0755 "$ACT/script"
 write_manifest script 1 '[]' '{}'; sign_action script
 expect_err script '{}' "not an ELF"
