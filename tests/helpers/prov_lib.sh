@@ -65,7 +65,9 @@ chmod 0644 "$R/etc/blockhost/db.json"
 as_user() {
 	setpriv --reuid=$PUID --regid=$PGID --groups="$AGID" --inh-caps=-all \
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$VHOME" XDG_RUNTIME_DIR="$VHOME/run" \
-		BLOCKHOST_ROOT="$R" ${BLOCKHOST_NOW:+BLOCKHOST_NOW=$BLOCKHOST_NOW} "$@"
+		BLOCKHOST_ROOT="$R" BLOCKHOST_POLICY_DIR="$BLOCKHOST_POLICY_DIR" \
+		BLOCKHOST_SECCOMP_DIR="${BLOCKHOST_SECCOMP_DIR}" ${BLOCKHOST_NOW:+BLOCKHOST_NOW=$BLOCKHOST_NOW} \
+		${BLOCKHOST_SECCOMP_DEBUG:+BLOCKHOST_SECCOMP_DEBUG=$BLOCKHOST_SECCOMP_DEBUG} "$@"
 }
 # the same, replacing the shell (so `as_user_exec ... &` leaves $! = the daemon's PID)
 as_user_exec() {

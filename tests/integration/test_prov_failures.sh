@@ -104,3 +104,14 @@ grep -q 'stale provisioning lock' "$T/err" || fail "stale lock: $(cat "$T/err")"
 expect_rc 0 vm destroy bh-run
 nothing_leaked bh-run
 ok "stale lock recovered; duplicate name refused without touching the existing VM"
+
+# 6. the sandbox is really applied: a broken seccomp file makes every verb fail closed
+mkdir -p "$T/badseccomp"; cp "$TOP"/seccomp/*.inc "$T/badseccomp/"
+printf 'include base.inc\nallow no_such_syscall\n' > "$T/badseccomp/blockhost-provisioner"
+chmod -R a+rX "$T/badseccomp"
+BLOCKHOST_SECCOMP_DIR="$T/badseccomp" expect_rc 0 vm status bh-run
+[ "$(cat "$T/out")" = unknown ] && grep -q 'sandbox' "$T/err" || fail "status without sandbox: $(cat "$T/out" "$T/err")"
+BLOCKHOST_SECCOMP_DIR="$T/badseccomp" expect_rc 0 vm list --format json
+[ "$(cat "$T/out")" = "[]" ] && grep -q 'sandbox' "$T/err" || fail "list without sandbox"
+BLOCKHOST_SECCOMP_DIR="$T/badseccomp" expect_rc 1 vm stop bh-run
+ok "verbs fail closed when their seccomp file is broken"
