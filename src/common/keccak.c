@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
-#include <nettle/sha3.h>
-
 #include "keccak.h"
 
 static void init(struct bh_keccak *k, uint8_t pad)
@@ -23,18 +21,13 @@ void bh_sha3_256_init(struct bh_keccak *k)
 
 static void absorb_block(struct bh_keccak *k, const uint8_t *blk)
 {
-	struct sha3_state st;
-
 	for (unsigned i = 0; i < BH_KECCAK_RATE / 8; i++) {
 		uint64_t w = 0;
 		for (unsigned j = 0; j < 8; j++)
 			w |= (uint64_t)blk[8 * i + j] << (8 * j);
-		k->a[i] ^= w;
+		k->st.a[i] ^= w;
 	}
-	memcpy(st.a, k->a, sizeof(st.a));
-	sha3_permute(&st);
-	memcpy(k->a, st.a, sizeof(st.a));
-	explicit_bzero(&st, sizeof(st));
+	sha3_permute(&k->st);
 }
 
 void bh_keccak_update(struct bh_keccak *k, const void *data, size_t len)
@@ -72,7 +65,7 @@ void bh_keccak_final(struct bh_keccak *k, uint8_t out[static BH_KECCAK256_LEN])
 	k->block[BH_KECCAK_RATE - 1] ^= 0x80;
 	absorb_block(k, k->block);
 	for (unsigned i = 0; i < BH_KECCAK256_LEN; i++)
-		out[i] = (uint8_t)(k->a[i / 8] >> (8 * (i % 8)));
+		out[i] = (uint8_t)(k->st.a[i / 8] >> (8 * (i % 8)));
 	explicit_bzero(k, sizeof(*k));
 }
 

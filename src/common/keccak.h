@@ -10,11 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <nettle/sha3.h>
+
 #define BH_KECCAK256_LEN 32
 #define BH_KECCAK_RATE 136
 
 struct bh_keccak {
-	uint64_t a[25];
+	struct sha3_state st; /* nettle's Keccak-f[1600] state, permuted in place */
 	uint8_t block[BH_KECCAK_RATE];
 	unsigned fill;
 	uint8_t pad; /* 0x01 Keccak, 0x06 SHA3 */
