@@ -15,6 +15,7 @@
  * docs/root-agent.md.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -42,6 +43,7 @@
 #include "policy.h"
 #include "request.h"
 #include "sandbox.h"
+#include "usock.h"
 
 #define SERVICE "blockhost-root-agent"
 #define NOBODY 65534
@@ -71,25 +73,19 @@ static void on_chld(int sig)
 	(void)sig;
 }
 
-/* uid 0, or primary/supplementary group gid.  Groups from SO_PEERGROUPS (Linux 4.13). */
-static int peer_allowed(int fd, gid_t gid, struct ucred *ret_cred)
+/* uid 0, or group gid as egid or supplementary group at connect() time (usock.h). */
+static int peer_allowed(int fd, gid_t gid, struct bh_peer *ret_peer)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	gid_t groups[256];
+	bool member = false;
+	int r;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || len != sizeof(cred))
-		return bh_negerrno();
-	*ret_cred = cred;
-	if (cred.uid == 0 || cred.gid == gid)
+	if ((r = bh_usock_peer(fd, ret_peer)) < 0)
+		return r;
+	if (ret_peer->uid == 0)
 		return 0;
-	len = sizeof(groups);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		return BH_ERR_PEER; /* too many groups or no support: refuse */
-	for (size_t i = 0; i < len / sizeof(gid_t); i++)
-		if (groups[i] == gid)
-			return 0;
-	return BH_ERR_PEER;
+	if ((r = bh_usock_peer_in_group(fd, gid, &member)) < 0)
+		return BH_ERR_PEER; /* no SO_PEERGROUPS or too many groups: refuse */
+	return member ? 0 : BH_ERR_PEER;
 }
 
 static void reply(int fd, json_t *j)
@@ -233,7 +229,7 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 	};
 	struct bh_plugin *p = NULL;
 	struct bh_msg msg = { "" };
-	struct ucred cred = { 0 };
+	struct bh_peer cred = { 0 };
 	char action[BH_PLUGIN_NAME_MAX + 1] = "", text[600];
 	json_t *params = NULL, *res = NULL;
 	int r;
@@ -310,27 +306,12 @@ static int scan_plugins(const struct opts *o)
 
 static int make_socket(const struct opts *o)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
 	int fd, r;
 
-	if (strlen(o->socket_path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, o->socket_path, strlen(o->socket_path) + 1);
-	/* replace a stale socket, never anything else */
-	if (lstat(o->socket_path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return BH_ERR_UNSAFE_FILE;
-		if (unlink(o->socket_path) < 0)
-			return bh_negerrno();
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return bh_negerrno();
-	mode_t old = umask(0177);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0 || chown(o->socket_path, 0, o->gid) < 0 || chmod(o->socket_path, o->socket_mode) < 0 ||
-	    listen(fd, 64) < 0) {
+	if ((r = bh_usock_listen(o->socket_path, o->socket_mode, 0, o->gid, 64, &fd)) < 0)
+		return r;
+	/* blocking accept: SIGTERM / SIGCHLD interrupt it (no SA_RESTART) */
+	if (fcntl(fd, F_SETFL, 0) < 0) {
 		r = bh_negerrno();
 		close(fd);
 		return r;
