@@ -2,7 +2,6 @@
 /* ECIES (Noble layout) and signature-derived symmetric encryption (see ecies.h). */
 #include <limits.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -15,21 +14,6 @@
 #include "err.h"
 #include "keccak.h"
 #include "secp.h"
-
-static int random_bytes(uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = getrandom(p, n, 0);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return bh_negerrno();
-		}
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
 
 int bh_aes256gcm_encrypt(const uint8_t key[static 32], const uint8_t iv[static 12],
                          const uint8_t *pt, size_t ptlen, struct bh_buf *out)
@@ -172,7 +156,7 @@ int bh_ecies_encrypt(const uint8_t *pub, size_t publen, const uint8_t *pt, size_
 	if ((r = bh_secp_pubkey_parse(pub, publen, recip)) < 0)
 		return r;
 	if ((r = bh_secp_keygen(eph)) < 0 || (r = bh_secp_pubkey(eph, eph_pub)) < 0 ||
-	    (r = ecies_key(eph, recip, key)) < 0 || (r = random_bytes(iv, sizeof(iv))) < 0)
+	    (r = ecies_key(eph, recip, key)) < 0 || (r = bh_random_bytes(iv, sizeof(iv))) < 0)
 		goto out;
 	if ((r = bh_buf_put(out, eph_pub, sizeof(eph_pub))) < 0 ||
 	    (r = bh_buf_put(out, iv, sizeof(iv))) < 0 ||
@@ -219,7 +203,7 @@ int bh_sym_encrypt(const uint8_t sig[static 65], const uint8_t *pt, size_t ptlen
 	int r;
 
 	bh_sym_key_from_signature(sig, key);
-	if ((r = random_bytes(iv, sizeof(iv))) < 0)
+	if ((r = bh_random_bytes(iv, sizeof(iv))) < 0)
 		goto out;
 	if ((r = bh_buf_put(out, iv, sizeof(iv))) < 0 ||
 	    (r = bh_aes256gcm_encrypt(key, iv, pt, ptlen, out)) < 0) {

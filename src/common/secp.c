@@ -25,8 +25,10 @@ static const uint8_t secp_half_n[32] = {
 static secp256k1_context *secp_ctx;
 static pthread_once_t secp_once = PTHREAD_ONCE_INIT;
 
-static int fill_random(uint8_t *p, size_t n)
+int bh_random_bytes(void *buf, size_t n)
 {
+	uint8_t *p = buf;
+
 	while (n > 0) {
 		ssize_t k = getrandom(p, n, 0);
 		if (k < 0) {
@@ -48,7 +50,7 @@ static void secp_init(void)
 	if (!c)
 		return;
 	/* Blinding: without a random seed the context still works, but we insist. */
-	if (fill_random(seed, sizeof(seed)) < 0 || !secp256k1_context_randomize(c, seed)) {
+	if (bh_random_bytes(seed, sizeof(seed)) < 0 || !secp256k1_context_randomize(c, seed)) {
 		secp256k1_context_destroy(c);
 		explicit_bzero(seed, sizeof(seed));
 		return;
@@ -109,7 +111,7 @@ int bh_secp_keygen(uint8_t ret_priv[static 32])
 	int r;
 
 	for (int tries = 0; tries < 64; tries++) {
-		if ((r = fill_random(k, sizeof(k))) < 0)
+		if ((r = bh_random_bytes(k, sizeof(k))) < 0)
 			goto out;
 		if (bh_secp_privkey_check(k) == 0) {
 			memcpy(ret_priv, k, 32);

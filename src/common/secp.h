@@ -31,6 +31,13 @@
 #define BH_DIGEST_LEN 32
 
 /*
+ * Fill p[0..n) from getrandom(2) (blocks until the kernel pool is initialised;
+ * EINTR and short reads resumed).  Shared by the key, nonce and IV generators of
+ * secp.c and ecies.c.  Returns 0 or -errno; on failure p may be partly written.
+ */
+int bh_random_bytes(void *p, size_t n) __attribute__((warn_unused_result));
+
+/*
  * Deterministic RFC 6979 signature over a 32-byte digest; ret_sig = r||s||recid
  * (recid 0/1, low-S).  BH_ERR_RANGE if priv is zero or >= n.
  */
