@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1354,6 +1355,22 @@ int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *par
 	}
 	if (timed_out || too_big)
 		goto kill;
+	/* its output is closed, but the plugin may still be running: the deadline holds */
+	{
+		int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (pfd >= 0) {
+			struct pollfd pp = { .fd = pfd, .events = POLLIN };
+			int n;
+			do {
+				n = poll(&pp, 1, bh_deadline_left(deadline));
+			} while (n < 0 && errno == EINTR);
+			close(pfd);
+			if (n == 0) {
+				timed_out = true;
+				goto kill;
+			}
+		}
+	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			r = bh_negerrno();

@@ -4,6 +4,7 @@
  * stdin and acts on params.mode:
  *   "echo"  (default)  {"ok":true,"tag":TAG,"params":{...},"uid":N,"capeff":"<hex>"}
  *   "sleep"            sleeps 60 s (timeout tests)
+ *   "linger"           closes stdout and stderr, then sleeps 60 s
  *   "spew"             writes 4 MiB to stdout (output cap tests)
  *   "fail"             prints to stderr, exits 3
  *   "badjson"          prints non-JSON, exits 0
@@ -38,6 +39,13 @@ static void capeff(char *out, size_t n)
 static int other(const char *mode)
 {
 	if (!strcmp(mode, "sleep")) {
+		sleep(60);
+		return 0;
+	}
+	if (!strcmp(mode, "linger")) {
+		/* closes stdout/stderr, then keeps running: the timeout must still apply */
+		fclose(stdout);
+		fclose(stderr);
 		sleep(60);
 		return 0;
 	}

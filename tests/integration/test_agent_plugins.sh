@@ -111,6 +111,8 @@ install_test_plugin slow 1 '[]'
 sed -i 's/"timeout_ms":5000/"timeout_ms":300/' "$ACT/slow.manifest"; sign_action slow
 start=$(date +%s%N); expect_err slow '{"mode":"sleep"}' "timed out"
 [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 3000 ] || fail "timeout not enforced promptly"
+start=$(date +%s%N); expect_err slow '{"mode":"linger"}' "timed out"
+[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 3000 ] || fail "timeout not enforced after the output closed"
 
 # 10. callers: a member of the group is served; a non-member is refused by the
 # socket mode, and (with the mode opened up) by the peer-credential check
