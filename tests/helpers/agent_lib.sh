@@ -43,7 +43,8 @@ install_test_plugin() {
 start_agent() {
 	"$AGENT_BIN" --keys-dir "$KEYS" --group "$AGENT_GROUP" "$@" > "$T/agent.log" 2>&1 &
 	AGENT_PID=$!; bh_track "$AGENT_PID"
-	for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
+	# the socket exists before the start-up scan; the log line comes after it
+	for _ in $(seq 200); do grep -q 'actions verified' "$T/agent.log" && return 0; sleep 0.05; done
 	cat "$T/agent.log"; fail "agent did not start"
 }
 
