@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "atomicio.h"
+#include "deadline.h"
 #include "err.h"
 
 #define TMP_INFIX ".tmp."
@@ -215,7 +216,7 @@ out:
 int bh_lock_acquire(const char *path, bool exclusive, int timeout_ms, struct bh_lock *ret_lock)
 {
 	struct stat st;
-	struct timespec start, now;
+	int64_t deadline;
 	long delay_us = 500;
 	int fd, r;
 
@@ -232,7 +233,7 @@ int bh_lock_acquire(const char *path, bool exclusive, int timeout_ms, struct bh_
 		r = BH_ERR_UNSAFE_FILE;
 		goto fail;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	deadline = bh_deadline_from_ms(timeout_ms);
 	for (;;) {
 		int op = (exclusive ? LOCK_EX : LOCK_SH) | (timeout_ms < 0 ? 0 : LOCK_NB);
 		if (flock(fd, op) == 0)
@@ -243,10 +244,7 @@ int bh_lock_acquire(const char *path, bool exclusive, int timeout_ms, struct bh_
 			r = bh_negerrno();
 			goto fail;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long long el = (now.tv_sec - start.tv_sec) * 1000LL +
-			       (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (el >= timeout_ms) {
+		if (bh_deadline_left(deadline) == 0) {
 			r = BH_ERR_TIMEOUT;
 			goto fail;
 		}

@@ -14,59 +14,11 @@
 /* Payload bytes are read in chunks of this size, so memory follows what arrived. */
 #define FRAME_CHUNK (64u * 1024u)
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t bh_deadline_from_ms(int timeout_ms)
-{
-	if (timeout_ms < 0)
-		return -1;
-	return now_ms() + timeout_ms;
-}
-
-int bh_deadline_left(int64_t deadline)
-{
-	if (deadline < 0)
-		return -1;
-	int64_t left = deadline - now_ms();
-	if (left <= 0)
-		return 0;
-	return left > INT32_MAX ? INT32_MAX : (int)left;
-}
-
-/* Wait until fd is ready for events or the deadline passes. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = events };
-		int left = bh_deadline_left(deadline);
-		if (left == 0)
-			return BH_ERR_TIMEOUT;
-		int n = poll(&p, 1, left);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return bh_negerrno();
-		}
-		if (n == 0)
-			continue; /* re-checks the deadline */
-		if (p.revents & POLLNVAL)
-			return -EBADF;
-		/* POLLHUP/POLLERR: let read/write report EOF or the error */
-		return 0;
-	}
-}
-
 /* Read exactly n bytes or fail: BH_ERR_INCOMPLETE on EOF. */
 static int read_full(int fd, uint8_t *p, size_t n, int64_t deadline)
 {
 	while (n > 0) {
-		int r = wait_fd(fd, POLLIN, deadline);
+		int r = bh_fd_wait(fd, POLLIN, deadline);
 		if (r < 0)
 			return r;
 		ssize_t k = read(fd, p, n);
@@ -88,7 +40,7 @@ static int write_full(int fd, const uint8_t *p, size_t n, int64_t deadline)
 	bool sock = true;
 
 	while (n > 0) {
-		int r = wait_fd(fd, POLLOUT, deadline);
+		int r = bh_fd_wait(fd, POLLOUT, deadline);
 		if (r < 0)
 			return r;
 		ssize_t k;
@@ -276,7 +228,7 @@ static int connect_unix(const char *path, int64_t deadline, int *ret_fd)
 		if (errno == EINPROGRESS) {
 			int err = 0;
 			socklen_t el = sizeof(err);
-			if ((r = wait_fd(fd, POLLOUT, deadline)) < 0)
+			if ((r = bh_fd_wait(fd, POLLOUT, deadline)) < 0)
 				goto out;
 			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0) {
 				r = bh_negerrno();

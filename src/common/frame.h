@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "deadline.h" /* bh_deadline_*, bh_fd_wait: kept reachable through frame.h */
 
 /* Upstream root agent: the server accepts requests up to 10 MiB. */
 #define BH_FRAME_MAX_REQUEST  (10u * 1024u * 1024u)
@@ -96,10 +97,5 @@ int bh_frame_call(const char *socket_path, const json_t *request, size_t max_res
  * decoder in src/common).
  */
 int bh_json_error_code(const json_error_t *e);
-
-/* Monotonic deadline helpers used by the poll loops (ms; BH_FRAME_NO_TIMEOUT = none). */
-int64_t bh_deadline_from_ms(int timeout_ms);
-/* Milliseconds left for poll(): -1 for no deadline, 0 when already passed. */
-int bh_deadline_left(int64_t deadline);
 
 #endif

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "frame.h"
+#include "deadline.h"
 #include "usock.h"
 
 #define MAX_GROUPS 65536
@@ -92,20 +92,9 @@ int bh_usock_accept(int listen_fd, int timeout_ms, int *ret_fd)
 	int64_t deadline = bh_deadline_from_ms(timeout_ms);
 
 	for (;;) {
-		struct pollfd p = { .fd = listen_fd, .events = POLLIN };
-		int left = bh_deadline_left(deadline);
-		if (left == 0)
-			return BH_ERR_TIMEOUT;
-		int n = poll(&p, 1, left);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return bh_negerrno();
-		}
-		if (n == 0)
-			continue;
-		if (p.revents & POLLNVAL)
-			return -EBADF;
+		int r = bh_fd_wait(listen_fd, POLLIN, deadline);
+		if (r < 0)
+			return r;
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd >= 0) {
 			*ret_fd = fd;
