@@ -10,9 +10,11 @@
  * --max-children at once.  Callers: uid 0 and members of group blockhost
  * (SO_PEERCRED + SO_PEERGROUPS), on top of the socket's 0660 root:blockhost.
  *
- * The agent keeps only the capabilities its installed plugins declare, plus
- * CAP_SETPCAP (to shrink each plugin child's bounding set).  See
- * docs/root-agent.md.
+ * Privilege separation (docs/root-agent.md): the client's bytes are read and
+ * parsed by a spare "reader" child that is already nobody, capability-less and
+ * under seccomp/blockhost-root-agent; the monitor keeps the capabilities of
+ * policy/blockhost-root-agent.policy (the ceiling for every plugin) with
+ * no_new_privs, and each plugin keeps only its signed manifest's capabilities.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,16 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <sys/prctl.h>
-#include <sys/resource.h>
-
-#include <cap-ng.h>
 #include <jansson.h>
 
 #include "err.h"
