@@ -110,7 +110,7 @@ static int callback(const struct pw3_http_ctx *ctx, const char *sid, const uint8
                     size_t len, unsigned flags, struct pw3_http_resp *resp, struct bh_msg *why)
 {
 	char name[64], norm[PW3_SIG_TEXT_LEN + 1];
-	const char *a = (const char *)body, *e = a + len;
+	const char *a = body ? (const char *)body : "", *e = a + (body ? len : 0);
 	uint8_t raw[65];
 	int r;
 
