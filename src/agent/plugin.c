@@ -404,6 +404,13 @@ int bh_plugin_manifest_parse(const uint8_t *data, size_t len, struct bh_plugin_m
 			}
 			m->output_max = (size_t)x;
 			seen |= 1u << 7;
+		} else if (!strcmp(key, "expires")) {
+			/* optional: bounds freeze attacks (an old signed plugin kept forever) */
+			if ((r = get_int(v, 1, INT64_MAX, &x)) < 0) {
+				bh_msg_set(msg, "manifest: expires must be a positive integer (unix seconds)");
+				goto out;
+			}
+			m->expires = x;
 		} else if (!strcmp(key, "input")) {
 			const char *s = json_string_value(v);
 			if (!s || strcmp(s, "stdin-json")) {
@@ -1132,6 +1139,11 @@ int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_
 	if (strcmp(p->m->action, name)) {
 		bh_msg_set(msg, "manifest is for action \"%s\", not \"%s\"", p->m->action, name);
 		r = BH_ERR_MISMATCH;
+		goto out;
+	}
+	if (p->m->expires && (int64_t)time(NULL) > p->m->expires) {
+		bh_msg_set(msg, "signed manifest expired at %" PRId64 " (unix time)", p->m->expires);
+		r = BH_ERR_EXPIRED;
 		goto out;
 	}
 	if (env->state_dir && (r = rollback_check(env->state_dir, name, p->m->version, msg)) < 0)

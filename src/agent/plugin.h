@@ -69,6 +69,7 @@ struct bh_param_schema {
 struct bh_plugin_manifest {
 	char action[BH_PLUGIN_NAME_MAX + 1];
 	uint64_t version;
+	int64_t expires;          /* unix seconds; 0 = no expiry */
 	uint8_t sha256[32];
 	uint64_t caps;            /* bit n = capability number n */
 	unsigned timeout_ms;

@@ -319,7 +319,7 @@ static void sh(const char *fmt, ...)
 		fail_msg("command failed: %s", cmd);
 }
 
-static void setup_plugin(uint8_t sk[static 64], int version)
+static void setup_plugin_extra(uint8_t sk[static 64], int version, const char *extra)
 {
 	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
 	char man[2048], hex[65], path[256], line[256], khex[17], sighex[129];
@@ -335,8 +335,8 @@ static void setup_plugin(uint8_t sk[static 64], int version)
 	bh_hex_encode(h, 32, hex);
 	snprintf(man, sizeof(man), "{\"format\":1,\"namespace\":\"blockhost-plugin-v1\",\"action\":\"t\","
 		 "\"version\":%d,\"sha256\":\"%s\",\"capabilities\":[],\"timeout_ms\":5000,"
-		 "\"output_max\":4096,\"input\":\"stdin-json\",\"params\":{\"mode\":{\"type\":\"string\"}}}",
-		 version, hex);
+		 "\"output_max\":4096,\"input\":\"stdin-json\",\"params\":{\"mode\":{\"type\":\"string\"}}%s}",
+		 version, hex, extra);
 	snprintf(path, sizeof(path), "%s/t.manifest", dir);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
@@ -353,6 +353,11 @@ static void setup_plugin(uint8_t sk[static 64], int version)
 	fputs(line, f);
 	fclose(f);
 	sh("chmod 0644 %s/t.manifest %s/t.sig", dir, dir);
+}
+
+static void setup_plugin(uint8_t sk[static 64], int version)
+{
+	setup_plugin_extra(sk, version, "");
 }
 
 static void test_load_swap_run(void **state)
@@ -423,6 +428,16 @@ static void test_load_swap_run(void **state)
 	json_decref(params);
 	params = json_pack("{s:s}", "mode", "spew");
 	assert_int_equal(bh_plugin_run(p, "t", params, &reply, &msg), BH_ERR_LIMIT);
+	bh_plugin_free(p);
+	p = NULL;
+
+	/* expiry: an expired signed manifest is refused, a future one runs */
+	setup_plugin_extra(sk, 7, ",\"expires\":1000");
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_EXPIRED);
+	assert_non_null(strstr(msg.text, "expired"));
+	setup_plugin_extra(sk, 7, ",\"expires\":4102444800");
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), 0);
+	assert_int_equal(p->m->expires, 4102444800);
 	bh_plugin_free(p);
 	p = NULL;
 
