@@ -58,23 +58,34 @@ bool bh_is_vm_name(const char *s)
 	return i > 0;
 }
 
-int bh_config_parse(const void *data, size_t len, const char *name, json_t **ret,
-		    struct bh_msg *msg)
+int bh_config_json_load(const void *data, size_t len, const char *name, json_t **ret,
+			struct bh_msg *msg)
 {
 	json_error_t e;
-	json_t *root;
+	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e);
 
-	if (len > BH_CONFIG_MAX_SIZE) {
-		bh_msg_set(msg, "%s: file larger than %u bytes", name, BH_CONFIG_MAX_SIZE);
-		return BH_ERR_LIMIT;
-	}
-	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e);
 	if (!root) {
 		bh_msg_set(msg, "%s: line %d column %d: %s", name, e.line, e.column, e.text);
 		return json_error_code(&e) == json_error_duplicate_key ? BH_ERR_DUPLICATE
 		       : json_error_code(&e) == json_error_out_of_memory ? -ENOMEM
 									  : BH_ERR_FORMAT;
 	}
+	*ret = root;
+	return 0;
+}
+
+int bh_config_parse(const void *data, size_t len, const char *name, json_t **ret,
+		    struct bh_msg *msg)
+{
+	json_t *root;
+	int r;
+
+	if (len > BH_CONFIG_MAX_SIZE) {
+		bh_msg_set(msg, "%s: file larger than %u bytes", name, BH_CONFIG_MAX_SIZE);
+		return BH_ERR_LIMIT;
+	}
+	if ((r = bh_config_json_load(data, len, name, &root, msg)) < 0)
+		return r;
 	if (!json_is_object(root)) {
 		bh_msg_set(msg, "%s: top level must be an object, got %s", name,
 			   bh_json_type_name(root));

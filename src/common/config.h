@@ -86,6 +86,15 @@ int bh_config_check(const json_t *root, const struct bh_cfg_key *schema, size_t 
  */
 json_t *bh_config_get(const json_t *root, const char *dotted);
 
+/*
+ * The JSON step shared by the config and vms.json parsers: json_loadb with duplicate
+ * keys rejected (no size check, no type check of the root).  On failure msg gets
+ * "<name>: line L column C: <jansson text>" and the result is BH_ERR_DUPLICATE,
+ * -ENOMEM or BH_ERR_FORMAT (every other syntax error).  *ret: new reference.
+ */
+int bh_config_json_load(const void *data, size_t len, const char *name, json_t **ret,
+			struct bh_msg *msg);
+
 /* A JSON type name for messages: "string", "integer", "object", ... */
 const char *bh_json_type_name(const json_t *v);
 

@@ -321,7 +321,6 @@ int bh_vmdb_validate(const json_t *root, const char *name, struct bh_msg *msg)
 int bh_vmdb_parse(const void *data, size_t len, const char *name, json_t **ret,
 		  struct bh_msg *msg)
 {
-	json_error_t e;
 	json_t *root;
 	int r;
 
@@ -329,13 +328,8 @@ int bh_vmdb_parse(const void *data, size_t len, const char *name, json_t **ret,
 		name = "vms.json";
 	if (len > BH_VMDB_MAX_SIZE)
 		FAIL(BH_ERR_LIMIT, "%s: larger than %u bytes", name, BH_VMDB_MAX_SIZE);
-	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e);
-	if (!root) {
-		bh_msg_set(msg, "%s: line %d column %d: %s", name, e.line, e.column, e.text);
-		return json_error_code(&e) == json_error_duplicate_key ? BH_ERR_DUPLICATE
-		       : json_error_code(&e) == json_error_out_of_memory ? -ENOMEM
-									  : BH_ERR_FORMAT;
-	}
+	if ((r = bh_config_json_load(data, len, name, &root, msg)) < 0)
+		return r;
 	if ((r = bh_vmdb_validate(root, name, msg)) < 0) {
 		json_decref(root);
 		return r;
