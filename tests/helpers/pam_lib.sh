@@ -52,7 +52,12 @@ pw3_start_sshd() {
 		grep -v '^#' "$TOP/src/pam/vm/50-blockhost.conf" | grep .
 	} > "$d/sshd_config"
 	/usr/sbin/sshd -t -f "$d/sshd_config" || fail "sshd -t rejected the config"
-	env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 \
+	# a SANITIZE=1 module needs the ASan runtime first in sshd (which is not instrumented)
+	local pre="libpam_wrapper.so libnss_wrapper.so" asan
+	asan=$(ldd "$PAM_SO" | awk '/libasan/ {print $3}')
+	[ -z "$asan" ] || pre="$asan $pre"
+	env LD_PRELOAD="$pre" PAM_WRAPPER=1 NSS_WRAPPER_DISABLE_DEEPBIND=1 \
+		ASAN_OPTIONS="detect_leaks=0:verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
 		PAM_WRAPPER_SERVICE_DIR="$d/pam" NSS_WRAPPER_PASSWD="$d/passwd" NSS_WRAPPER_GROUP="$d/group" \
 		BLOCKHOST_ROOT="$BLOCKHOST_ROOT" /usr/sbin/sshd -D -e -f "$d/sshd_config" > "$d/log" 2>&1 &
 	SSHD_PID=$!; bh_track "$SSHD_PID"
