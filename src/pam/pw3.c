@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "eth.h"
 #include "hex.h"
 #include "keccak.h"
 #include "pw3.h"
@@ -530,49 +531,22 @@ int pw3_message(const char *machine_id, const char *code, char *out, size_t outl
 
 int pw3_sig_parse(const char *s, size_t len, uint8_t ret_sig[static 65])
 {
-	uint8_t sig[65];
-	const char *a = s, *b = s + len;
-
+	/* the cap first (PAM replies are attacker-sized), then src/common's strict parser:
+	 * trim, optional 0x, 130 hex (constant-time), v rules, 0 < r,s < n, low-S */
 	if (len > PW3_REPLY_MAX)
 		return BH_ERR_LIMIT;
-	while (a < b && is_ws(*a))
-		a++;
-	while (b > a && is_ws(b[-1]))
-		b--;
-	if (b - a >= 2 && a[0] == '0' && (a[1] == 'x' || a[1] == 'X'))
-		a += 2;
-	if (b - a != 130)
-		return BH_ERR_LENGTH;
-	if (bh_hex_decode_ct(a, 130, sig, 65) < 0)
-		return BH_ERR_HEX;
-	uint8_t v = sig[64];
-	if (v == 0 || v == 27)
-		sig[64] = 0;
-	else if (v == 1 || v == 28)
-		sig[64] = 1;
-	else if (v >= 35)
-		sig[64] = (uint8_t)((v - 35) % 2);
-	else
-		return BH_ERR_RECOVERY_ID;
-	memcpy(ret_sig, sig, 65);
-	return 0;
+	return bh_sig_parse_hex(s, len, ret_sig);
 }
 
 void pw3_eip191_digest(const char *msg, size_t len, uint8_t out[static 32])
 {
-	struct bh_keccak k;
-	char pre[64];
-	int n = snprintf(pre, sizeof(pre), "\x19" "Ethereum Signed Message:\n%zu", len);
-	bh_keccak256_init(&k);
-	bh_keccak_update(&k, pre, (size_t)n);
-	bh_keccak_update(&k, msg, len);
-	bh_keccak_final(&k, out);
+	bh_eth_personal_digest(msg, len, out);
 }
 
 int pw3_verify_evm(const struct pw3_config *c, const struct pw3_otp *otp, const char *sigtext,
                    size_t len, const uint8_t wallet[static 20], uint64_t now)
 {
-	uint8_t sig[65], digest[32], addr[20];
+	uint8_t sig[65];
 	char m[PW3_MESSAGE_MAX];
 	int r, n;
 
@@ -584,10 +558,8 @@ int pw3_verify_evm(const struct pw3_config *c, const struct pw3_otp *otp, const 
 		r = n;
 		goto out;
 	}
-	pw3_eip191_digest(m, (size_t)n, digest);
-	if ((r = bh_secp_recover_address(digest, sig, addr)) < 0)
-		goto out;
-	r = CRYPTO_memcmp(addr, wallet, 20) == 0 ? 0 : BH_ERR_MISMATCH;
+	/* EIP-191 digest, recovery, constant-time compare with the GECOS address */
+	r = bh_eth_verify_personal(m, (size_t)n, sig, wallet);
 out:
 	explicit_bzero(m, sizeof(m));
 	explicit_bzero(sig, sizeof(sig));

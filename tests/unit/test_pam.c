@@ -234,6 +234,9 @@ static void sign_hex(const uint8_t priv[32], const char *msg, uint8_t v_add, cha
 	bh_hex_encode(sig, 65, out + 2);
 }
 
+/* r = s = 0x1111...: in range, low-S */
+#define RS "11111111111111111111111111111111111111111111111111111111111111111111111111111111" \
+	"111111111111111111111111111111111111111111111111"
 static void test_sig_parse(void **state)
 {
 	(void)state;
@@ -241,7 +244,7 @@ static void test_sig_parse(void **state)
 	uint8_t s[65];
 	memset(h, 'a', sizeof(h));
 	for (unsigned v = 0; v < 256; v++) {
-		snprintf(h, sizeof(h), "0x%0128d%02x", 1, v);
+		snprintf(h, sizeof(h), "0x%s%02x", RS, v);
 		int r = pw3_sig_parse(h, strlen(h), s);
 		if (v == 0 || v == 1 || v == 27 || v == 28 || v >= 35) {
 			assert_int_equal(r, 0);
@@ -250,10 +253,12 @@ static void test_sig_parse(void **state)
 			assert_int_equal(r, BH_ERR_RECOVERY_ID);
 		}
 	}
-	snprintf(h, sizeof(h), "  %0130d \n", 1);
+	snprintf(h, sizeof(h), "  %s1b \n", RS);
 	assert_int_equal(pw3_sig_parse(h, strlen(h), s), 0);  /* no 0x, whitespace trimmed */
-	snprintf(h, sizeof(h), "0x%0128d", 1);
+	snprintf(h, sizeof(h), "0x%s", RS);
 	assert_int_equal(pw3_sig_parse(h, strlen(h), s), BH_ERR_LENGTH);
+	snprintf(h, sizeof(h), "0x%0128d1b", 0);
+	assert_int_equal(pw3_sig_parse(h, strlen(h), s), BH_ERR_SIGNATURE);  /* r = s = 0 */
 	snprintf(h, sizeof(h), "0x%0131d", 1);
 	assert_int_equal(pw3_sig_parse(h, strlen(h), s), BH_ERR_LENGTH);
 	snprintf(h, sizeof(h), "0x%0129dg", 1);
