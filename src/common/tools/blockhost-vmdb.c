@@ -22,6 +22,8 @@
 
 #define EXIT_NOTFOUND 1
 #define EXIT_ERR      2
+/* 9999-12-31T23:59:59Z: the last second ISO 8601 can write with four year digits */
+#define MAX_UNIX_S    253402300799LL
 
 static const char *opt_config;
 static const char *opt_db;
@@ -87,14 +89,27 @@ static bool parse_i64(const char *s, int64_t min, int64_t max, int64_t *ret)
 /* unix seconds or ISO 8601 */
 static bool parse_when(const char *s, int64_t *ret)
 {
-	return parse_i64(s, 1, 253402300799LL, ret) || bh_time_parse_iso(s, ret) == 0;
+	return parse_i64(s, 1, MAX_UNIX_S, ret) || bh_time_parse_iso(s, ret) == 0;
+}
+
+/* The test clock: 1 and *ret when BLOCKHOST_NOW is set and valid, 0 when unset or
+ * empty, BH_ERR_FORMAT when it is not unix seconds. */
+static int env_now(int64_t *ret)
+{
+	const char *s = secure_getenv("BLOCKHOST_NOW");
+
+	if (!s || !*s)
+		return 0;
+	if (!parse_i64(s, 1, MAX_UNIX_S, ret))
+		return BH_ERR_FORMAT;
+	return 1;
 }
 
 static int open_db(struct bh_vmdb **ret)
 {
 	struct bh_db_config cfg;
 	struct bh_msg m = { "" };
-	const char *now_s;
+	int64_t now;
 	int r;
 
 	r = bh_db_config_load(opt_config, &cfg, &m);
@@ -111,26 +126,28 @@ static int open_db(struct bh_vmdb **ret)
 		log_error_r(r, "cannot open the VM database");
 		return EXIT_ERR;
 	}
-	if ((now_s = secure_getenv("BLOCKHOST_NOW")) && *now_s) {
-		int64_t now;
-		if (!parse_i64(now_s, 1, 253402300799LL, &now)) {
-			log_error("BLOCKHOST_NOW: expected unix seconds");
-			*ret = bh_vmdb_free(*ret);
-			return EXIT_ERR;
-		}
-		bh_vmdb_set_now(*ret, now);
+	if ((r = env_now(&now)) < 0) {
+		log_error("BLOCKHOST_NOW: expected unix seconds");
+		*ret = bh_vmdb_free(*ret);
+		return EXIT_ERR;
 	}
+	if (r > 0)
+		bh_vmdb_set_now(*ret, now);
 	return 0;
 }
 
 static int64_t clock_now(void)
 {
-	const char *s = secure_getenv("BLOCKHOST_NOW");
 	int64_t now;
 
-	if (s && parse_i64(s, 1, 253402300799LL, &now))
-		return now;
-	return (int64_t)time(NULL);
+	return env_now(&now) > 0 ? now : (int64_t)time(NULL);
+}
+
+/* Every verb ends the same way: close the database, report r (with m's text) if it failed. */
+static int close_db(struct bh_vmdb *db, int r, const struct bh_msg *m)
+{
+	bh_vmdb_free(db);
+	return r < 0 ? fail(r, m) : 0;
 }
 
 static void print_json(const json_t *j)
@@ -181,8 +198,7 @@ static int v_init(int argc, char **argv, const char *usage)
 	r = bh_vmdb_init(db, &m);
 	if (r == 0)
 		printf("%s\n", bh_vmdb_path(db));
-	bh_vmdb_free(db);
-	return r < 0 ? fail(r, &m) : 0;
+	return close_db(db, r, &m);
 }
 
 static int v_register(int argc, char **argv, const char *usage)
@@ -238,9 +254,8 @@ static int v_register(int argc, char **argv, const char *usage)
 	if ((r = open_db(&db)))
 		return r;
 	r = bh_vmdb_register(db, &s, &rec, &m);
-	bh_vmdb_free(db);
-	if (r < 0)
-		return fail(r, &m);
+	if ((r = close_db(db, r, &m)))
+		return r;
 	print_json(rec);
 	json_decref(rec);
 	return 0;
@@ -258,9 +273,8 @@ static int v_get(int argc, char **argv, const char *usage)
 	if ((r = open_db(&db)))
 		return r;
 	r = bh_vmdb_get(db, argv[1], &rec, &m);
-	bh_vmdb_free(db);
-	if (r < 0)
-		return fail(r, &m);
+	if ((r = close_db(db, r, &m)))
+		return r;
 	print_json(rec);
 	json_decref(rec);
 	return 0;
@@ -336,9 +350,8 @@ static int v_list_common(int argc, char **argv, const char *usage, int which)
 		}
 		r = bh_vmdb_vms_to_destroy(db, clock_now(), (int)grace, &arr, &m);
 	}
-	bh_vmdb_free(db);
-	if (r < 0)
-		return fail(r, &m);
+	if ((r = close_db(db, r, &m)))
+		return r;
 	if (status) {
 		for (size_t i = 0; i < json_array_size(arr);) {
 			const char *st = json_string_value(
@@ -408,16 +421,18 @@ static int v_mark(int argc, char **argv, const char *usage)
 		r = bh_vmdb_mark_destroyed(db, vm, &m);
 	else
 		r = bh_vmdb_delete(db, vm, &m);
-	bh_vmdb_free(db);
-	if (r < 0)
-		return fail(r, &m);
-	return 0;
+	return close_db(db, r, &m);
 }
 
-static bool is_suspended(const json_t *rec)
+/* After an expiry change: tell the caller a suspended VM must be resumed; drops rec. */
+static int report_resume(json_t *rec)
 {
 	const char *st = json_string_value(json_object_get(rec, "status"));
-	return st && strcmp(st, "suspended") == 0;
+
+	if (st && strcmp(st, "suspended") == 0)
+		puts("NEEDS_RESUME");
+	json_decref(rec);
+	return 0;
 }
 
 static int v_set_expiry(int argc, char **argv, const char *usage)
@@ -435,15 +450,11 @@ static int v_set_expiry(int argc, char **argv, const char *usage)
 	if ((r = open_db(&db)))
 		return r;
 	r = bh_vmdb_set_expiry(db, argv[1], t, &rec, &m);
-	bh_vmdb_free(db);
-	if (r < 0)
-		return fail(r, &m);
+	if ((r = close_db(db, r, &m)))
+		return r;
 	printf("Set %s expiry to %s\n", argv[1],
 	       json_string_value(json_object_get(rec, "expires_at")) ?: "?");
-	if (is_suspended(rec))
-		puts("NEEDS_RESUME");
-	json_decref(rec);
-	return 0;
+	return report_resume(rec);
 }
 
 static int v_extend(int argc, char **argv, const char *usage)
@@ -461,14 +472,10 @@ static int v_extend(int argc, char **argv, const char *usage)
 	if ((r = open_db(&db)))
 		return r;
 	r = bh_vmdb_extend_expiry(db, argv[1], (int)days, &rec, &m);
-	bh_vmdb_free(db);
-	if (r < 0)
-		return fail(r, &m);
+	if ((r = close_db(db, r, &m)))
+		return r;
 	printf("Extended %s expiry by %lld days\n", argv[1], (long long)days);
-	if (is_suspended(rec))
-		puts("NEEDS_RESUME");
-	json_decref(rec);
-	return 0;
+	return report_resume(rec);
 }
 
 static int v_nft(int argc, char **argv, const char *usage)
@@ -485,9 +492,8 @@ static int v_nft(int argc, char **argv, const char *usage)
 	if ((r = open_db(&db)))
 		return r;
 	r = bh_vmdb_set_nft_minted(db, argv[1], id, &m);
-	bh_vmdb_free(db);
-	if (r < 0)
-		return fail(r, &m);
+	if ((r = close_db(db, r, &m)))
+		return r;
 	printf("Marked %s NFT %lld as minted\n", argv[1], (long long)id);
 	return 0;
 }
@@ -524,10 +530,9 @@ static int v_update(int argc, char **argv, const char *usage)
 		return r;
 	}
 	r = bh_vmdb_update_fields(db, argv[optind], fields, &m);
-	bh_vmdb_free(db);
 	json_decref(fields);
-	if (r < 0)
-		return fail(r, &m);
+	if ((r = close_db(db, r, &m)))
+		return r;
 	printf("Updated %s\n", argv[optind]);
 	return 0;
 }
@@ -553,9 +558,8 @@ static int v_alloc(int argc, char **argv, const char *usage)
 	if ((r = open_db(&db)))
 		return r;
 	r = bh_vmdb_allocate_ip(db, af, &ip, &m);
-	bh_vmdb_free(db);
-	if (r < 0)
-		return fail(r, &m);
+	if ((r = close_db(db, r, &m)))
+		return r;
 	puts(ip);
 	free(ip);
 	return 0;
@@ -572,8 +576,7 @@ static int v_release(int argc, char **argv, const char *usage)
 	if ((r = open_db(&db)))
 		return r;
 	r = bh_vmdb_release_ip(db, argv[1], &m);
-	bh_vmdb_free(db);
-	return r < 0 ? fail(r, &m) : 0;
+	return close_db(db, r, &m);
 }
 
 static const struct verb verbs[] = {
