@@ -170,7 +170,7 @@ static int authenticate(struct ctx *c)
 	struct bh_msg msg = { { 0 } };
 	const char *user = NULL;
 	char *gecos = NULL, *path = NULL, *reply = NULL, *sigtext = NULL;
-	char host[256], url[PW3_URL_MAX + 64], info[PW3_URL_MAX + 256];
+	char host[256], url[PW3_URL_MAX + 64], info[PW3_URL_MAX + 256], ulog[65] = "";
 	uint8_t wallet[20];
 	bool have_session = false;
 	int pr = PAM_AUTH_ERR, r, dfd = -1;
@@ -196,12 +196,20 @@ static int authenticate(struct ctx *c)
 		wlog(c, LOG_ERR, "user name too long");
 		goto out;
 	}
+	/* the name comes from the network: print only [A-Za-z0-9._@-], '?' for the rest */
+	for (size_t i = 0; i < sizeof(ulog) - 1 && user[i]; i++) {
+		char ch = user[i];
+		bool okc = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		           (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' || ch == '@';
+		ulog[i] = okc ? ch : '?';
+		ulog[i + 1] = '\0';
+	}
 	if ((r = user_gecos(user, &gecos)) < 0) {
-		wlog(c, LOG_NOTICE, "user '%s': not found: %s", user, bh_strerror(r));
+		wlog(c, LOG_NOTICE, "user '%s': not found: %s", ulog, bh_strerror(r));
 		goto out;
 	}
 	if ((r = pw3_gecos_wallet(gecos, wallet, &msg)) < 0) {
-		wlog(c, LOG_NOTICE, "user '%s': %s", user, msg.text);
+		wlog(c, LOG_NOTICE, "user '%s': %s", ulog, msg.text);
 		goto out;
 	}
 	/* 4. OTP */
@@ -237,7 +245,7 @@ static int authenticate(struct ctx *c)
 	r = pam_info(c->pamh, "%s", info);
 	explicit_bzero(info, sizeof(info));
 	if (r != PAM_SUCCESS) {
-		wlog(c, LOG_ERR, "user '%s': conversation failed (info)", user);
+		wlog(c, LOG_ERR, "user '%s': conversation failed (info)", ulog);
 		pr = PAM_CONV_ERR;
 		goto out;
 	}
@@ -245,13 +253,13 @@ static int authenticate(struct ctx *c)
 	               have_session ? "Press Enter after signing in browser, or paste signature: "
 	                            : "Paste signature: ");
 	if (r != PAM_SUCCESS || !reply) {
-		wlog(c, LOG_ERR, "user '%s': conversation failed (prompt)", user);
+		wlog(c, LOG_ERR, "user '%s': conversation failed (prompt)", ulog);
 		pr = PAM_CONV_ERR;
 		goto out;
 	}
 	size_t rl = strnlen(reply, PW3_REPLY_MAX + 1);
 	if (rl > PW3_REPLY_MAX) {
-		wlog(c, LOG_NOTICE, "user '%s': reply longer than %d bytes", user, PW3_REPLY_MAX);
+		wlog(c, LOG_NOTICE, "user '%s': reply longer than %d bytes", ulog, PW3_REPLY_MAX);
 		goto out;
 	}
 	size_t a = 0, e = rl;
@@ -269,27 +277,27 @@ static int authenticate(struct ctx *c)
 		how = "callback";
 		r = pw3_session_poll(&sess, POLL_INTERVAL_MS, cfg.callback_grace * 1000u, &sigtext);
 		if (r < 0) {
-			wlog(c, LOG_NOTICE, "user '%s': no callback signature: %s", user,
+			wlog(c, LOG_NOTICE, "user '%s': no callback signature: %s", ulog,
 			     r == BH_ERR_TIMEOUT ? "none arrived in time" : bh_strerror(r));
 			goto out;
 		}
 		if (!(strlen(sigtext) == PW3_SIG_TEXT_LEN && sigtext[0] == '0' && sigtext[1] == 'x')) {
 			wlog(c, LOG_NOTICE, "user '%s': callback signature is not an EVM signature "
-			     "(other chains are not supported)", user);
+			     "(other chains are not supported)", ulog);
 			goto out;
 		}
 	} else {
-		wlog(c, LOG_NOTICE, "user '%s': empty answer and no callback session", user);
+		wlog(c, LOG_NOTICE, "user '%s': empty answer and no callback session", ulog);
 		goto out;
 	}
 	/* 10. verify */
 	r = pw3_verify_evm(&cfg, &otp, sigtext, strlen(sigtext), wallet, now_s());
 	if (r < 0) {
-		wlog(c, LOG_NOTICE, "user '%s': %s signature rejected: %s", user, how,
+		wlog(c, LOG_NOTICE, "user '%s': %s signature rejected: %s", ulog, how,
 		     r == BH_ERR_MISMATCH ? "signer is not the user's wallet" : bh_strerror(r));
 		goto out;
 	}
-	wlog(c, LOG_INFO, "user '%s': authenticated by %s wallet signature", user, how);
+	wlog(c, LOG_INFO, "user '%s': authenticated by %s wallet signature", ulog, how);
 	pr = PAM_SUCCESS;
 out:
 	pw3_session_destroy(&sess);

@@ -309,6 +309,7 @@ static void test_failure_table(void **state)
 		{ "missing secret", "pw3", "alice", NULL, 4, "[machine]\nid=\"a\"\n", false, { .a = A_SIGN, .key = key_alice }, "missing key 'machine.secret_key'" },
 		{ "unknown module arg", "pw3bad", "alice", NULL, 0, NULL, false, { .a = A_SIGN, .key = key_alice }, "unknown module argument" },
 		{ "unknown user", "pw3", "nobody-here", NULL, 0, NULL, false, { .a = A_SIGN, .key = key_alice }, "not found" },
+		{ "log injection in user", "pw3", "evil\npam_web3: FAKE", NULL, 0, NULL, false, { .a = A_SIGN, .key = key_alice }, "user 'evil?pam_web3??FAKE': not found" },
 		{ "no wallet", "pw3", "nowallet", NULL, 0, NULL, false, { .a = A_SIGN, .key = key_alice }, "no wallet= entry" },
 		{ "two wallets", "pw3", "twowallets", NULL, 0, NULL, false, { .a = A_SIGN, .key = key_alice }, "more than one wallet=" },
 		{ "conversation fails", "pw3", "alice", NULL, 0, NULL, false, { .a = A_CONV_FAIL }, "conversation failed" },
