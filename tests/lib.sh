@@ -29,6 +29,10 @@ trap "exit 143" TERM INT   # so a timeout or Ctrl-C still runs bh_cleanup
 # Remember a PID to stop at exit.
 bh_track() { _bh_pids+=("$1"); }
 
+# `cmd | grepq PATTERN`: like grep -q but reads all of its input, so under pipefail the
+# writer is never killed by SIGPIPE when the match comes early (a source of flaky fails).
+grepq() { grep "$@" > /dev/null; }
+
 skip() { echo "$*"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok()   { echo "ok - $*"; }

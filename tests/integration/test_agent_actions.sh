@@ -37,9 +37,9 @@ expect_ok iptables-open '{"port":2222,"proto":"tcp","comment":"knock-1"}' > /dev
 expect_ok iptables-open '{"port":5353,"proto":"udp","comment":"vm-7","source":"192.0.2.0/24"}' > /dev/null
 rules=$(nsx iptables -S INPUT)
 echo "$rules"
-echo "$rules" | grep -q -- '-A INPUT -p tcp -m tcp --dport 2222 -m comment --comment blockhost-knock-1 -j ACCEPT' \
+echo "$rules" | grepq -- '-A INPUT -p tcp -m tcp --dport 2222 -m comment --comment blockhost-knock-1 -j ACCEPT' \
 	|| fail "tcp rule missing"
-echo "$rules" | grep -q -- '-A INPUT -s 192.0.2.0/24 -p udp -m udp --dport 5353 -m comment --comment blockhost-vm-7 -j ACCEPT' \
+echo "$rules" | grepq -- '-A INPUT -s 192.0.2.0/24 -p udp -m udp --dport 5353 -m comment --comment blockhost-vm-7 -j ACCEPT' \
 	|| fail "udp rule with source missing"
 out=$(expect_ok iptables-open '{"port":2222,"proto":"tcp","comment":"knock-1"}')
 case $out in *'"added":false'*) ;; *) fail "duplicate open added a rule: $out" ;; esac

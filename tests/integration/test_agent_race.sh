@@ -12,7 +12,7 @@ perl -0777 -pe 's/BHTAG:good/BHTAG:evil/' "$T/good" > "$T/evil"
 cmp -s "$T/good" "$T/evil" && fail "could not make the evil variant"
 chmod 0755 "$T/evil"
 # sanity: the evil binary really runs and says so when executed directly
-echo '{}' | "$T/evil" | grep -q '"tag":"evil"' || fail "evil variant does not run"
+echo '{}' | "$T/evil" | grepq '"tag":"evil"' || fail "evil variant does not run"
 start_agent
 
 racer_rename() {

@@ -63,9 +63,9 @@ ok "key files"
 # --help for every subcommand (exit 0, usage on stdout); unknown command -> 1
 for c in generate-keypair derive-pubkey key-to-address encrypt-symmetric decrypt-symmetric \
 	encrypt decrypt keccak sign recover verify checksum; do
-	"$B" "$c" --help | grep -q "^usage: bhcrypt $c" || fail "$c --help"
+	"$B" "$c" --help | grepq "^usage: bhcrypt $c" || fail "$c --help"
 done
-"$B" help | grep -q checksum || fail "bhcrypt help"
+"$B" help | grepq checksum || fail "bhcrypt help"
 "$B" nosuch 2> /dev/null && fail "unknown command accepted"
 "$B" 2> /dev/null && fail "no command accepted"
 ok "--help everywhere, unknown commands rejected"

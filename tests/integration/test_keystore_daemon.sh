@@ -46,7 +46,7 @@ grep -q "^Seccomp:[[:space:]]*2" "$st" || fail "seccomp filter not active"
 # non-dumpable: /proc/<pid>/ files of a non-dumpable process belong to root, not to its uid
 [ "$(stat -c %u "/proc/$KS_PID/environ")" = 0 ] || fail "daemon is dumpable"
 # (AddressSanitizer turns mlock into a no-op: the check needs a normal build)
-if ldd "$KS" | grep -q libasan; then
+if ldd "$KS" | grepq libasan; then
 	echo "# sanitizer build: mlock is a no-op under ASan, VmLck not checked"
 else
 	grep -q "^VmLck:[[:space:]]*[1-9]" "$st" || fail "no locked memory (keys not mlock'd)"
@@ -89,8 +89,8 @@ touch "$BLOCKHOST_ROOT/var/lib/blockhost/finalization-open"
 rm "$BLOCKHOST_ROOT/var/lib/blockhost/finalization-open"
 expect_rule deployment "$(tx 31337 none 0)"
 ok "deployment only while finalization is open (rule deployment)"
-"$KS" request '{"op":"personal_sign","message":"hello"}' | grep -q '"signature":"0x' || fail personal_sign
-"$KS" request '{"op":"tls_sign","digest":"0x'"$(printf 'ab%.0s' $(seq 32))"'"}' | grep -q '"signature":"0x30' ||
+"$KS" request '{"op":"personal_sign","message":"hello"}' | grepq '"signature":"0x' || fail personal_sign
+"$KS" request '{"op":"tls_sign","digest":"0x'"$(printf 'ab%.0s' $(seq 32))"'"}' | grepq '"signature":"0x30' ||
 	fail tls_sign
 rc=0; out=$("$KS" request '{"op":"export_private_key"}') || rc=$?
 [ $rc = 1 ] && [[ $out == *bad_request* ]] || fail "unknown op: $out"
@@ -131,5 +131,5 @@ rc=0; "$TESTD" serve --no-setid --test-forbidden-syscall 2> "$T/testd.log" || rc
 grep -q "calling socket(AF_INET) under the filter" "$T/testd.log" || fail "hook did not run"
 ! grep -q "did not kill us" "$T/testd.log" || fail "filter did not kill"
 ok "socket(AF_INET) after sandboxing kills the daemon with SIGSYS"
-"$KS" serve --help | grep -q test-forbidden && fail "production binary has the test hook"
+"$KS" serve --help | grepq test-forbidden && fail "production binary has the test hook"
 ok "the production binary has no test hook"

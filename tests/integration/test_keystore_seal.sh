@@ -91,7 +91,7 @@ ok "recover restores the same keys, sealed to the new PCR value"
 
 # reseal to another PCR set, then status shows both
 [ "$("$KS" reseal --pcrs 7,16)" = "$addr" ] || fail "reseal"
-"$KS" status | grep -q "bound to PCR 7,16: ok" || fail "status after reseal"
+"$KS" status | grepq "bound to PCR 7,16: ok" || fail "status after reseal"
 ok "reseal re-binds to PCR 7,16"
 
 # tampered recovery file refused
@@ -116,7 +116,7 @@ ok "no TPM: exit 4 with a clear message"
 ks_expect_fail 1 "loopback" "$KS" --tcti "swtpm:host=192.0.2.1,port=2321" status
 ok "a TCTI off loopback is refused"
 for c in init status address export-pubkey recover reseal serve request; do
-	"$KS" "$c" --help | grep -q "usage: blockhost-keystore" || fail "$c --help"
+	"$KS" "$c" --help | grepq "usage: blockhost-keystore" || fail "$c --help"
 done
 ok "every command has --help"
 
@@ -134,6 +134,7 @@ ok "every command has --help"
 	tpm2_unseal -c k.ctx -p goodpw > lock.out 2>&1 || true; tpm2_flushcontext -t
 	grep -q "0x921" lock.out
 ) || fail "could not put the swtpm into DA lockout"
-tpm2_getcap properties-variable | grep -q "inLockout:[[:space:]]*1" || fail "TPM not in lockout"
+tpm2_getcap properties-variable > "$T/getcap.out" 2>&1 || true
+grep -q "inLockout:[[:space:]]*1" "$T/getcap.out" || { cat "$T/getcap.out" "$T/lock.out"; fail "TPM not in lockout"; }
 [ "$("$KS" address)" = "$addr" ] || fail "keystore locked out by DA lockout"
 ok "TPM in dictionary-attack lockout: the keystore (noDA objects) still unseals"
