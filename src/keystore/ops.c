@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "abi.h"
 #include "atomicio.h"
 #include "buf.h"
 #include "ecies.h"
@@ -64,46 +65,13 @@ int ks_u256_add(const uint8_t a[static 32], const uint8_t b[static 32], uint8_t 
 	return 0;
 }
 
+/* bh_u256_from_dec, except that more than 78 digits is a format error (not a range
+ * error): the keystore's policy and counter files have always reported it so. */
 int ks_u256_from_dec(const char *s, uint8_t ret[static 32])
 {
-	uint8_t t[32] = { 0 };
-	size_t n = strlen(s);
-	if (n == 0 || n > 78 || (n > 1 && s[0] == '0'))
+	if (strlen(s) > 78)
 		return BH_ERR_FORMAT;
-	for (size_t k = 0; k < n; k++) {
-		if (s[k] < '0' || s[k] > '9')
-			return BH_ERR_FORMAT;
-		unsigned c = (unsigned)(s[k] - '0');
-		for (int i = 31; i >= 0; i--) {
-			unsigned v = (unsigned)t[i] * 10 + c;
-			t[i] = (uint8_t)v;
-			c = v >> 8;
-		}
-		if (c)
-			return BH_ERR_RANGE;
-	}
-	memcpy(ret, t, 32);
-	return 0;
-}
-
-void ks_u256_to_dec(const uint8_t a[static 32], char out[static 80])
-{
-	uint8_t t[32];
-	char tmp[80];
-	size_t n = 0;
-	memcpy(t, a, 32);
-	do {
-		unsigned rem = 0;
-		for (int i = 0; i < 32; i++) {
-			unsigned v = (rem << 8) | t[i];
-			t[i] = (uint8_t)(v / 10);
-			rem = v % 10;
-		}
-		tmp[n++] = (char)('0' + rem);
-	} while (!sodium_is_zero(t, 32) && n < 79);
-	for (size_t i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	out[n] = '\0';
+	return bh_u256_from_dec(s, ret);
 }
 
 /* A quantity: JSON integer >= 0, "0x" hex (1..64 digits), or a decimal string. */
@@ -114,10 +82,7 @@ int ks_u256_parse(const json_t *v, uint8_t ret[static 32])
 		json_int_t i = json_integer_value(v);
 		if (i < 0)
 			return BH_ERR_RANGE;
-		uint64_t u = (uint64_t)i;
-		for (int k = 0; k < 8; k++)
-			t[31 - k] = (uint8_t)(u >> (8 * k));
-		memcpy(ret, t, 32);
+		bh_u256_from_u64((uint64_t)i, ret);
 		return 0;
 	}
 	if (!json_is_string(v))
@@ -151,14 +116,7 @@ static int u64_parse(const json_t *v, uint64_t *ret)
 	int r = ks_u256_parse(v, t);
 	if (r < 0)
 		return r;
-	for (int i = 0; i < 24; i++)
-		if (t[i])
-			return BH_ERR_RANGE;
-	uint64_t u = 0;
-	for (int i = 24; i < 32; i++)
-		u = (u << 8) | t[i];
-	*ret = u;
-	return 0;
+	return bh_u256_to_u64(t, ret);
 }
 
 /* ------------------------------------------------------------------ policy */
@@ -516,7 +474,7 @@ static int counter_store(const struct ks_server *s, uint64_t day, const uint8_t 
 	char dec[80];
 	if (!s->counter_path)
 		return 0;
-	ks_u256_to_dec(spent, dec);
+	bh_u256_to_dec(spent, dec);
 	json_t *j = json_pack("{s:I,s:s}", "day", (json_int_t)day, "spent_wei", dec);
 	if (!j)
 		return -ENOMEM;
@@ -721,8 +679,8 @@ static json_t *op_sign_tx(struct ks_server *s, const json_t *req)
 		}
 	}
 	if (ks_u256_cmp(tx.value, p->max_value_per_tx) > 0) {
-		ks_u256_to_dec(tx.value, dec);
-		ks_u256_to_dec(p->max_value_per_tx, cap);
+		bh_u256_to_dec(tx.value, dec);
+		bh_u256_to_dec(p->max_value_per_tx, cap);
 		resp = err_resp("denied", "max_value_per_tx", "sign_tx: value %s wei exceeds "
 				"max_value_per_tx %s wei", dec, cap);
 		goto out;
@@ -734,8 +692,8 @@ static json_t *op_sign_tx(struct ks_server *s, const json_t *req)
 	}
 	if (ks_u256_add(s->spent, tx.value, newspent) < 0 ||
 	    ks_u256_cmp(newspent, p->max_value_per_day) > 0) {
-		ks_u256_to_dec(s->spent, dec);
-		ks_u256_to_dec(p->max_value_per_day, cap);
+		bh_u256_to_dec(s->spent, dec);
+		bh_u256_to_dec(p->max_value_per_day, cap);
 		resp = err_resp("denied", "max_value_per_day", "sign_tx: would exceed "
 				"max_value_per_day %s wei (already signed today: %s wei)", cap, dec);
 		goto out;

@@ -109,11 +109,10 @@ int ks_counter_load(struct ks_server *s, struct bh_msg *msg);
 int ks_handle(struct ks_server *s, const struct ks_peer *peer, const uint8_t *req, size_t len,
 	      json_t **ret);
 
-/* 256-bit helpers (exposed for the unit tests). */
+/* 256-bit helpers (exposed for the unit tests); to decimal: bh_u256_to_dec (abi.h). */
 int ks_u256_parse(const json_t *v, uint8_t ret[static 32]);
 int ks_u256_from_dec(const char *s, uint8_t ret[static 32]);
 int ks_u256_cmp(const uint8_t a[static 32], const uint8_t b[static 32]);
 int ks_u256_add(const uint8_t a[static 32], const uint8_t b[static 32], uint8_t ret[static 32]);
-void ks_u256_to_dec(const uint8_t a[static 32], char out[static 80]);
 
 #endif

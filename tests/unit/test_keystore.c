@@ -22,6 +22,7 @@
 #include "../../src/keystore/keys.h"
 #include "../../src/keystore/ops.h"
 #include "../../src/keystore/tpm.h"
+#include "abi.h"
 #include "buf.h"
 #include "ecies.h"
 #include "err.h"
@@ -297,7 +298,7 @@ static void test_u256(void **state)
 	uint8_t a[32], b[32], c[32];
 	char s[80];
 	assert_int_equal(ks_u256_from_dec("1000000000000000000", a), 0);
-	ks_u256_to_dec(a, s);
+	bh_u256_to_dec(a, s);
 	assert_string_equal(s, "1000000000000000000");
 	assert_int_equal(ks_u256_from_dec("115792089237316195423570985008687907853269984665640564039457584007913129639935", b), 0);
 	assert_int_equal(ks_u256_add(a, b, c), BH_ERR_RANGE);
@@ -318,7 +319,7 @@ static void test_u256(void **state)
 	assert_int_equal(ks_u256_parse(j, b), BH_ERR_WRONG_TYPE);
 	json_decref(j);
 	memset(a, 0, 32);
-	ks_u256_to_dec(a, s);
+	bh_u256_to_dec(a, s);
 	assert_string_equal(s, "0");
 }
 
