@@ -3,6 +3,7 @@
 # docs/provisioner.md is the manual.
 
 PROV_LIB_OBJS = $(BUILD)/obj/prov/conf.o $(BUILD)/obj/prov/xml.o $(BUILD)/obj/prov/fmt.o \
+                $(BUILD)/obj/prov/qcow2.o \
                 $(BUILD)/obj/prov/cloudinit.o $(BUILD)/obj/prov/agentc.o
 PROV_LIB      = $(BUILD)/prov/libbhprov.a
 PROV_XML_CFLAGS := $(shell $(PKG_CONFIG) --cflags libxml-2.0 2>/dev/null)
@@ -75,8 +76,9 @@ $(PROV_FUZZ_LIB): $(PROV_LIB_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
-PROV_FUZZ_SRCS = src/prov/conf.c src/prov/xml.c src/prov/fmt.c src/prov/cloudinit.c src/prov/agentc.c
-$(foreach f,prov_xml prov_sample prov_agent prov_ga,\
+PROV_FUZZ_SRCS = src/prov/conf.c src/prov/xml.c src/prov/fmt.c src/prov/cloudinit.c src/prov/agentc.c \
+                 src/prov/qcow2.c
+$(foreach f,prov_xml prov_sample prov_agent prov_ga prov_qcow2,\
   $(eval $(BUILD)/fuzz/replay_$(f): $(PROV_FUZZ_LIB))\
   $(eval FUZZ_EXTRA_LIBS_$(f) = $(PROV_EXTRA))\
   $(eval FUZZ_EXTRA_SRCS_$(f) = $(PROV_FUZZ_SRCS) $(PROV_XML_CFLAGS)))

@@ -115,6 +115,14 @@ struct prov_xml_info {
 int prov_xml_parse_info(const char *xml, size_t len, struct prov_xml_info *ret,
 			struct bh_msg *msg);
 
+/*
+ * Check a VM disk's qcow2 header (the first bytes of the file, up to 64 KiB): v2/v3,
+ * unencrypted, no external data file, backing file exactly template_path (qcow2 when
+ * the backing format is recorded).  0, or BH_ERR_* with msg naming what was refused.
+ */
+int prov_qcow2_check(const void *hdr, size_t len, const char *template_path, struct bh_msg *msg);
+#define PROV_QCOW2_HDR_MAX 65536
+
 /* ------------------------------------------------------------ states and output */
 
 /* libvirt virDomainState (int) → "active" | "suspended" | "unknown" (status verb). */

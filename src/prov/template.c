@@ -60,10 +60,12 @@ static int run(const char *const *argv, int timeout_s, char **out)
 		return r;
 	}
 	if (res.exit_code != 0) {
-		size_t n = bh_buf_len(&res.err);
+		size_t n = bh_buf_len(&res.err), m = bh_buf_len(&res.out);
 		const char *t = (const char *)bh_buf_ptr(&res.err);
-		fprintf(stderr, "[build-template] %s failed (exit %d): %.*s\n", argv[0],
-			res.exit_code, (int)(n > 2000 ? 2000 : n), n > 2000 ? t + n - 2000 : t ? t : "");
+		const char *u = (const char *)bh_buf_ptr(&res.out);
+		fprintf(stderr, "[build-template] %s failed (exit %d): %.*s%.*s\n", argv[0],
+			res.exit_code, (int)(m > 1500 ? 1500 : m), m > 1500 ? u + m - 1500 : u ? u : "",
+			(int)(n > 2000 ? 2000 : n), n > 2000 ? t + n - 2000 : t ? t : "");
 		r = BH_ERR_CHILD;
 	} else if (out) {
 		size_t n = bh_buf_len(&res.out);
@@ -293,11 +295,27 @@ int prov_build_template(int argc, char **argv)
 
 	step(3, "debootstrap (this takes minutes)");
 	printf("      mirror %s, suite %s\n", mirror, suite);
+	fflush(stdout);
 	{
 		const char *av[] = { "debootstrap", "--variant=minbase", "--include", include_pkgs,
 				     suite, t.root, mirror, NULL };
-		if ((r = run(av, 3600, NULL)) < 0)
+		if ((r = run(av, 3600, NULL)) < 0) {
+			char *lp = NULL;
+			if (asprintf(&lp, "%s/debootstrap/debootstrap.log", t.root) >= 0) {
+				int lf = open(lp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+				char tb[3000];
+				ssize_t tn;
+				if (lf >= 0) {
+					off_t end = lseek(lf, 0, SEEK_END);
+					tn = pread(lf, tb, sizeof tb, end > 3000 ? end - 3000 : 0);
+					fprintf(stderr, "[build-template] tail of %s:\n%.*s\n", lp,
+						(int)(tn > 0 ? tn : 0), tb);
+					close(lf);
+				}
+				free(lp);
+			}
 			goto fail;
+		}
 	}
 	for (int i = 0; i < 3; i++) {
 		if (asprintf(&p, "%s%s", t.root, t.binds[i]) < 0)

@@ -105,7 +105,30 @@ expect_rc 0 vm destroy bh-run
 nothing_leaked bh-run
 ok "stale lock recovered; duplicate name refused without touching the existing VM"
 
-# 6. the sandbox is really applied: a broken seccomp file makes every verb fail closed
+# 6. a disk rewritten between create and start (backing file → a host file, a symlink,
+#    an external data file) is refused by domain-start before libvirt opens it
+expect_rc 0 vm create bh-tamper --owner-wallet $OWNER --memory 128 --disk 1 --apply
+expect_rc 0 vm kill bh-tamper
+D="$STATE/vms/bh-tamper.qcow2"; cp -p "$D" "$T/good.qcow2"
+as_user qemu-img create -q -f qcow2 -F raw -b /etc/hostname -u "$T/evil.qcow2" 1G 2>/dev/null ||
+	qemu-img create -q -f qcow2 -F raw -b /etc/hostname -u "$T/evil.qcow2" 1G
+cp "$T/evil.qcow2" "$D"; chown $PUID:$PGID "$D"
+expect_rc 1 vm start bh-tamper
+grep -q 'backing file is not the configured template' "$T/err" || fail "backing: $(cat "$T/err")"
+rm -f "$D"; ln -s "$T/good.qcow2" "$D"
+expect_rc 1 vm start bh-tamper
+grep -q 'is a symlink' "$T/err" || fail "symlink: $(cat "$T/err")"
+rm -f "$D"; as_user qemu-img create -q -f qcow2 -o data_file="$STATE/data.raw" "$D" 1G
+expect_rc 1 vm start bh-tamper
+grep -q 'external data file' "$T/err" || fail "data file: $(cat "$T/err")"
+rm -f "$D" "$STATE/data.raw"
+cp -p "$T/good.qcow2" "$D"
+expect_rc 0 vm start bh-tamper
+expect_rc 0 vm destroy bh-tamper
+nothing_leaked bh-tamper
+ok "tampered disk (foreign backing file, symlink, external data file) refused at start"
+
+# 7. the sandbox is really applied: a broken seccomp file makes every verb fail closed
 mkdir -p "$T/badseccomp"; cp "$TOP"/seccomp/*.inc "$T/badseccomp/"
 printf 'include base.inc\nallow no_such_syscall\n' > "$T/badseccomp/blockhost-provisioner"
 chmod -R a+rX "$T/badseccomp"

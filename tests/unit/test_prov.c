@@ -581,6 +581,89 @@ static void test_guest_agent_replies(void **state)
 					     100, &st, &m), BH_ERR_FORMAT);
 }
 
+/* A qcow2 header as qemu-img writes it: v3 (104 bytes) or v2 (72), extensions, backing name. */
+static size_t qhdr(uint8_t *h, unsigned version, const char *backing, const char *fmt,
+		   uint64_t incompat, bool data_ext, uint32_t crypt)
+{
+	size_t off = version == 3 ? 104 : 72;
+	memset(h, 0, 4096);
+#define BE32(p, v) do { (p)[0] = (uint8_t)((v) >> 24); (p)[1] = (uint8_t)((v) >> 16); \
+			(p)[2] = (uint8_t)((v) >> 8); (p)[3] = (uint8_t)(v); } while (0)
+	BE32(h, 0x514649fbu);
+	BE32(h + 4, version);
+	BE32(h + 32, crypt);
+	if (version == 3) {
+		BE32(h + 76, (uint32_t)incompat);
+		BE32(h + 96, 4);
+		BE32(h + 100, 104);
+	}
+	if (fmt) {
+		size_t n = strlen(fmt);
+		BE32(h + off, 0xe2792acau);
+		BE32(h + off + 4, (uint32_t)n);
+		memcpy(h + off + 8, fmt, n);
+		off += 8 + ((n + 7) & ~(size_t)7);
+	}
+	if (data_ext) {
+		BE32(h + off, 0x44415441u);
+		BE32(h + off + 4, 4);
+		memcpy(h + off + 8, "/x/y", 4);
+		off += 16;
+	}
+	off += 8; /* end extension: zeros */
+	if (backing) {
+		BE32(h + 12, (uint32_t)off);       /* backing_file_offset (low 32 bits) */
+		BE32(h + 16, (uint32_t)strlen(backing));
+		memcpy(h + off, backing, strlen(backing));
+		off += strlen(backing);
+	}
+	return off;
+}
+
+static void test_qcow2_check(void **state)
+{
+	static uint8_t h[4096];
+	const char *tpl = "/var/lib/blockhost/templates/blockhost-base.qcow2";
+	struct bh_msg m = { "" };
+	size_t n;
+
+	(void)state;
+	n = qhdr(h, 3, tpl, "qcow2", 0, false, 0);
+	assert_int_equal(prov_qcow2_check(h, n, tpl, &m), 0);
+	n = qhdr(h, 2, tpl, NULL, 0, false, 0);
+	assert_int_equal(prov_qcow2_check(h, n, tpl, &m), 0);
+	n = qhdr(h, 3, "/etc/shadow", "raw", 0, false, 0);
+	assert_int_equal(prov_qcow2_check(h, n, tpl, &m), BH_ERR_MISMATCH);
+	assert_non_null(strstr(m.text, "not the configured template"));
+	n = qhdr(h, 3, tpl, "raw", 0, false, 0);
+	assert_int_equal(prov_qcow2_check(h, n, tpl, &m), BH_ERR_MISMATCH);
+	assert_non_null(strstr(m.text, "backing format 'raw'"));
+	n = qhdr(h, 3, NULL, NULL, 0, false, 0);
+	assert_int_equal(prov_qcow2_check(h, n, tpl, &m), BH_ERR_MISMATCH);
+	n = qhdr(h, 3, tpl, "qcow2", 1u << 2, false, 0);
+	assert_int_equal(prov_qcow2_check(h, n, tpl, &m), BH_ERR_DENIED);
+	assert_non_null(strstr(m.text, "external data file"));
+	n = qhdr(h, 3, tpl, "qcow2", 0, true, 0);
+	assert_int_equal(prov_qcow2_check(h, n, tpl, &m), BH_ERR_DENIED);
+	n = qhdr(h, 3, tpl, "qcow2", 0, false, 1);
+	assert_int_equal(prov_qcow2_check(h, n, tpl, &m), BH_ERR_UNSUPPORTED);
+	n = qhdr(h, 3, tpl, "qcow2", 0, false, 0);
+	assert_int_equal(prov_qcow2_check(h, n - 1, tpl, &m), BH_ERR_FORMAT);   /* name cut */
+	assert_int_equal(prov_qcow2_check(h, 50, tpl, &m), BH_ERR_INCOMPLETE);
+	h[3] = 0;
+	assert_int_equal(prov_qcow2_check(h, n, tpl, &m), BH_ERR_FORMAT);
+	n = qhdr(h, 4, tpl, NULL, 0, false, 0);
+	assert_int_equal(prov_qcow2_check(h, n, tpl, &m), BH_ERR_UNSUPPORTED);
+	/* a backing name with an embedded NUL, or a prefix of the template, is refused */
+	n = qhdr(h, 3, tpl, NULL, 0, false, 0);
+	BE32(h + 16, (uint32_t)strlen(tpl) + 2);
+	h[n] = 0;
+	h[n + 1] = 'x';
+	assert_int_equal(prov_qcow2_check(h, n + 2, tpl, &m), BH_ERR_MISMATCH);
+	n = qhdr(h, 3, "/var/lib/blockhost/templates/blockhost-base", NULL, 0, false, 0);
+	assert_int_equal(prov_qcow2_check(h, n, tpl, &m), BH_ERR_MISMATCH);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -595,6 +678,7 @@ int main(void)
 		cmocka_unit_test(test_cloud_init),
 		cmocka_unit_test(test_agent_replies),
 		cmocka_unit_test(test_guest_agent_replies),
+		cmocka_unit_test(test_qcow2_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

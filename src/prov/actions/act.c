@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The domain-* plugin skeleton (act.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/fsuid.h>
+#include <sys/stat.h>
 #include <grp.h>
 #include <limits.h>
 #include <stdio.h>
@@ -70,6 +73,106 @@ int act_path_under(struct act_ctx *c, const char *what, const char *path, const 
 		return BH_ERR_DENIED;
 	}
 	return 0;
+}
+
+static int open_regular(struct act_ctx *c, const char *what, const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		int r = bh_negerrno();
+		bh_msg_set(&c->msg, "%s %s: %s", what, path,
+			   r == -ELOOP ? "is a symlink" : strerror(-r));
+		return r;
+	}
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		bh_msg_set(&c->msg, "%s %s: not a regular file", what, path);
+		return BH_ERR_UNSAFE_FILE;
+	}
+	return fd;
+}
+
+int act_check_storage(struct act_ctx *c, const char *name, char **ret_disk, char **ret_seed)
+{
+	char *disk = NULL, *seed = NULL;
+	uint8_t *hdr = NULL;
+	struct stat st;
+	ssize_t n;
+	int fd = -1, r = -ENOMEM;
+
+	if (asprintf(&disk, "%s/%s.qcow2", c->conf.storage_path, name) < 0 ||
+	    asprintf(&seed, "%s/%s/cidata.iso", c->conf.cloud_init_dir, name) < 0 ||
+	    !(hdr = malloc(PROV_QCOW2_HDR_MAX)))
+		goto out;
+	/*
+	 * The disk and seed belong to the provisioner's user (0640/0600): read them with that
+	 * user's file-system identity (setfsuid: CAP_SETUID, which the manifest grants for the
+	 * session drop anyway) instead of holding CAP_DAC_READ_SEARCH.
+	 */
+	if (geteuid() == 0 && stat(c->conf.storage_path, &st) == 0 && st.st_uid != 0) {
+		setfsgid(st.st_gid);
+		setfsuid(st.st_uid);
+		if ((uid_t)setfsuid((uid_t)-1) != st.st_uid) {
+			bh_msg_set(&c->msg, "cannot take the file-system identity of uid %u",
+				   (unsigned)st.st_uid);
+			r = BH_ERR_INTERNAL;
+			goto out;
+		}
+	}
+	/* the template: not replaceable by the unprivileged provisioner */
+	if ((fd = open_regular(c, "template", c->conf.template_path, &st)) < 0) {
+		r = fd;
+		goto out;
+	}
+	close(fd);
+	if ((st.st_mode & 022) ||
+	    (st.st_uid != 0 && !(c->conf.has_session_user && st.st_uid == c->conf.session_uid))) {
+		bh_msg_set(&c->msg, "template %s: must be owned by root (or the session user) and "
+			   "not group/world-writable", c->conf.template_path);
+		r = BH_ERR_UNSAFE_FILE;
+		goto out;
+	}
+	if ((fd = open_regular(c, "disk", disk, &st)) < 0) {
+		r = fd;
+		goto out;
+	}
+	n = pread(fd, hdr, PROV_QCOW2_HDR_MAX, 0);
+	close(fd);
+	if (n < 0) {
+		r = bh_negerrno();
+		bh_msg_set(&c->msg, "disk %s: %s", disk, strerror(-r));
+		goto out;
+	}
+	if ((r = prov_qcow2_check(hdr, (size_t)n, c->conf.template_path, &c->msg)) < 0)
+		goto out;
+	if ((fd = open_regular(c, "seed", seed, &st)) >= 0) {
+		close(fd);
+	} else if (fd != -ENOENT) {
+		r = fd;
+		goto out;
+	} else {
+		c->msg.text[0] = '\0';
+		free(seed);
+		seed = NULL;
+	}
+	if (ret_disk) {
+		*ret_disk = disk;
+		disk = NULL;
+	}
+	if (ret_seed) {
+		*ret_seed = seed;
+		seed = NULL;
+	}
+	r = 0;
+out:
+	if (geteuid() == 0) {
+		setfsuid(0);
+		setfsgid(0);
+	}
+	free(disk);
+	free(seed);
+	free(hdr);
+	return r;
 }
 
 static int read_params(json_t **ret, struct bh_msg *msg)

@@ -38,6 +38,15 @@ const char *act_virt_error(void);
 int act_path_under(struct act_ctx *c, const char *what, const char *path, const char *dir);
 
 /*
+ * The files of VM `name` before libvirt opens them: <storage_path>/<name>.qcow2 (no
+ * symlink, a regular file whose qcow2 header passes prov_qcow2_check against the
+ * configured template) and, if present, <cloud_init_dir>/<name>/cidata.iso (no symlink,
+ * regular); the template itself must not be writable by group/others and be owned by
+ * root or the session user.  *ret_disk / *ret_seed (may be NULL): the paths (heap).
+ */
+int act_check_storage(struct act_ctx *c, const char *name, char **ret_disk, char **ret_seed);
+
+/*
  * Run path with args in the guest through the QEMU guest agent (guest-exec with
  * captured output), polling guest-exec-status every 300 ms for up to timeout_s.
  * Output beyond cap bytes per stream is an error.  *ret filled on success.

@@ -11,6 +11,8 @@ static int start(struct act_ctx *c)
 		return BH_ERR_NOT_FOUND;
 	if (virDomainIsActive(d) == 1) {
 		json_object_set_new(c->reply, "already_running", json_true());
+	} else if ((r = act_check_storage(c, act_str(c, "name"), NULL, NULL)) < 0) {
+		/* the disk may have been rewritten since define: check it again */
 	} else if (virDomainCreate(d) < 0) {
 		bh_msg_set(&c->msg, "start '%s': %s", act_str(c, "name"), act_virt_error());
 		r = BH_ERR_PEER;
