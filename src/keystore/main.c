@@ -162,6 +162,25 @@ static int parse_fd(const char *s, int *ret)
 	return 0;
 }
 
+/* --pcrs and --passphrase-fd, shared by init, recover and reseal: log what was wrong. */
+static int opt_pcrs(const char *arg, uint32_t *mask)
+{
+	if (bh_tpm_pcr_mask_parse(arg, mask) < 0) {
+		log_error("--pcrs '%s': expected PCR numbers 0..23 separated by commas", arg);
+		return BH_ERR_CONFIG;
+	}
+	return 0;
+}
+
+static int opt_passphrase_fd(const char *arg, int *fd)
+{
+	if (parse_fd(arg, fd) < 0) {
+		log_error("--passphrase-fd '%s': expected a descriptor number", arg);
+		return BH_ERR_CONFIG;
+	}
+	return 0;
+}
+
 static int parse_kdf(const char *s, enum bh_ks_kdf_level *ret)
 {
 	if (!strcmp(s, "interactive"))
@@ -239,6 +258,32 @@ static int parse_owner_opt(const char *arg, const char **ret)
 	return 0;
 }
 
+/* Seal k to the PCRs in mask into the keystore directory, then hand it to owner. */
+static int seal_store(struct ks_global *g, struct bh_tpm *t, uint32_t mask,
+		      const struct bh_ks_keys *k, const char *owner)
+{
+	struct bh_msg m = { "" };
+	int r;
+
+	if ((r = bh_ks_seal_all(t, g->cfg.dir, mask, k, &m)) < 0) {
+		fail(r, &m, "seal");
+		return r;
+	}
+	return chown_store(g->cfg.dir, owner);
+}
+
+/* The wallet address as checksummed 0x text. */
+static int wallet_address_str(const struct bh_ks_keys *k, char out[static BH_ADDR_STR_LEN + 1])
+{
+	uint8_t a[20];
+	int r;
+
+	if ((r = bh_ks_wallet_address(k, a)) < 0)
+		return r;
+	bh_eth_addr_checksum(a, out);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ init */
 
 static const char init_usage[] =
@@ -270,17 +315,13 @@ static int cmd_init(struct ks_global *g, int argc, char **argv)
 	size_t plen = 0;
 	struct bh_buf rec;
 	char addr[BH_ADDR_STR_LEN + 1];
-	uint8_t a[20];
 
 	bh_buf_init(&rec, BH_KS_RECOVERY_MAX);
 	while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (bh_tpm_pcr_mask_parse(optarg, &mask) < 0) {
-				log_error("--pcrs '%s': expected PCR numbers 0..23 separated by commas",
-					  optarg);
+			if (opt_pcrs(optarg, &mask) < 0)
 				return KS_EXIT_USAGE;
-			}
 			break;
 		case 'r': recovery = optarg; break;
 		case 'o':
@@ -288,10 +329,8 @@ static int cmd_init(struct ks_global *g, int argc, char **argv)
 				return KS_EXIT_USAGE;
 			break;
 		case 'f':
-			if (parse_fd(optarg, &pfd) < 0) {
-				log_error("--passphrase-fd '%s': expected a descriptor number", optarg);
+			if (opt_passphrase_fd(optarg, &pfd) < 0)
 				return KS_EXIT_USAGE;
-			}
 			break;
 		case 'k':
 			if (parse_kdf(optarg, &kdf) < 0) {
@@ -345,19 +384,14 @@ static int cmd_init(struct ks_global *g, int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((r = bh_ks_seal_all(t, g->cfg.dir, mask, k, &m)) < 0) {
-		fail(r, &m, "seal");
-		goto out;
-	}
-	if ((r = chown_store(g->cfg.dir, owner)) < 0)
+	if ((r = seal_store(g, t, mask, k, owner)) < 0)
 		goto out;
 	if (recovery && (r = bh_ks_recovery_write_once(recovery, &rec, &m)) < 0) {
 		fail(r, &m, "recovery file");
 		goto out;
 	}
-	if ((r = bh_ks_wallet_address(k, a)) < 0)
+	if ((r = wallet_address_str(k, addr)) < 0)
 		goto out;
-	bh_eth_addr_checksum(a, addr);
 	char pcrs[64];
 	bh_tpm_pcr_mask_str(mask, pcrs, sizeof(pcrs));
 	log_info("sealed wallet, server-ecies and tls keys to PCR %s in %s", pcrs, g->cfg.dir);
@@ -582,12 +616,9 @@ static int cmd_address(struct ks_global *g, int argc, char **argv, bool pubkey)
 	if ((r = unseal_keys(g, &k)) < 0)
 		return ks_exit_code(r);
 	if (!pubkey) {
-		uint8_t a[20];
 		char s[BH_ADDR_STR_LEN + 1];
-		if ((r = bh_ks_wallet_address(k, a)) == 0) {
-			bh_eth_addr_checksum(a, s);
+		if ((r = wallet_address_str(k, s)) == 0)
 			printf("%s\n", s);
-		}
 	} else {
 		uint8_t pub[65];
 		char s[131];
@@ -638,18 +669,14 @@ static int cmd_reseal(struct ks_global *g, int argc, char **argv, bool recover)
 	char *pass = NULL;
 	size_t plen = 0;
 	struct bh_buf file;
-	uint8_t a[20];
 	char addr[BH_ADDR_STR_LEN + 1];
 
 	bh_buf_init(&file, BH_KS_RECOVERY_MAX);
 	while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (bh_tpm_pcr_mask_parse(optarg, &mask) < 0) {
-				log_error("--pcrs '%s': expected PCR numbers 0..23 separated by commas",
-					  optarg);
+			if (opt_pcrs(optarg, &mask) < 0)
 				return KS_EXIT_USAGE;
-			}
 			break;
 		case 'r':
 			if (!recover)
@@ -663,10 +690,8 @@ static int cmd_reseal(struct ks_global *g, int argc, char **argv, bool recover)
 		case 'f':
 			if (!recover)
 				goto usage;
-			if (parse_fd(optarg, &pfd) < 0) {
-				log_error("--passphrase-fd '%s': expected a descriptor number", optarg);
+			if (opt_passphrase_fd(optarg, &pfd) < 0)
 				return KS_EXIT_USAGE;
-			}
 			break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: goto usage;
@@ -709,15 +734,10 @@ static int cmd_reseal(struct ks_global *g, int argc, char **argv, bool recover)
 			goto out;
 		}
 	}
-	if ((r = bh_ks_seal_all(t, g->cfg.dir, mask, k, &m)) < 0) {
-		fail(r, &m, "seal");
+	if ((r = seal_store(g, t, mask, k, owner)) < 0)
 		goto out;
-	}
-	if ((r = chown_store(g->cfg.dir, owner)) < 0)
+	if ((r = wallet_address_str(k, addr)) < 0)
 		goto out;
-	if ((r = bh_ks_wallet_address(k, a)) < 0)
-		goto out;
-	bh_eth_addr_checksum(a, addr);
 	char pcrs[64];
 	bh_tpm_pcr_mask_str(mask, pcrs, sizeof(pcrs));
 	log_info("%s: keys sealed to the current values of PCR %s", recover ? "recover" : "reseal",
