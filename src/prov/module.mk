@@ -38,7 +38,9 @@ PROV_ACTION_DIR   = $(BUILD)/prov-actions
 PROV_ACTION_BINS  = $(patsubst %,$(PROV_ACTION_DIR)/%,$(PROV_ACTION_NAMES))
 PROV_ACTION_SIGS  = $(patsubst %,$(PROV_ACTION_DIR)/%.sig,$(PROV_ACTION_NAMES))
 
-PROGRAMS   += $(PROV_ACTION_BINS)
+# built by `make`, but not PROGRAMS (those are installed into $(BINDIR)); install-prov
+# puts them in the actions directory
+all: $(PROV_ACTION_BINS)
 CHECK_DEPS += $(PROV_ACTION_SIGS)
 
 $(PROV_ACTION_DIR)/%: EXTRA_LIBS = $(PROV_EXTRA) -lvirt-qemu
