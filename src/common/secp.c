@@ -156,14 +156,35 @@ out:
 	return r;
 }
 
+/* pk as 04||X||Y (every public key leaves this layer uncompressed). */
+static int serialize_uncompressed(const secp256k1_context *c, const secp256k1_pubkey *pk,
+				  uint8_t ret_pub[static 65])
+{
+	uint8_t out[65];
+	size_t outlen = sizeof(out);
+
+	if (!secp256k1_ec_pubkey_serialize(c, out, &outlen, pk, SECP256K1_EC_UNCOMPRESSED) ||
+	    outlen != 65)
+		return BH_ERR_CRYPTO;
+	memcpy(ret_pub, out, 65);
+	return 0;
+}
+
+/* Ethereum address: the last 20 bytes of keccak256(X||Y). */
+static void address_of(const uint8_t pub[static 65], uint8_t ret_addr[static 20])
+{
+	uint8_t h[32];
+
+	bh_keccak256(pub + 1, 64, h);
+	memcpy(ret_addr, h + 12, 20);
+}
+
 int bh_secp_recover_pubkey(const uint8_t digest[static 32], const uint8_t sig[static 65],
                            uint8_t ret_pub[static 65])
 {
 	const secp256k1_context *c = ctx();
 	secp256k1_ecdsa_recoverable_signature rs;
 	secp256k1_pubkey pk;
-	uint8_t out[65];
-	size_t outlen = sizeof(out);
 	int r;
 
 	if (!c)
@@ -174,23 +195,18 @@ int bh_secp_recover_pubkey(const uint8_t digest[static 32], const uint8_t sig[st
 		return BH_ERR_SIGNATURE;
 	if (!secp256k1_ecdsa_recover(c, &pk, &rs, digest))
 		return BH_ERR_SIGNATURE;
-	if (!secp256k1_ec_pubkey_serialize(c, out, &outlen, &pk, SECP256K1_EC_UNCOMPRESSED) ||
-	    outlen != 65)
-		return BH_ERR_CRYPTO;
-	memcpy(ret_pub, out, 65);
-	return 0;
+	return serialize_uncompressed(c, &pk, ret_pub);
 }
 
 int bh_secp_recover_address(const uint8_t digest[static 32], const uint8_t sig[static 65],
                             uint8_t ret_addr[static 20])
 {
-	uint8_t pub[65], h[32];
+	uint8_t pub[65];
 	int r;
 
 	if ((r = bh_secp_recover_pubkey(digest, sig, pub)) < 0)
 		return r;
-	bh_keccak256(pub + 1, 64, h);
-	memcpy(ret_addr, h + 12, 20);
+	address_of(pub, ret_addr);
 	return 0;
 }
 
@@ -198,26 +214,18 @@ int bh_secp_pubkey(const uint8_t priv[static 32], uint8_t ret_pub[static 65])
 {
 	const secp256k1_context *c = ctx();
 	secp256k1_pubkey pk;
-	uint8_t out[65];
-	size_t outlen = sizeof(out);
 
 	if (!c)
 		return BH_ERR_CRYPTO;
 	if (!secp256k1_ec_pubkey_create(c, &pk, priv))
 		return BH_ERR_RANGE;
-	if (!secp256k1_ec_pubkey_serialize(c, out, &outlen, &pk, SECP256K1_EC_UNCOMPRESSED) ||
-	    outlen != 65)
-		return BH_ERR_CRYPTO;
-	memcpy(ret_pub, out, 65);
-	return 0;
+	return serialize_uncompressed(c, &pk, ret_pub);
 }
 
 int bh_secp_pubkey_parse(const uint8_t *in, size_t len, uint8_t ret_pub[static 65])
 {
 	const secp256k1_context *c = ctx();
 	secp256k1_pubkey pk;
-	uint8_t out[65];
-	size_t outlen = sizeof(out);
 
 	if (!c)
 		return BH_ERR_CRYPTO;
@@ -228,22 +236,17 @@ int bh_secp_pubkey_parse(const uint8_t *in, size_t len, uint8_t ret_pub[static 6
 		return BH_ERR_FORMAT;
 	if (!secp256k1_ec_pubkey_parse(c, &pk, in, len))
 		return BH_ERR_FORMAT;
-	if (!secp256k1_ec_pubkey_serialize(c, out, &outlen, &pk, SECP256K1_EC_UNCOMPRESSED) ||
-	    outlen != 65)
-		return BH_ERR_CRYPTO;
-	memcpy(ret_pub, out, 65);
-	return 0;
+	return serialize_uncompressed(c, &pk, ret_pub);
 }
 
 int bh_eth_address_from_pubkey(const uint8_t pub[static 65], uint8_t ret_addr[static 20])
 {
-	uint8_t norm[65], h[32];
+	uint8_t norm[65];
 	int r;
 
 	if ((r = bh_secp_pubkey_parse(pub, 65, norm)) < 0)
 		return r;
-	bh_keccak256(norm + 1, 64, h);
-	memcpy(ret_addr, h + 12, 20);
+	address_of(norm, ret_addr);
 	return 0;
 }
 
