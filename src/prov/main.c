@@ -201,6 +201,66 @@ static int agent(struct ctx *c, const char *action, const char *name, json_t *ex
 	return r;
 }
 
+/* An agent action that does not take "name" (the networking plugins). */
+static int agent_raw(struct ctx *c, const char *action, json_t *params)
+{
+	struct bh_msg m = { "" };
+	int r;
+
+	if (!params)
+		return -ENOMEM;
+	r = prov_agent_call(c->conf.agent_socket, action, params, AGENT_TIMEOUT_MS, NULL, &m);
+	json_decref(params);
+	if (r < 0)
+		say("%s", m.text);
+	return r;
+}
+
+/*
+ * With a bridge configured: isolate the VM's bridge ports (no L2 between VMs; upstream
+ * re-applies this on every start) and route its IPv6 /128 to the bridge (create only).
+ * The tap names come from the live XML (read-only).  Nothing to do without a bridge.
+ */
+static int net_attach(struct ctx *c, const char *name, const char *ipv6)
+{
+	virDomainPtr d;
+	struct prov_xml_info xi;
+	char *xml = NULL, addr[64];
+	int r = 0;
+
+	if (!c->conf.bridge)
+		return 0;
+	if (!ro_conn(c) || !(d = virDomainLookupByName(c->ro, name)))
+		return BH_ERR_PEER;
+	xml = virDomainGetXMLDesc(d, 0);
+	virDomainFree(d);
+	if (!xml || prov_xml_parse_info(xml, strlen(xml), &xi, NULL) < 0) {
+		free(xml);
+		say("cannot read the interfaces of %s", name);
+		return BH_ERR_PEER;
+	}
+	free(xml);
+	for (unsigned i = 0; r == 0 && i < xi.n_ifaces; i++)
+		r = agent_raw(c, "bridge-port-isolate", json_pack("{s:s}", "dev", xi.iface_targets[i]));
+	if (r == 0 && ipv6 && *ipv6) {
+		snprintf(addr, sizeof addr, "%s/128", ipv6);
+		r = agent_raw(c, "ip6-route-add", json_pack("{s:s,s:s}", "address", addr, "dev",
+							     c->conf.bridge));
+	}
+	return r;
+}
+
+static void net_detach(struct ctx *c, const char *ipv6)
+{
+	char addr[64];
+	if (!c->conf.bridge || !ipv6 || !*ipv6)
+		return;
+	snprintf(addr, sizeof addr, "%s/128", ipv6);
+	if (agent_raw(c, "ip6-route-del", json_pack("{s:s,s:s}", "address", addr, "dev",
+						      c->conf.bridge)) < 0)
+		say("IPv6 route %s may be left on %s", addr, c->conf.bridge);
+}
+
 static int file_path(const char *dir, const char *name, const char *suffix, char **ret)
 {
 	return asprintf(ret, "%s/%s%s", dir, name, suffix) < 0 ? -ENOMEM : 0;
@@ -342,7 +402,7 @@ static void prov_unlock(void)
 
 /* ------------------------------------------------------------ create */
 
-enum undo_kind { U_IP, U_FILE, U_SEEDDIR, U_DOMAIN };
+enum undo_kind { U_IP, U_FILE, U_SEEDDIR, U_DOMAIN, U_ROUTE6 };
 struct undo {
 	enum undo_kind kind;
 	char *arg;
@@ -383,6 +443,9 @@ static void undo_run(struct ctx *c, struct undo_stack *s)
 		case U_DOMAIN:
 			if (agent(c, "domain-undefine", u->arg, NULL, NULL) < 0)
 				say("undo: domain %s may be left defined", u->arg);
+			break;
+		case U_ROUTE6:
+			net_detach(c, u->arg);
 			break;
 		}
 		free(u->arg);
@@ -650,6 +713,10 @@ static int cmd_create(int argc, char **argv)
 			goto fail;
 		if ((r = agent(&c, "domain-start", name, NULL, NULL)) < 0)
 			FAIL("starting the domain failed");
+		if (c.conf.bridge && ip6 && (r = undo_push(&us, U_ROUTE6, ip6)) < 0)
+			goto fail;
+		if ((r = net_attach(&c, name, ip6)) < 0)
+			FAIL("bridge port isolation / IPv6 route failed");
 		if (c.conf.guest_agent_timeout > 0) {
 			say("waiting up to %d s for the guest agent", c.conf.guest_agent_timeout);
 			if ((r = wait_guest_agent(&c, name, c.conf.guest_agent_timeout)) < 0)
@@ -706,8 +773,13 @@ static int destroy_vm(struct ctx *c, const char *name)
 	char *p = NULL;
 	int r;
 
+	json_t *rec = NULL;
+
 	if ((r = agent(c, "domain-undefine", name, NULL, NULL)) < 0)
 		return r;
+	if (c->conf.bridge && bh_vmdb_get(c->db, name, &rec, NULL) == 0)
+		net_detach(c, json_string_value(json_object_get(rec, "ipv6_address")));
+	json_decref(rec);
 	if (file_path(c->conf.storage_path, name, ".qcow2", &p) == 0) {
 		if (unlink(p) < 0 && errno != ENOENT)
 			say("remove %s: %s", p, strerror(errno));
@@ -768,9 +840,31 @@ static int simple_action(int argc, char **argv, const char *action, const char *
 	return r < 0 ? 1 : 0;
 }
 
+/* Start, then re-isolate the bridge ports; a VM that cannot be isolated is powered off. */
+static int start_vm(struct ctx *c, const char *name)
+{
+	int r;
+	if ((r = agent(c, "domain-start", name, NULL, NULL)) < 0)
+		return r;
+	if ((r = net_attach(c, name, NULL)) < 0) {
+		say("%s could not be isolated on %s: powering it off", name, c->conf.bridge);
+		(void)agent(c, "domain-destroy", name, NULL, NULL);
+	}
+	return r;
+}
+
 static int cmd_start(int argc, char **argv)
 {
-	return simple_action(argc, argv, "domain-start", "blockhost-vm-start <name>");
+	const char *name;
+	struct ctx c;
+	int r;
+
+	if (one_name(argc, argv, "blockhost-vm-start <name>", &name) < 0)
+		return 1;
+	if ((r = ctx_init(&c, false)) == 0)
+		r = start_vm(&c, name);
+	ctx_done(&c);
+	return r < 0 ? 1 : 0;
 }
 
 static int cmd_kill(int argc, char **argv)
@@ -1156,7 +1250,7 @@ static int cmd_resume(int argc, char **argv)
 		say("dry run: would start %s%s", name, days ? " and extend its expiry" : "");
 		goto out;
 	}
-	if (!mock && (r = agent(&c, "domain-start", name, NULL, NULL)) < 0)
+	if (!mock && (r = start_vm(&c, name)) < 0)
 		goto out;
 	if ((r = bh_vmdb_mark_active(c.db, name, days ? clock_now() + days * 86400 : 0, &m)) < 0)
 		say("VM database: %s", m.text);

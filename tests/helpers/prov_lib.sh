@@ -35,6 +35,12 @@ cp "$BUILD"/agent-test-key/pub/*.pub "$KEYS/"
 for f in "$BUILD"/prov-actions/domain-*; do
 	case $f in *.manifest|*.sig) install -m 0644 "$f" "$ACT/" ;; *) install -m 0755 "$f" "$ACT/" ;; esac
 done
+# the agent's networking actions create/start/destroy call when a bridge is configured
+for a in bridge-port-isolate ip6-route-add ip6-route-del; do
+	[ -f "$BUILD/agent-actions/$a.sig" ] || continue
+	install -m 0755 "$BUILD/agent-actions/$a" "$ACT/"
+	install -m 0644 "$BUILD/agent-actions/$a.manifest" "$BUILD/agent-actions/$a.sig" "$ACT/"
+done
 # the VM-side files shipped by the pam component, when built in this tree
 for f in pam.d-sshd 50-blockhost.conf; do
 	[ -f "$TOP/src/pam/vm/$f" ] && cp "$TOP/src/pam/vm/$f" "$R/usr/share/blockhost/vm/"

@@ -128,7 +128,25 @@ expect_rc 0 vm destroy bh-tamper
 nothing_leaked bh-tamper
 ok "tampered disk (foreign backing file, symlink, external data file) refused at start"
 
-# 7. the sandbox is really applied: a broken seccomp file makes every verb fail closed
+# 7. with a bridge configured (after create: this VM has no NIC), start re-isolates its
+#    ports (none) and destroy removes its IPv6 /128 route through the agent's networking
+#    action; a route that cannot be removed is reported, destroy still completes
+expect_rc 0 vm create bh-br --owner-wallet $OWNER --memory 128 --disk 1 --apply
+write_prov_conf ', "bridge": "bhnobr0"'
+expect_rc 0 vm kill bh-br
+expect_rc 0 vm start bh-br
+if [ -f "$ACT/ip6-route-del.sig" ]; then
+	expect_rc 0 vm destroy bh-br
+	grep -q 'ip6-route-del' "$T/err" && grep -q 'may be left on bhnobr0' "$T/err" ||
+		fail "route removal not attempted: $(cat "$T/err")"
+else
+	expect_rc 0 vm destroy bh-br
+fi
+write_prov_conf
+nothing_leaked bh-br
+ok "bridge configured: start with no ports to isolate; destroy attempts the IPv6 route removal"
+
+# 8. the sandbox is really applied: a broken seccomp file makes every verb fail closed
 mkdir -p "$T/badseccomp"; cp "$TOP"/seccomp/*.inc "$T/badseccomp/"
 printf 'include base.inc\nallow no_such_syscall\n' > "$T/badseccomp/blockhost-provisioner"
 chmod -R a+rX "$T/badseccomp"
