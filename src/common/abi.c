@@ -1391,6 +1391,15 @@ int bh_abi_decode_revert(const uint8_t *data, size_t len, const struct bh_abi_si
 
 /* ------------------------------------------------------------------ JSON */
 
+void *bh_json_hex(const void *p, size_t n)
+{
+	char *h = bh_hex_encode_alloc(p, n, true);
+	json_t *j = h ? json_string(h) : NULL;
+
+	free(h);
+	return j;
+}
+
 void *bh_abi_value_to_json(const struct bh_abi_value *v)
 {
 	switch (v->kind) {
@@ -1413,10 +1422,7 @@ void *bh_abi_value_to_json(const struct bh_abi_value *v)
 				   v->kind == BH_ABI_BYTES ? v->u.bytes.data : v->u.word;
 		size_t n = v->kind == BH_ABI_ADDRESS ? 20 : v->kind == BH_ABI_BYTES ? v->u.bytes.len :
 			   v->size ? v->size : 32;
-		char *h = bh_hex_encode_alloc(p, n, true);
-		json_t *j = h ? json_string(h) : NULL;
-		free(h);
-		return j;
+		return bh_json_hex(p, n);
 	}
 	case BH_ABI_STRING:
 		return json_stringn((const char *)v->u.bytes.data, v->u.bytes.len);

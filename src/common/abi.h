@@ -192,6 +192,8 @@ void bh_abi_revert_clear(struct bh_abi_revert *r);
  * The return type is json_t * (void * here so that users need not include jansson.h).
  */
 void *bh_abi_value_to_json(const struct bh_abi_value *v);
+/* p[0..n) as a JSON string "0x" + lower-case hex (json_t *); NULL on ENOMEM. */
+void *bh_json_hex(const void *p, size_t n);
 /*
  * JSON → value of type t: uint/int accept JSON integers, decimal strings ("-" for int)
  * and 0x hex; address/bytes/bytesN 0x hex; tuples and arrays JSON arrays.

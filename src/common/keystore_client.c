@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi.h"
 #include "eth.h"
 #include "frame.h"
 #include "hex.h"
@@ -123,14 +124,6 @@ int bh_keystore_pubkeys(const struct bh_keystore_client *c, uint8_t ret_addr[sta
 	return r;
 }
 
-static json_t *hex_str(const uint8_t *d, size_t n)
-{
-	char *h = bh_hex_encode_alloc(d, n, true);
-	json_t *j = h ? json_string(h) : NULL;
-	free(h);
-	return j;
-}
-
 /* A quantity as minimal 0x hex. */
 static json_t *qty(const uint8_t v[32])
 {
@@ -165,9 +158,9 @@ int bh_keystore_sign_tx(const struct bh_keystore_client *c, const struct bh_keys
 	json_object_set_new(req, "maxFeePerGas", qty(tx->max_fee));
 	json_object_set_new(req, "gas", json_integer((json_int_t)tx->gas_limit));
 	if (tx->has_to)
-		json_object_set_new(req, "to", hex_str(tx->to, 20));
+		json_object_set_new(req, "to", bh_json_hex(tx->to, 20));
 	json_object_set_new(req, "value", qty(tx->value));
-	json_object_set_new(req, "data", tx->data_len ? hex_str(tx->data, tx->data_len)
+	json_object_set_new(req, "data", tx->data_len ? bh_json_hex(tx->data, tx->data_len)
 						      : json_string("0x"));
 	if (tx->chain_id > INT64_MAX || tx->nonce > INT64_MAX || tx->gas_limit > INT64_MAX) {
 		json_decref(req);
@@ -198,7 +191,7 @@ int bh_keystore_personal_sign(const struct bh_keystore_client *c, const void *m,
 	json_t *resp = NULL;
 	uint8_t sig[65];
 	json_t *req = json_pack("{s:s,s:o}", "op", "personal_sign", "message_hex",
-				hex_str(m, len));
+				bh_json_hex(m, len));
 	int r = call_ok(c, req, &resp, msg);
 	if (r < 0)
 		return r;
@@ -219,7 +212,7 @@ int bh_keystore_ecies_decrypt(const struct bh_keystore_client *c, const uint8_t 
 	json_t *resp = NULL;
 	uint8_t *pt = NULL;
 	size_t ptlen = 0;
-	json_t *req = json_pack("{s:s,s:o}", "op", "ecies_decrypt", "ciphertext", hex_str(ct, len));
+	json_t *req = json_pack("{s:s,s:o}", "op", "ecies_decrypt", "ciphertext", bh_json_hex(ct, len));
 	int r = call_ok(c, req, &resp, msg);
 	if (r < 0)
 		return r;
@@ -244,7 +237,7 @@ int bh_keystore_tls_sign(const struct bh_keystore_client *c, const uint8_t *dige
 	json_t *resp = NULL;
 	uint8_t *der = NULL;
 	size_t n = 0;
-	json_t *req = json_pack("{s:s,s:o}", "op", "tls_sign", "digest", hex_str(digest, dlen));
+	json_t *req = json_pack("{s:s,s:o}", "op", "tls_sign", "digest", bh_json_hex(digest, dlen));
 	int r = call_ok(c, req, &resp, msg);
 	if (r < 0)
 		return r;

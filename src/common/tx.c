@@ -582,14 +582,6 @@ out:
 	return r;
 }
 
-static json_t *hexj(const uint8_t *p, size_t n)
-{
-	char *h = bh_hex_encode_alloc(p, n, true);
-	json_t *j = h ? json_string(h) : NULL;
-	free(h);
-	return j;
-}
-
 static json_t *decj(const uint8_t w[static 32])
 {
 	char s[79];
@@ -622,16 +614,16 @@ void *bh_tx_to_json(const struct bh_tx *tx)
 		bad |= json_object_set_new(o, "gasPrice", decj(tx->max_fee));
 	}
 	bad |= json_object_set_new(o, "gasLimit", u64j(tx->gas_limit));
-	bad |= json_object_set_new(o, "to", tx->has_to ? hexj(tx->to, 20) : json_null());
+	bad |= json_object_set_new(o, "to", tx->has_to ? bh_json_hex(tx->to, 20) : json_null());
 	bad |= json_object_set_new(o, "value", decj(tx->value));
-	bad |= json_object_set_new(o, "data", hexj(tx->data, tx->data_len));
+	bad |= json_object_set_new(o, "data", bh_json_hex(tx->data, tx->data_len));
 	if (tx->type == BH_TX_EIP1559) {
 		for (size_t i = 0; i < tx->naccess; i++) {
 			json_t *ks = json_array();
 			for (size_t k = 0; ks && k < tx->access[i].nkeys; k++)
-				bad |= json_array_append_new(ks, hexj(tx->access[i].keys[k], 32));
+				bad |= json_array_append_new(ks, bh_json_hex(tx->access[i].keys[k], 32));
 			bad |= json_array_append_new(al, json_pack("{s:o, s:o*}", "address",
-								   hexj(tx->access[i].address, 20),
+								   bh_json_hex(tx->access[i].address, 20),
 								   "storageKeys", ks));
 		}
 		bad |= json_object_set(o, "accessList", al);
@@ -641,14 +633,14 @@ void *bh_tx_to_json(const struct bh_tx *tx)
 		bad |= json_object_set_new(o, "yParity", json_integer(tx->y_parity));
 		if (tx->type == BH_TX_LEGACY)
 			bad |= json_object_set_new(o, "v", u64j(tx->v));
-		bad |= json_object_set_new(o, "r", hexj(tx->r, 32));
-		bad |= json_object_set_new(o, "s", hexj(tx->s, 32));
+		bad |= json_object_set_new(o, "r", bh_json_hex(tx->r, 32));
+		bad |= json_object_set_new(o, "s", bh_json_hex(tx->s, 32));
 		if ((r = bh_tx_recover_sender(tx, from)) == 0)
-			bad |= json_object_set_new(o, "from", hexj(from, 20));
+			bad |= json_object_set_new(o, "from", bh_json_hex(from, 20));
 		else
 			bad |= json_object_set_new(o, "error", json_string(bh_strerror(r)));
 		if (bh_tx_hash(tx, h) == 0)
-			bad |= json_object_set_new(o, "hash", hexj(h, 32));
+			bad |= json_object_set_new(o, "hash", bh_json_hex(h, 32));
 	}
 	if (bad)
 		goto fail;

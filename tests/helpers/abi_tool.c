@@ -44,14 +44,6 @@ static json_t *read_stdin_json(void)
 	return j;
 }
 
-static json_t *hexj(const uint8_t *p, size_t n)
-{
-	char *h = bh_hex_encode_alloc(p, n, true);
-	json_t *j = json_string(h ? h : "");
-	free(h);
-	return j;
-}
-
 static json_t *errj(const char *what, int r, const struct bh_msg *m)
 {
 	return json_pack("{s:s, s:s, s:s}", "error", m && m->text[0] ? m->text : what, "code",
@@ -87,7 +79,7 @@ static json_t *abi_one(const json_t *v)
 	    (r = bh_abi_encode(t, &val, &out, &m)) < 0)
 		json_object_set_new(res, "encoding", errj("encode", r, &m));
 	else
-		json_object_set_new(res, "encoding", hexj(bh_buf_ptr(&out), bh_buf_len(&out)));
+		json_object_set_new(res, "encoding", bh_json_hex(bh_buf_ptr(&out), bh_buf_len(&out)));
 	m.text[0] = 0;
 	if ((r = hex_in(json_object_get(v, "encoding"), BH_ABI_MAX_DATA, &enc, &n)) < 0 ||
 	    (r = bh_abi_decode(t, enc, n, &m, &dec)) < 0)
@@ -145,7 +137,7 @@ static void rlp_free_built(struct bh_rlp_item *it)
 static json_t *rlp_to_json(const struct bh_rlp_item *it)
 {
 	if (!it->is_list)
-		return hexj(it->data, it->len);
+		return bh_json_hex(it->data, it->len);
 	json_t *a = json_array();
 	for (size_t i = 0; i < it->n; i++)
 		json_array_append_new(a, rlp_to_json(&it->items[i]));
@@ -167,7 +159,7 @@ static int cmd_batch_rlp(void)
 		if (r == 0)
 			r = bh_rlp_encode(&it, &b);
 		json_array_append_new(enc, r < 0 ? errj("encode", r, NULL) :
-					   hexj(bh_buf_ptr(&b), bh_buf_len(&b)));
+					   bh_json_hex(bh_buf_ptr(&b), bh_buf_len(&b)));
 		rlp_free_built(&it);
 		bh_buf_done(&b);
 	}
@@ -225,7 +217,7 @@ static json_t *sign_one(const json_t *fields, const uint8_t key[32])
 	    (r = bh_tx_serialize(&tx, &b)) < 0)
 		res = errj("sign", r, &m);
 	else
-		res = hexj(bh_buf_ptr(&b), bh_buf_len(&b));
+		res = bh_json_hex(bh_buf_ptr(&b), bh_buf_len(&b));
 	bh_tx_clear(&tx);
 	bh_buf_done(&b);
 	return res;
