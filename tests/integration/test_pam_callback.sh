@@ -68,6 +68,17 @@ slow=$( (printf 'POST /auth/callback/%s HTTP/1.1\r\nHost: x\r\nContent-Length: 1
 case $slow in *" 408"*) ;; *) fail "slow request: got '$slow'";; esac
 [ ! -e "$pending/$sid2.sig" ] || fail "a timed-out request wrote a .sig"
 ok "auth-svc HTTP contract: headers, 200/400/404/408/409/413, normalised .sig written by the unprivileged service"
+tls="$BLOCKHOST_ROOT/etc/libpam-web3/tls"
+[ "$(stat -c '%a %U' "$tls/key.pem")" = "600 nobody" ] || fail "key.pem not 0600 for the service user"
+openssl x509 -in "$tls/cert.pem" -noout -text | grep -q 'ASN1 OID: prime256v1' || fail "certificate is not P-256"
+echo | openssl s_client -connect 127.0.0.1:"$SVC_PORT" 2>/dev/null | grep -q -E '(Protocol *: |New, )TLSv1.[23]' ||
+	fail "no TLS 1.2/1.3 handshake"
+ok "self-signed P-256 certificate generated at first start, key 0600"
+if "$BIN/web3-auth-svc" --port "$(free_port)" --bind 127.0.0.1 > "$T/root-run.log" 2>&1; then
+	fail "web3-auth-svc ran as root"
+fi
+grep -q "refusing to run as root" "$T/root-run.log" || fail "no clear message when started as root"
+ok "web3-auth-svc refuses to run as root"
 kill -0 "$SVC_PID" || fail "web3-auth-svc died (seccomp?)"
 kill "$SVC_PID"; rc=0; wait "$SVC_PID" || rc=$?
 [ "$rc" = 0 ] || { cat "$T/svc.log"; fail "web3-auth-svc exit status $rc on SIGTERM"; }
