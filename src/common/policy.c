@@ -251,19 +251,26 @@ out:
 	return r;
 }
 
+/* Read a policy/INI file into b (capped at BH_POLICY_FILE_MAX); msg names what failed. */
+static int read_file(struct bh_buf *b, const char *path, struct bh_msg *msg)
+{
+	int r = bh_buf_load_file(b, path);
+
+	if (r == BH_ERR_LIMIT)
+		bh_msg_set(msg, "%s: file larger than %u bytes", path, BH_POLICY_FILE_MAX);
+	else if (r < 0)
+		bh_msg_set(msg, "%s: cannot read: %s", path, bh_strerror(r));
+	return r;
+}
+
 int bh_ini_load(const char *path, struct bh_ini **ret, struct bh_msg *msg)
 {
 	struct bh_buf b;
 	int r;
 
 	bh_buf_init(&b, BH_POLICY_FILE_MAX);
-	if ((r = bh_buf_load_file(&b, path)) < 0) {
-		if (r == BH_ERR_LIMIT)
-			bh_msg_set(msg, "%s: file larger than %u bytes", path, BH_POLICY_FILE_MAX);
-		else
-			bh_msg_set(msg, "%s: cannot read: %s", path, bh_strerror(r));
+	if ((r = read_file(&b, path, msg)) < 0)
 		goto out;
-	}
 	r = bh_ini_parse(bh_buf_ptr(&b), bh_buf_len(&b), path, ret, msg);
 out:
 	bh_buf_done(&b);
@@ -800,13 +807,8 @@ int bh_policy_load(const char *dir, const char *service, struct bh_policy **ret,
 		bh_msg_set(msg, "policy path for %s: %s", service, bh_strerror(r));
 		goto out;
 	}
-	if ((r = bh_buf_load_file(&b, path)) < 0) {
-		if (r == BH_ERR_LIMIT)
-			bh_msg_set(msg, "%s: file larger than %u bytes", path, BH_POLICY_FILE_MAX);
-		else
-			bh_msg_set(msg, "%s: cannot read: %s", path, bh_strerror(r));
+	if ((r = read_file(&b, path, msg)) < 0)
 		goto out;
-	}
 	r = bh_policy_parse(bh_buf_ptr(&b), bh_buf_len(&b), path, service, ret, msg);
 out:
 	bh_buf_done(&b);
