@@ -11,25 +11,14 @@
 #include "keccak.h"
 #include "secp.h"
 
-static const char hexdig[] = "0123456789abcdef";
-
-/* Lower-case hex of addr (40 chars, no NUL) and its keccak256 (the EIP-55 mask). */
-static void addr_lower_and_hash(const uint8_t addr[static 20], char lower[static 40],
-                                uint8_t h[static 32])
-{
-	for (size_t i = 0; i < 20; i++) {
-		lower[2 * i] = hexdig[addr[i] >> 4];
-		lower[2 * i + 1] = hexdig[addr[i] & 15];
-	}
-	bh_keccak256(lower, 40, h);
-}
-
 void bh_eth_addr_checksum(const uint8_t addr[static 20], char out[static BH_ADDR_STR_LEN + 1])
 {
-	char lower[40];
+	char lower[41];
 	uint8_t h[32];
 
-	addr_lower_and_hash(addr, lower, h);
+	/* EIP-55: upper-case the letters whose nibble in keccak256(lower-case hex) is >= 8 */
+	bh_hex_encode(addr, 20, lower);
+	bh_keccak256(lower, 40, h);
 	out[0] = '0';
 	out[1] = 'x';
 	for (size_t i = 0; i < 40; i++) {
