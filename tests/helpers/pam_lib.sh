@@ -88,7 +88,7 @@ expect_reject() {
 	if out=$(pw3_ssh "$mode" "$user"); then echo "$out"; fail "mode $mode logged in"; fi
 	case $out in *LOGIN-OK*) fail "mode $mode ran the command";; esac
 	sleep 0.3
-	tail -n +"$((n0 + 1))" "$SSHD_LOG" | grep -qF -- "$want" ||
+	tail -n +"$((n0 + 1))" "$SSHD_LOG" | grepq -F -- "$want" ||
 		{ tail -n +"$((n0 + 1))" "$SSHD_LOG"; fail "mode $mode: log lacks '$want'"; }
 }
 

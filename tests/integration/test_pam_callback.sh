@@ -59,7 +59,7 @@ sig=$(node "$TOP/tests/helpers/pam_sign.js" upper "$PW3_KEY" m 123456)
 [ "$(code -X POST --data "$sig" "$PW3_SVC/auth/callback/$sid")" = 409 ] || fail "second POST not 409"
 want=$(node "$TOP/tests/helpers/pam_sign.js" sign "$PW3_KEY" m 123456 | tr A-F a-f)
 [ "$(cat "$pending/$sid.sig")" = "$want" ] || fail ".sig not normalised to 0x + lower-case hex"
-stat -c '%U %a' "$pending/$sid.sig" | grep -q '^nobody 640$' || fail ".sig owner/mode"
+stat -c '%U %a' "$pending/$sid.sig" | grepq '^nobody 640$' || fail ".sig owner/mode"
 # a slow client: 408 after the per-request limit (5 s), via a raw TLS connection
 sid2=00000000000000000000000000000002
 printf '{"otp":"123456","machine_id":"m","session_id":"%s"}' "$sid2" > "$pending/$sid2.json"
@@ -70,8 +70,8 @@ case $slow in *" 408"*) ;; *) fail "slow request: got '$slow'";; esac
 ok "auth-svc HTTP contract: headers, 200/400/404/408/409/413, normalised .sig written by the unprivileged service"
 tls="$BLOCKHOST_ROOT/etc/libpam-web3/tls"
 [ "$(stat -c '%a %U' "$tls/key.pem")" = "600 nobody" ] || fail "key.pem not 0600 for the service user"
-openssl x509 -in "$tls/cert.pem" -noout -text | grep -q 'ASN1 OID: prime256v1' || fail "certificate is not P-256"
-echo | openssl s_client -connect 127.0.0.1:"$SVC_PORT" 2>/dev/null | grep -q -E '(Protocol *: |New, )TLSv1.[23]' ||
+openssl x509 -in "$tls/cert.pem" -noout -text | grepq 'ASN1 OID: prime256v1' || fail "certificate is not P-256"
+echo | openssl s_client -connect 127.0.0.1:"$SVC_PORT" 2>/dev/null | grepq -E '(Protocol *: |New, )TLSv1.[23]' ||
 	fail "no TLS 1.2/1.3 handshake"
 ok "self-signed P-256 certificate generated at first start, key 0600"
 if "$BIN/web3-auth-svc" --port "$(free_port)" --bind 127.0.0.1 > "$T/root-run.log" 2>&1; then

@@ -47,5 +47,5 @@ PW3_TTL=1 pw3_config
 expect_reject sleep-sign "pasted signature rejected: expired";    ok "expired OTP rejected"
 
 # no secret in the logs: no OTP line, no signature
-if grep -E 'Code: |0x[0-9a-fA-F]{40,}' "$SSHD_LOG" | grep -q pam_web3; then fail "secret material in the log"; fi
+if grep -E 'Code: |0x[0-9a-fA-F]{40,}' "$SSHD_LOG" | grepq pam_web3; then fail "secret material in the log"; fi
 ok "logs carry no OTP or signature"
