@@ -81,6 +81,23 @@ static bool is_ascii_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
+int bh_eth_hex_text_decode(const char *s, size_t len, uint8_t *out, size_t n)
+{
+	while (len > 0 && is_ascii_space(s[0])) {
+		s++;
+		len--;
+	}
+	while (len > 0 && is_ascii_space(s[len - 1]))
+		len--;
+	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		len -= 2;
+	}
+	if (len != 2 * n)
+		return BH_ERR_LENGTH;
+	return bh_hex_decode_ct(s, len, out, n);
+}
+
 /* Map a wallet v byte to recid 0/1; -1 if not allowed.  v is widened first. */
 static int v_to_recid(uint8_t v8)
 {
@@ -117,19 +134,7 @@ int bh_sig_parse_hex(const char *s, size_t len, uint8_t ret_sig[static 65])
 
 	if (!s)
 		return BH_ERR_LENGTH;
-	while (len > 0 && is_ascii_space(s[0])) {
-		s++;
-		len--;
-	}
-	while (len > 0 && is_ascii_space(s[len - 1]))
-		len--;
-	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		s += 2;
-		len -= 2;
-	}
-	if (len != 2 * BH_SIG_LEN)
-		return BH_ERR_LENGTH;
-	if ((r = bh_hex_decode_ct(s, len, raw, sizeof(raw))) < 0)
+	if ((r = bh_eth_hex_text_decode(s, len, raw, sizeof(raw))) < 0)
 		return r;
 	return bh_sig_normalize(raw, ret_sig);
 }

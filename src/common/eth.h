@@ -40,6 +40,15 @@ bool bh_eth_addr_equal(const uint8_t a[static 20], const uint8_t b[static 20]);
 void bh_eth_personal_digest(const void *msg, size_t len, uint8_t ret_digest[static 32]);
 
 /*
+ * Hex text of exactly n bytes as wallets, terminals and key files write it: leading and
+ * trailing ASCII whitespace trimmed, an optional "0x"/"0X", then exactly 2n digits.
+ * Constant-time in the digit values (keys pass through here).  Returns 0,
+ * BH_ERR_LENGTH (wrong number of digits) or BH_ERR_HEX (out is then zeroed).
+ */
+int bh_eth_hex_text_decode(const char *s, size_t len, uint8_t *out, size_t n)
+	__attribute__((warn_unused_result));
+
+/*
  * Parse wallet signature text into a normalized r||s||recid.
  *   - leading and trailing ASCII whitespace (space, \t, \n, \v, \f, \r) is
  *     trimmed (wallets and terminals add newlines); nothing else is;

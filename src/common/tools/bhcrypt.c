@@ -86,36 +86,10 @@ int bhcrypt_usage_error(const struct bhcrypt_cmd *self, const char *fmt, ...)
 	return 1;
 }
 
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-/*
- * Decode hex text (surrounding ASCII whitespace trimmed, optional 0x) into exactly
- * n bytes.  Constant-time in the digits (keys pass through here).
- */
-static int hex_fixed(const char *s, size_t len, uint8_t *out, size_t n)
-{
-	while (len > 0 && is_space(s[0])) {
-		s++;
-		len--;
-	}
-	while (len > 0 && is_space(s[len - 1]))
-		len--;
-	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		s += 2;
-		len -= 2;
-	}
-	if (len != 2 * n)
-		return BH_ERR_LENGTH;
-	return bh_hex_decode_ct(s, len, out, n);
-}
-
 static int parse_privkey_text(const struct bhcrypt_cmd *self, const char *what, const char *s,
                               size_t len, uint8_t priv[static 32])
 {
-	int r = hex_fixed(s, len, priv, 32);
+	int r = bh_eth_hex_text_decode(s, len, priv, 32);
 
 	if (r == BH_ERR_LENGTH)
 		return bhcrypt_error(self, "%s: a private key is 64 hex digits (optional 0x)", what);
@@ -180,7 +154,7 @@ static int get_blob(const struct bhcrypt_cmd *self, const char *what, const char
 
 static int get_wallet_sig(const struct bhcrypt_cmd *self, const char *s, uint8_t sig[static 65])
 {
-	int r = hex_fixed(s, strlen(s), sig, 65);
+	int r = bh_eth_hex_text_decode(s, strlen(s), sig, 65);
 
 	if (r == BH_ERR_LENGTH)
 		return bhcrypt_error(self, "--signature: expected 65 bytes (130 hex digits, optional 0x)");
