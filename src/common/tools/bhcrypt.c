@@ -163,6 +163,22 @@ static int get_wallet_sig(const struct bhcrypt_cmd *self, const char *s, uint8_t
 	return 0;
 }
 
+static int write_line(const char *s)
+{
+	int r = write_str(s);
+
+	return r < 0 ? r : write_str("\n");
+}
+
+/* An address as EIP-55 text on its own line. */
+static int write_addr(const uint8_t addr[static 20])
+{
+	char s[BH_ADDR_STR_LEN + 1];
+
+	bh_eth_addr_checksum(addr, s);
+	return write_line(s);
+}
+
 static int out_hex(const uint8_t *p, size_t n, bool prefix, const char *suffix)
 {
 	char *h = bh_hex_encode_alloc(p, n, prefix);
@@ -336,7 +352,6 @@ static int cmd_key_to_address(const struct bhcrypt_cmd *self, int argc, char **a
 	const int max_args_ = 0;
 	struct opts o;
 	uint8_t priv[32], addr[20];
-	char s[BH_ADDR_STR_LEN + 1];
 	int r;
 
 	PARSE(O_KEY, O_KEY_FILE);
@@ -346,9 +361,7 @@ static int cmd_key_to_address(const struct bhcrypt_cmd *self, int argc, char **a
 	explicit_bzero(priv, sizeof(priv));
 	if (r < 0)
 		return bhcrypt_error(self, "%s", bh_strerror(r));
-	bh_eth_addr_checksum(addr, s);
-	if ((r = write_str(s)) == 0)
-		r = write_str("\n");
+	r = write_addr(addr);
 	return finish(self, r);
 }
 
@@ -516,7 +529,6 @@ static int cmd_recover(const struct bhcrypt_cmd *self, int argc, char **argv)
 	const int max_args_ = 0;
 	struct opts o;
 	uint8_t sig[65], d[32], addr[20];
-	char s[BH_ADDR_STR_LEN + 1];
 	int r;
 
 	PARSE(O_MESSAGE, O_SIGNATURE);
@@ -528,9 +540,7 @@ static int cmd_recover(const struct bhcrypt_cmd *self, int argc, char **argv)
 	if ((r = bh_secp_recover_address(d, sig, addr)) < 0)
 		return bhcrypt_error(self, "no public key recovers from this signature: %s",
 		                     bh_strerror(r));
-	bh_eth_addr_checksum(addr, s);
-	if ((r = write_str(s)) == 0)
-		r = write_str("\n");
+	r = write_addr(addr);
 	return finish(self, r);
 }
 
@@ -573,8 +583,7 @@ static int cmd_sign(const struct bhcrypt_cmd *self, int argc, char **argv)
 	explicit_bzero(priv, sizeof(priv));
 	if (r < 0 || (r = bh_sig_format_hex(sig, s)) < 0)
 		return bhcrypt_error(self, "signing failed: %s", bh_strerror(r));
-	if ((r = write_str(s)) == 0)
-		r = write_str("\n");
+	r = write_line(s);
 	return finish(self, r);
 }
 
@@ -583,7 +592,6 @@ static int cmd_checksum(const struct bhcrypt_cmd *self, int argc, char **argv)
 	const int max_args_ = 1;
 	struct opts o;
 	uint8_t addr[20];
-	char s[BH_ADDR_STR_LEN + 1];
 	int r;
 
 	PARSE(O_HELP);
@@ -594,9 +602,7 @@ static int cmd_checksum(const struct bhcrypt_cmd *self, int argc, char **argv)
 		return bhcrypt_error(self, "'%s' has mixed case that fails the EIP-55 checksum", o.args[0]);
 	if (r < 0)
 		return bhcrypt_error(self, "'%s' is not 0x + 40 hex digits: %s", o.args[0], bh_strerror(r));
-	bh_eth_addr_checksum(addr, s);
-	if ((r = write_str(s)) == 0)
-		r = write_str("\n");
+	r = write_addr(addr);
 	return finish(self, r);
 }
 
