@@ -402,7 +402,7 @@ static void prov_unlock(void)
 
 /* ------------------------------------------------------------ create */
 
-enum undo_kind { U_IP, U_FILE, U_SEEDDIR, U_DOMAIN, U_ROUTE6 };
+enum undo_kind { U_IP, U_SEEDDIR, U_DOMAIN, U_ROUTE6 };
 struct undo {
 	enum undo_kind kind;
 	char *arg;
@@ -431,10 +431,6 @@ static void undo_run(struct ctx *c, struct undo_stack *s)
 		case U_IP:
 			if ((r = bh_vmdb_release_ip(c->db, u->arg, &m)) < 0)
 				say("undo: release %s: %s", u->arg, m.text);
-			break;
-		case U_FILE:
-			if (unlink(u->arg) < 0 && errno != ENOENT)
-				say("undo: remove %s: %s", u->arg, strerror(errno));
 			break;
 		case U_SEEDDIR:
 			if ((r = remove_seed_dir(u->arg)) < 0)
@@ -554,10 +550,10 @@ static int cmd_create(int argc, char **argv)
 	struct ctx c;
 	struct undo_stack us = { .n = 0 };
 	struct bh_msg m = { "" };
-	char *ip = NULL, *ip6 = NULL, *disk_path = NULL, *seed_dir = NULL, *ud_path = NULL;
+	char *ip = NULL, *ip6 = NULL, *seed_dir = NULL, *ud_path = NULL;
 	char *md_path = NULL, *nc_path = NULL, *seed_path = NULL, *ud = NULL, *md = NULL;
 	char *nc = NULL, *pam = NULL, *dropin = NULL, *mode = NULL, *line = NULL;
-	char gw[INET_ADDRSTRLEN] = "", size_arg[32], secret[65];
+	char gw[INET_ADDRSTRLEN] = "", secret[65];
 	uint8_t key[32];
 	json_t *rec = NULL;
 	int o, r = BH_ERR_INTERNAL, exitc = 1;
@@ -657,22 +653,9 @@ static int cmd_create(int argc, char **argv)
 		goto out;
 	}
 	if (!mock) {
-		/* disk: qcow2 overlay on the template */
-		if ((r = file_path(c.conf.storage_path, name, ".qcow2", &disk_path)) < 0)
-			goto fail;
-		if (access(disk_path, F_OK) == 0)
-			FAIL("disk %s already exists", disk_path);
-		if (access(c.conf.template_path, R_OK) < 0)
+		/* the template must exist; domain-define creates the overlay on it */
+		if (access(c.conf.template_path, F_OK) < 0)
 			FAIL("template %s: %s", c.conf.template_path, strerror(errno));
-		snprintf(size_arg, sizeof size_arg, "%lldG", disk);
-		if ((r = undo_push(&us, U_FILE, disk_path)) < 0)
-			goto fail;
-		{
-			const char *av[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2",
-					     "-b", c.conf.template_path, disk_path, size_arg, NULL };
-			if ((r = run_tool(av, "disk")) < 0)
-				FAIL("creating the disk overlay failed");
-		}
 		/* seed: cloud-init/<name>/{user-data (0600), meta-data, network-config, cidata.iso} */
 		if ((r = file_path(c.conf.cloud_init_dir, name, "", &seed_dir)) < 0)
 			goto fail;
@@ -704,8 +687,9 @@ static int cmd_create(int argc, char **argv)
 		/* the ISO is read by qemu; user-data inside it carries the secret */
 		chmod(seed_path, 0640);
 		{
-			json_t *p = json_pack("{s:I,s:I,s:s,s:s}", "vcpus", (json_int_t)cpu, "memory_mb",
-					      (json_int_t)mem, "disk", disk_path, "seed", seed_path);
+			json_t *p = json_pack("{s:I,s:I,s:I,s:s}", "vcpus", (json_int_t)cpu, "memory_mb",
+					      (json_int_t)mem, "disk_gb", (json_int_t)disk, "seed",
+					      seed_path);
 			if ((r = agent(&c, "domain-define", name, p, NULL)) < 0)
 				FAIL("defining the domain failed");
 		}
@@ -753,7 +737,7 @@ out:
 		explicit_bzero(ud, strlen(ud));
 	explicit_bzero(secret, sizeof secret);
 	free(ud); free(md); free(nc); free(pam); free(dropin); free(mode); free(line);
-	free(ip); free(ip6); free(disk_path); free(seed_dir); free(ud_path); free(md_path);
+	free(ip); free(ip6); free(seed_dir); free(ud_path); free(md_path);
 	free(nc_path); free(seed_path);
 	json_decref(rec);
 	ctx_done(&c);
@@ -777,14 +761,10 @@ static int destroy_vm(struct ctx *c, const char *name)
 
 	if ((r = agent(c, "domain-undefine", name, NULL, NULL)) < 0)
 		return r;
+	/* the agent removed the disk and its seed copy (storage_path is not ours) */
 	if (c->conf.bridge && bh_vmdb_get(c->db, name, &rec, NULL) == 0)
 		net_detach(c, json_string_value(json_object_get(rec, "ipv6_address")));
 	json_decref(rec);
-	if (file_path(c->conf.storage_path, name, ".qcow2", &p) == 0) {
-		if (unlink(p) < 0 && errno != ENOENT)
-			say("remove %s: %s", p, strerror(errno));
-		free(p);
-	}
 	if (file_path(c->conf.cloud_init_dir, name, "", &p) == 0) {
 		remove_seed_dir(p);
 		free(p);

@@ -31,10 +31,13 @@ int prov_build_template(int argc, char **argv);
 #define STEPS 9
 #define PART_START_SECTOR 2048u
 
+/* debootstrap does not resolve virtual packages (cloud-init → python3-cryptography →
+ * python3-cffi-backend-api-*), so it installs the base and apt in the chroot the rest */
 static const char *include_pkgs =
 	"linux-image-amd64,initramfs-tools,systemd-sysv,udev,extlinux,syslinux-common,"
-	"openssh-server,cloud-init,qemu-guest-agent,sudo,iproute2,ifupdown,isc-dhcp-client,"
-	"netbase,ca-certificates,locales";
+	"ca-certificates,netbase,iproute2";
+static const char *apt_pkgs =
+	"openssh-server cloud-init qemu-guest-agent sudo ifupdown isc-dhcp-client locales";
 
 static void step(int n, const char *what)
 {
@@ -330,7 +333,18 @@ int prov_build_template(int argc, char **argv)
 		p = NULL;
 	}
 
-	step(4, "VM-side packages from template-packages/");
+	step(4, "openssh-server, cloud-init, qemu-guest-agent; VM-side packages from template-packages/");
+	{
+		char *cmd;
+		if (asprintf(&cmd, "apt-get update -q && apt-get install -y -q --no-install-recommends %s",
+			     apt_pkgs) < 0)
+			goto fail_errno;
+		const char *sh[] = { "chroot", t.root, "/bin/sh", "-c", cmd, NULL };
+		r = run(sh, 3600, NULL);
+		free(cmd);
+		if (r < 0)
+			goto fail;
+	}
 	{
 		glob_t g;
 		char *pat;

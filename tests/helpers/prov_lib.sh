@@ -131,7 +131,8 @@ expect_rc() { local want=$1; shift; local got; got=$(run_rc "$@")
 nothing_leaked() {
 	local n=$1
 	[ ! -e "$STATE/vms/$n.qcow2" ] || fail "leaked disk $n.qcow2"
-	[ -z "${STORAGE:-}" ] || [ ! -e "$R$STORAGE/$n.qcow2" ] || fail "leaked disk $R$STORAGE/$n.qcow2"
+	[ ! -e "$STATE/vms/$n-seed.iso" ] || fail "leaked seed copy $n-seed.iso"
+	[ -z "${STORAGE:-}" ] || [ -z "$(ls -A "$R$STORAGE" | grep -F "$n")" ] || fail "leaked in $R$STORAGE: $(ls -A "$R$STORAGE")"
 	[ ! -e "$STATE/cloud-init/$n" ] || fail "leaked seed dir $n"
 	! virsh_u list --all --name | grep -qx "$n" || fail "leaked domain $n"
 	if [ -f "$DB" ]; then

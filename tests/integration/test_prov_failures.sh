@@ -36,7 +36,7 @@ chown $PUID:$PGID "$STATE/small"
 STORAGE=/var/lib/blockhost/small write_prov_conf
 export STORAGE=/var/lib/blockhost/small
 expect_rc 1 vm create bh-full --owner-wallet $OWNER --memory 128 --disk 1 --apply; expect_error
-grep -qi 'disk' "$T/err" || fail "disk-full message: $(cat "$T/err")"
+grep -Eqi 'No space left|disk' "$T/err" || fail "disk-full message: $(cat "$T/err")"
 nothing_leaked bh-full
 [ -z "$(ls -A "$STATE/small")" ] || fail "leftovers on the full disk: $(ls -A "$STATE/small")"
 umount "$STATE/small"; unset STORAGE; write_prov_conf

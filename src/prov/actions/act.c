@@ -101,7 +101,7 @@ int act_check_storage(struct act_ctx *c, const char *name, char **ret_disk, char
 	int fd = -1, r = -ENOMEM;
 
 	if (asprintf(&disk, "%s/%s.qcow2", c->conf.storage_path, name) < 0 ||
-	    asprintf(&seed, "%s/%s/cidata.iso", c->conf.cloud_init_dir, name) < 0 ||
+	    asprintf(&seed, "%s/%s-seed.iso", c->conf.storage_path, name) < 0 ||
 	    !(hdr = malloc(PROV_QCOW2_HDR_MAX)))
 		goto out;
 	/*

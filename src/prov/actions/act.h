@@ -40,7 +40,7 @@ int act_path_under(struct act_ctx *c, const char *what, const char *path, const 
 /*
  * The files of VM `name` before libvirt opens them: <storage_path>/<name>.qcow2 (no
  * symlink, a regular file whose qcow2 header passes prov_qcow2_check against the
- * configured template) and, if present, <cloud_init_dir>/<name>/cidata.iso (no symlink,
+ * configured template) and, if present, <storage_path>/<name>-seed.iso (no symlink,
  * regular); the template itself must not be writable by group/others and be owned by
  * root or the session user.  *ret_disk / *ret_seed (may be NULL): the paths (heap).
  */

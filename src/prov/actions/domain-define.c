@@ -1,78 +1,204 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * domain-define: define (not start) a VM domain from validated fields.  The XML is
- * built here (prov_domain_xml); the caller never supplies XML.  Disk and seed must
- * resolve inside the configured storage_path / cloud_init_dir, and a domain of the
- * same name must not exist (virDomainDefineXML would silently redefine it).
+ * domain-define: create the VM's disk and define (not start) its domain from validated
+ * fields.  The XML is built here (prov_domain_xml); the caller never supplies XML.
+ *
+ * The files libvirt opens live in storage_path, which the unprivileged provisioner
+ * cannot write (production: root-owned): this plugin creates the qcow2 overlay on the
+ * template itself (qemu-img) and copies the caller's NoCloud seed in (read with the
+ * caller's file-system identity, O_NOFOLLOW), so nobody but root can rewrite them
+ * between these checks and qemu opening them.  A domain of the same name must not exist
+ * (virDomainDefineXML would silently redefine it).  On any failure the files created
+ * here are removed again.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "act.h"
+#include "spawn.h"
+
+#define SEED_MAX (16u * 1024u * 1024u)
+
+/* Read the caller's seed ISO (as the owner of cloud_init_dir) and write our copy (0600). */
+static int copy_seed(struct act_ctx *c, const char *src, const char *dst)
+{
+	struct stat st, dir;
+	char *buf = NULL;
+	ssize_t n = 0;
+	int in = -1, out = -1, r;
+	bool switched = false;
+
+	if (geteuid() == 0 && stat(c->conf.cloud_init_dir, &dir) == 0 && dir.st_uid != 0) {
+		setfsgid(dir.st_gid);
+		setfsuid(dir.st_uid);
+		switched = true;
+	}
+	in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	r = in < 0 ? bh_negerrno() : 0;
+	if (switched) {
+		setfsuid(0);
+		setfsgid(0);
+	}
+	if (r < 0) {
+		bh_msg_set(&c->msg, "seed %s: %s", src, r == -ELOOP ? "is a symlink" : strerror(-r));
+		return r;
+	}
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (size_t)st.st_size > SEED_MAX) {
+		close(in);
+		bh_msg_set(&c->msg, "seed %s: not a regular file of 1..%u bytes", src, SEED_MAX);
+		return BH_ERR_UNSAFE_FILE;
+	}
+	if (!(buf = malloc((size_t)st.st_size)) ||
+	    (n = pread(in, buf, (size_t)st.st_size, 0)) != st.st_size) {
+		close(in);
+		free(buf);
+		bh_msg_set(&c->msg, "seed %s: short read", src);
+		return n < 0 ? bh_negerrno() : BH_ERR_INCOMPLETE;
+	}
+	close(in);
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	r = out < 0 ? bh_negerrno() : 0;
+	for (ssize_t done = 0; r == 0 && done < n;) {
+		ssize_t w = write(out, buf + done, (size_t)(n - done));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			r = w < 0 ? bh_negerrno() : -ENOSPC;
+		else
+			done += w;
+	}
+	if (r == 0 && fsync(out) < 0)
+		r = bh_negerrno();
+	if (r < 0) {
+		bh_msg_set(&c->msg, "seed copy %s: %s", dst, strerror(-r));
+		if (out >= 0) {
+			close(out);
+			unlink(dst);
+		}
+		explicit_bzero(buf, (size_t)st.st_size);
+		free(buf);
+		return r;
+	}
+	close(out);
+	explicit_bzero(buf, (size_t)st.st_size); /* user-data inside carries the VM's secret */
+	free(buf);
+	return 0;
+}
+
+static int make_disk(struct act_ctx *c, const char *disk, long long gb)
+{
+	char size[32];
+	struct bh_spawn_opts o = { .search_path = true, .timeout_ms = 120000,
+				   .stdout_max = 65536, .stderr_max = 65536, .allow_truncate = true };
+	struct bh_spawn_result res;
+	int r;
+
+	snprintf(size, sizeof size, "%lldG", gb);
+	const char *av[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
+			     c->conf.template_path, disk, size, NULL };
+	o.argv = av;
+	if ((r = bh_spawn_run(&o, &res)) < 0) {
+		bh_msg_set(&c->msg, "disk: cannot run qemu-img: %s", bh_strerror(r));
+		return r;
+	}
+	if (res.exit_code != 0) {
+		size_t n = bh_buf_len(&res.err);
+		const char *t = (const char *)bh_buf_ptr(&res.err);
+		while (n && (t[n - 1] == '\n' || t[n - 1] == '\r'))
+			n--;
+		bh_msg_set(&c->msg, "disk: qemu-img failed: %.*s", (int)(n > 300 ? 300 : n), t ? t : "");
+		r = BH_ERR_CHILD;
+	}
+	bh_spawn_result_done(&res);
+	return r;
+}
 
 static int define(struct act_ctx *c)
 {
+	const char *name = act_str(c, "name"), *seed_param = act_str(c, "seed");
+	long long gb = act_int(c, "disk_gb", 20);
 	struct prov_domain_spec s = {
-		.name = act_str(c, "name"),
+		.name = name,
 		.type = c->conf.domain_type,
 		.vcpus = (unsigned)act_int(c, "vcpus", 1),
 		.memory_mb = (unsigned long)act_int(c, "memory_mb", 2048),
-		.disk_path = act_str(c, "disk"),
-		.seed_path = act_str(c, "seed"),
 		.bridge = c->conf.bridge,
 		.network = c->conf.bridge ? NULL : c->conf.network,
 		.emulator = c->conf.emulator,
 	};
+	char *disk = NULL, *seed = NULL, *want_seed = NULL, *xml = NULL;
+	char rp[PATH_MAX], re[PATH_MAX];
+	bool made_disk = false, made_seed = false;
+	struct stat st;
 	virDomainPtr d;
-	char *xml = NULL, *disk = NULL, *seed = NULL, rp[PATH_MAX], re[PATH_MAX];
 	int r;
 
-	if (!prov_valid_name(s.name)) {
+	if (!prov_valid_name(name)) {
 		bh_msg_set(&c->msg, "param 'name': not a valid VM name");
 		return BH_ERR_FORMAT;
 	}
-	if ((r = act_path_under(c, "disk", s.disk_path, c->conf.storage_path)) < 0)
-		return r;
-	if (s.seed_path && (r = act_path_under(c, "seed", s.seed_path, c->conf.cloud_init_dir)) < 0)
-		return r;
-	/* the files must be this VM's own, by name, and pass the header/ownership checks */
-	if ((r = act_check_storage(c, s.name, &disk, &seed)) < 0)
-		goto out;
-	if (!realpath(s.disk_path, rp) || !realpath(disk, re) || strcmp(rp, re) != 0) {
-		bh_msg_set(&c->msg, "param 'disk': must be %s", disk);
-		r = BH_ERR_DENIED;
-		goto out;
+	if (gb < 1 || gb > 65536) {
+		bh_msg_set(&c->msg, "param 'disk_gb': 1..65536");
+		return BH_ERR_RANGE;
 	}
-	if (s.seed_path && (!seed || !realpath(s.seed_path, rp) || !realpath(seed, re) ||
-			    strcmp(rp, re) != 0)) {
-		bh_msg_set(&c->msg, "param 'seed': must be %s/%s/cidata.iso", c->conf.cloud_init_dir,
-			   s.name);
-		r = BH_ERR_DENIED;
-		goto out;
-	}
-	s.disk_path = disk;
-	s.seed_path = s.seed_path ? seed : NULL;
-	if ((d = virDomainLookupByName(c->conn, s.name))) {
+	if ((d = virDomainLookupByName(c->conn, name))) {
 		virDomainFree(d);
-		bh_msg_set(&c->msg, "domain '%s' already exists", s.name);
+		bh_msg_set(&c->msg, "domain '%s' already exists", name);
+		return BH_ERR_EXISTS;
+	}
+	r = -ENOMEM;
+	if (asprintf(&disk, "%s/%s.qcow2", c->conf.storage_path, name) < 0 ||
+	    asprintf(&seed, "%s/%s-seed.iso", c->conf.storage_path, name) < 0 ||
+	    asprintf(&want_seed, "%s/%s/cidata.iso", c->conf.cloud_init_dir, name) < 0)
+		goto out;
+	if (!seed_param || !realpath(seed_param, rp) || !realpath(want_seed, re) || strcmp(rp, re)) {
+		bh_msg_set(&c->msg, "param 'seed': must be %s", want_seed);
+		r = BH_ERR_DENIED;
+		goto out;
+	}
+	if (lstat(disk, &st) == 0 || lstat(seed, &st) == 0) {
+		bh_msg_set(&c->msg, "%s or its seed already exists", disk);
 		r = BH_ERR_EXISTS;
 		goto out;
 	}
+	if ((r = copy_seed(c, rp, seed)) < 0)
+		goto out;
+	made_seed = true;
+	made_disk = true; /* qemu-img may leave a partial file behind on failure */
+	if ((r = make_disk(c, disk, gb)) < 0)
+		goto out;
+	if ((r = act_check_storage(c, name, NULL, NULL)) < 0)
+		goto out;
+	s.disk_path = disk;
+	s.seed_path = seed;
 	if ((r = prov_domain_xml(&s, &xml, &c->msg)) < 0)
 		goto out;
 	d = virDomainDefineXML(c->conn, xml);
 	free(xml);
 	if (!d) {
-		bh_msg_set(&c->msg, "define '%s': %s", s.name, act_virt_error());
+		bh_msg_set(&c->msg, "define '%s': %s", name, act_virt_error());
 		r = BH_ERR_PEER;
 		goto out;
 	}
 	virDomainFree(d);
+	json_object_set_new(c->reply, "disk", json_string(disk));
 	r = 0;
 out:
+	if (r < 0 && made_disk)
+		unlink(disk);
+	if (r < 0 && made_seed)
+		unlink(seed);
 	free(disk);
 	free(seed);
+	free(want_seed);
 	return r;
 }
 

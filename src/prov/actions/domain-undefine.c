@@ -1,10 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * domain-undefine: power off if needed and remove the definition (with managed save,
- * snapshot metadata and NVRAM).  Absent is success (destroy is idempotent).  Storage
- * files are not touched here: the provisioner owns and removes them.
+ * snapshot metadata and NVRAM), then remove the files domain-define created in
+ * storage_path (<name>.qcow2, <name>-seed.iso).  Absent is success (destroy is
+ * idempotent; the files are removed even when the domain is already gone).
  */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "act.h"
+
+static int remove_files(struct act_ctx *c, const char *name)
+{
+	const char *suffix[] = { ".qcow2", "-seed.iso" };
+	for (int i = 0; i < 2; i++) {
+		char *p;
+		if (asprintf(&p, "%s/%s%s", c->conf.storage_path, name, suffix[i]) < 0)
+			return -ENOMEM;
+		if (unlink(p) < 0 && errno != ENOENT) {
+			int r = bh_negerrno();
+			bh_msg_set(&c->msg, "remove %s: %s", p, strerror(-r));
+			free(p);
+			return r;
+		}
+		free(p);
+	}
+	return 0;
+}
 
 static int undefine(struct act_ctx *c)
 {
@@ -18,7 +43,7 @@ static int undefine(struct act_ctx *c)
 	}
 	if (!(d = virDomainLookupByName(c->conn, name))) {
 		json_object_set_new(c->reply, "absent", json_true());
-		return 0;
+		return remove_files(c, name);
 	}
 	if (virDomainIsActive(d) == 1 && virDomainDestroy(d) < 0) {
 		bh_msg_set(&c->msg, "destroy '%s': %s", name, act_virt_error());
@@ -31,7 +56,7 @@ static int undefine(struct act_ctx *c)
 		r = BH_ERR_PEER;
 	}
 	virDomainFree(d);
-	return r;
+	return r < 0 ? r : remove_files(c, name);
 }
 
 int main(void)
