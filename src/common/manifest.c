@@ -130,11 +130,12 @@ static int get_string(json_t *root, const char *key, bool required, const char *
 		bh_msg_set(msg, "\"%s\" must be a string", key);
 		return BH_ERR_WRONG_TYPE;
 	}
-	*ret = json_string_value(v);
-	if (strlen(*ret) != json_string_length(v)) {
+	const char *s = json_string_value(v);
+	if (strlen(s) != json_string_length(v)) {
 		bh_msg_set(msg, "\"%s\" contains a NUL character", key);
 		return BH_ERR_NUL;
 	}
+	*ret = s;
 	return 0;
 }
 

@@ -899,11 +899,15 @@ int bh_vmdb_register(struct bh_vmdb *db, const struct bh_vm_spec *spec, json_t *
 	if (spec->expiry_days < 0 || spec->expiry_days > 36500)
 		FAIL(BH_ERR_RANGE, "expiry days: expected 1..36500");
 	r = run(db, true, op_register, &ra, msg);
-	if (r == 0 && ret_record)
-		*ret_record = json_deep_copy(ra.rec_out);
+	if (r == 0 && ret_record) {
+		/* *ret_record is assigned only on success (not NULLed on -ENOMEM) */
+		json_t *copy = json_deep_copy(ra.rec_out);
+		if (copy)
+			*ret_record = copy;
+		else
+			r = -ENOMEM;
+	}
 	json_decref(ra.rec_out);
-	if (r == 0 && ret_record && !*ret_record)
-		return -ENOMEM;
 	return r;
 }
 
