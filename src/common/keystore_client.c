@@ -227,6 +227,8 @@ int bh_keystore_ecies_decrypt(const struct bh_keystore_client *c, const uint8_t 
 		explicit_bzero(pt, ptlen);
 		free(pt);
 	}
+	if (s) /* the plaintext's hex text lives in resp: wipe it before jansson frees it */
+		explicit_bzero((char *)s, strlen(s));
 	json_decref(resp);
 	return r;
 }

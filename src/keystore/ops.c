@@ -514,12 +514,14 @@ static json_t *ok_resp(void)
 	return j;
 }
 
+/* j[key] = "0x" hex of d; the temporary text is wiped (it may be a decrypted plaintext). */
 static int set_hex(json_t *j, const char *key, const uint8_t *d, size_t n)
 {
 	char *h = bh_hex_encode_alloc(d, n, true);
 	if (!h)
 		return -ENOMEM;
 	int r = json_object_set_new(j, key, json_string(h)) == 0 ? 0 : -ENOMEM;
+	explicit_bzero(h, strlen(h));
 	free(h);
 	return r;
 }
