@@ -65,6 +65,22 @@ int ks_u256_add(const uint8_t a[static 32], const uint8_t b[static 32], uint8_t 
 	return 0;
 }
 
+/* a * b (b a 64-bit factor, e.g. a gas limit), BH_ERR_RANGE on overflow past 2^256-1. */
+int ks_u256_mul_u64(const uint8_t a[static 32], uint64_t b, uint8_t ret[static 32])
+{
+	uint8_t t[32];
+	unsigned __int128 c = 0;
+	for (int i = 31; i >= 0; i--) {
+		c += (unsigned __int128)a[i] * b;
+		t[i] = (uint8_t)c;
+		c >>= 8;
+	}
+	if (c)
+		return BH_ERR_RANGE;
+	memcpy(ret, t, 32);
+	return 0;
+}
+
 /* bh_u256_from_dec, except that more than 78 digits is a format error (not a range
  * error): the keystore's policy and counter files have always reported it so. */
 int ks_u256_from_dec(const char *s, uint8_t ret[static 32])
@@ -293,7 +309,7 @@ static int from_ini(const struct bh_ini *ini, const struct bh_ini *site, struct 
 {
 	const char *file;
 	const struct bh_ini_section *sec;
-	bool have_cap_tx = false, have_cap_day = false, have_chain = false;
+	bool have_cap_tx = false, have_cap_day = false, have_chain = false, have_fee = false;
 
 	memset(p, 0, sizeof(*p));
 	p->sock_mode = 0660;
@@ -373,6 +389,13 @@ static int from_ini(const struct bh_ini *ini, const struct bh_ini *site, struct 
 					return BH_ERR_CONFIG;
 				}
 				*(day ? &have_cap_day : &have_cap_tx) = true;
+			} else if (!strcmp(e->key, "max_fee_per_gas")) {
+				if (have_fee || ks_u256_from_dec(e->value, p->max_fee_per_gas) < 0) {
+					bh_msg_set(msg, "%s:%u: [transactions] max_fee_per_gas: one decimal "
+						   "amount in wei", file, e->line);
+					return BH_ERR_CONFIG;
+				}
+				have_fee = p->has_max_fee_per_gas = true;
 			} else if (!strcmp(e->key, "allow_deploy")) {
 				if (parse_yesno(e->value, &p->allow_deploy) < 0) {
 					bh_msg_set(msg, "%s:%u: [transactions] allow_deploy: yes or no", file,
@@ -381,7 +404,8 @@ static int from_ini(const struct bh_ini *ini, const struct bh_ini *site, struct 
 				}
 			} else {
 				bh_msg_set(msg, "%s:%u: [transactions]: unknown key '%s' (chain_id, "
-					   "allow_to, max_value_per_tx, max_value_per_day, allow_deploy)",
+					   "allow_to, max_value_per_tx, max_value_per_day, max_fee_per_gas, "
+					   "allow_deploy)",
 					   file, e->line, e->key);
 				return BH_ERR_CONFIG;
 			}
@@ -603,7 +627,7 @@ static json_t *op_sign_tx(struct ks_server *s, const json_t *req)
 		"maxFeePerGas", "gas", "to", "value", "data", "accessList", NULL };
 	const struct ks_policy *p = s->policy;
 	struct bh_tx tx = { .type = BH_TX_EIP1559 };
-	uint8_t *data = NULL, zero[32] = { 0 }, newspent[32], a[20];
+	uint8_t *data = NULL, zero[32] = { 0 }, newspent[32], a[20], fee[32], cost[32];
 	size_t dlen = 0;
 	json_t *resp = NULL, *v;
 	struct bh_buf raw;
@@ -680,11 +704,23 @@ static json_t *op_sign_tx(struct ks_server *s, const json_t *req)
 			goto out;
 		}
 	}
-	if (ks_u256_cmp(tx.value, p->max_value_per_tx) > 0) {
+	/* The caps bound what the wallet can lose through this transaction: its value
+	 * plus the most it can pay in fees, gas * maxFeePerGas (the base fee is burnt and
+	 * the tip is paid to the block builder: both leave the wallet). */
+	if (p->has_max_fee_per_gas && ks_u256_cmp(tx.max_fee, p->max_fee_per_gas) > 0) {
+		bh_u256_to_dec(tx.max_fee, dec);
+		bh_u256_to_dec(p->max_fee_per_gas, cap);
+		resp = err_resp("denied", "max_fee_per_gas", "sign_tx: maxFeePerGas %s wei exceeds "
+				"max_fee_per_gas %s wei", dec, cap);
+		goto out;
+	}
+	if (ks_u256_mul_u64(tx.max_fee, tx.gas_limit, fee) < 0 ||
+	    ks_u256_add(tx.value, fee, cost) < 0 || ks_u256_cmp(cost, p->max_value_per_tx) > 0) {
 		bh_u256_to_dec(tx.value, dec);
 		bh_u256_to_dec(p->max_value_per_tx, cap);
-		resp = err_resp("denied", "max_value_per_tx", "sign_tx: value %s wei exceeds "
-				"max_value_per_tx %s wei", dec, cap);
+		resp = err_resp("denied", "max_value_per_tx", "sign_tx: value %s wei + gas %llu * "
+				"maxFeePerGas exceeds max_value_per_tx %s wei", dec,
+				(unsigned long long)tx.gas_limit, cap);
 		goto out;
 	}
 	day = today(s);
@@ -692,12 +728,13 @@ static json_t *op_sign_tx(struct ks_server *s, const json_t *req)
 		s->day = day;
 		memset(s->spent, 0, 32);
 	}
-	if (ks_u256_add(s->spent, tx.value, newspent) < 0 ||
+	if (ks_u256_add(s->spent, cost, newspent) < 0 ||
 	    ks_u256_cmp(newspent, p->max_value_per_day) > 0) {
 		bh_u256_to_dec(s->spent, dec);
 		bh_u256_to_dec(p->max_value_per_day, cap);
-		resp = err_resp("denied", "max_value_per_day", "sign_tx: would exceed "
-				"max_value_per_day %s wei (already signed today: %s wei)", cap, dec);
+		resp = err_resp("denied", "max_value_per_day", "sign_tx: value + gas * maxFeePerGas "
+				"would exceed max_value_per_day %s wei (already counted today: %s wei)",
+				cap, dec);
 		goto out;
 	}
 	if (dlen && (r = bh_tx_set_data(&tx, data, dlen)) < 0) {
@@ -705,7 +742,7 @@ static json_t *op_sign_tx(struct ks_server *s, const json_t *req)
 		goto out;
 	}
 	/* persist the counter BEFORE releasing a signature */
-	if (ks_u256_cmp(tx.value, zero) != 0 && (r = counter_store(s, day, newspent)) < 0) {
+	if (ks_u256_cmp(cost, zero) != 0 && (r = counter_store(s, day, newspent)) < 0) {
 		resp = err_resp("internal", "daily_counter", "sign_tx: cannot persist the daily "
 				"value counter: %s", bh_strerror(r));
 		goto out;

@@ -59,6 +59,8 @@ struct ks_policy {
 	uint8_t allow_to[KS_MAX_ALLOW_TO][20];
 	uint8_t max_value_per_tx[32];   /* big-endian wei */
 	uint8_t max_value_per_day[32];
+	bool has_max_fee_per_gas;       /* optional cap on maxFeePerGas */
+	uint8_t max_fee_per_gas[32];
 	bool allow_deploy;
 };
 
@@ -114,5 +116,7 @@ int ks_u256_parse(const json_t *v, uint8_t ret[static 32]);
 int ks_u256_from_dec(const char *s, uint8_t ret[static 32]);
 int ks_u256_cmp(const uint8_t a[static 32], const uint8_t b[static 32]);
 int ks_u256_add(const uint8_t a[static 32], const uint8_t b[static 32], uint8_t ret[static 32]);
+/* a * b; BH_ERR_RANGE (ret untouched) if the product does not fit in 256 bits. */
+int ks_u256_mul_u64(const uint8_t a[static 32], uint64_t b, uint8_t ret[static 32]);
 
 #endif

@@ -65,9 +65,9 @@ rc=0; out=$(ks_request_as 4242 '{"op":"personal_sign","message":"x"}') || rc=$?
 ok "an operation not granted to the uid is refused"
 
 # transaction policy
-tx() { # chain to value [nonce]
+tx() { # chain to value [nonce [maxFeePerGas [gas]]]: fee-free unless given (the caps count fees)
 	local to=""; [ "$2" = none ] || to=",\"to\":\"$2\""
-	echo "{\"op\":\"sign_tx\",\"chainId\":$1,\"nonce\":${4:-0},\"maxPriorityFeePerGas\":\"0x1\",\"maxFeePerGas\":\"0x3b9aca00\",\"gas\":21000$to,\"value\":\"$3\"}"
+	echo "{\"op\":\"sign_tx\",\"chainId\":$1,\"nonce\":${4:-0},\"maxPriorityFeePerGas\":\"0x0\",\"maxFeePerGas\":\"${5:-0}\",\"gas\":${6:-21000}$to,\"value\":\"$3\"}"
 }
 expect_rule() { # rule request
 	local rc=0 out; out=$("$KS" request "$2") || rc=$?
@@ -79,6 +79,9 @@ expect_rule to_allowlist "$(tx 31337 0x000000000000000000000000000000000000bEEF 
 ok "to outside the allowlist refused (rule to_allowlist)"
 expect_rule max_value_per_tx "$(tx 31337 $ALLOWED 1001)"
 ok "value over the per-transaction cap refused (rule max_value_per_tx)"
+expect_rule max_value_per_tx "$(tx 31337 $ALLOWED 1 0 0x3b9aca00 21000)"
+expect_rule max_value_per_tx "$(tx 31337 $ALLOWED 0 0 1 '"18446744073709551615"')"
+ok "1 wei of value with 21000 gas at 1 gwei (or 2^64-1 gas) refused: fees count (rule max_value_per_tx)"
 "$KS" request "$(tx 31337 $ALLOWED 1000)" > "$T/signed" || fail "sign_tx in policy: $(cat "$T/signed")"
 grep -q '"raw":"0x02' "$T/signed" || fail "no raw type-2 transaction"
 expect_rule max_value_per_day "$(tx 31337 $ALLOWED 600 1)"

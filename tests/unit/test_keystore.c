@@ -321,6 +321,25 @@ static void test_u256(void **state)
 	memset(a, 0, 32);
 	bh_u256_to_dec(a, s);
 	assert_string_equal(s, "0");
+	/* checked multiply: 10^18 * 21000; 2^255 * 2 overflows and leaves ret alone */
+	assert_int_equal(ks_u256_from_dec("1000000000000000000", a), 0);
+	assert_int_equal(ks_u256_mul_u64(a, 21000, c), 0);
+	bh_u256_to_dec(c, s);
+	assert_string_equal(s, "21000000000000000000000");
+	memset(a, 0, 32);
+	a[0] = 0x80;
+	memset(c, 0x5a, 32);
+	assert_int_equal(ks_u256_mul_u64(a, 2, c), BH_ERR_RANGE);
+	assert_int_equal(c[0], 0x5a);
+	assert_int_equal(ks_u256_mul_u64(a, 1, c), 0);
+	assert_memory_equal(a, c, 32);
+	assert_int_equal(ks_u256_from_dec("115792089237316195423570985008687907853269984665640564039457584007913129639935", a), 0);
+	assert_int_equal(ks_u256_mul_u64(a, 0, c), 0);
+	bh_u256_to_dec(c, s);
+	assert_string_equal(s, "0");
+	memset(a, 0xff, 32);
+	a[0] = 0;
+	assert_int_equal(ks_u256_mul_u64(a, UINT64_MAX, c), BH_ERR_RANGE);
 }
 
 static const char good_policy[] =
@@ -335,6 +354,7 @@ static const char good_policy[] =
 	"allow_to = 0x1111111111111111111111111111111111111111, 0x2222222222222222222222222222222222222222\n"
 	"max_value_per_tx = 1000\n"
 	"max_value_per_day = 1500\n"
+	"max_fee_per_gas = 1000\n"
 	"allow_deploy = yes\n";
 
 static void test_policy_parse(void **state)
@@ -347,6 +367,7 @@ static void test_policy_parse(void **state)
 	assert_int_equal(p.n_allow_to, 3);
 	assert_true(p.chain_id == 31337);
 	assert_true(p.allow_deploy);
+	assert_true(p.has_max_fee_per_gas);
 	assert_int_equal(p.sock_mode, 0666);
 	ks_policy_done(&p);
 
@@ -362,6 +383,7 @@ static void test_policy_parse(void **state)
 		{ "[transactions]\nallow_to = 0x1234\n", "is not an address" },
 		{ "[transactions]\nmax_value_per_day = 1.5\n", "max_value_per_day" },
 		{ "[transactions]\nallow_deploy = maybe\n", "allow_deploy" },
+		{ "[transactions]\nmax_fee_per_gas = 0x10\n", "max_fee_per_gas" },
 		{ "[transactions]\nchain_id = 1\nchain_id = 2\n", "chain_id" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -429,9 +451,11 @@ static void expect_refusal(struct fx *f, uid_t uid, const char *req, const char 
 	json_decref(r);
 }
 
-#define TX(chain, to, value) \
-	"{\"op\":\"sign_tx\",\"chainId\":" chain ",\"nonce\":3,\"maxPriorityFeePerGas\":\"0x1\"," \
-	"\"maxFeePerGas\":\"1000000000\",\"gas\":21000" to ",\"value\":\"" value "\"}"
+/* fee-free (maxFeePerGas 0) so that the value alone meets the caps; TXF sets the fee */
+#define TXF(chain, to, value, maxfee, gas) \
+	"{\"op\":\"sign_tx\",\"chainId\":" chain ",\"nonce\":3,\"maxPriorityFeePerGas\":\"0x0\"," \
+	"\"maxFeePerGas\":\"" maxfee "\",\"gas\":" gas to ",\"value\":\"" value "\"}"
+#define TX(chain, to, value) TXF(chain, to, value, "0", "21000")
 #define DEAD ",\"to\":\"0x000000000000000000000000000000000000dead\""
 
 static void test_handle_policy(void **state)
@@ -492,6 +516,31 @@ static void test_handle_sign_tx(void **state)
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	json_decref(r);
 	expect_refusal(f, 1000, TX("31337", DEAD, "1"), "denied", "max_value_per_day");
+}
+
+/* Fees count against the caps: value + gas * maxFeePerGas. */
+static void test_handle_fees(void **state)
+{
+	struct fx *f = *state;
+	/* 1 wei of value, 21000 gas at 1 wei: 21001 > max_value_per_tx 1000 */
+	expect_refusal(f, 1000, TXF("31337", DEAD, "1", "1", "21000"), "denied", "max_value_per_tx");
+	/* huge gas at the allowed fee */
+	expect_refusal(f, 1000, TXF("31337", DEAD, "0", "1000", "\"18446744073709551615\""), "denied",
+		       "max_value_per_tx");
+	/* maxFeePerGas above the [transactions] max_fee_per_gas */
+	expect_refusal(f, 1000, TXF("31337", DEAD, "0", "1001", "1"), "denied", "max_fee_per_gas");
+	expect_refusal(f, 1000, TXF("31337", DEAD, "0", "0x8000000000000000000000000000000000000000"
+				    "000000000000000000000000", "2"), "denied", "max_fee_per_gas");
+	/* exactly at the cap: 1 + 1 * 999 = 1000 */
+	json_t *r = call(f, 1000, TXF("31337", DEAD, "1", "999", "1"));
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	/* the fee allowance is counted against the day: 1000 of 1500 gone, 501 in fees is over */
+	expect_refusal(f, 1000, TXF("31337", DEAD, "0", "501", "1"), "denied", "max_value_per_day");
+	r = call(f, 1000, TXF("31337", DEAD, "0", "250", "2"));
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	expect_refusal(f, 1000, TXF("31337", DEAD, "0", "1", "1"), "denied", "max_value_per_day");
 }
 
 static void test_handle_other_ops(void **state)
@@ -567,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_policy_parse),
 		cmocka_unit_test_setup_teardown(test_handle_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handle_sign_tx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handle_fees, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handle_other_ops, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
