@@ -223,6 +223,14 @@ static int authenticate(struct ctx *c)
 	if (run_path(c, "pending", &path) == 0) {
 		r = pw3_pending_open(path, &dfd);
 		if (r == 0) {
+			/* files of sessions whose module process was killed (LoginGraceTime) */
+			int n = pw3_pending_sweep(dfd, now_s(), (uint64_t)cfg.otp_ttl +
+			                          cfg.callback_grace + PW3_SWEEP_MARGIN);
+			if (n > 0)
+				wlog(c, LOG_INFO, "removed %d stale session file(s)", n);
+			else if (n < 0)
+				wlog(c, LOG_WARNING, "cannot sweep the pending directory: %s",
+				     bh_strerror(n));
 			r = pw3_session_create(dfd, &otp, &sess);
 			dfd = -1;
 			if (r == 0)

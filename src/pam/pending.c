@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* libpw3: callback sessions in /run/libpam-web3/pending (see pw3.h). */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,4 +211,49 @@ void pw3_session_destroy(struct pw3_session *s)
 	}
 	close(s->dfd);
 	s->dfd = -1;
+}
+
+/* "<32 hex>" + one of the four session suffixes */
+static bool session_file_name(const char *n)
+{
+	static const char *const ext[] = { ".json", ".sig", ".tmp", ".sig.tmp" };
+	if (strnlen(n, PW3_SID_HEX) != PW3_SID_HEX || !pw3_sid_valid(n, PW3_SID_HEX))
+		return false;
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		if (!strcmp(n + PW3_SID_HEX, ext[i]))
+			return true;
+	return false;
+}
+
+int pw3_pending_sweep(int dfd, uint64_t now, uint64_t max_age)
+{
+	int fd, removed = 0;
+	unsigned seen = 0;
+	DIR *d;
+	struct dirent *de;
+
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return bh_negerrno();
+	if (!(d = fdopendir(fd))) {
+		int r = bh_negerrno();
+		close(fd);
+		return r;
+	}
+	while (seen < PW3_SWEEP_MAX && (de = readdir(d))) {
+		struct stat st;
+		seen++;
+		if (!session_file_name(de->d_name))
+			continue;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (st.st_mtime < 0 || now < max_age || (uint64_t)st.st_mtime > now - max_age)
+			continue;
+		/* unlinkat never follows a symlink: if the entry was swapped for a link
+		 * since fstatat (the service's group can write here), the link itself goes */
+		if (unlinkat(dfd, de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }

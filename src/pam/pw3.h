@@ -184,6 +184,27 @@ int pw3_session_poll(const struct pw3_session *s, unsigned interval_ms, unsigned
 /* Remove <sid>.{json,sig,tmp,sig.tmp} and close the dir; NULL-safe, idempotent. */
 void pw3_session_destroy(struct pw3_session *s);
 
+/*
+ * Remove stale session files left behind by a module process that was killed
+ * (sshd's LoginGraceTime ends the PAM process before the session is dropped).
+ * Looks at the entries of the open pending dir `dfd` (read through a fresh fd for
+ * "." opened relative to dfd; dfd itself is left open and unmoved) and removes,
+ * with unlinkat(dfd, name, 0), only entries that
+ *   - are named "<32 lower-case hex>" + ".json" | ".sig" | ".tmp" | ".sig.tmp",
+ *   - are regular files according to fstatat(AT_SYMLINK_NOFOLLOW) (never followed),
+ *   - have st_mtime <= now - max_age.
+ * Symlinks, directories and anything else are left alone (neither followed nor
+ * unlinked; systemd-tmpfiles' age cleans them).  An entry swapped for a symlink
+ * between the fstatat and the unlinkat loses the link itself (unlinkat never follows).
+ * The module passes max_age = otp_ttl + callback_grace + PW3_SWEEP_MARGIN: such a
+ * file cannot belong to a login that could still succeed (its OTP has expired).  At most PW3_SWEEP_MAX entries are
+ * looked at per call, so a directory filled by a hostile writer cannot stall a login.
+ * Returns the number of files removed, or <0 if the directory cannot be read.
+ */
+#define PW3_SWEEP_MAX 4096
+#define PW3_SWEEP_MARGIN 60   /* seconds added to ttl + grace by the module */
+int pw3_pending_sweep(int dfd, uint64_t now, uint64_t max_age);
+
 /* ---------------------------------------------------------------- auth-svc request handling */
 struct pw3_http_ctx {
 	int pending_fd;           /* the pending dir, opened by the service */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "err.h"
@@ -388,6 +389,99 @@ static void test_pending(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* a file in dir (or outside it) with content and an mtime `age` seconds before `now` */
+static void make_aged(const char *dir, const char *name, time_t now, time_t age)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("x", f);
+	fclose(f);
+	struct timespec ts[2] = { { .tv_sec = now - age }, { .tv_sec = now - age } };
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+static bool exists_nofollow(const char *dir, const char *name)
+{
+	char p[512];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return lstat(p, &st) == 0;
+}
+
+/* stale session files go, fresh ones and everything else stay; symlinks are not followed */
+static void test_pending_sweep(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/pw3sweep.XXXXXX", out[] = "/tmp/pw3sweepout.XXXXXX", p[512], t[512];
+	const char *sid = "0123456789abcdef0123456789abcdef", *sid2 = "fedcba9876543210fedcba9876543210";
+	char n[128];
+	time_t now = time(NULL);
+	int dfd;
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(mkdtemp(out));
+	/* stale: one of each suffix, 400 s old (max_age 370) */
+	const char *ext[] = { ".json", ".sig", ".tmp", ".sig.tmp" };
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(n, sizeof(n), "%s%s", sid, ext[i]);
+		make_aged(dir, n, now, 400);
+	}
+	/* fresh: 100 s old; exactly at the limit counts as stale */
+	snprintf(n, sizeof(n), "%s.json", sid2);
+	make_aged(dir, n, now, 100);
+	snprintf(n, sizeof(n), "%s.sig", sid2);
+	make_aged(dir, n, now, 370);
+	/* old but not session files: other names, upper-case sid, other suffix, a directory */
+	make_aged(dir, "notes.txt", now, 4000);
+	make_aged(dir, "0123456789ABCDEF0123456789abcdef.json", now, 4000);
+	make_aged(dir, "0123456789abcdef0123456789abcdef.json.bak", now, 4000);
+	make_aged(dir, "0123456789abcdef0123456789abcde.json", now, 4000);
+	snprintf(p, sizeof(p), "%s/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	struct timespec old[2] = { { .tv_sec = now - 4000 }, { .tv_sec = now - 4000 } };
+	assert_int_equal(utimensat(AT_FDCWD, p, old, 0), 0);
+	/* an old symlink with a session name pointing at an old file outside the dir:
+	 * neither the target nor the link is touched (the sweep never follows, and only
+	 * unlinks regular files) */
+	make_aged(out, "victim", now, 4000);
+	snprintf(t, sizeof(t), "%s/victim", out);
+	snprintf(p, sizeof(p), "%s/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.sig", dir);
+	assert_int_equal(symlink(t, p), 0);
+	assert_int_equal(utimensat(AT_FDCWD, p, old, AT_SYMLINK_NOFOLLOW), 0);
+	/* a symlink to a directory named like a session: not entered */
+	snprintf(p, sizeof(p), "%s/cccccccccccccccccccccccccccccccc.json", dir);
+	assert_int_equal(symlink(out, p), 0);
+
+	assert_int_equal(pw3_pending_open(dir, &dfd), 0);
+	assert_int_equal(pw3_pending_sweep(dfd, (uint64_t)now, 370), 5);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(n, sizeof(n), "%s%s", sid, ext[i]);
+		assert_false(exists_nofollow(dir, n));
+	}
+	snprintf(n, sizeof(n), "%s.json", sid2);
+	assert_true(exists_nofollow(dir, n));
+	snprintf(n, sizeof(n), "%s.sig", sid2);
+	assert_false(exists_nofollow(dir, n));
+	assert_true(exists_nofollow(dir, "notes.txt"));
+	assert_true(exists_nofollow(dir, "0123456789ABCDEF0123456789abcdef.json"));
+	assert_true(exists_nofollow(dir, "0123456789abcdef0123456789abcdef.json.bak"));
+	assert_true(exists_nofollow(dir, "0123456789abcdef0123456789abcde.json"));
+	assert_true(exists_nofollow(dir, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json"));
+	assert_true(exists_nofollow(dir, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.sig"));
+	assert_true(exists_nofollow(dir, "cccccccccccccccccccccccccccccccc.json"));
+	assert_true(exists_nofollow(out, "victim"));
+	/* dfd is still usable afterwards, and a second sweep finds nothing */
+	assert_int_equal(pw3_pending_sweep(dfd, (uint64_t)now, 370), 0);
+	/* a clock before max_age removes nothing */
+	assert_int_equal(pw3_pending_sweep(dfd, 10, 370), 0);
+	/* max_age 0: everything session-named and regular goes (the fresh one too) */
+	assert_int_equal(pw3_pending_sweep(dfd, (uint64_t)now + 1, 0), 1);
+	close(dfd);
+	snprintf(p, sizeof(p), "rm -rf '%s' '%s'", dir, out);
+	assert_int_equal(system(p), 0);
+}
+
 static void test_http(void **state)
 {
 	(void)state;
@@ -466,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_sig_parse),
 		cmocka_unit_test(test_verify_evm),
 		cmocka_unit_test(test_pending),
+		cmocka_unit_test(test_pending_sweep),
 		cmocka_unit_test(test_http),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include <security/pam_appl.h>
@@ -279,9 +280,26 @@ static void test_success_callback(void **state)
 	char cmd[512];
 	snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s')\"", p);
 	assert_int_equal(system(cmd), 0);
-	/* pasting still works in callback mode */
+	/* pasting still works in callback mode; files that a killed module process left
+	 * behind (older than ttl 300 + grace 10 + 60 s) are swept first, a fresh one stays */
+	static const char *const stale[] = { "0123456789abcdef0123456789abcdef.json",
+	                                     "0123456789abcdef0123456789abcdef.sig" };
+	static const char fresh[] = "fedcba9876543210fedcba9876543210.json";
+	time_t now = time(NULL);
+	for (size_t i = 0; i < 3; i++) {
+		char f[512];
+		snprintf(f, sizeof(f), "%s/%s", p, i < 2 ? stale[i] : fresh);
+		write_file(f, "{}", 0640);
+		struct timespec ts[2] = { { .tv_sec = now - (i < 2 ? 371 : 300) },
+		                          { .tv_sec = now - (i < 2 ? 371 : 300) } };
+		assert_int_equal(utimensat(AT_FDCWD, f, ts, 0), 0);
+	}
 	struct script s2 = { .a = A_SIGN, .key = key_alice };
 	assert_int_equal(run("pw3", "alice", &s2, log, sizeof(log)), PAM_SUCCESS);
+	assert_non_null(strstr(log, "removed 2 stale session file(s)"));
+	char f[512];
+	snprintf(f, sizeof(f), "%s/%s", p, fresh);
+	assert_int_equal(unlink(f), 0);
 	assert_int_equal(system(cmd), 0);
 	set_pending(false);
 }
