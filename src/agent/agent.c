@@ -45,6 +45,8 @@
 
 #define SERVICE "blockhost-root-agent"
 #define NOBODY 65534
+/* rollback state, in root-owned /var/lib (relocated by BLOCKHOST_ROOT) */
+#define STATE_DIR_DEFAULT "/var/lib/blockhost-root-agent"
 
 struct opts {
 	char *socket_path;
@@ -374,7 +376,10 @@ int main(int argc, char **argv)
 	if ((!o.socket_path && bh_path(BH_DIR_RUN, "root-agent.sock", &o.socket_path) < 0) ||
 	    (!o.actions_dir && bh_path(BH_DIR_SHARE, "root-agent-actions", &o.actions_dir) < 0) ||
 	    (!o.keys_dir && bh_path(BH_DIR_POLICY, "plugin-keys", &o.keys_dir) < 0) ||
-	    (!o.state_dir && bh_path(BH_DIR_STATE, "root-agent", &o.state_dir) < 0))
+	    /* rollback state: NOT under BH_DIR_STATE (/var/lib/blockhost belongs to the
+	     * blockhost user, who could swap the directory); path.h has no root-only state
+	     * dir, so it is built from the same root prefix bh_path() uses */
+	    (!o.state_dir && asprintf(&o.state_dir, "%s" STATE_DIR_DEFAULT, bh_root_prefix()) < 0))
 		bh_fatal("out of memory resolving paths");
 
 	/* read the sandbox files first: a broken policy stops the agent before it listens */

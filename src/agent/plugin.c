@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -869,46 +870,166 @@ out:
 	return r;
 }
 
-/* Rollback: state_dir/versions {"name": version}, under versions.lock. */
-static int rollback_check(const char *state_dir, const char *name, uint64_t version, struct bh_msg *msg)
+/*
+ * Rollback state (docs/PROTOCOL.plugin section 4): state_dir/versions
+ * {"name": version}, under state_dir/versions.lock.  state_dir must sit in a
+ * root-owned parent (/var/lib/blockhost-root-agent, not under the blockhost
+ * user's /var/lib/blockhost); it is opened O_DIRECTORY|O_NOFOLLOW and checked
+ * on the descriptor (owned by `owner`, no group/world write), and every file
+ * in it is reached relative to that descriptor with O_NOFOLLOW|O_NONBLOCK, so
+ * a directory or file planted or swapped by someone else is refused (and a
+ * FIFO cannot block the handler).
+ */
+static int state_dir_open(const char *state_dir, uid_t owner, struct bh_msg *msg)
 {
-	struct bh_lock lock = BH_LOCK_INIT;
-	struct bh_buf b;
-	char *vpath = NULL, *lpath = NULL;
-	json_t *j = NULL;
-	int r;
+	struct stat st;
+	int dfd, r;
 
-	bh_buf_init(&b, 1024 * 1024);
 	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
 		r = bh_negerrno();
 		bh_msg_set(msg, "state dir %s: %s", state_dir, bh_strerror(r));
+		return r;
+	}
+	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		r = bh_negerrno();
+		if (r == -ELOOP || r == -ENOTDIR) {
+			bh_msg_set(msg, "state dir %s: is a symlink or not a directory", state_dir);
+			return BH_ERR_UNSAFE_FILE;
+		}
+		bh_msg_set(msg, "state dir %s: %s", state_dir, bh_strerror(r));
+		return r;
+	}
+	if (fstat(dfd, &st) < 0) {
+		r = bh_negerrno();
+		close(dfd);
+		return r;
+	}
+	if (st.st_uid != owner || (st.st_mode & 022)) {
+		bh_msg_set(msg, "state dir %s: must be owned by uid %u and not group/world-writable "
+			   "(owner %u, mode %04o); refusing to trust its rollback state", state_dir,
+			   (unsigned)owner, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		close(dfd);
+		return BH_ERR_UNSAFE_FILE;
+	}
+	return dfd;
+}
+
+/* Exclusive flock on dfd/versions.lock (a regular file owned by `owner`), waiting up to 10 s. */
+static int state_lock(int dfd, uid_t owner, struct bh_msg *msg)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = openat(dfd, "versions.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+		    O_NOCTTY, 0600);
+	if (fd < 0) {
+		r = bh_negerrno();
+		bh_msg_set(msg, "versions.lock: %s", r == -ELOOP ? "is a symlink" : bh_strerror(r));
+		return r == -ELOOP ? BH_ERR_UNSAFE_FILE : r;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != owner || (st.st_mode & 022)) {
+		bh_msg_set(msg, "versions.lock: not a regular file owned by uid %u without group/world "
+			   "write", (unsigned)owner);
+		close(fd);
+		return BH_ERR_UNSAFE_FILE;
+	}
+	int64_t deadline = bh_deadline_from_ms(10000);
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) || bh_deadline_left(deadline) == 0) {
+			r = errno == EWOULDBLOCK ? BH_ERR_TIMEOUT : bh_negerrno();
+			bh_msg_set(msg, "versions.lock: %s", bh_strerror(r));
+			close(fd);
+			return r;
+		}
+		usleep(5000);
+	}
+	return fd;
+}
+
+/* Replace dfd/versions atomically: temp file + fsync + renameat + fsync(dir). */
+static int state_write(int dfd, const json_t *j, struct bh_msg *msg)
+{
+	static const char tmp[] = "versions.tmp";
+	char *s = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS);
+	size_t len, off = 0;
+	int fd, r;
+
+	if (!s)
+		return -ENOMEM;
+	len = strlen(s);
+	/* stale temp from a crash (we hold the lock): unlink, never follow */
+	if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT) {
+		r = bh_negerrno();
 		goto out;
 	}
-	if (asprintf(&vpath, "%s/versions", state_dir) < 0 ||
-	    asprintf(&lpath, "%s/versions.lock", state_dir) < 0) {
-		r = -ENOMEM;
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0) {
+		r = bh_negerrno();
 		goto out;
 	}
-	if ((r = bh_lock_acquire(lpath, true, 10000, &lock)) < 0) {
-		bh_msg_set(msg, "%s: %s", lpath, bh_strerror(r));
-		goto out;
+	while (off < len) {
+		ssize_t n = write(fd, s + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? bh_negerrno() : -EIO;
+			close(fd);
+			goto out_unlink;
+		}
+		off += (size_t)n;
 	}
-	r = bh_buf_load_file(&b, vpath);
+	if (write(fd, "\n", 1) != 1 || fsync(fd) < 0) {
+		r = bh_negerrno();
+		close(fd);
+		goto out_unlink;
+	}
+	if (close(fd) < 0 || renameat(dfd, tmp, dfd, "versions") < 0) {
+		r = bh_negerrno();
+		goto out_unlink;
+	}
+	r = fsync(dfd) < 0 ? bh_negerrno() : 0;
+	goto out;
+out_unlink:
+	unlinkat(dfd, tmp, 0);
+out:
+	if (r < 0)
+		bh_msg_set(msg, "writing versions: %s", bh_strerror(r));
+	free(s);
+	return r;
+}
+
+static int rollback_check(const char *state_dir, uid_t owner, const char *name, uint64_t version,
+			  struct bh_msg *msg)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	json_t *j = NULL;
+	int dfd, lfd = -1, r;
+
+	if ((dfd = state_dir_open(state_dir, owner, msg)) < 0)
+		return dfd;
+	if ((lfd = r = state_lock(dfd, owner, msg)) < 0)
+		goto out;
+	/* regular, owned by `owner`, no group/world write, <= 1 MiB; opened O_NONBLOCK */
+	struct bh_msg why = { "" };
+	r = bh_plugin_read_file(dfd, "versions", owner, 1024 * 1024, &data, &len, &why);
 	if (r == -ENOENT) {
 		if (!(j = json_object())) {
 			r = -ENOMEM;
 			goto out;
 		}
 	} else if (r < 0) {
-		bh_msg_set(msg, "%s: %s", vpath, bh_strerror(r));
+		bh_msg_set(msg, "state dir %s: %s; refusing to run plugins", state_dir, why.text);
 		goto out;
-	} else if ((r = bh_frame_decode_json(bh_buf_ptr(&b), bh_buf_len(&b), &j)) < 0) {
-		bh_msg_set(msg, "%s: corrupt (%s); refusing to run plugins", vpath, bh_strerror(r));
+	} else if ((r = bh_frame_decode_json(data, len, &j)) < 0) {
+		bh_msg_set(msg, "%s/versions: corrupt (%s); refusing to run plugins", state_dir,
+			   bh_strerror(r));
 		goto out;
 	}
 	json_t *cur = json_object_get(j, name);
 	if (cur && (!json_is_integer(cur) || json_integer_value(cur) < 0)) {
-		bh_msg_set(msg, "%s: entry for %s is not a version", vpath, name);
+		bh_msg_set(msg, "%s/versions: entry for %s is not a version", state_dir, name);
 		r = BH_ERR_FORMAT;
 		goto out;
 	}
@@ -924,18 +1045,16 @@ static int rollback_check(const char *state_dir, const char *name, uint64_t vers
 			r = -ENOMEM;
 			goto out;
 		}
-		if ((r = bh_atomic_write_json(vpath, j, 0600)) < 0) {
-			bh_msg_set(msg, "%s: %s", vpath, bh_strerror(r));
+		if ((r = state_write(dfd, j, msg)) < 0)
 			goto out;
-		}
 	}
 	r = 0;
 out:
-	bh_lock_release(&lock);
+	if (lfd >= 0)
+		close(lfd); /* releases the flock */
+	close(dfd);
 	json_decref(j);
-	bh_buf_done(&b);
-	free(vpath);
-	free(lpath);
+	free(data);
 	return r;
 }
 
@@ -1146,7 +1265,8 @@ int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_
 		r = BH_ERR_EXPIRED;
 		goto out;
 	}
-	if (env->state_dir && (r = rollback_check(env->state_dir, name, p->m->version, msg)) < 0)
+	if (env->state_dir &&
+	    (r = rollback_check(env->state_dir, env->owner, name, p->m->version, msg)) < 0)
 		goto out;
 	/* 4. executable → sealed memfd → hash of what will actually run */
 	if ((efd = open_checked(dfd, name, env->owner, BH_PLUGIN_EXE_MAX, &st, msg)) < 0) {

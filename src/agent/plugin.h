@@ -128,7 +128,7 @@ int bh_plugin_verify(const uint8_t pk[static 32], const uint8_t sig[static 64],
 struct bh_plugin_env {
 	const char *actions_dir;  /* .../usr/share/blockhost/root-agent-actions */
 	const char *keys_dir;     /* .../policy/plugin-keys */
-	const char *state_dir;    /* .../var/lib/blockhost/root-agent; NULL = no rollback check */
+	const char *state_dir;    /* .../var/lib/blockhost-root-agent (root-owned parent); NULL = no rollback */
 	uid_t owner;              /* required owner of every file (0 in production) */
 };
 

@@ -90,10 +90,22 @@ expect_err echo '{}' "rollback"
 write_manifest echo 4 '[]' '{"mode":{"type":"string"}}'; sign_action echo
 out=$(expect_ok echo '{}')
 case $out in *'"capeff":"0000000000000000"'*) ;; *) fail "caps not empty: $out" ;; esac
-grep -q '"echo": 4' "$BLOCKHOST_ROOT/var/lib/blockhost/root-agent/versions" || fail "versions file"
+grep -q '"echo": 4' "$BLOCKHOST_ROOT/var/lib/blockhost-root-agent/versions" || fail "versions file"
 write_manifest echo 3 '[]' '{"mode":{"type":"string"}}'; sign_action echo
 expect_err echo '{}' "rollback"
 write_manifest echo 4 '[]' '{"mode":{"type":"string"}}'; sign_action echo
+# 7b. rollback state the blockhost user could control is refused, never trusted or
+# waited on: a non-root state dir, a symlinked one, a FIFO named versions
+SD="$BLOCKHOST_ROOT/var/lib/blockhost-root-agent"
+[ "$(stat -c '%u %a' "$SD")" = "0 700" ] || fail "state dir: $(stat -c '%u %a' "$SD")"
+chown 65534 "$SD"; expect_err echo '{}' "state dir"   # 0700: not even readable
+chmod 0755 "$SD"; expect_err echo '{}' "must be owned by uid 0"; chown 0 "$SD"; chmod 0700 "$SD"
+mv "$SD" "$SD.real"; ln -s "$SD.real" "$SD"; expect_err echo '{}' "symlink"; rm "$SD"; mv "$SD.real" "$SD"
+mv "$SD/versions" "$T/versions.good"; mkfifo -m 0600 "$SD/versions"
+start=$(date +%s%N); expect_err echo '{}' "not a regular file"
+[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 3000 ] || fail "FIFO versions file blocked the handler"
+rm "$SD/versions"; mv "$T/versions.good" "$SD/versions"
+expect_ok echo '{}' > /dev/null
 
 # 8. unsafe files: world-writable, not root-owned, symlink, script
 chmod 0777 "$ACT/echo"; expect_err echo '{}' "world-writable"; chmod 0755 "$ACT/echo"

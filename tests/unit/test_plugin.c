@@ -441,6 +441,52 @@ static void test_load_swap_run(void **state)
 	bh_plugin_free(p);
 	p = NULL;
 
+	/* rollback state that someone else could control is refused, never trusted:
+	 * a state dir with group/world write or another owner, a symlinked state dir,
+	 * a versions file that is a FIFO (must not hang), a symlink, or writable */
+	alarm(30); /* a hang on the FIFO kills the test instead of blocking it */
+	sh("chmod 0770 %s", state_dir);
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_UNSAFE_FILE);
+	assert_non_null(strstr(msg.text, "state dir"));
+	sh("chmod 0755 %s", state_dir); /* 0755 without group/world write is accepted */
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), 0);
+	bh_plugin_free(p);
+	p = NULL;
+	if (geteuid() == 0) { /* a state dir the blockhost user (here: nobody) owns */
+		sh("chown 65534 %s", state_dir);
+		assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_UNSAFE_FILE);
+		assert_non_null(strstr(msg.text, "owned by uid"));
+		sh("chown 0 %s", state_dir);
+	}
+	sh("mv %s %s.real && ln -s %s.real %s", state_dir, state_dir, state_dir, state_dir);
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_UNSAFE_FILE);
+	assert_non_null(strstr(msg.text, "symlink"));
+	sh("rm %s && mv %s.real %s", state_dir, state_dir, state_dir);
+	sh("mv %s/versions %s/versions.good && mkfifo -m 0600 %s/versions", state_dir, state_dir,
+	   state_dir);
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_UNSAFE_FILE);
+	assert_non_null(strstr(msg.text, "not a regular file"));
+	sh("rm %s/versions && ln -s versions.good %s/versions", state_dir, state_dir);
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_UNSAFE_FILE);
+	assert_non_null(strstr(msg.text, "symlink"));
+	sh("rm %s/versions && mv %s/versions.good %s/versions && chmod 0666 %s/versions", state_dir,
+	   state_dir, state_dir, state_dir);
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_UNSAFE_FILE);
+	assert_non_null(strstr(msg.text, "writable"));
+	sh("chmod 0600 %s/versions", state_dir);
+	sh("rm %s/versions.lock && mkfifo -m 0600 %s/versions.lock", state_dir, state_dir);
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_UNSAFE_FILE);
+	sh("rm %s/versions.lock", state_dir);
+	alarm(0);
+	/* the state survived all that: 7 is still the floor */
+	setup_plugin(sk, 6);
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_DENIED);
+	assert_non_null(strstr(msg.text, "rollback"));
+	setup_plugin(sk, 7);
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), 0);
+	bh_plugin_free(p);
+	p = NULL;
+
 	/* unknown action, missing signature */
 	assert_int_equal(bh_plugin_load(&env, "nope", &p, &msg), BH_ERR_NOT_FOUND);
 	assert_int_equal(bh_plugin_load(&env, "../t", &p, &msg), BH_ERR_NOT_FOUND);
