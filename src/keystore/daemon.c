@@ -89,7 +89,7 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 	struct bh_tpm *t = NULL;
 	struct bh_ks_keys *keys = NULL;
 	struct ks_server srv = { 0 };
-	char *counter = NULL, *flag = NULL, *rundir = NULL;
+	char *counter = NULL, *flag = NULL, *flagdir = NULL, *rundir = NULL;
 	struct rlimit nocore = { 0, 0 };
 	struct timespec t0;
 	uint8_t a[20];
@@ -150,7 +150,8 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 
 	/* 4. counter, deployment flag, socket */
 	if (asprintf(&counter, "%s/daily-value.json", g->cfg.dir) < 0 ||
-	    (r = bh_path(BH_DIR_STATE, "finalization-open", &flag)) < 0 ||
+	    (r = bh_path(BH_DIR_ETC, NULL, &flagdir)) < 0 ||
+	    (r = bh_path(BH_DIR_ETC, "finalization-open", &flag)) < 0 ||
 	    (r = bh_path(BH_DIR_RUN, NULL, &rundir)) < 0) {
 		r = -ENOMEM;
 		goto out;
@@ -159,6 +160,15 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 	srv.policy = &kp;
 	srv.counter_path = counter;
 	srv.deploy_flag_path = flag;
+	/* the deployment gate's directory, opened now (as root, before the sandbox) and
+	 * checked again with the flag on every deployment request */
+	if (kp.allow_deploy) {
+		r = ks_deploy_dir_open(flagdir, &srv.deploy_dirfd, &m);
+		if (r == 0)
+			srv.has_deploy_dir = true;
+		else
+			log_warn("deployment gate shut for this run: %s", m.text);
+	}
 	if ((r = ks_counter_load(&srv, &m)) < 0) {
 		log_error("daily value counter: %s", m.text);
 		goto out;
@@ -274,6 +284,9 @@ out:
 	free(sitepath);
 	free(counter);
 	free(flag);
+	free(flagdir);
+	if (srv.has_deploy_dir)
+		close(srv.deploy_dirfd);
 	free(rundir);
 	return ks_exit_code(r);
 }

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Keystore request handling and policy (see ops.h, docs/PROTOCOL.keystore). */
+#include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdarg.h>
 #include <pwd.h>
@@ -450,6 +452,81 @@ int ks_policy_parse(const char *text, size_t len, struct ks_policy *ret, struct 
 	return r;
 }
 
+/* ------------------------------------------------------------------ deployment gate */
+
+#define KS_DEPLOY_FLAG "finalization-open"
+
+/* Trusted: owned by root, no write for group or others (and the expected type). */
+static const char *untrusted_why(const struct stat *st, mode_t type)
+{
+	if ((st->st_mode & S_IFMT) != type)
+		return type == S_IFDIR ? "not a directory" : "not a regular file";
+	if (st->st_uid != 0)
+		return "not owned by root";
+	if (st->st_mode & 022)
+		return "group- or world-writable";
+	return NULL;
+}
+
+int ks_deploy_dir_open(const char *dir, int *ret_fd, struct bh_msg *msg)
+{
+	struct stat st;
+	const char *why;
+	int r, fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = bh_negerrno();
+		if (r == -ELOOP || r == -ENOTDIR) {
+			bh_msg_set(msg, "%s: not a directory (a symlink?)", dir);
+			return BH_ERR_UNSAFE_FILE;
+		}
+		bh_msg_set(msg, "%s: %s", dir, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = bh_negerrno();
+		bh_msg_set(msg, "%s: %s", dir, strerror(-r));
+		close(fd);
+		return r;
+	}
+	if ((why = untrusted_why(&st, S_IFDIR))) {
+		bh_msg_set(msg, "%s: %s", dir, why);
+		close(fd);
+		return BH_ERR_UNSAFE_FILE;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+bool ks_deploy_gate_open(const struct ks_server *s, char *why, size_t why_len)
+{
+	struct stat st;
+	const char *name = s->deploy_flag_path ? s->deploy_flag_path : KS_DEPLOY_FLAG;
+	const char *bad = NULL;
+
+	if (!s->has_deploy_dir) {
+		snprintf(why, why_len, "no trusted directory for %s", name);
+		return false;
+	}
+	/* the directory again: its owner or mode may have changed since start */
+	if (fstat(s->deploy_dirfd, &st) < 0) {
+		snprintf(why, why_len, "the directory of %s: %s", name, strerror(errno));
+		return false;
+	}
+	if ((bad = untrusted_why(&st, S_IFDIR))) {
+		snprintf(why, why_len, "the directory of %s is %s", name, bad);
+		return false;
+	}
+	if (fstatat(s->deploy_dirfd, KS_DEPLOY_FLAG, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		snprintf(why, why_len, "%s %s", name, errno == ENOENT ? "absent" : strerror(errno));
+		return false;
+	}
+	if ((bad = untrusted_why(&st, S_IFREG))) {
+		snprintf(why, why_len, "%s ignored: %s", name, bad);
+		return false;
+	}
+	return true;
+}
+
 /* ------------------------------------------------------------------ counter */
 
 static uint64_t today(const struct ks_server *s)
@@ -680,16 +757,15 @@ static json_t *op_sign_tx(struct ks_server *s, const json_t *req)
 		goto out;
 	}
 	if (!tx.has_to) {
-		struct stat st;
 		if (!p->allow_deploy) {
 			resp = err_resp("denied", "deployment", "sign_tx: contract deployment refused: "
 					"allow_deploy = no in the policy");
 			goto out;
 		}
-		if (!s->deploy_flag_path || stat(s->deploy_flag_path, &st) < 0) {
+		char why[256];
+		if (!ks_deploy_gate_open(s, why, sizeof(why))) {
 			resp = err_resp("denied", "deployment", "sign_tx: contract deployment refused: "
-					"finalization is not open (%s absent)",
-					s->deploy_flag_path ? s->deploy_flag_path : "no flag file");
+					"finalization is not open (%s)", why);
 			goto out;
 		}
 	} else {

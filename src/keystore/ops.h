@@ -89,7 +89,12 @@ struct ks_server {
 	uint64_t day;
 	uint8_t spent[32];
 	const char *counter_path;      /* NULL: in memory only (fuzzing) */
-	const char *deploy_flag_path;  /* finalization-open flag file; NULL: never open */
+	/* The deployment gate: the flag file deploy_flag_name in the directory deploy_dirfd
+	 * (opened by ks_deploy_dir_open before the sandbox); has_deploy_dir false: never
+	 * open.  deploy_flag_path is the full name, for messages only. */
+	bool has_deploy_dir;
+	int deploy_dirfd;
+	const char *deploy_flag_path;
 	uint64_t (*now)(void);         /* seconds since the epoch (tests override) */
 };
 
@@ -98,6 +103,20 @@ struct ks_server {
  * timeout); the refusal response for one that is not. */
 bool ks_peer_known(const struct ks_policy *p, const struct ks_peer *peer);
 json_t *ks_denied_peer(const struct ks_peer *peer);
+
+/*
+ * The deployment gate's directory (docs/keystore.md "Deployment gate"): open dir
+ * O_DIRECTORY|O_NOFOLLOW and check it (owner root, not group/world-writable); *ret_fd
+ * for ks_server.deploy_dirfd.  -ENOENT when it does not exist (the gate stays shut),
+ * BH_ERR_UNSAFE_FILE with msg when it is not trustworthy.
+ */
+int ks_deploy_dir_open(const char *dir, int *ret_fd, struct bh_msg *msg);
+/*
+ * Whether the gate is open now: the flag is a regular file (not a symlink: fstatat
+ * AT_SYMLINK_NOFOLLOW), owned by root and not group/world-writable, in a directory
+ * that (still) is root-owned and not group/world-writable.  When shut, why says why.
+ */
+bool ks_deploy_gate_open(const struct ks_server *s, char *why, size_t why_len);
 
 /* Load the daily counter (absent file = nothing spent).  BH_ERR_FORMAT if corrupt. */
 int ks_counter_load(struct ks_server *s, struct bh_msg *msg);

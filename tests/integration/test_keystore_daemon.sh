@@ -87,11 +87,26 @@ grep -q '"raw":"0x02' "$T/signed" || fail "no raw type-2 transaction"
 expect_rule max_value_per_day "$(tx 31337 $ALLOWED 600 1)"
 ok "per-day cap enforced after 1000 of 1500 wei (rule max_value_per_day)"
 expect_rule deployment "$(tx 31337 none 0)"
-touch "$BLOCKHOST_ROOT/var/lib/blockhost/finalization-open"
+FLAG=$BLOCKHOST_ROOT/etc/blockhost/finalization-open
+install -m 0644 -o root -g root /dev/null "$FLAG"
 "$KS" request "$(tx 31337 none 0)" > /dev/null || fail "deployment while finalization open"
-rm "$BLOCKHOST_ROOT/var/lib/blockhost/finalization-open"
+rm "$FLAG"
 expect_rule deployment "$(tx 31337 none 0)"
 ok "deployment only while finalization is open (rule deployment)"
+# the engine's user cannot open the gate: a flag it owns, a writable flag, a symlink
+# to a root-owned file, the old flag location in the state dir: all refused
+install -m 0644 -o nobody -g nogroup /dev/null "$FLAG"
+expect_rule deployment "$(tx 31337 none 0)"
+chown root:root "$FLAG"; chmod 0664 "$FLAG"
+expect_rule deployment "$(tx 31337 none 0)"
+rm "$FLAG"; ln -s /etc/passwd "$FLAG"
+expect_rule deployment "$(tx 31337 none 0)"
+rm "$FLAG"; install -m 0644 -o root -g root /dev/null "$BLOCKHOST_ROOT/var/lib/blockhost/finalization-open"
+expect_rule deployment "$(tx 31337 none 0)"
+rm "$BLOCKHOST_ROOT/var/lib/blockhost/finalization-open"
+grep -q "finalization-open ignored: not owned by root" "$T/keystored.log" ||
+	fail "the refusal does not say why: $(tail -3 "$T/keystored.log")"
+ok "a non-root-owned, group-writable or symlinked flag does not open the deployment gate"
 "$KS" request '{"op":"personal_sign","message":"hello"}' | grepq '"signature":"0x' || fail personal_sign
 "$KS" request '{"op":"tls_sign","digest":"0x'"$(printf 'ab%.0s' $(seq 32))"'"}' | grepq '"signature":"0x30' ||
 	fail tls_sign

@@ -4,6 +4,8 @@
  * lists, the recovery file, P-256 helpers, config/TCTI checks, u256 arithmetic, the
  * [socket]/[transactions] policy parser and the request dispatcher with in-memory keys.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -543,6 +545,85 @@ static void test_handle_fees(void **state)
 	expect_refusal(f, 1000, TXF("31337", DEAD, "0", "1", "1"), "denied", "max_value_per_day");
 }
 
+/* The deployment gate: only a root-owned, not group/world-writable regular flag file in
+ * a root-owned, not group/world-writable directory opens it (as root; otherwise only
+ * the refusals are checked). */
+static void test_deploy_gate(void **state)
+{
+	struct fx *f = *state;
+	char dir[] = "/tmp/ks-gate-XXXXXX", flag[64], link[64], why[256];
+	struct bh_msg m = { "" };
+	int fd = -1;
+	bool root = geteuid() == 0;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(flag, sizeof(flag), "%s/finalization-open", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	assert_int_equal(symlink(dir, link), 0);
+	assert_int_equal(ks_deploy_dir_open(link, &fd, &m), BH_ERR_UNSAFE_FILE);
+	assert_non_null(strstr(m.text, "symlink"));
+	assert_int_equal(ks_deploy_dir_open("/nonexistent-ks-dir", &fd, NULL), -ENOENT);
+	/* no directory: shut, and the refusal says so */
+	assert_false(ks_deploy_gate_open(&f->s, why, sizeof(why)));
+	expect_refusal(f, 1000, TX("31337", "", "0"), "denied", "deployment");
+	if (!root) {
+		assert_int_equal(ks_deploy_dir_open(dir, &fd, &m), BH_ERR_UNSAFE_FILE);
+		assert_non_null(strstr(m.text, "not owned by root"));
+		goto out;
+	}
+	assert_int_equal(chmod(dir, 0770), 0);
+	assert_int_equal(ks_deploy_dir_open(dir, &fd, &m), BH_ERR_UNSAFE_FILE);
+	assert_non_null(strstr(m.text, "writable"));
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(ks_deploy_dir_open(dir, &fd, &m), 0);
+	f->s.has_deploy_dir = true;
+	f->s.deploy_dirfd = fd;
+	assert_false(ks_deploy_gate_open(&f->s, why, sizeof(why)));
+	assert_non_null(strstr(why, "absent"));
+	int ffd = open(flag, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(ffd >= 0);
+	close(ffd);
+	assert_true(ks_deploy_gate_open(&f->s, why, sizeof(why)));
+	json_t *r = call(f, 1000, TX("31337", "", "0"));
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	/* owned by someone else (the engine's user), group-writable, world-writable */
+	assert_int_equal(chown(flag, 65534, 0), 0);
+	assert_false(ks_deploy_gate_open(&f->s, why, sizeof(why)));
+	assert_non_null(strstr(why, "not owned by root"));
+	expect_refusal(f, 1000, TX("31337", "", "0"), "denied", "deployment");
+	assert_int_equal(chown(flag, 0, 0), 0);
+	assert_int_equal(chmod(flag, 0664), 0);
+	assert_false(ks_deploy_gate_open(&f->s, why, sizeof(why)));
+	assert_int_equal(chmod(flag, 0646), 0);
+	assert_false(ks_deploy_gate_open(&f->s, why, sizeof(why)));
+	/* a symlink to a root-owned file is not followed */
+	assert_int_equal(unlink(flag), 0);
+	assert_int_equal(symlink("/etc/passwd", flag), 0);
+	assert_false(ks_deploy_gate_open(&f->s, why, sizeof(why)));
+	assert_non_null(strstr(why, "not a regular file"));
+	assert_int_equal(unlink(flag), 0);
+	/* a directory is not a flag */
+	assert_int_equal(mkdir(flag, 0755), 0);
+	assert_false(ks_deploy_gate_open(&f->s, why, sizeof(why)));
+	assert_int_equal(rmdir(flag), 0);
+	/* the directory is checked again on every request */
+	ffd = open(flag, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(ffd >= 0);
+	close(ffd);
+	assert_true(ks_deploy_gate_open(&f->s, why, sizeof(why)));
+	assert_int_equal(chmod(dir, 0757), 0);
+	assert_false(ks_deploy_gate_open(&f->s, why, sizeof(why)));
+	assert_non_null(strstr(why, "directory"));
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(unlink(flag), 0);
+	close(fd);
+	f->s.has_deploy_dir = false;
+out:
+	unlink(link);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_handle_other_ops(void **state)
 {
 	struct fx *f = *state;
@@ -617,6 +698,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handle_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handle_sign_tx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handle_fees, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deploy_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handle_other_ops, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
