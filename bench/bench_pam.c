@@ -182,7 +182,9 @@ int main(int argc, char **argv)
 		}
 		snprintf(p, sizeof(p), "%s/pam.d/pw3bench", dir);
 		f = fopen(p, "w");
-		fputs("auth required " PW3_MODULE_PATH "\naccount required pam_permit.so\n", f);
+		/* the module ignores BLOCKHOST_ROOT (kept below only to find the tree again) */
+		fprintf(f, "auth required " PW3_MODULE_PATH " config=%s/etc/pam_web3/config.toml "
+		        "run_dir=%s/run/libpam-web3\naccount required pam_permit.so\n", dir, dir);
 		fclose(f);
 		snprintf(p, sizeof(p), "%s/etc/pam_web3/config.toml", dir);
 		f = fopen(p, "w");

@@ -10,6 +10,7 @@
  * itself fails); nothing returns PAM_IGNORE.  Module arguments:
  *   config=<absolute path>   read this config instead of /etc/pam_web3/config.toml
  *   run_dir=<absolute path>  use this instead of /run/libpam-web3 (pending/, signing_host)
+ * Nothing else moves those paths: BLOCKHOST_ROOT is deliberately not honoured here.
  *   stderr                   also copy log lines to stderr (tests)
  * Any other argument is an error (fail closed).
  * Logs (LOG_AUTH, ident pam_web3) never contain the OTP, the secret or a signature.
@@ -47,12 +48,16 @@ struct ctx {
 	const char *run_dir;
 };
 
-/* <run dir>/<name>: run_dir= argument, else bh_path(BH_DIR_PAM_RUN) */
+/*
+ * <run dir>/<name>: the run_dir= argument, else the fixed /run/libpam-web3.
+ * The module's trust anchors (config, run dir) never move with the environment:
+ * bh_path() would honour BLOCKHOST_ROOT, which a PAM module must not (the tools and
+ * web3-auth-svc still do).  Tests use the config= and run_dir= arguments instead.
+ */
 static int run_path(const struct ctx *c, const char *name, char **ret)
 {
-	if (!c->run_dir)
-		return bh_path(BH_DIR_PAM_RUN, name, ret);
-	if (asprintf(ret, "%s/%s", c->run_dir, name) < 0)
+	if (asprintf(ret, "%s/%s", c->run_dir ? c->run_dir : bh_dir_default(BH_DIR_PAM_RUN),
+	             name) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -178,9 +183,11 @@ static int authenticate(struct ctx *c)
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&otp, 0, sizeof(otp));
 
-	/* 1. config */
-	if (!c->config_path && bh_path(BH_DIR_PAM_ETC, "config.toml", &path) < 0) {
-		wlog(c, LOG_ERR, "cannot resolve the config path");
+	/* 1. config: config= argument, else the fixed /etc/pam_web3/config.toml */
+	if (!c->config_path &&
+	    asprintf(&path, "%s/config.toml", bh_dir_default(BH_DIR_PAM_ETC)) < 0) {
+		path = NULL;
+		wlog(c, LOG_ERR, "cannot build the config path: out of memory");
 		goto out;
 	}
 	if ((r = pw3_config_load(c->config_path ? c->config_path : path, &cfg, &msg)) < 0) {

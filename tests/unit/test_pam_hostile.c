@@ -546,11 +546,14 @@ int main(int argc, char **argv)
 		if (mkdir(p, 0755) < 0)
 			return 1;
 	}
+	/* the module ignores BLOCKHOST_ROOT: the temp tree is named by its arguments */
+	char line[1200];
+	snprintf(line, sizeof(line), "auth required " PW3_MODULE_PATH " stderr config=%s/etc/pam_web3/config.toml"
+	         " run_dir=%s/run/libpam-web3\naccount required pam_permit.so\n", root, root);
 	snprintf(p, sizeof(p), "%s/pam.d/pw3", root);
-	write_str(p, "auth required " PW3_MODULE_PATH " stderr\naccount required pam_permit.so\n");
+	write_str(p, line);
 	snprintf(p, sizeof(p), "%s/pam.d/other", root);
 	write_str(p, "auth required pam_deny.so\n");
-	setenv("BLOCKHOST_ROOT", root, 1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_control),
 		cmocka_unit_test(test_catalogue),

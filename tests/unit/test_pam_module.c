@@ -4,8 +4,9 @@
  * export check (dlopen: only pam_sm_* are visible).
  *
  * Users come from nss_wrapper: main() re-executes itself with
- * LD_PRELOAD=libnss_wrapper.so and a private passwd file.  BLOCKHOST_ROOT points
- * at a temp tree holding etc/pam_web3/config.toml and run/libpam-web3/.
+ * LD_PRELOAD=libnss_wrapper.so and a private passwd file.  The module's config=
+ * and run_dir= arguments point at a temp tree holding etc/pam_web3/config.toml and
+ * run/libpam-web3/ (the module ignores BLOCKHOST_ROOT; test_env_root checks that).
  * The table test walks every failure path and checks that the result is a
  * failure code (never PAM_SUCCESS, never PAM_IGNORE) and that the log line
  * (copied to stderr by the module's `stderr` argument) names the reason.
@@ -304,6 +305,43 @@ static void test_success_callback(void **state)
 	set_pending(false);
 }
 
+/*
+ * BLOCKHOST_ROOT must not move the module's trust anchors: with it pointing at a tree
+ * that holds a valid config (the user would log in with it), a pending dir and a
+ * signing_host file, the module without arguments still reads /etc/pam_web3/config.toml
+ * and, with config= only, still uses /run/libpam-web3.
+ */
+static void test_env_root(void **state)
+{
+	(void)state;
+	struct script s = { .a = A_SIGN, .key = key_alice };
+	char log[4096], p[400], cmd[512];
+	set_config(NULL);
+	set_pending(true);
+	snprintf(p, sizeof(p), "%s/run/libpam-web3/signing_host", root);
+	write_file(p, "env-root.example\n", 0644);
+	setenv("BLOCKHOST_ROOT", root, 1);
+	/* no arguments: the tree's permissive config is not read */
+	assert_int_not_equal(run("pw3env", "alice", &s, log, sizeof(log)), PAM_SUCCESS);
+	assert_null(strstr(s.info, "blockhost-007"));
+	if (access("/etc/pam_web3/config.toml", F_OK) != 0)
+		assert_non_null(strstr(log, "config: /etc/pam_web3/config.toml: "));
+	assert_null(strstr(log, root));
+	/* config= only: the tree's pending dir and signing_host are not used */
+	if (access("/run/libpam-web3", F_OK) != 0) {
+		struct script s2 = { .a = A_SIGN, .key = key_alice };
+		assert_int_equal(run("pw3cfg", "alice", &s2, log, sizeof(log)), PAM_SUCCESS);
+		assert_string_equal(s2.prompt, "Paste signature: ");
+		assert_null(strstr(s2.info, "env-root.example"));
+		assert_null(strstr(s2.info, "?session="));
+		snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s/run/libpam-web3/pending')\"", root);
+		assert_int_equal(system(cmd), 0);
+	}
+	unsetenv("BLOCKHOST_ROOT");
+	unlink(p);
+	set_pending(false);
+}
+
 static void test_failure_table(void **state)
 {
 	(void)state;
@@ -391,13 +429,24 @@ static void setup_tree(void)
 		snprintf(p, sizeof(p), "%s/%s", root, dirs[i]);
 		assert_int_equal(mkdir(p, 0755), 0);
 	}
+	/* the module ignores BLOCKHOST_ROOT: the temp tree is named by its arguments */
+	char line[1200];
+	snprintf(line, sizeof(line), "auth required " PW3_MODULE_PATH " stderr config=%s/etc/pam_web3/config.toml"
+	         " run_dir=%s/run/libpam-web3\naccount required pam_permit.so\n", root, root);
 	snprintf(p, sizeof(p), "%s/pam.d/pw3", root);
-	write_file(p, "auth required " PW3_MODULE_PATH " stderr\naccount required pam_permit.so\n", 0644);
+	write_file(p, line, 0644);
 	snprintf(p, sizeof(p), "%s/pam.d/other", root);
 	write_file(p, "auth required pam_deny.so\naccount required pam_deny.so\n", 0644);
 	snprintf(p, sizeof(p), "%s/pam.d/pw3bad", root);
 	write_file(p, "auth required " PW3_MODULE_PATH " stderr nouserok\n", 0644);
-	setenv("BLOCKHOST_ROOT", root, 1);
+	/* no config=/run_dir=: the fixed paths, whatever BLOCKHOST_ROOT says */
+	snprintf(p, sizeof(p), "%s/pam.d/pw3env", root);
+	write_file(p, "auth required " PW3_MODULE_PATH " stderr\naccount required pam_permit.so\n", 0644);
+	/* config= only: the run dir stays /run/libpam-web3 */
+	snprintf(line, sizeof(line), "auth required " PW3_MODULE_PATH " stderr config=%s/etc/pam_web3/config.toml"
+	         "\naccount required pam_permit.so\n", root);
+	snprintf(p, sizeof(p), "%s/pam.d/pw3cfg", root);
+	write_file(p, line, 0644);
 }
 
 static int cleanup_tree(void **state)
@@ -451,6 +500,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_exports),
 		cmocka_unit_test(test_success_paste),
 		cmocka_unit_test(test_success_callback),
+		cmocka_unit_test(test_env_root),
 		cmocka_unit_test(test_failure_table),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, cleanup_tree);
