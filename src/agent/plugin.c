@@ -1265,9 +1265,6 @@ int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_
 		r = BH_ERR_EXPIRED;
 		goto out;
 	}
-	if (env->state_dir &&
-	    (r = rollback_check(env->state_dir, env->owner, name, p->m->version, msg)) < 0)
-		goto out;
 	/* 4. executable → sealed memfd → hash of what will actually run */
 	if ((efd = open_checked(dfd, name, env->owner, BH_PLUGIN_EXE_MAX, &st, msg)) < 0) {
 		r = efd;
@@ -1291,6 +1288,12 @@ int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_
 		r = BH_ERR_FORMAT;
 		goto out;
 	}
+	/* 5. rollback last: only a fully verified plugin (signature, manifest, executable
+	 * hash, ELF) may raise the stored version; a signed manifest with a high version
+	 * next to a wrong executable must not lock the real plugin out */
+	if (env->state_dir &&
+	    (r = rollback_check(env->state_dir, env->owner, name, p->m->version, msg)) < 0)
+		goto out;
 	memcpy(p->keyid, keyid, sizeof(keyid));
 	*ret = p;
 	p = NULL;

@@ -487,6 +487,17 @@ static void test_load_swap_run(void **state)
 	bh_plugin_free(p);
 	p = NULL;
 
+	/* the version is raised only after the executable verified: a signed manifest
+	 * for version 9 next to a tampered executable is refused AND leaves 7 stored,
+	 * so the genuine version 8 still loads */
+	setup_plugin(sk, 9);
+	sh("printf 'X' | dd of=%s/t bs=1 seek=100 conv=notrunc status=none", dir);
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_MISMATCH);
+	setup_plugin(sk, 8);
+	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), 0);
+	bh_plugin_free(p);
+	p = NULL;
+
 	/* unknown action, missing signature */
 	assert_int_equal(bh_plugin_load(&env, "nope", &p, &msg), BH_ERR_NOT_FOUND);
 	assert_int_equal(bh_plugin_load(&env, "../t", &p, &msg), BH_ERR_NOT_FOUND);
