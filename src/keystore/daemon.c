@@ -119,7 +119,7 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 	/* 2. policy */
 	if ((r = bh_path(BH_DIR_ETC, "keystore.policy", &sitepath)) < 0)
 		goto out;
-	r = bh_ini_load(sitepath, &site, &m);
+	r = ks_site_policy_load(sitepath, &site, &m);
 	if (r < 0 && r != -ENOENT) {
 		log_error("site policy: %s (%s)", m.text, bh_strerror(r));
 		goto out;

@@ -439,6 +439,49 @@ int ks_policy_from_ini(const struct bh_policy *pol, const struct bh_ini *site,
 	return r;
 }
 
+int ks_site_policy_load(const char *path, struct bh_ini **ret, struct bh_msg *msg)
+{
+	struct bh_buf b;
+	struct stat st;
+	int r, fd;
+
+	bh_buf_init(&b, BH_POLICY_FILE_MAX);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		r = bh_negerrno();
+		if (r == -ELOOP) {
+			bh_msg_set(msg, "%s: is a symlink (refused)", path);
+			r = BH_ERR_UNSAFE_FILE;
+		} else if (r != -ENOENT) {
+			bh_msg_set(msg, "%s: %s", path, strerror(-r));
+		}
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = bh_negerrno();
+		bh_msg_set(msg, "%s: %s", path, strerror(-r));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+		bh_msg_set(msg, "%s: refused: the site policy must be a regular file owned by root "
+			   "and not group- or world-writable (it is %s, owner uid %u, mode %04o)",
+			   path, S_ISREG(st.st_mode) ? "a file" : "not a regular file",
+			   (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		r = BH_ERR_UNSAFE_FILE;
+		goto out;
+	}
+	if ((r = bh_buf_read_fd_all(&b, fd)) < 0) {
+		bh_msg_set(msg, "%s: %s", path, r == BH_ERR_LIMIT ? "too large" : bh_strerror(r));
+		goto out;
+	}
+	r = bh_ini_parse(bh_buf_ptr(&b), bh_buf_len(&b), path, ret, msg);
+out:
+	if (fd >= 0)
+		close(fd);
+	bh_buf_done(&b);
+	return r;
+}
+
 int ks_policy_parse(const char *text, size_t len, struct ks_policy *ret, struct bh_msg *msg)
 {
 	struct bh_ini *ini = NULL;

@@ -72,6 +72,13 @@ struct ks_policy {
  */
 int ks_policy_from_ini(const struct bh_policy *p, const struct bh_ini *site,
 		       struct ks_policy *ret, struct bh_msg *msg);
+/*
+ * Load the site policy (<etc>/keystore.policy): opened O_NOFOLLOW, and refused unless
+ * it is a regular file owned by root (uid 0) and not group- or world-writable (the
+ * keystore user may read it through its group).  -ENOENT when absent (no site
+ * policy); BH_ERR_UNSAFE_FILE / BH_ERR_CONFIG / -errno with msg naming the file.
+ */
+int ks_site_policy_load(const char *path, struct bh_ini **ret, struct bh_msg *msg);
 /* The same from text (tests and the fuzzer; names "user:x"/"group:x" are resolved). */
 int ks_policy_parse(const char *text, size_t len, struct ks_policy *ret, struct bh_msg *msg);
 void ks_policy_done(struct ks_policy *p);

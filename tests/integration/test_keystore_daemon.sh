@@ -122,6 +122,22 @@ expect_rule max_value_per_day "$(tx 31337 $ALLOWED 600 1)"
 ok "daemon serves after a restart; the per-day counter persisted"
 kill "$KS_PID"; wait "$KS_PID" 2>/dev/null || true
 
+# the site policy must be root's and not group/world-writable
+SITE=$BLOCKHOST_ROOT/etc/blockhost/keystore.policy
+for how in "chown nobody" "chmod 664" "chmod 646"; do
+	$how "$SITE"
+	rc=0; setpriv --reuid=nobody --regid=nogroup --clear-groups "$KS" serve --no-setid \
+		2> "$T/site.log" || rc=$?
+	[ $rc != 0 ] && grep -q "keystore.policy: refused: the site policy must be a regular file owned by root" "$T/site.log" ||
+		fail "site policy after '$how' not refused: rc=$rc $(cat "$T/site.log")"
+	chown root:root "$SITE"; chmod 644 "$SITE"
+done
+mv "$SITE" "$SITE.real"; ln -s "$SITE.real" "$SITE"
+rc=0; setpriv --reuid=nobody --regid=nogroup --clear-groups "$KS" serve --no-setid 2> "$T/site.log" || rc=$?
+[ $rc != 0 ] && grep -q "keystore.policy: is a symlink" "$T/site.log" || fail "symlinked site policy: $(cat "$T/site.log")"
+rm "$SITE"; mv "$SITE.real" "$SITE"
+ok "a site policy owned by another user, group/world-writable or a symlink is refused at start"
+
 # PCR 16 extended: the daemon refuses to start and names PCR 16
 tpm2_pcrextend 16:sha256=0000000000000000000000000000000000000000000000000000000000000001
 : > "$T/keystored.log"

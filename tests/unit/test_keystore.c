@@ -624,6 +624,46 @@ out:
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* The site policy: root-owned, not group/world-writable, not a symlink. */
+static void test_site_policy_load(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ks-site-XXXXXX", path[64], link[64];
+	struct bh_ini *ini = NULL;
+	struct bh_msg m = { "" };
+	static const char text[] = "[transactions]\nchain_id = 5\n";
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/keystore.policy", dir);
+	snprintf(link, sizeof(link), "%s/link.policy", dir);
+	assert_int_equal(ks_site_policy_load(path, &ini, &m), -ENOENT);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(ks_site_policy_load(link, &ini, &m), BH_ERR_UNSAFE_FILE);
+	assert_non_null(strstr(m.text, "symlink"));
+	if (geteuid() == 0) {
+		assert_int_equal(ks_site_policy_load(path, &ini, &m), 0);
+		assert_non_null(bh_ini_section(ini, "transactions"));
+		ini = bh_ini_free(ini);
+		assert_int_equal(chmod(path, 0664), 0);
+		assert_int_equal(ks_site_policy_load(path, &ini, &m), BH_ERR_UNSAFE_FILE);
+		assert_non_null(strstr(m.text, "mode 0664"));
+		assert_int_equal(chmod(path, 0640), 0);
+		assert_int_equal(chown(path, 65534, 0), 0);
+	}
+	/* (not root: the file is ours, so not root's) */
+	assert_int_equal(ks_site_policy_load(path, &ini, &m), BH_ERR_UNSAFE_FILE);
+	assert_non_null(strstr(m.text, "owned by root"));
+	assert_null(ini);
+	unlink(link);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_handle_other_ops(void **state)
 {
 	struct fx *f = *state;
@@ -695,6 +735,7 @@ int main(void)
 		cmocka_unit_test(test_tcti_check),
 		cmocka_unit_test(test_u256),
 		cmocka_unit_test(test_policy_parse),
+		cmocka_unit_test(test_site_policy_load),
 		cmocka_unit_test_setup_teardown(test_handle_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handle_sign_tx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handle_fees, setup, teardown),
