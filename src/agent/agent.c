@@ -212,7 +212,8 @@ static int read_request(int ctl, int client, char ret_action[static BH_PLUGIN_NA
 		snprintf(text, textlen, "%s", json_string_value(v));
 		r = BH_ERR_FORMAT;
 	} else if ((v = json_object_get(j, "unknown")) && json_is_string(v)) {
-		snprintf(ret_action, BH_PLUGIN_NAME_MAX + 1, "%s", json_string_value(v));
+		/* the reader made it printable, but the reader may be compromised */
+		bh_agent_printable(json_string_value(v), ret_action, BH_PLUGIN_NAME_MAX + 1);
 		r = BH_ERR_NOT_FOUND;
 	} else if ((r = bh_agent_request_parse(j, ret_action, ret_params, &msg)) < 0) {
 		snprintf(text, textlen, "bad request: %s", msg.text);
@@ -267,8 +268,13 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 		 action, p->m->version, json_is_true(json_object_get(res, "ok")) ? "true" : "false");
 	reply(fd, res);
 	_exit(0);
-fail:
-	log_warn("uid %u pid %d: %s: %s", (unsigned)cred.uid, (int)cred.pid, action, text);
+fail: {
+	/* everything here may derive from the request (or the reader, or a plugin's
+	 * stderr): one printable, bounded line, so a client cannot forge log lines */
+	char la[BH_PLUGIN_NAME_MAX + 1], lt[BH_AGENT_LOG_TEXT_MAX];
+	log_warn("uid %u pid %d: %s: %s", (unsigned)cred.uid, (int)cred.pid,
+		 bh_agent_printable(action, la, sizeof(la)), bh_agent_printable(text, lt, sizeof(lt)));
+	}
 	reply(fd, bh_agent_error_reply(text));
 	_exit(1);
 }
@@ -294,7 +300,10 @@ static int scan_plugins(const struct opts *o)
 				log_info("action %s: version %" PRIu64 " verified", ents[i]->d_name,
 					 p->m->version);
 			} else {
-				log_warn("action %s: refused: %s", ents[i]->d_name, msg.text);
+				char ln[BH_PLUGIN_NAME_MAX + 1], lt[BH_AGENT_LOG_TEXT_MAX];
+				log_warn("action %s: refused: %s",
+					 bh_agent_printable(ents[i]->d_name, ln, sizeof(ln)),
+					 bh_agent_printable(msg.text, lt, sizeof(lt)));
 			}
 			bh_plugin_free(p);
 		}

@@ -68,6 +68,20 @@ static bool param_name_valid(const char *name)
 	return true;
 }
 
+char *bh_agent_printable(const char *s, char *out, size_t outlen)
+{
+	size_t n = 0, i;
+
+	if (!outlen)
+		return out;
+	for (i = 0; s && s[i] && n + 1 < outlen; i++)
+		out[n++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	out[n] = 0;
+	if (s && s[i] && outlen > 4)
+		memcpy(out + outlen - 4, "...", 4);
+	return out;
+}
+
 int bh_plugin_cap_from_name(const char *name)
 {
 	char up[64];
@@ -438,7 +452,8 @@ int bh_plugin_manifest_parse(const uint8_t *data, size_t len, struct bh_plugin_m
 			}
 			seen |= 1u << 9;
 		} else {
-			bh_msg_set(msg, "manifest: unknown key \"%.64s\"", key);
+			char k[68];
+			bh_msg_set(msg, "manifest: unknown key \"%s\"", bh_agent_printable(key, k, sizeof(k)));
 			r = BH_ERR_FORMAT;
 			goto out;
 		}
@@ -563,7 +578,9 @@ int bh_params_validate(const struct bh_plugin_manifest *m, const json_t *params,
 				if (!strcmp(m->params[i].name, key))
 					known = true;
 			if (!known) {
-				bh_msg_set(msg, "param '%.64s': not accepted by action %s", key, m->action);
+				char pk[68];
+				bh_msg_set(msg, "param '%s': not accepted by action %s",
+					   bh_agent_printable(key, pk, sizeof(pk)), m->action);
 				r = BH_ERR_DENIED;
 				goto out;
 			}

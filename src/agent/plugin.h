@@ -162,6 +162,16 @@ void bh_plugin_free(struct bh_plugin *p);
 int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *params,
 		  json_t **ret, struct bh_msg *msg) __attribute__((warn_unused_result));
 
+/*
+ * Copy s into out (size outlen >= 1) as printable ASCII for logs and replies:
+ * bytes outside 0x20..0x7e (newlines, escapes, UTF-8) become '?', and the copy is
+ * truncated to outlen - 1 bytes, ending in "..." when cut.  Returns out.  Used
+ * for everything derived from a request (JSON keys, names, error texts) so a
+ * client cannot forge log lines.
+ */
+#define BH_AGENT_LOG_TEXT_MAX 400
+char *bh_agent_printable(const char *s, char *out, size_t outlen);
+
 /* Capability name ("net_admin") → number, or -1. */
 int bh_plugin_cap_from_name(const char *name);
 

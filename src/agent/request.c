@@ -16,7 +16,8 @@ int bh_agent_request_parse(const json_t *req, char ret_action[static BH_PLUGIN_N
 	}
 	json_object_foreach((json_t *)req, key, v) {
 		if (strcmp(key, "action") && strcmp(key, "params")) {
-			bh_msg_set(msg, "request: unknown key \"%.64s\"", key);
+			char k[68];
+			bh_msg_set(msg, "request: unknown key \"%s\"", bh_agent_printable(key, k, sizeof(k)));
 			return BH_ERR_FORMAT;
 		}
 	}
@@ -36,10 +37,7 @@ int bh_agent_request_parse(const json_t *req, char ret_action[static BH_PLUGIN_N
 	}
 	if (!bh_plugin_name_valid(action) || json_string_length(v) != strlen(action)) {
 		/* a printable, bounded echo of the name for the reply */
-		size_t i, n = 0;
-		for (i = 0; action[i] && n < BH_PLUGIN_NAME_MAX; i++)
-			ret_action[n++] = action[i] >= 0x20 && action[i] < 0x7f ? action[i] : '?';
-		ret_action[n] = 0;
+		bh_agent_printable(action, ret_action, BH_PLUGIN_NAME_MAX + 1);
 		return BH_ERR_NOT_FOUND;
 	}
 	if (params)

@@ -188,6 +188,7 @@ static void test_params(void **state)
 	expect_param_err(m, "{\"port\":1,\"list\":[\"a\",\"b\",\"c\"]}", BH_ERR_LIMIT, "param 'list'");
 	expect_param_err(m, "{\"port\":1,\"list\":[\"abcd\"]}", BH_ERR_LIMIT, "param 'list'");
 	expect_param_err(m, "{\"port\":1,\"bogus\":1}", BH_ERR_DENIED, "param 'bogus'");
+	expect_param_err(m, "{\"port\":1,\"b\\nFORGED\\u001b\":1}", BH_ERR_DENIED, "param 'b?FORGED?'");
 	expect_param_err(m, "{\"port\":1,\"path\":\"relative\"}", BH_ERR_FORMAT, "param 'path'");
 	expect_param_err(m, "{\"port\":1,\"path\":\"/nonexistent/x\"}", BH_ERR_FORMAT, "param 'path'");
 
@@ -290,6 +291,21 @@ static void test_names_and_requests(void **state)
 	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_NOT_FOUND);
 	assert_string_equal(a, "../etc?");
 	json_decref(req);
+	/* log injection: a newline in a key, a param name or the action never survives */
+	req = json_loads("{\"action\":\"a\",\"x\\nFORGED: y\":1}", 0, &e);
+	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_FORMAT);
+	assert_null(strchr(msg.text, '\n'));
+	assert_non_null(strstr(msg.text, "x?FORGED: y"));
+	json_decref(req);
+	req = json_loads("{\"action\":\"a\\nb\"}", 0, &e);
+	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_NOT_FOUND);
+	assert_string_equal(a, "a?b");
+	json_decref(req);
+	char pr[8];
+	assert_string_equal(bh_agent_printable("ab\x1b\r\n\xc3\xa9", pr, sizeof(pr)), "ab?????");
+	assert_string_equal(bh_agent_printable("abcdefghij", pr, sizeof(pr)), "abcd...");
+	assert_string_equal(bh_agent_printable("abcdefg", pr, sizeof(pr)), "abcdefg");
+	assert_string_equal(bh_agent_printable(NULL, pr, sizeof(pr)), "");
 	req = json_loads("{\"action\":1}", 0, &e);
 	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_WRONG_TYPE);
 	json_decref(req);
