@@ -189,28 +189,7 @@ out:
 
 int bh_file_load_safe(struct bh_buf *b, const char *path)
 {
-	struct stat st;
-	int fd, r;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ELOOP ? BH_ERR_UNSAFE_FILE : bh_negerrno();
-	if (fstat(fd, &st) < 0) {
-		r = bh_negerrno();
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || (st.st_mode & S_IWOTH)) {
-		r = BH_ERR_UNSAFE_FILE;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > bh_buf_avail(b)) {
-		r = BH_ERR_LIMIT;
-		goto out;
-	}
-	r = bh_buf_read_fd_all(b, fd);
-out:
-	close(fd);
-	return r;
+	return bh_buf_load_file_mode(b, path, S_IWOTH);
 }
 
 int bh_lock_acquire(const char *path, bool exclusive, int timeout_ms, struct bh_lock *ret_lock)

@@ -362,19 +362,20 @@ int bh_buf_read_fd_all(struct bh_buf *b, int fd)
 	return r;
 }
 
-int bh_buf_load_file(struct bh_buf *b, const char *path)
+int bh_buf_load_file_mode(struct bh_buf *b, const char *path, mode_t forbidden)
 {
 	struct stat st;
 	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	/* O_NONBLOCK: opening a FIFO planted at path must not hang the caller */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ELOOP ? BH_ERR_UNSAFE_FILE : bh_negerrno();
 	if (fstat(fd, &st) < 0) {
 		r = bh_negerrno();
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st.st_mode) || (st.st_mode & forbidden)) {
 		r = BH_ERR_UNSAFE_FILE;
 		goto out;
 	}
@@ -386,4 +387,9 @@ int bh_buf_load_file(struct bh_buf *b, const char *path)
 out:
 	close(fd);
 	return r;
+}
+
+int bh_buf_load_file(struct bh_buf *b, const char *path)
+{
+	return bh_buf_load_file_mode(b, path, 0);
 }

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Absolute ceiling for any buffer (128 MiB); per-use limits are much smaller. */
 #define BH_BUF_SIZE_MAX (128u * 1024u * 1024u)
@@ -113,5 +114,8 @@ int bh_buf_read_fd_all(struct bh_buf *b, int fd);
  * O_NOCTTY, fstat: regular file) and read it whole under b's cap.
  */
 int bh_buf_load_file(struct bh_buf *b, const char *path);
+/* The same, also refusing (BH_ERR_UNSAFE_FILE) a file whose mode has any bit of `forbidden`
+ * (e.g. S_IWOTH, or S_IWGRP|S_IWOTH). The open is O_NONBLOCK, so a FIFO cannot hang it. */
+int bh_buf_load_file_mode(struct bh_buf *b, const char *path, mode_t forbidden);
 
 #endif
