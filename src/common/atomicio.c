@@ -94,6 +94,18 @@ int bh_atomic_write(const char *path, const void *data, size_t len, mode_t mode)
 		r = bh_negerrno();
 		goto out;
 	}
+	/*
+	 * Keep the replaced file's owner and group: root updating the blockhost-owned
+	 * vms.json must not leave a root:root file the engine can no longer read.  Only
+	 * a regular file is copied from (never through a symlink); a non-root writer
+	 * that may not give the file away keeps its own ownership (EPERM ignored).
+	 */
+	struct stat old;
+	if (fstatat(dfd, base, &old, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(old.st_mode) &&
+	    fchown(fd, old.st_uid, old.st_gid) < 0 && errno != EPERM) {
+		r = bh_negerrno();
+		goto out;
+	}
 	if ((r = write_all(fd, data, len)) < 0)
 		goto out;
 	if (fsync(fd) < 0) {
