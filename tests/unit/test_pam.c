@@ -9,7 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <cmocka.h>
 
@@ -17,6 +20,7 @@
 #include "hex.h"
 #include "keccak.h"
 #include "pw3.h"
+#include "sandbox.h"
 #include "secp.h"
 
 #define SECRET "0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
@@ -547,6 +551,144 @@ static void test_http(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* ---------------------------------------------------------------- seccomp/web3-auth-svc */
+/*
+ * The service's filter from the tree, enforced (kill mode) in forked children: the
+ * request handler's whole callback flow runs under it, and the shapes the file is meant
+ * to forbid die with SIGSYS.  In a sanitizer build sanitizer.inc allows openat without
+ * conditions, so the openat shape probes run only in the production build.
+ */
+static int svc_dfd = -1;
+static char svc_sid[PW3_SID_HEX + 1];
+
+static int svc_flow(void)
+{
+	struct pw3_http_ctx ctx = { .pending_fd = svc_dfd, .index_html = "<html>", .index_len = 6,
+	                            .engine_js = "js", .engine_len = 2 };
+	struct pw3_http_resp r;
+	char url[128], body[140];
+	memset(body, 'a', 130);
+	body[130] = '\0';
+	snprintf(url, sizeof(url), "/auth/pending/%s", svc_sid);
+	if (pw3_http_handle(&ctx, "GET", url, NULL, 0, 0, &r, NULL) < 0 || r.status != 200)
+		return 2;
+	pw3_http_resp_done(&r);
+	snprintf(url, sizeof(url), "/auth/callback/%s", svc_sid);
+	if (pw3_http_handle(&ctx, "POST", url, (const uint8_t *)body, 130, 0, &r, NULL) < 0 ||
+	    r.status != 200)
+		return 3;
+	if (pw3_http_handle(&ctx, "POST", url, (const uint8_t *)body, 130, 0, &r, NULL) < 0 ||
+	    r.status != 409)
+		return 4;
+	/* the failed-write clean-up: unlinkat with flags 0 */
+	if (unlinkat(svc_dfd, "nothing.sig.tmp", 0) == 0 || errno != ENOENT)
+		return 5;
+	return 0;
+}
+static int svc_open_plain(void)
+{
+	/* no O_NOFOLLOW: the soft EACCES glibc's overcommit probe relies on */
+	return openat(svc_dfd, "x", O_RDONLY | O_CLOEXEC) < 0 && errno == EACCES ? 0 : 6;
+}
+static int svc_open_creat_noexcl(void) { (void)openat(svc_dfd, "n1", O_WRONLY | O_CREAT | O_NOFOLLOW, 0640); return 0; }
+static int svc_open_trunc(void) { (void)openat(svc_dfd, "n2", O_WRONLY | O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW, 0640); return 0; }
+static int svc_open_rdwr(void) { (void)openat(svc_dfd, "n3", O_RDWR | O_NOFOLLOW); return 0; }
+static int svc_open_wronly(void) { (void)openat(svc_dfd, "n4", O_WRONLY | O_NOFOLLOW); return 0; }
+static int svc_open_append(void) { (void)openat(svc_dfd, "n5", O_WRONLY | O_APPEND | O_NOFOLLOW); return 0; }
+static int svc_open_path(void) { (void)openat(svc_dfd, "n6", O_PATH | O_NOFOLLOW); return 0; }
+static int svc_open_tmpfile(void) { (void)openat(svc_dfd, ".", O_TMPFILE | O_WRONLY | O_NOFOLLOW, 0640); return 0; }
+static int svc_rename_replace(void) { (void)syscall(SYS_renameat2, svc_dfd, "a", svc_dfd, "b", 0); return 0; }
+static int svc_rename_exchange(void) { (void)syscall(SYS_renameat2, svc_dfd, "a", svc_dfd, "b", 2); return 0; }
+static int svc_renameat(void) { (void)syscall(SYS_renameat, svc_dfd, "a", svc_dfd, "b"); return 0; }
+static int svc_rmdir(void) { (void)unlinkat(svc_dfd, "d", AT_REMOVEDIR); return 0; }
+static int svc_fchmod_wide(void) { (void)fchmod(svc_dfd, 0777); return 0; }
+static int svc_faccess_w(void) { (void)syscall(SYS_faccessat2, svc_dfd, "x", W_OK, AT_SYMLINK_NOFOLLOW); return 0; }
+
+static int svc_run(const struct bh_seccomp *sc, int (*fn)(void))
+{
+	pid_t pid = fork();
+	int st = 0;
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct bh_msg m = { "" };
+		alarm(60);
+		if (bh_seccomp_install(sc, 0, &m) < 0)
+			_exit(100);
+		_exit(fn());
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
+static void test_svc_seccomp(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/pw3sc.XXXXXX", cmd[128];
+	struct bh_seccomp *sc = NULL;
+	struct bh_msg m = { "" };
+	struct pw3_config c;
+	struct pw3_otp o;
+	struct pw3_session s;
+	int dfd;
+	if (bh_seccomp_load("seccomp", "web3-auth-svc", 0, &sc, &m) < 0)
+		fail_msg("seccomp/web3-auth-svc: %s", m.text);
+	cfg_for_tests(&c);
+	assert_int_equal(pw3_otp_new(&c, 1, &o), 0);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(pw3_pending_open(dir, &dfd), 0);
+	assert_int_equal(pw3_session_create(dfd, &o, &s), 0);
+	memcpy(svc_sid, s.sid, sizeof(svc_sid));
+	assert_int_equal(pw3_pending_open(dir, &svc_dfd), 0);
+
+	int st = svc_run(sc, svc_flow);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("callback flow under the filter: %s %d", WIFSIGNALED(st) ? "signal" : "exit",
+		         WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	char *sig = NULL;
+	assert_int_equal(pw3_session_read_sig(&s, &sig), 0);
+	assert_int_equal(strlen(sig), PW3_SIG_TEXT_LEN);
+	free(sig);
+
+	struct { const char *name; int (*fn)(void); bool open_shape; } deny[] = {
+		{ "O_CREAT without O_EXCL", svc_open_creat_noexcl, true },
+		{ "O_TRUNC", svc_open_trunc, true },
+		{ "O_RDWR", svc_open_rdwr, true },
+		{ "O_WRONLY without O_CREAT", svc_open_wronly, true },
+		{ "O_APPEND", svc_open_append, true },
+		{ "O_PATH", svc_open_path, true },
+		{ "O_TMPFILE", svc_open_tmpfile, true },
+		{ "renameat2 flags 0", svc_rename_replace, false },
+		{ "renameat2 RENAME_EXCHANGE", svc_rename_exchange, false },
+		{ "renameat", svc_renameat, false },
+		{ "unlinkat AT_REMOVEDIR", svc_rmdir, false },
+		{ "fchmod 0777", svc_fchmod_wide, false },
+		{ "faccessat2 W_OK", svc_faccess_w, false },
+	};
+	bool san = bh_sandbox_built_with_sanitizer();
+	for (size_t i = 0; i < sizeof(deny) / sizeof(deny[0]); i++) {
+		if (deny[i].open_shape && san)
+			continue;
+		st = svc_run(sc, deny[i].fn);
+		if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
+			fail_msg("%s: expected SIGSYS, got %s %d", deny[i].name,
+			         WIFSIGNALED(st) ? "signal" : "exit",
+			         WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	}
+	if (!san) {
+		st = svc_run(sc, svc_open_plain);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	/* nothing the denied calls aimed at exists */
+	for (const char *n = "n1\0n2\0n5\0b\0"; *n; n += strlen(n) + 1)
+		assert_int_not_equal(faccessat(dfd, n, F_OK, AT_SYMLINK_NOFOLLOW), 0);
+	close(svc_dfd);
+	svc_dfd = -1;
+	pw3_session_destroy(&s);
+	bh_seccomp_free(sc);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +704,7 @@ int main(void)
 		cmocka_unit_test(test_pending),
 		cmocka_unit_test(test_pending_sweep),
 		cmocka_unit_test(test_http),
+		cmocka_unit_test(test_svc_seccomp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
