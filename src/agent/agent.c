@@ -45,6 +45,13 @@
 
 #define SERVICE "blockhost-root-agent"
 #define NOBODY 65534
+/*
+ * Address-space cap of a request reader: a 10 MiB frame plus jansson's tree for it
+ * (a pathological array of small values costs ~30x its text) fits; 32 concurrent
+ * readers cannot take more than 8 GiB of address space between them, and a reader
+ * that hits the cap fails its malloc and answers "bad request".
+ */
+#define READER_AS_MAX (256UL * 1024 * 1024)
 /* rollback state, in root-owned /var/lib (relocated by BLOCKHOST_ROOT) */
 #define STATE_DIR_DEFAULT "/var/lib/blockhost-root-agent"
 
@@ -114,7 +121,7 @@ static noreturn void reader(const struct opts *o, int ctl)
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct bh_msg msg = { "" };
 	json_t *req = NULL, *params = NULL, *out;
-	struct rlimit cpu = { 10, 11 };
+	struct rlimit cpu = { 10, 11 }, as = { READER_AS_MAX, READER_AS_MAX };
 	gid_t g = NOBODY;
 	int client = -1, r;
 	char byte;
@@ -125,6 +132,10 @@ static noreturn void reader(const struct opts *o, int ctl)
 	if (setgroups(1, &g) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
 	    setresuid(NOBODY, NOBODY, NOBODY) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0 ||
 	    setrlimit(RLIMIT_CPU, &cpu) < 0)
+		_exit(2);
+	/* before any client byte is read or parsed.  Not under ASan/UBSan builds: ASan
+	 * reserves terabytes of shadow address space up front, so any RLIMIT_AS kills it */
+	if (!bh_sandbox_built_with_sanitizer() && setrlimit(RLIMIT_AS, &as) < 0)
 		_exit(2);
 	if (o->reader_filter && bh_seccomp_install(o->reader_filter, 0, &msg) < 0)
 		_exit(3);
@@ -206,8 +217,12 @@ static int read_request(int ctl, int client, char ret_action[static BH_PLUGIN_NA
 	if (sendmsg(ctl, &mh, MSG_NOSIGNAL) != 1)
 		return bh_negerrno();
 	r = bh_frame_read_json(ctl, BH_FRAME_MAX_REQUEST + 4096, BH_FRAME_SERVER_TIMEOUT_MS + 2000, &j);
-	if (r < 0)
+	if (r < 0) {
+		/* the reader died (e.g. out of its address space) or sent garbage */
+		snprintf(text, textlen, "bad request: no answer from the request reader (%s)",
+			 bh_strerror(r));
 		return r;
+	}
 	if ((v = json_object_get(j, "error")) && json_is_string(v)) {
 		snprintf(text, textlen, "%s", json_string_value(v));
 		r = BH_ERR_FORMAT;

@@ -42,7 +42,15 @@ grep -q '^CapEff:[[:space:]]*0000000000000000' <<< "$st" || fail "reader caps: $
 grep -q '^CapPrm:[[:space:]]*0000000000000000' <<< "$st" || fail "reader caps: $(grep CapPrm <<< "$st")"
 grep -q '^Seccomp:[[:space:]]*2' <<< "$st" || fail "reader not under seccomp: $(grep Seccomp <<< "$st")"
 grep -q '^NoNewPrivs:[[:space:]]*1' <<< "$st" || fail "reader without no_new_privs"
-ok "monitor: policy caps + no_new_privs; reader: nobody, no caps, seccomp filter"
+# the reader's address space is capped before it reads a byte (not in ASan builds,
+# whose shadow memory needs terabytes of address space)
+if ldd "$AGENT_BIN" | grepq libasan; then
+	ok "reader RLIMIT_AS not checked (ASan build)"
+else
+	grep -q '^Max address space *268435456 *268435456 *bytes' /proc/"$rd"/limits ||
+		fail "reader RLIMIT_AS: $(grep 'address space' /proc/"$rd"/limits)"
+fi
+ok "monitor: policy caps + no_new_privs; reader: nobody, no caps, seccomp filter, 256 MiB address space"
 
 # 2. params outside the schema, naming the param
 expect_err echo '{"port":70000}' "param 'port'"
@@ -160,3 +168,16 @@ grep -q 'unknown key "x?FORGED-A: root login"' "$T/agent.log" || { tail -5 "$T/a
 grep -q "param 'p?FORGED-B: x?\[2J'" "$T/agent.log" || fail "sanitised param not logged"
 grep -q 'Unknown action: e?FORGED-C: y' "$T/agent.log" || fail "sanitised action not logged"
 ok "request-derived text is logged as one printable line"
+
+# 13. memory: a ~10 MiB request whose parse tree exceeds the reader's 256 MiB address
+# space is refused (the reader's malloc fails, or it dies when its stack cannot grow:
+# either way "bad request"), the agent keeps serving; a large
+# but ordinary request still works
+if ! ldd "$AGENT_BIN" | grepq libasan; then
+	python3 -c 'import struct,sys; b=b"{\"action\":\"echo\",\"params\":{\"names\":[" + b",".join([b"1"]*(5*1024*1024-20)) + b"]}}"; sys.stdout.buffer.write(struct.pack(">I",len(b))+b)' |
+		$CALL --raw "$SOCK" | grepq '"ok": *false.*bad request' || fail "huge request not refused by the reader"
+	python3 -c 'import json,struct,sys; b=json.dumps({"action":"echo","params":{"mode":"a"*(8<<20)}}).encode(); sys.stdout.buffer.write(struct.pack(">I",len(b))+b)' |
+		$CALL --raw "$SOCK" | grepq "param 'mode'" || fail "8 MiB request"
+	expect_ok echo '{}' > /dev/null
+	ok "reader address-space cap: pathological request refused, agent still serving"
+fi
