@@ -343,10 +343,13 @@ int bh_buf_steal_cstr(struct bh_buf *b, char **ret)
 int bh_buf_read_fd_all(struct bh_buf *b, int fd)
 {
 	uint8_t tmp[4096];
+	size_t start = bh_buf_len(b);
 	int r = 0;
 
 	for (;;) {
-		ssize_t n = read(fd, tmp, sizeof(tmp));
+		/* never read more than one byte past the cap (that byte proves the overflow) */
+		size_t want = bh_buf_avail(b) + 1;
+		ssize_t n = read(fd, tmp, want < sizeof(tmp) ? want : sizeof(tmp));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -359,6 +362,9 @@ int bh_buf_read_fd_all(struct bh_buf *b, int fd)
 			break;
 	}
 	explicit_bzero(tmp, sizeof(tmp));
+	/* a failed read leaves the buffer as it was */
+	if (r < 0 && !b->readonly && bh_buf_len(b) > start)
+		(void)bh_buf_truncate(b, start);
 	return r;
 }
 

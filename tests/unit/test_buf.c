@@ -168,6 +168,37 @@ static void test_load_file(void **state)
 	bh_buf_init(&b, 9);
 	assert_int_equal(bh_buf_load_file(&b, path), BH_ERR_LIMIT);
 	bh_buf_done(&b);
+	/* read_fd_all over the cap: BH_ERR_LIMIT and the buffer unchanged */
+	bh_buf_init(&b, 12);
+	assert_int_equal(bh_buf_put(&b, "ab", 2), 0);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(bh_buf_read_fd_all(&b, fd), 0); /* 2 + 10 fits exactly */
+	assert_int_equal(bh_buf_len(&b), 12);
+	close(fd);
+	bh_buf_done(&b);
+	bh_buf_init(&b, 10);
+	assert_int_equal(bh_buf_put(&b, "xyz", 3), 0);
+	fd = open(path, O_RDONLY);
+	assert_int_equal(bh_buf_read_fd_all(&b, fd), BH_ERR_LIMIT);
+	close(fd);
+	assert_int_equal(bh_buf_len(&b), 3);
+	assert_memory_equal(bh_buf_ptr(&b), "xyz", 3);
+	bh_buf_done(&b);
+	/* a FIFO at the path does not hang the loader */
+	char fifo[160];
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	bh_buf_init(&b, 100);
+	assert_int_equal(bh_buf_load_file(&b, fifo), BH_ERR_UNSAFE_FILE);
+	bh_buf_done(&b);
+	unlink(fifo);
+	/* forbidden mode bits */
+	assert_int_equal(chmod(path, 0666), 0);
+	bh_buf_init(&b, 100);
+	assert_int_equal(bh_buf_load_file_mode(&b, path, S_IWOTH), BH_ERR_UNSAFE_FILE);
+	assert_int_equal(bh_buf_load_file_mode(&b, path, 0), 0);
+	bh_buf_done(&b);
 	bh_buf_init(&b, 100);
 	assert_int_equal(bh_buf_load_file(&b, link), BH_ERR_UNSAFE_FILE);
 	assert_int_equal(bh_buf_load_file(&b, dir), BH_ERR_UNSAFE_FILE);
