@@ -60,6 +60,101 @@ printf '  0x%s\n\n' "$priv" > "$T/ws.key"
 [ "$("$B" derive-pubkey --private-key-file "$T/ws.key")" = "$pub" ] || fail "0x/whitespace key file"
 ok "key files"
 
+# --signature-file / --plaintext-file (path or '-' = stdin): no argv exposure, no warning;
+# the argv forms still work (upstream) but warn like --private-key
+pt='{"hostname":"h","port":22,"username":"u"}'
+printf '%s\n' "$sig" > "$T/sig.txt"
+printf '%s' "$pt" > "$T/pt.txt"
+"$B" encrypt-symmetric --signature-file "$T/sig.txt" --plaintext-file "$T/pt.txt" > "$T/s2" 2> "$T/err" ||
+	fail "encrypt-symmetric with files: $(cat "$T/err")"
+[ ! -s "$T/err" ] || fail "file forms warned: $(cat "$T/err")"
+[ "$("$B" decrypt-symmetric --signature-file "$T/sig.txt" --ciphertext "$(cat "$T/s2")" 2> "$T/err")" = "$pt" ] ||
+	fail "decrypt-symmetric --signature-file"
+[ ! -s "$T/err" ] || fail "--signature-file warned"
+# stdin: signature from '-', plaintext from a file, and the other way round
+"$B" encrypt-symmetric --signature-file - --plaintext-file "$T/pt.txt" < "$T/sig.txt" > "$T/s3" ||
+	fail "--signature-file -"
+[ "$("$B" decrypt-symmetric --signature-file - --ciphertext "$(cat "$T/s3")" < "$T/sig.txt")" = "$pt" ] ||
+	fail "decrypt-symmetric --signature-file -"
+printf '%s' "$pt" | "$B" encrypt-symmetric --signature-file "$T/sig.txt" --plaintext-file - > "$T/s4" ||
+	fail "--plaintext-file -"
+[ "$("$B" decrypt-symmetric --signature-file "$T/sig.txt" --ciphertext "$(cat "$T/s4")")" = "$pt" ] ||
+	fail "round trip through --plaintext-file -"
+"$B" encrypt-symmetric --signature-file - --plaintext-file - < "$T/sig.txt" 2> "$T/err" &&
+	fail "two inputs from stdin accepted"
+grep -q "only one input" "$T/err" || fail "two-stdin message"
+# the plaintext file is taken byte for byte (trailing newline, NUL kept)
+printf 'a\0b\n' > "$T/ptnul"
+"$B" encrypt-symmetric --signature-file "$T/sig.txt" --plaintext-file "$T/ptnul" > "$T/s5"
+"$B" decrypt-symmetric --signature-file "$T/sig.txt" --ciphertext "$(cat "$T/s5")" > "$T/ptnul.out"
+cmp -s "$T/ptnul" "$T/ptnul.out" || fail "--plaintext-file not byte-exact"
+# ECIES encrypt --plaintext-file
+"$B" encrypt --pubkey "$pub" --plaintext-file "$T/pt.txt" > "$T/e2" 2> "$T/err"
+[ ! -s "$T/err" ] || fail "encrypt --plaintext-file warned"
+[ "$("$B" decrypt --private-key-file "$T/priv.key" --ciphertext "$(cat "$T/e2")")" = "$pt" ] ||
+	fail "encrypt --plaintext-file round trip"
+# argv forms warn
+"$B" encrypt-symmetric --signature "$sig" --plaintext-file "$T/pt.txt" > /dev/null 2> "$T/err"
+grep -q -- "--signature puts the key material in argv" "$T/err" || fail "no --signature warning"
+"$B" encrypt-symmetric --signature-file "$T/sig.txt" --plaintext x > /dev/null 2> "$T/err"
+grep -q -- "--plaintext puts the secret in argv" "$T/err" || fail "no --plaintext warning"
+"$B" decrypt-symmetric --signature "$sig" --ciphertext "$(cat "$T/s2")" > /dev/null 2> "$T/err"
+grep -q "visible in the process list" "$T/err" || fail "no decrypt-symmetric --signature warning"
+# both forms at once, or neither, is a usage error
+"$B" encrypt-symmetric --signature "$sig" --signature-file "$T/sig.txt" --plaintext x 2> "$T/err" &&
+	fail "--signature and --signature-file accepted together"
+grep -q "not both" "$T/err" || fail "both-forms message"
+"$B" encrypt-symmetric --plaintext-file "$T/pt.txt" 2> "$T/err" && fail "missing signature accepted"
+grep -q -- "--signature-file" "$T/err" || fail "missing-signature message"
+# recover / verify accept --signature-file (a public signature: no warning)
+addr=$(cat "$T/a")
+[ "$("$B" recover --message blockhost-access --signature-file "$T/sig.txt" 2> "$T/err")" = "$addr" ] ||
+	fail "recover --signature-file"
+[ ! -s "$T/err" ] || fail "recover warned"
+"$B" verify --message blockhost-access --signature-file - --address "$addr" < "$T/sig.txt" ||
+	fail "verify --signature-file -"
+ok "--signature-file / --plaintext-file (files and stdin), argv forms warn"
+
+# the argv strings are wiped after parsing: /proc/<pid>/cmdline no longer holds them
+# (bhcrypt blocks reading the plaintext from stdin, a FIFO we hold open, while we look)
+mkfifo "$T/fifo"
+"$B" encrypt-symmetric --signature "$sig" --plaintext-file - < "$T/fifo" > /dev/null 2>&1 &
+bpid=$!
+exec 7> "$T/fifo"
+for _ in $(seq 50); do
+	[ "$(tr -d '\0' < "/proc/$bpid/cmdline" 2> /dev/null)" = "" ] && break
+	grep -q "${sig#0x}" "/proc/$bpid/cmdline" 2> /dev/null || break
+	sleep 0.05
+done
+tr '\0' ' ' < "/proc/$bpid/cmdline" > "$T/cmdline"
+exec 7>&-
+wait "$bpid" || true
+grep -q -- "--signature" "$T/cmdline" || fail "cmdline not read: $(cat "$T/cmdline")"
+grep -q "${sig#0x}" "$T/cmdline" && fail "--signature still in /proc/<pid>/cmdline"
+ok "--signature argv string wiped after parsing"
+
+# key and signature files: group/world-writable refused, world-readable key warns
+cp "$T/priv.key" "$T/ww.key"; chmod 0666 "$T/ww.key"
+"$B" derive-pubkey --private-key-file "$T/ww.key" > "$T/o" 2> "$T/err" && fail "0666 key file accepted"
+[ ! -s "$T/o" ] && grep -q "group/world-writable" "$T/err" && grep -q "ww.key" "$T/err" ||
+	fail "0666 key file message: $(cat "$T/err")"
+chmod 0620 "$T/ww.key"
+"$B" key-to-address --key-file "$T/ww.key" 2> "$T/err" && fail "group-writable key file accepted"
+cp "$T/priv.key" "$T/wr.key"; chmod 0644 "$T/wr.key"
+[ "$("$B" derive-pubkey --private-key-file "$T/wr.key" 2> "$T/err")" = "$pub" ] ||
+	fail "0644 key file refused"
+grep -q "readable by every user" "$T/err" || fail "no world-readable warning: $(cat "$T/err")"
+"$B" derive-pubkey --private-key-file "$T/priv.key" > /dev/null 2> "$T/err"
+[ ! -s "$T/err" ] || fail "0600 key file warned: $(cat "$T/err")"
+cp "$T/sig.txt" "$T/ww.sig"; chmod 0666 "$T/ww.sig"
+"$B" encrypt-symmetric --signature-file "$T/ww.sig" --plaintext-file "$T/pt.txt" 2> "$T/err" &&
+	fail "0666 signature file accepted"
+grep -q "group/world-writable" "$T/err" || fail "0666 signature file message"
+ln -s "$T/sig.txt" "$T/link.sig"
+"$B" decrypt-symmetric --signature-file "$T/link.sig" --ciphertext "$(cat "$T/s2")" 2> /dev/null &&
+	fail "symlinked signature file accepted"
+ok "key/signature file modes"
+
 # --help for every subcommand (exit 0, usage on stdout); unknown command -> 1
 for c in generate-keypair derive-pubkey key-to-address encrypt-symmetric decrypt-symmetric \
 	encrypt decrypt keccak sign recover verify checksum; do

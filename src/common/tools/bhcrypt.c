@@ -3,10 +3,14 @@
  * bhcrypt — the engine's crypto CLI (upstream-compatible subcommands, upstream.md
  * §1.3), plus encrypt / keccak / recover / sign / verify / checksum.
  *
- * Secrets: private keys should come from a file (--private-key-file / --key-file);
- * the --private-key / --key forms exist for upstream compatibility and warn,
- * because argv is visible to every user in the process list.  Key material read
- * into memory is wiped before exit; plaintext buffers are wiped on release.
+ * Secrets: private keys, symmetric-key signatures and plaintexts should come from a
+ * file or stdin (--private-key-file / --key-file / --signature-file / --plaintext-file,
+ * "-" = stdin); the --private-key / --key / --signature / --plaintext forms exist for
+ * upstream compatibility and warn, because argv is visible to every user in the process
+ * list, and their argv strings are wiped once parsed.  Key and signature files must not
+ * be group/world-writable; a world-readable private key file is used with a warning.
+ * Key material read into memory is wiped before exit; plaintext buffers are wiped on
+ * release.
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -14,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bhcrypt.h"
@@ -102,15 +107,60 @@ static int parse_privkey_text(const struct bhcrypt_cmd *self, const char *what, 
 	return 0;
 }
 
-static int load_privkey(const struct bhcrypt_cmd *self, const char *path, uint8_t priv[static 32])
+/*
+ * Read an input file whole into b (capped by b): "-" is stdin.  Key and signature files
+ * (`secret`) must not be group/world-writable (bh_buf_load_file_mode); a world-readable
+ * private key (`warn_readable`) is accepted with a warning.  Errors are printed, naming
+ * the option and the file; returns 0 or 1.
+ */
+static int load_input(const struct bhcrypt_cmd *self, const char *what, const char *path,
+                      bool secret, bool warn_readable, struct bh_buf *b)
+{
+	const mode_t forbidden = secret ? (S_IWGRP | S_IWOTH) : 0;
+	int r;
+
+	if (!strcmp(path, "-")) {
+		r = bh_buf_read_fd_all(b, STDIN_FILENO);
+		if (r == BH_ERR_LIMIT)
+			return bhcrypt_error(self, "%s: standard input is longer than %zu bytes", what,
+			                     bh_buf_avail(b) + bh_buf_len(b));
+		if (r < 0)
+			return bhcrypt_error(self, "%s: cannot read standard input: %s", what,
+			                     bh_strerror(r));
+		return 0;
+	}
+	r = bh_buf_load_file_mode(b, path, forbidden | (warn_readable ? S_IROTH : 0));
+	if (r == BH_ERR_UNSAFE_FILE && warn_readable) {
+		/* refused only for being world-readable?  then read it, but say so */
+		bh_buf_reset(b);
+		if ((r = bh_buf_load_file_mode(b, path, forbidden)) == 0)
+			dprintf(STDERR_FILENO, "bhcrypt %s: warning: %s %s is readable by every user "
+			        "(chmod 600 it)\n", self->name, what, path);
+	}
+	if (r == BH_ERR_UNSAFE_FILE && secret)
+		return bhcrypt_error(self, "cannot read %s %s: a symlink, not a regular file, or "
+		                     "group/world-writable (chmod go-w)", what, path);
+	if (r == BH_ERR_UNSAFE_FILE)
+		return bhcrypt_error(self, "cannot read %s %s: a symlink or not a regular file",
+		                     what, path);
+	if (r == BH_ERR_LIMIT)
+		return bhcrypt_error(self, "cannot read %s %s: larger than %zu bytes", what, path,
+		                     bh_buf_avail(b) + bh_buf_len(b));
+	if (r < 0)
+		return bhcrypt_error(self, "cannot read %s %s: %s", what, path, bh_strerror(r));
+	return 0;
+}
+
+static int load_privkey(const struct bhcrypt_cmd *self, const char *fileopt, const char *path,
+                        uint8_t priv[static 32])
 {
 	struct bh_buf b;
 	int r;
 
 	bh_buf_init(&b, KEYFILE_MAX);
-	if ((r = bh_buf_load_file(&b, path)) < 0) {
+	if (load_input(self, fileopt, path, true, true, &b)) {
 		bh_buf_done(&b);
-		return bhcrypt_error(self, "cannot read private key file %s: %s", path, bh_strerror(r));
+		return 1;
 	}
 	r = parse_privkey_text(self, path, (const char *)bh_buf_ptr(&b), bh_buf_len(&b), priv);
 	bh_buf_done(&b); /* wipes the file contents */
@@ -123,8 +173,12 @@ static int get_privkey(const struct bhcrypt_cmd *self, const char *file, const c
 {
 	if (file && hex)
 		return bhcrypt_usage_error(self, "give either %s or a key file, not both", hexopt);
-	if (file)
-		return load_privkey(self, file, priv);
+	if (file) {
+		char fileopt[32];
+
+		snprintf(fileopt, sizeof(fileopt), "%s-file", hexopt);
+		return load_privkey(self, fileopt, file, priv);
+	}
 	if (hex) {
 		dprintf(STDERR_FILENO, "bhcrypt %s: warning: %s puts the key in argv, visible in the "
 		        "process list; prefer %s-file\n", self->name, hexopt, hexopt);
@@ -152,14 +206,83 @@ static int get_blob(const struct bhcrypt_cmd *self, const char *what, const char
 	return 0;
 }
 
-static int get_wallet_sig(const struct bhcrypt_cmd *self, const char *s, uint8_t sig[static 65])
+static int get_wallet_sig(const struct bhcrypt_cmd *self, const char *s, size_t len,
+                          uint8_t sig[static 65])
 {
-	int r = bh_eth_hex_text_decode(s, strlen(s), sig, 65);
+	int r = bh_eth_hex_text_decode(s, len, sig, 65);
 
 	if (r == BH_ERR_LENGTH)
 		return bhcrypt_error(self, "--signature: expected 65 bytes (130 hex digits, optional 0x)");
 	if (r < 0)
 		return bhcrypt_error(self, "--signature: invalid hex");
+	return 0;
+}
+
+/*
+ * The text of --signature: from --signature-file (path or "-") into b, or from argv.
+ * `secret`: the signature is key material (the symmetric key is keccak256 of it), so the
+ * argv form warns like --private-key and the argv string is wiped once copied into b.
+ */
+static int get_sig_text(const struct bhcrypt_cmd *self, const char *file, const char *arg,
+                        bool secret, struct bh_buf *b)
+{
+	if (file && arg)
+		return bhcrypt_usage_error(self, "give either --signature or --signature-file, not both");
+	if (file)
+		return load_input(self, "--signature-file", file, true, false, b);
+	if (!arg)
+		return bhcrypt_usage_error(self, "--signature-file <path|-> (or --signature) is required");
+	if (secret)
+		dprintf(STDERR_FILENO, "bhcrypt %s: warning: --signature puts the key material in argv, "
+		        "visible in the process list; prefer --signature-file\n", self->name);
+	if (bh_buf_put_cstr(b, arg) < 0)
+		return bhcrypt_error(self, "--signature: longer than %zu bytes", bh_buf_avail(b));
+	if (secret) /* shorten the exposure in /proc/<pid>/cmdline (argv strings are writable) */
+		explicit_bzero((char *)arg, strlen(arg));
+	return 0;
+}
+
+/* The symmetric-key signature (65 bytes) from --signature-file or --signature. */
+static int get_secret_sig(const struct bhcrypt_cmd *self, const char *file, const char *arg,
+                          uint8_t sig[static 65])
+{
+	struct bh_buf b;
+	int r;
+
+	bh_buf_init(&b, KEYFILE_MAX);
+	r = get_sig_text(self, file, arg, true, &b);
+	if (r == 0)
+		r = get_wallet_sig(self, (const char *)bh_buf_ptr(&b), bh_buf_len(&b), sig);
+	bh_buf_done(&b);
+	return r;
+}
+
+/*
+ * The plaintext: --plaintext-file (path or "-", bytes exactly as read) or --plaintext
+ * (argv: warns, and the argv string is wiped once copied).  b is capped at BLOB_MAX.
+ */
+static int get_plaintext(const struct bhcrypt_cmd *self, const char *file, const char *arg,
+                         struct bh_buf *b)
+{
+	if (file && arg)
+		return bhcrypt_usage_error(self, "give either --plaintext or --plaintext-file, not both");
+	if (file)
+		return load_input(self, "--plaintext-file", file, false, false, b);
+	if (!arg)
+		return bhcrypt_usage_error(self, "--plaintext-file <path|-> (or --plaintext) is required");
+	dprintf(STDERR_FILENO, "bhcrypt %s: warning: --plaintext puts the secret in argv, visible in "
+	        "the process list; prefer --plaintext-file\n", self->name);
+	size_t n = strlen(arg);
+	if (bh_buf_put(b, arg, n) < 0)
+		return bhcrypt_error(self, "--plaintext: longer than %u bytes", BLOB_MAX);
+	explicit_bzero((char *)arg, n);
+	return 0;
+}
+
+static int both_stdin(const struct bhcrypt_cmd *self, const char *a, const char *b)
+{
+	if (a && b && !strcmp(a, "-") && !strcmp(b, "-"))
+		return bhcrypt_usage_error(self, "only one input can be read from standard input ('-')");
 	return 0;
 }
 
@@ -204,12 +327,14 @@ static int finish(const struct bhcrypt_cmd *self, int r)
 enum {
 	O_HELP = 'h', O_SHOW_PUBKEY = 256, O_PRIVATE_KEY, O_PRIVATE_KEY_FILE, O_KEY, O_KEY_FILE,
 	O_SIGNATURE, O_PLAINTEXT, O_CIPHERTEXT, O_PUBKEY, O_MESSAGE, O_HEX, O_ADDRESS,
+	O_SIGNATURE_FILE, O_PLAINTEXT_FILE,
 };
 
 struct opts {
 	bool show_pubkey;
 	const char *private_key, *private_key_file, *key, *key_file, *signature, *plaintext;
 	const char *ciphertext, *pubkey, *message, *hex, *address;
+	const char *signature_file, *plaintext_file;
 	int nargs;
 	char **args;
 };
@@ -228,6 +353,8 @@ static const struct option all_options[] = {
 	{ "message", required_argument, NULL, O_MESSAGE },
 	{ "hex", required_argument, NULL, O_HEX },
 	{ "address", required_argument, NULL, O_ADDRESS },
+	{ "signature-file", required_argument, NULL, O_SIGNATURE_FILE },
+	{ "plaintext-file", required_argument, NULL, O_PLAINTEXT_FILE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -277,6 +404,8 @@ static int parse_opts(const struct bhcrypt_cmd *self, int argc, char **argv, con
 		case O_MESSAGE: o->message = optarg; break;
 		case O_HEX: o->hex = optarg; break;
 		case O_ADDRESS: o->address = optarg; break;
+		case O_SIGNATURE_FILE: o->signature_file = optarg; break;
+		case O_PLAINTEXT_FILE: o->plaintext_file = optarg; break;
 		default: return bhcrypt_usage_error(self, "unexpected option");
 		}
 	}
@@ -370,17 +499,24 @@ static int cmd_encrypt_symmetric(const struct bhcrypt_cmd *self, int argc, char 
 	const int max_args_ = 0;
 	struct opts o;
 	uint8_t sig[65];
-	struct bh_buf out;
+	struct bh_buf pt, out;
 	int r;
 
-	PARSE(O_SIGNATURE, O_PLAINTEXT);
-	REQUIRE(signature, "--signature");
-	REQUIRE(plaintext, "--plaintext");
-	if (get_wallet_sig(self, o.signature, sig))
+	PARSE(O_SIGNATURE, O_SIGNATURE_FILE, O_PLAINTEXT, O_PLAINTEXT_FILE);
+	if (both_stdin(self, o.signature_file, o.plaintext_file))
 		return 1;
+	if (get_secret_sig(self, o.signature_file, o.signature, sig))
+		return 1;
+	bh_buf_init(&pt, BLOB_MAX);
+	if (get_plaintext(self, o.plaintext_file, o.plaintext, &pt)) {
+		explicit_bzero(sig, sizeof(sig));
+		bh_buf_done(&pt);
+		return 1;
+	}
 	bh_buf_init(&out, BLOB_MAX + BH_SYM_OVERHEAD);
-	r = bh_sym_encrypt(sig, (const uint8_t *)o.plaintext, strlen(o.plaintext), &out);
+	r = bh_sym_encrypt(sig, bh_buf_ptr(&pt), bh_buf_len(&pt), &out);
 	explicit_bzero(sig, sizeof(sig));
+	bh_buf_done(&pt);
 	if (r < 0) {
 		bh_buf_done(&out);
 		return bhcrypt_error(self, "encryption failed: %s", bh_strerror(r));
@@ -399,10 +535,9 @@ static int cmd_decrypt_symmetric(const struct bhcrypt_cmd *self, int argc, char 
 	struct bh_buf out;
 	int r;
 
-	PARSE(O_SIGNATURE, O_CIPHERTEXT);
-	REQUIRE(signature, "--signature");
+	PARSE(O_SIGNATURE, O_SIGNATURE_FILE, O_CIPHERTEXT);
 	REQUIRE(ciphertext, "--ciphertext");
-	if (get_wallet_sig(self, o.signature, sig))
+	if (get_secret_sig(self, o.signature_file, o.signature, sig))
 		return 1;
 	if (get_blob(self, "--ciphertext", o.ciphertext, &blob, &blen)) {
 		explicit_bzero(sig, sizeof(sig));
@@ -464,17 +599,23 @@ static int cmd_encrypt(const struct bhcrypt_cmd *self, int argc, char **argv)
 	struct opts o;
 	uint8_t *pub = NULL;
 	size_t plen = 0;
-	struct bh_buf out;
+	struct bh_buf pt, out;
 	int r;
 
-	PARSE(O_PUBKEY, O_PLAINTEXT);
+	PARSE(O_PUBKEY, O_PLAINTEXT, O_PLAINTEXT_FILE);
 	REQUIRE(pubkey, "--pubkey");
-	REQUIRE(plaintext, "--plaintext");
 	if (get_blob(self, "--pubkey", o.pubkey, &pub, &plen))
 		return 1;
+	bh_buf_init(&pt, BLOB_MAX);
+	if (get_plaintext(self, o.plaintext_file, o.plaintext, &pt)) {
+		free(pub);
+		bh_buf_done(&pt);
+		return 1;
+	}
 	bh_buf_init(&out, BLOB_MAX + BH_ECIES_OVERHEAD);
-	r = bh_ecies_encrypt(pub, plen, (const uint8_t *)o.plaintext, strlen(o.plaintext), &out);
+	r = bh_ecies_encrypt(pub, plen, bh_buf_ptr(&pt), bh_buf_len(&pt), &out);
 	free(pub);
+	bh_buf_done(&pt);
 	if (r == BH_ERR_LENGTH || r == BH_ERR_FORMAT)
 		r = bhcrypt_error(self, "--pubkey: not a secp256k1 public key (65 bytes 04||X||Y or "
 		                  "33 bytes compressed): %s", bh_strerror(r));
@@ -507,9 +648,10 @@ static int cmd_keccak(const struct bhcrypt_cmd *self, int argc, char **argv)
 	return finish(self, out_hex(d, 32, true, "\n"));
 }
 
-static int parse_sig_arg(const struct bhcrypt_cmd *self, const char *s, uint8_t sig[static 65])
+static int parse_sig_text(const struct bhcrypt_cmd *self, const char *s, size_t len,
+                          uint8_t sig[static 65])
 {
-	int r = bh_sig_parse_hex(s, strlen(s), sig);
+	int r = bh_sig_parse_hex(s, len, sig);
 
 	switch (r) {
 	case 0: return 0;
@@ -524,6 +666,21 @@ static int parse_sig_arg(const struct bhcrypt_cmd *self, const char *s, uint8_t 
 	}
 }
 
+/* A personal_sign signature (public, no warning) from --signature-file or --signature. */
+static int parse_sig_arg(const struct bhcrypt_cmd *self, const char *file, const char *arg,
+                         uint8_t sig[static 65])
+{
+	struct bh_buf b;
+	int r;
+
+	bh_buf_init(&b, KEYFILE_MAX);
+	r = get_sig_text(self, file, arg, false, &b);
+	if (r == 0)
+		r = parse_sig_text(self, (const char *)bh_buf_ptr(&b), bh_buf_len(&b), sig);
+	bh_buf_done(&b);
+	return r;
+}
+
 static int cmd_recover(const struct bhcrypt_cmd *self, int argc, char **argv)
 {
 	const int max_args_ = 0;
@@ -531,10 +688,9 @@ static int cmd_recover(const struct bhcrypt_cmd *self, int argc, char **argv)
 	uint8_t sig[65], d[32], addr[20];
 	int r;
 
-	PARSE(O_MESSAGE, O_SIGNATURE);
+	PARSE(O_MESSAGE, O_SIGNATURE, O_SIGNATURE_FILE);
 	REQUIRE(message, "--message");
-	REQUIRE(signature, "--signature");
-	if (parse_sig_arg(self, o.signature, sig))
+	if (parse_sig_arg(self, o.signature_file, o.signature, sig))
 		return 1;
 	bh_eth_personal_digest(o.message, strlen(o.message), d);
 	if ((r = bh_secp_recover_address(d, sig, addr)) < 0)
@@ -551,13 +707,12 @@ static int cmd_verify(const struct bhcrypt_cmd *self, int argc, char **argv)
 	uint8_t sig[65], addr[20];
 	int r;
 
-	PARSE(O_MESSAGE, O_SIGNATURE, O_ADDRESS);
+	PARSE(O_MESSAGE, O_SIGNATURE, O_SIGNATURE_FILE, O_ADDRESS);
 	REQUIRE(message, "--message");
-	REQUIRE(signature, "--signature");
 	REQUIRE(address, "--address");
 	if ((r = bh_eth_addr_parse(o.address, strlen(o.address), addr)) < 0)
 		return bhcrypt_error(self, "--address: %s", bh_strerror(r));
-	if (parse_sig_arg(self, o.signature, sig))
+	if (parse_sig_arg(self, o.signature_file, o.signature, sig))
 		return 1;
 	r = bh_eth_verify_personal(o.message, strlen(o.message), sig, addr);
 	if (r == BH_ERR_MISMATCH)
@@ -624,17 +779,23 @@ static const struct bhcrypt_cmd cmds[] = {
 	  "  Print the EIP-55 checksummed address (0x + 40 hex) and a newline.\n",
 	  cmd_key_to_address },
 	{ "encrypt-symmetric", "AES-GCM with key = keccak256(signature)",
-	  "usage: bhcrypt encrypt-symmetric --signature <hex> --plaintext <text>\n"
+	  "usage: bhcrypt encrypt-symmetric (--signature-file <path|-> | --signature <hex>)\n"
+	  "                                 (--plaintext-file <path|-> | --plaintext <text>)\n"
 	  "  key = keccak256(the 65 signature bytes as given), AES-256-GCM, random 12-byte nonce.\n"
-	  "  Print 0x + hex(nonce || ciphertext || tag) (no newline).\n",
+	  "  Print 0x + hex(nonce || ciphertext || tag) (no newline).  The signature is key\n"
+	  "  material: --signature and --plaintext put secrets in argv (visible to other users)\n"
+	  "  and warn; prefer the -file forms ('-' = standard input; the plaintext file is\n"
+	  "  taken byte for byte; the signature file must not be group/world-writable).\n",
 	  cmd_encrypt_symmetric },
 	{ "decrypt-symmetric", "inverse of encrypt-symmetric",
-	  "usage: bhcrypt decrypt-symmetric --signature <hex> --ciphertext <hex>\n"
+	  "usage: bhcrypt decrypt-symmetric (--signature-file <path|-> | --signature <hex>)\n"
+	  "                                 --ciphertext <hex>\n"
 	  "  Print the plaintext exactly (no newline added).  Exit 1 \"decryption failed\" if\n"
 	  "  the tag does not verify or the ciphertext is shorter than 28 bytes.\n",
 	  cmd_decrypt_symmetric },
 	{ "encrypt", "ECIES (Noble layout) to a secp256k1 public key",
-	  "usage: bhcrypt encrypt --pubkey <04... or 02/03...> --plaintext <text>\n"
+	  "usage: bhcrypt encrypt --pubkey <04... or 02/03...>\n"
+	  "                       (--plaintext-file <path|-> | --plaintext <text>)\n"
 	  "  Print 0x + hex(E(65) || IV(12) || ciphertext || tag(16)) (no newline);\n"
 	  "  key = HKDF-SHA256(X of e*Pub, no salt, no info), AES-256-GCM.\n",
 	  cmd_encrypt },
@@ -653,13 +814,14 @@ static const struct bhcrypt_cmd cmds[] = {
 	  "  byte-identical to ethers signMessage / anvil personal_sign.\n",
 	  cmd_sign },
 	{ "recover", "signer address of an EIP-191 personal_sign signature",
-	  "usage: bhcrypt recover --message <text> --signature <hex>\n"
+	  "usage: bhcrypt recover --message <text> (--signature <hex> | --signature-file <path|->)\n"
 	  "  Print the EIP-55 address that signed keccak256(\"\\x19Ethereum Signed Message:\\n\"\n"
 	  "  || len || message), and a newline.  v may be 0/1, 27/28 or EIP-155 (>= 35);\n"
 	  "  high-S, zero or out-of-range r/s are rejected.\n",
 	  cmd_recover },
 	{ "verify", "check an EIP-191 signature against an address",
-	  "usage: bhcrypt verify --message <text> --signature <hex> --address <0x...>\n"
+	  "usage: bhcrypt verify --message <text> (--signature <hex> | --signature-file <path|->)\n"
+	  "                      --address <0x...>\n"
 	  "  Exit 0 if the signature recovers to the address, 1 otherwise (no output).\n",
 	  cmd_verify },
 	{ "checksum", "EIP-55 form of an address",
