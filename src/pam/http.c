@@ -31,7 +31,8 @@ void pw3_http_resp_done(struct pw3_http_resp *r)
 	}
 }
 
-#define TEXT "text/plain; charset=utf-8"
+/* upstream's plain-text answers: Content-Type "text/plain", these bodies (upstream.md §5.6) */
+#define TEXT "text/plain"
 
 /* Read <sid>.json from the pending dir: regular file, one link, small. */
 static int read_session(int dfd, const char *sid, char **ret, size_t *ret_len)
@@ -114,6 +115,18 @@ static int callback(const struct pw3_http_ctx *ctx, const char *sid, const uint8
 	uint8_t raw[65];
 	int r;
 
+	/* upstream's order: the body limits (enforced while the body streams in) come
+	 * before the session checks, then 404 no session, 409 .sig exists, 400 format */
+	if (flags & PW3_REQ_TIMEOUT) {
+		bh_msg_set(why, "callback: request timed out");
+		set(resp, 408, TEXT, "Request Timeout");
+		return 0;
+	}
+	if ((flags & PW3_REQ_TOO_LARGE) || len > PW3_EVM_BODY_MAX) {
+		bh_msg_set(why, "callback: body larger than %u bytes", PW3_EVM_BODY_MAX);
+		set(resp, 413, TEXT, "body too large");
+		return 0;
+	}
 	if ((r = read_session(ctx->pending_fd, sid, NULL, NULL)) < 0) {
 		bh_msg_set(why, "callback for unknown session: %s", bh_strerror(r));
 		set(resp, 404, TEXT, "Not Found");
@@ -125,16 +138,6 @@ static int callback(const struct pw3_http_ctx *ctx, const char *sid, const uint8
 		set(resp, 409, TEXT, "Conflict");
 		return 0;
 	}
-	if (flags & PW3_REQ_TIMEOUT) {
-		bh_msg_set(why, "callback: request timed out");
-		set(resp, 408, TEXT, "Request Timeout");
-		return 0;
-	}
-	if ((flags & PW3_REQ_TOO_LARGE) || len > PW3_EVM_BODY_MAX) {
-		bh_msg_set(why, "callback: body larger than %u bytes", PW3_EVM_BODY_MAX);
-		set(resp, 413, TEXT, "Payload Too Large");
-		return 0;
-	}
 	while (a < e && (*a == ' ' || *a == '\t' || *a == '\r' || *a == '\n'))
 		a++;
 	while (e > a && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
@@ -143,7 +146,7 @@ static int callback(const struct pw3_http_ctx *ctx, const char *sid, const uint8
 		a += 2;
 	if (e - a != 130 || bh_hex_decode_ct(a, 130, raw, 65) < 0) {
 		bh_msg_set(why, "callback: body is not a 65-byte hex signature");
-		set(resp, 400, TEXT, "Bad Request");
+		set(resp, 400, TEXT, "invalid signature format");
 		return 0;
 	}
 	norm[0] = '0';
@@ -170,7 +173,9 @@ int pw3_http_handle(const struct pw3_http_ctx *ctx, const char *method, const ch
 {
 	size_t ulen = strcspn(url, "?");
 	static const char pend[] = "/auth/pending/", cb[] = "/auth/callback/";
-	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+	/* as upstream: a route is its method and path; anything else (HEAD, the wrong method
+	 * on an API route) is 404 */
+	bool get = !strcmp(method, "GET");
 	bool post = !strcmp(method, "POST");
 
 	memset(resp, 0, sizeof(*resp));
@@ -188,15 +193,11 @@ int pw3_http_handle(const struct pw3_http_ctx *ctx, const char *method, const ch
 		resp->body_len = ctx->engine_len;
 		return 0;
 	}
-	if (ulen > sizeof(pend) - 1 && !memcmp(url, pend, sizeof(pend) - 1)) {
+	if (get && ulen > sizeof(pend) - 1 && !memcmp(url, pend, sizeof(pend) - 1)) {
 		const char *sid = url + sizeof(pend) - 1;
 		size_t sl = ulen - (sizeof(pend) - 1);
 		char sidz[PW3_SID_HEX + 1], *s = NULL;
 		size_t n = 0;
-		if (!get) {
-			set(resp, 405, TEXT, "Method Not Allowed");
-			return 0;
-		}
 		if (!pw3_sid_valid(sid, sl)) {
 			bh_msg_set(why, "pending: malformed session id");
 			set(resp, 404, TEXT, "Not Found");
@@ -217,14 +218,10 @@ int pw3_http_handle(const struct pw3_http_ctx *ctx, const char *method, const ch
 		resp->body_owned = true;
 		return 0;
 	}
-	if (ulen > sizeof(cb) - 1 && !memcmp(url, cb, sizeof(cb) - 1)) {
+	if (post && ulen > sizeof(cb) - 1 && !memcmp(url, cb, sizeof(cb) - 1)) {
 		const char *sid = url + sizeof(cb) - 1;
 		size_t sl = ulen - (sizeof(cb) - 1);
 		char sidz[PW3_SID_HEX + 1];
-		if (!post) {
-			set(resp, 405, TEXT, "Method Not Allowed");
-			return 0;
-		}
 		if (!pw3_sid_valid(sid, sl)) {
 			bh_msg_set(why, "callback: malformed session id");
 			set(resp, 404, TEXT, "Not Found");

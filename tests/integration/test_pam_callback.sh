@@ -53,6 +53,16 @@ done
 [ "$(code "$PW3_SVC/auth/pending/ffffffffffffffffffffffffffffffff")" = 404 ] || fail "unknown session"
 [ "$(code -X POST --data 0x12 "$PW3_SVC/auth/callback/ffffffffffffffffffffffffffffffff")" = 404 ] || fail "callback unknown session"
 [ "$(code -X POST --data nothex "$PW3_SVC/auth/callback/$sid")" = 400 ] || fail "bad body not 400"
+# upstream's answers (upstream.md §5.6): a route is method + path (no 405, no HEAD),
+# plain-text bodies "invalid signature format" / "body too large" / "Not Found"
+[ "$(code "$PW3_SVC/auth/callback/$sid")" = 404 ] || fail "GET on the callback route not 404"
+[ "$(code -X POST --data x "$PW3_SVC/auth/pending/$sid")" = 404 ] || fail "POST on the pending route not 404"
+[ "$(code -I "$PW3_SVC/")" = 404 ] || fail "HEAD / not 404"
+[ "$(curl -sk -X POST --data nothex "$PW3_SVC/auth/callback/$sid")" = "invalid signature format" ] || fail "400 body text"
+[ "$(curl -sk "$PW3_SVC/nope")" = "Not Found" ] || fail "404 body text"
+curl -sk -D - -o /dev/null "$PW3_SVC/nope" | grepq -i '^Content-Type: text/plain'$'\r''$' || fail "404 Content-Type not text/plain"
+[ "$(head -c 300 /dev/zero | tr '\0' 0 | curl -sk -X POST --data-binary @- "$PW3_SVC/auth/callback/ffffffffffffffffffffffffffffffff")" = "body too large" ] ||
+	fail "an oversized body for an unknown session is not 413 'body too large' (upstream checks the size first)"
 [ "$(head -c 300 /dev/zero | tr '\0' 0 | code -X POST --data-binary @- "$PW3_SVC/auth/callback/$sid")" = 413 ] || fail "big body not 413"
 sig=$(node "$TOP/tests/helpers/pam_sign.js" upper "$PW3_KEY" m 123456)
 [ "$(code -X POST --data "${sig#0x}" "$PW3_SVC/auth/callback/$sid")" = 200 ] || fail "good body not 200"
@@ -67,7 +77,7 @@ slow=$( (printf 'POST /auth/callback/%s HTTP/1.1\r\nHost: x\r\nContent-Length: 1
 	timeout 15 openssl s_client -quiet -connect 127.0.0.1:"$SVC_PORT" 2>/dev/null | head -1 || true)
 case $slow in *" 408"*) ;; *) fail "slow request: got '$slow'";; esac
 [ ! -e "$pending/$sid2.sig" ] || fail "a timed-out request wrote a .sig"
-ok "auth-svc HTTP contract: headers, 200/400/404/408/409/413, normalised .sig written by the unprivileged service"
+ok "auth-svc HTTP contract: headers, 200/400/404/408/409/413 with upstream's bodies, no 405/HEAD, normalised .sig written by the unprivileged service"
 tls="$BLOCKHOST_ROOT/etc/libpam-web3/tls"
 [ "$(stat -c '%a %U' "$tls/key.pem")" = "600 nobody" ] || fail "key.pem not 0600 for the service user"
 openssl x509 -in "$tls/cert.pem" -noout -text | grepq 'ASN1 OID: prime256v1' || fail "certificate is not P-256"

@@ -525,18 +525,44 @@ static void test_http(void **state)
 	snprintf(url, sizeof(url), "/auth/callback/%s", s.sid);
 	char sig[200];
 	snprintf(sig, sizeof(sig), "0x%0128dAB", 7);
+	/* upstream's answers byte for byte: status, "text/plain", body text */
 	assert_int_equal(pw3_http_handle(&ctx, "POST", url, (const uint8_t *)"zz", 2, 0, &r, NULL), 0);
 	assert_int_equal(r.status, 400);
+	assert_string_equal(r.content_type, "text/plain");
+	assert_int_equal(r.body_len, strlen("invalid signature format"));
+	assert_memory_equal(r.body, "invalid signature format", r.body_len);
 	assert_int_equal(pw3_http_handle(&ctx, "POST", url, (const uint8_t *)sig, strlen(sig), PW3_REQ_TOO_LARGE, &r, NULL), 0);
 	assert_int_equal(r.status, 413);
+	assert_memory_equal(r.body, "body too large", r.body_len);
 	assert_int_equal(pw3_http_handle(&ctx, "POST", url, (const uint8_t *)sig, strlen(sig), PW3_REQ_TIMEOUT, &r, NULL), 0);
 	assert_int_equal(r.status, 408);
+	assert_memory_equal(r.body, "Request Timeout", r.body_len);
+	/* upstream's order: the body limits come before the session lookup */
+	snprintf(p, sizeof(p), "/auth/callback/%032d", 0);
+	assert_int_equal(pw3_http_handle(&ctx, "POST", p, (const uint8_t *)sig, strlen(sig), PW3_REQ_TOO_LARGE, &r, NULL), 0);
+	assert_int_equal(r.status, 413);
+	assert_int_equal(pw3_http_handle(&ctx, "POST", p, (const uint8_t *)sig, strlen(sig), PW3_REQ_TIMEOUT, &r, NULL), 0);
+	assert_int_equal(r.status, 408);
+	/* a route is method + path: the wrong method and HEAD are 404 "Not Found" (no 405) */
 	assert_int_equal(pw3_http_handle(&ctx, "GET", url, NULL, 0, 0, &r, NULL), 0);
-	assert_int_equal(r.status, 405);
+	assert_int_equal(r.status, 404);
+	assert_memory_equal(r.body, "Not Found", r.body_len);
+	snprintf(p, sizeof(p), "/auth/pending/%s", s.sid);
+	assert_int_equal(pw3_http_handle(&ctx, "POST", p, (const uint8_t *)sig, strlen(sig), 0, &r, NULL), 0);
+	assert_int_equal(r.status, 404);
+	assert_int_equal(pw3_http_handle(&ctx, "HEAD", "/", NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(r.status, 404);
+	assert_int_equal(pw3_http_handle(&ctx, "HEAD", p, NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(r.status, 404);
+	assert_int_equal(pw3_http_handle(&ctx, "PUT", url, (const uint8_t *)sig, strlen(sig), 0, &r, NULL), 0);
+	assert_int_equal(r.status, 404);
 	assert_int_equal(pw3_http_handle(&ctx, "POST", url, (const uint8_t *)sig + 2, strlen(sig) - 2, 0, &r, NULL), 0);
 	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 2);
+	assert_memory_equal(r.body, "OK", 2);
 	assert_int_equal(pw3_http_handle(&ctx, "POST", url, (const uint8_t *)sig, strlen(sig), 0, &r, NULL), 0);
 	assert_int_equal(r.status, 409);
+	assert_memory_equal(r.body, "Conflict", r.body_len);
 	char *got = NULL;
 	assert_int_equal(pw3_session_read_sig(&s, &got), 0);
 	char want[200];
