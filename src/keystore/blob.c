@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Sealed-key blob encoder/parser (docs/PROTOCOL.keystore-blob). */
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomicio.h"
 #include "blob.h"
 
 int bh_ks_name_valid(const char *name)
@@ -131,35 +133,134 @@ out:
 	return r;
 }
 
-static int blob_path(const char *dir, const char *name, char **ret)
+int bh_ks_dir_open(const char *dir, bool create, uid_t also, int *ret_fd, struct bh_msg *msg)
 {
-	if (!bh_ks_name_valid(name))
-		return -EINVAL;
-	if (asprintf(ret, "%s/%s.blob", dir, name) < 0)
-		return -ENOMEM;
+	struct stat st;
+	int r, fd;
+
+	if (create && mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		r = bh_negerrno();
+		bh_msg_set(msg, "%s: %s", dir, strerror(-r));
+		return r;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = bh_negerrno();
+		if (r == -ELOOP || r == -ENOTDIR) {
+			bh_msg_set(msg, "%s: not a directory (a symlink?): refused", dir);
+			return BH_ERR_UNSAFE_FILE;
+		}
+		if (r == -ENOENT) {
+			bh_msg_set(msg, "keystore directory %s not found (run 'blockhost-keystore "
+				   "init' or 'recover')", dir);
+			return BH_ERR_NOT_FOUND;
+		}
+		bh_msg_set(msg, "%s: %s", dir, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = bh_negerrno();
+		bh_msg_set(msg, "%s: %s", dir, strerror(-r));
+		close(fd);
+		return r;
+	}
+	if (!(st.st_uid == 0 || st.st_uid == geteuid() || (also != (uid_t)-1 && st.st_uid == also))) {
+		bh_msg_set(msg, "%s: owned by uid %u, not by root or the keystore user: refused", dir,
+			   (unsigned)st.st_uid);
+		close(fd);
+		return BH_ERR_UNSAFE_FILE;
+	}
+	if (st.st_mode & 077) {
+		bh_msg_set(msg, "%s: mode %04o: the keystore directory must be 0700 (no group or "
+			   "other access): refused", dir, (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return BH_ERR_UNSAFE_FILE;
+	}
+	*ret_fd = fd;
 	return 0;
 }
 
-int bh_ks_blob_load(const char *dir, const char *name, struct bh_ks_blob *ret, struct bh_msg *msg)
+int bh_ks_write_at(int dfd, const char *name, const void *data, size_t len, mode_t mode,
+		   uid_t uid, gid_t gid)
+{
+	char tmp[NAME_MAX + 1];
+	uint8_t rnd[8];
+	const uint8_t *p = data;
+	int r, fd = -1;
+
+	if (strchr(name, '/') || strlen(name) + 24 > NAME_MAX)
+		return -EINVAL;
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return bh_negerrno();
+	snprintf(tmp, sizeof(tmp), ".%s.tmp.%02x%02x%02x%02x%02x%02x%02x%02x", name, rnd[0], rnd[1],
+		 rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0)
+		return bh_negerrno();
+	if (fchmod(fd, mode) < 0 ||
+	    ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0))
+		goto fail;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			goto fail;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (renameat(dfd, tmp, dfd, name) < 0)
+		goto fail;
+	if (fsync(dfd) < 0)
+		return bh_negerrno();
+	return 0;
+fail:
+	r = bh_negerrno();
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dfd, tmp, 0);
+	return r;
+}
+
+static int blob_name(const char *name, char ret[static NAME_MAX + 1])
+{
+	if (!bh_ks_name_valid(name))
+		return -EINVAL;
+	snprintf(ret, NAME_MAX + 1, "%s.blob", name);
+	return 0;
+}
+
+int bh_ks_blob_load(int dfd, const char *dir, const char *name, struct bh_ks_blob *ret,
+		    struct bh_msg *msg)
 {
 	int r, fd = -1;
-	char *path = NULL;
+	char fname[NAME_MAX + 1];
 	struct stat st;
 	struct bh_buf b;
 	struct bh_ks_blob *tmp = NULL;
 
 	bh_buf_init(&b, BH_KS_BLOB_MAX);
-	if ((r = blob_path(dir, name, &path)) < 0)
+	if ((r = blob_name(name, fname)) < 0)
 		goto out;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	fd = openat(dfd, fname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = bh_negerrno();
 		if (r == -ENOENT) {
-			bh_msg_set(msg, "sealed key '%s' not found: %s (run 'blockhost-keystore "
-				   "init' or 'recover')", name, path);
+			bh_msg_set(msg, "sealed key '%s' not found: %s/%s (run 'blockhost-keystore "
+				   "init' or 'recover')", name, dir, fname);
 			r = BH_ERR_NOT_FOUND;
 		} else
-			bh_msg_set(msg, "%s: %s", path, strerror(-r));
+			bh_msg_set(msg, "%s/%s: %s", dir, fname, strerror(-r));
 		goto out;
 	}
 	if (fstat(fd, &st) < 0) {
@@ -170,18 +271,18 @@ int bh_ks_blob_load(const char *dir, const char *name, struct bh_ks_blob *ret, s
 	 * operator CLI) also reads blobs owned by the keystore user */
 	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) ||
 	    !(st.st_uid == geteuid() || st.st_uid == 0 || geteuid() == 0)) {
-		bh_msg_set(msg, "%s: must be a regular file owned by uid %u (or root) with mode 0600",
-			   path, (unsigned)geteuid());
+		bh_msg_set(msg, "%s/%s: must be a regular file owned by uid %u (or root) with mode "
+			   "0600", dir, fname, (unsigned)geteuid());
 		r = BH_ERR_UNSAFE_FILE;
 		goto out;
 	}
 	if (st.st_size > BH_KS_BLOB_MAX) {
-		bh_msg_set(msg, "%s: larger than %d bytes", path, BH_KS_BLOB_MAX);
+		bh_msg_set(msg, "%s/%s: larger than %d bytes", dir, fname, BH_KS_BLOB_MAX);
 		r = BH_ERR_LIMIT;
 		goto out;
 	}
 	if ((r = bh_buf_read_fd_all(&b, fd)) < 0) {
-		bh_msg_set(msg, "%s: %s", path, bh_strerror(r));
+		bh_msg_set(msg, "%s/%s: %s", dir, fname, bh_strerror(r));
 		goto out;
 	}
 	if (!(tmp = malloc(sizeof(*tmp)))) {
@@ -189,11 +290,11 @@ int bh_ks_blob_load(const char *dir, const char *name, struct bh_ks_blob *ret, s
 		goto out;
 	}
 	if ((r = bh_ks_blob_parse(bh_buf_ptr(&b), bh_buf_len(&b), tmp)) < 0) {
-		bh_msg_set(msg, "%s: not a valid keystore blob (%s)", path, bh_strerror(r));
+		bh_msg_set(msg, "%s/%s: not a valid keystore blob (%s)", dir, fname, bh_strerror(r));
 		goto out;
 	}
 	if (strcmp(tmp->name, name) != 0) {
-		bh_msg_set(msg, "%s: holds key '%s', not '%s'", path, tmp->name, name);
+		bh_msg_set(msg, "%s/%s: holds key '%s', not '%s'", dir, fname, tmp->name, name);
 		r = BH_ERR_MISMATCH;
 		goto out;
 	}
@@ -203,31 +304,30 @@ out:
 	if (fd >= 0)
 		close(fd);
 	free(tmp);
-	free(path);
 	bh_buf_done(&b);
 	return r;
 }
 
-int bh_ks_blob_store(const char *dir, const struct bh_ks_blob *blob, struct bh_msg *msg)
+int bh_ks_blob_store(int dfd, const char *dir, const struct bh_ks_blob *blob, uid_t uid, gid_t gid,
+		     struct bh_msg *msg)
 {
 	int r;
-	char *path = NULL;
+	char fname[NAME_MAX + 1];
 	struct bh_buf b;
 
 	bh_buf_init(&b, BH_KS_BLOB_MAX);
-	if ((r = blob_path(dir, blob->name, &path)) < 0)
+	if ((r = blob_name(blob->name, fname)) < 0)
 		goto out;
 	if ((r = bh_ks_blob_encode(blob, &b)) < 0) {
-		bh_msg_set(msg, "%s: cannot encode blob (%s)", path, bh_strerror(r));
+		bh_msg_set(msg, "%s/%s: cannot encode blob (%s)", dir, fname, bh_strerror(r));
 		goto out;
 	}
-	if ((r = bh_atomic_write(path, bh_buf_ptr(&b), bh_buf_len(&b), 0600)) < 0) {
-		bh_msg_set(msg, "%s: %s", path, bh_strerror(r));
+	if ((r = bh_ks_write_at(dfd, fname, bh_buf_ptr(&b), bh_buf_len(&b), 0600, uid, gid)) < 0) {
+		bh_msg_set(msg, "%s/%s: %s", dir, fname, bh_strerror(r));
 		goto out;
 	}
 	r = 0;
 out:
-	free(path);
 	bh_buf_done(&b);
 	return r;
 }

@@ -17,6 +17,7 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 
 #include <sodium.h>
 
+#include "blob.h"
 #include "buf.h"
 #include "cli.h"
 #include "eth.h"
@@ -82,7 +84,7 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 	char *sitepath = NULL;
 	struct bh_ini *site = NULL;
 	bool setid = true, forbidden = false;
-	int c, r, lfd = -1;
+	int c, r, lfd = -1, kdfd = -1;
 	struct bh_msg m = { "" };
 	struct bh_policy *pol = NULL;
 	struct ks_policy kp;
@@ -137,7 +139,17 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 		log_error("cannot allocate guarded memory (RLIMIT_MEMLOCK?)");
 		goto out;
 	}
-	if ((r = bh_ks_unseal_all(t, g->cfg.dir, keys, &m)) < 0) {
+	/* the keystore directory: no symlink, owned by root, us or the [identity] user, 0700;
+	 * blobs and the counter only through this fd */
+	{
+		struct passwd *pw = pol->user[0] ? getpwnam(pol->user) : NULL;
+		if ((r = bh_ks_dir_open(g->cfg.dir, false, pw ? pw->pw_uid : (uid_t)-1, &kdfd,
+					&m)) < 0) {
+			log_error("refusing to start: %s", m.text);
+			goto out;
+		}
+	}
+	if ((r = bh_ks_unseal_all(t, kdfd, g->cfg.dir, keys, &m)) < 0) {
 		log_error("refusing to start: %s (%s)", m.text, bh_strerror(r));
 		goto out;
 	}
@@ -149,7 +161,7 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 	bh_eth_addr_checksum(a, addr);
 
 	/* 4. counter, deployment flag, socket */
-	if (asprintf(&counter, "%s/daily-value.json", g->cfg.dir) < 0 ||
+	if (asprintf(&counter, "%s/%s", g->cfg.dir, KS_COUNTER_FILE) < 0 ||
 	    (r = bh_path(BH_DIR_ETC, NULL, &flagdir)) < 0 ||
 	    (r = bh_path(BH_DIR_ETC, "finalization-open", &flag)) < 0 ||
 	    (r = bh_path(BH_DIR_RUN, NULL, &rundir)) < 0) {
@@ -159,6 +171,7 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 	srv.keys = keys;
 	srv.policy = &kp;
 	srv.counter_path = counter;
+	srv.counter_dirfd = kdfd;
 	srv.deploy_flag_path = flag;
 	/* the deployment gate's directory, opened now (as root, before the sandbox) and
 	 * checked again with the flag on every deployment request */
@@ -276,6 +289,8 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 out:
 	if (lfd >= 0)
 		close(lfd);
+	if (kdfd >= 0)
+		close(kdfd);
 	bh_tpm_close(t);
 	bh_ks_keys_free(keys);
 	ks_policy_done(&kp);

@@ -305,17 +305,12 @@ int bh_ks_keys_check(const struct bh_ks_keys *k)
 	return 0;
 }
 
-int bh_ks_seal_all(struct bh_tpm *t, const char *dir, uint32_t mask, const struct bh_ks_keys *k,
-		   struct bh_msg *msg)
+int bh_ks_seal_all(struct bh_tpm *t, int dfd, const char *dir, uint32_t mask,
+		   const struct bh_ks_keys *k, uid_t uid, gid_t gid, struct bh_msg *msg)
 {
 	int r = 0;
 	struct bh_ks_blob *b[BH_KS_NKEYS] = { 0 };
 
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		r = bh_negerrno();
-		bh_msg_set(msg, "%s: %s", dir, strerror(-r));
-		return r;
-	}
 	/* seal all first, then write: a TPM failure leaves the old blobs intact */
 	for (int i = 0; i < BH_KS_NKEYS; i++) {
 		if (!(b[i] = calloc(1, sizeof(*b[i])))) {
@@ -328,7 +323,7 @@ int bh_ks_seal_all(struct bh_tpm *t, const char *dir, uint32_t mask, const struc
 			goto out;
 	}
 	for (int i = 0; i < BH_KS_NKEYS; i++)
-		if ((r = bh_ks_blob_store(dir, b[i], msg)) < 0)
+		if ((r = bh_ks_blob_store(dfd, dir, b[i], uid, gid, msg)) < 0)
 			goto out;
 	r = 0;
 out:
@@ -355,7 +350,8 @@ int bh_ks_pcr_changed(struct bh_tpm *t, const struct bh_tpm_sealed *s, uint32_t 
 	return r;
 }
 
-int bh_ks_unseal_all(struct bh_tpm *t, const char *dir, struct bh_ks_keys *k, struct bh_msg *msg)
+int bh_ks_unseal_all(struct bh_tpm *t, int dfd, const char *dir, struct bh_ks_keys *k,
+		     struct bh_msg *msg)
 {
 	int r = 0;
 	struct bh_ks_blob *b = calloc(1, sizeof(*b));
@@ -364,7 +360,7 @@ int bh_ks_unseal_all(struct bh_tpm *t, const char *dir, struct bh_ks_keys *k, st
 	if (!b)
 		return -ENOMEM;
 	for (int i = 0; i < BH_KS_NKEYS; i++) {
-		if ((r = bh_ks_blob_load(dir, key_names[i], b, msg)) < 0)
+		if ((r = bh_ks_blob_load(dfd, dir, key_names[i], b, msg)) < 0)
 			goto out;
 		if (b->key_type != key_types[i]) {
 			bh_msg_set(msg, "%s/%s.blob: wrong key type %u", dir, key_names[i], b->key_type);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "err.h"
 #include "buf.h"
@@ -58,14 +59,16 @@ int bh_ks_keys_generate(struct bh_ks_keys *k) __attribute__((warn_unused_result)
 /* 0 if every scalar is valid for its curve, else BH_ERR_RANGE. */
 int bh_ks_keys_check(const struct bh_ks_keys *k);
 
-/* Seal all keys to the current PCR values of mask and write the three blobs. */
-int bh_ks_seal_all(struct bh_tpm *t, const char *dir, uint32_t mask,
-		   const struct bh_ks_keys *k, struct bh_msg *msg);
+/* Seal all keys to the current PCR values of mask and write the three blobs into the
+ * keystore directory dfd (bh_ks_dir_open; dir: its name for messages), owned by
+ * uid:gid (-1: the caller's). */
+int bh_ks_seal_all(struct bh_tpm *t, int dfd, const char *dir, uint32_t mask,
+		   const struct bh_ks_keys *k, uid_t uid, gid_t gid, struct bh_msg *msg);
 /*
- * Unseal all three blobs from dir.  On BH_ERR_PCR_MISMATCH the message names the
- * PCR(s) whose current value differs from the sealed expectation.
+ * Unseal all three blobs from the keystore directory dfd.  On BH_ERR_PCR_MISMATCH the
+ * message names the PCR(s) whose current value differs from the sealed expectation.
  */
-int bh_ks_unseal_all(struct bh_tpm *t, const char *dir, struct bh_ks_keys *k,
+int bh_ks_unseal_all(struct bh_tpm *t, int dfd, const char *dir, struct bh_ks_keys *k,
 		     struct bh_msg *msg) __attribute__((warn_unused_result));
 
 /* PCRs in `sealed` (mask) whose current value differs: *ret_changed mask. */

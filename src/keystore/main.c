@@ -194,16 +194,13 @@ static int parse_kdf(const char *s, enum bh_ks_kdf_level *ret)
 	return 0;
 }
 
-static bool blobs_exist(const char *dir)
+static bool blobs_exist(int dfd)
 {
 	for (int i = 0; i < BH_KS_NKEYS; i++) {
-		char *p = NULL;
+		char name[64];
 		struct stat st;
-		if (asprintf(&p, "%s/%s.blob", dir, bh_ks_key_name(i)) < 0)
-			return true;
-		bool e = lstat(p, &st) == 0;
-		free(p);
-		if (e)
+		snprintf(name, sizeof(name), "%s.blob", bh_ks_key_name(i));
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
 			return true;
 	}
 	return false;
@@ -216,9 +213,18 @@ static bool blobs_exist(const char *dir)
  */
 #define KS_DEFAULT_OWNER "blockhost-keystore"
 
-static int chown_store(const char *dir, const char *owner)
+struct ks_owner {
+	const char *name;  /* NULL: keep the caller's */
+	uid_t uid;
+	gid_t gid;
+};
+
+static int resolve_owner(const char *owner, struct ks_owner *ret)
 {
 	struct passwd *pw;
+	ret->name = NULL;
+	ret->uid = (uid_t)-1;
+	ret->gid = (gid_t)-1;
 	if (!owner) {
 		if (geteuid() != 0 || !(pw = getpwnam(KS_DEFAULT_OWNER)))
 			return 0;
@@ -227,26 +233,22 @@ static int chown_store(const char *dir, const char *owner)
 		log_error("--owner '%s': no such user", owner);
 		return BH_ERR_NOT_FOUND;
 	}
-	if (chown(dir, pw->pw_uid, pw->pw_gid) < 0)
-		goto fail;
-	for (int i = 0; i < BH_KS_NKEYS; i++) {
-		char *p = NULL;
-		if (asprintf(&p, "%s/%s.blob", dir, bh_ks_key_name(i)) < 0)
-			return -ENOMEM;
-		int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-		free(p);
-		if (fd < 0 || fchown(fd, pw->pw_uid, pw->pw_gid) < 0) {
-			if (fd >= 0)
-				close(fd);
-			goto fail;
-		}
-		close(fd);
-	}
-	log_info("%s: owned by %s", dir, owner);
+	ret->name = owner;
+	ret->uid = pw->pw_uid;
+	ret->gid = pw->pw_gid;
 	return 0;
-fail:;
-	int r = bh_negerrno();
-	log_error_r(r, "%s: cannot give the keystore to %s", dir, owner);
+}
+
+/*
+ * Open the keystore directory (bh_ks_dir_open: no symlink, owner root, us or the
+ * keystore user, mode 0700); every later access goes through the returned fd.
+ */
+static int open_store(struct ks_global *g, bool create, const struct ks_owner *o, int *ret_fd)
+{
+	struct bh_msg m = { "" };
+	int r = bh_ks_dir_open(g->cfg.dir, create, o->uid, ret_fd, &m);
+	if (r < 0)
+		fail(r, &m, "keystore directory");
 	return r;
 }
 
@@ -258,18 +260,27 @@ static int parse_owner_opt(const char *arg, const char **ret)
 	return 0;
 }
 
-/* Seal k to the PCRs in mask into the keystore directory, then hand it to owner. */
-static int seal_store(struct ks_global *g, struct bh_tpm *t, uint32_t mask,
-		      const struct bh_ks_keys *k, const char *owner)
+/* Seal k to the PCRs in mask into the keystore directory dfd, owned by o. */
+static int seal_store(struct ks_global *g, struct bh_tpm *t, int dfd, uint32_t mask,
+		      const struct bh_ks_keys *k, const struct ks_owner *o)
 {
 	struct bh_msg m = { "" };
 	int r;
 
-	if ((r = bh_ks_seal_all(t, g->cfg.dir, mask, k, &m)) < 0) {
+	if ((r = bh_ks_seal_all(t, dfd, g->cfg.dir, mask, k, o->uid, o->gid, &m)) < 0) {
 		fail(r, &m, "seal");
 		return r;
 	}
-	return chown_store(g->cfg.dir, owner);
+	if (!o->name)
+		return 0;
+	/* the directory through its fd: never a chown by name */
+	if (fchown(dfd, o->uid, o->gid) < 0) {
+		r = bh_negerrno();
+		log_error_r(r, "%s: cannot give the keystore to %s", g->cfg.dir, o->name);
+		return r;
+	}
+	log_info("%s: owned by %s", g->cfg.dir, o->name);
+	return 0;
 }
 
 /* The wallet address as checksummed 0x text. */
@@ -306,7 +317,8 @@ static int cmd_init(struct ks_global *g, int argc, char **argv)
 		{ "owner", 1, NULL, 'o' }, { "help", 0, NULL, 'h' }, { 0 } };
 	uint32_t mask = g->cfg.pcr_mask;
 	const char *recovery = NULL, *owner = NULL;
-	int pfd = -1, c, r;
+	int pfd = -1, c, r, dfd = -1;
+	struct ks_owner own;
 	enum bh_ks_kdf_level kdf = BH_KS_KDF_MODERATE;
 	struct bh_msg m = { "" };
 	struct bh_tpm *t = NULL;
@@ -346,21 +358,27 @@ static int cmd_init(struct ks_global *g, int argc, char **argv)
 		fputs(init_usage, stderr);
 		return KS_EXIT_USAGE;
 	}
-	if (blobs_exist(g->cfg.dir)) {
-		log_error("%s: sealed keys already exist; init never replaces a wallet key "
-			  "(use 'reseal' or 'recover', or remove the blobs deliberately)", g->cfg.dir);
-		return ks_exit_code(BH_ERR_EXISTS);
-	}
 	if (recovery) {
 		struct stat st;
 		if (lstat(recovery, &st) == 0) {
 			log_error("%s: a recovery file already exists; it is written once and never "
 				  "overwritten", recovery);
-			return ks_exit_code(BH_ERR_EXISTS);
+			r = BH_ERR_EXISTS;
+			goto out;
 		}
+	}
+	if ((r = resolve_owner(owner, &own)) < 0 || (r = open_store(g, true, &own, &dfd)) < 0)
+		goto out;
+	if (blobs_exist(dfd)) {
+		log_error("%s: sealed keys already exist; init never replaces a wallet key "
+			  "(use 'reseal' or 'recover', or remove the blobs deliberately)", g->cfg.dir);
+		r = BH_ERR_EXISTS;
+		goto out;
+	}
+	if (recovery) {
 		if ((r = get_passphrase(pfd, true, &pass, &plen)) < 0) {
 			log_error_r(r, "recovery passphrase");
-			return ks_exit_code(r);
+			goto out;
 		}
 		if (plen < BH_KS_PASSPHRASE_MIN) {
 			log_error("recovery passphrase: at least %d characters", BH_KS_PASSPHRASE_MIN);
@@ -384,7 +402,7 @@ static int cmd_init(struct ks_global *g, int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((r = seal_store(g, t, mask, k, owner)) < 0)
+	if ((r = seal_store(g, t, dfd, mask, k, &own)) < 0)
 		goto out;
 	if (recovery && (r = bh_ks_recovery_write_once(recovery, &rec, &m)) < 0) {
 		fail(r, &m, "recovery file");
@@ -400,6 +418,8 @@ static int cmd_init(struct ks_global *g, int argc, char **argv)
 	printf("%s\n", addr);
 	r = 0;
 out:
+	if (dfd >= 0)
+		close(dfd);
 	bh_ks_keys_free(k);
 	bh_tpm_close(t);
 	if (pass)
@@ -421,7 +441,8 @@ static int cmd_status(struct ks_global *g, int argc, char **argv)
 	static const struct option o[] = { { "json", 0, NULL, 'j' }, { "help", 0, NULL, 'h' },
 					   { 0 } };
 	bool json = false;
-	int c, r, worst = 0;
+	int c, r, worst = 0, dfd = -1;
+	struct ks_owner own;
 	struct bh_tpm *t = NULL;
 	struct bh_ks_blob *b = NULL;
 	uint8_t (*cur)[32] = NULL;
@@ -439,8 +460,12 @@ static int cmd_status(struct ks_global *g, int argc, char **argv)
 		fputs(status_usage, stderr);
 		return KS_EXIT_USAGE;
 	}
-	if ((r = ks_tpm_open(g, &t)) < 0)
+	if ((r = resolve_owner(NULL, &own)) < 0 || (r = open_store(g, false, &own, &dfd)) < 0)
 		return ks_exit_code(r);
+	if ((r = ks_tpm_open(g, &t)) < 0) {
+		close(dfd);
+		return ks_exit_code(r);
+	}
 	b = calloc(1, sizeof(*b));
 	cur = calloc(BH_TPM_PCR_COUNT, 32);
 	out = json_object();
@@ -460,7 +485,7 @@ static int cmd_status(struct ks_global *g, int argc, char **argv)
 		char pcrs[64] = "", changed[64] = "";
 		uint32_t ch = 0;
 		json_object_set_new(kj, "name", json_string(bh_ks_key_name(i)));
-		r = bh_ks_blob_load(g->cfg.dir, bh_ks_key_name(i), b, &m);
+		r = bh_ks_blob_load(dfd, g->cfg.dir, bh_ks_key_name(i), b, &m);
 		if (r < 0) {
 			json_object_set_new(kj, "error", json_string(m.text));
 			json_object_set_new(kj, "ok", json_false());
@@ -554,6 +579,7 @@ out:
 	free(cur);
 	free(b);
 	bh_tpm_close(t);
+	close(dfd);
 	return ks_exit_code(r);
 }
 
@@ -564,20 +590,24 @@ static int unseal_keys(struct ks_global *g, struct bh_ks_keys **ret)
 	struct bh_tpm *t = NULL;
 	struct bh_msg m = { "" };
 	struct bh_ks_keys *k = NULL;
-	int r;
-	if ((r = ks_tpm_open(g, &t)) < 0)
+	struct ks_owner own;
+	int r, dfd = -1;
+	if ((r = resolve_owner(NULL, &own)) < 0 || (r = open_store(g, false, &own, &dfd)) < 0)
 		return r;
+	if ((r = ks_tpm_open(g, &t)) < 0)
+		goto out;
 	if (!(k = bh_ks_keys_new())) {
 		r = -ENOMEM;
 		goto out;
 	}
-	if ((r = bh_ks_unseal_all(t, g->cfg.dir, k, &m)) < 0) {
+	if ((r = bh_ks_unseal_all(t, dfd, g->cfg.dir, k, &m)) < 0) {
 		fail(r, &m, "unseal");
 		goto out;
 	}
 	*ret = k;
 	k = NULL;
 out:
+	close(dfd);
 	bh_ks_keys_free(k);
 	bh_tpm_close(t);
 	return r;
@@ -662,7 +692,8 @@ static int cmd_reseal(struct ks_global *g, int argc, char **argv, bool recover)
 	const char *usage = recover ? recover_usage : reseal_usage;
 	uint32_t mask = g->cfg.pcr_mask;
 	const char *recovery = NULL, *owner = NULL;
-	int pfd = -1, c, r;
+	int pfd = -1, c, r, dfd = -1;
+	struct ks_owner own;
 	struct bh_tpm *t = NULL;
 	struct bh_ks_keys *k = NULL;
 	struct bh_msg m = { "" };
@@ -699,6 +730,9 @@ static int cmd_reseal(struct ks_global *g, int argc, char **argv, bool recover)
 	}
 	if (optind != argc || (recover && !recovery))
 		goto usage;
+	/* recover may have to re-create a lost directory; reseal needs the blobs in it */
+	if ((r = resolve_owner(owner, &own)) < 0 || (r = open_store(g, recover, &own, &dfd)) < 0)
+		goto out;
 	if (recover) {
 		if ((r = bh_buf_load_file(&file, recovery)) < 0) {
 			log_error_r(r, "%s", recovery);
@@ -729,12 +763,12 @@ static int cmd_reseal(struct ks_global *g, int argc, char **argv, bool recover)
 			r = -ENOMEM;
 			goto out;
 		}
-		if ((r = bh_ks_unseal_all(t, g->cfg.dir, k, &m)) < 0) {
+		if ((r = bh_ks_unseal_all(t, dfd, g->cfg.dir, k, &m)) < 0) {
 			fail(r, &m, "unseal");
 			goto out;
 		}
 	}
-	if ((r = seal_store(g, t, mask, k, owner)) < 0)
+	if ((r = seal_store(g, t, dfd, mask, k, &own)) < 0)
 		goto out;
 	if ((r = wallet_address_str(k, addr)) < 0)
 		goto out;
@@ -745,6 +779,8 @@ static int cmd_reseal(struct ks_global *g, int argc, char **argv, bool recover)
 	printf("%s\n", addr);
 	r = 0;
 out:
+	if (dfd >= 0)
+		close(dfd);
 	bh_ks_keys_free(k);
 	bh_tpm_close(t);
 	if (pass)

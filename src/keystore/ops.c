@@ -15,7 +15,7 @@
 #include <sodium.h>
 
 #include "abi.h"
-#include "atomicio.h"
+#include "blob.h"
 #include "buf.h"
 #include "ecies.h"
 #include "eth.h"
@@ -587,11 +587,23 @@ int ks_counter_load(struct ks_server *s, struct bh_msg *msg)
 	if (!s->counter_path)
 		return 0;
 	bh_buf_init(&b, 4096);
-	r = bh_buf_load_file(&b, s->counter_path);
-	if (r == -ENOENT) {
+	int fd = openat(s->counter_dirfd, KS_COUNTER_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+			O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0 && errno == ENOENT) {
 		r = 0;
 		goto out;
 	}
+	if (fd < 0)
+		r = bh_negerrno();
+	else if (fstat(fd, &st) < 0)
+		r = bh_negerrno();
+	else if (!S_ISREG(st.st_mode) || (st.st_mode & 022))
+		r = BH_ERR_UNSAFE_FILE;
+	else
+		r = bh_buf_read_fd_all(&b, fd);
+	if (fd >= 0)
+		close(fd);
 	if (r < 0 || (r = bh_frame_decode_json(bh_buf_ptr(&b), bh_buf_len(&b), &j)) < 0) {
 		bh_msg_set(msg, "%s: %s", s->counter_path, bh_strerror(r));
 		goto out;
@@ -622,8 +634,21 @@ static int counter_store(const struct ks_server *s, uint64_t day, const uint8_t 
 	json_t *j = json_pack("{s:I,s:s}", "day", (json_int_t)day, "spent_wei", dec);
 	if (!j)
 		return -ENOMEM;
-	int r = bh_atomic_write_json(s->counter_path, j, 0600);
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(j);
+	if (!text)
+		return -ENOMEM;
+	size_t n = strlen(text);
+	char *line = realloc(text, n + 2);
+	if (!line) {
+		free(text);
+		return -ENOMEM;
+	}
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	int r = bh_ks_write_at(s->counter_dirfd, KS_COUNTER_FILE, line, n + 1, 0600, (uid_t)-1,
+			       (gid_t)-1);
+	free(line);
 	return r;
 }
 

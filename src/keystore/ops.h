@@ -89,13 +89,18 @@ struct ks_peer {
 	gid_t gid;
 };
 
+#define KS_COUNTER_FILE "daily-value.json"
+
 struct ks_server {
 	struct bh_ks_keys *keys;       /* guarded; noaccess between requests */
 	struct ks_policy *policy;
 	/* the daily value counter: UTC day number and wei spent that day */
 	uint64_t day;
 	uint8_t spent[32];
-	const char *counter_path;      /* NULL: in memory only (fuzzing) */
+	const char *counter_path;      /* NULL: in memory only (fuzzing); else the full
+					* name (messages) of KS_COUNTER_FILE in counter_dirfd,
+					* the keystore directory (blob.h bh_ks_dir_open) */
+	int counter_dirfd;
 	/* The deployment gate: the flag file deploy_flag_name in the directory deploy_dirfd
 	 * (opened by ks_deploy_dir_open before the sandbox); has_deploy_dir false: never
 	 * open.  deploy_flag_path is the full name, for messages only. */

@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "blob.h"
 #include "hex.h"
@@ -28,12 +29,17 @@ int main(int argc, char **argv)
 	}
 	if (!(k = bh_ks_keys_new()))
 		return 1;
-	if ((r = bh_tpm_open(argv[1], &t, &m)) < 0 || (r = bh_ks_unseal_all(t, argv[2], k, &m)) < 0) {
+	int dfd = -1;
+	if ((r = bh_ks_dir_open(argv[2], false, (uid_t)-1, &dfd, &m)) < 0 ||
+	    (r = bh_tpm_open(argv[1], &t, &m)) < 0 || (r = bh_ks_unseal_all(t, dfd, argv[2], k, &m)) < 0) {
 		fprintf(stderr, "keystore_dumpkeys: %s (%s)\n", m.text, bh_strerror(r));
+		if (dfd >= 0)
+			close(dfd);
 		bh_tpm_close(t);
 		bh_ks_keys_free(k);
 		return 1;
 	}
+	close(dfd);
 	for (int i = 0; i < BH_KS_NKEYS; i++) {
 		bh_hex_encode(k->k[i], 32, hex);
 		printf("%s\n", hex);

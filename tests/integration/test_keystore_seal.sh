@@ -120,6 +120,40 @@ for c in init status address export-pubkey recover reseal serve request; do
 done
 ok "every command has --help"
 
+# The keystore directory sits in a directory the blockhost user can write: whatever is
+# planted at its name must not redirect root (init, recover, reseal, status, address).
+E=$T/evil; EKS=$E/var/lib/blockhost/keystore
+mkdir -p "$E/etc/blockhost" "$E/var/lib/blockhost" "$T/target"
+cp "$BLOCKHOST_ROOT/etc/blockhost/keystore.json" "$E/etc/blockhost/"
+chmod 700 "$T/target"
+ln -s "$T/target" "$EKS"
+BLOCKHOST_ROOT=$E ks_expect_fail 1 "not a directory (a symlink?): refused" "$KS" init
+BLOCKHOST_ROOT=$E ks_expect_fail 1 "not a directory (a symlink?): refused" "$KS" recover \
+	--recovery "$T/recovery.bhkr" --passphrase-fd 3 3<"$T/pass"
+BLOCKHOST_ROOT=$E ks_expect_fail 1 "symlink" "$KS" reseal
+BLOCKHOST_ROOT=$E ks_expect_fail 1 "symlink" "$KS" status
+[ -z "$(ls -A "$T/target")" ] || fail "something was written through the symlink: $(ls -A "$T/target")"
+ok "a symlink planted at the keystore directory: init/recover/reseal/status refuse, nothing written"
+rm "$EKS"; mkdir -m 700 "$EKS"; chown 4242:4242 "$EKS"
+BLOCKHOST_ROOT=$E ks_expect_fail 1 "owned by uid 4242, not by root or the keystore user" "$KS" init
+chown root:root "$EKS"; chmod 755 "$EKS"
+BLOCKHOST_ROOT=$E ks_expect_fail 1 "must be 0700" "$KS" recover \
+	--recovery "$T/recovery.bhkr" --passphrase-fd 3 3<"$T/pass"
+[ -z "$(ls -A "$EKS")" ] || fail "written into an untrusted keystore directory"
+ok "a keystore directory owned by another user, or with group/other access, is refused"
+# symlinks planted at the blob names inside a good directory are replaced, not followed
+chmod 700 "$EKS"
+echo outside > "$T/target/outside"
+for k in wallet server-ecies tls; do ln -s "$T/target/outside" "$EKS/$k.blob"; done
+BLOCKHOST_ROOT=$E "$KS" --tcti "$TPM_TCTI" recover --recovery "$T/recovery.bhkr" \
+	--passphrase-fd 3 3<"$T/pass" > /dev/null 2>&1 || fail "recover over planted symlinks"
+[ "$(cat "$T/target/outside")" = outside ] || fail "a blob was written through a symlink"
+for k in wallet server-ecies tls; do
+	[ -f "$EKS/$k.blob" ] && [ ! -L "$EKS/$k.blob" ] || fail "$k.blob still a symlink"
+done
+[ "$(BLOCKHOST_ROOT=$E "$KS" --tcti "$TPM_TCTI" address)" = "$addr" ] || fail "address after recover"
+ok "symlinks at the blob names are replaced (renameat), never written through"
+
 # DA lockout: put the TPM into dictionary-attack lockout with a DA-protected object
 # and a wrong password; the keystore's objects are noDA, so it keeps working (and a
 # lockout on another path is reported as BH_ERR_TPM_LOCKOUT: see test_rc_map).

@@ -154,24 +154,62 @@ static void test_blob_files(void **state)
 	char dir[] = "/tmp/bhks-unit.XXXXXX", path[256];
 	struct bh_ks_blob b = { .name = "server-ecies", .key_type = BH_KS_SECP256K1 }, got;
 	struct bh_msg m = { "" };
+	int dfd = -1;
 	assert_non_null(mkdtemp(dir));
+	assert_int_equal(bh_ks_dir_open(dir, false, (uid_t)-1, &dfd, &m), 0);
 	fake_sealed(&b.sealed, 1u << 7);
-	assert_int_equal(bh_ks_blob_load(dir, "server-ecies", &got, &m), BH_ERR_NOT_FOUND);
+	assert_int_equal(bh_ks_blob_load(dfd, dir, "server-ecies", &got, &m), BH_ERR_NOT_FOUND);
 	assert_non_null(strstr(m.text, "server-ecies.blob"));
-	assert_int_equal(bh_ks_blob_store(dir, &b, &m), 0);
-	assert_int_equal(bh_ks_blob_load(dir, "server-ecies", &got, &m), 0);
+	assert_int_equal(bh_ks_blob_store(dfd, dir, &b, (uid_t)-1, (gid_t)-1, &m), 0);
+	assert_int_equal(bh_ks_blob_load(dfd, dir, "server-ecies", &got, &m), 0);
 	/* group-readable: unsafe */
 	snprintf(path, sizeof(path), "%s/server-ecies.blob", dir);
 	assert_int_equal(chmod(path, 0640), 0);
-	assert_int_equal(bh_ks_blob_load(dir, "server-ecies", &got, &m), BH_ERR_UNSAFE_FILE);
+	assert_int_equal(bh_ks_blob_load(dfd, dir, "server-ecies", &got, &m), BH_ERR_UNSAFE_FILE);
 	/* copied over another name: refused */
 	char other[256];
 	snprintf(other, sizeof(other), "%s/wallet.blob", dir);
 	assert_int_equal(chmod(path, 0600), 0);
 	assert_int_equal(rename(path, other), 0);
-	assert_int_equal(bh_ks_blob_load(dir, "wallet", &got, &m), BH_ERR_MISMATCH);
+	assert_int_equal(bh_ks_blob_load(dfd, dir, "wallet", &got, &m), BH_ERR_MISMATCH);
+	/* a symlink in place of a blob is not followed */
+	assert_int_equal(symlink(other, path), 0);
+	assert_int_equal(bh_ks_blob_load(dfd, dir, "server-ecies", &got, &m), -ELOOP);
+	/* storing replaces the symlink itself, never writes through it */
+	assert_int_equal(bh_ks_blob_store(dfd, dir, &b, (uid_t)-1, (gid_t)-1, &m), 0);
+	struct stat st;
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600);
+	assert_int_equal(bh_ks_blob_load(dfd, dir, "wallet", &got, &m), BH_ERR_MISMATCH);
 	unlink(other);
-	assert_int_equal(bh_ks_blob_load(dir, "../x", &got, &m), -EINVAL);
+	unlink(path);
+	assert_int_equal(bh_ks_blob_load(dfd, dir, "../x", &got, &m), -EINVAL);
+	close(dfd);
+	/* the directory itself: a symlink, group/world access, and a foreign owner are refused */
+	char link[64];
+	snprintf(link, sizeof(link), "%s.link", dir);
+	assert_int_equal(symlink(dir, link), 0);
+	assert_int_equal(bh_ks_dir_open(link, true, (uid_t)-1, &dfd, &m), BH_ERR_UNSAFE_FILE);
+	assert_non_null(strstr(m.text, "symlink"));
+	unlink(link);
+	assert_int_equal(chmod(dir, 0750), 0);
+	assert_int_equal(bh_ks_dir_open(dir, false, (uid_t)-1, &dfd, &m), BH_ERR_UNSAFE_FILE);
+	assert_non_null(strstr(m.text, "0700"));
+	assert_int_equal(chmod(dir, 0700), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(dir, 4242, 4242), 0);
+		assert_int_equal(bh_ks_dir_open(dir, false, (uid_t)-1, &dfd, &m), BH_ERR_UNSAFE_FILE);
+		assert_non_null(strstr(m.text, "owned by uid 4242"));
+		assert_int_equal(bh_ks_dir_open(dir, false, 4242, &dfd, &m), 0);
+		close(dfd);
+	}
+	rmdir(dir);
+	/* create: a fresh directory is made 0700 */
+	assert_int_equal(bh_ks_dir_open(dir, false, (uid_t)-1, &dfd, &m), BH_ERR_NOT_FOUND);
+	assert_int_equal(bh_ks_dir_open(dir, true, (uid_t)-1, &dfd, &m), 0);
+	assert_int_equal(fstat(dfd, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	close(dfd);
 	rmdir(dir);
 }
 
