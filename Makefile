@@ -48,16 +48,17 @@ msg = @printf '  %-8s %s\n' $(1) $(2);
 endif
 
 WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Wstrict-prototypes \
-       -Wmissing-prototypes -Wwrite-strings -Wno-sign-conversion -Wvla
+       -Wmissing-prototypes -Wwrite-strings -Wvla
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 
-HARDEN_CFLAGS  = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HARDEN_CFLAGS  = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
+                 -ftrivial-auto-var-init=zero -fzero-call-used-regs=used
 HARDEN_LDFLAGS = -pie -Wl,-z,relro,-z,now
 ifeq ($(SANITIZE),1)
 # FORTIFY and ASan instrument the same calls; ASan wins in sanitizer builds.
-HARDEN_CFLAGS  = -fstack-protector-strong -fPIE
+HARDEN_CFLAGS  = -fstack-protector-strong -fPIE -ftrivial-auto-var-init=zero
 endif
 
 COMMON_PKGS = libcrypto jansson libsecp256k1 libsodium libseccomp libcap-ng nettle
@@ -144,12 +145,13 @@ $(BUILD)/fuzz/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/fuzz-main.o $(LIBCO
 fuzz-replay: $(REPLAY_BINS)
 	@tests/run-fuzz-replay.sh $(BUILD) $(FUZZ_NAMES)
 
-FUZZ_BUILD   = build-fuzz
+FUZZ_BUILD  ?= $(patsubst %-san,%,$(BUILD))-fuzz
 FUZZ_CFLAGS  = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                -Isrc/common -D_GNU_SOURCE -DBH_FUZZING $(shell $(PKG_CONFIG) --cflags $(COMMON_PKGS))
 FUZZ_BINS    = $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
 
-$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(COMMON_SRCS) $(wildcard src/common/*.h)
+.SECONDEXPANSION:
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(COMMON_SRCS) $(wildcard src/common/*.h) $$(FUZZ_EXTRA_SRCS_$$*)
 	@mkdir -p $(dir $@)
 	$(call msg,FUZZCC,$@)
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRCS) $(FUZZ_EXTRA_SRCS_$*) $(COMMON_LIBS) $(FUZZ_EXTRA_LIBS_$*)
@@ -186,11 +188,13 @@ demo: $(if $(filter 1,$(NODEPS)),,deps)
 
 install: all install-common $(INSTALL_TARGETS)
 
-# Programs go to $(BINDIR); the policy and seccomp files an auditor reads go to
+# Programs built into $(BUILD)/bin go to $(BINDIR) (symlinks kept as symlinks: the
+# provisioner's multicall names); libraries and plugins have their own install-*
+# targets in their module.mk. The policy and seccomp files an auditor reads go to
 # $(DATADIR)/blockhost/{policy,seccomp}, root-owned and read-only.
 install-common: all
 	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/blockhost
-	$(if $(PROGRAMS),install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/)
+	$(if $(filter $(BUILD)/bin/%,$(PROGRAMS)),cp -P $(filter $(BUILD)/bin/%,$(PROGRAMS)) $(DESTDIR)$(BINDIR)/)
 	install -d -m 0755 $(DESTDIR)$(DATADIR)/blockhost/policy $(DESTDIR)$(DATADIR)/blockhost/seccomp
 	cp -R --no-preserve=ownership policy/. $(DESTDIR)$(DATADIR)/blockhost/policy/
 	cp -R --no-preserve=ownership seccomp/. $(DESTDIR)$(DATADIR)/blockhost/seccomp/

@@ -12,5 +12,6 @@ $(BUILD)/bin/bhcrypt: $(BUILD)/obj/common/tools/bhcrypt.o $(LIBCOMMON)
 # Benchmark (never part of check): make bench-recover; run $(BUILD)/bench/bench_recover.
 .PHONY: bench-recover
 bench-recover: $(BUILD)/bench/bench_recover
+	$(BUILD)/bench/bench_recover --peer bench/peer-ethers-verify.js
 $(BUILD)/bench/bench_recover: $(BUILD)/bench/bench_recover.o $(LIBCOMMON)
 	$(call link)
