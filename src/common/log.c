@@ -26,14 +26,22 @@ void bh_log_set_level(int level)
 
 static void vlog(int level, const char *fmt, va_list ap)
 {
+	char line[2048];
+
 	if (level > log_level)
 		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	/*
+	 * Messages embed untrusted text (names from requests, file contents quoted in
+	 * a bh_msg): control characters become '?', so nobody can forge a log line.
+	 */
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	if (log_target == BH_LOG_SYSLOG) {
-		vsyslog(level, fmt, ap);
+		syslog(level, "%s", line);
 		return;
 	}
-	char line[2048];
-	vsnprintf(line, sizeof(line), fmt, ap);
 	/* one write so lines from concurrent processes do not interleave */
 	dprintf(STDERR_FILENO, "%s: %s\n", log_ident, line);
 }
