@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "abi.h"
 #include "eth.h"
@@ -159,25 +160,59 @@ int bh_tx_hash(const struct bh_tx *tx, uint8_t ret[static 32])
 	return hash_of(tx, true, ret);
 }
 
-int bh_tx_sign(struct bh_tx *tx, const uint8_t priv[static 32])
+static int attach(struct bh_tx *tx, const uint8_t sig[static 65], const uint8_t *expected_from)
 {
-	uint8_t h[32], sig[65];
+	uint8_t h[32], from[20];
 	int r;
 
 	if (tx->type == BH_TX_LEGACY && tx->chain_id > (UINT64_MAX - 36) / 2)
 		return BH_ERR_RANGE;
+	/* low-S (EIP-2), 0 < r, s < n, recid 0/1: what bh_tx_decode would demand of the raw tx */
+	if ((r = bh_secp_sig_check(sig)) < 0)
+		return r;
 	if ((r = bh_tx_signing_hash(tx, h)) < 0)
 		return r;
-	if ((r = bh_secp_sign(priv, h, sig)) < 0)
+	/* some key must recover, and (if asked) it must be the expected sender */
+	if ((r = bh_secp_recover_address(h, sig, from)) < 0)
 		return r;
+	if (expected_from && CRYPTO_memcmp(from, expected_from, 20) != 0)
+		return BH_ERR_MISMATCH;
 	memcpy(tx->r, sig, 32);
 	memcpy(tx->s, sig + 32, 32);
 	tx->y_parity = sig[64];
 	if (tx->type == BH_TX_LEGACY)
 		tx->v = tx->chain_id ? tx->chain_id * 2 + 35 + sig[64] : 27u + sig[64];
 	tx->is_signed = true;
-	explicit_bzero(sig, sizeof(sig));
 	return 0;
+}
+
+int bh_tx_attach_signature(struct bh_tx *tx, const uint8_t sig[static 65])
+{
+	return attach(tx, sig, NULL);
+}
+
+int bh_tx_attach_signature_from(struct bh_tx *tx, const uint8_t sig[static 65],
+                                const uint8_t expected_from[static 20])
+{
+	return attach(tx, sig, expected_from);
+}
+
+int bh_tx_sign(struct bh_tx *tx, const uint8_t priv[static 32])
+{
+	uint8_t h[32], sig[65], from[20];
+	int r;
+
+	if (tx->type == BH_TX_LEGACY && tx->chain_id > (UINT64_MAX - 36) / 2)
+		return BH_ERR_RANGE;
+	if ((r = bh_tx_signing_hash(tx, h)) < 0 || (r = bh_eth_address_from_priv(priv, from)) < 0)
+		return r;
+	if ((r = bh_secp_sign(priv, h, sig)) < 0)
+		return r;
+	/* attach through the same checks as an external signature, and verify it recovers to
+	 * the key's own address (a faulty signature is never serialized) */
+	r = bh_tx_attach_signature_from(tx, sig, from);
+	explicit_bzero(sig, sizeof(sig));
+	return r;
 }
 
 int bh_tx_recover_sender(const struct bh_tx *tx, uint8_t ret[static 20])

@@ -63,8 +63,26 @@ int bh_tx_set_data(struct bh_tx *tx, const uint8_t *data, size_t len);
 
 /* The digest that is signed. */
 int bh_tx_signing_hash(const struct bh_tx *tx, uint8_t ret[static 32]);
-/* Sign with priv (bh_secp_sign, RFC 6979, low-S); sets y_parity/r/s (legacy: v). */
+/*
+ * Sign with priv (bh_secp_sign, RFC 6979, low-S) and attach the signature through
+ * bh_tx_attach_signature_from with priv's own address; sets y_parity/r/s (legacy: v).
+ */
 int bh_tx_sign(struct bh_tx *tx, const uint8_t priv[static 32]) __attribute__((warn_unused_result));
+/*
+ * Attach a signature made elsewhere (a TPM, a hardware wallet, a remote signer) over
+ * bh_tx_signing_hash(tx): sig = r || s || recid (recid 0/1, not 27/28).  Refused unless
+ * bh_secp_sig_check passes (BH_ERR_SIGNATURE: r/s zero or >= n; BH_ERR_HIGH_S;
+ * BH_ERR_RECOVERY_ID) and some public key recovers from it for this transaction
+ * (BH_ERR_SIGNATURE); a legacy chain_id too large for v is BH_ERR_RANGE.  Sets
+ * y_parity/r/s (legacy: v derived from chain_id) and is_signed; tx is unchanged on error.
+ * A flipped recid recovers a different key: only the _from form, which also demands that
+ * the recovered sender equal expected_from (BH_ERR_MISMATCH), catches it.
+ */
+int bh_tx_attach_signature(struct bh_tx *tx, const uint8_t sig[static 65])
+	__attribute__((warn_unused_result));
+int bh_tx_attach_signature_from(struct bh_tx *tx, const uint8_t sig[static 65],
+                                const uint8_t expected_from[static 20])
+	__attribute__((warn_unused_result));
 /* Append the raw signed transaction (BH_ERR_STATE if unsigned). */
 int bh_tx_serialize(const struct bh_tx *tx, struct bh_buf *out);
 /* Append the unsigned payload (what the signing hash covers; type 2 starts with 0x02). */

@@ -240,6 +240,256 @@ static void test_high_s_rejected(void **state)
 	bh_tx_clear(&tx);
 }
 
+/* n - s: the high-S twin of a low-S signature */
+static void negate_s(uint8_t s[32])
+{
+	static const uint8_t N[32] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+		0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
+	};
+	int borrow = 0;
+	for (int i = 31; i >= 0; i--) {
+		int x = N[i] - s[i] - borrow;
+		borrow = x < 0;
+		s[i] = (uint8_t)(x + (borrow ? 256 : 0));
+	}
+}
+
+static void serialize_to(const struct bh_tx *tx, struct bh_buf *b)
+{
+	bh_buf_reset(b);
+	assert_int_equal(bh_tx_serialize(tx, b), 0);
+}
+
+/* A signature made elsewhere over bh_tx_signing_hash, attached: same bytes as bh_tx_sign. */
+static void test_attach_signature(void **state)
+{
+	(void)state;
+	struct bh_tx signed_tx, tx, before;
+	uint8_t priv[32], dev[20], other[20], h[32], sig[65], bad[65];
+	struct bh_buf a, b;
+
+	unhex(DEV_KEY, priv, 32);
+	unhex(DEV_ADDR, dev, 20);
+	bh_buf_init(&a, 1 << 16);
+	bh_buf_init(&b, 1 << 16);
+	for (int legacy = 0; legacy < 2; legacy++) {
+		make_1559(&signed_tx);
+		make_1559(&tx);
+		if (legacy) {
+			signed_tx.type = tx.type = BH_TX_LEGACY;
+			memset(signed_tx.max_priority_fee, 0, 32);
+			memset(tx.max_priority_fee, 0, 32);
+		}
+		assert_int_equal(bh_tx_sign(&signed_tx, priv), 0);
+		serialize_to(&signed_tx, &a);
+
+		assert_int_equal(bh_tx_signing_hash(&tx, h), 0);
+		assert_int_equal(bh_secp_sign(priv, h, sig), 0);
+
+		/* refused: high-S, recid 2/3 (and 27: raw v is not a recid), r = 0, wrong sender,
+		 * flipped recid (recovers another key); tx unchanged after each */
+		memcpy(&before, &tx, sizeof(tx));
+		memcpy(bad, sig, 65);
+		negate_s(bad + 32);
+		bad[64] ^= 1;
+		assert_int_equal(bh_tx_attach_signature(&tx, bad), BH_ERR_HIGH_S);
+		assert_int_equal(bh_tx_attach_signature_from(&tx, bad, dev), BH_ERR_HIGH_S);
+		for (unsigned v = 2; v < 4; v++) {
+			memcpy(bad, sig, 65);
+			bad[64] = (uint8_t)v;
+			assert_int_equal(bh_tx_attach_signature(&tx, bad), BH_ERR_RECOVERY_ID);
+		}
+		memcpy(bad, sig, 65);
+		bad[64] = (uint8_t)(27 + sig[64]);
+		assert_int_equal(bh_tx_attach_signature(&tx, bad), BH_ERR_RECOVERY_ID);
+		memcpy(bad, sig, 65);
+		memset(bad, 0, 32);
+		assert_int_equal(bh_tx_attach_signature(&tx, bad), BH_ERR_SIGNATURE);
+		memcpy(bad, sig, 65);
+		bad[64] ^= 1;
+		assert_int_equal(bh_tx_attach_signature_from(&tx, bad, dev), BH_ERR_MISMATCH);
+		memset(other, 0x42, 20);
+		assert_int_equal(bh_tx_attach_signature_from(&tx, sig, other), BH_ERR_MISMATCH);
+		assert_false(tx.is_signed);
+		assert_memory_equal(&before, &tx, sizeof(tx));
+		assert_int_equal(bh_tx_serialize(&tx, &b), BH_ERR_STATE);
+
+		/* accepted: without and with the expected sender; bytes equal bh_tx_sign's */
+		assert_int_equal(bh_tx_attach_signature(&tx, sig), 0);
+		serialize_to(&tx, &b);
+		assert_int_equal(bh_buf_len(&a), bh_buf_len(&b));
+		assert_memory_equal(bh_buf_ptr(&a), bh_buf_ptr(&b), bh_buf_len(&a));
+		tx.is_signed = false;
+		assert_int_equal(bh_tx_attach_signature_from(&tx, sig, dev), 0);
+		serialize_to(&tx, &b);
+		assert_memory_equal(bh_buf_ptr(&a), bh_buf_ptr(&b), bh_buf_len(&a));
+		if (legacy)
+			assert_int_equal(tx.v, signed_tx.v);
+		bh_tx_clear(&tx);
+		bh_tx_clear(&signed_tx);
+	}
+	/* legacy chain_id too large for v: refused before anything is attached */
+	make_1559(&tx);
+	tx.type = BH_TX_LEGACY;
+	memset(tx.max_priority_fee, 0, 32);
+	tx.chain_id = UINT64_MAX / 2;
+	assert_int_equal(bh_tx_attach_signature(&tx, sig), BH_ERR_RANGE);
+	bh_tx_clear(&tx);
+	bh_buf_done(&a);
+	bh_buf_done(&b);
+}
+
+/* ---- property: random transaction -> sign -> serialize -> decode -> equal fields ---- */
+
+static uint64_t prng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t prng(void)
+{
+	/* splitmix64: deterministic, so a failure reproduces */
+	uint64_t z = (prng_state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void rand_bytes(uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)prng();
+}
+
+/* Random 64-bit value biased to edges: 0, small, full width, a random width. */
+static uint64_t rand_u64(void)
+{
+	switch (prng() % 5) {
+	case 0: return 0;
+	case 1: return prng() % 256;
+	case 2: return UINT64_MAX;
+	default: return prng() >> (prng() % 64);
+	}
+}
+
+/* A 256-bit big-endian value with 0..32 leading zero bytes (minimal RLP must hold). */
+static void rand_u256(uint8_t v[32])
+{
+	size_t lead = (size_t)(prng() % 33);
+	memset(v, 0, 32);
+	rand_bytes(v + lead, 32 - lead);
+}
+
+static void random_tx(struct bh_tx *tx)
+{
+	memset(tx, 0, sizeof(*tx));
+	tx->type = (prng() & 1) ? BH_TX_EIP1559 : BH_TX_LEGACY;
+	tx->chain_id = rand_u64();
+	if (tx->type == BH_TX_LEGACY && tx->chain_id > (UINT64_MAX - 36) / 2)
+		tx->chain_id >>= 2;
+	tx->nonce = rand_u64();
+	if (tx->type == BH_TX_EIP1559)
+		rand_u256(tx->max_priority_fee);
+	rand_u256(tx->max_fee);
+	tx->gas_limit = rand_u64();
+	tx->has_to = prng() % 4 != 0;
+	if (tx->has_to)
+		rand_bytes(tx->to, 20);
+	rand_u256(tx->value);
+	size_t dlen = (size_t)(prng() % 4 == 0 ? 0 : prng() % 300);
+	uint8_t data[300];
+	rand_bytes(data, dlen);
+	assert_int_equal(bh_tx_set_data(tx, data, dlen), 0);
+	if (tx->type == BH_TX_EIP1559 && prng() % 2) {
+		tx->naccess = (size_t)(prng() % 4);
+		tx->access = calloc(tx->naccess ? tx->naccess : 1, sizeof(*tx->access));
+		assert_non_null(tx->access);
+		for (size_t i = 0; i < tx->naccess; i++) {
+			rand_bytes(tx->access[i].address, 20);
+			tx->access[i].nkeys = (size_t)(prng() % 4);
+			tx->access[i].keys = calloc(tx->access[i].nkeys ? tx->access[i].nkeys : 1, 32);
+			assert_non_null(tx->access[i].keys);
+			rand_bytes((uint8_t *)tx->access[i].keys, 32 * tx->access[i].nkeys);
+		}
+	}
+}
+
+static void assert_tx_equal(const struct bh_tx *a, const struct bh_tx *b)
+{
+	assert_int_equal(a->type, b->type);
+	assert_true(a->chain_id == b->chain_id);
+	assert_true(a->nonce == b->nonce);
+	assert_memory_equal(a->max_priority_fee, b->max_priority_fee, 32);
+	assert_memory_equal(a->max_fee, b->max_fee, 32);
+	assert_true(a->gas_limit == b->gas_limit);
+	assert_int_equal(a->has_to, b->has_to);
+	if (a->has_to)
+		assert_memory_equal(a->to, b->to, 20);
+	assert_memory_equal(a->value, b->value, 32);
+	assert_int_equal(a->data_len, b->data_len);
+	if (a->data_len)
+		assert_memory_equal(a->data, b->data, a->data_len);
+	assert_int_equal(a->naccess, b->naccess);
+	for (size_t i = 0; i < a->naccess; i++) {
+		assert_memory_equal(a->access[i].address, b->access[i].address, 20);
+		assert_int_equal(a->access[i].nkeys, b->access[i].nkeys);
+		if (a->access[i].nkeys)
+			assert_memory_equal(a->access[i].keys, b->access[i].keys,
+			                    32 * a->access[i].nkeys);
+	}
+	assert_int_equal(a->is_signed, b->is_signed);
+	assert_int_equal(a->y_parity, b->y_parity);
+	assert_memory_equal(a->r, b->r, 32);
+	assert_memory_equal(a->s, b->s, 32);
+	if (a->type == BH_TX_LEGACY)
+		assert_true(a->v == b->v);
+}
+
+static void test_random_roundtrip(void **state)
+{
+	(void)state;
+	struct bh_buf b, b2;
+	struct bh_msg m = { "" };
+
+	bh_buf_init(&b, BH_TX_MAX_RAW);
+	bh_buf_init(&b2, BH_TX_MAX_RAW);
+	for (int i = 0; i < 400; i++) {
+		struct bh_tx tx, d, u;
+		uint8_t priv[32], from[20], addr[20], h1[32], h2[32];
+
+		do
+			rand_bytes(priv, 32);
+		while (bh_secp_privkey_check(priv) < 0);
+		random_tx(&tx);
+		assert_int_equal(bh_eth_address_from_priv(priv, from), 0);
+		assert_int_equal(bh_tx_sign(&tx, priv), 0);
+		serialize_to(&tx, &b);
+		if (bh_tx_decode(bh_buf_ptr(&b), bh_buf_len(&b), &m, &d) != 0)
+			fail_msg("iteration %d: decode failed: %s", i, m.text);
+		assert_tx_equal(&tx, &d);
+		assert_int_equal(bh_tx_recover_sender(&d, addr), 0);
+		assert_memory_equal(addr, from, 20);
+		serialize_to(&d, &b2);
+		assert_int_equal(bh_buf_len(&b), bh_buf_len(&b2));
+		assert_memory_equal(bh_buf_ptr(&b), bh_buf_ptr(&b2), bh_buf_len(&b));
+		assert_int_equal(bh_tx_hash(&tx, h1), 0);
+		assert_int_equal(bh_tx_hash(&d, h2), 0);
+		assert_memory_equal(h1, h2, 32);
+		/* type 2: the unsigned payload round-trips as well */
+		if (tx.type == BH_TX_EIP1559) {
+			bh_buf_reset(&b2);
+			assert_int_equal(bh_tx_serialize_unsigned(&tx, &b2), 0);
+			assert_int_equal(bh_tx_decode_unsigned(bh_buf_ptr(&b2), bh_buf_len(&b2), &m, &u), 0);
+			assert_int_equal(bh_tx_signing_hash(&u, h1), 0);
+			assert_int_equal(bh_tx_signing_hash(&tx, h2), 0);
+			assert_memory_equal(h1, h2, 32);
+			bh_tx_clear(&u);
+		}
+		explicit_bzero(priv, sizeof(priv));
+		bh_tx_clear(&d);
+		bh_tx_clear(&tx);
+	}
+	bh_buf_done(&b);
+	bh_buf_done(&b2);
+}
+
 static void test_legacy_pre155(void **state)
 {
 	(void)state;
@@ -357,6 +607,8 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_high_s_rejected),
 		cmocka_unit_test(test_legacy_pre155),
+		cmocka_unit_test(test_attach_signature),
+		cmocka_unit_test(test_random_roundtrip),
 		cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
