@@ -43,7 +43,12 @@ int bh_usock_listen(const char *path, mode_t mode, uid_t uid, gid_t gid, int bac
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return bh_negerrno();
-	mode_t old = umask(0177);
+	/* The mode is set by bind itself (a socket node gets 0777 & ~umask): there is no
+	 * chmod by name afterwards, which would follow a symlink swapped in by anyone who
+	 * can write the directory.  Until listen() below nobody can connect (ECONNREFUSED),
+	 * so the moment between bind and lchown with the final mode and the old group
+	 * exposes nothing. */
+	mode_t old = umask(~mode & 0777);
 	int br = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	int berr = errno;
 	umask(old);
@@ -52,12 +57,13 @@ int bh_usock_listen(const char *path, mode_t mode, uid_t uid, gid_t gid, int bac
 		goto out;
 	}
 	bound = true;
+	/* lchown: never follows a symlink */
 	if ((uid != (uid_t)BH_USOCK_KEEP_ID || gid != (gid_t)BH_USOCK_KEEP_ID) &&
 	    lchown(path, uid, gid) < 0) {
 		r = bh_negerrno();
 		goto out;
 	}
-	/* chmod follows symlinks: make sure the name is still our socket */
+	/* verify the name is still our socket with the mode and owner asked for */
 	if (lstat(path, &st) < 0) {
 		r = bh_negerrno();
 		goto out;
@@ -67,8 +73,10 @@ int bh_usock_listen(const char *path, mode_t mode, uid_t uid, gid_t gid, int bac
 		bound = false; /* not ours any more: do not unlink it */
 		goto out;
 	}
-	if (chmod(path, mode) < 0) {
-		r = bh_negerrno();
+	if ((st.st_mode & 0777) != mode ||
+	    (uid != (uid_t)BH_USOCK_KEEP_ID && st.st_uid != uid) ||
+	    (gid != (gid_t)BH_USOCK_KEEP_ID && st.st_gid != gid)) {
+		r = BH_ERR_UNSAFE_FILE;
 		goto out;
 	}
 	if (listen(fd, backlog > 0 ? backlog : SOMAXCONN) < 0) {

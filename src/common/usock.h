@@ -31,13 +31,18 @@
  * Create a listening socket at path (SOCK_STREAM, CLOEXEC, non-blocking):
  *  - an existing *socket* at path is unlinked (stale from a previous run); any other
  *    kind of file there fails with BH_ERR_EXISTS (never unlinked);
- *  - bind happens under umask 0177 so the socket is never wider than 0600 before
- *    chown/chmod (the umask is process-wide: call this before starting threads);
- *  - then lchown to uid:gid (BH_USOCK_KEEP_ID to keep either) and chmod to mode;
- *  - listen(backlog).
- * The directory holding path must be writable only by trusted users (a stale-file
- * unlink and chmod by name cannot be made race-free against its owner).
- * Returns 0 with *ret_fd, -ENAMETOOLONG (does not fit sun_path), BH_ERR_EXISTS, or -errno.
+ *  - bind happens under umask ~mode, so the socket is created with exactly `mode`
+ *    and never chmod'ed by name (a chmod would follow a symlink swapped in for the
+ *    socket); the umask is process-wide: call this before starting threads;
+ *  - then lchown to uid:gid (BH_USOCK_KEEP_ID to keep either; never follows a
+ *    symlink), and lstat verifies that path is still a socket with that mode and
+ *    owner (BH_ERR_UNSAFE_FILE otherwise);
+ *  - listen(backlog): nobody can connect before this, so the socket is not reachable
+ *    while its owner is still being set.
+ * The directory holding path should be writable only by trusted users (the stale-socket
+ * unlink by name cannot be made race-free against them).
+ * Returns 0 with *ret_fd, -ENAMETOOLONG (does not fit sun_path), BH_ERR_EXISTS,
+ * BH_ERR_UNSAFE_FILE, or -errno.
  */
 int bh_usock_listen(const char *path, mode_t mode, uid_t uid, gid_t gid, int backlog,
 		    int *ret_fd);

@@ -514,6 +514,34 @@ static void test_server_client(void **state)
 			 BH_ERR_EXISTS);
 	assert_int_equal(lstat(path, &sb), 0);
 	assert_true(S_ISREG(sb.st_mode));
+
+	/* the mode comes from bind (no chmod by name that a swapped-in symlink could
+	 * redirect): exact whatever the caller's umask, which is restored afterwards */
+	char sp[300];
+	snprintf(sp, sizeof(sp), "%s/m.sock", tmpdir);
+	static const mode_t modes[] = { 0600, 0640, 0660, 0666 };
+	mode_t saved = umask(0077);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		assert_int_equal(bh_usock_listen(sp, modes[i], getuid(), getgid(), 1, &lfd), 0);
+		assert_int_equal(lstat(sp, &sb), 0);
+		assert_true(S_ISSOCK(sb.st_mode));
+		assert_int_equal(sb.st_mode & 0777, modes[i]);
+		close(lfd);
+		assert_int_equal(umask(0077), 0077);
+	}
+	umask(saved);
+	unlink(sp);
+	/* a symlink at the socket path (to a file we own) is neither followed nor
+	 * removed, and its target's mode is untouched */
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(symlink(path, sp), 0);
+	assert_int_equal(bh_usock_listen(sp, 0666, BH_USOCK_KEEP_ID, BH_USOCK_KEEP_ID, 1, &lfd),
+			 BH_ERR_EXISTS);
+	assert_int_equal(lstat(sp, &sb), 0);
+	assert_true(S_ISLNK(sb.st_mode));
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	unlink(sp);
 }
 
 static void test_peer_socketpair(void **state)
