@@ -60,12 +60,46 @@ ok "exit 1 for unknown VMs"
 expect_rc 0 "$VMDB" mark-nft-minted blockhost-001 5
 expect_rc 2 "$VMDB" mark-nft-minted blockhost-001 -5
 expect_rc 0 "$VMDB" update-fields blockhost-001 --fields '{"gecos_synced": true, "note": "x"}'
-expect_rc 2 "$VMDB" update-fields blockhost-001 --fields '{"status": "destroyed"}'
-grep -q "field 'status' is reserved" "$T/err" || fail "reserved message: $(cat "$T/err")"
+grep -q "skipped" "$T/err" && fail "nothing reserved, yet a skip reported: $(cat "$T/err")"
+# upstream merges the non-reserved keys and leaves reserved ones alone (upstream.md §1.4,
+# §3.5; docs/vmdb.md): exit 0, the rest written, the skipped keys named on stderr.  Every
+# reserved key is tried, so the CLI's list cannot fall behind the library's.
+cp "$DB" "$T/db.before"
+for k in vm_name vmid status created_at expires_at suspended_at destroyed_at ip_address \
+	ipv6_address nft_token_id nft_minted nft_minted_at network_mode; do
+	expect_rc 0 "$VMDB" update-fields blockhost-001 --fields "{\"$k\": \"x\", \"note\": \"$k\"}"
+	grep -q "reserved field(s) skipped (not writable through update-fields): $k\$" "$T/err" ||
+		fail "$k: skip not reported: $(cat "$T/err")"
+	expect_rc 0 "$VMDB" get-vm blockhost-001
+	python3 -c 'import json,sys
+r=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]))["vms"]["blockhost-001"]; k=sys.argv[3]
+assert r["note"]==k, r["note"]
+assert r.get(k)==b.get(k), (k, r.get(k), b.get(k))' "$T/out" "$T/db.before" "$k" ||
+		fail "$k: reserved value changed or note not merged"
+done
+expect_rc 0 "$VMDB" update-fields blockhost-001 --fields '{"status": "destroyed", "vmid": 9, "note": "y"}'
+grep -q "skipped (not writable through update-fields): vmid, status$" "$T/err" ||
+	fail "two skipped keys: $(cat "$T/err")"
+[ "$(grep -c . "$T/err")" = 1 ] || fail "more than one stderr line: $(cat "$T/err")"
+grep -q "^Updated blockhost-001$" "$T/out" || fail "update-fields output: $(cat "$T/out")"
+expect_rc 0 "$VMDB" update-fields blockhost-001 --fields '{"status": "destroyed"}'
+expect_rc 0 "$VMDB" get-vm blockhost-001
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["status"]=="active"' "$T/out" ||
+	fail "status changed through update-fields"
+expect_rc 1 "$VMDB" update-fields nope --fields '{"status": "destroyed"}'
+# the strict JSON step (bh_config_json_load): duplicates, syntax, non-objects name the problem
 expect_rc 2 "$VMDB" update-fields blockhost-001 --fields '[1]'
+grep -q -- "--fields: expected a JSON object, got array" "$T/err" || fail "array message: $(cat "$T/err")"
 expect_rc 2 "$VMDB" update-fields blockhost-001 --fields '{"a":1,"a":2}'
+grep -q -- "--fields: line 1" "$T/err" && grep -qi "duplicate" "$T/err" ||
+	fail "duplicate-key message: $(cat "$T/err")"
+expect_rc 2 "$VMDB" update-fields blockhost-001 --fields '{"a":1,"status":2,"status":3}'
+expect_rc 2 "$VMDB" update-fields blockhost-001 --fields '{"a":'
+grep -q -- "--fields: line 1" "$T/err" || fail "syntax error message: $(cat "$T/err")"
+expect_rc 2 "$VMDB" update-fields blockhost-001 --fields '{"a":1} x'
+expect_rc 2 "$VMDB" update-fields blockhost-001 --fields '{"bad key":1}'
 expect_rc 2 "$VMDB" update-fields blockhost-001
-ok "mark-nft-minted, update-fields (reserved refused)"
+ok "mark-nft-minted, update-fields (reserved keys skipped and named, strict JSON)"
 
 # GC flow driven by the test clock
 BLOCKHOST_NOW=$((T0 + 86400)) expect_rc 0 "$VMDB" to-suspend

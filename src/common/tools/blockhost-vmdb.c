@@ -46,7 +46,7 @@ static void usage_main(FILE *f)
 		"  set-expiry <vm> <T>                    set expires_at (unix seconds or ISO 8601)\n"
 		"  extend-expiry <vm> <days>              add days to expires_at (upstream verb)\n"
 		"  mark-nft-minted <vm> <token_id>        record the access NFT\n"
-		"  update-fields <vm> --fields JSON       merge non-reserved fields\n"
+		"  update-fields <vm> --fields JSON       merge non-reserved fields (reserved: skipped)\n"
 		"  allocate-ip [--ipv6]                   reserve the next free pool address\n"
 		"  release-ip <ip>                        return an address to the pool\n"
 		"  to-suspend [--json]                    VMs past expiry (active)\n"
@@ -498,6 +498,21 @@ static int v_nft(int argc, char **argv, const char *usage)
 	return 0;
 }
 
+/*
+ * Upstream's update_fields merges the non-reserved keys and leaves the reserved ones
+ * alone (upstream.md §1.4 "merge non-reserved keys", §3.5), so an upstream caller that
+ * passes e.g. {"status": ..., "gecos_synced": true} gets gecos_synced written and exit 0.
+ * The CLI keeps that: reserved keys are dropped here, named on stderr, and the rest goes
+ * to bh_vmdb_update_fields, which itself stays strict (BH_ERR_DENIED) for C callers.
+ * The list is vmdb.h's (bh_vmdb_update_fields); test_vmdb_cli.sh tries every key, so a
+ * key reserved there but missing here fails the test (exit 2 instead of a skip).
+ */
+static const char *const reserved_fields[] = {
+	"vm_name", "vmid", "status", "created_at", "expires_at", "suspended_at", "destroyed_at",
+	"ip_address", "ipv6_address", "nft_token_id", "nft_minted", "nft_minted_at",
+	"network_mode",
+};
+
 static int v_update(int argc, char **argv, const char *usage)
 {
 	static const struct option lo[] = {
@@ -508,7 +523,7 @@ static int v_update(int argc, char **argv, const char *usage)
 	struct bh_msg m = { "" };
 	const char *fs = NULL;
 	json_t *fields = NULL;
-	json_error_t e;
+	char skipped[512] = "";
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -520,10 +535,21 @@ static int v_update(int argc, char **argv, const char *usage)
 		return bad_usage(usage, "update-fields: expected <vm> --fields '<json object>'");
 	if (strlen(fs) > 65536)
 		return bad_usage(usage, "--fields: longer than 64 KiB");
-	fields = json_loads(fs, JSON_REJECT_DUPLICATES, &e);
+	/* the strict JSON step every other reader uses (duplicate keys rejected) */
+	if ((r = bh_config_json_load(fs, strlen(fs), "--fields", &fields, &m)) < 0)
+		return fail(r, &m);
 	if (!json_is_object(fields)) {
+		m = (struct bh_msg){ "" };
+		bh_msg_set(&m, "--fields: expected a JSON object, got %s", bh_json_type_name(fields));
 		json_decref(fields);
-		return bad_usage(usage, "--fields: expected a JSON object");
+		return fail(BH_ERR_WRONG_TYPE, &m);
+	}
+	for (size_t i = 0; i < sizeof(reserved_fields) / sizeof(reserved_fields[0]); i++) {
+		if (!json_object_get(fields, reserved_fields[i]))
+			continue;
+		json_object_del(fields, reserved_fields[i]);
+		size_t n = strlen(skipped);
+		snprintf(skipped + n, sizeof(skipped) - n, "%s%s", n ? ", " : "", reserved_fields[i]);
 	}
 	if ((r = open_db(&db))) {
 		json_decref(fields);
@@ -533,6 +559,9 @@ static int v_update(int argc, char **argv, const char *usage)
 	json_decref(fields);
 	if ((r = close_db(db, r, &m)))
 		return r;
+	if (skipped[0])
+		fprintf(stderr, "blockhost-vmdb: update-fields: reserved field(s) skipped (not "
+		        "writable through update-fields): %s\n", skipped);
 	printf("Updated %s\n", argv[optind]);
 	return 0;
 }
