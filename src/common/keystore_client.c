@@ -8,6 +8,7 @@
 #include "frame.h"
 #include "hex.h"
 #include "keystore_client.h"
+#include "strutil.h"
 #include "path.h"
 #include "secp.h"
 
@@ -56,8 +57,14 @@ static int call_ok(const struct bh_keystore_client *c, json_t *req, json_t **ret
 		const char *e = json_string_value(json_object_get(resp, "error"));
 		const char *rule = json_string_value(json_object_get(resp, "rule"));
 		const char *m = json_string_value(json_object_get(resp, "message"));
-		bh_msg_set(msg, "keystore refused%s%s: %s", rule ? " by rule " : "", rule ? rule : "",
-			   m ? m : "(no message)");
+		char shown_rule[40], shown[300];
+		/* shown to a person: printable ASCII only (strutil.h) */
+		if (rule)
+			bh_str_sanitize(rule, strlen(rule), shown_rule, sizeof(shown_rule));
+		if (m)
+			bh_str_sanitize(m, strlen(m), shown, sizeof(shown));
+		bh_msg_set(msg, "keystore refused%s%s: %s", rule ? " by rule " : "",
+			   rule ? shown_rule : "", m ? shown : "(no message)");
 		r = (e && !strcmp(e, "denied")) ? BH_ERR_DENIED
 		    : (e && !strcmp(e, "decrypt")) ? BH_ERR_DECRYPT : BH_ERR_PEER;
 		json_decref(resp);

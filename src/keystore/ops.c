@@ -23,6 +23,7 @@
 #include "hex.h"
 #include "ops.h"
 #include "secp.h"
+#include "strutil.h"
 #include "tx.h"
 
 #define KS_MAX_DATA (128u * 1024u)     /* calldata / init code */
@@ -695,8 +696,14 @@ static int set_hex(json_t *j, const char *key, const uint8_t *d, size_t n)
 	return r;
 }
 
-/* Only these keys may appear in a request of this op ("op" always). */
-static const char *unknown_key(const json_t *req, const char *const *allowed)
+/* A field name from a request as it appears in a response and the daemon's log:
+ * printable ASCII only, at most 64 characters (strutil.h). */
+#define KS_KEY_SHOWN 68
+
+/* Only these keys may appear in a request of this op ("op" always).  Returns NULL, or
+ * the first other key sanitised into shown (it is peer-controlled and gets logged). */
+static const char *unknown_key(const json_t *req, const char *const *allowed,
+			       char shown[static KS_KEY_SHOWN])
 {
 	const char *k;
 	json_t *v;
@@ -708,7 +715,7 @@ static const char *unknown_key(const json_t *req, const char *const *allowed)
 			if (!strcmp(allowed[i], k))
 				found = true;
 		if (!found)
-			return k;
+			return bh_str_sanitize(k, strlen(k), shown, KS_KEY_SHOWN);
 	}
 	return NULL;
 }
@@ -777,12 +784,12 @@ static json_t *op_sign_tx(struct ks_server *s, const json_t *req)
 	json_t *resp = NULL, *v;
 	struct bh_buf raw;
 	int r;
-	char dec[80], cap[80], addr[BH_ADDR_STR_LEN + 1];
+	char dec[80], cap[80], addr[BH_ADDR_STR_LEN + 1], shown[KS_KEY_SHOWN];
 	const char *bad;
 	uint64_t day;
 
 	bh_buf_init(&raw, BH_TX_MAX_RAW);
-	if ((bad = unknown_key(req, keys)))
+	if ((bad = unknown_key(req, keys, shown)))
 		return err_resp("bad_request", NULL, "sign_tx: unknown field '%s'", bad);
 	if (!p->has_tx)
 		return err_resp("denied", "transactions", "sign_tx: the policy has no [transactions] "
@@ -921,7 +928,8 @@ out:
 static json_t *op_personal_sign(struct ks_server *s, const json_t *req)
 {
 	static const char *const keys[] = { "message", "message_hex", NULL };
-	const char *bad = unknown_key(req, keys);
+	char shown[KS_KEY_SHOWN];
+	const char *bad = unknown_key(req, keys, shown);
 	json_t *m = json_object_get(req, "message");
 	uint8_t *hexmsg = NULL, sig[65];
 	size_t len = 0;
@@ -961,7 +969,8 @@ static json_t *op_personal_sign(struct ks_server *s, const json_t *req)
 static json_t *op_ecies_decrypt(struct ks_server *s, const json_t *req)
 {
 	static const char *const keys[] = { "ciphertext", NULL };
-	const char *bad = unknown_key(req, keys);
+	char shown[KS_KEY_SHOWN];
+	const char *bad = unknown_key(req, keys, shown);
 	uint8_t *ct = NULL;
 	size_t len = 0;
 	struct bh_buf pt;
@@ -992,7 +1001,8 @@ static json_t *op_ecies_decrypt(struct ks_server *s, const json_t *req)
 static json_t *op_tls_sign(struct ks_server *s, const json_t *req)
 {
 	static const char *const keys[] = { "digest", NULL };
-	const char *bad = unknown_key(req, keys);
+	char shown[KS_KEY_SHOWN];
+	const char *bad = unknown_key(req, keys, shown);
 	uint8_t *d = NULL, sig[BH_KS_P256_SIG_MAX];
 	size_t len = 0, slen = 0;
 	int r;
@@ -1085,7 +1095,8 @@ int ks_handle(struct ks_server *s, const struct ks_peer *peer, const uint8_t *re
 	case KS_OP_ADDRESS:
 	case KS_OP_PUBKEYS: {
 		static const char *const none[] = { NULL };
-		const char *bad = unknown_key(j, none);
+		char shown[KS_KEY_SHOWN];
+		const char *bad = unknown_key(j, none, shown);
 		resp = bad ? err_resp("bad_request", NULL, "%s: unknown field '%s'", op_names[op], bad)
 			   : op_address(s, op == KS_OP_PUBKEYS);
 		break;

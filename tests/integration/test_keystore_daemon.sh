@@ -113,6 +113,12 @@ ok "a non-root-owned, group-writable or symlinked flag does not open the deploym
 rc=0; out=$("$KS" request '{"op":"export_private_key"}') || rc=$?
 [ $rc = 1 ] && [[ $out == *bad_request* ]] || fail "unknown op: $out"
 ok "personal_sign and tls_sign work; unknown operations are rejected"
+rc=0; out=$("$KS" request '{"op":"address","x\u001b[2J\nFAKE: forged line":1}') || rc=$?
+[ $rc = 1 ] && [[ $out == *"unknown field 'x?[2J?FAKE: forged line'"* ]] || fail "unknown field: $out"
+grep -q "unknown field 'x?\[2J?FAKE: forged line'" "$T/keystored.log" || fail "not logged sanitised"
+! grep -q "^FAKE: forged line" "$T/keystored.log" && ! grep -q $'\x1b' "$T/keystored.log" ||
+	fail "a control character from a request reached the daemon's log"
+ok "a field name with control characters is logged and answered as printable ASCII"
 
 # restart: serves again, the daily counter survived
 kill "$KS_PID"; wait "$KS_PID" 2>/dev/null || true

@@ -31,6 +31,7 @@
 #include "eth.h"
 #include "hex.h"
 #include "secp.h"
+#include "strutil.h"
 #include "tx.h"
 
 /* A syntactically valid sealed object (as TPM2_Create would return it). */
@@ -702,6 +703,54 @@ static void test_site_policy_load(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+static void test_str_sanitize(void **state)
+{
+	(void)state;
+	char out[16];
+	assert_string_equal(bh_str_sanitize("plain key", 9, out, sizeof(out)), "plain key");
+	assert_string_equal(bh_str_sanitize("a\x1b[31m\nb\r\x7f", 10, out, sizeof(out)),
+			    "a?[31m?b??");
+	assert_string_equal(bh_str_sanitize("\xc3\xa9t\xc3\xa9", 5, out, sizeof(out)), "??t??");
+	assert_string_equal(bh_str_sanitize("x\0y", 3, out, sizeof(out)), "x?y");
+	assert_string_equal(bh_str_sanitize("0123456789abcdefghij", 20, out, sizeof(out)),
+			    "0123456789ab...");
+	assert_string_equal(bh_str_sanitize("0123456789abcde", 15, out, sizeof(out)),
+			    "0123456789abcde");
+	assert_string_equal(bh_str_sanitize(NULL, 5, out, sizeof(out)), "");
+	assert_string_equal(bh_str_sanitize("abc", 3, out, 1), "");
+}
+
+/* A peer-chosen field name is echoed in the refusal (and so in the daemon's log) only
+ * as printable ASCII, capped. */
+static void test_handle_unknown_field_sanitised(void **state)
+{
+	struct fx *f = *state;
+	static const char *const reqs[] = {
+		"{\"op\":\"address\",\"x\\u001b[2J\\nFAKE LOG LINE\\r\":1}",
+		"{\"op\":\"personal_sign\",\"message\":\"a\",\"\\u00e9\\u2028\":1}",
+		"{\"op\":\"sign_tx\",\"\\u0007bell\":1}",
+		"{\"op\":\"tls_sign\",\"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":1}",
+		"{\"op\":\"ecies_decrypt\",\"\\u009b31m\":1}",
+	};
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		json_t *r = call(f, 1000, reqs[i]);
+		const char *m = json_string_value(json_object_get(r, "message"));
+		assert_non_null(m);
+		if (!strstr(m, "unknown field"))
+			fail_msg("%zu: %s", i, m);
+		for (const char *p = m; *p; p++)
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+				fail_msg("%zu: byte 0x%02x in '%s'", i, (unsigned char)*p, m);
+		assert_true(strlen(m) < 120);
+		json_decref(r);
+	}
+	json_t *r = call(f, 1000, reqs[0]);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "message")),
+			       "'x?[2J?FAKE LOG LINE?'"));
+	json_decref(r);
+}
+
 static void test_handle_other_ops(void **state)
 {
 	struct fx *f = *state;
@@ -778,6 +827,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handle_sign_tx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handle_fees, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_gate, setup, teardown),
+		cmocka_unit_test(test_str_sanitize),
+		cmocka_unit_test_setup_teardown(test_handle_unknown_field_sanitised, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handle_other_ops, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
