@@ -279,6 +279,7 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 				 json_string_value(json_object_get(resp, "op")) ?: "request",
 				 json_string_value(json_object_get(resp, "message")) ?: "");
 		(void)bh_frame_write_json(cfd, resp, KS_READ_TIMEOUT_MS);
+		ks_resp_wipe(resp); /* a decrypted plaintext: not left in freed heap */
 		json_decref(resp);
 		close(cfd);
 	}

@@ -1029,6 +1029,13 @@ static json_t *op_tls_sign(struct ks_server *s, const json_t *req)
 	return j;
 }
 
+void ks_resp_wipe(json_t *resp)
+{
+	json_t *v = json_object_get(resp, "plaintext");
+	if (json_is_string(v))
+		explicit_bzero((char *)json_string_value(v), json_string_length(v));
+}
+
 /* ------------------------------------------------------------------ dispatch */
 
 static bool granted(const struct ks_policy *p, const struct ks_peer *peer, enum ks_op op)

@@ -142,6 +142,15 @@ int ks_counter_load(struct ks_server *s, struct bh_msg *msg);
 int ks_handle(struct ks_server *s, const struct ks_peer *peer, const uint8_t *req, size_t len,
 	      json_t **ret);
 
+/*
+ * Wipe the secret text a response may carry (ecies_decrypt's "plaintext") inside the
+ * jansson string itself, before the last json_decref: jansson frees without wiping.
+ * The string's bytes are overwritten in place through a cast of json_string_value
+ * (jansson keeps string values in their own heap copy and never hashes them, so this
+ * only changes what gets freed).  NULL-safe; call after the response was sent.
+ */
+void ks_resp_wipe(json_t *resp);
+
 /* 256-bit helpers (exposed for the unit tests); to decimal: bh_u256_to_dec (abi.h). */
 int ks_u256_parse(const json_t *v, uint8_t ret[static 32]);
 int ks_u256_from_dec(const char *s, uint8_t ret[static 32]);

@@ -783,6 +783,12 @@ static void test_handle_other_ops(void **state)
 	snprintf(req, sizeof(req), "{\"op\":\"ecies_decrypt\",\"ciphertext\":\"%s\"}", h);
 	r = call(f, 1000, req);
 	assert_string_equal(json_string_value(json_object_get(r, "plaintext")), "0x736563726574");
+	/* the daemon wipes the plaintext's text inside the response before freeing it */
+	const char *pt = json_string_value(json_object_get(r, "plaintext"));
+	ks_resp_wipe(r);
+	for (size_t i = 0; i < 14; i++)
+		assert_int_equal(pt[i], 0);
+	ks_resp_wipe(NULL);
 	json_decref(r);
 	/* change the last tag digit to another hex digit */
 	h[strlen(h) - 1] = h[strlen(h) - 1] == '0' ? '1' : '0';
