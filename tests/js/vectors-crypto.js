@@ -10,6 +10,9 @@
 //                                               tests/vectors/crypto.json is one such run)
 //   node vectors-crypto.js interop BHCRYPT [N]  drive the bhcrypt binary: it must agree with
 //                                               ethers/noble on our outputs and decrypt theirs
+//   node vectors-crypto.js corpus DIR [SEED]    fuzz seeds into DIR/{ecies,sig,address,symmetric}/
+//                                               (deterministic: fixed seed, RFC 6979 signatures;
+//                                               replaces the files in those four directories)
 //
 // Byte layouts (must match src/common/ecies.h):
 //   ECIES:     E(65 uncompressed) || IV(12) || ct || tag(16);
@@ -47,12 +50,12 @@ function randomText(maxLen) {
 	return s;
 }
 
-function nobleEciesEncrypt(pubU8, ptU8) {
-	const eph = secp256k1.utils.randomSecretKey();
+// eph / iv: fixed ones for reproducible fuzz seeds (corpus mode), random otherwise
+function nobleEciesEncrypt(pubU8, ptU8, eph = secp256k1.utils.randomSecretKey(),
+	iv = crypto.randomBytes(12)) {
 	const E = secp256k1.getPublicKey(eph, false);
 	const sharedX = secp256k1.getSharedSecret(eph, pubU8, true).slice(1);
 	const key = hkdf(sha256, sharedX, undefined, undefined, 32);
-	const iv = crypto.randomBytes(12);
 	const c = crypto.createCipheriv('aes-256-gcm', key, iv);
 	const ct = Buffer.concat([c.update(ptU8), c.final()]);
 	return Buffer.concat([E, iv, ct, c.getAuthTag()]);
@@ -73,8 +76,7 @@ function symKey(sig65) {
 	return unhex(ethers.keccak256(sig65));
 }
 
-function symEncrypt(sig65, ptU8) {
-	const iv = crypto.randomBytes(12);
+function symEncrypt(sig65, ptU8, iv = crypto.randomBytes(12)) {
 	const c = crypto.createCipheriv('aes-256-gcm', symKey(sig65), iv);
 	const ct = Buffer.concat([c.update(ptU8), c.final()]);
 	return Buffer.concat([iv, ct, c.getAuthTag()]);
@@ -152,6 +154,125 @@ function generate(n) {
 		out.symmetric.push({ signature: sig, plaintext_hex: hex(pt), blob: '0x' + hex(sblob) });
 	});
 	return out;
+}
+
+// ------------------------------------------------------------------ fuzz seed corpus
+// Seeds for fuzz/fuzz_{ecies,sig,address,symmetric}.c, byte-for-byte reproducible: a seeded
+// PRNG (mulberry32) supplies keys, messages, ECIES ephemeral keys and IVs; signatures are
+// RFC 6979.  The ECIES seeds are for the target's fixed key (anvil's first dev key), the
+// symmetric ones for its fixed signature (that key's personal_sign("blockhost-access")).
+const DEV_KEY = 'ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
+
+function corpus(dir, seedArg) {
+	let seed = seedArg >>> 0;
+	const rnd32 = () => {
+		seed = (seed + 0x6d2b79f5) >>> 0;
+		let t = seed;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0);
+	};
+	const rbytes = (n) => Uint8Array.from({ length: n }, () => rnd32() & 0xff);
+	const rtext = (max) => {
+		const n = rnd32() % (max + 1);
+		let t = '';
+		for (let i = 0; i < n; i++)
+			t += ALPHABET[rnd32() % ALPHABET.length];
+		return t;
+	};
+	const rkey = () => {
+		for (;;) {
+			const k = rbytes(32);
+			try {
+				secp256k1.getPublicKey(k);
+				return k;
+			} catch (e) { /* zero or >= n: draw again */ }
+		}
+	};
+	const subs = ['ecies', 'sig', 'address', 'symmetric'];
+	for (const sub of subs) {
+		const d = path.join(dir, sub);
+		fs.mkdirSync(d, { recursive: true });
+		for (const f of fs.readdirSync(d))
+			if (fs.statSync(path.join(d, f)).isFile())
+				fs.unlinkSync(path.join(d, f));
+	}
+	const put = (sub, name, data) =>
+		fs.writeFileSync(path.join(dir, sub, name), typeof data === 'string' ? data : Buffer.from(data));
+	const N = secp256k1.Point.CURVE().n;
+	const dev = new ethers.Wallet('0x' + DEV_KEY);
+	const devPub = secp256k1.getPublicKey(unhex(DEV_KEY), false);
+
+	// ECIES: valid blobs for the dev key (empty, short, JSON, binary, long), then broken ones
+	const eciesPts = [new Uint8Array(0), Buffer.from('a'), Buffer.from('{"command":"knock","params":{}}'),
+		rbytes(43), rbytes(300)];
+	const ecies = eciesPts.map((pt, i) => {
+		const blob = nobleEciesEncrypt(devPub, pt, rkey(), rbytes(12));
+		if (!nobleEciesDecrypt(unhex(DEV_KEY), blob).equals(Buffer.from(pt)))
+			throw new Error('ECIES self-check failed');
+		put('ecies', `noble-${i}`, blob);
+		return blob;
+	});
+	put('ecies', 'bad-short', ecies[2].subarray(0, 92));                 // < 93 bytes
+	put('ecies', 'bad-point', Buffer.concat([Buffer.from([4]), Buffer.alloc(64), rbytes(12),
+		rbytes(16)]));                                                     // (0,0) not on the curve
+	put('ecies', 'bad-prefix', Buffer.concat([Buffer.from([5]), ecies[1].subarray(1)]));
+	const eTag = Buffer.from(ecies[2]);
+	eTag[eTag.length - 1] ^= 1;
+	put('ecies', 'bad-tag', eTag);                                         // tag does not verify
+
+	// symmetric: the fuzz target's signature; valid blobs, then broken ones
+	const symSig = unhex(dev.signMessageSync('blockhost-access'));
+	const symPts = [new Uint8Array(0), Buffer.from('a'),
+		Buffer.from('{"hostname":"h","port":22,"username":"u"}'), rbytes(55)];
+	const sym = symPts.map((pt, i) => {
+		const blob = symEncrypt(symSig, pt, rbytes(12));
+		if (!symDecrypt(symSig, blob).equals(Buffer.from(pt)))
+			throw new Error('symmetric self-check failed');
+		put('symmetric', `node-${i}`, blob);
+		return blob;
+	});
+	put('symmetric', 'bad-short', rbytes(27));
+	const sTag = Buffer.from(sym[2]);
+	sTag[sTag.length - 1] ^= 1;
+	put('symmetric', 'bad-tag', sTag);
+
+	// signature text: ethers personal_sign with seeded keys and messages, the accepted
+	// spellings (v 0/1, EIP-155 v, bare upper-case, surrounding whitespace), then rejects
+	for (let i = 0; i < 4; i++) {
+		const w = new ethers.Wallet(ethers.hexlify(rkey()));
+		put('sig', `ethers-${i}`, w.signMessageSync(rtext(60)));
+	}
+	const hello = dev.signMessageSync('hello');                       // 0x + r s v(1b/1c)
+	const body = hello.slice(2, 130), v = parseInt(hello.slice(130), 16);
+	const withV = (vv) => '0x' + body + vv.toString(16).padStart(2, '0');
+	put('sig', 'anvil-hello', hello);
+	put('sig', 'v00', withV(v - 27));
+	put('sig', 'v25-eip155', withV(v - 27 + 37));                      // chain id 1
+	put('sig', 'bare-upper', hello.slice(2).toUpperCase());
+	put('sig', 'ws-newline', '  ' + hello + '\n\n');
+	const s = BigInt('0x' + body.slice(64));
+	const highS = (N - s).toString(16).padStart(64, '0');
+	put('sig', 'bad-high-s', '0x' + body.slice(0, 64) + highS + (v ^ 1).toString(16));
+	put('sig', 'bad-r-zero', '0x' + '0'.repeat(64) + body.slice(64) + v.toString(16));
+	put('sig', 'bad-short', hello.slice(0, 100));
+	put('sig', 'bad-nonhex', '0x' + 'z'.repeat(130));
+	put('sig', 'bad-v02', withV(2));
+	put('sig', 'bad-v1d', withV(29));
+
+	// addresses: EIP-55 of seeded bytes, one all-lower and all-upper, then rejects
+	const addrs = [dev.address];
+	for (let i = 0; i < 4; i++)
+		addrs.push(ethers.getAddress(ethers.hexlify(rbytes(20))));
+	addrs.forEach((a, i) => put('address', `eip55-${i}`, a));
+	let a = addrs.find((x) => /[a-fA-F]/.test(x.slice(2)) && /[a-f]/.test(x.slice(2)));
+	put('address', 'lower', a.toLowerCase());
+	put('address', 'upper', '0x' + a.slice(2).toUpperCase());
+	const k = 2 + a.slice(2).search(/[a-f]/);
+	put('address', 'bad-checksum', a.slice(0, k) + a[k].toUpperCase() + a.slice(k + 1));
+	put('address', 'bad-prefix', '0X' + a.slice(2));
+	put('address', 'bad-short', a.slice(0, 41));
+	return 0;
 }
 
 // ------------------------------------------------------------------ interop with bhcrypt
@@ -242,7 +363,9 @@ async function main() {
 	}
 	if (mode === 'interop' && a1)
 		return interop(a1, Number(a2 || 10));
-	console.error('usage: vectors-crypto.js generate [N] | interop BHCRYPT [ROUNDS]');
+	if (mode === 'corpus' && a1)
+		return corpus(a1, Number(a2 || 1));
+	console.error('usage: vectors-crypto.js generate [N] | interop BHCRYPT [ROUNDS] | corpus DIR [SEED]');
 	return 2;
 }
 
