@@ -285,7 +285,7 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 	}
 	bh_buf_done(&req);
 	log_info("stopping");
-	unlink(sock);
+	unlinkat(AT_FDCWD, sock, 0); /* (unlinkat: the filter has no plain unlink) */
 	r = 0;
 out:
 	if (lfd >= 0)

@@ -121,7 +121,12 @@ grep -q "unknown field 'x?\[2J?FAKE: forged line'" "$T/keystored.log" || fail "n
 ok "a field name with control characters is logged and answered as printable ASCII"
 
 # restart: serves again, the daily counter survived
-kill "$KS_PID"; wait "$KS_PID" 2>/dev/null || true
+# (SIGTERM: a clean exit 0 under the filter, the socket removed with unlinkat)
+kill "$KS_PID"; rc=0; wait "$KS_PID" 2>/dev/null || rc=$?
+[ $rc = 0 ] || fail "daemon exit $rc on SIGTERM (a syscall outside the filter at exit?)"
+[ ! -e "$KS_SOCK" ] || fail "socket left behind at exit"
+[ "$(stat -c %a "$BLOCKHOST_ROOT/var/lib/blockhost/keystore/daily-value.json")" = 600 ] ||
+	fail "counter not written 0600 under the filter"
 ks_serve || { tail "$T/keystored.log"; fail "daemon did not restart"; }
 [[ $("$KS" request '{"op":"address"}') == *"$addr"* ]] || fail "address after restart"
 expect_rule max_value_per_day "$(tx 31337 $ALLOWED 600 1)"
