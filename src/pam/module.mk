@@ -80,4 +80,5 @@ install-pam: $(PAM_SO) $(BUILD)/bin/web3-auth-svc
 $(BUILD)/tests/test_pam.o $(BUILD)/tests/test_pam_module.o $(BUILD)/tests/test_pam_hostile.o: \
 	CFLAGS += -Isrc/pam
 $(foreach f,$(PW3_FUZZ),$(eval $(BUILD)/fuzz/fuzz_$(f).o: CFLAGS += -Isrc/pam))
-$(foreach f,$(PW3_FUZZ),$(eval build-fuzz/fuzz_$(f): FUZZ_CFLAGS += -Isrc/pam))  # FUZZ_BUILD is set after this include
+# FUZZ_BUILD (<build>-fuzz) is set after this include: a pattern-specific variable matches it
+$(foreach f,$(PW3_FUZZ),$(eval %-fuzz/fuzz_$(f): FUZZ_CFLAGS += -Isrc/pam))
