@@ -71,6 +71,7 @@ COMMON_LIBS  = $(shell $(PKG_CONFIG) --libs $(COMMON_PKGS) 2>/dev/null)
 LDFLAGS_ALL  = $(HARDEN_LDFLAGS) $(SANFLAGS) $(LDFLAGS)
 
 LIBCOMMON    = $(BUILD)/libbhcommon.a
+FUZZ_BUILD  ?= $(patsubst %-san,%,$(BUILD))-fuzz   # libFuzzer builds (make fuzz)
 COMMON_SRCS  = $(wildcard src/common/*.c)
 COMMON_OBJS  = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(COMMON_SRCS))
 
@@ -145,7 +146,6 @@ $(BUILD)/fuzz/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/fuzz-main.o $(LIBCO
 fuzz-replay: $(REPLAY_BINS)
 	@tests/run-fuzz-replay.sh $(BUILD) $(FUZZ_NAMES)
 
-FUZZ_BUILD  ?= $(patsubst %-san,%,$(BUILD))-fuzz
 FUZZ_CFLAGS  = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                -Isrc/common -D_GNU_SOURCE -DBH_FUZZING $(shell $(PKG_CONFIG) --cflags $(COMMON_PKGS))
 FUZZ_BINS    = $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
