@@ -71,7 +71,8 @@ COMMON_LIBS  = $(shell $(PKG_CONFIG) --libs $(COMMON_PKGS) 2>/dev/null)
 LDFLAGS_ALL  = $(HARDEN_LDFLAGS) $(SANFLAGS) $(LDFLAGS)
 
 LIBCOMMON    = $(BUILD)/libbhcommon.a
-FUZZ_BUILD  ?= $(patsubst %-san,%,$(BUILD))-fuzz   # libFuzzer builds (make fuzz)
+# libFuzzer builds (make fuzz) go to <build>-fuzz
+FUZZ_BUILD  ?= $(patsubst %-san,%,$(BUILD))-fuzz
 COMMON_SRCS  = $(wildcard src/common/*.c)
 COMMON_OBJS  = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(COMMON_SRCS))
 
