@@ -10,7 +10,8 @@
 //                                               tests/vectors/crypto.json is one such run)
 //   node vectors-crypto.js interop BHCRYPT [N]  drive the bhcrypt binary: it must agree with
 //                                               ethers/noble on our outputs and decrypt theirs
-//   node vectors-crypto.js corpus DIR [SEED]    fuzz seeds into DIR/{ecies,sig,address,symmetric}/
+//   node vectors-crypto.js corpus DIR [SEED]    fuzz seeds into DIR/{ecies,sig,address,symmetric,
+//                                               keystore_client}/
 //                                               (deterministic: fixed seed, RFC 6979 signatures;
 //                                               replaces the files in those four directories)
 //
@@ -27,10 +28,11 @@ const path = require('node:path');
 const { execFileSync, spawnSync } = require('node:child_process');
 const ethers = require('ethers');
 
-let secp256k1, hkdf, sha256;
+let secp256k1, p256, hkdf, sha256;
 
 async function loadNoble() {
 	({ secp256k1 } = await import('@noble/curves/secp256k1.js'));
+	({ p256 } = await import('@noble/curves/nist.js'));
 	({ hkdf } = await import('@noble/hashes/hkdf.js'));
 	({ sha256 } = await import('@noble/hashes/sha2.js'));
 }
@@ -189,7 +191,7 @@ function corpus(dir, seedArg) {
 			} catch (e) { /* zero or >= n: draw again */ }
 		}
 	};
-	const subs = ['ecies', 'sig', 'address', 'symmetric'];
+	const subs = ['ecies', 'sig', 'address', 'symmetric', 'keystore_client'];
 	for (const sub of subs) {
 		const d = path.join(dir, sub);
 		fs.mkdirSync(d, { recursive: true });
@@ -272,6 +274,60 @@ function corpus(dir, seedArg) {
 	put('address', 'bad-checksum', a.slice(0, k) + a[k].toUpperCase() + a.slice(k + 1));
 	put('address', 'bad-prefix', '0X' + a.slice(2));
 	put('address', 'bad-short', a.slice(0, 41));
+
+	// keystore daemon replies for fuzz/fuzz_keystore_client.c: byte 0 picks the client call
+	// (0 address, 1 pubkeys, 2 sign_tx, 3 personal_sign, 4 ecies_decrypt, 5 tls_sign; bit 0x80:
+	// send the rest raw, without a frame header), the rest is the reply (docs/PROTOCOL.keystore)
+	const ks = (name, sel, body) => put('keystore_client', name, Buffer.concat([Buffer.from([sel]),
+		Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body))]));
+	const frame = (obj) => {
+		const b = Buffer.from(JSON.stringify(obj));
+		const h = Buffer.alloc(4);
+		h.writeUInt32BE(b.length);
+		return Buffer.concat([h, b]);
+	};
+	const ksPub = '0x' + hex(devPub);
+	const p256Priv = rkey();
+	const tlsPub = '0x' + hex(p256.getPublicKey(p256Priv, false));
+	const tlsDer = '0x' + hex(p256.sign(new Uint8Array(32).fill(0x11), p256Priv,
+		{ prehash: false, format: 'der' }));
+	const tx = ethers.Transaction.from({ type: 2, chainId: 31337, nonce: 1, maxPriorityFeePerGas: 0,
+		maxFeePerGas: 1, gasLimit: 21000, to: addrs[1], value: 0, data: '0xb510391f' });
+	tx.signature = dev.signingKey.sign(tx.unsignedHash);
+	ks('address-ok', 0, { ok: true, address: dev.address });
+	ks('address-bad', 0, { ok: true, address: '0x12' });
+	ks('address-bad-checksum', 0, { ok: true, address: a.slice(0, k) + a[k].toUpperCase() + a.slice(k + 1) });
+	ks('pubkeys-ok', 1, { ok: true, address: dev.address, ecies_pubkey: ksPub, tls_pubkey: tlsPub });
+	ks('pubkeys-short', 1, { ok: true, address: dev.address, ecies_pubkey: ksPub.slice(0, 100),
+		tls_pubkey: tlsPub });
+	ks('sign_tx-ok', 2, { ok: true, from: dev.address, raw: tx.serialized, hash: tx.hash });
+	ks('sign_tx-no-hash', 2, { ok: true, from: dev.address, raw: tx.serialized });
+	ks('sign_tx-denied', 2, { ok: false, error: 'denied', rule: 'to_allowlist',
+		message: `'to' ${addrs[1]} is not in the allowlist` });
+	ks('personal_sign-ok', 3, { ok: true, signature: hello });
+	ks('personal_sign-high-s', 3, { ok: true, signature: '0x' + body.slice(0, 64) + highS +
+		(v ^ 1).toString(16) });
+	ks('ecies-ok', 4, { ok: true, plaintext: '0x' + hex(Buffer.from('{"hostname":"h"}')) });
+	ks('ecies-empty', 4, { ok: true, plaintext: '0x' });
+	ks('ecies-no-prefix', 4, { ok: true, plaintext: '6869' });
+	ks('ecies-decrypt-refused', 4, { ok: false, error: 'decrypt', message: 'authentication failed' });
+	ks('tls-ok', 5, { ok: true, signature: tlsDer });
+	ks('tls-short', 5, { ok: true, signature: '0x3000' });
+	ks('tls-long', 5, { ok: true, signature: '0x' + '30'.repeat(73) });
+	ks('refused-control-chars', 0, '{"ok":false,"error":"denied","rule":"r\\u001b[31mx",' +
+		'"message":"line\\nforged: ok \\u00e9\\ud83d\\ude00"}');
+	ks('refused-no-message', 3, { ok: false, error: 'internal' });
+	ks('nul-in-string', 0, '{"ok":false,"error":"denied","message":"a\\u0000b"}');
+	ks('duplicate-key', 0, '{"ok":true,"ok":false,"address":"' + dev.address + '"}');
+	ks('not-object', 1, '[1,2]');
+	ks('trailing', 0, JSON.stringify({ ok: true, address: dev.address }) + ' x');
+	ks('empty-frame', 0, '');
+	ks('raw-huge-length', 0x80, Buffer.from([0xff, 0xff, 0xff, 0xff]));
+	put('keystore_client', 'raw-short-payload', Buffer.concat([Buffer.from([0x83, 0, 0, 0, 0x40]),
+		Buffer.from('{"ok":true,')]));
+	put('keystore_client', 'raw-two-frames', Buffer.concat([Buffer.from([0x80]),
+		frame({ ok: true, address: dev.address }), frame({ ok: false })]));
+	put('keystore_client', 'raw-short-header', Buffer.from([0x85, 0, 0]));
 	return 0;
 }
 
