@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,6 +46,7 @@
 
 #define SERVICE "blockhost-root-agent"
 #define NOBODY 65534
+#define PLUGIN_USER_DEFAULT "blockhost-agent-plugin"
 /*
  * Address-space cap of a request reader: a 10 MiB frame plus jansson's tree for it
  * (a pathological array of small values costs ~30x its text) fits; 32 concurrent
@@ -62,6 +64,9 @@ struct opts {
 	char *state_dir;
 	const char *group;
 	gid_t gid;
+	const char *plugin_user;  /* NULL = blockhost-agent-plugin, else nobody */
+	uid_t plugin_uid;
+	gid_t plugin_gid;
 	mode_t socket_mode;
 	int max_children;
 	struct bh_seccomp *reader_filter;
@@ -242,6 +247,7 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 	struct bh_plugin_env env = {
 		.actions_dir = o->actions_dir, .keys_dir = o->keys_dir,
 		.state_dir = o->state_dir, .owner = 0,
+		.plugin_uid = o->plugin_uid, .plugin_gid = o->plugin_gid,
 	};
 	struct bh_plugin *p = NULL;
 	struct bh_msg msg = { "" };
@@ -279,8 +285,9 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 		snprintf(text, sizeof(text), "%s", msg.text[0] ? msg.text : bh_strerror(r));
 		goto fail;
 	}
-	log_info("uid %u pid %d: %s (version %" PRIu64 "): ok=%s", (unsigned)cred.uid, (int)cred.pid,
-		 action, p->m->version, json_is_true(json_object_get(res, "ok")) ? "true" : "false");
+	log_info("uid %u pid %d: %s (version %" PRIu64 ", ran as uid %u): ok=%s", (unsigned)cred.uid,
+		 (int)cred.pid, action, p->m->version, (unsigned)p->run_uid,
+		 json_is_true(json_object_get(res, "ok")) ? "true" : "false");
 	reply(fd, res);
 	_exit(0);
 fail: {
@@ -348,7 +355,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: blockhost-root-agent [--socket PATH] [--group NAME] [--socket-mode OCTAL]\n"
 		"                            [--actions-dir D] [--keys-dir D] [--state-dir D]\n"
-		"                            [--max-children N] [--syslog] [--debug]\n");
+		"                            [--max-children N] [--plugin-user NAME]\n"
+		"                            [--syslog] [--debug]\n");
 }
 
 int main(int argc, char **argv)
@@ -361,6 +369,7 @@ int main(int argc, char **argv)
 		{ "keys-dir", required_argument, NULL, 'k' },
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "max-children", required_argument, NULL, 'n' },
+		{ "plugin-user", required_argument, NULL, 'u' },
 		{ "syslog", no_argument, NULL, 'L' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
@@ -382,6 +391,7 @@ int main(int argc, char **argv)
 		case 'k': o.keys_dir = strdup(optarg); break;
 		case 's': o.state_dir = strdup(optarg); break;
 		case 'n': o.max_children = atoi(optarg); break;
+		case 'u': o.plugin_user = optarg; break;
 		case 'L': target = BH_LOG_SYSLOG; break;
 		case 'd': bh_log_set_level(LOG_DEBUG); break;
 		default: usage(); return 2;
@@ -397,6 +407,25 @@ int main(int argc, char **argv)
 	if (!(gr = getgrnam(o.group)))
 		bh_fatal("group %s does not exist", o.group);
 	o.gid = gr->gr_gid;
+	/* plugins run as this user unless their signed manifest says "run_as": "root" */
+	{
+		const char *want = o.plugin_user ? o.plugin_user : PLUGIN_USER_DEFAULT;
+		struct passwd *pw = getpwnam(want);
+		if (pw) {
+			o.plugin_uid = pw->pw_uid;
+			o.plugin_gid = pw->pw_gid;
+		} else if (o.plugin_user) {
+			bh_fatal("plugin user %s does not exist", o.plugin_user);
+		} else {
+			log_warn("plugin user %s does not exist: plugins run as nobody (%u) instead; "
+				 "create a dedicated system user (docs/root-agent.md)", want, NOBODY);
+			o.plugin_uid = NOBODY;
+			o.plugin_gid = NOBODY;
+		}
+		if (o.plugin_uid == 0 || o.plugin_gid == 0)
+			bh_fatal("plugin user %s: must not be uid/gid 0", want);
+		o.plugin_user = want;
+	}
 	if ((!o.socket_path && bh_path(BH_DIR_RUN, "root-agent.sock", &o.socket_path) < 0) ||
 	    (!o.actions_dir && bh_path(BH_DIR_SHARE, "root-agent-actions", &o.actions_dir) < 0) ||
 	    (!o.keys_dir && bh_path(BH_DIR_POLICY, "plugin-keys", &o.keys_dir) < 0) ||
@@ -427,8 +456,10 @@ int main(int argc, char **argv)
 	if ((r = bh_sandbox_apply_policy(pol, 0, &msg)) < 0)
 		bh_fatal("sandbox policy: %s", msg.text[0] ? msg.text : bh_strerror(r));
 	pol = bh_policy_free(pol);
-	log_info("listening on %s (group %s, mode %04o); %d actions verified", o.socket_path, o.group,
-		 (unsigned)o.socket_mode, nplugins);
+	log_info("listening on %s (group %s, mode %04o); plugins run as %s (%u:%u) unless signed "
+		 "\"run_as\": \"root\"; %d actions verified", o.socket_path, o.group,
+		 (unsigned)o.socket_mode, o.plugin_user, (unsigned)o.plugin_uid,
+		 (unsigned)o.plugin_gid, nplugins);
 
 	/* children = connection handlers + readers (the spare and those handed off) */
 	pid_t spare = -1;

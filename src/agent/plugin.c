@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -19,6 +20,8 @@
 #include <unistd.h>
 
 #include <cap-ng.h>
+#include <grp.h>
+#include <linux/securebits.h>
 #include <sodium.h>
 
 #include "atomicio.h"
@@ -426,6 +429,16 @@ int bh_plugin_manifest_parse(const uint8_t *data, size_t len, struct bh_plugin_m
 				goto out;
 			}
 			m->expires = x;
+		} else if (!strcmp(key, "run_as")) {
+			/* optional: "plugin" (the agent's unprivileged plugin user, the default)
+			 * or "root" (only for actions that genuinely need uid 0) */
+			const char *s = json_string_value(v);
+			if (!s || (strcmp(s, "root") && strcmp(s, "plugin"))) {
+				bh_msg_set(msg, "manifest: run_as must be \"plugin\" or \"root\"");
+				r = BH_ERR_FORMAT;
+				goto out;
+			}
+			m->run_as = !strcmp(s, "root") ? BH_PLUGIN_RUN_ROOT : BH_PLUGIN_RUN_USER;
 		} else if (!strcmp(key, "input")) {
 			const char *s = json_string_value(v);
 			if (!s || strcmp(s, "stdin-json")) {
@@ -467,6 +480,10 @@ int bh_plugin_manifest_parse(const uint8_t *data, size_t len, struct bh_plugin_m
 			goto out;
 		}
 	}
+	/* default: the plugin user, except that a plugin granted CAP_SETUID can make
+	 * itself uid 0 anyway (setuid(0)), so it runs as root instead of pretending */
+	if (m->run_as == BH_PLUGIN_RUN_DEFAULT)
+		m->run_as = (m->caps & (1ull << CAP_SETUID)) ? BH_PLUGIN_RUN_ROOT : BH_PLUGIN_RUN_USER;
 	*ret = m;
 	m = NULL;
 	r = 0;
@@ -1312,6 +1329,13 @@ int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_
 	    (r = rollback_check(env->state_dir, env->owner, name, p->m->version, msg)) < 0)
 		goto out;
 	memcpy(p->keyid, keyid, sizeof(keyid));
+	if (p->m->run_as == BH_PLUGIN_RUN_ROOT) {
+		p->run_uid = 0;
+		p->run_gid = 0;
+	} else {
+		p->run_uid = env->plugin_uid;
+		p->run_gid = env->plugin_gid;
+	}
 	*ret = p;
 	p = NULL;
 	r = 0;
@@ -1352,13 +1376,34 @@ static noreturn void child_exec(const struct bh_plugin *p, const char *name, int
 		_exit(126);
 	closefrom(4);
 	if (geteuid() == 0) {
+		bool user = p->m->run_as != BH_PLUGIN_RUN_ROOT;
+		if (user) {
+			/* the plugin user: uid 0 never again means anything to this process
+			 * tree (NOROOT: no caps from uid 0 or setuid-root files on exec;
+			 * NO_SETUID_FIXUP: the uid change keeps the capabilities, which are
+			 * then cut to the manifest's and raised as ambient so execveat keeps
+			 * them), all locked */
+			gid_t g = p->run_gid;
+			if (p->run_uid == 0 ||
+			    prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+				  SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+				  SECBIT_KEEP_CAPS_LOCKED) < 0 ||
+			    setgroups(1, &g) < 0 || setresgid(g, g, g) < 0 ||
+			    setresuid(p->run_uid, p->run_uid, p->run_uid) < 0) {
+				dprintf(2, "cannot switch to the plugin user %u: %s\n",
+					(unsigned)p->run_uid, strerror(errno));
+				_exit(126);
+			}
+		}
 		/* keep only the manifest's capabilities: bounding set too, so that the
-		 * root-exec rule (permitted = inheritable | bounding) grants no more */
+		 * root-exec rule (permitted = inheritable | bounding) grants no more
+		 * to a root plugin; ambient for a plugin-user plugin */
 		capng_clear(CAPNG_SELECT_ALL);
 		for (int c = 0; c < 64; c++)
 			if (p->m->caps & (1ull << c))
 				capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED |
-					     CAPNG_INHERITABLE | CAPNG_BOUNDING_SET, (unsigned)c);
+					     CAPNG_INHERITABLE | CAPNG_BOUNDING_SET |
+					     (user ? CAPNG_AMBIENT : 0), (unsigned)c);
 		if (capng_apply(CAPNG_SELECT_ALL) < 0) {
 			dprintf(2, "cannot drop capabilities\n");
 			_exit(126);
@@ -1409,6 +1454,12 @@ int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *par
 	bh_buf_init(&eb, STDERR_KEEP);
 	if ((r = bh_params_validate(p->m, params, &vp, msg)) < 0)
 		goto out;
+	if (geteuid() == 0 && p->m->run_as != BH_PLUGIN_RUN_ROOT && p->run_uid == 0) {
+		bh_msg_set(msg, "plugin %s: no plugin user configured (it would run as uid 0 but its "
+			   "manifest does not say \"run_as\": \"root\")", name);
+		r = BH_ERR_CONFIG;
+		goto out;
+	}
 	if (geteuid() == 0 && p->m->caps) {
 		/* the agent's policy is the ceiling: say so instead of failing in the child */
 		capng_get_caps_process();

@@ -66,8 +66,15 @@ struct bh_param_schema {
 	char *path_prefix;        /* string; NULL = not a path */
 };
 
+enum bh_plugin_run_as {
+	BH_PLUGIN_RUN_DEFAULT = 0, /* parsing only: no "run_as" key */
+	BH_PLUGIN_RUN_USER,        /* the agent's plugin user, caps ambient, SECBIT_NOROOT */
+	BH_PLUGIN_RUN_ROOT,        /* uid 0, caps reduced (bounding set included) */
+};
+
 struct bh_plugin_manifest {
 	char action[BH_PLUGIN_NAME_MAX + 1];
+	enum bh_plugin_run_as run_as; /* after parsing: USER or ROOT (section 6) */
 	uint64_t version;
 	int64_t expires;          /* unix seconds; 0 = no expiry */
 	uint8_t sha256[32];
@@ -130,11 +137,17 @@ struct bh_plugin_env {
 	const char *keys_dir;     /* .../policy/plugin-keys */
 	const char *state_dir;    /* .../var/lib/blockhost-root-agent (root-owned parent); NULL = no rollback */
 	uid_t owner;              /* required owner of every file (0 in production) */
+	/* who runs plugins whose manifest does not say "run_as": "root"; must not be 0
+	 * when the agent is root (bh_plugin_run refuses) */
+	uid_t plugin_uid;
+	gid_t plugin_gid;
 };
 
 struct bh_plugin {
 	struct bh_plugin_manifest *m;
 	int memfd;                /* sealed copy of the verified executable */
+	uid_t run_uid;            /* from env (plugin user) or 0 for run_as root */
+	gid_t run_gid;
 	uint8_t keyid[BH_PLUGIN_KEYID_LEN];
 };
 

@@ -2,7 +2,8 @@
 /*
  * Test-only action plugin (never installed).  Reads the params object on
  * stdin and acts on params.mode:
- *   "echo"  (default)  {"ok":true,"tag":TAG,"params":{...},"uid":N,"capeff":"<hex>"}
+ *   "echo"  (default)  {"ok":true,"tag":TAG,"params":{...},"uid":N,"gid":N,
+ *                       "capeff"/"capprm"/"capamb"/"capbnd":"<hex>","secbits":N}
  *   "sleep"            sleeps 60 s (timeout tests)
  *   "linger"           closes stdout and stderr, then sleeps 60 s
  *   "spew"             writes 4 MiB to stdout (output cap tests)
@@ -14,13 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 static volatile const char tag[] = "BHTAG:good";
 
-static void capeff(char *out, size_t n)
+/* the value of "Cap???:" line `key` (e.g. "CapEff") of /proc/self/status */
+static void capline(const char *key, char *out, size_t n)
 {
 	char line[256];
 	FILE *f = fopen("/proc/self/status", "r");
@@ -29,7 +32,7 @@ static void capeff(char *out, size_t n)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "CapEff:\t", 8)) {
+		if (!strncmp(line, key, 6) && line[6] == ':' && line[7] == '\t') {
 			line[strcspn(line, "\n")] = 0;
 			snprintf(out, n, "%.32s", line + 8);
 		}
@@ -74,7 +77,7 @@ int main(void)
 	json_error_t e;
 	json_t *in = json_loadf(stdin, 0, &e), *out;
 	const char *mode = in ? json_string_value(json_object_get(in, "mode")) : NULL;
-	char t[sizeof(tag)], ce[64];
+	char t[sizeof(tag)], ce[64], cp[64], ca[64], cb[64];
 
 	if (!in) {
 		fprintf(stderr, "bad input: %s\n", e.text);
@@ -91,9 +94,14 @@ int main(void)
 	}
 	for (size_t i = 0; i < sizeof(tag); i++)
 		t[i] = tag[i];
-	capeff(ce, sizeof(ce));
-	out = json_pack("{s:b, s:s, s:O, s:i, s:s}", "ok", 1, "tag", t + 6, "params", in, "uid",
-			(int)getuid(), "capeff", ce);
+	capline("CapEff", ce, sizeof(ce));
+	capline("CapPrm", cp, sizeof(cp));
+	capline("CapAmb", ca, sizeof(ca));
+	capline("CapBnd", cb, sizeof(cb));
+	out = json_pack("{s:b, s:s, s:O, s:i, s:i, s:s, s:s, s:s, s:s, s:i}", "ok", 1, "tag", t + 6,
+			"params", in, "uid", (int)getuid(), "gid", (int)getgid(), "capeff", ce,
+			"capprm", cp, "capamb", ca, "capbnd", cb, "secbits",
+			prctl(PR_GET_SECUREBITS));
 	if (!out)
 		return 1;
 	json_dumpf(out, stdout, JSON_COMPACT);

@@ -17,13 +17,14 @@ mkdir -p "$ACT" "$KEYS" "$BLOCKHOST_ROOT/run/blockhost" "$BLOCKHOST_ROOT/var/lib
 chmod 0755 "$T" "$BLOCKHOST_ROOT" # let setpriv'd clients reach the socket
 "$SIGN" keygen "$T/test.key" "$KEYS" > /dev/null
 
-# write_manifest NAME VERSION CAPS_JSON PARAMS_JSON [TIMEOUT_MS] [OUTPUT_MAX]
+# write_manifest NAME VERSION CAPS_JSON PARAMS_JSON [TIMEOUT_MS] [OUTPUT_MAX] [EXTRA_MEMBERS]
+# (EXTRA_MEMBERS e.g. ',"run_as":"root"')
 write_manifest() {
 	local h; h=$("$SIGN" hash "$ACT/$1")
 	cat > "$ACT/$1.manifest" <<EOM
 {"format":1,"namespace":"blockhost-plugin-v1","action":"$1","version":$2,
  "sha256":"$h","capabilities":$3,"timeout_ms":${5:-5000},"output_max":${6:-65536},
- "input":"stdin-json","params":$4}
+ "input":"stdin-json","params":$4${7:-}}
 EOM
 	chmod 0644 "$ACT/$1.manifest"
 }

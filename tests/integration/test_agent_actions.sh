@@ -13,7 +13,12 @@ for a in iptables-open iptables-close ip6-route-add ip6-route-del bridge-port-is
 	install -m 0644 "$BUILD/agent-actions/$a.manifest" "$BUILD/agent-actions/$a.sig" "$ACT/"
 done
 KEYS="$BUILD/agent-test-key/pub"
-"$VERIFY" --actions-dir "$ACT" --keys-dir "$KEYS" || fail "signed actions do not verify"
+"$VERIFY" --actions-dir "$ACT" --keys-dir "$KEYS" > "$T/verify.out" || { cat "$T/verify.out"; fail "signed actions do not verify"; }
+cat "$T/verify.out"
+# only addressbook-save asks for uid 0; the networking actions below run as the plugin
+# user (nobody here) with ambient net_admin/net_raw
+[ "$(grep -c 'runs as root)' "$T/verify.out")" = 1 ] && grepq '^addressbook-save: .*runs as root)' "$T/verify.out" ||
+	fail "run_as of the shipped actions"
 
 NS="bhagent$$"
 ip netns add "$NS" || skip "cannot create a network namespace"
@@ -93,3 +98,8 @@ expect_err addressbook-save '{"entries":{"hot":{"address":"0x0000000000000000000
 expect_err addressbook-save '{"entries":[]}' "param 'entries'"
 grep -q deployer.key "$AB" || fail "a refused save changed the file"
 ok "addressbook-save validates and writes atomically 0640"
+for a in iptables-open iptables-close ip6-route-add ip6-route-del bridge-port-isolate; do
+	grepq "$a (version [0-9]*, ran as uid 65534): ok=true" "$T/agent.log" || fail "$a did not run as the plugin user"
+done
+grepq "addressbook-save (version [0-9]*, ran as uid 0): ok=true" "$T/agent.log" || fail "addressbook-save uid"
+ok "networking actions ran as the plugin user (ambient caps), addressbook-save as root"

@@ -18,10 +18,32 @@ case $out in *'"tag":"good"'*'"port":22'*) ;; *) fail "reply: $out" ;; esac
 case $out in *'"capeff":"0000000000001000"'*) ok "plugin runs with CapEff = cap_net_admin only" ;;
 	*) fail "capabilities not reduced: $out" ;; esac
 
+# 1a. ... as the plugin user (here nobody: the test host has no blockhost-agent-plugin),
+# never uid 0: the manifest's capabilities are its permitted, effective, ambient and
+# bounding sets; securebits NOROOT | NO_SETUID_FIXUP | KEEP_CAPS, all locked (0x2f)
+for f in '"uid":65534' '"gid":65534' '"capprm":"0000000000001000"' '"capamb":"0000000000001000"' \
+	 '"capbnd":"0000000000001000"' '"secbits":47'; do
+	case $out in *"$f"*) ;; *) fail "plugin user: no $f in $out" ;; esac
+done
+grep -q 'plugins run as nobody (65534)' "$T/agent.log" || fail "fallback to nobody not logged"
+ok "plugin runs as the plugin user with ambient cap_net_admin and locked securebits"
+# a manifest may ask for uid 0 ("run_as": "root"): caps still reduced, none ambient;
+# one granted CAP_SETUID runs as root without saying so (it could setuid(0) anyway)
+install -m 0755 "$TESTPLUGIN" "$ACT/rooty"
+write_manifest rooty 1 '["net_admin"]' '{"mode":{"type":"string"}}' 5000 65536 ',"run_as":"root"'; sign_action rooty
+out=$(expect_ok rooty '{}')
+for f in '"uid":0' '"capeff":"0000000000001000"' '"capamb":"0000000000000000"' \
+	 '"capbnd":"0000000000001000"' '"secbits":0'; do
+	case $out in *"$f"*) ;; *) fail "run_as root: no $f in $out" ;; esac
+done
+write_manifest rooty 2 '["setuid","setgid"]' '{"mode":{"type":"string"}}'; sign_action rooty
+case $(expect_ok rooty '{}') in *'"uid":0'*'"capeff":"00000000000000c0"'*) ;; *) fail "setuid plugin not root" ;; esac
+ok "run_as root honoured (caps reduced, none ambient); a setuid plugin runs as root"
+
 # 1b. the monitor holds exactly the policy's capabilities, with no_new_privs; a plugin
 # asking for more than that ceiling is refused
 st=$(cat /proc/"$AGENT_PID"/status)
-grep -q '^CapEff:.*00000000000031c1$' <<< "$st" || fail "agent caps: $(grep Cap <<< "$st")"
+grep -q '^CapEff:.*00000000000031e1$' <<< "$st" || fail "agent caps: $(grep Cap <<< "$st")"
 grep -q '^NoNewPrivs:.*1$' <<< "$st" || fail "agent without no_new_privs"
 install_test_plugin greedy 1 '["sys_admin"]'
 expect_err greedy '{}' "needs capability sys_admin, which the agent does not hold"

@@ -46,8 +46,27 @@ static void test_manifest_good(void **state)
 	assert_int_equal(m->n_params, 5);
 	assert_int_equal(m->timeout_ms, 1000);
 	assert_int_equal(m->caps, 0);
+	assert_int_equal(m->run_as, BH_PLUGIN_RUN_USER); /* default: never uid 0 */
 	bh_plugin_manifest_free(m);
 	bh_plugin_manifest_free(NULL);
+	/* run_as: explicit root / plugin; CAP_SETUID implies root (it could setuid(0)) */
+	static const struct { const char *extra, *caps; enum bh_plugin_run_as want; } ra[] = {
+		{ "\"run_as\":\"root\",", "[]", BH_PLUGIN_RUN_ROOT },
+		{ "\"run_as\":\"plugin\",", "[\"net_admin\"]", BH_PLUGIN_RUN_USER },
+		{ "", "[\"setuid\"]", BH_PLUGIN_RUN_ROOT },
+		{ "\"run_as\":\"plugin\",", "[\"setuid\"]", BH_PLUGIN_RUN_USER },
+	};
+	for (size_t i = 0; i < sizeof(ra) / sizeof(ra[0]); i++) {
+		char man[1024];
+		snprintf(man, sizeof(man), "{\"format\":1,\"namespace\":\"blockhost-plugin-v1\","
+			 "\"action\":\"t\",\"version\":1,\"sha256\":\"" SHA "\",%s\"capabilities\":%s,"
+			 "\"timeout_ms\":1000,\"output_max\":100,\"input\":\"stdin-json\",\"params\":{}}",
+			 ra[i].extra, ra[i].caps);
+		assert_int_equal(parse(man, &m, &msg), 0);
+		assert_int_equal(m->run_as, ra[i].want);
+		bh_plugin_manifest_free(m);
+		m = NULL;
+	}
 }
 
 static void expect_bad(const char *s, int code, const char *needle)
@@ -86,6 +105,8 @@ static void test_manifest_bad(void **state)
 {
 	(void)state;
 	expect_bad("{\"format\":2}", BH_ERR_UNSUPPORTED, "format 2 is not supported");
+	expect_bad(HEAD "\"run_as\":\"admin\",\"params\":{}}", BH_ERR_FORMAT, "run_as must be");
+	expect_bad(HEAD "\"run_as\":0,\"params\":{}}", BH_ERR_FORMAT, "run_as must be");
 	expect_bad("{\"format\":\"1\"}", BH_ERR_WRONG_TYPE, "format");
 	expect_bad("{}", BH_ERR_MISSING_KEY, "format");
 	expect_bad("[1]", BH_ERR_WRONG_TYPE, "");
@@ -407,7 +428,7 @@ static void test_load_swap_run(void **state)
 	setup_plugin(sk, 5);
 
 	struct bh_plugin_env env = { .actions_dir = dir, .keys_dir = keys, .state_dir = state_dir,
-				     .owner = geteuid() };
+				     .owner = geteuid(), .plugin_uid = 65534, .plugin_gid = 65534 };
 	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), 0);
 	assert_int_equal(p->m->version, 5);
 
@@ -420,6 +441,17 @@ static void test_load_swap_run(void **state)
 	json_t *params = json_pack("{s:s}", "mode", "echo");
 	assert_int_equal(bh_plugin_run(p, "t", params, &reply, &msg), 0);
 	assert_string_equal(json_string_value(json_object_get(reply, "tag")), "good");
+	if (geteuid() == 0) { /* root runs it as the plugin user, with locked securebits */
+		assert_int_equal(json_integer_value(json_object_get(reply, "uid")), 65534);
+		assert_int_equal(json_integer_value(json_object_get(reply, "secbits")), 0x2f);
+		/* no plugin user configured: refused rather than run as uid 0 */
+		p->run_uid = 0;
+		json_decref(reply);
+		reply = NULL;
+		assert_int_equal(bh_plugin_run(p, "t", params, &reply, &msg), BH_ERR_CONFIG);
+		assert_non_null(strstr(msg.text, "no plugin user"));
+		p->run_uid = 65534;
+	}
 	json_decref(reply);
 	reply = NULL;
 	/* a fresh verification of the swapped file refuses it */

@@ -45,7 +45,7 @@ static int check(const struct bh_plugin_env *env, const char *name)
 	for (int c = 0; c < 64; c++)
 		if (p->m->caps & (1ull << c))
 			printf(" %s", capng_capability_to_name((unsigned)c));
-	printf(")\n");
+	printf(", runs as %s)\n", p->m->run_as == BH_PLUGIN_RUN_ROOT ? "root" : "the plugin user");
 	bh_plugin_free(p);
 	return 0;
 }
