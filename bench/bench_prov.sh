@@ -21,7 +21,7 @@ time_it() { local t0 t1; t0=$(ms); "$@" > /dev/null 2>&1 || fail "bench step fai
 : > "$T/c"; : > "$T/v"
 for i in $(seq $N); do
 	t0=$(ms)
-	vm create bench-$i --owner-wallet $OWNER --memory 128 --disk 1 --apply > /dev/null 2>&1 || fail "create"
+	vm create bench-$i --owner-wallet $OWNER --memory 128 --disk 1 --apply > "$T/out" 2>&1 || fail "create: $(cat "$T/out")"
 	[ "$(vm status bench-$i)" = active ] || fail "not active"
 	t1=$(ms); echo $(((t1 - t0) / 1000)) >> "$T/c"
 	vm destroy bench-$i > /dev/null 2>&1

@@ -134,7 +134,7 @@ nothing_leaked() {
 	[ ! -e "$STATE/vms/$n-seed.iso" ] || fail "leaked seed copy $n-seed.iso"
 	[ -z "${STORAGE:-}" ] || [ -z "$(ls -A "$R$STORAGE" | grep -F "$n")" ] || fail "leaked in $R$STORAGE: $(ls -A "$R$STORAGE")"
 	[ ! -e "$STATE/cloud-init/$n" ] || fail "leaked seed dir $n"
-	! virsh_u list --all --name | grep -qx "$n" || fail "leaked domain $n"
+	! virsh_u list --all --name | grepq -x "$n" || fail "leaked domain $n"
 	if [ -f "$DB" ]; then
 		python3 - "$DB" "$n" <<'PY' || fail "leaked database state for $n: $(cat "$DB")"
 import json, sys

@@ -51,7 +51,7 @@ chmod 0644 "$T/clash.xml"
 virsh_u define "$T/clash.xml" > /dev/null
 expect_rc 1 vm create bh-clash --owner-wallet $OWNER --memory 128 --disk 1 --apply; expect_error
 grep -q "already exists" "$T/out" || fail "clash message: $(cat "$T/out")"
-virsh_u list --all --name | grep -qx bh-clash || fail "the existing domain was removed"
+virsh_u list --all --name | grepq -x bh-clash || fail "the existing domain was removed"
 [ ! -e "$STATE/vms/bh-clash.qcow2" ] && [ ! -e "$STATE/cloud-init/bh-clash" ] || fail "leak"
 virsh_u undefine bh-clash > /dev/null
 nothing_leaked bh-clash

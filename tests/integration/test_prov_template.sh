@@ -15,7 +15,7 @@ for n in 1 2 3 4 5 6 7 8 9; do grep -q "^\[$n/9\] " "$T/build.log" || fail "no p
 qemu-img info --output=json "$T/out/base.qcow2" > "$T/info.json"
 python3 -c 'import json,sys; i=json.load(open(sys.argv[1])); assert i["format"]=="qcow2" and i["virtual-size"]==3<<30, i' "$T/info.json" || fail "image: $(cat "$T/info.json")"
 [ -z "$(ls -d "$T"/bh-template.* 2>/dev/null)" ] || fail "work directory left behind"
-! losetup -a | grep -q "$T/" || fail "loop device left attached"
+! losetup -a | grepq "$T/" || fail "loop device left attached"
 ok "template built: $(du -h "$T/out/base.qcow2" | cut -f1) qcow2, 3 GiB virtual"
 
 # boot an overlay with a NoCloud seed (as create does) and watch the serial console
