@@ -35,7 +35,7 @@ done
 ok "bhcrypt interop: $(grep -c '^ok' "$T/interop.log") checks against ethers/noble, 0 failures"
 
 # hostile CLI input: every rejection exits 1 with a message and no stdout
-printf '%064x' 7 > "$T/seven.key"
+(umask 077; printf '%064x' 7 > "$T/seven.key")   # 0600: a world-readable key file warns
 sig=$("$BHCRYPT" sign --private-key-file "$T/seven.key" --message m)
 for bad in "" "0x" "${sig}00" "${sig:0:131}" "${sig:0:130}zz" "${sig:0:130}1d" "${sig:0:130}22"; do
 	out=$("$BHCRYPT" recover --message m --signature "$bad" 2> "$T/err") && fail "accepted '$bad'"
