@@ -27,6 +27,14 @@ static const char *const reserved_fields[] = {
 	"nft_minted",  "nft_minted_at", "network_mode",
 };
 
+bool bh_vmdb_field_reserved(const char *key)
+{
+	for (size_t i = 0; i < sizeof(reserved_fields) / sizeof(reserved_fields[0]); i++)
+		if (strcmp(key, reserved_fields[i]) == 0)
+			return true;
+	return false;
+}
+
 /* ------------------------------------------------------------------ time */
 
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -1114,11 +1122,8 @@ static int op_mutate(struct bh_vmdb *db, json_t *root, void *arg, struct bh_msg 
 		json_object_foreach((json_t *)(uintptr_t)m->fields, k, v) {
 			if (!is_field_key(k))
 				FAIL(BH_ERR_FORMAT, "field name must match ^[A-Za-z0-9_]{1,64}$");
-			for (size_t i = 0; i < sizeof(reserved_fields) / sizeof(reserved_fields[0]);
-			     i++)
-				if (strcmp(k, reserved_fields[i]) == 0)
-					FAIL(BH_ERR_DENIED, "field '%s' is reserved and cannot be "
-					     "updated", k);
+			if (bh_vmdb_field_reserved(k))
+				FAIL(BH_ERR_DENIED, "field '%s' is reserved and cannot be updated", k);
 		}
 		/* all keys checked before any change: the merge is all or nothing */
 		json_t *copy = json_deep_copy(rec);

@@ -119,6 +119,9 @@ int bh_vmdb_set_nft_minted(struct bh_vmdb *db, const char *name, int64_t token_i
  * nft_token_id, nft_minted, nft_minted_at, network_mode) are refused with BH_ERR_DENIED
  * naming the key; keys must match ^[A-Za-z0-9_]{1,64}$.  Nothing is written on error.
  */
+/* True if key is one of the record fields update_fields may not write (upstream.md §3.5). */
+bool bh_vmdb_field_reserved(const char *key);
+
 int bh_vmdb_update_fields(struct bh_vmdb *db, const char *name, const json_t *fields,
 			  struct bh_msg *msg);
 
