@@ -13,7 +13,7 @@ PKGS=(
 	swtpm swtpm-tools
 	libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils
 	pamtester openssh-server openssh-client libpam-wrapper libpamtest0-dev libnss-wrapper libuid-wrapper
-	iproute2 iptables xorriso cloud-image-utils curl ca-certificates python3
+	iproute2 iptables xorriso cloud-image-utils debootstrap e2fsprogs curl ca-certificates python3
 	chromium
 )
 
