@@ -28,7 +28,6 @@ chmod 0755 "$T" "$R"
 mkdir -p "$ACT" "$KEYS" "$R/run/blockhost" "$R/etc/blockhost" "$STATE/vms" "$STATE/cloud-init" \
 	"$STATE/templates" "$VHOME/run" "$R/usr/share/blockhost/vm"
 chown -R "$PUID:$PGID" "$STATE" "$VHOME"
-mkdir -m 0700 "$STATE/root-agent"   # the agent's rollback state, root-owned
 chmod 0700 "$VHOME/run"
 chgrp "$AGID" "$R/run/blockhost"; chmod 2775 "$R/run/blockhost"
 cp "$BUILD"/agent-test-key/pub/*.pub "$KEYS/"
