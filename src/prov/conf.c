@@ -27,6 +27,9 @@ static const struct bh_cfg_key conf_schema[] = {
 	{ "session_user.gid", BH_CFG_INT, true, 1, 4294967294, 0 },
 	{ "session_user.home", BH_CFG_PATH, true, 0, 0, 1024 },
 	{ "session_user.runtime_dir", BH_CFG_PATH, true, 0, 0, 1024 },
+	{ "user_net_ssh", BH_CFG_OBJECT | BH_CFG_NULL_OK, false, 0, 0, 0 },
+	{ "user_net_ssh.port_min", BH_CFG_INT, true, 1024, 65535, 0 },
+	{ "user_net_ssh.port_max", BH_CFG_INT, true, 1024, 65535, 0 },
 };
 
 static bool match_set(const char *s, size_t min, size_t max, const char *first, const char *rest)
@@ -182,6 +185,17 @@ int prov_conf_from_json(const json_t *root, const char *name, struct prov_conf *
 		    dup_str(json_string_value(bh_config_get(root, "session_user.runtime_dir")),
 			    &c.session_runtime_dir) < 0)
 			goto out;
+	}
+	if (bh_config_get(root, "user_net_ssh")) {
+		c.ssh_port_min = (unsigned)json_integer_value(bh_config_get(root, "user_net_ssh.port_min"));
+		c.ssh_port_max = (unsigned)json_integer_value(bh_config_get(root, "user_net_ssh.port_max"));
+		if (c.ssh_port_min > c.ssh_port_max)
+			FAIL(BH_ERR_RANGE, "%s: key 'user_net_ssh': port_min %u is above port_max %u",
+			     name, c.ssh_port_min, c.ssh_port_max);
+		if (c.bridge || c.network)
+			FAIL(BH_ERR_FORMAT, "%s: key 'user_net_ssh': not together with '%s'", name,
+			     c.bridge ? "bridge" : "network");
+		c.has_user_net_ssh = true;
 	}
 	*ret = c;
 	return 0;

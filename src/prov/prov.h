@@ -41,6 +41,11 @@
  *                    the plugins drop to this user before connecting (qemu:///session);
  *                    home/runtime_dir are that user's host paths (not relocated)
  *   emulator         optional absolute path of the qemu binary put in <emulator>
+ *   user_net_ssh     {"port_min": N, "port_max": M} (optional; demo and test hosts): the
+ *                    VM's NIC is QEMU user-mode networking (slirp, guest DHCP) with
+ *                    127.0.0.1:<port> forwarded to the guest's port 22, the port picked by
+ *                    domain-define from port_min..port_max (free on 127.0.0.1 at define
+ *                    time).  Not together with bridge or network.  Absent: no change.
  */
 struct prov_conf {
 	char *uri;
@@ -58,6 +63,8 @@ struct prov_conf {
 	gid_t session_gid;
 	char *session_home;
 	char *session_runtime_dir;
+	bool has_user_net_ssh;
+	unsigned ssh_port_min, ssh_port_max; /* 1024..65535, min <= max */
 };
 
 #define PROV_CONF_NAME "libvirt.json"
@@ -91,13 +98,16 @@ struct prov_domain_spec {
 	const char *bridge;        /* ^[a-zA-Z0-9_.-]{1,15}$ or NULL */
 	const char *network;       /* ^[a-zA-Z0-9_.-]{1,64}$ or NULL (ignored with bridge) */
 	const char *emulator;      /* absolute or NULL */
+	/* 1024..65535: a QEMU user-mode NIC (slirp) with hostfwd 127.0.0.1:port → guest :22
+	 * (qemu:commandline); 0 = none.  Refused together with bridge or network. */
+	unsigned user_net_ssh_port;
 };
 
 /*
  * Build the domain XML from validated fields (every value is re-checked here and
  * XML-escaped): q35/pc machine defaults, virtio qcow2 disk, the seed as a
  * read-only SATA cdrom, the QEMU guest agent channel, a serial pty console, no
- * graphics.  *ret: heap string.  BH_ERR_FORMAT / BH_ERR_RANGE naming the field.
+ * graphics; the NIC from bridge, network or user_net_ssh_port (loopback SSH forward).  *ret: heap string.  BH_ERR_FORMAT / BH_ERR_RANGE naming the field.
  */
 int prov_domain_xml(const struct prov_domain_spec *s, char **ret, struct bh_msg *msg);
 

@@ -48,7 +48,7 @@ static bool safe_ident(const char *s, size_t max)
 
 int prov_domain_xml(const struct prov_domain_spec *s, char **ret, struct bh_msg *msg)
 {
-	char *x = NULL, *nic = NULL, *seed = NULL, *emu = NULL;
+	char *x = NULL, *nic = NULL, *seed = NULL, *emu = NULL, *qcmd = NULL;
 	int n;
 
 	if (!prov_valid_name(s->name))
@@ -69,8 +69,21 @@ int prov_domain_xml(const struct prov_domain_spec *s, char **ret, struct bh_msg 
 		FAIL(BH_ERR_FORMAT, "bridge: not an interface name");
 	if (s->network && !safe_ident(s->network, 64))
 		FAIL(BH_ERR_FORMAT, "network: not a network name");
+	if (s->user_net_ssh_port && (s->user_net_ssh_port < 1024 || s->user_net_ssh_port > 65535))
+		FAIL(BH_ERR_RANGE, "user_net_ssh_port: %u is outside 1024..65535", s->user_net_ssh_port);
+	if (s->user_net_ssh_port && (s->bridge || s->network))
+		FAIL(BH_ERR_FORMAT, "user_net_ssh_port: not together with a bridge or network");
 
-	if (s->bridge)
+	if (s->user_net_ssh_port)
+		/* QEMU's own user-mode stack: libvirt 9.0 forwards ports only with passt; the
+		 * forward binds the host's loopback address only */
+		n = asprintf(&qcmd, "  <qemu:commandline>\n"
+				   "    <qemu:arg value='-netdev'/>\n"
+				   "    <qemu:arg value='user,id=bhnet0,hostfwd=tcp:127.0.0.1:%u-:22'/>\n"
+				   "    <qemu:arg value='-device'/>\n"
+				   "    <qemu:arg value='virtio-net-pci,netdev=bhnet0'/>\n"
+				   "  </qemu:commandline>\n", s->user_net_ssh_port);
+	else if (s->bridge)
 		n = asprintf(&nic, "    <interface type='bridge'><source bridge='%s'/>"
 				   "<model type='virtio'/></interface>\n", s->bridge);
 	else if (s->network)
@@ -79,6 +92,10 @@ int prov_domain_xml(const struct prov_domain_spec *s, char **ret, struct bh_msg 
 	else
 		n = asprintf(&nic, "%s", "");
 	if (n < 0)
+		goto nomem;
+	if (!nic && (n = asprintf(&nic, "%s", "")) < 0)
+		goto nomem;
+	if (!qcmd && (n = asprintf(&qcmd, "%s", "")) < 0)
 		goto nomem;
 	if (s->seed_path)
 		n = asprintf(&seed, "    <disk type='file' device='cdrom'>"
@@ -95,7 +112,7 @@ int prov_domain_xml(const struct prov_domain_spec *s, char **ret, struct bh_msg 
 	if (n < 0)
 		goto nomem;
 	n = asprintf(&x,
-		"<domain type='%s'>\n"
+		"<domain type='%s'%s>\n"
 		"  <name>%s</name>\n"
 		"  <memory unit='MiB'>%lu</memory>\n"
 		"  <currentMemory unit='MiB'>%lu</currentMemory>\n"
@@ -118,13 +135,16 @@ int prov_domain_xml(const struct prov_domain_spec *s, char **ret, struct bh_msg 
 		"    <console type='pty'><target type='serial' port='0'/></console>\n"
 		"    <memballoon model='virtio'/>\n"
 		"  </devices>\n"
+		"%s"
 		"</domain>\n",
-		s->type, s->name, s->memory_mb, s->memory_mb, s->vcpus,
+		s->type, s->user_net_ssh_port ? " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'" : "",
+		s->name, s->memory_mb, s->memory_mb, s->vcpus,
 		strcmp(s->type, "kvm") == 0 ? "  <cpu mode='host-passthrough'/>\n" : "",
-		emu, s->disk_path, seed, nic);
+		emu, s->disk_path, seed, nic, qcmd);
 	free(nic);
 	free(seed);
 	free(emu);
+	free(qcmd);
 	if (n < 0)
 		return -ENOMEM;
 	*ret = x;
@@ -133,6 +153,7 @@ nomem:
 	free(nic);
 	free(seed);
 	free(emu);
+	free(qcmd);
 	return -ENOMEM;
 }
 

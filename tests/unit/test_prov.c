@@ -221,6 +221,95 @@ static void test_xml_builder(void **state)
 	s = good_spec; s.network = "n/x";          xml_err(s, BH_ERR_FORMAT, "network");
 }
 
+/* libvirt.json "user_net_ssh" and the XML it gives: a QEMU user-mode NIC whose only host
+ * side is a forward from 127.0.0.1:<port> to the guest's port 22 (demo and test hosts). */
+static void test_user_net_ssh(void **state)
+{
+	struct prov_conf c;
+	struct bh_msg m = { "" };
+	struct prov_domain_spec s = good_spec;
+	char *x = NULL, *p;
+	json_t *j;
+
+	(void)state;
+	/* absent: nothing changes (no NIC here, no qemu namespace) */
+	j = J("{}");
+	assert_int_equal(prov_conf_from_json(j, "x", &c, &m), 0);
+	json_decref(j);
+	assert_false(c.has_user_net_ssh);
+	prov_conf_done(&c);
+	j = J("{\"user_net_ssh\":null}");
+	assert_int_equal(prov_conf_from_json(j, "x", &c, &m), 0);
+	json_decref(j);
+	assert_false(c.has_user_net_ssh);
+	prov_conf_done(&c);
+	assert_int_equal(prov_domain_xml(&s, &x, NULL), 0);
+	assert_null(strstr(x, "qemu:"));
+	assert_null(strstr(x, "hostfwd"));
+	free(x);
+
+	j = J("{\"user_net_ssh\":{\"port_min\":20000,\"port_max\":20063}}");
+	assert_int_equal(prov_conf_from_json(j, "x", &c, &m), 0);
+	json_decref(j);
+	assert_true(c.has_user_net_ssh);
+	assert_int_equal(c.ssh_port_min, 20000);
+	assert_int_equal(c.ssh_port_max, 20063);
+	prov_conf_done(&c);
+	j = J("{\"user_net_ssh\":{\"port_min\":2222,\"port_max\":2222}}");
+	assert_int_equal(prov_conf_from_json(j, "x", &c, &m), 0);
+	json_decref(j);
+	assert_int_equal(c.ssh_port_min, 2222);
+	prov_conf_done(&c);
+
+	conf_err("{\"user_net_ssh\":{\"port_min\":2000}}", BH_ERR_MISSING_KEY, "user_net_ssh.port_max");
+	conf_err("{\"user_net_ssh\":{\"port_min\":22,\"port_max\":30}}", BH_ERR_RANGE,
+		 "user_net_ssh.port_min");
+	conf_err("{\"user_net_ssh\":{\"port_min\":2000,\"port_max\":70000}}", BH_ERR_RANGE,
+		 "user_net_ssh.port_max");
+	conf_err("{\"user_net_ssh\":{\"port_min\":3000,\"port_max\":2000}}", BH_ERR_RANGE,
+		 "port_min 3000 is above port_max 2000");
+	conf_err("{\"user_net_ssh\":{\"port_min\":\"2000\",\"port_max\":2001}}", BH_ERR_WRONG_TYPE,
+		 "user_net_ssh.port_min");
+	conf_err("{\"user_net_ssh\":true}", BH_ERR_WRONG_TYPE, "user_net_ssh");
+	conf_err("{\"bridge\":\"br0\",\"user_net_ssh\":{\"port_min\":2000,\"port_max\":2001}}",
+		 BH_ERR_FORMAT, "not together with 'bridge'");
+	conf_err("{\"network\":\"default\",\"user_net_ssh\":{\"port_min\":2000,\"port_max\":2001}}",
+		 BH_ERR_FORMAT, "not together with 'network'");
+
+	s.user_net_ssh_port = 20005;
+	assert_int_equal(prov_domain_xml(&s, &x, NULL), 0);
+	assert_non_null(strstr(x, "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"));
+	assert_non_null(strstr(x, "<qemu:arg value='user,id=bhnet0,hostfwd=tcp:127.0.0.1:20005-:22'/>"));
+	assert_non_null(strstr(x, "<qemu:arg value='virtio-net-pci,netdev=bhnet0'/>"));
+	assert_null(strstr(x, "<interface"));
+	/* the block is a child of <domain>, after <devices> */
+	assert_true(strstr(x, "</devices>") < strstr(x, "<qemu:commandline>"));
+	assert_true(strstr(x, "</qemu:commandline>") < strstr(x, "</domain>"));
+	/* well-formed: the reader parses it, and libvirt's test driver defines it */
+	struct prov_xml_info info;
+	assert_int_equal(prov_xml_parse_info(x, strlen(x), &info, NULL), 0);
+	assert_int_equal(info.n_disks, 1);
+	virSetErrorFunc(NULL, quiet);
+	virConnectPtr conn = virConnectOpen("test:///default");
+	assert_non_null(conn);
+	p = strstr(x, "type='qemu'");
+	memcpy(p, "type='test'", 11);
+	virDomainPtr d = virDomainDefineXML(conn, x);
+	if (!d)
+		fail_msg("test driver refused the XML: %s", virGetLastErrorMessage());
+	assert_int_equal(virDomainUndefine(d), 0);
+	virDomainFree(d);
+	virConnectClose(conn);
+	free(x);
+
+	s = good_spec; s.user_net_ssh_port = 1023;  xml_err(s, BH_ERR_RANGE, "user_net_ssh_port");
+	s = good_spec; s.user_net_ssh_port = 65536; xml_err(s, BH_ERR_RANGE, "user_net_ssh_port");
+	s = good_spec; s.user_net_ssh_port = 2222; s.bridge = "br0";
+	xml_err(s, BH_ERR_FORMAT, "not together");
+	s = good_spec; s.user_net_ssh_port = 2222; s.network = "default";
+	xml_err(s, BH_ERR_FORMAT, "not together");
+}
+
 static void test_xml_reader(void **state)
 {
 	struct prov_xml_info i;
@@ -670,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_validators),
 		cmocka_unit_test(test_conf),
 		cmocka_unit_test(test_xml_builder),
+		cmocka_unit_test(test_user_net_ssh),
 		cmocka_unit_test(test_xml_reader),
 		cmocka_unit_test(test_state_mapping_test_driver),
 		cmocka_unit_test(test_list_format),

@@ -10,6 +10,11 @@
  * between these checks and qemu opening them.  A domain of the same name must not exist
  * (virDomainDefineXML would silently redefine it).  On any failure the files created
  * here are removed again.
+ *
+ * With "user_net_ssh" in libvirt.json (demo and test hosts), the NIC is QEMU user-mode
+ * networking with 127.0.0.1:<port> forwarded to the guest's SSH port; the port is the
+ * first one from port_min..port_max (starting at an offset from the VM name) that can be
+ * bound on 127.0.0.1 now, and is returned in the reply as "ssh_port".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/fsuid.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,6 +128,39 @@ static int make_disk(struct act_ctx *c, const char *disk, long long gb)
 	return r;
 }
 
+/* Is 127.0.0.1:port free now?  (The forward is made by qemu at start: checked once here.) */
+static bool loopback_port_free(unsigned port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	close(fd);
+	return ok;
+}
+
+static int pick_ssh_port(struct act_ctx *c, const char *name, unsigned *ret)
+{
+	unsigned lo = c->conf.ssh_port_min, span = c->conf.ssh_port_max - lo + 1, h = 0;
+
+	for (const char *p = name; *p; p++)
+		h = h * 31u + (unsigned char)*p;
+	for (unsigned i = 0; i < span; i++) {
+		unsigned port = lo + (h + i) % span;
+		if (loopback_port_free(port)) {
+			*ret = port;
+			return 0;
+		}
+	}
+	bh_msg_set(&c->msg, "user_net_ssh: no free port on 127.0.0.1 in %u..%u",
+		   c->conf.ssh_port_min, c->conf.ssh_port_max);
+	return BH_ERR_LIMIT;
+}
+
 static int define(struct act_ctx *c)
 {
 	const char *name = act_str(c, "name"), *seed_param = act_str(c, "seed");
@@ -179,6 +219,8 @@ static int define(struct act_ctx *c)
 		goto out;
 	s.disk_path = disk;
 	s.seed_path = seed;
+	if (c->conf.has_user_net_ssh && (r = pick_ssh_port(c, name, &s.user_net_ssh_port)) < 0)
+		goto out;
 	if ((r = prov_domain_xml(&s, &xml, &c->msg)) < 0)
 		goto out;
 	d = virDomainDefineXML(c->conn, xml);
@@ -190,6 +232,8 @@ static int define(struct act_ctx *c)
 	}
 	virDomainFree(d);
 	json_object_set_new(c->reply, "disk", json_string(disk));
+	if (s.user_net_ssh_port)
+		json_object_set_new(c->reply, "ssh_port", json_integer(s.user_net_ssh_port));
 	r = 0;
 out:
 	if (r < 0 && made_disk)
