@@ -76,12 +76,15 @@ int prov_domain_xml(const struct prov_domain_spec *s, char **ret, struct bh_msg 
 
 	if (s->user_net_ssh_port)
 		/* QEMU's own user-mode stack: libvirt 9.0 forwards ports only with passt; the
-		 * forward binds the host's loopback address only */
+		 * forward binds the host's loopback address only.  libvirt does not know this
+		 * device, so it gets a fixed root-complex slot (0x10) that libvirt's own address
+		 * assignment (root ports from slot 1 upwards, ICH9 functions at 0x1a-0x1f) does
+		 * not reach for a domain of this size; an automatic slot collides with them. */
 		n = asprintf(&qcmd, "  <qemu:commandline>\n"
 				   "    <qemu:arg value='-netdev'/>\n"
 				   "    <qemu:arg value='user,id=bhnet0,hostfwd=tcp:127.0.0.1:%u-:22'/>\n"
 				   "    <qemu:arg value='-device'/>\n"
-				   "    <qemu:arg value='virtio-net-pci,netdev=bhnet0'/>\n"
+				   "    <qemu:arg value='virtio-net-pci,netdev=bhnet0,bus=pcie.0,addr=0x10'/>\n"
 				   "  </qemu:commandline>\n", s->user_net_ssh_port);
 	else if (s->bridge)
 		n = asprintf(&nic, "    <interface type='bridge'><source bridge='%s'/>"

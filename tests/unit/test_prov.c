@@ -280,7 +280,7 @@ static void test_user_net_ssh(void **state)
 	assert_int_equal(prov_domain_xml(&s, &x, NULL), 0);
 	assert_non_null(strstr(x, "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"));
 	assert_non_null(strstr(x, "<qemu:arg value='user,id=bhnet0,hostfwd=tcp:127.0.0.1:20005-:22'/>"));
-	assert_non_null(strstr(x, "<qemu:arg value='virtio-net-pci,netdev=bhnet0'/>"));
+	assert_non_null(strstr(x, "<qemu:arg value='virtio-net-pci,netdev=bhnet0,bus=pcie.0,addr=0x10'/>"));
 	assert_null(strstr(x, "<interface"));
 	/* the block is a child of <domain>, after <devices> */
 	assert_true(strstr(x, "</devices>") < strstr(x, "<qemu:commandline>"));
