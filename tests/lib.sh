@@ -70,7 +70,7 @@ rpc() {
 		node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.error){console.error(JSON.stringify(j.error));process.exit(1)}console.log(typeof j.result==="string"?j.result:JSON.stringify(j.result))})'
 }
 
-# Start swtpm (TCP, unprivileged) on free ports; sets TPM_TCTI, SWTPM_PID.
+# Start swtpm (TCP) on free ports; sets TPM_TCTI (= TPM2TOOLS_TCTI), SWTPM_PORT, SWTPM_PID.
 start_swtpm() {
 	command -v swtpm >/dev/null || fail "swtpm missing: run 'make deps'"
 	local port ctrl i
@@ -85,6 +85,9 @@ start_swtpm() {
 		--flags not-need-init,startup-clear --log file="$T/swtpm.log",level=1 </dev/null &
 	SWTPM_PID=$!; bh_track "$SWTPM_PID"
 	wait_port "$port" || fail "swtpm did not start"
+	wait_port "$ctrl" || fail "swtpm control port did not open"
+	SWTPM_PORT=$port
 	TPM_TCTI="swtpm:host=127.0.0.1,port=$port"
-	export TPM_TCTI
+	TPM2TOOLS_TCTI=$TPM_TCTI
+	export TPM_TCTI TPM2TOOLS_TCTI SWTPM_PORT
 }

@@ -1,30 +1,9 @@
 # Sourced by tests/integration/test_keystore_*.sh after tests/lib.sh.
 #
-# ks_start_swtpm: like start_swtpm from tests/lib.sh, but the control port is the
-# server port + 1, which the tss2 "swtpm:" TCTI requires (it derives the control
-# port; tss 3.2.1 has no option for it).  Sets TPM_TCTI, SWTPM_PID, SWTPM_PORT.
+# ks_start_swtpm: tests/lib.sh's start_swtpm (control port = server port + 1, as the
+# tss2 "swtpm:" TCTI requires).  Sets TPM_TCTI, TPM2TOOLS_TCTI, SWTPM_PID, SWTPM_PORT.
 KS="$BIN/blockhost-keystore"
-ks_start_swtpm() {
-	command -v swtpm >/dev/null || skip "swtpm missing: run 'make deps'"
-	local port i
-	for i in $(seq 20); do
-		port=$(free_port)
-		python3 -c 'import socket,sys;s=socket.socket();s.bind(("127.0.0.1",int(sys.argv[1])+1))' \
-			"$port" 2>/dev/null && break
-	done
-	mkdir -p "$T/swtpm"
-	swtpm socket --tpm2 --tpmstate dir="$T/swtpm" \
-		--server type=tcp,port="$port",bindaddr=127.0.0.1 \
-		--ctrl type=tcp,port="$((port + 1))",bindaddr=127.0.0.1 \
-		--flags not-need-init,startup-clear --log file="$T/swtpm.log",level=1 </dev/null &
-	SWTPM_PID=$!; bh_track "$SWTPM_PID"
-	wait_port "$port" || fail "swtpm did not start"
-	wait_port "$((port + 1))" || fail "swtpm control port did not open"
-	SWTPM_PORT=$port
-	TPM_TCTI="swtpm:host=127.0.0.1,port=$port"
-	TPM2TOOLS_TCTI=$TPM_TCTI
-	export TPM_TCTI TPM2TOOLS_TCTI SWTPM_PORT
-}
+ks_start_swtpm() { start_swtpm; }
 
 # The keystore tree and config under $BLOCKHOST_ROOT (PCR 16: resettable, for tests).
 ks_setup() {
