@@ -11,11 +11,13 @@
 #      127.0.0.1 (libvirt.json "user_net_ssh")
 #   5. a wallet-signature SSH login into that VM (pam_web3 inside the VM checks it)
 #   6. wait for Ctrl-C (unless DEMO_EXIT=1), then stop everything it started, by PID.
-# Everything lives in a private tree: BLOCKHOST_ROOT=$DEMO_DIR/root.
+# Everything lives in a private tree: BLOCKHOST_ROOT=$DEMO_DIR/root.  The daemons run in
+# their own sessions (setsid), so a Ctrl-C reaches this script only and the trap can still
+# destroy the VM through the agent and libvirtd before stopping them.
 #
 # Environment: BUILD (build dir, default build), DEMO_DIR (default: a new /tmp dir),
 # DEMO_EXIT=1 (stop after the flow), DEMO_REBUILD_TEMPLATE=1, DEMO_TEMPLATE (cached image
-# path), DEMO_ACCEL=tcg|kvm (default tcg: see below), DEMO_KEEP=1 (keep $DEMO_DIR).
+# path), DEMO_ACCEL=auto|kvm|tcg (auto: KVM if /dev/kvm exists, TCG if that VM fails).
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}; case $BUILD in /*) ;; *) BUILD="$TOP/$BUILD" ;; esac
@@ -127,7 +129,7 @@ if [ ! -x "$ANVIL" ]; then
 fi
 if [ -n "$STEP1" ]; then
 	aport=$(free_port)
-	"$ANVIL" --host 127.0.0.1 --port "$aport" --chain-id 31337 --silent > "$LOGS/anvil.log" 2>&1 &
+	setsid "$ANVIL" --host 127.0.0.1 --port "$aport" --chain-id 31337 --silent > "$LOGS/anvil.log" 2>&1 &
 	track $! anvil
 	export RPC_URL="http://127.0.0.1:$aport"
 	if wait_port "$aport" 100; then say "anvil chain on $RPC_URL (chain id 31337)"
@@ -141,7 +143,7 @@ if [ -n "$STEP1" ]; then
 			"$tport" 2>/dev/null && break
 	done
 	mkdir -p "$DEMO_DIR/swtpm"
-	swtpm socket --tpm2 --tpmstate dir="$DEMO_DIR/swtpm" \
+	setsid swtpm socket --tpm2 --tpmstate dir="$DEMO_DIR/swtpm" \
 		--server type=tcp,port="$tport",bindaddr=127.0.0.1 \
 		--ctrl type=tcp,port="$((tport + 1))",bindaddr=127.0.0.1 \
 		--flags not-need-init,startup-clear --log file="$LOGS/swtpm.log",level=1 </dev/null \
@@ -176,14 +178,14 @@ max_value_per_day = 2000000000000000000
 allow_deploy = no
 P
 	chmod 0644 "$R/etc/blockhost/keystore.policy"
-	chown -R nobody:nogroup "$R/var/lib/blockhost/keystore" "$R/run/blockhost"
+	[ -z "$IS_ROOT" ] || chown -R nobody:nogroup "$R/var/lib/blockhost/keystore" "$R/run/blockhost"
 	rm -f "$R/run/blockhost/keystore.sock"
 	if [ -n "$IS_ROOT" ]; then
 		say "keystore daemon: blockhost-keystore serve --no-setid, as user nobody (its own user)"
-		setpriv --reuid=nobody --regid=nogroup --clear-groups "$KS" serve --no-setid \
+		setsid setpriv --reuid=nobody --regid=nogroup --clear-groups "$KS" serve --no-setid \
 			>> "$LOGS/keystored.log" 2>&1 &
 	else
-		"$KS" serve --no-setid >> "$LOGS/keystored.log" 2>&1 &
+		setsid "$KS" serve --no-setid >> "$LOGS/keystored.log" 2>&1 &
 	fi
 	KS_PID=$!; track "$KS_PID" "keystore daemon"
 	up=
@@ -262,29 +264,35 @@ else
 	done
 	say "actions installed in $ACT: $(cd "$ACT" && ls | grep -v '\.' | tr '\n' ' ')"
 
-	ACCEL=${DEMO_ACCEL:-tcg}
-	DTYPE=qemu; KVM_GROUPS=
-	if [ "$ACCEL" = kvm ]; then
-		if [ -c /dev/kvm ] && getent group kvm > /dev/null; then
-			DTYPE=kvm; KVM_GROUPS=",$(getent group kvm | cut -d: -f3)"
-		else
-			bad "DEMO_ACCEL=kvm but /dev/kvm is missing: using TCG"
-		fi
+	# KVM when /dev/kvm is there (DEMO_ACCEL=auto, the default), with one TCG retry if the
+	# KVM domain does not come up (nested KVM often cannot run it); DEMO_ACCEL=tcg|kvm forces
+	ACCEL=${DEMO_ACCEL:-auto}
+	KVM_GROUPS=
+	if [ "$ACCEL" != tcg ] && [ -c /dev/kvm ] && getent group kvm > /dev/null; then
+		DTYPE=kvm; KVM_GROUPS=",$(getent group kvm | cut -d: -f3)"
+	else
+		[ "$ACCEL" = kvm ] && bad "DEMO_ACCEL=kvm but /dev/kvm is missing: using TCG"
+		DTYPE=qemu; ACCEL=tcg
 	fi
 	sport=$(free_port); smax=$((sport + 63)); [ $smax -le 65535 ] || smax=65535
-	cat > "$R/etc/blockhost/libvirt.json" <<JSON
-{ "uri": "qemu:///session", "domain_type": "$DTYPE", "guest_agent_timeout": 600,
+	# write_libvirt_json TYPE GA_TIMEOUT
+	write_libvirt_json() {
+		cat > "$R/etc/blockhost/libvirt.json" <<JSON
+{ "uri": "qemu:///session", "domain_type": "$1", "guest_agent_timeout": $2,
   "template": "/var/lib/blockhost/templates/blockhost-base.qcow2",
   "storage_path": "/var/lib/blockhost/vms",
   "cloud_init_dir": "/var/lib/blockhost/cloud-init",
   "session_user": { "uid": $PUID, "gid": $PGID, "home": "$VHOME", "runtime_dir": "$VHOME/run" },
   "user_net_ssh": { "port_min": $sport, "port_max": $smax } }
 JSON
+		chmod 0644 "$R/etc/blockhost/libvirt.json"
+	}
+	if [ "$DTYPE" = kvm ]; then write_libvirt_json kvm 240; else write_libvirt_json qemu 600; fi
 	# no ip_pool: under user-mode networking the guest takes slirp's DHCP address
 	cat > "$R/etc/blockhost/db.json" <<'JSON'
 { "db_file": "/var/lib/blockhost/vms.json", "default_expiry_days": 30, "gc_grace_days": 7 }
 JSON
-	chmod 0644 "$R/etc/blockhost/libvirt.json" "$R/etc/blockhost/db.json"
+	chmod 0644 "$R/etc/blockhost/db.json"
 	say "libvirt.json: qemu:///session as uid $PUID, domain type $DTYPE, SSH forward from 127.0.0.1:$sport..$smax"
 
 	as_user() {
@@ -294,14 +302,14 @@ JSON
 			BLOCKHOST_SECCOMP_DIR="$BLOCKHOST_SECCOMP_DIR" "$@"
 	}
 	as_user_exec() {
-		exec setpriv --reuid=$PUID --regid=$PGID --groups="$AGID$KVM_GROUPS" --inh-caps=-all \
+		exec setsid setpriv --reuid=$PUID --regid=$PGID --groups="$AGID$KVM_GROUPS" --inh-caps=-all \
 			env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$VHOME" XDG_RUNTIME_DIR="$VHOME/run" \
 			BLOCKHOST_ROOT="$R" "$@"
 	}
 	vm() { local v=$1; shift; as_user "$BIN/blockhost-vm-$v" "$@"; }
 	virsh_u() { as_user virsh -c qemu:///session "$@"; }
 
-	"$BIN/blockhost-root-agent" --keys-dir "$KEYS" --group "$AGENT_GROUP" > "$LOGS/agent.log" 2>&1 &
+	setsid "$BIN/blockhost-root-agent" --keys-dir "$KEYS" --group "$AGENT_GROUP" > "$LOGS/agent.log" 2>&1 &
 	AGENT_PID=$!; track "$AGENT_PID" "root agent"
 	up=
 	for _ in $(seq 200); do grep -q 'actions verified' "$LOGS/agent.log" && { up=1; break; }; sleep 0.05; done
@@ -357,17 +365,34 @@ if [ -n "$VM_OK" ]; then
 	(umask 077; "$BIN/bhcrypt" generate-keypair > "$BUYER_KEY")
 	BUYER=$("$BIN/bhcrypt" key-to-address --key-file "$BUYER_KEY")
 	good "buyer wallet $BUYER (private key in $BUYER_KEY, mode $(stat -c %a "$BUYER_KEY"))"
-	say "blockhost-vm-create $VMNAME --owner-wallet $BUYER --memory 1024 --disk 4 --apply"
-	say "  (as uid $PUID in the agent's group; domain type $DTYPE — a TCG boot takes a few minutes;"
-	say "   create waits for the guest agent; log $LOGS/vm-create.log)"
-	t0=$(date +%s)
-	VM_CREATED=1   # from here on, cleanup destroys it through the CLI
-	if vm create "$VMNAME" --owner-wallet "$BUYER" --memory 1024 --disk 4 --apply \
-		> "$LOGS/vm-create.out" 2> "$LOGS/vm-create.log"; then
-		good "created in $(( $(date +%s) - t0 )) s: $(grep '^BLOCKHOST_RESULT' "$LOGS/vm-create.out")"
+	# create_vm: blockhost-vm-create --apply with the current libvirt.json; 0 on success
+	create_vm() {
+		say "blockhost-vm-create $VMNAME --owner-wallet $BUYER --memory 1024 --disk 4 --apply"
+		say "  (as uid $PUID in the agent's group; domain type $DTYPE$([ "$DTYPE" = qemu ] && echo ' (TCG: a boot takes a minute or more)');"
+		say "   create waits for the guest agent; log $LOGS/vm-create.log)"
+		t0=$(date +%s)
+		VM_CREATED=1   # from here on, cleanup destroys it through the CLI
+		if vm create "$VMNAME" --owner-wallet "$BUYER" --memory 1024 --disk 4 --apply \
+			> "$LOGS/vm-create.out" 2>> "$LOGS/vm-create.log"; then
+			good "created in $(( $(date +%s) - t0 )) s: $(grep '^BLOCKHOST_RESULT' "$LOGS/vm-create.out")"
+			return 0
+		fi
+		# create undoes itself; if a domain is left, destroy it through the CLI
+		if grep -qx "$VMNAME" <(virsh_u list --all --name 2>/dev/null); then
+			vm destroy "$VMNAME" >> "$LOGS/vm-destroy.log" 2>&1 || true
+		fi
+		grep -qx "$VMNAME" <(virsh_u list --all --name 2>/dev/null) || VM_CREATED=
+		return 1
+	}
+	if create_vm; then :
+	elif [ "$DTYPE" = kvm ] && [ "$ACCEL" = auto ]; then
+		bad "the KVM domain did not come up: $(grep -m1 -o 'error: .*\|failed.*' "$LOGS/vm-create.log" | head -c 200)"
+		say "retrying once with TCG (software emulation): domain_type qemu"
+		DTYPE=qemu; write_libvirt_json qemu 600
+		echo "--- retry with TCG ---" >> "$LOGS/vm-create.log"
+		create_vm || { failed 4 "blockhost-vm-create $VMNAME failed (KVM, then TCG): $(tail -n 1 "$LOGS/vm-create.log")" "$LOGS/vm-create.log"; VM_OK=; }
 	else
 		failed 4 "blockhost-vm-create $VMNAME failed: $(tail -n 1 "$LOGS/vm-create.log")" "$LOGS/vm-create.log"
-		grep -q "$VMNAME" <(virsh_u list --all --name 2>/dev/null) || VM_CREATED=
 		VM_OK=
 	fi
 fi
