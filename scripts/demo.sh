@@ -405,19 +405,20 @@ if [ -n "$VM_OK" ]; then
 		if vm guest-exec "$VMNAME" 'getent passwd admin' > "$LOGS/guest-exec.out" 2>&1; then
 			say "inside the VM (guest agent): $(cat "$LOGS/guest-exec.out")"
 		fi
-		# WORKAROUND (provisioner bug, reported): the seed's network-config v2 matches the
-		# NIC by the glob name "e*" under the id "primary"; cloud-init's ifupdown (ENI)
-		# renderer in the Debian 12 template writes "iface primary inet dhcp" for an
-		# interface that does not exist, so the guest gets no address.  Until the seed
-		# matches the NIC by MAC address, ask the guest agent to run dhclient on it.
-		ips=$(vm guest-exec "$VMNAME" 'hostname -I' 2>> "$LOGS/guest-exec.out")
-		if ! grep -q '[0-9]\.[0-9]' <<< "$ips"; then
-			say "WORKAROUND: the guest has no IPv4 address (network-config names the NIC 'primary' for ifupdown);"
-			say "  running dhclient on its e* interfaces through the guest agent"
-			ips=$(vm guest-exec "$VMNAME" 'for i in /sys/class/net/e*; do dhclient -1 "${i##*/}"; done; hostname -I' \
-				2>> "$LOGS/guest-exec.out")
-		fi
-		say "guest addresses (QEMU user-mode network): ${ips:-none}"
+		# The seed's network-config names the NIC enp0s16 (its fixed PCI slot, see
+		# docs/provisioner.md) and asks for DHCP (no ip_pool on this host); cloud-init's
+		# ifupdown renderer configures it at boot.  Only look: nothing is done here.
+		ips=
+		for _ in $(seq 30); do
+			ips=$(vm guest-exec "$VMNAME" 'ip -br -4 addr show dev enp0s16' 2>> "$LOGS/guest-exec.out")
+			grep -q '[0-9]\.[0-9]' <<< "$ips" && break
+			sleep 2
+		done
+		say "guest NIC from the seed (QEMU user-mode network, DHCP): ${ips:-none}"
+		vm guest-exec "$VMNAME" 'ip -br addr; cat /etc/network/interfaces.d/50-cloud-init' \
+			> "$LOGS/guest-net.log" 2>&1 || true
+		grep -q '[0-9]\.[0-9]' <<< "$ips" ||
+			bad "the guest has no IPv4 address on enp0s16 (see the guest's /etc/network/interfaces.d/50-cloud-init)"
 		say "waiting for sshd in the VM"
 		up=
 		for _ in $(seq 120); do

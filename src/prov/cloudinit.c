@@ -192,7 +192,10 @@ int prov_render_network_config(const struct prov_seed_spec *s, char **ret)
 		return BH_ERR_FORMAT;
 	if (!(f = open_memstream(&buf, &len)))
 		return -ENOMEM;
-	fputs("version: 2\nethernets:\n  primary:\n    match:\n      name: \"e*\"\n", f);
+	/* The key is the interface name: the template's ENI renderer has no "match:" (it
+	 * would configure an interface named after the key), so it is the predictable name
+	 * of the NIC at our fixed PCI slot (prov.h). */
+	fputs("version: 2\nethernets:\n  " PROV_NIC_NAME ":\n", f);
 	if (!v4 && !v6) {
 		fputs("    dhcp4: true\n", f);
 	} else {

@@ -104,6 +104,17 @@ struct prov_domain_spec {
 };
 
 /*
+ * The guest NIC's fixed place and name.  Every NIC we define (bridge, network or the
+ * user-mode SSH forward) sits on the q35 root complex (pcie.0) at this slot, so the
+ * guest's udev names it by path (systemd's net_id, Debian 12: "enp0s16" for bus 0,
+ * slot 0x10), and the seed's network-config names exactly that interface: cloud-init's
+ * ifupdown (ENI) renderer in the template cannot "match:" an interface, it writes the
+ * ethernets key as the interface name.  Change both together (docs/provisioner.md).
+ */
+#define PROV_NIC_PCI_SLOT "0x10"
+#define PROV_NIC_NAME "enp0s16"
+
+/*
  * Build the domain XML from validated fields (every value is re-checked here and
  * XML-escaped): q35/pc machine defaults, virtio qcow2 disk, the seed as a
  * read-only SATA cdrom, the QEMU guest agent channel, a serial pty console, no

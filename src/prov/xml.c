@@ -13,6 +13,10 @@
 
 #include "prov.h"
 
+/* The NIC's fixed root-complex address (see PROV_NIC_PCI_SLOT in prov.h). */
+#define NIC_ADDR "<address type='pci' domain='0x0000' bus='0x00' slot='" PROV_NIC_PCI_SLOT \
+		 "' function='0x0'/>"
+
 #define FAIL(code, ...) do { bh_msg_set(msg, __VA_ARGS__); return (code); } while (0)
 
 /* Paths go into attributes: allow a conservative set only (no quotes, <, >, &, controls). */
@@ -79,19 +83,20 @@ int prov_domain_xml(const struct prov_domain_spec *s, char **ret, struct bh_msg 
 		 * forward binds the host's loopback address only.  libvirt does not know this
 		 * device, so it gets a fixed root-complex slot (0x10) that libvirt's own address
 		 * assignment (root ports from slot 1 upwards, ICH9 functions at 0x1a-0x1f) does
-		 * not reach for a domain of this size; an automatic slot collides with them. */
+		 * not reach for a domain of this size; an automatic slot collides with them.
+		 * The same slot as the libvirt NICs below: the guest names it PROV_NIC_NAME. */
 		n = asprintf(&qcmd, "  <qemu:commandline>\n"
 				   "    <qemu:arg value='-netdev'/>\n"
 				   "    <qemu:arg value='user,id=bhnet0,hostfwd=tcp:127.0.0.1:%u-:22'/>\n"
 				   "    <qemu:arg value='-device'/>\n"
-				   "    <qemu:arg value='virtio-net-pci,netdev=bhnet0,bus=pcie.0,addr=0x10'/>\n"
+				   "    <qemu:arg value='virtio-net-pci,netdev=bhnet0,bus=pcie.0,addr=" PROV_NIC_PCI_SLOT "'/>\n"
 				   "  </qemu:commandline>\n", s->user_net_ssh_port);
 	else if (s->bridge)
 		n = asprintf(&nic, "    <interface type='bridge'><source bridge='%s'/>"
-				   "<model type='virtio'/></interface>\n", s->bridge);
+				   "<model type='virtio'/>" NIC_ADDR "</interface>\n", s->bridge);
 	else if (s->network)
 		n = asprintf(&nic, "    <interface type='network'><source network='%s'/>"
-				   "<model type='virtio'/></interface>\n", s->network);
+				   "<model type='virtio'/>" NIC_ADDR "</interface>\n", s->network);
 	else
 		n = asprintf(&nic, "%s", "");
 	if (n < 0)

@@ -196,6 +196,9 @@ static void test_xml_builder(void **state)
 	s.seed_path = NULL;
 	assert_int_equal(prov_domain_xml(&s, &x, NULL), 0);
 	assert_non_null(strstr(x, "<source bridge='br0'/>"));
+	/* every NIC at the fixed root-complex slot the seed's interface name depends on */
+	assert_non_null(strstr(x, "<model type='virtio'/><address type='pci' domain='0x0000' "
+				  "bus='0x00' slot='0x10' function='0x0'/></interface>"));
 	assert_non_null(strstr(x, "host-passthrough"));
 	assert_null(strstr(x, "cdrom"));
 	free(x);
@@ -203,6 +206,8 @@ static void test_xml_builder(void **state)
 	s.network = "default";
 	assert_int_equal(prov_domain_xml(&s, &x, NULL), 0);
 	assert_non_null(strstr(x, "<source network='default'/>"));
+	assert_non_null(strstr(x, "<address type='pci' domain='0x0000' bus='0x00' slot='0x10' "
+				  "function='0x0'/></interface>"));
 	free(x);
 
 	s = good_spec; s.name = "a'b";             xml_err(s, BH_ERR_FORMAT, "name");
@@ -530,6 +535,8 @@ static void test_result_line(void **state)
 	free(l);
 }
 
+#define NC_STATIC "version: 2\nethernets:\n  enp0s16:\n    addresses:\n"
+
 static const struct prov_seed_spec seed = {
 	.vm_name = "bh-001", .username = "admin",
 	.wallet = "0x00000000000000000000000000000000000000aa",
@@ -576,6 +583,11 @@ static void test_cloud_init(void **state)
 	assert_string_equal(u, "instance-id: bh-001\nlocal-hostname: bh-001\n");
 	free(u);
 	assert_int_equal(prov_render_network_config(&s, &u), 0);
+	/* the NIC by its predictable name (fixed PCI slot), not a "match:" the template's
+	 * ifupdown renderer cannot apply */
+	assert_true(strncmp(u, NC_STATIC, strlen(NC_STATIC)) == 0);
+	assert_null(strstr(u, "match"));
+	assert_null(strstr(u, "dhcp"));
 	assert_non_null(strstr(u, "      - 192.168.122.200/24\n      - 2001:db8::3/128\n"));
 	assert_non_null(strstr(u, "      - to: default\n        via: 192.168.122.1\n"));
 	assert_non_null(strstr(u, "      - to: 2001:db8::1/128\n        scope: link\n"));
@@ -583,7 +595,19 @@ static void test_cloud_init(void **state)
 	free(u);
 	s.ip = s.ipv6 = NULL;
 	assert_int_equal(prov_render_network_config(&s, &u), 0);
-	assert_non_null(strstr(u, "dhcp4: true"));
+	assert_string_equal(u, "version: 2\nethernets:\n  enp0s16:\n    dhcp4: true\n");
+	free(u);
+	s = seed; s.ipv6 = "";             /* IPv4 only: no IPv6 address or route */
+	assert_int_equal(prov_render_network_config(&s, &u), 0);
+	assert_non_null(strstr(u, "  enp0s16:\n    addresses:\n      - 192.168.122.200/24\n    routes:\n"));
+	assert_null(strstr(u, "2001:db8"));
+	assert_null(strstr(u, "dhcp"));
+	free(u);
+	s = seed; s.ip = NULL;             /* IPv6 only: static, still no DHCP */
+	assert_int_equal(prov_render_network_config(&s, &u), 0);
+	assert_non_null(strstr(u, "    addresses:\n      - 2001:db8::3/128\n"));
+	assert_null(strstr(u, "192.168.122.200"));
+	assert_null(strstr(u, "dhcp"));
 	free(u);
 	s = seed; s.ip = "1.2.3";          assert_int_equal(prov_render_network_config(&s, &u), BH_ERR_FORMAT);
 	s = seed; s.gateway = "x";         assert_int_equal(prov_render_network_config(&s, &u), BH_ERR_FORMAT);
