@@ -21,7 +21,10 @@
 
 #include <cap-ng.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/securebits.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <sodium.h>
 
 #include "atomicio.h"
@@ -1355,63 +1358,165 @@ out:
 
 /* ------------------------------------------------------------------ running */
 
-static noreturn void child_exec(const struct bh_plugin *p, const char *name, int in, int outp, int errp)
-{
-	char *argv[] = { (char *)name, NULL };
-	char *envp[4] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", (char *)"LANG=C", NULL, NULL };
-	const char *root = bh_root_prefix();
-	sigset_t all;
+/*
+ * Everything the plugin child needs, prepared by the parent: between clone() and
+ * execveat() the child shares the parent's memory (CLONE_VM|CLONE_VFORK, no page
+ * table copy) and so may only make async-signal-safe calls — plain syscalls, no
+ * malloc, stdio or libcap-ng.
+ */
+struct child_args {
+	const struct bh_plugin *p;
+	char *argv[2];
+	char *envp[4];
+	int in, outp, errp;
+	bool root;          /* the agent is root: switch user and set capabilities */
+	bool user;          /* run as the plugin user (not "run_as": "root") */
+	struct __user_cap_header_struct caph;
+	struct __user_cap_data_struct capd[2];
+};
 
-	/* tests run the agent under a root prefix; plugins resolve paths the same way */
-	if (root[0] && asprintf(&envp[2], "BLOCKHOST_ROOT=%s", root) < 0)
-		_exit(126);
-	setsid();
+/* write "what: errno N\n" to fd 2 with async-signal-safe calls only */
+static void child_err(const char *what, int e)
+{
+	char num[16];
+	size_t n = sizeof(num);
+
+	num[--n] = '\n';
+	do {
+		num[--n] = (char)('0' + e % 10);
+		e /= 10;
+	} while (e && n > 0);
+	if (write(2, what, strlen(what)) < 0 || write(2, ": errno ", 8) < 0 ||
+	    write(2, num + n, sizeof(num) - n) < 0)
+		return;
+}
+
+static int child_exec(void *arg)
+{
+	const struct child_args *a = arg;
+	const struct bh_plugin *p = a->p;
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	/* signals were blocked by the parent around clone(); handlers back to default
+	 * first (they are the parent's functions, in the memory we share), then unblock */
 	for (int s = 1; s < NSIG; s++)
-		signal(s, SIG_DFL);
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	if (dup2(in, 0) < 0 || dup2(outp, 1) < 0 || dup2(errp, 2) < 0 || dup2(p->memfd, 3) < 0)
+		sigaction(s, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setsid();
+	if (dup2(a->in, 0) < 0 || dup2(a->outp, 1) < 0 || dup2(a->errp, 2) < 0 ||
+	    dup2(p->memfd, 3) < 0)
 		_exit(126);
 	if (fcntl(3, F_SETFD, FD_CLOEXEC) < 0)
 		_exit(126);
-	closefrom(4);
-	if (geteuid() == 0) {
-		bool user = p->m->run_as != BH_PLUGIN_RUN_ROOT;
-		if (user) {
+	if (syscall(SYS_close_range, 4U, ~0U, 0) < 0) {
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			_exit(126);
+		for (rlim_t fd = 4; fd < rl.rlim_cur && fd < 65536; fd++)
+			close((int)fd);
+	}
+	if (a->root) {
+		if (a->user) {
 			/* the plugin user: uid 0 never again means anything to this process
 			 * tree (NOROOT: no caps from uid 0 or setuid-root files on exec;
 			 * NO_SETUID_FIXUP: the uid change keeps the capabilities, which are
 			 * then cut to the manifest's and raised as ambient so execveat keeps
-			 * them), all locked */
+			 * them), all locked.  Raw syscalls: glibc's set*id wrappers may
+			 * broadcast to threads through shared state. */
 			gid_t g = p->run_gid;
-			if (p->run_uid == 0 ||
-			    prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+			if (p->run_uid == 0) {
+				child_err("plugin user is uid 0", 0);
+				_exit(126);
+			}
+			if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
 				  SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
 				  SECBIT_KEEP_CAPS_LOCKED) < 0 ||
-			    setgroups(1, &g) < 0 || setresgid(g, g, g) < 0 ||
-			    setresuid(p->run_uid, p->run_uid, p->run_uid) < 0) {
-				dprintf(2, "cannot switch to the plugin user %u: %s\n",
-					(unsigned)p->run_uid, strerror(errno));
+			    syscall(SYS_setgroups, 1, &g) < 0 || syscall(SYS_setresgid, g, g, g) < 0 ||
+			    syscall(SYS_setresuid, p->run_uid, p->run_uid, p->run_uid) < 0) {
+				child_err("cannot switch to the plugin user", errno);
 				_exit(126);
 			}
 		}
-		/* keep only the manifest's capabilities: bounding set too, so that the
-		 * root-exec rule (permitted = inheritable | bounding) grants no more
-		 * to a root plugin; ambient for a plugin-user plugin */
-		capng_clear(CAPNG_SELECT_ALL);
-		for (int c = 0; c < 64; c++)
+		/* keep only the manifest's capabilities: bounding set too (dropped while
+		 * CAP_SETPCAP is still effective), so that the root-exec rule (permitted
+		 * = inheritable | bounding) grants no more to a root plugin; ambient for
+		 * a plugin-user plugin */
+		for (int c = 0; c < 64; c++) {
 			if (p->m->caps & (1ull << c))
-				capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED |
-					     CAPNG_INHERITABLE | CAPNG_BOUNDING_SET |
-					     (user ? CAPNG_AMBIENT : 0), (unsigned)c);
-		if (capng_apply(CAPNG_SELECT_ALL) < 0) {
-			dprintf(2, "cannot drop capabilities\n");
+				continue;
+			if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+				if (errno == EINVAL)
+					break; /* past the kernel's last capability */
+				child_err("cannot drop capabilities (bounding set)", errno);
+				_exit(126);
+			}
+		}
+		if (syscall(SYS_capset, &a->caph, a->capd) < 0 ||
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
+			child_err("cannot drop capabilities", errno);
 			_exit(126);
 		}
+		for (int c = 0; a->user && c < 64; c++)
+			if ((p->m->caps & (1ull << c)) &&
+			    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) {
+				child_err("cannot raise ambient capabilities", errno);
+				_exit(126);
+			}
 	}
-	execveat(3, "", argv, envp, AT_EMPTY_PATH);
-	dprintf(2, "execveat: %s\n", strerror(errno));
+	execveat(3, "", a->argv, a->envp, AT_EMPTY_PATH);
+	child_err("execveat", errno);
 	_exit(127);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CHILD_SHARES_VM 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define CHILD_SHARES_VM 0
+#endif
+#endif
+#ifndef CHILD_SHARES_VM
+#define CHILD_SHARES_VM 1
+#endif
+#define CHILD_STACK (64 * 1024)
+
+/*
+ * Start the plugin child.  clone(CLONE_VM|CLONE_VFORK): no copy of the page
+ * tables, and the parent sleeps until the child has exec'd or exited.  Sanitizer
+ * builds use fork() (ASan poisons the child's frames in shadow memory it would
+ * share with us).  All signals are blocked across the call so no handler of ours
+ * runs in the child.  Returns the pid or -errno.
+ */
+static pid_t child_start(struct child_args *a)
+{
+	sigset_t all, old;
+	pid_t pid;
+	int e = 0;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if (CHILD_SHARES_VM) {
+		void *stk = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (stk == MAP_FAILED) {
+			pid = -1;
+			e = errno;
+		} else {
+			pid = clone(child_exec, (char *)stk + CHILD_STACK,
+				    CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+			e = errno;
+			munmap(stk, CHILD_STACK);
+		}
+	} else {
+		pid = fork();
+		e = errno;
+		if (pid == 0)
+			_exit(child_exec(a));
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid < 0 ? -e : pid;
 }
 
 static int set_nonblock(int fd)
@@ -1449,23 +1554,38 @@ int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *par
 	pid_t pid = -1;
 	int r = BH_ERR_INTERNAL, status = 0;
 	bool timed_out = false, too_big = false;
+	struct child_args ca = {
+		.p = p, .argv = { (char *)name, NULL },
+		.envp = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", (char *)"LANG=C", NULL, NULL },
+		.root = geteuid() == 0, .user = p->m->run_as != BH_PLUGIN_RUN_ROOT,
+		.caph = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 },
+	};
 
 	bh_buf_init(&ob, p->m->output_max);
 	bh_buf_init(&eb, STDERR_KEEP);
 	if ((r = bh_params_validate(p->m, params, &vp, msg)) < 0)
 		goto out;
-	if (geteuid() == 0 && p->m->run_as != BH_PLUGIN_RUN_ROOT && p->run_uid == 0) {
+	if (ca.root && ca.user && p->run_uid == 0) {
 		bh_msg_set(msg, "plugin %s: no plugin user configured (it would run as uid 0 but its "
 			   "manifest does not say \"run_as\": \"root\")", name);
 		r = BH_ERR_CONFIG;
 		goto out;
 	}
-	if (geteuid() == 0 && p->m->caps) {
+	for (int i = 0; i < 2; i++)
+		ca.capd[i].effective = ca.capd[i].permitted = ca.capd[i].inheritable =
+			(uint32_t)(p->m->caps >> (32 * i));
+	if (ca.root && p->m->caps) {
 		/* the agent's policy is the ceiling: say so instead of failing in the child */
-		capng_get_caps_process();
+		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct d[2];
+		if (syscall(SYS_capget, &h, d) < 0) {
+			r = bh_negerrno();
+			bh_msg_set(msg, "capget: %s", bh_strerror(r));
+			goto out;
+		}
+		uint64_t have = d[0].permitted | ((uint64_t)d[1].permitted << 32);
 		for (int c = 0; c < 64; c++) {
-			if ((p->m->caps & (1ull << c)) &&
-			    !capng_have_capability(CAPNG_PERMITTED, (unsigned)c)) {
+			if ((p->m->caps & (1ull << c)) && !(have & (1ull << c))) {
 				bh_msg_set(msg, "plugin %s needs capability %s, which the agent does not "
 					   "hold (policy/blockhost-root-agent.policy)", name,
 					   capng_capability_to_name((unsigned)c));
@@ -1483,14 +1603,23 @@ int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *par
 		r = bh_negerrno();
 		goto out;
 	}
-	pid = fork();
-	if (pid < 0) {
-		r = bh_negerrno();
-		bh_msg_set(msg, "fork: %s", bh_strerror(r));
+	/* tests run the agent under a root prefix; plugins resolve paths the same way */
+	const char *root = bh_root_prefix();
+	if (root[0] && asprintf(&ca.envp[2], "BLOCKHOST_ROOT=%s", root) < 0) {
+		ca.envp[2] = NULL;
+		r = -ENOMEM;
 		goto out;
 	}
-	if (pid == 0)
-		child_exec(p, name, in[0], out[1], err[1]);
+	ca.in = in[0];
+	ca.outp = out[1];
+	ca.errp = err[1];
+	pid = child_start(&ca);
+	if (pid < 0) {
+		r = (int)pid;
+		pid = -1;
+		bh_msg_set(msg, "starting the plugin: %s", bh_strerror(r));
+		goto out;
+	}
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
@@ -1631,6 +1760,7 @@ out:
 		explicit_bzero(input, in_len);
 		free(input);
 	}
+	free(ca.envp[2]);
 	json_decref(vp);
 	json_decref(reply);
 	bh_buf_done(&ob);
