@@ -22,20 +22,23 @@
 
 static volatile const char tag[] = "BHTAG:good";
 
-/* the value of "Cap???:" line `key` (e.g. "CapEff") of /proc/self/status */
-static void capline(const char *key, char *out, size_t n)
+/* the CapEff, CapPrm, CapAmb and CapBnd values of /proc/self/status, read once */
+static void caplines(char out[4][64])
 {
+	static const char *const keys[4] = { "CapEff", "CapPrm", "CapAmb", "CapBnd" };
 	char line[256];
 	FILE *f = fopen("/proc/self/status", "r");
 
-	snprintf(out, n, "?");
+	for (int k = 0; k < 4; k++)
+		snprintf(out[k], 64, "?");
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, 6) && line[6] == ':' && line[7] == '\t') {
-			line[strcspn(line, "\n")] = 0;
-			snprintf(out, n, "%.32s", line + 8);
-		}
+		for (int k = 0; k < 4; k++)
+			if (!strncmp(line, keys[k], 6) && line[6] == ':' && line[7] == '\t') {
+				line[strcspn(line, "\n")] = 0;
+				snprintf(out[k], 64, "%.32s", line + 8);
+			}
 	fclose(f);
 }
 
@@ -77,7 +80,7 @@ int main(void)
 	json_error_t e;
 	json_t *in = json_loadf(stdin, 0, &e), *out;
 	const char *mode = in ? json_string_value(json_object_get(in, "mode")) : NULL;
-	char t[sizeof(tag)], ce[64], cp[64], ca[64], cb[64];
+	char t[sizeof(tag)], cl[4][64];
 
 	if (!in) {
 		fprintf(stderr, "bad input: %s\n", e.text);
@@ -94,13 +97,10 @@ int main(void)
 	}
 	for (size_t i = 0; i < sizeof(tag); i++)
 		t[i] = tag[i];
-	capline("CapEff", ce, sizeof(ce));
-	capline("CapPrm", cp, sizeof(cp));
-	capline("CapAmb", ca, sizeof(ca));
-	capline("CapBnd", cb, sizeof(cb));
+	caplines(cl);
 	out = json_pack("{s:b, s:s, s:O, s:i, s:i, s:s, s:s, s:s, s:s, s:i}", "ok", 1, "tag", t + 6,
-			"params", in, "uid", (int)getuid(), "gid", (int)getgid(), "capeff", ce,
-			"capprm", cp, "capamb", ca, "capbnd", cb, "secbits",
+			"params", in, "uid", (int)getuid(), "gid", (int)getgid(), "capeff", cl[0],
+			"capprm", cl[1], "capamb", cl[2], "capbnd", cl[3], "secbits",
 			prctl(PR_GET_SECUREBITS));
 	if (!out)
 		return 1;
