@@ -49,6 +49,21 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* the 1-minute load average and CPU count: round-trip numbers mean little without them */
+static void print_load(const char *when)
+{
+	char la[64] = "?";
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f) {
+		if (!fgets(la, sizeof(la), f))
+			snprintf(la, sizeof(la), "?");
+		fclose(f);
+	}
+	la[strcspn(la, " \n")] = 0;
+	printf("load average %s: %s on %ld CPUs\n", when, la, sysconf(_SC_NPROCESSORS_ONLN));
+}
+
 static void report(const char *what, double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(double), cmp);
@@ -116,6 +131,7 @@ int main(int argc, char **argv)
 	put(p, line, strlen(line), 0644);
 	sodium_memzero(sk, sizeof(sk));
 
+	print_load("at start");
 	/* verification alone, in-process */
 	struct bh_plugin_env env = { .actions_dir = act, .keys_dir = keys, .state_dir = NULL, .owner = 0 };
 	for (int i = 0; i < N_VERIFY; i++) {
@@ -176,6 +192,7 @@ int main(int argc, char **argv)
 	json_decref(req);
 	if (rc == 0) {
 		report("round trip (connect..exec..reply)", v, N_RT);
+		print_load("at end");
 		printf("target: round-trip p50 <= 2 ms: %s\n", v[N_RT / 2] <= 2.0 ? "met" : "NOT met");
 	}
 	kill(pid, SIGTERM);
