@@ -5,7 +5,8 @@
  * and answers each request by running the *signed* plugin for that action
  * (docs/PROTOCOL.plugin), verified from scratch on every request.
  *
- * One request per connection, each handled in a forked child (so a slow
+ * One request per connection, each handled in a forked child (forked ahead of
+ * time with its reader, so the fork is off the request path; so a slow
  * action — virsh shutdown waits minutes — does not block others); at most
  * --max-children at once.  Callers: uid 0 and members of group blockhost
  * (SO_PEERCRED + SO_PEERGROUPS), on top of the socket's 0660 root:blockhost.
@@ -301,6 +302,70 @@ fail: {
 	_exit(1);
 }
 
+/* Send one fd over a control socket (SCM_RIGHTS, one byte of data). */
+static int send_fd(int ctl, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char byte = 0;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(ctl, &mh, MSG_NOSIGNAL) == 1 ? 0 : bh_negerrno();
+}
+
+/*
+ * Fork a spare connection handler, paired with the spare reader `rctl`: it waits on
+ * its control socket for the accepted client fd (SCM_RIGHTS) and then serves it
+ * exactly as a handler forked after accept() would.  Forking it ahead of time keeps
+ * the fork off the request path.  EOF on the control socket (the monitor is going
+ * away, or its reader died) = exit.  Returns its pid.
+ */
+static pid_t spawn_handler(const struct opts *o, int lfd, int rctl, int *ret_ctl)
+{
+	int sp[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return -1;
+	if ((pid = fork()) == 0) {
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		char byte;
+		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		int r, fd;
+
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		close(lfd);
+		close(sp[0]);
+		do {
+			r = (int)recvmsg(sp[1], &mh, MSG_CMSG_CLOEXEC);
+		} while (r < 0 && errno == EINTR);
+		struct cmsghdr *cm = r == 1 ? CMSG_FIRSTHDR(&mh) : NULL;
+		if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+		    cm->cmsg_len != CMSG_LEN(sizeof(int)))
+			_exit(0);
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+		close(sp[1]);
+		serve(o, fd, rctl);
+	}
+	close(sp[1]);
+	if (pid < 0) {
+		close(sp[0]);
+		return -1;
+	}
+	*ret_ctl = sp[0];
+	return pid;
+}
+
 /* Verify every installed plugin once at start (logged; requests verify again). */
 static int scan_plugins(const struct opts *o)
 {
@@ -461,43 +526,70 @@ int main(int argc, char **argv)
 		 (unsigned)o.socket_mode, o.plugin_user, (unsigned)o.plugin_uid,
 		 (unsigned)o.plugin_gid, nplugins);
 
-	/* children = connection handlers + readers (the spare and those handed off) */
-	pid_t spare = -1;
-	int spare_ctl = -1;
+	/*
+	 * children = connection handlers + readers (the spares and those handed off).
+	 * Spares: a reader (spare, spare_ctl) and, once forked, a handler paired with it
+	 * (spare_h, spare_hctl) that took over the reader's control socket.  A connection
+	 * goes to the spare handler; if there is none (fork failed), a handler is forked
+	 * after accept() with the spare reader, as before.
+	 */
+	pid_t spare = -1, spare_h = -1;
+	int spare_ctl = -1, spare_hctl = -1;
 	while (!quit) {
 		pid_t pid;
 		int status;
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		/* reap; block only when at the limit */
+		while ((pid = waitpid(-1, &status, children >= 2 * o.max_children + 2 ? 0 : WNOHANG)) > 0) {
 			children--;
-			if (pid == spare) { /* died before use: replace it */
-				log_warn("spare request reader exited (status %d)", status);
-				close(spare_ctl);
-				spare = -1;
-				spare_ctl = -1;
-			}
-		}
-		if (children >= 2 * o.max_children + 1) {
-			if ((pid = waitpid(-1, &status, 0)) > 0) {
-				children--;
-				if (pid == spare) {
+			if (pid == spare || pid == spare_h) { /* died before use: replace the pair */
+				log_warn("spare request %s exited (status %d)",
+					 pid == spare ? "reader" : "handler", status);
+				if (spare_ctl >= 0)
 					close(spare_ctl);
-					spare = -1;
-					spare_ctl = -1;
-				}
+				if (spare_hctl >= 0)
+					close(spare_hctl); /* EOF: a paired handler exits */
+				spare = spare_h = -1;
+				spare_ctl = spare_hctl = -1;
 			}
-			continue;
 		}
+		if (children >= 2 * o.max_children + 2)
+			continue; /* interrupted (SIGTERM?) while waiting */
 		if (spare < 0) {
 			if ((spare = spawn_reader(&o, lfd, &spare_ctl)) < 0)
 				log_warn("fork (request reader): %m");
 			else
 				children++;
 		}
+		if (spare >= 0 && spare_h < 0) {
+			if ((spare_h = spawn_handler(&o, lfd, spare_ctl, &spare_hctl)) < 0) {
+				log_warn("fork (connection handler): %m");
+			} else {
+				children++;
+				close(spare_ctl); /* the handler holds the reader's socket now */
+				spare_ctl = -1;
+			}
+		}
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EINTR && errno != ECONNABORTED)
 				log_warn("accept: %m");
 			continue;
+		}
+		if (spare_h >= 0) {
+			int r2 = send_fd(spare_hctl, fd);
+			/* either way this pair is used up: EOF makes an unused handler exit */
+			close(spare_hctl);
+			spare = spare_h = -1;
+			spare_hctl = -1;
+			if (r2 == 0) {
+				close(fd);
+				continue;
+			}
+			log_warn_r(r2, "handing a connection to the spare handler");
+			if ((spare = spawn_reader(&o, lfd, &spare_ctl)) < 0)
+				log_warn("fork (request reader): %m");
+			else
+				children++;
 		}
 		pid = fork();
 		if (pid == 0) {
@@ -516,6 +608,8 @@ int main(int argc, char **argv)
 		}
 		close(fd);
 	}
+	if (spare_hctl >= 0)
+		close(spare_hctl); /* EOF: the spare handler exits, and its reader with it */
 	if (spare_ctl >= 0)
 		close(spare_ctl); /* EOF: the spare exits */
 	log_info("terminating");
