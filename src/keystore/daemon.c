@@ -17,6 +17,7 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 #include "blob.h"
 #include "buf.h"
 #include "cli.h"
+#include "deadline.h"
 #include "eth.h"
 #include "frame.h"
 #include "log.h"
@@ -54,6 +56,163 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+/*
+ * Per-connection I/O of the serve loop.  Same frames and limits as frame.h's
+ * bh_frame_read/bh_frame_write_json, in fewer system calls (measured with strace -c
+ * during `make bench-keystore`: 14.3 calls per request before, see the git log):
+ *  - accept: accept4 on the non-blocking listening socket first, poll only when the
+ *    backlog is empty, so queued clients are drained without a wake-up each;
+ *  - read: the connection is non-blocking; a read is tried before any poll (the request
+ *    has normally arrived by the time the connection is accepted), and header and
+ *    payload come in one read when they fit the first chunk.  The length cap is
+ *    checked before the request buffer grows; the deadline still bounds the whole
+ *    frame;
+ *  - write: header and JSON in one send (MSG_NOSIGNAL|MSG_DONTWAIT), poll only when
+ *    the socket buffer is full.
+ */
+#define KS_FIRST_READ 4096
+
+static int ks_accept(int lfd, int timeout_ms, int *ret_fd)
+{
+	int64_t deadline = bh_deadline_from_ms(timeout_ms);
+
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0) {
+			*ret_fd = fd;
+			return 0;
+		}
+		if (errno == EINTR)
+			return -EINTR;
+		/* a client that gave up while queued: take the next one */
+		if (errno == ECONNABORTED || errno == EPROTO)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return bh_negerrno();
+		int r = bh_fd_wait(lfd, POLLIN, deadline);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* read what is there (at most n bytes), waiting until the deadline for the first byte */
+static int ks_read_some(int fd, uint8_t *p, size_t n, int64_t deadline, size_t *got)
+{
+	for (;;) {
+		ssize_t k = read(fd, p, n);
+		if (k > 0) {
+			*got = (size_t)k;
+			return 0;
+		}
+		if (k == 0)
+			return BH_ERR_INCOMPLETE;
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+			return bh_negerrno();
+		int r = bh_fd_wait(fd, POLLIN, deadline);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* One frame (4-byte big-endian length, 1..max bytes) appended to out; bytes after the
+ * frame are ignored (one request per connection). */
+static int ks_read_frame(int fd, size_t max, int timeout_ms, struct bh_buf *out)
+{
+	int64_t deadline = bh_deadline_from_ms(timeout_ms);
+	uint8_t first[KS_FIRST_READ];
+	size_t have = 0, got;
+	int r;
+
+	while (have < 4) {
+		if ((r = ks_read_some(fd, first + have, sizeof(first) - have, deadline, &got)) < 0)
+			goto out;
+		have += got;
+	}
+	uint32_t n = (uint32_t)first[0] << 24 | (uint32_t)first[1] << 16 |
+		     (uint32_t)first[2] << 8 | first[3];
+	r = BH_ERR_FORMAT;
+	if (n == 0)
+		goto out;
+	/* the cap is checked before any allocation */
+	r = BH_ERR_LIMIT;
+	if (n > max || n > bh_buf_avail(out))
+		goto out;
+	size_t start = bh_buf_len(out), in_first = have - 4 < n ? have - 4 : n;
+	if ((r = bh_buf_put(out, first + 4, in_first)) < 0)
+		goto out;
+	size_t left = n - in_first;
+	while (left > 0) {
+		size_t chunk = left < 64u * 1024u ? left : 64u * 1024u;
+		uint8_t *p;
+		if ((r = bh_buf_reserve(out, chunk, &p)) < 0)
+			break;
+		size_t done = 0;
+		while (done < chunk && (r = ks_read_some(fd, p + done, chunk - done, deadline,
+							 &got)) == 0)
+			done += got;
+		if (r < 0)
+			break;
+		left -= chunk;
+	}
+	if (r < 0)
+		(void)bh_buf_truncate(out, start);
+out:
+	explicit_bzero(first, sizeof(first));
+	return r;
+}
+
+/* The reply as one frame in one send when the socket buffer takes it (it does for
+ * every reply of this protocol); the buffer is wiped (a decrypted plaintext). */
+static int ks_write_json(int fd, const json_t *obj, int timeout_ms)
+{
+	int64_t deadline = bh_deadline_from_ms(timeout_ms);
+	char small[2048], *buf = small;
+	size_t cap = sizeof(small), n;
+	int r = 0;
+
+	if (!json_is_object(obj))
+		return -EINVAL;
+	n = json_dumpb(obj, buf + 4, cap - 4, JSON_COMPACT);
+	if (n == 0)
+		return -ENOMEM;
+	if (n > BH_FRAME_MAX_RESPONSE)
+		return BH_ERR_LIMIT;
+	if (n > cap - 4) {
+		cap = n + 4;
+		if (!(buf = malloc(cap)))
+			return -ENOMEM;
+		if (json_dumpb(obj, buf + 4, n, JSON_COMPACT) != n) {
+			r = BH_ERR_INTERNAL;
+			goto out;
+		}
+	}
+	buf[0] = (char)(n >> 24);
+	buf[1] = (char)(n >> 16);
+	buf[2] = (char)(n >> 8);
+	buf[3] = (char)n;
+	const char *p = buf;
+	size_t left = n + 4;
+	while (left > 0) {
+		ssize_t k = send(fd, p, left, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k >= 0) {
+			p += k;
+			left -= (size_t)k;
+			continue;
+		}
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+			r = bh_negerrno();
+			break;
+		}
+		if ((r = bh_fd_wait(fd, POLLOUT, deadline)) < 0)
+			break;
+	}
+out:
+	explicit_bzero(buf, cap);
+	if (buf != small)
+		free(buf);
+	return r;
 }
 
 static const char serve_usage[] =
@@ -233,7 +392,7 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 		int cfd = -1;
 		struct bh_peer bp;
 		json_t *resp = NULL;
-		r = bh_usock_accept(lfd, 500, &cfd);
+		r = ks_accept(lfd, 500, &cfd);
 		if (r == BH_ERR_TIMEOUT || r == -EINTR)
 			continue;
 		if (r < 0) {
@@ -250,20 +409,20 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 			 * only drained (small cap, short deadline) so that its write does not
 			 * fail with EPIPE before it can read the refusal */
 			bh_buf_reset(&req);
-			if (bh_frame_read(cfd, KS_STRANGER_MAX, KS_STRANGER_TIMEOUT_MS, &req) < 0)
+			if (ks_read_frame(cfd, KS_STRANGER_MAX, KS_STRANGER_TIMEOUT_MS, &req) < 0)
 				bh_buf_reset(&req); /* the refusal is sent either way */
 			bh_buf_reset(&req);
 			log_warn("pid %d uid %u gid %u: not allowed by [socket]", (int)peer.pid,
 				 (unsigned)peer.uid, (unsigned)peer.gid);
 			if ((resp = ks_denied_peer(&peer))) {
-				(void)bh_frame_write_json(cfd, resp, KS_READ_TIMEOUT_MS);
+				(void)ks_write_json(cfd, resp, KS_READ_TIMEOUT_MS);
 				json_decref(resp);
 			}
 			close(cfd);
 			continue;
 		}
 		bh_buf_reset(&req);
-		r = bh_frame_read(cfd, KS_REQUEST_MAX, KS_READ_TIMEOUT_MS, &req);
+		r = ks_read_frame(cfd, KS_REQUEST_MAX, KS_READ_TIMEOUT_MS, &req);
 		if (r < 0) {
 			log_warn_r(r, "pid %d uid %u: bad frame", (int)peer.pid, (unsigned)peer.uid);
 			close(cfd);
@@ -278,7 +437,7 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 			log_warn("pid %d uid %u: %s refused: %s", (int)peer.pid, (unsigned)peer.uid,
 				 json_string_value(json_object_get(resp, "op")) ?: "request",
 				 json_string_value(json_object_get(resp, "message")) ?: "");
-		(void)bh_frame_write_json(cfd, resp, KS_READ_TIMEOUT_MS);
+		(void)ks_write_json(cfd, resp, KS_READ_TIMEOUT_MS);
 		ks_resp_wipe(resp); /* a decrypted plaintext: not left in freed heap */
 		json_decref(resp);
 		close(cfd);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make bench-keystore: a swtpm, sealed keys and a policy in a temp tree, then
 # bench/bench_keystore (which starts and stops the daemon itself).
+# KS_BENCH_BIN=PATH benches another daemon binary (e.g. a saved copy of the previous
+# build, for before/after numbers under the same load) with the same setup.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/helpers/keystore_lib.sh"
 ks_start_swtpm
@@ -11,4 +13,4 @@ ks_site_policy <<P
 mode = 0600
 allow = uid:$(id -u) address, personal_sign
 P
-"$BUILD/bench/bench_keystore" "$KS" "$@"
+"$BUILD/bench/bench_keystore" "${KS_BENCH_BIN:-$KS}" "$@"
