@@ -17,7 +17,9 @@
 #
 # Environment: BUILD (build dir, default build), DEMO_DIR (default: a new /tmp dir),
 # DEMO_EXIT=1 (stop after the flow), DEMO_REBUILD_TEMPLATE=1, DEMO_TEMPLATE (cached image
-# path), DEMO_ACCEL=auto|kvm|tcg (auto: KVM if /dev/kvm exists, TCG if that VM fails).
+# path), DEMO_ACCEL=auto|kvm|tcg (auto: KVM if /dev/kvm exists, TCG if that VM fails),
+# DEMO_NET=dhcp|static (static: db.json pools inside slirp's nets, 10.0.2.15 and fec0::15,
+# so the seed's network-config is static; default dhcp: no pools).
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}; case $BUILD in /*) ;; *) BUILD="$TOP/$BUILD" ;; esac
@@ -288,10 +290,20 @@ JSON
 		chmod 0644 "$R/etc/blockhost/libvirt.json"
 	}
 	if [ "$DTYPE" = kvm ]; then write_libvirt_json kvm 240; else write_libvirt_json qemu 600; fi
-	# no ip_pool: under user-mode networking the guest takes slirp's DHCP address
-	cat > "$R/etc/blockhost/db.json" <<'JSON'
+	if [ "${DEMO_NET:-dhcp}" = static ]; then
+		# pools of one address each, slirp's own guest address (the SSH forward goes to
+		# 10.0.2.15) and IPv6 net: the seed's network-config is static, no DHCP
+		cat > "$R/etc/blockhost/db.json" <<'JSON'
+{ "db_file": "/var/lib/blockhost/vms.json", "default_expiry_days": 30, "gc_grace_days": 7,
+  "ip_pool": { "network": "10.0.2.0/24", "start": 15, "end": 15, "gateway": "10.0.2.2" },
+  "ipv6_pool": { "prefix": "fec0::/64", "start": 21, "end": 21 } }
+JSON
+	else
+		# no ip_pool: under user-mode networking the guest takes slirp's DHCP address
+		cat > "$R/etc/blockhost/db.json" <<'JSON'
 { "db_file": "/var/lib/blockhost/vms.json", "default_expiry_days": 30, "gc_grace_days": 7 }
 JSON
+	fi
 	chmod 0644 "$R/etc/blockhost/db.json"
 	say "libvirt.json: qemu:///session as uid $PUID, domain type $DTYPE, SSH forward from 127.0.0.1:$sport..$smax"
 
@@ -406,7 +418,7 @@ if [ -n "$VM_OK" ]; then
 			say "inside the VM (guest agent): $(cat "$LOGS/guest-exec.out")"
 		fi
 		# The seed's network-config names the NIC enp0s16 (its fixed PCI slot, see
-		# docs/provisioner.md) and asks for DHCP (no ip_pool on this host); cloud-init's
+		# docs/provisioner.md) and asks for DHCP (no ip_pool; DEMO_NET=static: pools); cloud-init's
 		# ifupdown renderer configures it at boot.  Only look: nothing is done here.
 		ips=
 		for _ in $(seq 30); do
@@ -414,8 +426,8 @@ if [ -n "$VM_OK" ]; then
 			grep -q '[0-9]\.[0-9]' <<< "$ips" && break
 			sleep 2
 		done
-		say "guest NIC from the seed (QEMU user-mode network, DHCP): ${ips:-none}"
-		vm guest-exec "$VMNAME" 'ip -br addr; cat /etc/network/interfaces.d/50-cloud-init' \
+		say "guest NIC from the seed (QEMU user-mode network, ${DEMO_NET:-dhcp}): ${ips:-none}"
+		vm guest-exec "$VMNAME" 'ip -br addr; ip route; ip -6 route; cat /etc/network/interfaces.d/50-cloud-init' \
 			> "$LOGS/guest-net.log" 2>&1 || true
 		grep -q '[0-9]\.[0-9]' <<< "$ips" ||
 			bad "the guest has no IPv4 address on enp0s16 (see the guest's /etc/network/interfaces.d/50-cloud-init)"

@@ -204,15 +204,16 @@ int prov_render_network_config(const struct prov_seed_spec *s, char **ret)
 			fprintf(f, "      - %s/24\n", s->ip);
 		if (v6)
 			fprintf(f, "      - %s/128\n", s->ipv6);
-		if ((v4 && s->gateway) || (v6 && s->ipv6_gateway)) {
-			fputs("    routes:\n", f);
-			if (v4 && s->gateway)
-				fprintf(f, "      - to: default\n        via: %s\n", s->gateway);
-			if (v6 && s->ipv6_gateway)
-				fprintf(f, "      - to: %s/128\n        scope: link\n"
-					   "      - to: default\n        via: %s\n",
-					s->ipv6_gateway, s->ipv6_gateway);
-		}
+		/* gateway4/gateway6, not "routes: - to: default": cloud-init 22.4 (the template's)
+		 * refuses "default" as a route destination and then configures nothing, and its
+		 * ENI renderer turns routes into net-tools "route add" lines the template lacks.
+		 * A subnet gateway becomes ifupdown's own "gateway" option, which adds the
+		 * default route with "onlink" — so the IPv6 gateway (prefix+1) is reachable
+		 * from a /128 address without an extra on-link route. */
+		if (v4 && s->gateway)
+			fprintf(f, "    gateway4: %s\n", s->gateway);
+		if (v6 && s->ipv6_gateway)
+			fprintf(f, "    gateway6: %s\n", s->ipv6_gateway);
 		if (v4 && s->gateway)
 			fprintf(f, "    nameservers:\n      addresses: [%s]\n", s->gateway);
 	}

@@ -553,7 +553,7 @@ static int cmd_create(int argc, char **argv)
 	char *ip = NULL, *ip6 = NULL, *seed_dir = NULL, *ud_path = NULL;
 	char *md_path = NULL, *nc_path = NULL, *seed_path = NULL, *ud = NULL, *md = NULL;
 	char *nc = NULL, *pam = NULL, *dropin = NULL, *mode = NULL, *line = NULL;
-	char gw[INET_ADDRSTRLEN] = "", secret[65];
+	char gw[INET_ADDRSTRLEN] = "", gw6[INET6_ADDRSTRLEN] = "", secret[65];
 	uint8_t key[32];
 	json_t *rec = NULL;
 	int o, r = BH_ERR_INTERNAL, exitc = 1;
@@ -623,6 +623,11 @@ static int cmd_create(int argc, char **argv)
 		if ((r = bh_vmdb_allocate_ip(c.db, AF_INET6, &ip6, &m)) < 0 ||
 		    (r = undo_push(&us, U_IP, ip6)) < 0)
 			goto fail;
+		/* the bridge's gateway is prefix+1 (never allocated; upstream.md §5.9): the
+		 * guest's IPv6 default route, reached through an on-link /128 route */
+		struct in6_addr g6 = c.dbc.ipv6_pool.prefix;
+		g6.s6_addr[15] |= 1; /* host bits are clear: prefix_len <= 126 */
+		inet_ntop(AF_INET6, &g6, gw6, sizeof gw6);
 	}
 	/* the pam_web3 secret: 32 fresh random bytes, only ever in the 0600 user-data */
 	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
@@ -635,6 +640,7 @@ static int cmd_create(int argc, char **argv)
 		struct prov_seed_spec ss = {
 			.vm_name = name, .username = username, .wallet = wallet,
 			.secret_hex = secret, .ip = ip, .ipv6 = ip6, .gateway = gw[0] ? gw : NULL,
+			.ipv6_gateway = gw6[0] ? gw6 : NULL,
 			.pam_sshd = pam, .sshd_dropin = dropin,
 		};
 		if ((r = prov_render_user_data(&ss, &ud, &m)) < 0 ||

@@ -34,6 +34,13 @@ PY
 grep -q 'gecos: "wallet=0x00000000000000000000000000000000000000aa,nft="' \
 	"$STATE/cloud-init/bh-001/user-data" || fail "gecos in user-data"
 grep -Eq 'secret_key = "[0-9a-f]{64}"' "$STATE/cloud-init/bh-001/user-data" || fail "secret"
+# network-config: the NIC by its fixed-slot name, static from the pools (IPv6 default via
+# the bridge gateway prefix+1), no DHCP
+nc="$STATE/cloud-init/bh-001/network-config"
+grep -qx '  enp0s16:' "$nc" && ! grep -q 'match\|dhcp' "$nc" &&
+	grep -qx '      - 192.168.122.200/24' "$nc" && grep -qx '      - 2001:db8:7::3/128' "$nc" &&
+	grep -qx '    gateway4: 192.168.122.1' "$nc" && grep -qx '    gateway6: 2001:db8:7::1' "$nc" ||
+	fail "network-config: $(cat "$nc")"
 expect_rc 0 vm status bh-001; [ "$(cat "$T/out")" = active ] || fail "status: $(cat "$T/out")"
 ok "create → active ($res)"
 
