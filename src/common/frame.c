@@ -111,6 +111,21 @@ int bh_frame_write(int fd, const void *data, size_t len, int timeout_ms)
 	hdr[1] = (uint8_t)(len >> 16);
 	hdr[2] = (uint8_t)(len >> 8);
 	hdr[3] = (uint8_t)len;
+	/*
+	 * Small frames go out in one write, so the peer wakes once, not once for the
+	 * header and again for the body.  The copy may hold secrets: wiped before free.
+	 */
+	if (len <= 65536) {
+		uint8_t *one = malloc(sizeof(hdr) + len);
+		if (one) {
+			memcpy(one, hdr, sizeof(hdr));
+			memcpy(one + sizeof(hdr), data, len);
+			r = write_full(fd, one, sizeof(hdr) + len, deadline);
+			explicit_bzero(one, sizeof(hdr) + len);
+			free(one);
+			return r;
+		}
+	}
 	if ((r = write_full(fd, hdr, sizeof(hdr), deadline)) < 0)
 		return r;
 	return write_full(fd, data, len, deadline);
