@@ -118,7 +118,8 @@ static int ks_read_some(int fd, uint8_t *p, size_t n, int64_t deadline, size_t *
 
 /* One frame (4-byte big-endian length, 1..max bytes) appended to out; bytes after the
  * frame are ignored (one request per connection). */
-static int ks_read_frame(int fd, size_t max, int timeout_ms, struct bh_buf *out)
+static int ks_read_frame(int fd, size_t max, int timeout_ms, struct bh_buf *out,
+			 size_t *declared)
 {
 	int64_t deadline = bh_deadline_from_ms(timeout_ms);
 	uint8_t first[KS_FIRST_READ];
@@ -139,6 +140,8 @@ static int ks_read_frame(int fd, size_t max, int timeout_ms, struct bh_buf *out)
 	r = BH_ERR_LIMIT;
 	if (n > max || n > bh_buf_avail(out))
 		goto out;
+	if (n > *declared)
+		*declared = n;
 	size_t start = bh_buf_len(out), in_first = have - 4 < n ? have - 4 : n;
 	if ((r = bh_buf_put(out, first + 4, in_first)) < 0)
 		goto out;
@@ -161,6 +164,22 @@ static int ks_read_frame(int fd, size_t max, int timeout_ms, struct bh_buf *out)
 out:
 	explicit_bzero(first, sizeof(first));
 	return r;
+}
+
+/* Wipe the request buffer for the next connection.  bh_buf_reset wipes the whole
+ * allocation, which never shrinks: after one request near the 512 KiB cap every later
+ * request would pay for a memset that size (twice).  A buffer that grew past
+ * KS_REQ_KEEP is therefore freed (bh_buf_done wipes it first) and started afresh. */
+#define KS_REQ_KEEP (16u * 1024u)
+static void ks_req_clear(struct bh_buf *req, size_t *declared)
+{
+	if (*declared > KS_REQ_KEEP) {
+		bh_buf_done(req);
+		bh_buf_init(req, KS_REQUEST_MAX);
+	} else {
+		bh_buf_reset(req);
+	}
+	*declared = 0;
 }
 
 /* The reply as one frame in one send when the socket buffer takes it (it does for
@@ -387,6 +406,7 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 
 	/* 6. serve */
 	struct bh_buf req;
+	size_t declared = 0; /* largest frame length announced since the last ks_req_clear */
 	bh_buf_init(&req, KS_REQUEST_MAX);
 	while (!stop) {
 		int cfd = -1;
@@ -408,10 +428,11 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 			/* refuse without interpreting anything from a stranger; its request is
 			 * only drained (small cap, short deadline) so that its write does not
 			 * fail with EPIPE before it can read the refusal */
-			bh_buf_reset(&req);
-			if (ks_read_frame(cfd, KS_STRANGER_MAX, KS_STRANGER_TIMEOUT_MS, &req) < 0)
-				bh_buf_reset(&req); /* the refusal is sent either way */
-			bh_buf_reset(&req);
+			ks_req_clear(&req, &declared);
+			/* the refusal is sent whether the drain worked or not */
+			(void)ks_read_frame(cfd, KS_STRANGER_MAX, KS_STRANGER_TIMEOUT_MS, &req,
+					    &declared);
+			ks_req_clear(&req, &declared);
 			log_warn("pid %d uid %u gid %u: not allowed by [socket]", (int)peer.pid,
 				 (unsigned)peer.uid, (unsigned)peer.gid);
 			if ((resp = ks_denied_peer(&peer))) {
@@ -421,8 +442,8 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 			close(cfd);
 			continue;
 		}
-		bh_buf_reset(&req);
-		r = ks_read_frame(cfd, KS_REQUEST_MAX, KS_READ_TIMEOUT_MS, &req);
+		ks_req_clear(&req, &declared);
+		r = ks_read_frame(cfd, KS_REQUEST_MAX, KS_READ_TIMEOUT_MS, &req, &declared);
 		if (r < 0) {
 			log_warn_r(r, "pid %d uid %u: bad frame", (int)peer.pid, (unsigned)peer.uid);
 			close(cfd);
@@ -432,7 +453,7 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 			close(cfd);
 			continue;
 		}
-		bh_buf_reset(&req);
+		ks_req_clear(&req, &declared);
 		if (!json_is_true(json_object_get(resp, "ok")))
 			log_warn("pid %d uid %u: %s refused: %s", (int)peer.pid, (unsigned)peer.uid,
 				 json_string_value(json_object_get(resp, "op")) ?: "request",
