@@ -624,7 +624,7 @@ static int cmd_create(int argc, char **argv)
 		    (r = undo_push(&us, U_IP, ip6)) < 0)
 			goto fail;
 		/* the bridge's gateway is prefix+1 (never allocated; upstream.md §5.9): the
-		 * guest's IPv6 default route, reached through an on-link /128 route */
+		 * guest's IPv6 default route (ifupdown adds it "onlink" from the /128) */
 		struct in6_addr g6 = c.dbc.ipv6_pool.prefix;
 		g6.s6_addr[15] |= 1; /* host bits are clear: prefix_len <= 126 */
 		inet_ntop(AF_INET6, &g6, gw6, sizeof gw6);
