@@ -43,7 +43,8 @@ bad()  { printf '%s[demo]%s %s%s%s\n' "$bold" "$off" "$red" "$*" "$off" >&2; }
 step() { printf '\n%s[demo] ==== %s ====%s\n' "$bold" "$*" "$off"; }
 results=()
 # failed STEP WHAT LOG: record and print a step failure
-failed() { bad "step $1 FAILED: $2 (log: $3)"; results+=("step $1: FAILED — $2 (log: $3)"); }
+nfailed=0
+failed() { bad "step $1 FAILED: $2 (log: $3)"; results+=("step $1: FAILED — $2 (log: $3)"); nfailed=$((nfailed + 1)); }
 passed() { results+=("step $1: ok — $2"); }
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 wait_port() {   # wait_port PORT [tenths]
@@ -483,3 +484,5 @@ if [ "${DEMO_EXIT:-}" != 1 ]; then
 	sleep infinity &
 	wait $! || true
 fi
+# make demo's exit status says whether every step worked
+[ "$nfailed" -eq 0 ] || { bad "$nfailed step(s) failed"; exit 1; }
