@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The keystore daemon against a swtpm, running as its own (unprivileged) user:
 # serves after a restart; non-dumpable, no capabilities, seccomp on; socket policy
-# (unknown uid refused, operation not granted refused); transaction policy (chain id,
+# (unknown uid refused, operation not granted refused); frame edge cases over a raw
+# socket (over-cap/zero length, split header, stalled client, 128 KiB, trailing bytes,
+# caller not in the policy); transaction policy (chain id,
 # `to` allowlist, per-tx and per-day caps, deployment) refused with the rule named;
 # PCR 16 extended -> refuses to start naming PCR 16; recover + reseal restore
 # service; a syscall outside the filter kills it (test build of the daemon).
@@ -63,6 +65,29 @@ rc=0; out=$(ks_request_as 4242 '{"op":"personal_sign","message":"x"}') || rc=$?
 [ $rc = 7 ] && [[ $out == *"operation personal_sign is not granted to uid 4242"* ]] ||
 	fail "ungranted op: rc=$rc $out"
 ok "an operation not granted to the uid is refused"
+
+# framing edge cases over a raw socket (docs/PROTOCOL.keystore: 512 KiB cap, 2 s to
+# complete a frame, 0 or over-cap lengths and late frames closed without a response,
+# bytes after the frame ignored); the daemon keeps serving after each
+EDGE() { python3 "$TOP/tests/helpers/keystore_edge.py" "$KS_SOCK" "$@"; }
+EDGE overcap || fail "over-cap length"
+ok "a length over the 512 KiB cap (and 2^32-1) is closed without a response; daemon keeps serving"
+EDGE zero || fail "zero length"
+ok "a zero length is closed without a response; daemon keeps serving"
+EDGE split || fail "split header"
+ok "a header sent in 1-byte pieces with delays is still served"
+EDGE stall || fail "stalled client"
+ok "a client stalling mid-frame is closed after its time limit; another client is answered (within 10 s)"
+EDGE large || fail "128 KiB request"
+ok "a 128 KiB request (64 KiB message_hex) is served"
+EDGE trailing || fail "bytes after the frame"
+ok "bytes after the request frame are ignored (one response, daemon keeps serving)"
+# (/usr/bin/python3: a python3 found first in root's PATH may not be usable by nobody)
+setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 "$TOP/tests/helpers/keystore_edge.py" \
+	"$KS_SOCK" stranger || fail "uid 65534 not refused"
+EDGE served || fail "daemon stopped serving after the edge cases"
+kill -0 "$KS_PID" || fail "daemon died during the edge cases"
+ok "a raw-socket caller not in the policy (uid 65534) is refused (rule socket)"
 
 # transaction policy
 tx() { # chain to value [nonce [maxFeePerGas [gas]]]: fee-free unless given (the caps count fees)
