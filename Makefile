@@ -1,7 +1,7 @@
 # BlockHost — top-level Makefile.
 #
 #   make                 build everything into $(BUILD)/
-#   make check           unit tests, corpus replay, integration tests, policy-check
+#   make check           layer check, unit tests, corpus replay, integration tests, policy-check
 #   make SANITIZE=1 check    the same under ASan+UBSan (build dir build-san/)
 #   make fuzz            libFuzzer run of every fuzz/fuzz_*.c for FUZZ_SECONDS each
 #   make bench           benchmarks (ratios against named peers; never part of check)
@@ -10,7 +10,7 @@
 #   make install DESTDIR=... PREFIX=...
 #   V=1                  show full command lines;  WERROR=1  warnings are errors (CI)
 #
-# Components add programs in src/<component>/module.mk (see src/common/module.mk);
+# Components add programs in src/<component>/module.mk (see src/tools/module.mk);
 # tests/unit/test_*.c and fuzz/fuzz_*.c are picked up by wildcard.
 
 PREFIX  ?= /usr
@@ -70,10 +70,12 @@ CFLAGS_ALL   = $(BASE_CFLAGS) $(CFLAGS)
 COMMON_LIBS  = $(shell $(PKG_CONFIG) --libs $(COMMON_PKGS) 2>/dev/null)
 LDFLAGS_ALL  = $(HARDEN_LDFLAGS) $(SANFLAGS) $(LDFLAGS)
 
-LIBCOMMON    = $(BUILD)/libbhcommon.a
+# src/common: four layers, one archive each, highest first (see src/tools/module.mk)
+COMMON_LAYERS = host eth sandbox core
+LIBCOMMON    = $(patsubst %,$(BUILD)/libbh%.a,$(COMMON_LAYERS))
 # libFuzzer builds (make fuzz) go to <build>-fuzz
 FUZZ_BUILD  ?= $(patsubst %-san,%,$(BUILD))-fuzz
-COMMON_SRCS  = $(wildcard src/common/*.c)
+COMMON_SRCS  = $(foreach l,$(COMMON_LAYERS),$(wildcard src/common/$(l)/*.c))
 COMMON_OBJS  = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(COMMON_SRCS))
 
 # Filled by module.mk fragments: PROGRAMS (paths under $(BUILD)/bin), INSTALL_TARGETS
@@ -83,7 +85,7 @@ INSTALL_TARGETS :=
 CHECK_DEPS :=
 INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 
-.PHONY: all check unit fuzz-replay integration policy-check fuzz bench deps demo install install-common clean \
+.PHONY: all check layers unit fuzz-replay integration policy-check fuzz bench deps demo install install-common clean \
         distclean help
 all: $(LIBCOMMON)
 
@@ -105,10 +107,6 @@ $(BUILD)/helpers/%.o: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(CFLAGS_ALL) -Itests/helpers -c $< -o $@
-
-$(LIBCOMMON): $(COMMON_OBJS)
-	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
 
 # ---------------------------------------------------------------- unit tests (cmocka)
 UNIT_SRCS  = $(sort $(wildcard tests/unit/test_*.c))
@@ -152,7 +150,7 @@ FUZZ_CFLAGS  = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-saniti
 FUZZ_BINS    = $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
 
 .SECONDEXPANSION:
-$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(COMMON_SRCS) $(wildcard src/common/*.h) $$(filter %.c,$$(FUZZ_EXTRA_SRCS_$$*))
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(COMMON_SRCS) $(wildcard src/common/*/*.h) $$(filter %.c,$$(FUZZ_EXTRA_SRCS_$$*))
 	@mkdir -p $(dir $@)
 	$(call msg,FUZZCC,$@)
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRCS) $(FUZZ_EXTRA_SRCS_$*) $(COMMON_LIBS) $(FUZZ_EXTRA_LIBS_$*)
@@ -164,12 +162,17 @@ fuzz: $(FUZZ_BINS)
 integration: $(PROGRAMS) $(CHECK_DEPS)
 	@BUILD=$(BUILD) tests/run-integration.sh $(INTEGRATION_TESTS)
 
+# the arrows between src/common's layers and the components (docs/layout.md)
+layers:
+	@scripts/check-layers.sh
+
 policy-check: $(BUILD)/bin/blockhost-policy-check
 	$(BUILD)/bin/blockhost-policy-check --policy-dir policy --seccomp-dir seccomp
 
 # check and demo do their own set-up (README: two commands on a fresh machine);
 # NODEPS=1 skips it when you know the machine is ready.
 check: $(if $(filter 1,$(NODEPS)),,deps)
+	@$(MAKE) --no-print-directory layers
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz-replay

@@ -15,8 +15,8 @@
 
 #include <jansson.h>
 
-#include "abi.h"
-#include "err.h"
+#include "eth/abi.h"
+#include "core/err.h"
 
 #define SIG "SubscriptionCreated(uint256 indexed subscriptionId,uint256 indexed planId," \
 	    "address indexed subscriber,uint256 expiresAt,uint256 paidAmount,address paymentToken," \

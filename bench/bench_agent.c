@@ -25,10 +25,10 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "buf.h"
-#include "err.h"
-#include "frame.h"
-#include "hex.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/frame.h"
+#include "core/hex.h"
 #include "plugin.h"
 
 #define N_RT 400

@@ -28,10 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "eth.h"
-#include "keystore_client.h"
-#include "secp.h"
+#include "core/err.h"
+#include "eth/eth.h"
+#include "host/keystore_client.h"
+#include "eth/secp.h"
 
 extern char **environ;
 

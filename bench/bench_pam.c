@@ -21,9 +21,9 @@
 #include <secp256k1_recovery.h>
 #include <security/pam_appl.h>
 
-#include "hex.h"
+#include "core/hex.h"
 #include "pw3.h"
-#include "secp.h"
+#include "eth/secp.h"
 
 #define NSS_WRAPPER "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so"
 #define SECRET "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"

@@ -26,10 +26,10 @@
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
 
-#include "err.h"
-#include "eth.h"
-#include "hex.h"
-#include "secp.h"
+#include "core/err.h"
+#include "eth/eth.h"
+#include "core/hex.h"
+#include "eth/secp.h"
 
 extern char **environ;
 

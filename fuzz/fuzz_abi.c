@@ -10,8 +10,8 @@
 
 #include <jansson.h>
 
-#include "abi.h"
-#include "err.h"
+#include "eth/abi.h"
+#include "core/err.h"
 
 static const char *const types[] = {
 	"(address,bytes)",

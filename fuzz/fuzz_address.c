@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "eth.h"
+#include "core/err.h"
+#include "eth/eth.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -13,9 +13,9 @@
 
 #include <jansson.h>
 
-#include "buf.h"
-#include "err.h"
-#include "frame.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/frame.h"
 #include "../src/agent/plugin.h"
 #include "../src/agent/request.h"
 

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "err.h"
-#include "hex.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/hex.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "err.h"
+#include "host/config.h"
+#include "core/err.h"
 
 static const struct bh_cfg_key schema[] = {
 	{ "a", BH_CFG_STRING | BH_CFG_NULL_OK, false, 0, 0, 16 },

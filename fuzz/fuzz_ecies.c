@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "ecies.h"
-#include "err.h"
-#include "secp.h"
+#include "core/buf.h"
+#include "eth/ecies.h"
+#include "core/err.h"
+#include "eth/secp.h"
 
 static const uint8_t key[32] = {
 	0xac, 0x09, 0x74, 0xbe, 0xc3, 0x9a, 0x17, 0xe3, 0x6b, 0xa4, 0xa6, 0xb4, 0xd2, 0x38, 0xff, 0x94,

@@ -11,9 +11,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "err.h"
-#include "frame.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/frame.h"
 
 static void request_step(const uint8_t *p, size_t n)
 {

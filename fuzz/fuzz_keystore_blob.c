@@ -9,7 +9,7 @@
 
 #include "../src/keystore/blob.h"
 #include "../src/keystore/keys.h"
-#include "buf.h"
+#include "core/buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz the keystore client's reply handling (src/common/keystore_client.c): the
+ * Fuzz the keystore client's reply handling (src/common/host/keystore_client.c): the
  * input is what a hostile or broken daemon answers.  A fake daemon thread listens
  * on a unix socket in a private temp dir, reads each request frame and answers with
  * the fuzz bytes; the real client calls (bh_keystore_address, _pubkeys, _sign_tx,
@@ -29,11 +29,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "err.h"
-#include "frame.h"
-#include "keystore_client.h"
-#include "secp.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/frame.h"
+#include "host/keystore_client.h"
+#include "eth/secp.h"
 
 #define TIMEOUT_MS 5000
 

@@ -14,7 +14,7 @@
 
 #include "../src/keystore/keys.h"
 #include "../src/keystore/ops.h"
-#include "hex.h"
+#include "core/hex.h"
 
 static const char policy_text[] =
 	"[socket]\n"

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
+#include "core/err.h"
 #include "pw3.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

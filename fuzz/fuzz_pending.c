@@ -10,7 +10,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "core/err.h"
 #include "pw3.h"
 
 static struct pw3_config cfg;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
+#include "core/err.h"
 #include "../src/agent/plugin.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -10,8 +10,8 @@
 
 #include <jansson.h>
 
-#include "err.h"
-#include "frame.h"
+#include "core/err.h"
+#include "core/frame.h"
 #include "../src/agent/plugin.h"
 
 static const char fixed[] =

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frame.h"
+#include "core/frame.h"
 #include "../src/prov/prov.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

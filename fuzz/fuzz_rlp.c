@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "rlp.h"
+#include "core/err.h"
+#include "eth/rlp.h"
 
 static void walk(const struct bh_rlp_item *it)
 {

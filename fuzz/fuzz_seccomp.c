@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "err.h"
-#include "sandbox.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "sandbox/sandbox.h"
 
 struct inc {
 	const uint8_t *data;

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "eth.h"
-#include "keccak.h"
-#include "secp.h"
+#include "core/err.h"
+#include "eth/eth.h"
+#include "eth/keccak.h"
+#include "eth/secp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

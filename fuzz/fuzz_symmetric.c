@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "ecies.h"
-#include "err.h"
+#include "core/buf.h"
+#include "eth/ecies.h"
+#include "core/err.h"
 
 static const uint8_t sig[65] = {
 	0x60, 0x64, 0x17, 0xac, 0x60, 0x90, 0xdf, 0xce, 0x72, 0x67, 0x79, 0x42, 0xe5, 0x34, 0x66, 0x6c,

@@ -11,8 +11,8 @@
 
 #include <jansson.h>
 
-#include "err.h"
-#include "tx.h"
+#include "core/err.h"
+#include "eth/tx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "vmdb.h"
+#include "core/err.h"
+#include "host/vmdb.h"
 
 static void check_time(const char *s)
 {

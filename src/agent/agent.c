@@ -35,15 +35,15 @@
 
 #include <jansson.h>
 
-#include "err.h"
-#include "frame.h"
-#include "log.h"
-#include "path.h"
+#include "core/err.h"
+#include "core/frame.h"
+#include "core/log.h"
+#include "core/path.h"
 #include "plugin.h"
-#include "policy.h"
+#include "sandbox/policy.h"
 #include "request.h"
-#include "sandbox.h"
-#include "usock.h"
+#include "sandbox/sandbox.h"
+#include "core/usock.h"
 
 #define SERVICE "blockhost-root-agent"
 #define NOBODY 65534

@@ -27,12 +27,12 @@
 #include <sys/resource.h>
 #include <sodium.h>
 
-#include "atomicio.h"
-#include "buf.h"
-#include "err.h"
-#include "frame.h"
-#include "hex.h"
-#include "path.h"
+#include "core/atomicio.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/frame.h"
+#include "core/hex.h"
+#include "core/path.h"
 #include "plugin.h"
 
 #ifndef MFD_EXEC

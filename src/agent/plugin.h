@@ -23,7 +23,7 @@
 
 #include <jansson.h>
 
-#include "err.h"
+#include "core/err.h"
 
 #define BH_PLUGIN_NAMESPACE      "blockhost-plugin-v1"
 #define BH_PLUGIN_FORMAT         1

@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "err.h"
+#include "core/err.h"
 #include "plugin.h"
 
 /*

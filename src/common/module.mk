@@ -1,13 +1,20 @@
-# src/common programs.  A module.mk adds binaries to PROGRAMS with a link rule;
-# objects under src/<dir>/ compile through the generic $(BUILD)/obj/%.o rule.
+# src/common: the shared library, in four layers, one archive each (see docs/layout.md).
 #
-# Pattern for a program built from src/common/<name>-main.c (or any file set):
-#   PROGRAMS += $(BUILD)/bin/<name>
-#   $(BUILD)/bin/<name>: $(BUILD)/obj/common/tools/<name>.o $(LIBCOMMON)
-#   	$(call link)
+#   core/     err buf hex strutil deadline path log atomicio spawn frame usock json file
+#   eth/      keccak secp eth rlp tx ecies u256 abi-*        (uses core)
+#   sandbox/  ini policy seccomp apply                        (uses core)
+#   host/     config vmdb manifest keystore_client gecos result  (uses eth, core)
+#
+# Headers are included by layer path ("eth/abi.h") with -Isrc/common. Allowed arrows:
+# eth -> core, sandbox -> core, host -> eth + core; components -> any layer. Nothing
+# points up or sideways; scripts/check-layers.sh (run by `make check`) enforces it.
+# Library code never logs and never exits: programs live in src/tools/ and src/<component>/.
+#
+# $(LIBCOMMON) names the four archives, highest layer first, so a link rule that lists
+# $(LIBCOMMON) among its prerequisites resolves every layer in one pass.
 #
 # `link` links the objects in $^, then the archives in $^ (so an object added as an extra
-# prerequisite in another fragment still resolves against libbhcommon.a), then the
+# prerequisite in another fragment still resolves against the archives), then the
 # common libraries plus $(EXTRA_LIBS).
 #
 # Generic rules (Makefile): bench/<x>.c -> $(BUILD)/bench/<x>.o and
@@ -18,3 +25,9 @@ define link
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(COMMON_LIBS) $(EXTRA_LIBS)
 endef
+
+$(foreach l,$(COMMON_LAYERS),$(eval $(BUILD)/libbh$(l).a: \
+	$(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/common/$(l)/*.c))))
+$(LIBCOMMON):
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "buf.h"
-#include "err.h"
+#include "core/buf.h"
+#include "core/err.h"
 #include "tpm.h"
 
 #define BH_KS_BLOB_MAGIC "BHKSBLOB"

@@ -33,17 +33,17 @@
 #include <sodium.h>
 
 #include "blob.h"
-#include "buf.h"
+#include "core/buf.h"
 #include "cli.h"
-#include "deadline.h"
-#include "eth.h"
-#include "frame.h"
-#include "log.h"
+#include "core/deadline.h"
+#include "eth/eth.h"
+#include "core/frame.h"
+#include "core/log.h"
 #include "ops.h"
-#include "path.h"
-#include "policy.h"
-#include "sandbox.h"
-#include "usock.h"
+#include "core/path.h"
+#include "sandbox/policy.h"
+#include "sandbox/sandbox.h"
+#include "core/usock.h"
 
 #define KS_REQUEST_MAX (512u * 1024u)
 #define KS_READ_TIMEOUT_MS 2000

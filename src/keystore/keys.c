@@ -18,10 +18,10 @@
 #include <sodium.h>
 
 #include "blob.h"
-#include "buf.h"
+#include "core/buf.h"
 #include "keys.h"
-#include "path.h"
-#include "secp.h"
+#include "core/path.h"
+#include "eth/secp.h"
 
 static const char *const key_names[BH_KS_NKEYS] = { "wallet", "server-ecies", "tls" };
 static const uint8_t key_types[BH_KS_NKEYS] = { BH_KS_SECP256K1, BH_KS_SECP256K1, BH_KS_P256 };

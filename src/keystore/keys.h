@@ -17,8 +17,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "err.h"
-#include "buf.h"
+#include "core/err.h"
+#include "core/buf.h"
 #include "tpm.h"
 
 #define BH_KS_NKEYS 3

@@ -18,15 +18,15 @@
 #include <sodium.h>
 
 #include "blob.h"
-#include "buf.h"
+#include "core/buf.h"
 #include "cli.h"
-#include "eth.h"
-#include "frame.h"
-#include "keystore_client.h"
-#include "hex.h"
+#include "eth/eth.h"
+#include "core/frame.h"
+#include "host/keystore_client.h"
+#include "core/hex.h"
 #include "keys.h"
-#include "log.h"
-#include "secp.h"
+#include "core/log.h"
+#include "eth/secp.h"
 
 int ks_exit_code(int r)
 {

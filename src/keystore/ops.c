@@ -14,17 +14,17 @@
 
 #include <sodium.h>
 
-#include "abi.h"
+#include "eth/abi.h"
 #include "blob.h"
-#include "buf.h"
-#include "ecies.h"
-#include "eth.h"
-#include "frame.h"
-#include "hex.h"
+#include "core/buf.h"
+#include "eth/ecies.h"
+#include "eth/eth.h"
+#include "core/frame.h"
+#include "core/hex.h"
 #include "ops.h"
-#include "secp.h"
-#include "strutil.h"
-#include "tx.h"
+#include "eth/secp.h"
+#include "core/strutil.h"
+#include "eth/tx.h"
 
 #define KS_MAX_DATA (128u * 1024u)     /* calldata / init code */
 #define KS_MAX_MESSAGE (64u * 1024u)   /* personal_sign, ECIES ciphertext */

@@ -15,9 +15,9 @@
 
 #include <jansson.h>
 
-#include "err.h"
+#include "core/err.h"
 #include "keys.h"
-#include "policy.h"
+#include "sandbox/policy.h"
 
 /* Operations; a [socket] allow line grants a set of them. */
 enum ks_op {

@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "core/err.h"
 
 #define BH_TPM_PCR_COUNT 24
 #define BH_TPM_DIGEST_LEN 32            /* sha256 bank only */

@@ -34,12 +34,12 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "buf.h"
-#include "err.h"
-#include "log.h"
-#include "path.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/path.h"
 #include "pw3.h"
-#include "sandbox.h"
+#include "sandbox/sandbox.h"
 
 #define REQUEST_TIMEOUT_S 5
 #define PAGE_MAX (1024u * 1024u)

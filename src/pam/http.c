@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "err.h"
-#include "hex.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/hex.h"
 #include "pw3.h"
 
 static void set(struct pw3_http_resp *r, unsigned status, const char *ctype, const char *body)

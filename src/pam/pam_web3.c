@@ -34,10 +34,10 @@
 
 #include <secp256k1.h>
 
-#include "err.h"
-#include "path.h"
+#include "core/err.h"
+#include "core/path.h"
 #include "pw3.h"
-#include "secp.h"
+#include "eth/secp.h"
 
 #define POLL_INTERVAL_MS 250
 

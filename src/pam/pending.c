@@ -10,9 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "err.h"
-#include "hex.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/hex.h"
 #include "pw3.h"
 
 int pw3_pending_open(const char *path, int *ret_fd)

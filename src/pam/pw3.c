@@ -12,13 +12,13 @@
 
 #include <openssl/crypto.h>
 
-#include "buf.h"
-#include "err.h"
-#include "eth.h"
-#include "hex.h"
-#include "keccak.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "eth/eth.h"
+#include "core/hex.h"
+#include "eth/keccak.h"
 #include "pw3.h"
-#include "secp.h"
+#include "eth/secp.h"
 
 static bool is_ws(char c)
 {

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "err.h"
+#include "core/err.h"
 
 #define PW3_CONFIG_MAX_SIZE   (64u * 1024u)
 #define PW3_MACHINE_ID_MAX    64

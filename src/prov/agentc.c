@@ -6,7 +6,7 @@
 
 #include <sodium.h>
 
-#include "frame.h"
+#include "core/frame.h"
 #include "prov.h"
 
 int prov_agent_check_reply(const json_t *reply, const char *action, struct bh_msg *msg)

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "path.h"
+#include "host/config.h"
+#include "core/path.h"
 #include "prov.h"
 
 #define FAIL(code, ...) do { bh_msg_set(msg, __VA_ARGS__); r = (code); goto out; } while (0)

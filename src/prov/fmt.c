@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frame.h"
+#include "core/frame.h"
 #include "prov.h"
-#include "spawn.h"
+#include "core/spawn.h"
 
 /* virDomainState values (libvirt-domain.h); kept numeric so this file needs no libvirt. */
 enum {

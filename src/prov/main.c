@@ -31,16 +31,16 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "atomicio.h"
-#include "buf.h"
-#include "config.h"
-#include "hex.h"
-#include "path.h"
-#include "policy.h"
+#include "core/atomicio.h"
+#include "core/buf.h"
+#include "host/config.h"
+#include "core/hex.h"
+#include "core/path.h"
+#include "sandbox/policy.h"
 #include "prov.h"
-#include "sandbox.h"
-#include "spawn.h"
-#include "vmdb.h"
+#include "sandbox/sandbox.h"
+#include "core/spawn.h"
+#include "host/vmdb.h"
 
 #define AGENT_TIMEOUT_MS 300000
 #define LOCK_WAIT_MS 60000

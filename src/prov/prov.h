@@ -20,7 +20,7 @@
 
 #include <jansson.h>
 
-#include "err.h"
+#include "core/err.h"
 
 /* ------------------------------------------------------------ configuration */
 

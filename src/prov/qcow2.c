@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "buf.h"
+#include "core/buf.h"
 #include "prov.h"
 
 #define QCOW2_MAGIC 0x514649fbu            /* "QFI\xfb" */

@@ -21,10 +21,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomicio.h"
-#include "path.h"
+#include "core/atomicio.h"
+#include "core/path.h"
 #include "prov.h"
-#include "spawn.h"
+#include "core/spawn.h"
 
 int prov_build_template(int argc, char **argv);
 

@@ -23,12 +23,12 @@
 
 #include <jansson.h>
 
-#include "abi.h"
-#include "buf.h"
-#include "err.h"
-#include "hex.h"
-#include "rlp.h"
-#include "tx.h"
+#include "eth/abi.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include "eth/rlp.h"
+#include "eth/tx.h"
 
 static json_t *read_stdin_json(void)
 {

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "blob.h"
-#include "hex.h"
+#include "core/hex.h"
 #include "keys.h"
 #include "tpm.h"
 

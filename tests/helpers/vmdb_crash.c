@@ -22,8 +22,8 @@
 
 #include <jansson.h>
 
-#include "err.h"
-#include "vmdb.h"
+#include "core/err.h"
+#include "host/vmdb.h"
 
 #define OWNER "0x00000000000000000000000000000000000000aa"
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Live chain test (anvil): transactions signed by OUR code are accepted by a real node,
 # and OUR decoder reads what real Solidity code emitted.
-#   1. an EIP-1559 value transfer with calldata, signed by abi_tool (src/common/tx.c +
+#   1. an EIP-1559 value transfer with calldata, signed by abi_tool (src/common/eth/tx.c +
 #      secp.c): eth_sendRawTransaction accepts it, the node's hash equals ours, and the
 #      receipt/transaction show the expected from/to/value/input;
 #   2. tests/contracts/Emitter.sol compiled with solcjs (standard JSON, evmVersion paris),

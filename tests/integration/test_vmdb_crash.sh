@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 H="$BUILD/helpers/vmdb_crash"
-[ -x "$H" ] || fail "missing $H (built as a CHECK_DEPS item of src/common/vmdb.mk)"
+[ -x "$H" ] || fail "missing $H (built as a CHECK_DEPS item of src/tools/module.mk)"
 VMDB="$BIN/blockhost-vmdb"
 [ -x "$VMDB" ] || fail "missing $VMDB"
 

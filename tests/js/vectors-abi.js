@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: MIT
 //
-// Independent oracle for BlockHost's ABI / RLP / transaction code (src/common/{abi,rlp,tx}.c):
+// Independent oracle for BlockHost's ABI / RLP / transaction code (src/common/eth/{abi,rlp,tx}.c):
 // ethers 6 AbiCoder, Interface (event logs), encodeRlp/decodeRlp and Transaction/Wallet.
 // Nothing here uses BlockHost code; random values are generated here, and both directions
 // are checked: we decode what ethers encoded, and ethers decodes what we encoded.

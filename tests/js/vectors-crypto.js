@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: MIT
 //
-// Independent oracle for BlockHost's Ethereum crypto (src/common/{secp,eth,ecies}.c):
+// Independent oracle for BlockHost's Ethereum crypto (src/common/eth/{secp,eth,ecies}.c):
 // ethers 6 (addresses, EIP-191 personal_sign) and @noble/curves + @noble/hashes 2.x
 // with node's AES-GCM (ECIES "Noble" layout and the signature-derived symmetric format,
 // upstream.md §5.8).  Nothing here uses BlockHost code.
@@ -15,7 +15,7 @@
 //                                               (deterministic: fixed seed, RFC 6979 signatures;
 //                                               replaces the files in those four directories)
 //
-// Byte layouts (must match src/common/ecies.h):
+// Byte layouts (must match src/common/eth/ecies.h):
 //   ECIES:     E(65 uncompressed) || IV(12) || ct || tag(16);
 //              key = HKDF-SHA256(IKM = X(e*Pub), salt = none, info = none, 32)
 //   symmetric: nonce(12) || ct || tag(16); key = keccak256(65 raw signature bytes, v = 27/28)

@@ -10,9 +10,9 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "abi.h"
-#include "err.h"
-#include "hex.h"
+#include "eth/abi.h"
+#include "core/err.h"
+#include "core/hex.h"
 
 static struct bh_abi_sig *sig_or_die(const char *s)
 {

@@ -16,9 +16,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "atomicio.h"
-#include "buf.h"
-#include "err.h"
+#include "core/atomicio.h"
+#include "core/buf.h"
+#include "core/err.h"
 
 static char dir[64];
 

@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "buf.h"
-#include "err.h"
-#include "hex.h"
-#include "keccak.h"
-#include "path.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include "eth/keccak.h"
+#include "core/path.h"
 
 static void test_get_put_roundtrip(void **state)
 {

@@ -12,9 +12,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "atomicio.h"
-#include "config.h"
-#include "err.h"
+#include "core/atomicio.h"
+#include "host/config.h"
+#include "core/err.h"
 
 static json_t *P(const char *s)
 {

@@ -15,10 +15,10 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "ecies.h"
-#include "err.h"
-#include "hex.h"
-#include "secp.h"
+#include "eth/ecies.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include "eth/secp.h"
 
 static void rnd(void *p, size_t n)
 {

@@ -15,10 +15,10 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "err.h"
-#include "eth.h"
-#include "hex.h"
-#include "secp.h"
+#include "core/err.h"
+#include "eth/eth.h"
+#include "core/hex.h"
+#include "eth/secp.h"
 
 static const char *ANVIL_KEY = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 static const char *ANVIL_ADDR = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";

@@ -20,10 +20,10 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
-#include "buf.h"
-#include "err.h"
-#include "frame.h"
-#include "usock.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/frame.h"
+#include "core/usock.h"
 
 static void pair(int sv[2])
 {

@@ -23,8 +23,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "hex.h"
-#include "keccak.h"
+#include "core/hex.h"
+#include "eth/keccak.h"
 
 #define MAXLEN 1000
 

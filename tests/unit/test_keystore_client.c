@@ -17,13 +17,13 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "buf.h"
-#include "err.h"
-#include "eth.h"
-#include "frame.h"
-#include "hex.h"
-#include "keystore_client.h"
-#include "secp.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "eth/eth.h"
+#include "core/frame.h"
+#include "core/hex.h"
+#include "host/keystore_client.h"
+#include "eth/secp.h"
 
 struct srv {
 	int lfd;

@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
-#include "err.h"
-#include "log.h"
+#include "core/err.h"
+#include "core/log.h"
 
 /* Run fn with stderr redirected to a pipe; return what it wrote (static buffer). */
 static const char *capture(void (*fn)(void))

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "err.h"
-#include "manifest.h"
+#include "core/err.h"
+#include "host/manifest.h"
 
 static const char provisioner_libvirt[] =
 	"{\"name\":\"libvirt\",\"version\":\"0.3.0\",\"display_name\":\"libvirt/KVM + cloud-init\","

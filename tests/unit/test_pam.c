@@ -16,12 +16,12 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "err.h"
-#include "hex.h"
-#include "keccak.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include "eth/keccak.h"
 #include "pw3.h"
-#include "sandbox.h"
-#include "secp.h"
+#include "sandbox/sandbox.h"
+#include "eth/secp.h"
 
 #define SECRET "0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 static const char good_cfg[] =

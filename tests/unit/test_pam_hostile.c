@@ -20,11 +20,11 @@
 
 #include <security/pam_appl.h>
 
-#include "err.h"
-#include "hex.h"
-#include "keccak.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include "eth/keccak.h"
 #include "pw3.h"
-#include "secp.h"
+#include "eth/secp.h"
 
 #ifndef PW3_MODULE_PATH
 #error PW3_MODULE_PATH must name the built pam_web3.so

@@ -14,9 +14,9 @@
 
 #include <sodium.h>
 
-#include "buf.h"
-#include "err.h"
-#include "hex.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/hex.h"
 #include "../../src/agent/plugin.h"
 #include "../../src/agent/request.h"
 

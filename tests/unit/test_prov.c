@@ -19,7 +19,7 @@
 #include <libvirt/virterror.h>
 
 #include "../../src/prov/prov.h"
-#include "spawn.h"
+#include "core/spawn.h"
 
 static json_t *J(const char *s)
 {

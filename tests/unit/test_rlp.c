@@ -9,9 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "err.h"
-#include "hex.h"
-#include "rlp.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include "eth/rlp.h"
 
 static char *enc_hex(const struct bh_rlp_item *it)
 {

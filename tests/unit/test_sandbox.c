@@ -33,10 +33,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "buf.h"
-#include "err.h"
-#include "policy.h"
-#include "sandbox.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "sandbox/policy.h"
+#include "sandbox/sandbox.h"
 
 #define TREE_POLICY "policy"
 #define TREE_SECCOMP "seccomp"

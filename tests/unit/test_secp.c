@@ -13,10 +13,10 @@
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
 
-#include "err.h"
-#include "hex.h"
-#include "keccak.h"
-#include "secp.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include "eth/keccak.h"
+#include "eth/secp.h"
 
 static const uint8_t N[32] = {
 	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,

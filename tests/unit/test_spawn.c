@@ -18,9 +18,9 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
-#include "buf.h"
-#include "err.h"
-#include "spawn.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/spawn.h"
 
 static int64_t mono_ms(void)
 {

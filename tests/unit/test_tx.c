@@ -10,12 +10,12 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "abi.h"
-#include "err.h"
-#include "hex.h"
-#include "keccak.h"
-#include "secp.h"
-#include "tx.h"
+#include "eth/abi.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include "eth/keccak.h"
+#include "eth/secp.h"
+#include "eth/tx.h"
 
 /* anvil / hardhat dev account 0 (public test key) */
 static const char DEV_KEY[] = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";

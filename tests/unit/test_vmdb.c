@@ -13,11 +13,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "atomicio.h"
-#include "buf.h"
-#include "config.h"
-#include "err.h"
-#include "vmdb.h"
+#include "core/atomicio.h"
+#include "core/buf.h"
+#include "host/config.h"
+#include "core/err.h"
+#include "host/vmdb.h"
 
 #define OWNER  "0x00000000000000000000000000000000000000aa"
 #define OWNER2 "0xBBbbBBbbBBbbBBbbBBbbBBbbBBbbBBbbBBbbBBbb"

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomicio.h"
-#include "err.h"
-#include "path.h"
+#include "core/atomicio.h"
+#include "core/err.h"
+#include "core/path.h"
 #include "common.h"
 
 int main(void)

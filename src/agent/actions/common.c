@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "err.h"
-#include "frame.h"
-#include "spawn.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/frame.h"
+#include "core/spawn.h"
 #include "common.h"
 
 json_t *act_params(void)

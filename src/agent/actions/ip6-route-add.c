@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "path.h"
+#include "core/buf.h"
+#include "core/path.h"
 #include "common.h"
 
 #define IP "/usr/sbin/ip"

@@ -20,11 +20,11 @@
 
 #include <sodium.h>
 
-#include "atomicio.h"
-#include "buf.h"
-#include "err.h"
-#include "hex.h"
-#include "log.h"
+#include "core/atomicio.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include "core/log.h"
 #include "../plugin.h"
 
 static int write_new(const char *path, const char *data, size_t len, mode_t mode)

@@ -20,10 +20,10 @@
 
 #include <cap-ng.h>
 
-#include "err.h"
-#include "hex.h"
-#include "log.h"
-#include "path.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include "core/log.h"
+#include "core/path.h"
 #include "../plugin.h"
 
 static int check(const struct bh_plugin_env *env, const char *name)

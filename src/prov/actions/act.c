@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "act.h"
-#include "buf.h"
-#include "frame.h"
+#include "core/buf.h"
+#include "core/frame.h"
 
 #define PARAMS_MAX (64u * 1024u)
 

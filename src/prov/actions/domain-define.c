@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "act.h"
-#include "spawn.h"
+#include "core/spawn.h"
 
 #define SEED_MAX (16u * 1024u * 1024u)
 

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Running subprocesses: posix_spawn with an argv (never a shell), an explicit
+ * environment (never the caller's: it may hold secrets), optional stdin data
+ * written by the parent (secrets go there, never in argv), stdout and stderr
+ * captured into bounded buffers, a deadline, and the child always reaped.
+ *
+ * The child runs in a new process group (its pid), so on timeout the whole
+ * group gets SIGTERM, then SIGKILL after a grace period; when the leader exits
+ * after a timeout, what is left of its group is SIGKILLed before the leader is
+ * reaped (its zombie keeps the group id from being reused).  Without a timeout,
+ * helpers the child leaves behind are not touched (and do not delay the return:
+ * the child's exit is what is waited for, not EOF on the pipes).  All pipes are O_CLOEXEC
+ * and every fd above 2 is closed in the child.  Signal mask and dispositions are
+ * reset to defaults in the child.
+ *
+ * Output caps: bytes beyond stdout_max / stderr_max are read and discarded (so the
+ * child never blocks on a full pipe) and the matching *_truncated flag is set.
+ * By default this makes bh_spawn_run fail with BH_ERR_LIMIT *after* the child
+ * has exited and been reaped (no partial result is returned); with
+ * allow_truncate the call succeeds and the caller sees the flags.
+ */
+#ifndef BH_SPAWN_H
+#define BH_SPAWN_H
+
+#include <spawn.h>   /* libc's posix_spawn (this header is "core/spawn.h") */
+#include_next <spawn.h>
+#ifdef __clang__
+#pragma clang diagnostic pop
+#endif
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#include "core/buf.h"
+
+#define BH_SPAWN_OUT_DEFAULT  (1u * 1024u * 1024u)  /* stdout/stderr cap when 0 is given */
+#define BH_SPAWN_GRACE_DEFAULT_MS 2000              /* SIGTERM → SIGKILL */
+#define BH_SPAWN_NO_TIMEOUT (-1)
+/* Environment used when envp is NULL. */
+#define BH_SPAWN_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct bh_spawn_opts {
+	/* argv[0] is the program: an absolute path, or a plain name when search_path */
+	const char *const *argv;
+	/* NULL-terminated "K=V" list; NULL = { "PATH=" BH_SPAWN_DEFAULT_PATH, "LANG=C.UTF-8" } */
+	const char *const *envp;
+	/*
+	 * Look a plain argv[0] up in the PATH of envp (not of the calling process,
+	 * unlike posix_spawnp).  Off by default: argv[0] must then be absolute.
+	 */
+	bool search_path;
+	/* bytes for the child's stdin; NULL = stdin is /dev/null (EOF at once) */
+	const void *stdin_data;
+	size_t stdin_len;
+	size_t stdout_max, stderr_max;  /* 0 = BH_SPAWN_OUT_DEFAULT */
+	bool allow_truncate;            /* see above */
+	int timeout_ms;                 /* > 0, or BH_SPAWN_NO_TIMEOUT; 0 is -EINVAL */
+	int grace_ms;                   /* 0 = BH_SPAWN_GRACE_DEFAULT_MS */
+	const char *cwd;                /* NULL = inherit */
+};
+
+struct bh_spawn_result {
+	int exit_code;        /* 0..255 when exited, -1 when killed by a signal */
+	int term_signal;      /* the signal that ended it, 0 when it exited */
+	bool stdout_truncated, stderr_truncated;
+	struct bh_buf out, err;   /* captured output (owned; release with bh_spawn_result_done) */
+};
+
+/*
+ * Run the program and wait for it.  Returns 0 when the child ran and was reaped
+ * (whatever its exit status — check ret->exit_code), or:
+ *   -ENOENT / -EACCES / ...  the program could not be executed (nothing to reap)
+ *   BH_ERR_NOT_FOUND         search_path and no executable of that name on PATH
+ *   BH_ERR_TIMEOUT           the deadline passed; the group was killed and reaped
+ *   BH_ERR_LIMIT             output exceeded a cap and !allow_truncate (reaped)
+ *   -EINVAL                  bad options (empty argv, relative argv[0], timeout 0)
+ * *ret is filled only on success; on failure nothing needs releasing.
+ * Not async-signal-safe; does not touch SIGCHLD handling (the caller must not
+ * reap children with waitpid(-1) concurrently).
+ */
+int bh_spawn_run(const struct bh_spawn_opts *opts, struct bh_spawn_result *ret)
+	__attribute__((warn_unused_result));
+
+/* Wipe and release the captured output; NULL-safe. */
+void bh_spawn_result_done(struct bh_spawn_result *r);
+
+/*
+ * Resolve a plain program name against a ':'-separated search list (empty
+ * elements are skipped, relative directories ignored): *ret is a new heap string
+ * naming an executable regular file.  Returns 0, BH_ERR_NOT_FOUND, -EINVAL, -ENOMEM.
+ */
+int bh_spawn_which(const char *name, const char *path_list, char **ret);
+
+/*
+ * Parse the machine-readable result of a provisioner/engine CLI from its stdout:
+ *  - the LAST line starting with "BLOCKHOST_RESULT:" (newest form); if such a line
+ *    exists it is authoritative and a malformed one is an error;
+ *  - otherwise the last line that starts with '{' or consists of digits only (the
+ *    older bare forms of create and mint).
+ * The value must be a JSON object or a non-negative integer (mint's token id);
+ * *ret gets a new reference to either.  Lines end with "\n" (a preceding "\r" is
+ * ignored).  Returns 0, BH_ERR_NOT_FOUND (no result line), BH_ERR_WRONG_TYPE, or a
+ * decode error (BH_ERR_FORMAT, BH_ERR_TRAILING, BH_ERR_DUPLICATE, BH_ERR_NUL, ...).
+ */
+int bh_result_parse(const char *stdout_text, size_t len, json_t **ret)
+	__attribute__((warn_unused_result));
+
+#define BH_RESULT_PREFIX "BLOCKHOST_RESULT: "
+
+#endif

@@ -1,0 +1,818 @@
+/* SPDX-License-Identifier: MIT */
+/* Policy files: generic INI parser and the sandbox sections.  Format: policy/README.md. */
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/path.h"
+#include "sandbox/policy.h"
+
+/* ---------------------------------------------------------------- helpers */
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+static bool is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+static bool name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > BH_POLICY_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_name_char(s[i]))
+			return false;
+	return true;
+}
+
+bool bh_policy_service_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > BH_POLICY_NAME_MAX || name[0] == '-' || name[0] == '_')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* ---------------------------------------------------------------- INI */
+struct bh_ini *bh_ini_free(struct bh_ini *ini)
+{
+	if (!ini)
+		return NULL;
+	if (ini->sections) {
+		/* entries of all sections live in one array owned by the first section */
+		if (ini->n_sections)
+			free(ini->sections[0].entries);
+	}
+	free(ini->sections);
+	free(ini->strings);
+	free(ini->file);
+	free(ini);
+	return NULL;
+}
+
+/* Copy [s, s+n) into the arena at *pos, NUL-terminated. */
+static const char *arena_put(char *arena, size_t *pos, const char *s, size_t n)
+{
+	char *d = arena + *pos;
+
+	memcpy(d, s, n);
+	d[n] = '\0';
+	*pos += n + 1;
+	return d;
+}
+
+int bh_ini_parse(const void *data, size_t len, const char *fname, struct bh_ini **ret,
+		 struct bh_msg *msg)
+{
+	struct bh_ini *ini = NULL;
+	struct bh_buf b;
+	struct bh_ini_entry *ents = NULL;
+	size_t n_ents = 0, *sec_first = NULL, apos = 0;
+	unsigned lineno = 0;
+	int r = BH_ERR_INTERNAL;
+
+	if (!fname)
+		fname = "(policy)";
+	if (len > BH_POLICY_FILE_MAX) {
+		bh_msg_set(msg, "%s: file larger than %u bytes", fname, BH_POLICY_FILE_MAX);
+		return BH_ERR_LIMIT;
+	}
+	bh_buf_view(&b, data, len);
+	if (!(ini = calloc(1, sizeof(*ini))) || !(ini->file = strdup(fname)) ||
+	    !(ini->strings = malloc(2 * len + 2))) {
+		r = -ENOMEM;
+		goto out;
+	}
+
+	while (bh_buf_len(&b) > 0) {
+		const uint8_t *p = bh_buf_ptr(&b), *nl;
+		size_t avail = bh_buf_len(&b), n, skip;
+		const char *s;
+
+		lineno++;
+		nl = memchr(p, '\n', avail);
+		n = nl ? (size_t)(nl - p) : avail;
+		skip = nl ? n + 1 : n;
+		if (n > BH_POLICY_LINE_MAX) {
+			bh_msg_set(msg, "%s:%u: line longer than %u bytes", fname, lineno,
+				   BH_POLICY_LINE_MAX);
+			r = BH_ERR_LIMIT;
+			goto out;
+		}
+		if (memchr(p, '\0', n)) {
+			bh_msg_set(msg, "%s:%u: NUL byte in line", fname, lineno);
+			r = BH_ERR_NUL;
+			goto out;
+		}
+		if ((r = bh_buf_get_direct(&b, skip, NULL)) < 0)
+			goto out;
+		s = (const char *)p;
+		/* strip comment, then surrounding blanks */
+		const char *hash = memchr(s, '#', n);
+		if (hash)
+			n = (size_t)(hash - s);
+		while (n && is_ws(*s)) {
+			s++;
+			n--;
+		}
+		while (n && is_ws(s[n - 1]))
+			n--;
+		if (n == 0)
+			continue;
+
+		if (s[0] == '[') {
+			if (n < 3 || s[n - 1] != ']' || !name_ok(s + 1, n - 2)) {
+				bh_msg_set(msg, "%s:%u: malformed section header (expected [name], "
+					   "name of a-z 0-9 _ -)", fname, lineno);
+				r = BH_ERR_FORMAT;
+				goto out;
+			}
+			for (size_t i = 0; i < ini->n_sections; i++) {
+				if (strlen(ini->sections[i].name) == n - 2 &&
+				    memcmp(ini->sections[i].name, s + 1, n - 2) == 0) {
+					bh_msg_set(msg, "%s:%u: section [%s] already started at line %u",
+						   fname, lineno, ini->sections[i].name,
+						   ini->sections[i].line);
+					r = BH_ERR_DUPLICATE;
+					goto out;
+				}
+			}
+			if (ini->n_sections >= BH_POLICY_MAX_ENTRIES) {
+				bh_msg_set(msg, "%s:%u: too many sections", fname, lineno);
+				r = BH_ERR_LIMIT;
+				goto out;
+			}
+			struct bh_ini_section *ns = realloc(ini->sections,
+				(ini->n_sections + 1) * sizeof(*ns));
+			size_t *nf = realloc(sec_first, (ini->n_sections + 1) * sizeof(*nf));
+			if (ns)
+				ini->sections = ns;
+			if (nf)
+				sec_first = nf;
+			if (!ns || !nf) {
+				r = -ENOMEM;
+				goto out;
+			}
+			memset(&ns[ini->n_sections], 0, sizeof(*ns));
+			ns[ini->n_sections].name = arena_put(ini->strings, &apos, s + 1, n - 2);
+			ns[ini->n_sections].line = lineno;
+			sec_first[ini->n_sections] = n_ents;
+			ini->n_sections++;
+			continue;
+		}
+
+		const char *eq = memchr(s, '=', n);
+		if (!eq) {
+			bh_msg_set(msg, "%s:%u: expected 'key = value' or '[section]'", fname, lineno);
+			r = BH_ERR_FORMAT;
+			goto out;
+		}
+		size_t kn = (size_t)(eq - s), vn = n - kn - 1;
+		const char *v = eq + 1;
+		while (kn && is_ws(s[kn - 1]))
+			kn--;
+		while (vn && is_ws(*v)) {
+			v++;
+			vn--;
+		}
+		if (!name_ok(s, kn)) {
+			bh_msg_set(msg, "%s:%u: invalid key (expected a-z 0-9 _ -, at most %u)",
+				   fname, lineno, BH_POLICY_NAME_MAX);
+			r = BH_ERR_FORMAT;
+			goto out;
+		}
+		for (size_t i = 0; i < vn; i++) {
+			unsigned char c = (unsigned char)v[i];
+			if (c < 0x20 && c != '\t') {
+				bh_msg_set(msg, "%s:%u: control character in value", fname, lineno);
+				r = BH_ERR_FORMAT;
+				goto out;
+			}
+			if (c >= 0x7f) {
+				bh_msg_set(msg, "%s:%u: non-ASCII byte in value", fname, lineno);
+				r = BH_ERR_FORMAT;
+				goto out;
+			}
+		}
+		if (ini->n_sections == 0) {
+			bh_msg_set(msg, "%s:%u: 'key = value' before any [section]", fname, lineno);
+			r = BH_ERR_FORMAT;
+			goto out;
+		}
+		if (n_ents >= BH_POLICY_MAX_ENTRIES) {
+			bh_msg_set(msg, "%s:%u: more than %u entries", fname, lineno,
+				   BH_POLICY_MAX_ENTRIES);
+			r = BH_ERR_LIMIT;
+			goto out;
+		}
+		struct bh_ini_entry *ne = realloc(ents, (n_ents + 1) * sizeof(*ne));
+		if (!ne) {
+			r = -ENOMEM;
+			goto out;
+		}
+		ents = ne;
+		ents[n_ents].key = arena_put(ini->strings, &apos, s, kn);
+		ents[n_ents].value = arena_put(ini->strings, &apos, v, vn);
+		ents[n_ents].line = lineno;
+		n_ents++;
+	}
+
+	/* hand the entry array to the sections (the first section owns it) */
+	for (size_t i = 0; i < ini->n_sections; i++) {
+		size_t end = i + 1 < ini->n_sections ? sec_first[i + 1] : n_ents;
+		ini->sections[i].entries = ents ? ents + sec_first[i] : NULL;
+		ini->sections[i].n_entries = end - sec_first[i];
+	}
+	if (ini->n_sections)
+		ini->sections[0].entries = ents; /* owner pointer == array start */
+	else
+		free(ents);
+	ents = NULL;
+	*ret = ini;
+	ini = NULL;
+	r = 0;
+out:
+	free(ents);
+	free(sec_first);
+	bh_ini_free(ini);
+	return r;
+}
+
+/* Read a policy/INI file into b (capped at BH_POLICY_FILE_MAX); msg names what failed. */
+static int read_file(struct bh_buf *b, const char *path, struct bh_msg *msg)
+{
+	int r = bh_buf_load_file(b, path);
+
+	if (r == BH_ERR_LIMIT)
+		bh_msg_set(msg, "%s: file larger than %u bytes", path, BH_POLICY_FILE_MAX);
+	else if (r < 0)
+		bh_msg_set(msg, "%s: cannot read: %s", path, bh_strerror(r));
+	return r;
+}
+
+int bh_ini_load(const char *path, struct bh_ini **ret, struct bh_msg *msg)
+{
+	struct bh_buf b;
+	int r;
+
+	bh_buf_init(&b, BH_POLICY_FILE_MAX);
+	if ((r = read_file(&b, path, msg)) < 0)
+		goto out;
+	r = bh_ini_parse(bh_buf_ptr(&b), bh_buf_len(&b), path, ret, msg);
+out:
+	bh_buf_done(&b);
+	return r;
+}
+
+const struct bh_ini_section *bh_ini_section(const struct bh_ini *ini, const char *name)
+{
+	for (size_t i = 0; ini && i < ini->n_sections; i++)
+		if (strcmp(ini->sections[i].name, name) == 0)
+			return &ini->sections[i];
+	return NULL;
+}
+
+int bh_ini_get(const struct bh_ini *ini, const struct bh_ini_section *sec, const char *key,
+	       const char **ret, struct bh_msg *msg)
+{
+	const struct bh_ini_entry *found = NULL;
+
+	for (size_t i = 0; sec && i < sec->n_entries; i++) {
+		if (strcmp(sec->entries[i].key, key) != 0)
+			continue;
+		if (found) {
+			bh_msg_set(msg, "%s:%u: '%s' already set in [%s] at line %u", ini->file,
+				   sec->entries[i].line, key, sec->name, found->line);
+			return BH_ERR_DUPLICATE;
+		}
+		found = &sec->entries[i];
+	}
+	if (!found) {
+		if (sec)
+			bh_msg_set(msg, "%s:%u: [%s] has no '%s'", ini->file, sec->line, sec->name,
+				   key);
+		else
+			bh_msg_set(msg, "%s: missing '%s'", ini->file, key);
+		return BH_ERR_MISSING_KEY;
+	}
+	*ret = found->value;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- names */
+static const char *const cap_names[] = {
+	[CAP_CHOWN] = "CAP_CHOWN",
+	[CAP_DAC_OVERRIDE] = "CAP_DAC_OVERRIDE",
+	[CAP_DAC_READ_SEARCH] = "CAP_DAC_READ_SEARCH",
+	[CAP_FOWNER] = "CAP_FOWNER",
+	[CAP_FSETID] = "CAP_FSETID",
+	[CAP_KILL] = "CAP_KILL",
+	[CAP_SETGID] = "CAP_SETGID",
+	[CAP_SETUID] = "CAP_SETUID",
+	[CAP_SETPCAP] = "CAP_SETPCAP",
+	[CAP_LINUX_IMMUTABLE] = "CAP_LINUX_IMMUTABLE",
+	[CAP_NET_BIND_SERVICE] = "CAP_NET_BIND_SERVICE",
+	[CAP_NET_BROADCAST] = "CAP_NET_BROADCAST",
+	[CAP_NET_ADMIN] = "CAP_NET_ADMIN",
+	[CAP_NET_RAW] = "CAP_NET_RAW",
+	[CAP_IPC_LOCK] = "CAP_IPC_LOCK",
+	[CAP_IPC_OWNER] = "CAP_IPC_OWNER",
+	[CAP_SYS_MODULE] = "CAP_SYS_MODULE",
+	[CAP_SYS_RAWIO] = "CAP_SYS_RAWIO",
+	[CAP_SYS_CHROOT] = "CAP_SYS_CHROOT",
+	[CAP_SYS_PTRACE] = "CAP_SYS_PTRACE",
+	[CAP_SYS_PACCT] = "CAP_SYS_PACCT",
+	[CAP_SYS_ADMIN] = "CAP_SYS_ADMIN",
+	[CAP_SYS_BOOT] = "CAP_SYS_BOOT",
+	[CAP_SYS_NICE] = "CAP_SYS_NICE",
+	[CAP_SYS_RESOURCE] = "CAP_SYS_RESOURCE",
+	[CAP_SYS_TIME] = "CAP_SYS_TIME",
+	[CAP_SYS_TTY_CONFIG] = "CAP_SYS_TTY_CONFIG",
+	[CAP_MKNOD] = "CAP_MKNOD",
+	[CAP_LEASE] = "CAP_LEASE",
+	[CAP_AUDIT_WRITE] = "CAP_AUDIT_WRITE",
+	[CAP_AUDIT_CONTROL] = "CAP_AUDIT_CONTROL",
+	[CAP_SETFCAP] = "CAP_SETFCAP",
+	[CAP_MAC_OVERRIDE] = "CAP_MAC_OVERRIDE",
+	[CAP_MAC_ADMIN] = "CAP_MAC_ADMIN",
+	[CAP_SYSLOG] = "CAP_SYSLOG",
+	[CAP_WAKE_ALARM] = "CAP_WAKE_ALARM",
+	[CAP_BLOCK_SUSPEND] = "CAP_BLOCK_SUSPEND",
+	[CAP_AUDIT_READ] = "CAP_AUDIT_READ",
+	[38] = "CAP_PERFMON",
+	[39] = "CAP_BPF",
+	[40] = "CAP_CHECKPOINT_RESTORE",
+};
+
+#define N_CAPS ((int)(sizeof(cap_names) / sizeof(cap_names[0])))
+
+int bh_cap_from_name(const char *name)
+{
+	for (int i = 0; i < N_CAPS; i++)
+		if (cap_names[i] && strcmp(cap_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const char *bh_cap_name(int cap)
+{
+	return cap >= 0 && cap < N_CAPS ? cap_names[cap] : NULL;
+}
+
+static const struct {
+	const char *name;
+	int resource;
+} rlimits[] = {
+	{ "as", RLIMIT_AS },           { "core", RLIMIT_CORE },
+	{ "cpu", RLIMIT_CPU },         { "data", RLIMIT_DATA },
+	{ "fsize", RLIMIT_FSIZE },     { "locks", RLIMIT_LOCKS },
+	{ "memlock", RLIMIT_MEMLOCK }, { "msgqueue", RLIMIT_MSGQUEUE },
+	{ "nice", RLIMIT_NICE },       { "nofile", RLIMIT_NOFILE },
+	{ "nproc", RLIMIT_NPROC },     { "rss", RLIMIT_RSS },
+	{ "rtprio", RLIMIT_RTPRIO },   { "rttime", RLIMIT_RTTIME },
+	{ "sigpending", RLIMIT_SIGPENDING }, { "stack", RLIMIT_STACK },
+};
+
+int bh_rlimit_from_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(rlimits) / sizeof(rlimits[0]); i++)
+		if (strcmp(rlimits[i].name, name) == 0)
+			return rlimits[i].resource;
+	return -1;
+}
+
+const char *bh_rlimit_name(int resource)
+{
+	for (size_t i = 0; i < sizeof(rlimits) / sizeof(rlimits[0]); i++)
+		if (rlimits[i].resource == resource)
+			return rlimits[i].name;
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- policy */
+struct bh_policy *bh_policy_free(struct bh_policy *p)
+{
+	if (!p)
+		return NULL;
+	bh_ini_free(p->ini);
+	free(p);
+	return NULL;
+}
+
+const struct bh_ini_section *bh_policy_section(const struct bh_policy *p, const char *name)
+{
+	return p ? bh_ini_section(p->ini, name) : NULL;
+}
+
+/* user and group names: [a-z_][a-z0-9_-]* up to BH_POLICY_USER_MAX (Debian's useradd rule) */
+static bool user_name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > BH_POLICY_USER_MAX)
+		return false;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+struct item_ctx {
+	struct bh_policy *p;
+	struct bh_msg *msg;
+	const char *file;
+	unsigned line;
+};
+
+typedef int (*item_fn)(struct item_ctx *c, const char *s, size_t n);
+
+/*
+ * Split a comma list into trimmed items and call fn for each; an empty value is an
+ * empty list; an empty item ("a,,b") is an error naming the list.
+ */
+static int split_list(const char *v, item_fn fn, struct item_ctx *c, const char *what)
+{
+	const char *p = v;
+	int r;
+
+	while (*p && is_ws(*p))
+		p++;
+	if (!*p)
+		return 0;
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		const char *s = p;
+		while (n && is_ws(*s)) {
+			s++;
+			n--;
+		}
+		while (n && is_ws(s[n - 1]))
+			n--;
+		if (n == 0) {
+			bh_msg_set(c->msg, "%s:%u: empty item in %s", c->file, c->line, what);
+			return BH_ERR_FORMAT;
+		}
+		if ((r = fn(c, s, n)) < 0)
+			return r;
+		if (!e)
+			return 0;
+		p = e + 1;
+	}
+}
+
+static int add_group(struct item_ctx *c, const char *s, size_t n)
+{
+
+	if (!user_name_ok(s, n)) {
+		bh_msg_set(c->msg, "%s:%u: invalid group name '%.*s'", c->file, c->line,
+			   (int)(n > 64 ? 64 : n), s);
+		return BH_ERR_FORMAT;
+	}
+	for (size_t i = 0; i < c->p->n_groups; i++)
+		if (strlen(c->p->groups[i]) == n && memcmp(c->p->groups[i], s, n) == 0) {
+			bh_msg_set(c->msg, "%s:%u: group '%.*s' listed twice", c->file, c->line,
+				   (int)n, s);
+			return BH_ERR_DUPLICATE;
+		}
+	if (c->p->n_groups >= BH_POLICY_MAX_GROUPS) {
+		bh_msg_set(c->msg, "%s:%u: more than %u supplementary groups", c->file, c->line,
+			   BH_POLICY_MAX_GROUPS);
+		return BH_ERR_LIMIT;
+	}
+	memcpy(c->p->groups[c->p->n_groups], s, n);
+	c->p->groups[c->p->n_groups][n] = '\0';
+	c->p->n_groups++;
+	return 0;
+}
+
+static int add_cap(struct item_ctx *c, const char *s, size_t n)
+{
+	char name[40];
+	int cap;
+
+	if (n >= sizeof(name) || (memcpy(name, s, n), name[n] = '\0',
+				  (cap = bh_cap_from_name(name)) < 0)) {
+		bh_msg_set(c->msg, "%s:%u: unknown capability '%.*s' (expected a name like "
+			   "CAP_NET_ADMIN)", c->file, c->line, (int)(n > 64 ? 64 : n), s);
+		return BH_ERR_FORMAT;
+	}
+	if (c->p->caps & (UINT64_C(1) << cap)) {
+		bh_msg_set(c->msg, "%s:%u: %s listed twice", c->file, c->line, name);
+		return BH_ERR_DUPLICATE;
+	}
+	c->p->caps |= UINT64_C(1) << cap;
+	return 0;
+}
+
+/* N[KMG] | unlimited | infinity */
+static int parse_rlim(const char *s, size_t n, rlim_t *ret)
+{
+	uint64_t v = 0, mul = 1;
+
+	if ((n == 9 && memcmp(s, "unlimited", 9) == 0) || (n == 8 && memcmp(s, "infinity", 8) == 0)) {
+		*ret = RLIM_INFINITY;
+		return 0;
+	}
+	if (n && (s[n - 1] == 'K' || s[n - 1] == 'M' || s[n - 1] == 'G')) {
+		mul = s[n - 1] == 'K' ? 1024u : s[n - 1] == 'M' ? 1024u * 1024u : 1024u * 1024u * 1024u;
+		n--;
+	}
+	if (n == 0 || n > 19)
+		return BH_ERR_FORMAT;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return BH_ERR_FORMAT;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > (UINT64_MAX - 1) / mul)
+		return BH_ERR_RANGE;
+	v *= mul;
+	if ((rlim_t)v == RLIM_INFINITY)
+		return BH_ERR_RANGE;
+	*ret = (rlim_t)v;
+	return 0;
+}
+
+static int parse_limit(const char *file, const struct bh_ini_entry *e, struct bh_policy_limit *l,
+		       struct bh_msg *msg)
+{
+	const char *v = e->value, *colon = strchr(v, ':');
+	rlim_t soft, hard;
+	int r;
+
+	if (colon) {
+		size_t sn = (size_t)(colon - v);
+		while (sn && is_ws(v[sn - 1]))
+			sn--;
+		const char *h = colon + 1;
+		while (is_ws(*h))
+			h++;
+		if ((r = parse_rlim(v, sn, &soft)) < 0 || (r = parse_rlim(h, strlen(h), &hard)) < 0)
+			goto bad;
+	} else {
+		if ((r = parse_rlim(v, strlen(v), &soft)) < 0)
+			goto bad;
+		hard = soft;
+	}
+	if (soft > hard) {
+		bh_msg_set(msg, "%s:%u: %s: soft limit above hard limit", file, e->line, e->key);
+		return BH_ERR_RANGE;
+	}
+	l->set = true;
+	l->soft = soft;
+	l->hard = hard;
+	l->line = e->line;
+	return 0;
+bad:
+	bh_msg_set(msg, "%s:%u: %s: expected N, N[KMG], 'unlimited' or SOFT:HARD, got '%s'", file,
+		   e->line, e->key, v);
+	return r;
+}
+
+static int parse_yesno(const char *file, const struct bh_ini_entry *e, bool *ret,
+		       struct bh_msg *msg)
+{
+	if (strcmp(e->value, "yes") == 0) {
+		*ret = true;
+		return 0;
+	}
+	if (strcmp(e->value, "no") == 0) {
+		*ret = false;
+		return 0;
+	}
+	bh_msg_set(msg, "%s:%u: %s: expected yes or no, got '%s'", file, e->line, e->key, e->value);
+	return BH_ERR_FORMAT;
+}
+
+static const struct bh_ini_section *need_section(const struct bh_ini *ini, const char *name,
+						 struct bh_msg *msg)
+{
+	const struct bh_ini_section *s = bh_ini_section(ini, name);
+
+	if (!s)
+		bh_msg_set(msg, "%s: missing section [%s] (required: [identity] [capabilities] "
+			   "[limits] [process])", ini->file, name);
+	return s;
+}
+
+/* Every key of sec must be one of keys[] and appear once. */
+static int only_keys(const struct bh_ini *ini, const struct bh_ini_section *sec,
+		     const char *const *keys, struct bh_msg *msg)
+{
+	for (size_t i = 0; i < sec->n_entries; i++) {
+		const struct bh_ini_entry *e = &sec->entries[i];
+		bool known = false;
+		for (size_t k = 0; keys[k]; k++)
+			known |= strcmp(keys[k], e->key) == 0;
+		if (!known) {
+			bh_msg_set(msg, "%s:%u: unknown key '%s' in [%s]", ini->file, e->line,
+				   e->key, sec->name);
+			return BH_ERR_CONFIG;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(sec->entries[j].key, e->key) == 0) {
+				bh_msg_set(msg, "%s:%u: '%s' already set in [%s] at line %u",
+					   ini->file, e->line, e->key, sec->name,
+					   sec->entries[j].line);
+				return BH_ERR_DUPLICATE;
+			}
+	}
+	return 0;
+}
+
+static int copy_user(const struct bh_ini *ini, const struct bh_ini_section *sec, const char *key,
+		     char out[static BH_POLICY_USER_MAX + 1], struct bh_msg *msg)
+{
+	const char *v;
+	int r;
+
+	if ((r = bh_ini_get(ini, sec, key, &v, msg)) < 0)
+		return r;
+	if (!user_name_ok(v, strlen(v))) {
+		for (size_t i = 0; i < sec->n_entries; i++)
+			if (strcmp(sec->entries[i].key, key) == 0)
+				bh_msg_set(msg, "%s:%u: %s: invalid name '%.64s' (expected "
+					   "[a-z_][a-z0-9_-]*, at most %u)", ini->file,
+					   sec->entries[i].line, key, v, BH_POLICY_USER_MAX);
+		return BH_ERR_FORMAT;
+	}
+	strcpy(out, v);
+	return 0;
+}
+
+int bh_policy_parse(const void *data, size_t len, const char *fname, const char *service,
+		    struct bh_policy **ret, struct bh_msg *msg)
+{
+	static const char *const identity_keys[] = { "user", "group", "supplementary_groups", NULL };
+	static const char *const caps_keys[] = { "keep", NULL };
+	static const char *const process_keys[] = { "no_new_privs", "dumpable", NULL };
+	struct bh_policy *p = NULL;
+	const struct bh_ini_section *sec;
+	struct bh_ini *ini = NULL;
+	struct item_ctx ctx;
+	const char *v;
+	int r;
+
+	if (service && !bh_policy_service_name_ok(service)) {
+		bh_msg_set(msg, "invalid service name '%.64s'", service);
+		return -EINVAL;
+	}
+	if ((r = bh_ini_parse(data, len, fname, &ini, msg)) < 0)
+		return r;
+	if (!(p = calloc(1, sizeof(*p)))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (service)
+		strcpy(p->service, service);
+	ctx.p = p;
+	ctx.msg = msg;
+	ctx.file = ini->file;
+
+	/* [identity] */
+	r = BH_ERR_CONFIG;
+	if (!(sec = need_section(ini, "identity", msg)))
+		goto out;
+	if ((r = only_keys(ini, sec, identity_keys, msg)) < 0 ||
+	    (r = copy_user(ini, sec, "user", p->user, msg)) < 0 ||
+	    (r = copy_user(ini, sec, "group", p->group, msg)) < 0)
+		goto out;
+	for (size_t i = 0; i < sec->n_entries; i++) {
+		if (strcmp(sec->entries[i].key, "supplementary_groups") != 0)
+			continue;
+		ctx.line = sec->entries[i].line;
+		if ((r = split_list(sec->entries[i].value, add_group, &ctx,
+				    "supplementary_groups")) < 0)
+			goto out;
+	}
+
+	/* [capabilities] */
+	r = BH_ERR_CONFIG;
+	if (!(sec = need_section(ini, "capabilities", msg)))
+		goto out;
+	if ((r = only_keys(ini, sec, caps_keys, msg)) < 0 ||
+	    (r = bh_ini_get(ini, sec, "keep", &v, msg)) < 0)
+		goto out;
+	ctx.line = sec->entries[0].line;
+	if ((r = split_list(v, add_cap, &ctx, "keep")) < 0)
+		goto out;
+
+	/* [limits] */
+	r = BH_ERR_CONFIG;
+	if (!(sec = need_section(ini, "limits", msg)))
+		goto out;
+	for (size_t i = 0; i < sec->n_entries; i++) {
+		const struct bh_ini_entry *e = &sec->entries[i];
+		int res = bh_rlimit_from_name(e->key);
+		if (res < 0 || res >= BH_POLICY_NLIMITS) {
+			bh_msg_set(msg, "%s:%u: unknown limit '%s' in [limits] (known: as core cpu "
+				   "data fsize locks memlock msgqueue nice nofile nproc rss rtprio "
+				   "rttime sigpending stack)", ini->file, e->line, e->key);
+			r = BH_ERR_CONFIG;
+			goto out;
+		}
+		if (p->limits[res].set) {
+			bh_msg_set(msg, "%s:%u: '%s' already set in [limits] at line %u", ini->file,
+				   e->line, e->key, p->limits[res].line);
+			r = BH_ERR_DUPLICATE;
+			goto out;
+		}
+		p->limits[res].resource = res;
+		if ((r = parse_limit(ini->file, e, &p->limits[res], msg)) < 0)
+			goto out;
+	}
+
+	/* [process] */
+	r = BH_ERR_CONFIG;
+	if (!(sec = need_section(ini, "process", msg)))
+		goto out;
+	if ((r = only_keys(ini, sec, process_keys, msg)) < 0)
+		goto out;
+	for (size_t i = 0; i < 2; i++) {
+		const char *key = process_keys[i];
+		const struct bh_ini_entry *e = NULL;
+		bool val;
+		for (size_t j = 0; j < sec->n_entries; j++)
+			if (strcmp(sec->entries[j].key, key) == 0)
+				e = &sec->entries[j];
+		if (!e) {
+			bh_msg_set(msg, "%s:%u: [process] has no '%s'", ini->file, sec->line, key);
+			r = BH_ERR_MISSING_KEY;
+			goto out;
+		}
+		if ((r = parse_yesno(ini->file, e, &val, msg)) < 0)
+			goto out;
+		if (i == 0 && !val) {
+			bh_msg_set(msg, "%s:%u: no_new_privs must be yes", ini->file, e->line);
+			r = BH_ERR_CONFIG;
+			goto out;
+		}
+		if (i == 0)
+			p->no_new_privs = val;
+		else
+			p->dumpable = val;
+	}
+
+	p->ini = ini;
+	ini = NULL;
+	*ret = p;
+	p = NULL;
+	r = 0;
+out:
+	bh_policy_free(p);
+	bh_ini_free(ini);
+	return r;
+}
+
+int bh_policy_load(const char *dir, const char *service, struct bh_policy **ret,
+		   struct bh_msg *msg)
+{
+	struct bh_buf b;
+	char *path = NULL, *name = NULL;
+	int r = BH_ERR_INTERNAL;
+
+	bh_buf_init(&b, BH_POLICY_FILE_MAX);
+	if (!service || !bh_policy_service_name_ok(service)) {
+		bh_msg_set(msg, "invalid service name '%.64s'", service ? service : "(null)");
+		r = -EINVAL;
+		goto out;
+	}
+	if (asprintf(&name, "%s.policy", service) < 0) {
+		name = NULL;
+		r = -ENOMEM;
+		goto out;
+	}
+	if (dir) {
+		if (asprintf(&path, "%s/%s", dir, name) < 0) {
+			path = NULL;
+			r = -ENOMEM;
+			goto out;
+		}
+	} else if ((r = bh_path(BH_DIR_POLICY, name, &path)) < 0) {
+		bh_msg_set(msg, "policy path for %s: %s", service, bh_strerror(r));
+		goto out;
+	}
+	if ((r = read_file(&b, path, msg)) < 0)
+		goto out;
+	r = bh_policy_parse(bh_buf_ptr(&b), bh_buf_len(&b), path, service, ret, msg);
+out:
+	bh_buf_done(&b);
+	free(path);
+	free(name);
+	return r;
+}
