@@ -89,7 +89,7 @@ INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
         distclean help
 all: $(LIBCOMMON)
 
-include $(sort $(wildcard src/*/*.mk))
+include $(sort $(wildcard src/*/*.mk)) contracts/module.mk
 
 all: $(PROGRAMS)
 
