@@ -293,3 +293,20 @@ int bh_ini_get(const struct bh_ini *ini, const struct bh_ini_section *sec, const
 	*ret = found->value;
 	return 0;
 }
+
+int bh_ini_bool(const char *value, bool *ret, struct bh_msg *msg)
+{
+	bool v;
+
+	if (value && (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0))
+		v = true;
+	else if (value && (strcmp(value, "no") == 0 || strcmp(value, "false") == 0))
+		v = false;
+	else {
+		bh_msg_set(msg, "expected yes, no, true or false, got '%.64s'",
+			   value ? value : "(null)");
+		return BH_ERR_FORMAT;
+	}
+	*ret = v;
+	return 0;
+}

@@ -64,5 +64,12 @@ const struct bh_ini_section *bh_ini_section(const struct bh_ini *ini, const char
 int bh_ini_get(const struct bh_ini *ini, const struct bh_ini_section *sec, const char *key,
 	       const char **ret, struct bh_msg *msg);
 
+/*
+ * The one boolean of the format: "yes" or "true" -> true, "no" or "false" -> false
+ * (lower case, exactly; policy/README.md).  Anything else: BH_ERR_FORMAT and msg says
+ * "expected yes, no, true or false, got '<value>'" (callers add file:line and key).
+ * *ret is assigned only on success.
+ */
+int bh_ini_bool(const char *value, bool *ret, struct bh_msg *msg);
 
 #endif

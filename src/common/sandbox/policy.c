@@ -319,16 +319,12 @@ bad:
 static int parse_yesno(const char *file, const struct bh_ini_entry *e, bool *ret,
 		       struct bh_msg *msg)
 {
-	if (strcmp(e->value, "yes") == 0) {
-		*ret = true;
-		return 0;
-	}
-	if (strcmp(e->value, "no") == 0) {
-		*ret = false;
-		return 0;
-	}
-	bh_msg_set(msg, "%s:%u: %s: expected yes or no, got '%s'", file, e->line, e->key, e->value);
-	return BH_ERR_FORMAT;
+	struct bh_msg m = { "" };
+	int r;
+
+	if ((r = bh_ini_bool(e->value, ret, &m)) < 0)
+		bh_msg_set(msg, "%s:%u: %s: %s", file, e->line, e->key, m.text);
+	return r;
 }
 
 static const struct bh_ini_section *need_section(const struct bh_ini *ini, const char *name,
