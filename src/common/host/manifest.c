@@ -5,6 +5,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "core/frame.h"
 #include "host/manifest.h"
 #include "core/path.h"
@@ -455,6 +456,9 @@ out:
 	return r;
 }
 
+/* manifests are read with the untrusted-file recipe (core/file.h) */
+static const struct bh_file_rules manifest_file_rules = { .type = S_IFREG };
+
 int bh_manifest_load_path(enum bh_manifest_kind kind, const char *path, struct bh_msg *msg,
 			  struct bh_manifest **ret)
 {
@@ -462,16 +466,14 @@ int bh_manifest_load_path(enum bh_manifest_kind kind, const char *path, struct b
 	int r;
 
 	bh_buf_init(&b, BH_MANIFEST_MAX_SIZE);
-	r = bh_buf_load_file(&b, path);
+	r = bh_file_read(AT_FDCWD, path, &manifest_file_rules, BH_MANIFEST_MAX_SIZE, &b, msg);
 	if (r == -ENOENT) {
 		bh_msg_set(msg, "%s: not installed", path);
 		r = BH_ERR_NOT_FOUND;
 		goto out;
 	}
-	if (r < 0) {
-		bh_msg_set(msg, "%s: %s", path, bh_strerror(r));
+	if (r < 0)
 		goto out;
-	}
 	r = bh_manifest_parse(kind, bh_buf_ptr(&b), bh_buf_len(&b), msg, ret);
 	if (r < 0 && msg) {
 		/* prefix the file name to the detail */

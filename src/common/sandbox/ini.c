@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* The INI-style reader policy/ files (and the keystore's site policy) use.  Format: policy/README.md. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "sandbox/ini.h"
 
 static bool is_ws(char c)
@@ -233,28 +235,15 @@ out:
 	return r;
 }
 
-/* Read a policy/INI file into b (capped at BH_INI_FILE_MAX); msg names what failed. */
-static int read_file(struct bh_buf *b, const char *path, struct bh_msg *msg)
-{
-	int r = bh_buf_load_file(b, path);
-
-	if (r == BH_ERR_LIMIT)
-		bh_msg_set(msg, "%s: file larger than %u bytes", path, BH_INI_FILE_MAX);
-	else if (r < 0)
-		bh_msg_set(msg, "%s: cannot read: %s", path, bh_strerror(r));
-	return r;
-}
-
 int bh_ini_load(const char *path, struct bh_ini **ret, struct bh_msg *msg)
 {
+	static const struct bh_file_rules rules = { .type = S_IFREG };
 	struct bh_buf b;
 	int r;
 
-	bh_buf_init(&b, BH_INI_FILE_MAX);
-	if ((r = read_file(&b, path, msg)) < 0)
-		goto out;
+	if ((r = bh_file_read(AT_FDCWD, path, &rules, BH_INI_FILE_MAX, &b, msg)) < 0)
+		return r;
 	r = bh_ini_parse(bh_buf_ptr(&b), bh_buf_len(&b), path, ret, msg);
-out:
 	bh_buf_done(&b);
 	return r;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* policy/<service>.policy: the sandbox sections, read through ini.c.  Format: policy/README.md. */
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "core/path.h"
 #include "sandbox/ini.h"
 #include "sandbox/policy.h"
@@ -30,18 +32,6 @@ bool bh_policy_service_name_ok(const char *name)
 			return false;
 	}
 	return true;
-}
-
-/* Read a policy file into b (capped at BH_POLICY_FILE_MAX); msg names what failed. */
-static int read_file(struct bh_buf *b, const char *path, struct bh_msg *msg)
-{
-	int r = bh_buf_load_file(b, path);
-
-	if (r == BH_ERR_LIMIT)
-		bh_msg_set(msg, "%s: file larger than %u bytes", path, BH_POLICY_FILE_MAX);
-	else if (r < 0)
-		bh_msg_set(msg, "%s: cannot read: %s", path, bh_strerror(r));
-	return r;
 }
 
 /* ---------------------------------------------------------------- names */
@@ -510,6 +500,7 @@ out:
 int bh_policy_load(const char *dir, const char *service, struct bh_policy **ret,
 		   struct bh_msg *msg)
 {
+	static const struct bh_file_rules rules = { .type = S_IFREG };
 	struct bh_buf b;
 	char *path = NULL, *name = NULL;
 	int r = BH_ERR_INTERNAL;
@@ -535,7 +526,7 @@ int bh_policy_load(const char *dir, const char *service, struct bh_policy **ret,
 		bh_msg_set(msg, "policy path for %s: %s", service, bh_strerror(r));
 		goto out;
 	}
-	if ((r = read_file(&b, path, msg)) < 0)
+	if ((r = bh_file_read(AT_FDCWD, path, &rules, BH_POLICY_FILE_MAX, &b, msg)) < 0)
 		goto out;
 	r = bh_policy_parse(bh_buf_ptr(&b), bh_buf_len(&b), path, service, ret, msg);
 out:

@@ -25,6 +25,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "core/path.h"
 #include "sandbox/seccomp.h"
 
@@ -781,6 +782,9 @@ out:
 	return r;
 }
 
+/* seccomp files are read with the untrusted-file recipe (core/file.h) */
+static const struct bh_file_rules seccomp_file_rules = { .type = S_IFREG };
+
 struct dir_ctx {
 	const char *dir;
 };
@@ -791,9 +795,16 @@ static int include_from_dir(void *vctx, const char *name, struct bh_buf *out)
 	char *path;
 	int r;
 
+	struct bh_buf b;
+
 	if (asprintf(&path, "%s/%s", c->dir, name) < 0)
 		return -ENOMEM;
-	r = bh_buf_load_file(out, path);
+	/* the parser names the include and the error; no message here */
+	if ((r = bh_file_read(AT_FDCWD, path, &seccomp_file_rules, bh_buf_avail(out), &b,
+			      NULL)) == 0) {
+		r = bh_buf_put(out, bh_buf_ptr(&b), bh_buf_len(&b));
+		bh_buf_done(&b);
+	}
 	free(path);
 	return r;
 }
@@ -824,10 +835,9 @@ int bh_seccomp_load(const char *dir, const char *service, unsigned flags,
 		r = -ENOMEM;
 		goto out;
 	}
-	if ((r = bh_buf_load_file(&b, path)) < 0) {
-		bh_msg_set(msg, "%s: cannot read: %s", path, bh_strerror(r));
+	if ((r = bh_file_read(AT_FDCWD, path, &seccomp_file_rules, BH_SECCOMP_FILE_MAX, &b,
+			      msg)) < 0)
 		goto out;
-	}
 	if (BH_ASAN)
 		flags |= BH_SECCOMP_SANITIZER;
 	ctx.dir = dir;
