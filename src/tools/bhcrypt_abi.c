@@ -54,7 +54,7 @@ static int decode_one(const struct bh_abi_sig *sig, const uint8_t (*topics)[32],
 	json_t *o = NULL, *args = NULL, *named = NULL;
 	int r;
 
-	if ((r = bh_abi_decode_log(sig, topics, ntopics, data, len, msg, &v)) < 0)
+	if ((r = bh_abi_decode_log(sig, topics, ntopics, data, len, &v, msg)) < 0)
 		return r;
 	r = -ENOMEM;
 	if (!(args = bh_abi_value_to_json(v)) || !(named = json_object()))
@@ -224,7 +224,7 @@ static int run(const struct bhcrypt_cmd *self, int argc, char **argv)
 		rc = bhcrypt_usage_error(self, "expected SIGNATURE TOPICS DATA or SIGNATURE -");
 		goto out;
 	}
-	if ((r = bh_abi_sig_parse(argv[1], &msg, &sig)) < 0) {
+	if ((r = bh_abi_sig_parse(argv[1], &sig, &msg)) < 0) {
 		rc = bhcrypt_usage_error(self, "%s", msg.text);
 		goto out;
 	}

@@ -383,7 +383,7 @@ static int check_chains(json_t *root, struct bh_msg *msg)
 }
 
 int bh_manifest_parse(enum bh_manifest_kind kind, const void *data, size_t len,
-		      struct bh_msg *msg, struct bh_manifest **ret)
+		      struct bh_manifest **ret, struct bh_msg *msg)
 {
 	struct bh_manifest *m = NULL;
 	json_error_t e;
@@ -459,8 +459,8 @@ out:
 /* manifests are read with the untrusted-file recipe (core/file.h) */
 static const struct bh_file_rules manifest_file_rules = { .type = S_IFREG };
 
-int bh_manifest_load_path(enum bh_manifest_kind kind, const char *path, struct bh_msg *msg,
-			  struct bh_manifest **ret)
+int bh_manifest_load_path(enum bh_manifest_kind kind, const char *path, struct bh_manifest **ret,
+			  struct bh_msg *msg)
 {
 	struct bh_buf b;
 	int r;
@@ -474,7 +474,7 @@ int bh_manifest_load_path(enum bh_manifest_kind kind, const char *path, struct b
 	}
 	if (r < 0)
 		goto out;
-	r = bh_manifest_parse(kind, bh_buf_ptr(&b), bh_buf_len(&b), msg, ret);
+	r = bh_manifest_parse(kind, bh_buf_ptr(&b), bh_buf_len(&b), ret, msg);
 	if (r < 0 && msg) {
 		/* prefix the file name to the detail */
 		char detail[sizeof(msg->text)];
@@ -487,7 +487,7 @@ out:
 	return r;
 }
 
-int bh_manifest_load(enum bh_manifest_kind kind, struct bh_msg *msg, struct bh_manifest **ret)
+int bh_manifest_load(enum bh_manifest_kind kind, struct bh_manifest **ret, struct bh_msg *msg)
 {
 	char *path = NULL;
 	int r;
@@ -496,7 +496,7 @@ int bh_manifest_load(enum bh_manifest_kind kind, struct bh_msg *msg, struct bh_m
 		return -EINVAL;
 	if ((r = bh_path(BH_DIR_SHARE, bh_manifest_file(kind), &path)) < 0)
 		return r;
-	r = bh_manifest_load_path(kind, path, msg, ret);
+	r = bh_manifest_load_path(kind, path, ret, msg);
 	free(path);
 	return r;
 }
