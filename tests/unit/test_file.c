@@ -232,10 +232,15 @@ static void test_size(void **state)
 	bh_buf_done(&b);
 	assert_int_equal(bh_file_read(AT_FDCWD, pj("big"), NULL, 10, &b, &m), 0);
 	bh_buf_done(&b);
+	/* cap 0: only an empty file fits */
+	assert_int_equal(bh_file_read(AT_FDCWD, pj("big"), NULL, 0, &b, &m), BH_ERR_LIMIT);
+	assert_non_null(strstr(m.text, "too large: 10 bytes, the limit is 0"));
 	/* an empty file */
 	put_file("empty", "", 0644);
 	assert_int_equal(bh_file_read(AT_FDCWD, pj("empty"), NULL, 10, &b, &m), 0);
 	assert_int_equal(bh_buf_len(&b), 0);
+	bh_buf_done(&b);
+	assert_int_equal(bh_file_read(AT_FDCWD, pj("empty"), NULL, 0, &b, &m), 0);
 	bh_buf_done(&b);
 	/* reading a directory with bh_file_read is a caller bug */
 	assert_int_equal(bh_file_read(AT_FDCWD, dir, &(struct bh_file_rules){ .type = S_IFDIR },

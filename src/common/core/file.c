@@ -254,6 +254,12 @@ int bh_file_read(int dirfd, const char *path, const struct bh_file_rules *rules,
 	bh_buf_init(&b, (size_t)ru.max_size);
 	if ((r = bh_file_open(dirfd, path, O_RDONLY, &ru, &fd, &st, msg)) < 0)
 		goto out;
+	if ((uint64_t)st.st_size > (uint64_t)ru.max_size) { /* cap 0: only an empty file */
+		bh_msg_set(msg, "%s: too large: %jd bytes, the limit is %jd", path,
+			   (intmax_t)st.st_size, (intmax_t)ru.max_size);
+		r = BH_ERR_LIMIT;
+		goto out;
+	}
 	if ((r = bh_buf_read_fd_all(&b, fd)) < 0) {
 		if (r == BH_ERR_LIMIT)
 			bh_msg_set(msg, "%s: too large: it grew past the limit of %jd bytes while "

@@ -447,18 +447,21 @@ static const struct bh_file_rules vmdb_file_rules = { .type = S_IFREG, .forbid_m
 
 static int load(struct bh_vmdb *db, json_t **ret, struct bh_msg *msg)
 {
+	struct bh_msg fmsg = { "" };
 	struct bh_buf b;
 	json_t *root = NULL;
 	int r;
 
 	bh_buf_init(&b, BH_VMDB_MAX_SIZE);
-	r = bh_file_read(AT_FDCWD, db->path, &vmdb_file_rules, BH_VMDB_MAX_SIZE, &b, msg);
+	/* a missing database is an empty one: its message is not passed on */
+	r = bh_file_read(AT_FDCWD, db->path, &vmdb_file_rules, BH_VMDB_MAX_SIZE, &b, &fmsg);
 	if (r == -ENOENT) {
 		if (!(root = empty_doc(db))) {
 			r = -ENOMEM;
 			goto out;
 		}
 	} else if (r < 0) {
+		bh_msg_set(msg, "%s", fmsg.text);
 		goto out;
 	} else if ((r = bh_vmdb_parse(bh_buf_ptr(&b), bh_buf_len(&b), db->path, &root, msg)) < 0) {
 		goto out;
