@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	size_t len = 5 * 32 + ((BLOB + 31) / 32) * 32;
 	struct bh_msg m = { "" };
 
-	if (bh_abi_sig_parse(SIG, &m, &sig) < 0) {
+	if (bh_abi_sig_parse(SIG, &sig, &m) < 0) {
 		fprintf(stderr, "bench_abi: %s\n", m.text);
 		return 1;
 	}
@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 		do {
 			for (int k = 0; k < 1000; k++) {
 				struct bh_abi_value *v = NULL;
-				if (bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 4, data, len, &m, &v) < 0) {
+				if (bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 4, data, len, &v, &m) < 0) {
 					fprintf(stderr, "bench_abi: %s\n", m.text);
 					return 1;
 				}

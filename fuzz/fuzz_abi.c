@@ -68,16 +68,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	switch (sel >> 6) {
 	case 0: { /* plain decoding */
 		struct bh_abi_type *t = NULL;
-		if (bh_abi_type_parse(types[sel % N(types)], NULL, &t) < 0)
+		if (bh_abi_type_parse(types[sel % N(types)], &t, NULL) < 0)
 			abort();
 		struct bh_msg m;
-		if (bh_abi_decode(t, data, size, &m, &v) == 0) {
+		if (bh_abi_decode(t, data, size, &v, &m) == 0) {
 			check_roundtrip(t, v, data, size);
 			json_t *j = bh_abi_value_to_json(v);
 			struct bh_abi_value back;
 			/* and so is the JSON form: JSON -> value -> the same bytes */
 			if (j) {
-				if (bh_abi_value_from_json(t, j, NULL, &back) < 0)
+				if (bh_abi_value_from_json(t, j, &back, NULL) < 0)
 					abort();
 				check_roundtrip(t, &back, data, size);
 				bh_abi_value_clear(&back);
@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	case 1: { /* event log: next byte = topic count (0..4), then topics, then data */
 		struct bh_abi_sig *sig = NULL;
-		if (bh_abi_sig_parse(events[sel % N(events)], NULL, &sig) < 0)
+		if (bh_abi_sig_parse(events[sel % N(events)], &sig, NULL) < 0)
 			abort();
 		if (size >= 1) {
 			size_t nt = data[0] % 5;
@@ -101,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (nt && (sel & 0x20))
 					memcpy(topics[0], sig->topic, 32);
 				if (bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, nt, data + 1 + nt * 32,
-						      size - 1 - nt * 32, NULL, &v) == 0)
+						      size - 1 - nt * 32, &v, NULL) == 0)
 					bh_abi_value_free(v);
 			}
 		}
@@ -112,10 +112,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct bh_abi_sig *errs[N(errors)];
 		struct bh_abi_revert rv;
 		for (size_t i = 0; i < N(errors); i++)
-			if (bh_abi_sig_parse(errors[i], NULL, &errs[i]) < 0)
+			if (bh_abi_sig_parse(errors[i], &errs[i], NULL) < 0)
 				abort();
 		if (bh_abi_decode_revert(data, size, (const struct bh_abi_sig *const *)errs, N(errors),
-					 NULL, &rv) == 0)
+					 &rv, NULL) == 0)
 			bh_abi_revert_clear(&rv);
 		for (size_t i = 0; i < N(errors); i++)
 			bh_abi_sig_free(errs[i]);
@@ -128,9 +128,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		memcpy(s, data, size);
 		s[size] = '\0';
-		if (bh_abi_sig_parse(s, NULL, &sig) == 0) {
+		if (bh_abi_sig_parse(s, &sig, NULL) == 0) {
 			/* the canonical form parses to itself */
-			if (bh_abi_sig_parse(sig->canonical, NULL, &again) < 0 ||
+			if (bh_abi_sig_parse(sig->canonical, &again, NULL) < 0 ||
 			    strcmp(again->canonical, sig->canonical))
 				abort();
 			bh_abi_sig_free(again);

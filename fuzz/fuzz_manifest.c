@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct bh_msg msg;
 		const char *s;
 
-		if (bh_manifest_parse((enum bh_manifest_kind)k, data, size, &msg, &m) < 0)
+		if (bh_manifest_parse((enum bh_manifest_kind)k, data, size, &m, &msg) < 0)
 			continue;
 		if (!bh_manifest_name(m) || !*bh_manifest_name(m))
 			abort();

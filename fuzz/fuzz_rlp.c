@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bh_rlp_item *it = NULL;
 	struct bh_buf out;
 
-	if (bh_rlp_decode(data, size, NULL, &it) < 0)
+	if (bh_rlp_decode(data, size, &it, NULL) < 0)
 		return 0;
 	walk(it);
 	bh_buf_init(&out, BH_RLP_MAX_INPUT + 16);

@@ -25,12 +25,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_error_t je;
 		json_t *j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &je);
 		struct bh_tx back;
-		if (j && bh_tx_from_json(j, NULL, &tx) == 0) {
+		if (j && bh_tx_from_json(j, &tx, NULL) == 0) {
 			json_t *a = bh_tx_to_json(&tx), *b = NULL;
 			if (bh_tx_serialize_unsigned(&tx, &out) < 0 || bh_tx_signing_hash(&tx, h) < 0)
 				abort();
 			if (tx.type == BH_TX_EIP1559) {
-				if (bh_tx_decode_unsigned(bh_buf_ptr(&out), bh_buf_len(&out), NULL, &back) < 0)
+				if (bh_tx_decode_unsigned(bh_buf_ptr(&out), bh_buf_len(&out), &back, NULL) < 0)
 					abort();
 				b = bh_tx_to_json(&back);
 				if (!a || !b || !json_equal(a, b))
@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bh_buf_done(&out);
 		return 0;
 	}
-	if (bh_tx_decode(data, size, NULL, &tx) == 0) {
+	if (bh_tx_decode(data, size, &tx, NULL) == 0) {
 		if (bh_tx_serialize(&tx, &out) < 0 || bh_buf_len(&out) != size ||
 		    memcmp(bh_buf_ptr(&out), data, size))
 			abort();
@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bh_tx_clear(&tx);
 	}
 	bh_buf_reset(&out);
-	if (bh_tx_decode_unsigned(data, size, NULL, &tx) == 0) {
+	if (bh_tx_decode_unsigned(data, size, &tx, NULL) == 0) {
 		if (bh_tx_serialize_unsigned(&tx, &out) < 0 || bh_buf_len(&out) != size ||
 		    memcmp(bh_buf_ptr(&out), data, size))
 			abort();

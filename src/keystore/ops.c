@@ -295,17 +295,6 @@ static int parse_addr_list(const char *v, struct ks_policy *p, struct bh_msg *ms
 	return 0;
 }
 
-static int parse_yesno(const char *v, bool *ret)
-{
-	if (!strcmp(v, "yes") || !strcmp(v, "true"))
-		*ret = true;
-	else if (!strcmp(v, "no") || !strcmp(v, "false"))
-		*ret = false;
-	else
-		return BH_ERR_FORMAT;
-	return 0;
-}
-
 /* Each section comes from site when site has it, else from ini. */
 static int from_ini(const struct bh_ini *ini, const struct bh_ini *site, struct ks_policy *p,
 		    struct bh_msg *msg)
@@ -400,9 +389,10 @@ static int from_ini(const struct bh_ini *ini, const struct bh_ini *site, struct 
 				}
 				have_fee = p->has_max_fee_per_gas = true;
 			} else if (!strcmp(e->key, "allow_deploy")) {
-				if (parse_yesno(e->value, &p->allow_deploy) < 0) {
-					bh_msg_set(msg, "%s:%u: [transactions] allow_deploy: yes or no", file,
-						   e->line);
+				struct bh_msg m = { "" };
+				if (bh_ini_bool(e->value, &p->allow_deploy, &m) < 0) {
+					bh_msg_set(msg, "%s:%u: [transactions] allow_deploy: %s", file,
+						   e->line, m.text);
 					return BH_ERR_CONFIG;
 				}
 			} else {

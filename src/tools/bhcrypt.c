@@ -12,6 +12,7 @@
  * Key material read into memory is wiped before exit; plaintext buffers are wiped on
  * release.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -25,6 +26,7 @@
 #include "core/buf.h"
 #include "eth/ecies.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "eth/eth.h"
 #include "core/hex.h"
 #include "eth/keccak.h"
@@ -109,7 +111,7 @@ static int parse_privkey_text(const struct bhcrypt_cmd *self, const char *what, 
 
 /*
  * Read an input file whole into b (capped by b): "-" is stdin.  Key and signature files
- * (`secret`) must not be group/world-writable (bh_buf_load_file_mode); a world-readable
+ * (`secret`) must not be group/world-writable (bh_file_open's rules); a world-readable
  * private key (`warn_readable`) is accepted with a warning.  Errors are printed, naming
  * the option and the file; returns 0 or 1.
  */
@@ -129,20 +131,24 @@ static int load_input(const struct bhcrypt_cmd *self, const char *what, const ch
 			                     bh_strerror(r));
 		return 0;
 	}
-	r = bh_buf_load_file_mode(b, path, forbidden | (warn_readable ? S_IROTH : 0));
-	if (r == BH_ERR_UNSAFE_FILE && warn_readable) {
-		/* refused only for being world-readable?  then read it, but say so */
-		bh_buf_reset(b);
-		if ((r = bh_buf_load_file_mode(b, path, forbidden)) == 0)
-			dprintf(STDERR_FILENO, "bhcrypt %s: warning: %s %s is readable by every user "
-			        "(chmod 600 it)\n", self->name, what, path);
-	}
-	if (r == BH_ERR_UNSAFE_FILE && secret)
-		return bhcrypt_error(self, "cannot read %s %s: a symlink, not a regular file, or "
-		                     "group/world-writable (chmod go-w)", what, path);
-	if (r == BH_ERR_UNSAFE_FILE)
-		return bhcrypt_error(self, "cannot read %s %s: a symlink or not a regular file",
-		                     what, path);
+	/* one open, checked on the descriptor (core/file.h); the warning reads the same fstat */
+	const struct bh_file_rules rules = { .type = S_IFREG, .forbid_mode = forbidden };
+	struct bh_msg m = { "" };
+	struct stat st;
+	int fd;
+
+	if ((r = bh_file_open(AT_FDCWD, path, O_RDONLY, &rules, &fd, &st, &m)) < 0)
+		return bhcrypt_error(self, "cannot read %s %s%s", what, m.text,
+		                     r == BH_ERR_UNSAFE_FILE && strstr(m.text, "writable") ?
+		                     " (chmod go-w)" : "");
+	if (warn_readable && (st.st_mode & S_IROTH))
+		dprintf(STDERR_FILENO, "bhcrypt %s: warning: %s %s is readable by every user "
+		        "(chmod 600 it)\n", self->name, what, path);
+	if ((uint64_t)st.st_size > bh_buf_avail(b))
+		r = BH_ERR_LIMIT;
+	else
+		r = bh_buf_read_fd_all(b, fd);
+	close(fd);
 	if (r == BH_ERR_LIMIT)
 		return bhcrypt_error(self, "cannot read %s %s: larger than %zu bytes", what, path,
 		                     bh_buf_avail(b) + bh_buf_len(b));

@@ -48,13 +48,13 @@ static const char usage[] =
 
 /* Decode one log; on success *ret is the JSON object. */
 static int decode_one(const struct bh_abi_sig *sig, const uint8_t (*topics)[32], size_t ntopics,
-                      const uint8_t *data, size_t len, struct bh_msg *msg, json_t **ret)
+                      const uint8_t *data, size_t len, json_t **ret, struct bh_msg *msg)
 {
 	struct bh_abi_value *v = NULL;
 	json_t *o = NULL, *args = NULL, *named = NULL;
 	int r;
 
-	if ((r = bh_abi_decode_log(sig, topics, ntopics, data, len, msg, &v)) < 0)
+	if ((r = bh_abi_decode_log(sig, topics, ntopics, data, len, &v, msg)) < 0)
 		return r;
 	r = -ENOMEM;
 	if (!(args = bh_abi_value_to_json(v)) || !(named = json_object()))
@@ -157,7 +157,7 @@ static int data_from_str(const char *s, uint8_t **ret, size_t *ret_len, struct b
 
 /* A log object from eth_getLogs: decode; *ret NULL (and 0) if topic0 is another event. */
 static int decode_log_object(const struct bh_abi_sig *sig, const json_t *log, bool skip_others,
-                             struct bh_msg *msg, json_t **ret)
+                             json_t **ret, struct bh_msg *msg)
 {
 	uint8_t topics[MAX_TOPICS][32], *data = NULL;
 	size_t nt = 0, len = 0;
@@ -178,7 +178,7 @@ static int decode_log_object(const struct bh_abi_sig *sig, const json_t *log, bo
 		return 0;
 	if ((r = data_from_str(json_string_value(jd), &data, &len, msg)) < 0)
 		return r;
-	r = decode_one(sig, (const uint8_t(*)[32])topics, nt, data, len, msg, &o);
+	r = decode_one(sig, (const uint8_t(*)[32])topics, nt, data, len, &o, msg);
 	free(data);
 	if (r < 0)
 		return r;
@@ -224,7 +224,7 @@ static int run(const struct bhcrypt_cmd *self, int argc, char **argv)
 		rc = bhcrypt_usage_error(self, "expected SIGNATURE TOPICS DATA or SIGNATURE -");
 		goto out;
 	}
-	if ((r = bh_abi_sig_parse(argv[1], &msg, &sig)) < 0) {
+	if ((r = bh_abi_sig_parse(argv[1], &sig, &msg)) < 0) {
 		rc = bhcrypt_usage_error(self, "%s", msg.text);
 		goto out;
 	}
@@ -236,7 +236,7 @@ static int run(const struct bhcrypt_cmd *self, int argc, char **argv)
 			rc = bhcrypt_usage_error(self, "%s", msg.text);
 			goto out;
 		}
-		r = decode_one(sig, (const uint8_t(*)[32])topics, nt, data, len, &msg, &out);
+		r = decode_one(sig, (const uint8_t(*)[32])topics, nt, data, len, &out, &msg);
 		free(data);
 	} else if (!strcmp(argv[2], "-")) {
 		json_error_t je;
@@ -253,7 +253,7 @@ static int run(const struct bhcrypt_cmd *self, int argc, char **argv)
 			r = (out = json_array()) ? 0 : -ENOMEM;
 			for (size_t i = 0; r == 0 && i < json_array_size(in); i++) {
 				json_t *o = NULL;
-				if ((r = decode_log_object(sig, json_array_get(in, i), true, &msg, &o)) < 0) {
+				if ((r = decode_log_object(sig, json_array_get(in, i), true, &o, &msg)) < 0) {
 					char pre[32];
 					snprintf(pre, sizeof(pre), "log %zu: ", i);
 					rc = bhcrypt_error(self, "%s%s", pre, msg.text);
@@ -263,7 +263,7 @@ static int run(const struct bhcrypt_cmd *self, int argc, char **argv)
 					r = -ENOMEM;
 			}
 		} else {
-			r = decode_log_object(sig, in, false, &msg, &out);
+			r = decode_log_object(sig, in, false, &out, &msg);
 		}
 	} else {
 		rc = bhcrypt_usage_error(self, "expected SIGNATURE TOPICS DATA or SIGNATURE -");

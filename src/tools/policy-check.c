@@ -11,6 +11,7 @@
  * Exits 1 after reporting every problem found.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "core/log.h"
 #include "sandbox/policy.h"
 #include "sandbox/sandbox.h"
@@ -42,6 +44,7 @@ static void problem(const char *fmt, ...)
 
 static int read_services(const char *pdir, char names[][BH_POLICY_NAME_MAX + 1], size_t *ret_n)
 {
+	struct bh_msg m = { "" };
 	struct bh_buf b;
 	char *path = NULL;
 	size_t n = 0;
@@ -51,8 +54,8 @@ static int read_services(const char *pdir, char names[][BH_POLICY_NAME_MAX + 1],
 	if (asprintf(&path, "%s/services", pdir) < 0)
 		return -ENOMEM;
 	bh_buf_init(&b, BH_POLICY_FILE_MAX);
-	if ((r = bh_buf_load_file(&b, path)) < 0) {
-		problem("%s: cannot read: %s", path, bh_strerror(r));
+	if ((r = bh_file_read(AT_FDCWD, path, NULL, BH_POLICY_FILE_MAX, &b, &m)) < 0) {
+		problem("%s", m.text);
 		goto out;
 	}
 	while (bh_buf_len(&b) > 0) {

@@ -71,18 +71,18 @@ static json_t *abi_one(const json_t *v)
 	int r;
 
 	bh_buf_init(&out, BH_ABI_MAX_DATA);
-	if ((r = bh_abi_type_parse(json_string_value(json_object_get(v, "type")), &m, &t)) < 0) {
+	if ((r = bh_abi_type_parse(json_string_value(json_object_get(v, "type")), &t, &m)) < 0) {
 		json_object_set_new(res, "encoding", errj("type", r, &m));
 		goto out;
 	}
-	if ((r = bh_abi_value_from_json(t, json_object_get(v, "values"), &m, &val)) < 0 ||
+	if ((r = bh_abi_value_from_json(t, json_object_get(v, "values"), &val, &m)) < 0 ||
 	    (r = bh_abi_encode(t, &val, &out, &m)) < 0)
 		json_object_set_new(res, "encoding", errj("encode", r, &m));
 	else
 		json_object_set_new(res, "encoding", bh_json_hex(bh_buf_ptr(&out), bh_buf_len(&out)));
 	m.text[0] = 0;
 	if ((r = hex_in(json_object_get(v, "encoding"), BH_ABI_MAX_DATA, &enc, &n)) < 0 ||
-	    (r = bh_abi_decode(t, enc, n, &m, &dec)) < 0)
+	    (r = bh_abi_decode(t, enc, n, &dec, &m)) < 0)
 		json_object_set_new(res, "decoded", errj("decode", r, &m));
 	else
 		json_object_set_new(res, "decoded", bh_abi_value_to_json(dec));
@@ -170,7 +170,7 @@ static int cmd_batch_rlp(void)
 		struct bh_msg m = { "" };
 		int r = hex_in(json_array_get(d, i), BH_RLP_MAX_INPUT, &raw, &n);
 		if (r == 0)
-			r = bh_rlp_decode(raw, n, &m, &it);
+			r = bh_rlp_decode(raw, n, &it, &m);
 		json_array_append_new(dec, r < 0 ? errj("decode", r, &m) : rlp_to_json(it));
 		bh_rlp_item_free(it);
 		free(raw);
@@ -213,7 +213,7 @@ static json_t *sign_one(const json_t *fields, const uint8_t key[32])
 
 	bh_buf_init(&b, BH_TX_MAX_RAW + 1024);
 	memset(&tx, 0, sizeof(tx));
-	if ((r = bh_tx_from_json(fields, &m, &tx)) < 0 || (r = bh_tx_sign(&tx, key)) < 0 ||
+	if ((r = bh_tx_from_json(fields, &tx, &m)) < 0 || (r = bh_tx_sign(&tx, key)) < 0 ||
 	    (r = bh_tx_serialize(&tx, &b)) < 0)
 		res = errj("sign", r, &m);
 	else
@@ -240,7 +240,7 @@ static int cmd_batch_tx(const char *keyfile)
 		struct bh_msg m = { "" };
 		int r = hex_in(json_array_get(d, i), BH_TX_MAX_RAW, &raw, &n);
 		if (r == 0)
-			r = bh_tx_decode(raw, n, &m, &tx);
+			r = bh_tx_decode(raw, n, &tx, &m);
 		json_array_append_new(dec, r < 0 ? errj("decode", r, &m) : bh_tx_to_json(&tx));
 		if (r == 0)
 			bh_tx_clear(&tx);
@@ -300,8 +300,8 @@ int main(int argc, char **argv)
 		json_t *a = json_loads(argv[3], 0, &je);
 		int r;
 		bh_buf_init(&b, BH_ABI_MAX_DATA);
-		if (!a || (r = bh_abi_sig_parse(argv[2], &m, &sig)) < 0 ||
-		    (r = bh_abi_value_from_json(sig->params, a, &m, &v)) < 0 ||
+		if (!a || (r = bh_abi_sig_parse(argv[2], &sig, &m)) < 0 ||
+		    (r = bh_abi_value_from_json(sig->params, a, &v, &m)) < 0 ||
 		    (r = bh_abi_encode_call(sig, &v, &b, &m)) < 0) {
 			fprintf(stderr, "abi_tool encode-call: %s\n", m.text[0] ? m.text : "bad JSON");
 			return 1;
@@ -321,9 +321,9 @@ int main(int argc, char **argv)
 		struct bh_msg m = { "" };
 		uint8_t *d = NULL;
 		size_t n = 0;
-		if (bh_abi_type_parse(argv[2], &m, &t) < 0 ||
+		if (bh_abi_type_parse(argv[2], &t, &m) < 0 ||
 		    bh_hex_decode_alloc(argv[3], BH_ABI_MAX_DATA, &d, &n) < 0 ||
-		    bh_abi_decode(t, d, n, &m, &v) < 0) {
+		    bh_abi_decode(t, d, n, &v, &m) < 0) {
 			fprintf(stderr, "abi_tool decode: %s\n", m.text[0] ? m.text : "bad hex");
 			return 1;
 		}
@@ -344,13 +344,13 @@ int main(int argc, char **argv)
 		size_t n = 0, ne = 0;
 		int r;
 		for (int i = 3; i < argc && ne < 16; i++)
-			if (bh_abi_sig_parse(argv[i], &m, &errs[ne++]) < 0) {
+			if (bh_abi_sig_parse(argv[i], &errs[ne++], &m) < 0) {
 				fprintf(stderr, "abi_tool decode-revert: %s\n", m.text);
 				return 1;
 			}
 		if ((r = bh_hex_decode_alloc(argv[2], BH_ABI_MAX_DATA, &d, &n)) < 0 ||
-		    (r = bh_abi_decode_revert(d, n, (const struct bh_abi_sig *const *)errs, ne, &m,
-					      &rv)) < 0) {
+		    (r = bh_abi_decode_revert(d, n, (const struct bh_abi_sig *const *)errs, ne, &rv,
+					      &m)) < 0) {
 			fprintf(stderr, "abi_tool decode-revert: %s\n", m.text[0] ? m.text : bh_strerror(r));
 			return 1;
 		}

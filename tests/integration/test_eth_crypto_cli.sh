@@ -136,7 +136,7 @@ ok "--signature argv string wiped after parsing"
 # key and signature files: group/world-writable refused, world-readable key warns
 cp "$T/priv.key" "$T/ww.key"; chmod 0666 "$T/ww.key"
 "$B" derive-pubkey --private-key-file "$T/ww.key" > "$T/o" 2> "$T/err" && fail "0666 key file accepted"
-[ ! -s "$T/o" ] && grep -q "group/world-writable" "$T/err" && grep -q "ww.key" "$T/err" ||
+[ ! -s "$T/o" ] && grep -q "group-writable, world-writable" "$T/err" && grep -q "ww.key" "$T/err" ||
 	fail "0666 key file message: $(cat "$T/err")"
 chmod 0620 "$T/ww.key"
 "$B" key-to-address --key-file "$T/ww.key" 2> "$T/err" && fail "group-writable key file accepted"
@@ -149,7 +149,7 @@ grep -q "readable by every user" "$T/err" || fail "no world-readable warning: $(
 cp "$T/sig.txt" "$T/ww.sig"; chmod 0666 "$T/ww.sig"
 "$B" encrypt-symmetric --signature-file "$T/ww.sig" --plaintext-file "$T/pt.txt" 2> "$T/err" &&
 	fail "0666 signature file accepted"
-grep -q "group/world-writable" "$T/err" || fail "0666 signature file message"
+grep -q "group-writable, world-writable" "$T/err" || fail "0666 signature file message"
 ln -s "$T/sig.txt" "$T/link.sig"
 "$B" decrypt-symmetric --signature-file "$T/link.sig" --ciphertext "$(cat "$T/s2")" 2> /dev/null &&
 	fail "symlinked signature file accepted"

@@ -172,5 +172,5 @@ expect_rc 2 "$VMDB" list
 grep -q "vms.x.expires_at: required key missing" "$T/err" || fail "db message: $(cat "$T/err")"
 rm "$DB"; ln -s "$T/good.json" "$DB"
 expect_rc 2 "$VMDB" list
-grep -q "$DB: unsafe file" "$T/err" || fail "symlink message: $(cat "$T/err")"
+grep -q "$DB: is a symbolic link" "$T/err" || fail "symlink message: $(cat "$T/err")"
 ok "bad config / corrupt or symlinked database: exit 2 with the key or file named"

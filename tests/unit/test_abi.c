@@ -18,7 +18,7 @@ static struct bh_abi_sig *sig_or_die(const char *s)
 {
 	struct bh_abi_sig *sig = NULL;
 	struct bh_msg m = { "" };
-	int r = bh_abi_sig_parse(s, &m, &sig);
+	int r = bh_abi_sig_parse(s, &sig, &m);
 	if (r < 0)
 		fail_msg("parse %s: %s", s, m.text);
 	return sig;
@@ -28,7 +28,7 @@ static struct bh_abi_type *type_or_die(const char *s)
 {
 	struct bh_abi_type *t = NULL;
 	struct bh_msg m = { "" };
-	if (bh_abi_type_parse(s, &m, &t) < 0)
+	if (bh_abi_type_parse(s, &t, &m) < 0)
 		fail_msg("parse %s: %s", s, m.text);
 	return t;
 }
@@ -161,7 +161,7 @@ static void test_sig_parse(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct bh_abi_sig *sig = NULL;
 		struct bh_msg m = { "" };
-		if (bh_abi_sig_parse(bad[i], &m, &sig) >= 0)
+		if (bh_abi_sig_parse(bad[i], &sig, &m) >= 0)
 			fail_msg("accepted bad signature '%s'", bad[i]);
 		assert_true(m.text[0] != '\0');
 	}
@@ -170,7 +170,7 @@ static void test_sig_parse(void **state)
 	memset(big, 'a', BH_ABI_MAX_SIG + 9);
 	big[BH_ABI_MAX_SIG + 9] = 0;
 	struct bh_abi_sig *sig = NULL;
-	assert_int_equal(bh_abi_sig_parse(big, NULL, &sig), BH_ERR_LIMIT);
+	assert_int_equal(bh_abi_sig_parse(big, &sig, NULL), BH_ERR_LIMIT);
 	free(big);
 }
 
@@ -201,14 +201,14 @@ static void test_encode_mint(void **state)
 
 	/* and back */
 	struct bh_abi_value *dec = NULL;
-	assert_int_equal(bh_abi_decode_call(sig, expect, sizeof(expect), NULL, &dec), 0);
+	assert_int_equal(bh_abi_decode_call(sig, expect, sizeof(expect), &dec, NULL), 0);
 	assert_int_equal(dec->u.list.n, 2);
 	assert_memory_equal(dec->u.list.items[0].u.word + 12, addr, 20);
 	assert_int_equal(dec->u.list.items[1].u.bytes.len, 35);
 	bh_abi_value_free(dec);
 	/* wrong selector */
 	expect[0] ^= 1;
-	assert_int_equal(bh_abi_decode_call(sig, expect, sizeof(expect), NULL, &dec), BH_ERR_MISMATCH);
+	assert_int_equal(bh_abi_decode_call(sig, expect, sizeof(expect), &dec, NULL), BH_ERR_MISMATCH);
 
 	bh_buf_done(&out);
 	bh_abi_value_clear(&args);
@@ -311,7 +311,7 @@ static void test_decode_log_subscription_created(void **state)
 	struct bh_msg m = { "" };
 	uint64_t x;
 
-	assert_int_equal(bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 4, data, n, &m, &v), 0);
+	assert_int_equal(bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 4, data, n, &v, &m), 0);
 	assert_int_equal(v->u.list.n, 7);
 	assert_int_equal(bh_u256_to_u64(v->u.list.items[0].u.word, &x), 0);
 	assert_int_equal(x, 42);
@@ -335,26 +335,26 @@ static void test_decode_log_subscription_created(void **state)
 	v = bh_abi_value_free(v);
 
 	/* wrong topic count, wrong topic0, non-canonical indexed address */
-	assert_int_equal(bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 3, data, n, &m, &v),
+	assert_int_equal(bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 3, data, n, &v, &m),
 			 BH_ERR_MISMATCH);
 	topics[3][0] = 1;
-	assert_int_equal(bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 4, data, n, &m, &v),
+	assert_int_equal(bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 4, data, n, &v, &m),
 			 BH_ERR_FORMAT);
 	assert_non_null(strstr(m.text, "param 2 (address"));
 	topics[3][0] = 0;
 	topics[0][5] ^= 1;
-	assert_int_equal(bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 4, data, n, &m, &v),
+	assert_int_equal(bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 4, data, n, &v, &m),
 			 BH_ERR_MISMATCH);
 	topics[0][5] ^= 1;
 	/* offset of the bytes beyond the data */
 	put_word_u64(data + 96, 0x1e0);
-	assert_int_equal(bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 4, data, n, &m, &v),
+	assert_int_equal(bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 4, data, n, &v, &m),
 			 BH_ERR_INCOMPLETE);
 	assert_non_null(strstr(m.text, "param 6 (bytes): offset 0x1e0 beyond data"));
 	put_word_u64(data + 96, 0x80);
 	/* trailing word */
 	memset(data + n, 0, 32);
-	assert_int_equal(bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 4, data, n + 32, &m, &v),
+	assert_int_equal(bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 4, data, n + 32, &v, &m),
 			 BH_ERR_TRAILING);
 	assert_null(v);
 	bh_abi_sig_free(sig);
@@ -372,7 +372,7 @@ static void test_indexed_dynamic_is_hash(void **state)
 	put_word_u64(data, 32);
 	put_word_u64(data + 32, 1);
 	data[64] = 0x7f;
-	assert_int_equal(bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 2, data, 96, NULL, &v), 0);
+	assert_int_equal(bh_abi_decode_log(sig, (const uint8_t(*)[32])topics, 2, data, 96, &v, NULL), 0);
 	assert_int_equal(v->u.list.items[0].kind, BH_ABI_FIXED_BYTES);
 	assert_int_equal(v->u.list.items[0].u.word[31], 0xab);
 	assert_int_equal(v->u.list.items[1].u.bytes.len, 1);
@@ -392,22 +392,22 @@ static void test_decode_returns(void **state)
 	memset(d + 32 + 12, 0x33, 20);
 	put_word_u64(d + 64, 1800000000);
 	d[3 * 32 + 31] = 1;
-	assert_int_equal(bh_abi_decode(t, d, sizeof(d), &m, &v), 0);
+	assert_int_equal(bh_abi_decode(t, d, sizeof(d), &v, &m), 0);
 	assert_int_equal(v->u.list.items[3].u.word[31], 1);
 	assert_int_equal(v->u.list.items[4].u.word[31], 0);
 	v = bh_abi_value_free(v);
 	/* bool 2 */
 	d[4 * 32 + 31] = 2;
-	assert_int_equal(bh_abi_decode(t, d, sizeof(d), &m, &v), BH_ERR_FORMAT);
+	assert_int_equal(bh_abi_decode(t, d, sizeof(d), &v, &m), BH_ERR_FORMAT);
 	assert_non_null(strstr(m.text, "param 4 (bool): bool is not 0 or 1"));
 	d[4 * 32 + 31] = 0;
 	/* dirty address */
 	d[32 + 11] = 1;
-	assert_int_equal(bh_abi_decode(t, d, sizeof(d), &m, &v), BH_ERR_FORMAT);
+	assert_int_equal(bh_abi_decode(t, d, sizeof(d), &v, &m), BH_ERR_FORMAT);
 	assert_non_null(strstr(m.text, "param 1 (address)"));
 	d[32 + 11] = 0;
 	/* short */
-	assert_int_equal(bh_abi_decode(t, d, sizeof(d) - 1, &m, &v), BH_ERR_INCOMPLETE);
+	assert_int_equal(bh_abi_decode(t, d, sizeof(d) - 1, &v, &m), BH_ERR_INCOMPLETE);
 	bh_abi_type_free(t);
 
 	/* uint256[] */
@@ -418,25 +418,25 @@ static void test_decode_returns(void **state)
 	put_word_u64(a + 64, 1);
 	put_word_u64(a + 96, 2);
 	put_word_u64(a + 128, 7);
-	assert_int_equal(bh_abi_decode(t, a, sizeof(a), &m, &v), 0);
+	assert_int_equal(bh_abi_decode(t, a, sizeof(a), &v, &m), 0);
 	assert_int_equal(v->u.list.items[0].u.list.n, 3);
 	assert_int_equal(v->u.list.items[0].u.list.items[2].u.word[31], 7);
 	v = bh_abi_value_free(v);
 	/* the length claims more items than the data holds: rejected before allocating */
 	put_word_u64(a + 32, 1000000);
-	assert_int_equal(bh_abi_decode(t, a, sizeof(a), &m, &v), BH_ERR_INCOMPLETE);
+	assert_int_equal(bh_abi_decode(t, a, sizeof(a), &v, &m), BH_ERR_INCOMPLETE);
 	memset(a + 32, 0xff, 32);
-	assert_int_equal(bh_abi_decode(t, a, sizeof(a), &m, &v), BH_ERR_RANGE);
+	assert_int_equal(bh_abi_decode(t, a, sizeof(a), &v, &m), BH_ERR_RANGE);
 	put_word_u64(a + 32, 2);
-	assert_int_equal(bh_abi_decode(t, a, sizeof(a), &m, &v), BH_ERR_TRAILING);
+	assert_int_equal(bh_abi_decode(t, a, sizeof(a), &v, &m), BH_ERR_TRAILING);
 	/* offset that is in bounds but not canonical */
 	put_word_u64(a + 32, 3);
 	put_word_u64(a, 64);
-	assert_int_equal(bh_abi_decode(t, a, sizeof(a), &m, &v), BH_ERR_FORMAT);
+	assert_int_equal(bh_abi_decode(t, a, sizeof(a), &v, &m), BH_ERR_FORMAT);
 	assert_non_null(strstr(m.text, "not canonical"));
 	/* offset with high bits set (overflow attempt) */
 	memset(a, 0xff, 32);
-	assert_int_equal(bh_abi_decode(t, a, sizeof(a), &m, &v), BH_ERR_RANGE);
+	assert_int_equal(bh_abi_decode(t, a, sizeof(a), &v, &m), BH_ERR_RANGE);
 	bh_abi_type_free(t);
 
 	/* a top-level dynamic non-tuple type is a 1-tuple */
@@ -445,7 +445,7 @@ static void test_decode_returns(void **state)
 	put_word_u64(b, 32);
 	put_word_u64(b + 32, 3);
 	memcpy(b + 64, "abc", 3);
-	assert_int_equal(bh_abi_decode(t, b, sizeof(b), &m, &v), 0);
+	assert_int_equal(bh_abi_decode(t, b, sizeof(b), &v, &m), 0);
 	assert_int_equal(v->kind, BH_ABI_BYTES);
 	assert_int_equal(v->u.bytes.len, 3);
 	{
@@ -459,11 +459,11 @@ static void test_decode_returns(void **state)
 	}
 	v = bh_abi_value_free(v);
 	b[95] = 1; /* nonzero padding */
-	assert_int_equal(bh_abi_decode(t, b, sizeof(b), &m, &v), BH_ERR_FORMAT);
+	assert_int_equal(bh_abi_decode(t, b, sizeof(b), &v, &m), BH_ERR_FORMAT);
 	assert_non_null(strstr(m.text, "padding"));
 	b[95] = 0;
 	put_word_u64(b + 32, 33); /* length beyond data */
-	assert_int_equal(bh_abi_decode(t, b, sizeof(b), &m, &v), BH_ERR_INCOMPLETE);
+	assert_int_equal(bh_abi_decode(t, b, sizeof(b), &v, &m), BH_ERR_INCOMPLETE);
 	bh_abi_type_free(t);
 }
 
@@ -489,7 +489,7 @@ static void test_scalar_canonical(void **state)
 		uint8_t w[32] = { 0 };
 		struct bh_abi_value *v = NULL;
 		w[c[i].byte] = c[i].val;
-		int r = bh_abi_decode(t, w, 32, NULL, &v);
+		int r = bh_abi_decode(t, w, 32, &v, NULL);
 		if (r != c[i].want)
 			fail_msg("%s byte %d=%02x: got %d want %d", c[i].type, c[i].byte, c[i].val, r, c[i].want);
 		bh_abi_value_free(v);
@@ -500,13 +500,13 @@ static void test_scalar_canonical(void **state)
 	uint8_t w[32];
 	struct bh_abi_value *v = NULL;
 	memset(w, 0xff, 32);
-	assert_int_equal(bh_abi_decode(t, w, 32, NULL, &v), 0);
+	assert_int_equal(bh_abi_decode(t, w, 32, &v, NULL), 0);
 	json_t *j = bh_abi_value_to_json(v);
 	assert_string_equal(json_string_value(j), "-1");
 	json_decref(j);
 	bh_abi_value_free(v);
 	w[0] = 0x7f;
-	assert_int_equal(bh_abi_decode(t, w, 32, NULL, &v), BH_ERR_FORMAT);
+	assert_int_equal(bh_abi_decode(t, w, 32, &v, NULL), BH_ERR_FORMAT);
 	bh_abi_type_free(t);
 }
 
@@ -519,15 +519,15 @@ static void test_strings(void **state)
 	put_word_u64(d, 32);
 	put_word_u64(d + 32, 2);
 	memcpy(d + 64, "\xc3\xa9", 2);
-	assert_int_equal(bh_abi_decode(t, d, sizeof(d), NULL, &v), 0);
+	assert_int_equal(bh_abi_decode(t, d, sizeof(d), &v, NULL), 0);
 	assert_string_equal((char *)v->u.list.items[0].u.bytes.data, "\xc3\xa9");
 	v = bh_abi_value_free(v);
 	memcpy(d + 64, "\xc0\xa9", 2); /* overlong */
-	assert_int_equal(bh_abi_decode(t, d, sizeof(d), NULL, &v), BH_ERR_UTF8);
+	assert_int_equal(bh_abi_decode(t, d, sizeof(d), &v, NULL), BH_ERR_UTF8);
 	memcpy(d + 64, "a\0", 2);
-	assert_int_equal(bh_abi_decode(t, d, sizeof(d), NULL, &v), BH_ERR_NUL);
+	assert_int_equal(bh_abi_decode(t, d, sizeof(d), &v, NULL), BH_ERR_NUL);
 	memcpy(d + 64, "\xed\xa0", 2); /* truncated surrogate */
-	assert_int_equal(bh_abi_decode(t, d, sizeof(d), NULL, &v), BH_ERR_UTF8);
+	assert_int_equal(bh_abi_decode(t, d, sizeof(d), &v, NULL), BH_ERR_UTF8);
 	bh_abi_type_free(t);
 }
 
@@ -538,7 +538,7 @@ static void test_data_cap(void **state)
 	size_t n = BH_ABI_MAX_DATA + 32;
 	uint8_t *d = calloc(1, n);
 	struct bh_abi_value *v = NULL;
-	assert_int_equal(bh_abi_decode(t, d, n, NULL, &v), BH_ERR_LIMIT);
+	assert_int_equal(bh_abi_decode(t, d, n, &v, NULL), BH_ERR_LIMIT);
 	free(d);
 	bh_abi_type_free(t);
 }
@@ -555,47 +555,47 @@ static void test_revert(void **state)
 	struct bh_abi_revert rv;
 	uint8_t d[4 + 96] = { 0 };
 
-	assert_int_equal(bh_abi_decode_revert(d, 0, (const struct bh_abi_sig *const *)errs, 3, NULL, &rv), 0);
+	assert_int_equal(bh_abi_decode_revert(d, 0, (const struct bh_abi_sig *const *)errs, 3, &rv, NULL), 0);
 	assert_int_equal(rv.kind, BH_ABI_REVERT_EMPTY);
 	bh_abi_revert_clear(&rv);
-	assert_int_equal(bh_abi_decode_revert(d, 3, NULL, 0, NULL, &rv), BH_ERR_INCOMPLETE);
+	assert_int_equal(bh_abi_decode_revert(d, 3, NULL, 0, &rv, NULL), BH_ERR_INCOMPLETE);
 
 	memcpy(d, "\x08\xc3\x79\xa0", 4);
 	put_word_u64(d + 4, 32);
 	put_word_u64(d + 36, 20);
 	memcpy(d + 68, "Token does not exist", 20);
-	assert_int_equal(bh_abi_decode_revert(d, sizeof(d), NULL, 0, NULL, &rv), 0);
+	assert_int_equal(bh_abi_decode_revert(d, sizeof(d), NULL, 0, &rv, NULL), 0);
 	assert_int_equal(rv.kind, BH_ABI_REVERT_ERROR);
 	assert_string_equal(rv.text, "Error: Token does not exist");
 	bh_abi_revert_clear(&rv);
 	/* a malformed Error(string) is an error, not a silent unknown */
-	assert_int_equal(bh_abi_decode_revert(d, sizeof(d) - 1, NULL, 0, NULL, &rv), BH_ERR_INCOMPLETE);
+	assert_int_equal(bh_abi_decode_revert(d, sizeof(d) - 1, NULL, 0, &rv, NULL), BH_ERR_INCOMPLETE);
 
 	memcpy(d, "\x4e\x48\x7b\x71", 4);
 	put_word_u64(d + 4, 0x11);
-	assert_int_equal(bh_abi_decode_revert(d, 36, NULL, 0, NULL, &rv), 0);
+	assert_int_equal(bh_abi_decode_revert(d, 36, NULL, 0, &rv, NULL), 0);
 	assert_int_equal(rv.kind, BH_ABI_REVERT_PANIC);
 	assert_string_equal(rv.text, "Panic 0x11 (arithmetic overflow or underflow)");
 	bh_abi_revert_clear(&rv);
 
 	memcpy(d, errs[0]->selector, 4);
 	put_word_u64(d + 4, 7);
-	assert_int_equal(bh_abi_decode_revert(d, 36, (const struct bh_abi_sig *const *)errs, 3, NULL, &rv), 0);
+	assert_int_equal(bh_abi_decode_revert(d, 36, (const struct bh_abi_sig *const *)errs, 3, &rv, NULL), 0);
 	assert_int_equal(rv.kind, BH_ABI_REVERT_CUSTOM);
 	assert_ptr_equal(rv.error, errs[0]);
 	assert_string_equal(rv.text, "PlanNotFound(7)");
 	bh_abi_revert_clear(&rv);
 
 	memcpy(d, errs[1]->selector, 4);
-	assert_int_equal(bh_abi_decode_revert(d, 4, (const struct bh_abi_sig *const *)errs, 3, NULL, &rv), 0);
+	assert_int_equal(bh_abi_decode_revert(d, 4, (const struct bh_abi_sig *const *)errs, 3, &rv, NULL), 0);
 	assert_string_equal(rv.text, "InvalidAddress()");
 	bh_abi_revert_clear(&rv);
 	/* InvalidAddress() with trailing data */
-	assert_int_equal(bh_abi_decode_revert(d, 36, (const struct bh_abi_sig *const *)errs, 3, NULL, &rv),
+	assert_int_equal(bh_abi_decode_revert(d, 36, (const struct bh_abi_sig *const *)errs, 3, &rv, NULL),
 			 BH_ERR_TRAILING);
 
 	memcpy(d, "\xde\xad\xbe\xef", 4);
-	assert_int_equal(bh_abi_decode_revert(d, 36, (const struct bh_abi_sig *const *)errs, 3, NULL, &rv), 0);
+	assert_int_equal(bh_abi_decode_revert(d, 36, (const struct bh_abi_sig *const *)errs, 3, &rv, NULL), 0);
 	assert_int_equal(rv.kind, BH_ABI_REVERT_UNKNOWN);
 	assert_non_null(strstr(rv.text, "0xdeadbeef"));
 	bh_abi_revert_clear(&rv);
@@ -651,10 +651,10 @@ static void test_json(void **state)
 	struct bh_msg m = { "" };
 
 	assert_non_null(j);
-	assert_int_equal(bh_abi_value_from_json(t, j, &m, &v), 0);
+	assert_int_equal(bh_abi_value_from_json(t, j, &v, &m), 0);
 	bh_buf_init(&out, 1 << 16);
 	assert_int_equal(bh_abi_encode(t, &v, &out, &m), 0);
-	assert_int_equal(bh_abi_decode(t, bh_buf_ptr(&out), bh_buf_len(&out), &m, &back), 0);
+	assert_int_equal(bh_abi_decode(t, bh_buf_ptr(&out), bh_buf_len(&out), &back, &m), 0);
 	json_t *j2 = bh_abi_value_to_json(back);
 	char *s = json_dumps(j2, JSON_COMPACT | JSON_ENSURE_ASCII);
 	assert_string_equal(s, "[\"255\",\"-300\",true,\"0x00000000000000000000000000000000000000aa\","
@@ -678,7 +678,7 @@ static void test_json(void **state)
 		j = json_loads(bad[i], 0, &je);
 		assert_non_null(j);
 		memset(&v, 0, sizeof(v));
-		if (bh_abi_value_from_json(t, j, &m, &v) == 0) {
+		if (bh_abi_value_from_json(t, j, &v, &m) == 0) {
 			bh_abi_value_clear(&v);
 			fail_msg("accepted bad JSON %zu", i);
 		}
@@ -814,13 +814,13 @@ static void test_roundtrip_random(void **state)
 		}
 		(void)bh_buf_put_u8(&sb, ')');
 		assert_int_equal(bh_buf_steal_cstr(&sb, &sig), 0);
-		if (bh_abi_type_parse(sig, &m, &t) < 0)
+		if (bh_abi_type_parse(sig, &t, &m) < 0)
 			fail_msg("%s: %s", sig, m.text);
 		rand_value(t, &v);
 		bh_buf_init(&out, BH_ABI_MAX_DATA);
 		if (bh_abi_encode(t, &v, &out, &m) < 0)
 			fail_msg("encode %s: %s", sig, m.text);
-		if (bh_abi_decode(t, bh_buf_ptr(&out), bh_buf_len(&out), &m, &back) < 0)
+		if (bh_abi_decode(t, bh_buf_ptr(&out), bh_buf_len(&out), &back, &m) < 0)
 			fail_msg("decode %s: %s", sig, m.text);
 		if (!value_eq(&v, back))
 			fail_msg("round trip of %s differs", sig);
@@ -828,12 +828,12 @@ static void test_roundtrip_random(void **state)
 		if (bh_buf_len(&out) > 0) {
 			struct bh_abi_value *x = NULL;
 			size_t cut = rnd() % bh_buf_len(&out);
-			assert_true(bh_abi_decode(t, bh_buf_ptr(&out), cut, NULL, &x) < 0);
+			assert_true(bh_abi_decode(t, bh_buf_ptr(&out), cut, &x, NULL) < 0);
 			assert_null(x);
 		}
 		(void)bh_buf_put_u8(&out, 0);
 		struct bh_abi_value *y = NULL;
-		assert_true(bh_abi_decode(t, bh_buf_ptr(&out), bh_buf_len(&out), NULL, &y) < 0);
+		assert_true(bh_abi_decode(t, bh_buf_ptr(&out), bh_buf_len(&out), &y, NULL) < 0);
 		bh_abi_value_free(back);
 		bh_abi_value_clear(&v);
 		bh_abi_type_free(t);

@@ -318,7 +318,7 @@ static void test_db_config(void **state)
 	snprintf(p, sizeof(p), "%s/ww.json", dir);
 	assert_int_equal(chmod(p, 0602), 0);
 	assert_int_equal(load_db("ww.json", &c, &m), BH_ERR_UNSAFE_FILE);
-	assert_non_null(strstr(m.text, "ww.json: unsafe file"));
+	assert_non_null(strstr(m.text, "ww.json: mode 0602 is world-writable"));
 	char *big = malloc(BH_CONFIG_MAX_SIZE + 2);
 	memset(big, ' ', BH_CONFIG_MAX_SIZE + 1);
 	big[0] = '{';

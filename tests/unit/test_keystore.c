@@ -544,7 +544,7 @@ static void test_handle_sign_tx(void **state)
 	assert_non_null(hex);
 	assert_int_equal(bh_hex_decode_ct(hex + 2, strlen(hex + 2), raw, strlen(hex + 2) / 2), 0);
 	rawlen = strlen(hex + 2) / 2;
-	assert_int_equal(bh_tx_decode(raw, rawlen, NULL, &tx), 0);
+	assert_int_equal(bh_tx_decode(raw, rawlen, &tx, NULL), 0);
 	assert_int_equal(bh_tx_recover_sender(&tx, from), 0);
 	assert_memory_equal(from, addr, 20);
 	assert_true(tx.chain_id == 31337 && tx.nonce == 3 && tx.gas_limit == 21000);

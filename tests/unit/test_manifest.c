@@ -55,7 +55,7 @@ static const char broker[] =
 static int parse(enum bh_manifest_kind k, const char *s, struct bh_msg *msg,
 		 struct bh_manifest **m)
 {
-	return bh_manifest_parse(k, s, strlen(s), msg, m);
+	return bh_manifest_parse(k, s, strlen(s), m, msg);
 }
 
 static void test_upstream_shapes(void **state)
@@ -219,9 +219,9 @@ static void test_malformed(void **state)
 	size_t n = BH_MANIFEST_MAX_SIZE + 1;
 	char *big = malloc(n);
 	memset(big, ' ', n);
-	assert_int_equal(bh_manifest_parse(P, big, n, NULL, &m), BH_ERR_LIMIT);
+	assert_int_equal(bh_manifest_parse(P, big, n, &m, NULL), BH_ERR_LIMIT);
 	free(big);
-	assert_int_equal(bh_manifest_parse(_BH_MANIFEST_KIND_MAX, "{}", 2, NULL, &m), -EINVAL);
+	assert_int_equal(bh_manifest_parse(_BH_MANIFEST_KIND_MAX, "{}", 2, &m, NULL), -EINVAL);
 }
 
 static char root[64];
@@ -254,20 +254,20 @@ static void test_discovery(void **state)
 	setenv("BLOCKHOST_ROOT", root, 1);
 
 	/* nothing installed: not found, distinct from malformed */
-	assert_int_equal(bh_manifest_load(BH_MANIFEST_PROVISIONER, &msg, &m), BH_ERR_NOT_FOUND);
+	assert_int_equal(bh_manifest_load(BH_MANIFEST_PROVISIONER, &m, &msg), BH_ERR_NOT_FOUND);
 	assert_non_null(strstr(msg.text, "provisioner.json: not installed"));
-	assert_int_equal(bh_manifest_load(BH_MANIFEST_BROKER, NULL, &m), BH_ERR_NOT_FOUND);
+	assert_int_equal(bh_manifest_load(BH_MANIFEST_BROKER, &m, NULL), BH_ERR_NOT_FOUND);
 
 	write_file("usr/share/blockhost/provisioner.json", provisioner_libvirt, 0644);
 	write_file("usr/share/blockhost/engine.json", "{\"name\":\"evm\"}", 0644);
-	assert_int_equal(bh_manifest_load(BH_MANIFEST_PROVISIONER, &msg, &m), 0);
+	assert_int_equal(bh_manifest_load(BH_MANIFEST_PROVISIONER, &m, &msg), 0);
 	assert_string_equal(bh_manifest_name(m), "libvirt");
 	m = bh_manifest_free(m);
-	assert_int_equal(bh_manifest_load(BH_MANIFEST_ENGINE, &msg, &m), BH_ERR_MISSING_KEY);
+	assert_int_equal(bh_manifest_load(BH_MANIFEST_ENGINE, &m, &msg), BH_ERR_MISSING_KEY);
 	/* the message names the file and the key */
 	assert_non_null(strstr(msg.text, "engine.json: missing required key \"version\""));
 	write_file("usr/share/blockhost/engine.json", engine_evm, 0644);
-	assert_int_equal(bh_manifest_load(BH_MANIFEST_ENGINE, &msg, &m), 0);
+	assert_int_equal(bh_manifest_load(BH_MANIFEST_ENGINE, &m, &msg), 0);
 	m = bh_manifest_free(m);
 
 	/* a symlinked or non-regular manifest is refused */
@@ -275,15 +275,15 @@ static void test_discovery(void **state)
 	snprintf(link, sizeof(link), "%s/usr/share/blockhost/broker.json", root);
 	write_file("usr/share/blockhost/real.json", broker, 0644);
 	assert_int_equal(symlink(p, link), 0);
-	assert_int_equal(bh_manifest_load(BH_MANIFEST_BROKER, &msg, &m), BH_ERR_UNSAFE_FILE);
+	assert_int_equal(bh_manifest_load(BH_MANIFEST_BROKER, &m, &msg), BH_ERR_UNSAFE_FILE);
 	unlink(link);
 	assert_int_equal(mkdir(link, 0755), 0);
-	assert_int_equal(bh_manifest_load(BH_MANIFEST_BROKER, &msg, &m), BH_ERR_UNSAFE_FILE);
+	assert_int_equal(bh_manifest_load(BH_MANIFEST_BROKER, &m, &msg), BH_ERR_UNSAFE_FILE);
 	rmdir(link);
 	assert_int_equal(rename(p, link), 0);
-	assert_int_equal(bh_manifest_load(BH_MANIFEST_BROKER, &msg, &m), 0);
+	assert_int_equal(bh_manifest_load(BH_MANIFEST_BROKER, &m, &msg), 0);
 	bh_manifest_free(m);
-	assert_int_equal(bh_manifest_load(_BH_MANIFEST_KIND_MAX, &msg, &m), -EINVAL);
+	assert_int_equal(bh_manifest_load(_BH_MANIFEST_KIND_MAX, &m, &msg), -EINVAL);
 	assert_string_equal(bh_manifest_file(BH_MANIFEST_ENGINE), "engine.json");
 	assert_null(bh_manifest_file(_BH_MANIFEST_KIND_MAX));
 

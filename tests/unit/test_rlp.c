@@ -74,7 +74,7 @@ static struct bh_rlp_item *dec_hex(const char *hex, uint8_t *buf, size_t *n, int
 	assert_int_equal(bh_hex_decode_alloc(hex, 1 << 20, &d, n), 0);
 	memcpy(buf, d, *n);
 	free(d);
-	int r = bh_rlp_decode(buf, *n, &m, &it);
+	int r = bh_rlp_decode(buf, *n, &it, &m);
 	if (r != want)
 		fail_msg("%s: got %d (%s), want %d", hex, r, m.text, want);
 	if (r < 0)
@@ -144,8 +144,8 @@ static void test_decode_malformed(void **state)
 	for (int i = 0; i < 17; i++)
 		deep[i] = (uint8_t)(0xc0 + 16 - i);
 	struct bh_rlp_item *it = NULL;
-	assert_int_equal(bh_rlp_decode(deep, 17, NULL, &it), BH_ERR_LIMIT);
-	assert_int_equal(bh_rlp_decode(deep + 1, 16, NULL, &it), 0);
+	assert_int_equal(bh_rlp_decode(deep, 17, &it, NULL), BH_ERR_LIMIT);
+	assert_int_equal(bh_rlp_decode(deep + 1, 16, &it, NULL), 0);
 	bh_rlp_item_free(it);
 }
 
@@ -213,7 +213,7 @@ static void test_roundtrip_random(void **state)
 		bh_buf_init(&b, 1 << 20);
 		bh_buf_init(&b2, 1 << 20);
 		assert_int_equal(bh_rlp_encode(&top, &b), 0);
-		assert_int_equal(bh_rlp_decode(bh_buf_ptr(&b), bh_buf_len(&b), NULL, &dec), 0);
+		assert_int_equal(bh_rlp_decode(bh_buf_ptr(&b), bh_buf_len(&b), &dec, NULL), 0);
 		assert_int_equal(bh_rlp_encode(dec, &b2), 0);
 		assert_int_equal(bh_buf_len(&b), bh_buf_len(&b2));
 		assert_memory_equal(bh_buf_ptr(&b), bh_buf_ptr(&b2), bh_buf_len(&b));
@@ -221,7 +221,7 @@ static void test_roundtrip_random(void **state)
 		/* a truncated encoding never decodes */
 		if (bh_buf_len(&b) > 1) {
 			struct bh_rlp_item *x = NULL;
-			assert_true(bh_rlp_decode(bh_buf_ptr(&b), bh_buf_len(&b) - 1, NULL, &x) < 0);
+			assert_true(bh_rlp_decode(bh_buf_ptr(&b), bh_buf_len(&b) - 1, &x, NULL) < 0);
 		}
 		bh_buf_done(&b);
 		bh_buf_done(&b2);

@@ -252,7 +252,7 @@ static void test_policy_errors(void **state)
 		       "t.policy:15: no_new_privs must be yes");
 	expect_variant("no_new_privs = yes\n", "", BH_ERR_MISSING_KEY, "[process] has no 'no_new_privs'");
 	expect_variant("dumpable = no", "dumpable = maybe", BH_ERR_FORMAT,
-		       "t.policy:16: dumpable: expected yes or no, got 'maybe'");
+		       "t.policy:16: dumpable: expected yes, no, true or false, got 'maybe'");
 	expect_variant("dumpable = no", "dumpable = no\ncoredump = no", BH_ERR_CONFIG,
 		       "t.policy:17: unknown key 'coredump' in [process]");
 
@@ -266,6 +266,53 @@ static void test_policy_errors(void **state)
 	assert_false(bh_policy_service_name_ok(""));
 	assert_false(bh_policy_service_name_ok("-x"));
 	assert_true(bh_policy_service_name_ok("web3-auth-svc"));
+}
+
+/* The one boolean of the INI format: yes/no/true/false, lower case, nothing else. */
+static void test_ini_bool(void **state)
+{
+	static const char *const bad[] = { "", "Yes", "YES", "TRUE", "True", "1", "0", "on", "off",
+					   "y", "n", "yes ", " no", "yess", "truefalse", NULL };
+	struct bh_msg m = { "" };
+	bool v;
+
+	(void)state;
+	v = false;
+	assert_int_equal(bh_ini_bool("yes", &v, &m), 0);
+	assert_true(v);
+	v = false;
+	assert_int_equal(bh_ini_bool("true", &v, &m), 0);
+	assert_true(v);
+	v = true;
+	assert_int_equal(bh_ini_bool("no", &v, &m), 0);
+	assert_false(v);
+	v = true;
+	assert_int_equal(bh_ini_bool("false", &v, NULL), 0);
+	assert_false(v);
+	for (size_t i = 0; bad[i]; i++) {
+		/* *ret untouched on failure, in both directions */
+		v = true;
+		m.text[0] = '\0';
+		assert_int_equal(bh_ini_bool(bad[i], &v, &m), BH_ERR_FORMAT);
+		assert_true(v);
+		assert_non_null(strstr(m.text, "expected yes, no, true or false"));
+		v = false;
+		assert_int_equal(bh_ini_bool(bad[i], &v, NULL), BH_ERR_FORMAT);
+		assert_false(v);
+	}
+	assert_int_equal(bh_ini_bool(NULL, &v, &m), BH_ERR_FORMAT);
+	/* a policy file accepts the same words */
+	char *t = replace(good_policy, "dumpable = no", "dumpable = false");
+	struct bh_policy *p = NULL;
+	assert_int_equal(bh_policy_parse(t, strlen(t), "t.policy", NULL, &p, &m), 0);
+	assert_false(p->dumpable);
+	p = bh_policy_free(p);
+	free(t);
+	t = replace(good_policy, "no_new_privs = yes", "no_new_privs = true");
+	assert_int_equal(bh_policy_parse(t, strlen(t), "t.policy", NULL, &p, &m), 0);
+	assert_true(p->no_new_privs);
+	p = bh_policy_free(p);
+	free(t);
 }
 
 static void test_names(void **state)
@@ -1041,6 +1088,7 @@ int main(void)
 		cmocka_unit_test(test_policy_good),
 		cmocka_unit_test(test_ini_errors),
 		cmocka_unit_test(test_policy_errors),
+		cmocka_unit_test(test_ini_bool),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_tree_files),
 		cmocka_unit_test(test_seccomp_parse),

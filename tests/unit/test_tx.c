@@ -73,7 +73,7 @@ static void test_eip155_vector(void **state)
 	memcpy(raw, bh_buf_ptr(&b), n);
 	struct bh_tx d;
 	struct bh_msg m = { "" };
-	assert_int_equal(bh_tx_decode(raw, n, &m, &d), 0);
+	assert_int_equal(bh_tx_decode(raw, n, &d, &m), 0);
 	assert_int_equal(d.type, BH_TX_LEGACY);
 	assert_int_equal(d.chain_id, 1);
 	assert_int_equal(d.nonce, 9);
@@ -118,7 +118,7 @@ static void test_1559_sign_roundtrip(void **state)
 	bh_buf_init(&b2, 1 << 16);
 	assert_int_equal(bh_tx_serialize(&tx, &b), 0);
 	assert_int_equal(bh_buf_ptr(&b)[0], 0x02);
-	assert_int_equal(bh_tx_decode(bh_buf_ptr(&b), bh_buf_len(&b), &m, &d), 0);
+	assert_int_equal(bh_tx_decode(bh_buf_ptr(&b), bh_buf_len(&b), &d, &m), 0);
 	assert_int_equal(d.type, BH_TX_EIP1559);
 	assert_int_equal(d.chain_id, 31337);
 	assert_int_equal(d.nonce, 7);
@@ -137,8 +137,8 @@ static void test_1559_sign_roundtrip(void **state)
 	bh_buf_reset(&b2);
 	assert_int_equal(bh_tx_serialize_unsigned(&tx, &b2), 0);
 	struct bh_tx u;
-	assert_int_equal(bh_tx_decode(bh_buf_ptr(&b2), bh_buf_len(&b2), &m, &u), BH_ERR_FORMAT);
-	assert_int_equal(bh_tx_decode_unsigned(bh_buf_ptr(&b2), bh_buf_len(&b2), &m, &u), 0);
+	assert_int_equal(bh_tx_decode(bh_buf_ptr(&b2), bh_buf_len(&b2), &u, &m), BH_ERR_FORMAT);
+	assert_int_equal(bh_tx_decode_unsigned(bh_buf_ptr(&b2), bh_buf_len(&b2), &u, &m), 0);
 	assert_int_equal(bh_tx_signing_hash(&u, h1), 0);
 	assert_int_equal(bh_tx_signing_hash(&tx, h2), 0);
 	assert_memory_equal(h1, h2, 32);
@@ -162,7 +162,7 @@ static void test_1559_sign_roundtrip(void **state)
 	assert_int_equal(bh_tx_sign(&tx, priv), 0);
 	bh_buf_reset(&b);
 	assert_int_equal(bh_tx_serialize(&tx, &b), 0);
-	assert_int_equal(bh_tx_decode(bh_buf_ptr(&b), bh_buf_len(&b), &m, &d), 0);
+	assert_int_equal(bh_tx_decode(bh_buf_ptr(&b), bh_buf_len(&b), &d, &m), 0);
 	assert_false(d.has_to);
 	assert_int_equal(d.naccess, 2);
 	assert_int_equal(d.access[0].nkeys, 2);
@@ -209,7 +209,7 @@ static void test_malformed(void **state)
 		size_t n = *bad[i].hex ? unhex(bad[i].hex, buf, sizeof(buf)) : 0;
 		struct bh_tx d;
 		struct bh_msg m = { "" };
-		int r = bh_tx_decode(buf, n, &m, &d);
+		int r = bh_tx_decode(buf, n, &d, &m);
 		if (r != bad[i].want)
 			fail_msg("case %zu (%s): got %d (%s), want %d", i, bad[i].hex, r, m.text, bad[i].want);
 		assert_true(m.text[0] != '\0');
@@ -461,7 +461,7 @@ static void test_random_roundtrip(void **state)
 		assert_int_equal(bh_eth_address_from_priv(priv, from), 0);
 		assert_int_equal(bh_tx_sign(&tx, priv), 0);
 		serialize_to(&tx, &b);
-		if (bh_tx_decode(bh_buf_ptr(&b), bh_buf_len(&b), &m, &d) != 0)
+		if (bh_tx_decode(bh_buf_ptr(&b), bh_buf_len(&b), &d, &m) != 0)
 			fail_msg("iteration %d: decode failed: %s", i, m.text);
 		assert_tx_equal(&tx, &d);
 		assert_int_equal(bh_tx_recover_sender(&d, addr), 0);
@@ -476,7 +476,7 @@ static void test_random_roundtrip(void **state)
 		if (tx.type == BH_TX_EIP1559) {
 			bh_buf_reset(&b2);
 			assert_int_equal(bh_tx_serialize_unsigned(&tx, &b2), 0);
-			assert_int_equal(bh_tx_decode_unsigned(bh_buf_ptr(&b2), bh_buf_len(&b2), &m, &u), 0);
+			assert_int_equal(bh_tx_decode_unsigned(bh_buf_ptr(&b2), bh_buf_len(&b2), &u, &m), 0);
 			assert_int_equal(bh_tx_signing_hash(&u, h1), 0);
 			assert_int_equal(bh_tx_signing_hash(&tx, h2), 0);
 			assert_memory_equal(h1, h2, 32);
@@ -507,7 +507,7 @@ static void test_legacy_pre155(void **state)
 	assert_true(tx.v == 27 || tx.v == 28);
 	bh_buf_init(&b, 4096);
 	assert_int_equal(bh_tx_serialize(&tx, &b), 0);
-	assert_int_equal(bh_tx_decode(bh_buf_ptr(&b), bh_buf_len(&b), NULL, &d), 0);
+	assert_int_equal(bh_tx_decode(bh_buf_ptr(&b), bh_buf_len(&b), &d, NULL), 0);
 	assert_int_equal(d.chain_id, 0);
 	assert_false(d.has_to);
 	assert_int_equal(bh_tx_recover_sender(&d, addr), 0);
@@ -551,7 +551,7 @@ static void test_json(void **state)
 		struct bh_msg m = { "" };
 		if (!j)
 			fail_msg("case %zu: test JSON invalid: %s", i, je.text);
-		int r = bh_tx_from_json(j, &m, &tx);
+		int r = bh_tx_from_json(j, &tx, &m);
 		if (r != bad[i].want || !strstr(m.text, bad[i].needle))
 			fail_msg("case %zu: got %d '%s', want %d '%s'", i, r, m.text, bad[i].want, bad[i].needle);
 		json_decref(j);
@@ -569,7 +569,7 @@ static void test_json(void **state)
 	struct bh_msg m = { "" };
 	uint8_t priv[32];
 	assert_non_null(j);
-	assert_int_equal(bh_tx_from_json(j, &m, &tx), 0);
+	assert_int_equal(bh_tx_from_json(j, &tx, &m), 0);
 	json_decref(j);
 	assert_int_equal(tx.chain_id, 31337);
 	assert_true(tx.has_to);
@@ -589,7 +589,7 @@ static void test_json(void **state)
 		json_object_del(f, sigkeys[i]);
 	struct bh_tx back;
 	uint8_t h1[32], h2[32];
-	assert_int_equal(bh_tx_from_json(f, &m, &back), 0);
+	assert_int_equal(bh_tx_from_json(f, &back, &m), 0);
 	assert_int_equal(bh_tx_signing_hash(&tx, h1), 0);
 	assert_int_equal(bh_tx_signing_hash(&back, h2), 0);
 	assert_memory_equal(h1, h2, 32);

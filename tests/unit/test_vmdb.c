@@ -551,7 +551,7 @@ static void test_unsafe_files(void **state)
 	assert_int_equal(bh_atomic_write(target, "{\"vms\":{}}", 10, 0600), 0);
 	assert_int_equal(symlink(target, c->path), 0);
 	assert_int_equal(bh_vmdb_list(c->db, &arr, &m), BH_ERR_UNSAFE_FILE);
-	assert_non_null(strstr(m.text, "unsafe file"));
+	assert_non_null(strstr(m.text, "vms.json: is a symbolic link"));
 	struct bh_vm_spec s = { .name = "x", .owner_wallet = OWNER, .network_mode = "none" };
 	assert_int_equal(bh_vmdb_register(c->db, &s, NULL, &m), BH_ERR_UNSAFE_FILE);
 	struct bh_buf b;

@@ -15,6 +15,7 @@
 #include "core/atomicio.h"
 #include "core/deadline.h"
 #include "core/err.h"
+#include "core/file.h"
 
 #define TMP_INFIX ".tmp."
 
@@ -206,24 +207,20 @@ int bh_file_load_safe(struct bh_buf *b, const char *path)
 
 int bh_lock_acquire(const char *path, bool exclusive, int timeout_ms, struct bh_lock *ret_lock)
 {
-	struct stat st;
+	static const struct bh_file_rules lock_rules = { .type = S_IFREG };
 	int64_t deadline;
 	long delay_us = 500;
 	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0640);
+	/* O_NONBLOCK: a FIFO planted at path must not hang the open (flock ignores it) */
+	fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0640);
 	if (fd < 0 && errno == EACCES)
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ELOOP ? BH_ERR_UNSAFE_FILE : bh_negerrno();
-	if (fstat(fd, &st) < 0) {
-		r = bh_negerrno();
+	/* created here or not, it must be a regular file (core/file.h) */
+	if ((r = bh_file_check(fd, path, &lock_rules, NULL, NULL)) < 0)
 		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = BH_ERR_UNSAFE_FILE;
-		goto fail;
-	}
 	deadline = bh_deadline_from_ms(timeout_ms);
 	for (;;) {
 		int op = (exclusive ? LOCK_EX : LOCK_SH) | (timeout_ms < 0 ? 0 : LOCK_NB);

@@ -367,35 +367,3 @@ int bh_buf_read_fd_all(struct bh_buf *b, int fd)
 		(void)bh_buf_truncate(b, start);
 	return r;
 }
-
-int bh_buf_load_file_mode(struct bh_buf *b, const char *path, mode_t forbidden)
-{
-	struct stat st;
-	int fd, r;
-
-	/* O_NONBLOCK: opening a FIFO planted at path must not hang the caller */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ELOOP ? BH_ERR_UNSAFE_FILE : bh_negerrno();
-	if (fstat(fd, &st) < 0) {
-		r = bh_negerrno();
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || (st.st_mode & forbidden)) {
-		r = BH_ERR_UNSAFE_FILE;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > bh_buf_avail(b)) {
-		r = BH_ERR_LIMIT;
-		goto out;
-	}
-	r = bh_buf_read_fd_all(b, fd);
-out:
-	close(fd);
-	return r;
-}
-
-int bh_buf_load_file(struct bh_buf *b, const char *path)
-{
-	return bh_buf_load_file_mode(b, path, 0);
-}

@@ -110,12 +110,15 @@ int bh_buf_steal_cstr(struct bh_buf *b, char **ret);
  */
 int bh_buf_read_fd_all(struct bh_buf *b, int fd);
 /*
- * Open a file for reading with the untrusted-file recipe (O_NOFOLLOW|O_CLOEXEC|
- * O_NOCTTY, fstat: regular file) and read it whole under b's cap.
+ * Read a regular file whole under b's cap (appending), opened with the untrusted-file
+ * recipe of core/file.h (bh_file_open: O_NOFOLLOW, O_NONBLOCK then cleared, fstat:
+ * regular file).  For callers that need no message; new code calls bh_file_read, which
+ * also checks owner, mode and links and says which rule a file broke.  (Defined in
+ * core/file.c, so buf.o alone depends on no file-system code.)
  */
 int bh_buf_load_file(struct bh_buf *b, const char *path);
 /* The same, also refusing (BH_ERR_UNSAFE_FILE) a file whose mode has any bit of `forbidden`
- * (e.g. S_IWOTH, or S_IWGRP|S_IWOTH). The open is O_NONBLOCK, so a FIFO cannot hang it. */
+ * (e.g. S_IWOTH, or S_IWGRP|S_IWOTH). */
 int bh_buf_load_file_mode(struct bh_buf *b, const char *path, mode_t forbidden);
 
 #endif

@@ -24,10 +24,6 @@
 #define BH_SPAWN_H
 
 #include <spawn.h>   /* libc's posix_spawn (this header is "core/spawn.h") */
-#include_next <spawn.h>
-#ifdef __clang__
-#pragma clang diagnostic pop
-#endif
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>

@@ -429,7 +429,7 @@ out:
 	return r;
 }
 
-int bh_abi_type_parse(const char *s, struct bh_msg *msg, struct bh_abi_type **ret)
+int bh_abi_type_parse(const char *s, struct bh_abi_type **ret, struct bh_msg *msg)
 {
 	struct parser p = { .s = s, .msg = msg };
 	struct bh_abi_type *t = NULL;
@@ -512,7 +512,7 @@ void bh_abi_sig_free(struct bh_abi_sig *sig)
 	free(sig);
 }
 
-int bh_abi_sig_parse(const char *s, struct bh_msg *msg, struct bh_abi_sig **ret)
+int bh_abi_sig_parse(const char *s, struct bh_abi_sig **ret, struct bh_msg *msg)
 {
 	struct parser p = { .s = s, .msg = msg };
 	struct bh_abi_sig *sig = NULL;
@@ -1124,19 +1124,19 @@ out:
 }
 
 int bh_abi_decode(const struct bh_abi_type *t, const uint8_t *data, size_t len,
-                  struct bh_msg *msg, struct bh_abi_value **ret)
+                  struct bh_abi_value **ret, struct bh_msg *msg)
 {
 	return decode_top(t, data, len, NULL, msg, ret);
 }
 
-int bh_abi_decode_buf(const struct bh_abi_type *t, const struct bh_buf *in, struct bh_msg *msg,
-                      struct bh_abi_value **ret)
+int bh_abi_decode_buf(const struct bh_abi_type *t, const struct bh_buf *in,
+                      struct bh_abi_value **ret, struct bh_msg *msg)
 {
 	return decode_top(t, bh_buf_ptr(in), bh_buf_len(in), NULL, msg, ret);
 }
 
 int bh_abi_decode_call(const struct bh_abi_sig *sig, const uint8_t *data, size_t len,
-                       struct bh_msg *msg, struct bh_abi_value **ret)
+                       struct bh_abi_value **ret, struct bh_msg *msg)
 {
 	if (len < 4) {
 		bh_msg_set(msg, "calldata of %zu bytes has no selector", len);
@@ -1151,8 +1151,8 @@ int bh_abi_decode_call(const struct bh_abi_sig *sig, const uint8_t *data, size_t
 }
 
 int bh_abi_decode_log(const struct bh_abi_sig *sig, const uint8_t (*topics)[32], size_t ntopics,
-                      const uint8_t *data, size_t len, struct bh_msg *msg,
-                      struct bh_abi_value **ret)
+                      const uint8_t *data, size_t len, struct bh_abi_value **ret,
+                      struct bh_msg *msg)
 {
 	const struct bh_abi_type *params = sig->params;
 	struct bh_abi_type nonidx = { .kind = BH_ABI_TUPLE };
@@ -1328,7 +1328,7 @@ void bh_abi_revert_clear(struct bh_abi_revert *r)
 }
 
 int bh_abi_decode_revert(const uint8_t *data, size_t len, const struct bh_abi_sig *const *errors,
-                         size_t nerrors, struct bh_msg *msg, struct bh_abi_revert *ret)
+                         size_t nerrors, struct bh_abi_revert *ret, struct bh_msg *msg)
 {
 	static const uint8_t sel_error[4] = { 0x08, 0xc3, 0x79, 0xa0 };
 	static const uint8_t sel_panic[4] = { 0x4e, 0x48, 0x7b, 0x71 };
@@ -1350,7 +1350,7 @@ int bh_abi_decode_revert(const uint8_t *data, size_t len, const struct bh_abi_si
 	memcpy(rv.selector, data, 4);
 	if (!memcmp(data, sel_error, 4) || !memcmp(data, sel_panic, 4)) {
 		bool is_err = !memcmp(data, sel_error, 4);
-		if ((r = bh_abi_type_parse(is_err ? "(string)" : "(uint256)", msg, &t)) < 0)
+		if ((r = bh_abi_type_parse(is_err ? "(string)" : "(uint256)", &t, msg)) < 0)
 			return r;
 		r = decode_top(t, data + 4, len - 4, NULL, msg, &rv.args);
 		bh_abi_type_free(t);
@@ -1558,8 +1558,8 @@ static int from_json(const struct bh_abi_type *t, const json_t *j, struct path *
 	}
 }
 
-int bh_abi_value_from_json(const struct bh_abi_type *t, const void *json, struct bh_msg *msg,
-                           struct bh_abi_value *ret)
+int bh_abi_value_from_json(const struct bh_abi_type *t, const void *json,
+                           struct bh_abi_value *ret, struct bh_msg *msg)
 {
 	struct path p = { .n = 0 };
 	p.s[0] = '\0';

@@ -93,13 +93,13 @@ struct bh_abi_sig {
 };
 
 /* ---- types and signatures ---- */
-int bh_abi_type_parse(const char *s, struct bh_msg *msg, struct bh_abi_type **ret);
+int bh_abi_type_parse(const char *s, struct bh_abi_type **ret, struct bh_msg *msg);
 void bh_abi_type_free(struct bh_abi_type *t);
 /* Canonical text of a type ("(uint256,bytes)[]"); heap string, NULL on ENOMEM. */
 char *bh_abi_type_canonical(const struct bh_abi_type *t);
 bool bh_abi_type_is_dynamic(const struct bh_abi_type *t);
 
-int bh_abi_sig_parse(const char *s, struct bh_msg *msg, struct bh_abi_sig **ret);
+int bh_abi_sig_parse(const char *s, struct bh_abi_sig **ret, struct bh_msg *msg);
 void bh_abi_sig_free(struct bh_abi_sig *sig);
 
 /* ---- values ---- */
@@ -146,13 +146,13 @@ int bh_abi_encode_call(const struct bh_abi_sig *sig, const struct bh_abi_value *
 /* ---- strict decoding ---- */
 /* Decode exactly [data, data+len) as type t (usually a tuple).  *ret: free with bh_abi_value_free. */
 int bh_abi_decode(const struct bh_abi_type *t, const uint8_t *data, size_t len,
-                  struct bh_msg *msg, struct bh_abi_value **ret) __attribute__((warn_unused_result));
+                  struct bh_abi_value **ret, struct bh_msg *msg) __attribute__((warn_unused_result));
 /* The same, reading through a bounded buffer (all unread bytes; nothing is consumed). */
 int bh_abi_decode_buf(const struct bh_abi_type *t, const struct bh_buf *in,
-                      struct bh_msg *msg, struct bh_abi_value **ret) __attribute__((warn_unused_result));
+                      struct bh_abi_value **ret, struct bh_msg *msg) __attribute__((warn_unused_result));
 /* Calldata: checks the 4-byte selector of sig then decodes the arguments. */
 int bh_abi_decode_call(const struct bh_abi_sig *sig, const uint8_t *data, size_t len,
-                       struct bh_msg *msg, struct bh_abi_value **ret) __attribute__((warn_unused_result));
+                       struct bh_abi_value **ret, struct bh_msg *msg) __attribute__((warn_unused_result));
 
 /*
  * Decode an event log (anonymous events are not supported).  topics[0] must equal sig->topic; then one topic per indexed
@@ -161,8 +161,8 @@ int bh_abi_decode_call(const struct bh_abi_sig *sig, const uint8_t *data, size_t
  * non-indexed parameters as one tuple.  *ret is a TUPLE in declaration order.
  */
 int bh_abi_decode_log(const struct bh_abi_sig *sig, const uint8_t (*topics)[32], size_t ntopics,
-                      const uint8_t *data, size_t len, struct bh_msg *msg,
-                      struct bh_abi_value **ret) __attribute__((warn_unused_result));
+                      const uint8_t *data, size_t len, struct bh_abi_value **ret,
+                      struct bh_msg *msg) __attribute__((warn_unused_result));
 
 /* Revert data. */
 enum bh_abi_revert_kind {
@@ -181,7 +181,7 @@ struct bh_abi_revert {
 	                                    overflow)", "PlanNotFound(7)", "unknown error 0x1234abcd" */
 };
 int bh_abi_decode_revert(const uint8_t *data, size_t len, const struct bh_abi_sig *const *errors,
-                         size_t nerrors, struct bh_msg *msg, struct bh_abi_revert *ret)
+                         size_t nerrors, struct bh_abi_revert *ret, struct bh_msg *msg)
 	__attribute__((warn_unused_result));
 void bh_abi_revert_clear(struct bh_abi_revert *r);
 
@@ -198,7 +198,7 @@ void *bh_json_hex(const void *p, size_t n);
  * JSON → value of type t: uint/int accept JSON integers, decimal strings ("-" for int)
  * and 0x hex; address/bytes/bytesN 0x hex; tuples and arrays JSON arrays.
  */
-int bh_abi_value_from_json(const struct bh_abi_type *t, const void *json, struct bh_msg *msg,
-                           struct bh_abi_value *ret);
+int bh_abi_value_from_json(const struct bh_abi_type *t, const void *json,
+                           struct bh_abi_value *ret, struct bh_msg *msg);
 
 #endif

@@ -231,7 +231,7 @@ fail:
 	return r;
 }
 
-int bh_rlp_decode(const uint8_t *data, size_t len, struct bh_msg *msg, struct bh_rlp_item **ret)
+int bh_rlp_decode(const uint8_t *data, size_t len, struct bh_rlp_item **ret, struct bh_msg *msg)
 {
 	struct rdec d = { .base = data, .msg = msg };
 	struct bh_rlp_item *it;

@@ -55,8 +55,8 @@ int bh_rlp_put_header(struct bh_buf *out, bool is_list, size_t len);
 
 /* ---- strict decoding ---- */
 /* Decode exactly [data, data+len); *ret is freed with bh_rlp_item_free. */
-int bh_rlp_decode(const uint8_t *data, size_t len, struct bh_msg *msg,
-                  struct bh_rlp_item **ret) __attribute__((warn_unused_result));
+int bh_rlp_decode(const uint8_t *data, size_t len, struct bh_rlp_item **ret,
+                  struct bh_msg *msg) __attribute__((warn_unused_result));
 struct bh_rlp_item *bh_rlp_item_free(struct bh_rlp_item *it);
 
 /* Canonical integer from a byte string item: BH_ERR_WRONG_TYPE (list), BH_ERR_FORMAT

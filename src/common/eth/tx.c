@@ -414,11 +414,11 @@ static int decode(const uint8_t *raw, size_t len, bool want_sig, struct bh_msg *
 		return BH_ERR_LIMIT;
 	}
 	if (raw[0] >= 0xc0 && want_sig) {
-		if ((r = bh_rlp_decode(raw, len, msg, &l)) < 0)
+		if ((r = bh_rlp_decode(raw, len, &l, msg)) < 0)
 			goto out;
 		r = decode_legacy(l, msg, &tx);
 	} else if (raw[0] == BH_TX_EIP1559) {
-		if ((r = bh_rlp_decode(raw + 1, len - 1, msg, &l)) < 0)
+		if ((r = bh_rlp_decode(raw + 1, len - 1, &l, msg)) < 0)
 			goto out;
 		r = decode_1559(l, want_sig, msg, &tx);
 	} else {
@@ -436,12 +436,12 @@ out:
 	return r;
 }
 
-int bh_tx_decode(const uint8_t *raw, size_t len, struct bh_msg *msg, struct bh_tx *ret)
+int bh_tx_decode(const uint8_t *raw, size_t len, struct bh_tx *ret, struct bh_msg *msg)
 {
 	return decode(raw, len, true, msg, ret);
 }
 
-int bh_tx_decode_unsigned(const uint8_t *raw, size_t len, struct bh_msg *msg, struct bh_tx *ret)
+int bh_tx_decode_unsigned(const uint8_t *raw, size_t len, struct bh_tx *ret, struct bh_msg *msg)
 {
 	return decode(raw, len, false, msg, ret);
 }
@@ -489,7 +489,7 @@ static int jaddr(const json_t *j, const char *name, struct bh_msg *msg, uint8_t 
 	return r;
 }
 
-int bh_tx_from_json(const void *json, struct bh_msg *msg, struct bh_tx *ret)
+int bh_tx_from_json(const void *json, struct bh_tx *ret, struct bh_msg *msg)
 {
 	static const char *const common[] = { "type", "chainId", "nonce", "gasLimit", "to", "value",
 					      "data" };

@@ -95,10 +95,10 @@ int bh_tx_hash(const struct bh_tx *tx, uint8_t ret[static 32]);
  * >= 0xc0).  Other typed envelopes: BH_ERR_UNSUPPORTED.  *ret is filled only on
  * success (clear it with bh_tx_clear).
  */
-int bh_tx_decode(const uint8_t *raw, size_t len, struct bh_msg *msg, struct bh_tx *ret)
+int bh_tx_decode(const uint8_t *raw, size_t len, struct bh_tx *ret, struct bh_msg *msg)
 	__attribute__((warn_unused_result));
 /* Decode an unsigned type-2 payload 0x02 || rlp([9 fields]). */
-int bh_tx_decode_unsigned(const uint8_t *raw, size_t len, struct bh_msg *msg, struct bh_tx *ret)
+int bh_tx_decode_unsigned(const uint8_t *raw, size_t len, struct bh_tx *ret, struct bh_msg *msg)
 	__attribute__((warn_unused_result));
 /* The sender's address of a signed transaction (bh_secp_recover_address: low-S etc.). */
 int bh_tx_recover_sender(const struct bh_tx *tx, uint8_t ret[static 20])
@@ -116,7 +116,7 @@ int bh_tx_recover_sender(const struct bh_tx *tx, uint8_t ret[static 20])
  * required fields are errors naming the field (msg).  The result is unsigned.
  * json is a json_t * (void * so that callers need not include jansson.h).
  */
-int bh_tx_from_json(const void *json, struct bh_msg *msg, struct bh_tx *ret)
+int bh_tx_from_json(const void *json, struct bh_tx *ret, struct bh_msg *msg)
 	__attribute__((warn_unused_result));
 /*
  * The same layout back (numbers as decimal strings, hex lower-case), plus for a signed

@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "host/config.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "core/path.h"
 
 #define KEY_PATH_MAX 256
@@ -96,20 +97,18 @@ int bh_config_parse(const void *data, size_t len, const char *name, json_t **ret
 	return 0;
 }
 
+/* A config file: regular, not world-writable (it could have been planted), core/file.h. */
+static const struct bh_file_rules config_file_rules = { .type = S_IFREG, .forbid_mode = S_IWOTH };
+
 int bh_config_load(const char *path, json_t **ret, struct bh_msg *msg)
 {
 	struct bh_buf b;
 	int r;
 
 	bh_buf_init(&b, BH_CONFIG_MAX_SIZE);
-	if ((r = bh_file_load_safe(&b, path)) < 0) {
-		bh_msg_set(msg, "%s: %s", path,
-			   r == BH_ERR_LIMIT	     ? "file too large"
-			   : r == BH_ERR_UNSAFE_FILE ? "unsafe file: symlink, not regular, or "
-						       "world-writable"
-						     : bh_strerror(r));
+	if ((r = bh_file_read(AT_FDCWD, path, &config_file_rules, BH_CONFIG_MAX_SIZE, &b,
+			      msg)) < 0)
 		goto out;
-	}
 	r = bh_config_parse(bh_buf_ptr(&b), bh_buf_len(&b), path, ret, msg);
 out:
 	bh_buf_done(&b);

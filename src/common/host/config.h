@@ -9,7 +9,7 @@
  * ("no" -> false, "0750" -> octal), and duplicate keys are an error instead of
  * "last one wins".  A migration tool converts upstream YAML once.
  *
- * Loading: the file is read through bh_file_load_safe (atomicio.h: O_NOFOLLOW,
+ * Loading: the file is read through bh_file_read (core/file.h: O_NOFOLLOW,
  * regular file, not world-writable, size cap checked before reading), parsed with
  * JSON_REJECT_DUPLICATES,
  * and must be a JSON object.  Then a schema (array of struct bh_cfg_key) is

@@ -5,6 +5,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "core/frame.h"
 #include "host/manifest.h"
 #include "core/path.h"
@@ -382,7 +383,7 @@ static int check_chains(json_t *root, struct bh_msg *msg)
 }
 
 int bh_manifest_parse(enum bh_manifest_kind kind, const void *data, size_t len,
-		      struct bh_msg *msg, struct bh_manifest **ret)
+		      struct bh_manifest **ret, struct bh_msg *msg)
 {
 	struct bh_manifest *m = NULL;
 	json_error_t e;
@@ -455,24 +456,25 @@ out:
 	return r;
 }
 
-int bh_manifest_load_path(enum bh_manifest_kind kind, const char *path, struct bh_msg *msg,
-			  struct bh_manifest **ret)
+/* manifests are read with the untrusted-file recipe (core/file.h) */
+static const struct bh_file_rules manifest_file_rules = { .type = S_IFREG };
+
+int bh_manifest_load_path(enum bh_manifest_kind kind, const char *path, struct bh_manifest **ret,
+			  struct bh_msg *msg)
 {
 	struct bh_buf b;
 	int r;
 
 	bh_buf_init(&b, BH_MANIFEST_MAX_SIZE);
-	r = bh_buf_load_file(&b, path);
+	r = bh_file_read(AT_FDCWD, path, &manifest_file_rules, BH_MANIFEST_MAX_SIZE, &b, msg);
 	if (r == -ENOENT) {
 		bh_msg_set(msg, "%s: not installed", path);
 		r = BH_ERR_NOT_FOUND;
 		goto out;
 	}
-	if (r < 0) {
-		bh_msg_set(msg, "%s: %s", path, bh_strerror(r));
+	if (r < 0)
 		goto out;
-	}
-	r = bh_manifest_parse(kind, bh_buf_ptr(&b), bh_buf_len(&b), msg, ret);
+	r = bh_manifest_parse(kind, bh_buf_ptr(&b), bh_buf_len(&b), ret, msg);
 	if (r < 0 && msg) {
 		/* prefix the file name to the detail */
 		char detail[sizeof(msg->text)];
@@ -485,7 +487,7 @@ out:
 	return r;
 }
 
-int bh_manifest_load(enum bh_manifest_kind kind, struct bh_msg *msg, struct bh_manifest **ret)
+int bh_manifest_load(enum bh_manifest_kind kind, struct bh_manifest **ret, struct bh_msg *msg)
 {
 	char *path = NULL;
 	int r;
@@ -494,7 +496,7 @@ int bh_manifest_load(enum bh_manifest_kind kind, struct bh_msg *msg, struct bh_m
 		return -EINVAL;
 	if ((r = bh_path(BH_DIR_SHARE, bh_manifest_file(kind), &path)) < 0)
 		return r;
-	r = bh_manifest_load_path(kind, path, msg, ret);
+	r = bh_manifest_load_path(kind, path, ret, msg);
 	free(path);
 	return r;
 }

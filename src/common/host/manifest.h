@@ -52,14 +52,14 @@ struct bh_manifest;
 const char *bh_manifest_file(enum bh_manifest_kind kind);
 
 /* Load the installed manifest of kind from bh_path(BH_DIR_SHARE, ...). */
-int bh_manifest_load(enum bh_manifest_kind kind, struct bh_msg *msg, struct bh_manifest **ret)
+int bh_manifest_load(enum bh_manifest_kind kind, struct bh_manifest **ret, struct bh_msg *msg)
 	__attribute__((warn_unused_result));
 /* The same from an explicit path (-ENOENT → BH_ERR_NOT_FOUND). */
-int bh_manifest_load_path(enum bh_manifest_kind kind, const char *path, struct bh_msg *msg,
-			  struct bh_manifest **ret) __attribute__((warn_unused_result));
+int bh_manifest_load_path(enum bh_manifest_kind kind, const char *path, struct bh_manifest **ret,
+			  struct bh_msg *msg) __attribute__((warn_unused_result));
 /* Parse and validate bytes (the fuzz entry point). */
 int bh_manifest_parse(enum bh_manifest_kind kind, const void *data, size_t len,
-		      struct bh_msg *msg, struct bh_manifest **ret)
+		      struct bh_manifest **ret, struct bh_msg *msg)
 	__attribute__((warn_unused_result));
 
 /* Release; NULL-safe, returns NULL. */

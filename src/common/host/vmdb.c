@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "host/config.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "host/vmdb.h"
 
 #define DAY 86400
@@ -441,25 +442,26 @@ static int ensure_shape(const struct bh_vmdb *db, json_t *root)
 	return 0;
 }
 
+/* The database: regular, not world-writable (it could have been planted), core/file.h. */
+static const struct bh_file_rules vmdb_file_rules = { .type = S_IFREG, .forbid_mode = S_IWOTH };
+
 static int load(struct bh_vmdb *db, json_t **ret, struct bh_msg *msg)
 {
+	struct bh_msg fmsg = { "" };
 	struct bh_buf b;
 	json_t *root = NULL;
 	int r;
 
 	bh_buf_init(&b, BH_VMDB_MAX_SIZE);
-	r = bh_file_load_safe(&b, db->path);
+	/* a missing database is an empty one: its message is not passed on */
+	r = bh_file_read(AT_FDCWD, db->path, &vmdb_file_rules, BH_VMDB_MAX_SIZE, &b, &fmsg);
 	if (r == -ENOENT) {
 		if (!(root = empty_doc(db))) {
 			r = -ENOMEM;
 			goto out;
 		}
 	} else if (r < 0) {
-		bh_msg_set(msg, "%s: %s", db->path,
-			   r == BH_ERR_UNSAFE_FILE ? "unsafe file: symlink, not regular, or "
-						     "world-writable"
-			   : r == BH_ERR_LIMIT     ? "file too large"
-						   : bh_strerror(r));
+		bh_msg_set(msg, "%s", fmsg.text);
 		goto out;
 	} else if ((r = bh_vmdb_parse(bh_buf_ptr(&b), bh_buf_len(&b), db->path, &root, msg)) < 0) {
 		goto out;

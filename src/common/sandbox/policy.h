@@ -1,17 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * policy/<service>.policy: a small INI-like format (policy/README.md) and the four
- * sections the sandbox applies ([identity] [capabilities] [limits] [process]).
+ * policy/<service>.policy: the four sections the sandbox applies ([identity]
+ * [capabilities] [limits] [process]), parsed with the INI reader of ini.h, plus the
+ * bh_ini it came from so components can read and validate their own sections
+ * ([socket], [transactions], [plugin-keys]) from the same file.
  *
- * Two layers:
- *  - bh_ini_*: generic "[section]" + "key = value" lines with line numbers; every
- *    section is kept, in order, so components can read and validate their own
- *    sections ([socket], [transactions], [plugin-keys]) from the same file.
- *  - bh_policy_*: the parsed, validated sandbox sections plus the bh_ini it came from.
- *
- * All parsing is over a struct bh_buf view: the input is untrusted bytes, capped at
- * BH_POLICY_FILE_MAX.  Errors fill struct bh_msg with "file:line: what was wrong".
- * Nothing here logs or exits.
+ * The input is untrusted bytes, capped at BH_POLICY_FILE_MAX.  Errors fill struct
+ * bh_msg with "file:line: what was wrong".  Nothing here logs or exits.
  */
 #ifndef BH_POLICY_H
 #define BH_POLICY_H
@@ -22,56 +17,14 @@
 #include <sys/resource.h>
 
 #include "core/err.h"
+#include "sandbox/ini.h"
 
-#define BH_POLICY_FILE_MAX   (64u * 1024u)
-#define BH_POLICY_LINE_MAX   1024u
-#define BH_POLICY_NAME_MAX   64u     /* section, key and service names */
-#define BH_POLICY_MAX_ENTRIES 2048u  /* key = value lines per file */
+#define BH_POLICY_FILE_MAX   BH_INI_FILE_MAX
+#define BH_POLICY_LINE_MAX   BH_INI_LINE_MAX
+#define BH_POLICY_NAME_MAX   BH_INI_NAME_MAX  /* section, key and service names */
+#define BH_POLICY_MAX_ENTRIES BH_INI_MAX_ENTRIES
 #define BH_POLICY_MAX_GROUPS 16u
 #define BH_POLICY_USER_MAX   32u     /* user/group name length (useradd's limit) */
-
-/* ---------------------------------------------------------------- generic INI */
-struct bh_ini_entry {
-	const char *key;
-	const char *value;       /* "" for an empty value */
-	unsigned line;
-};
-
-struct bh_ini_section {
-	const char *name;
-	unsigned line;           /* line of the [name] header */
-	size_t n_entries;
-	struct bh_ini_entry *entries;
-};
-
-struct bh_ini {
-	char *file;              /* name used in messages */
-	size_t n_sections;
-	struct bh_ini_section *sections;
-	/* private: storage */
-	char *strings;
-};
-
-/*
- * Parse data (len bytes, untrusted) as an INI file named fname in messages.
- * Rejects: lines outside a section, malformed headers, duplicate sections, bad key
- * characters, NUL bytes, lines over BH_POLICY_LINE_MAX, files over BH_POLICY_FILE_MAX.
- * Duplicate keys are kept (bh_ini_get reports them; owners may allow repeats).
- */
-int bh_ini_parse(const void *data, size_t len, const char *fname, struct bh_ini **ret,
-		 struct bh_msg *msg);
-/* Load path with the untrusted-file recipe and parse it; fname in messages = path. */
-int bh_ini_load(const char *path, struct bh_ini **ret, struct bh_msg *msg);
-struct bh_ini *bh_ini_free(struct bh_ini *ini);
-
-/* The section called name, or NULL. */
-const struct bh_ini_section *bh_ini_section(const struct bh_ini *ini, const char *name);
-/*
- * The single value of key in sec.  0 and *ret set; BH_ERR_MISSING_KEY if absent;
- * BH_ERR_DUPLICATE (message names both lines) if the key appears more than once.
- */
-int bh_ini_get(const struct bh_ini *ini, const struct bh_ini_section *sec, const char *key,
-	       const char **ret, struct bh_msg *msg);
 
 /* ---------------------------------------------------------------- sandbox policy */
 struct bh_policy_limit {

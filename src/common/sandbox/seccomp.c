@@ -1,18 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Sandbox: seccomp file parser + loader, and applying a policy (rlimits, identity,
- * capabilities, no_new_privs, dumpable).  Formats: seccomp/README.md, policy/README.md.
+ * seccomp/<service> files: the text format (seccomp/README.md), its parser and the
+ * filter built from it with libseccomp.  Applying the rest of a policy: apply.c.
  */
 #include <asm/ioctls.h>
-#include <cap-ng.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/futex.h>
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -21,7 +18,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <ucontext.h>
@@ -29,9 +25,9 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "core/path.h"
-#include "sandbox/policy.h"
-#include "sandbox/sandbox.h"
+#include "sandbox/seccomp.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define BH_ASAN 1
@@ -786,6 +782,9 @@ out:
 	return r;
 }
 
+/* seccomp files are read with the untrusted-file recipe (core/file.h) */
+static const struct bh_file_rules seccomp_file_rules = { .type = S_IFREG };
+
 struct dir_ctx {
 	const char *dir;
 };
@@ -796,9 +795,16 @@ static int include_from_dir(void *vctx, const char *name, struct bh_buf *out)
 	char *path;
 	int r;
 
+	struct bh_buf b;
+
 	if (asprintf(&path, "%s/%s", c->dir, name) < 0)
 		return -ENOMEM;
-	r = bh_buf_load_file(out, path);
+	/* the parser names the include and the error; no message here */
+	if ((r = bh_file_read(AT_FDCWD, path, &seccomp_file_rules, bh_buf_avail(out), &b,
+			      NULL)) == 0) {
+		r = bh_buf_put(out, bh_buf_ptr(&b), bh_buf_len(&b));
+		bh_buf_done(&b);
+	}
 	free(path);
 	return r;
 }
@@ -829,10 +835,9 @@ int bh_seccomp_load(const char *dir, const char *service, unsigned flags,
 		r = -ENOMEM;
 		goto out;
 	}
-	if ((r = bh_buf_load_file(&b, path)) < 0) {
-		bh_msg_set(msg, "%s: cannot read: %s", path, bh_strerror(r));
+	if ((r = bh_file_read(AT_FDCWD, path, &seccomp_file_rules, BH_SECCOMP_FILE_MAX, &b,
+			      msg)) < 0)
 		goto out;
-	}
 	if (BH_ASAN)
 		flags |= BH_SECCOMP_SANITIZER;
 	ctx.dir = dir;
@@ -1000,215 +1005,5 @@ int bh_seccomp_install(const struct bh_seccomp *sc, unsigned flags, struct bh_ms
 	r = 0;
 out:
 	seccomp_release(ctx);
-	return r;
-}
-
-/* ---------------------------------------------------------------- policy */
-static int apply_limits(const struct bh_policy *p, struct bh_msg *msg)
-{
-	for (int res = 0; res < BH_POLICY_NLIMITS; res++) {
-		const struct bh_policy_limit *l = &p->limits[res];
-		struct rlimit cur, want;
-		if (!l->set)
-			continue;
-		/* LeakSanitizer's exit-time check forks a tracer task: with nproc = 0 it cannot,
-		 * so sanitizer builds (never production) leave RLIMIT_NPROC alone. */
-		if (BH_ASAN && res == RLIMIT_NPROC)
-			continue;
-		if (getrlimit(res, &cur) < 0)
-			goto fail;
-		want.rlim_cur = l->soft;
-		want.rlim_max = l->hard;
-		if (setrlimit(res, &want) == 0)
-			continue;
-		if (errno != EPERM)
-			goto fail;
-		/* limits are ceilings: keep a lower current hard limit we may not raise */
-		if (want.rlim_max > cur.rlim_max)
-			want.rlim_max = cur.rlim_max;
-		if (want.rlim_cur > want.rlim_max)
-			want.rlim_cur = want.rlim_max;
-		if (setrlimit(res, &want) < 0)
-			goto fail;
-		continue;
-	fail:;
-		int r = bh_negerrno();
-		bh_msg_set(msg, "setrlimit(%s): %s", bh_rlimit_name(res), bh_strerror(r));
-		return r;
-	}
-	return 0;
-}
-
-static int last_cap(void)
-{
-	int c = 0;
-	while (c < 63 && prctl(PR_CAPBSET_READ, c + 1, 0, 0, 0) >= 0)
-		c++;
-	return c;
-}
-
-struct ids {
-	uid_t uid;
-	gid_t gid;
-	size_t n_groups;
-	gid_t groups[BH_POLICY_MAX_GROUPS];
-};
-
-static int lookup_ids(const struct bh_policy *p, struct ids *ids, struct bh_msg *msg)
-{
-	struct passwd *pw;
-	struct group *gr;
-
-	errno = 0;
-	if (!(pw = getpwnam(p->user))) {
-		bh_msg_set(msg, "%s: user '%s' does not exist", p->ini ? p->ini->file : p->service,
-			   p->user);
-		return BH_ERR_NOT_FOUND;
-	}
-	ids->uid = pw->pw_uid;
-	if (!(gr = getgrnam(p->group))) {
-		bh_msg_set(msg, "%s: group '%s' does not exist", p->ini ? p->ini->file : p->service,
-			   p->group);
-		return BH_ERR_NOT_FOUND;
-	}
-	ids->gid = gr->gr_gid;
-	ids->n_groups = p->n_groups;
-	for (size_t i = 0; i < p->n_groups; i++) {
-		if (!(gr = getgrnam(p->groups[i]))) {
-			bh_msg_set(msg, "%s: supplementary group '%s' does not exist",
-				   p->ini ? p->ini->file : p->service, p->groups[i]);
-			return BH_ERR_NOT_FOUND;
-		}
-		ids->groups[i] = gr->gr_gid;
-	}
-	return 0;
-}
-
-static int apply_caps(const struct bh_policy *p, const struct ids *ids, unsigned flags,
-		      struct bh_msg *msg)
-{
-	uint64_t have = 0, keep;
-	int last = last_cap(), r;
-	bool can_bound;
-
-	if (capng_get_caps_process() != 0) {
-		bh_msg_set(msg, "capabilities: cannot read the process's capabilities");
-		return BH_ERR_INTERNAL;
-	}
-	can_bound = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
-	for (int c = 0; c <= last; c++)
-		if (capng_have_capability(CAPNG_PERMITTED, (unsigned)c))
-			have |= UINT64_C(1) << c;
-	keep = p->caps & have;
-	if ((flags & BH_SANDBOX_STRICT_CAPS) && keep != p->caps) {
-		for (int c = 0; c < 64; c++)
-			if ((p->caps & ~keep) & (UINT64_C(1) << c)) {
-				bh_msg_set(msg, "capabilities: the policy keeps %s but the process "
-					   "does not hold it", bh_cap_name(c) ? bh_cap_name(c) : "?");
-				break;
-			}
-		return BH_ERR_DENIED;
-	}
-	capng_clear(CAPNG_SELECT_BOTH);
-	for (int c = 0; c <= last; c++)
-		if (keep & (UINT64_C(1) << c))
-			capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
-				     (unsigned)c);
-	/* the bounding set first, while CAP_SETPCAP is still held */
-	if (can_bound && capng_apply(CAPNG_SELECT_BOUNDS) != 0) {
-		bh_msg_set(msg, "capabilities: cannot reduce the bounding set");
-		return -EPERM;
-	}
-	if (ids) {
-		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
-		    setgroups(ids->n_groups, ids->groups) < 0 ||
-		    setresgid(ids->gid, ids->gid, ids->gid) < 0 ||
-		    setresuid(ids->uid, ids->uid, ids->uid) < 0 ||
-		    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) {
-			r = bh_negerrno();
-			bh_msg_set(msg, "switching to user %s / group %s: %s", p->user, p->group,
-				   bh_strerror(r));
-			return r;
-		}
-	}
-	if (capng_apply(CAPNG_SELECT_CAPS) != 0) {
-		bh_msg_set(msg, "capabilities: cannot set the capability sets");
-		return -EPERM;
-	}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
-		r = bh_negerrno();
-		bh_msg_set(msg, "capabilities: clearing the ambient set: %s", bh_strerror(r));
-		return r;
-	}
-	/* read back: exactly `keep` must remain */
-	capng_clear(CAPNG_SELECT_BOTH);
-	if (capng_get_caps_process() != 0) {
-		bh_msg_set(msg, "capabilities: cannot read them back");
-		return BH_ERR_INTERNAL;
-	}
-	for (int c = 0; c <= last; c++) {
-		bool want = keep & (UINT64_C(1) << c);
-		if (capng_have_capability(CAPNG_PERMITTED, (unsigned)c) != want ||
-		    capng_have_capability(CAPNG_EFFECTIVE, (unsigned)c) != want ||
-		    capng_have_capability(CAPNG_INHERITABLE, (unsigned)c) ||
-		    (can_bound && (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1) != want)) {
-			bh_msg_set(msg, "capabilities: %s is still %s after dropping",
-				   bh_cap_name(c) ? bh_cap_name(c) : "a capability",
-				   want ? "missing" : "held");
-			return BH_ERR_INTERNAL;
-		}
-	}
-	return 0;
-}
-
-int bh_sandbox_apply_policy(const struct bh_policy *p, unsigned flags, struct bh_msg *msg)
-{
-	struct ids ids;
-	bool setid = false;
-	int r;
-
-	if ((flags & BH_SANDBOX_SETID) && geteuid() == 0 && strcmp(p->user, "root") != 0) {
-		/* NSS lookups now, while files and libraries may still be opened */
-		if ((r = lookup_ids(p, &ids, msg)) < 0)
-			return r;
-		setid = true;
-	}
-	if ((r = apply_limits(p, msg)) < 0 || (r = apply_caps(p, setid ? &ids : NULL, flags, msg)) < 0)
-		return r;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		r = bh_negerrno();
-		bh_msg_set(msg, "prctl(PR_SET_NO_NEW_PRIVS): %s", bh_strerror(r));
-		return r;
-	}
-	if (prctl(PR_SET_DUMPABLE, p->dumpable ? 1 : 0, 0, 0, 0) < 0) {
-		r = bh_negerrno();
-		bh_msg_set(msg, "prctl(PR_SET_DUMPABLE): %s", bh_strerror(r));
-		return r;
-	}
-	return 0;
-}
-
-int bh_sandbox_apply(const char *service, unsigned flags, struct bh_msg *msg)
-{
-	struct bh_policy *p = NULL;
-	struct bh_seccomp *sc = NULL;
-	int r;
-
-	if (flags & BH_SANDBOX_ALLOW_DEBUG_ENV) {
-		const char *e = secure_getenv("BLOCKHOST_SECCOMP_DEBUG");
-		if (e && strcmp(e, "1") == 0)
-			flags |= BH_SANDBOX_DEBUG;
-	}
-	/* parse both files before changing anything */
-	if ((r = bh_policy_load(NULL, service, &p, msg)) < 0 ||
-	    (r = bh_seccomp_load(NULL, service, flags & BH_SECCOMP_SANITIZER, &sc, msg)) < 0)
-		goto out;
-	if ((r = bh_sandbox_apply_policy(p, flags, msg)) < 0 ||
-	    (r = bh_seccomp_install(sc, flags, msg)) < 0)
-		goto out;
-	r = 0;
-out:
-	bh_seccomp_free(sc);
-	bh_policy_free(p);
 	return r;
 }
