@@ -3,7 +3,8 @@
 # serves after a restart; non-dumpable, no capabilities, seccomp on; socket policy
 # (unknown uid refused, operation not granted refused); frame edge cases over a raw
 # socket (over-cap/zero length, split header, stalled client, 128 KiB, trailing bytes,
-# caller not in the policy); transaction policy (chain id,
+# caller not in the policy); over 100 stalled connections at once (caps, deadlines, a good
+# request answered meanwhile); transaction policy (chain id,
 # `to` allowlist, per-tx and per-day caps, deployment) refused with the rule named;
 # PCR 16 extended -> refuses to start naming PCR 16; recover + reseal restore
 # service; a syscall outside the filter kills it (test build of the daemon).
@@ -26,6 +27,7 @@ ks_site_policy <<P
 mode = 0666
 allow = uid:0 address, pubkeys, sign_tx, personal_sign, ecies_decrypt, tls_sign
 allow = uid:4242 address
+allow = gid:4300 address
 [transactions]
 chain_id = 31337
 allow_to = $ALLOWED
@@ -85,6 +87,12 @@ ok "bytes after the request frame are ignored (one response, daemon keeps servin
 # (/usr/bin/python3: a python3 found first in root's PATH may not be usable by nobody)
 setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 "$TOP/tests/helpers/keystore_edge.py" \
 	"$KS_SOCK" stranger || fail "uid 65534 not refused"
+# many connections at once (PROTOCOL.keystore "Connections"): stalled ones from allowed
+# uids (gid 4300) up to the caps, more beyond them and from strangers (uid 65534)
+EDGE flood || fail "flood of stalled connections"
+ok "over 100 stalled connections: a good request is answered at once, before any stalled one is cut"
+ok "connections over the per-uid cap (and into the slots kept for other uids) are refused at accept with error busy"
+ok "each stalled connection is cut at its own deadline while the others are served"
 EDGE served || fail "daemon stopped serving after the edge cases"
 kill -0 "$KS_PID" || fail "daemon died during the edge cases"
 ok "a raw-socket caller not in the policy (uid 65534) is refused (rule socket)"
