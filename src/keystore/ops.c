@@ -820,6 +820,15 @@ static json_t *op_sign_tx(struct ks_server *s, const json_t *req)
 			return err_resp("bad_request", NULL, "sign_tx: 'to' is not an address");
 		tx.has_to = true;
 	}
+	/* EIP-1559: the tip is part of the fee cap (a node rejects such a transaction, so
+	 * signing it only wastes a nonce slot); u256 values are big-endian, so byte order
+	 * is numeric order */
+	if (memcmp(tx.max_priority_fee, tx.max_fee, 32) > 0) {
+		bh_u256_to_dec(tx.max_priority_fee, dec);
+		bh_u256_to_dec(tx.max_fee, cap);
+		return err_resp("bad_request", NULL, "sign_tx: maxPriorityFeePerGas %s wei exceeds "
+				"maxFeePerGas %s wei (the tip is part of the fee cap)", dec, cap);
+	}
 	if ((r = get_hex_field(req, "data", KS_MAX_DATA, false, &data, &dlen)) < 0)
 		return err_resp("bad_request", NULL, "sign_tx: 'data': %s (0x-prefixed hex, at most "
 				"%u bytes)", bh_strerror(r), KS_MAX_DATA);

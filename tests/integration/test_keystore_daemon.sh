@@ -115,6 +115,10 @@ ok "value over the per-transaction cap refused (rule max_value_per_tx)"
 expect_rule max_value_per_tx "$(tx 31337 $ALLOWED 1 0 0x3b9aca00 21000)"
 expect_rule max_value_per_tx "$(tx 31337 $ALLOWED 0 0 1 '"18446744073709551615"')"
 ok "1 wei of value with 21000 gas at 1 gwei (or 2^64-1 gas) refused: fees count (rule max_value_per_tx)"
+rc=0; out=$("$KS" request '{"op":"sign_tx","chainId":31337,"nonce":0,"maxPriorityFeePerGas":"2","maxFeePerGas":"1","gas":21000,"to":"'$ALLOWED'"}') || rc=$?
+[ $rc = 1 ] && [[ $out == *bad_request* ]] && [[ $out == *"maxPriorityFeePerGas 2 wei exceeds maxFeePerGas 1 wei"* ]] ||
+	fail "tip above the fee cap: rc=$rc $out"
+ok "a tip (maxPriorityFeePerGas) above maxFeePerGas is refused naming both fields"
 "$KS" request "$(tx 31337 $ALLOWED 1000)" > "$T/signed" || fail "sign_tx in policy: $(cat "$T/signed")"
 grep -q '"raw":"0x02' "$T/signed" || fail "no raw type-2 transaction"
 expect_rule max_value_per_day "$(tx 31337 $ALLOWED 600 1)"
