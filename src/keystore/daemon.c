@@ -18,7 +18,6 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>

@@ -2,7 +2,8 @@
 KS_TSS_LIBS = $(shell $(PKG_CONFIG) --libs tss2-esys tss2-tctildr tss2-rc tss2-mu 2>/dev/null)
 KS_LIB_OBJS = $(BUILD)/obj/keystore/tpm.o $(BUILD)/obj/keystore/blob.o \
               $(BUILD)/obj/keystore/keys.o $(BUILD)/obj/keystore/ops.o
-KS_OBJS = $(KS_LIB_OBJS) $(BUILD)/obj/keystore/main.o $(BUILD)/obj/keystore/loop.o
+KS_OBJS = $(KS_LIB_OBJS) $(BUILD)/obj/keystore/main.o $(BUILD)/obj/keystore/cli.o \
+          $(BUILD)/obj/keystore/seal_cmds.o $(BUILD)/obj/keystore/loop.o
 
 PROGRAMS += $(BUILD)/bin/blockhost-keystore
 $(BUILD)/bin/blockhost-keystore: EXTRA_LIBS = $(KS_TSS_LIBS)
