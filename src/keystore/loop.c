@@ -122,10 +122,12 @@ static int conn_send(struct ks_conn *c)
 	while (c->out_off < c->out_len) {
 		ssize_t k = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (k >= 0) {
+		if (k > 0) {
 			c->out_off += (size_t)k;
 			continue;
 		}
+		if (k == 0)
+			return 0;
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)

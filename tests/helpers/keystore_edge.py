@@ -200,6 +200,40 @@ def case_stranger():
         die("stranger got the address")
 
 
+def case_unread(to):
+    """A client that sends a request with a large response (sign_tx with 128 KiB of
+    data: ~260 KiB of hex back) and never reads it: the daemon keeps what the socket
+    did not take, serves others meanwhile, and closes it at its 2 s write deadline."""
+    req = {"op": "sign_tx", "chainId": 31337, "nonce": 0, "maxPriorityFeePerGas": "0x0",
+           "maxFeePerGas": "0x0", "gas": 21000, "to": to, "value": "0",
+           "data": "0x" + "00" * (128 * 1024)}
+    t0 = time.monotonic()
+    s = conn()
+    s.sendall(frame(req))
+    time.sleep(0.3)
+    lat = []
+    for _ in range(5):
+        t = time.monotonic()
+        served("a client while another does not read its response")
+        lat.append(time.monotonic() - t)
+    others_done = time.monotonic() - t0
+    time.sleep(2.5)  # past the write deadline
+    d, how = recv_all(s)
+    s.close()
+    if how == "timeout":
+        die("unread response: not closed")
+    n = struct.unpack(">I", d[:4])[0] if len(d) >= 4 else 0
+    if len(d) >= 4 + n:
+        print("# the whole response fit the socket buffers (%d bytes): no cut to see" % len(d))
+    elif len(d) < 4:
+        die("unread response: nothing was sent")
+    print("# unread %d-byte response: %d bytes were queued when it was cut; 5 other "
+          "requests answered meanwhile in at most %.1f ms (all within %.2f s)"
+          % (n + 4, len(d), max(lat) * 1e3, others_done))
+    if max(lat) > 1.0:
+        die("a request waited %.2f s behind an unread response" % max(lat))
+
+
 # The flood case: connections made as other uids (the daemon sees SO_PEERCRED, fixed at
 # connect) by a child that hands them back over SCM_RIGHTS, so one process holds them all.
 # The policy of test_keystore_daemon.sh allows gid 4300 the address operation.
@@ -351,7 +385,11 @@ CASES = {"overcap": case_overcap, "zero": case_zero, "split": case_split,
          "stall": case_stall, "large": case_large, "trailing": case_trailing,
          "stranger": case_stranger, "flood": case_flood, "served": lambda: served("plain request")}
 
+if len(sys.argv) == 4 and sys.argv[2] == "unread":
+    case_unread(sys.argv[3])
+    sys.exit(0)
 if len(sys.argv) != 3 or sys.argv[2] not in CASES:
-    print("usage: keystore_edge.py SOCKET {%s}" % "|".join(CASES), file=sys.stderr)
+    print("usage: keystore_edge.py SOCKET {%s} | SOCKET unread TO_ADDRESS"
+          % "|".join(CASES), file=sys.stderr)
     sys.exit(2)
 CASES[sys.argv[2]]()
