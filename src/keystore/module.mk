@@ -1,8 +1,10 @@
 # blockhost-keystore: the TPM-sealed host keys and the daemon that uses them.
 KS_TSS_LIBS = $(shell $(PKG_CONFIG) --libs tss2-esys tss2-tctildr tss2-rc tss2-mu 2>/dev/null)
 KS_LIB_OBJS = $(BUILD)/obj/keystore/tpm.o $(BUILD)/obj/keystore/blob.o \
-              $(BUILD)/obj/keystore/keys.o $(BUILD)/obj/keystore/ops.o
-KS_OBJS = $(KS_LIB_OBJS) $(BUILD)/obj/keystore/main.o
+              $(BUILD)/obj/keystore/keys.o $(BUILD)/obj/keystore/ops.o \
+              $(BUILD)/obj/keystore/grants.o $(BUILD)/obj/keystore/gate.o
+KS_OBJS = $(KS_LIB_OBJS) $(BUILD)/obj/keystore/main.o $(BUILD)/obj/keystore/cli.o \
+          $(BUILD)/obj/keystore/seal_cmds.o $(BUILD)/obj/keystore/loop.o
 
 PROGRAMS += $(BUILD)/bin/blockhost-keystore
 $(BUILD)/bin/blockhost-keystore: EXTRA_LIBS = $(KS_TSS_LIBS)
@@ -25,7 +27,8 @@ CHECK_DEPS += $(BUILD)/tests/helpers/keystore-testd
 $(BUILD)/tests/test_keystore: $(KS_LIB_OBJS)
 TEST_EXTRA_LIBS_keystore = $(KS_LIB_OBJS) $(LIBCOMMON) $(COMMON_LIBS) $(KS_TSS_LIBS)
 # (replay: the extra objects land after libbhcommon.a in $^, so it is repeated.)
-KS_FUZZ_SRCS = src/keystore/blob.c src/keystore/tpm.c src/keystore/keys.c src/keystore/ops.c
+KS_FUZZ_SRCS = src/keystore/blob.c src/keystore/tpm.c src/keystore/keys.c src/keystore/ops.c \
+               src/keystore/grants.c src/keystore/gate.c
 $(BUILD)/fuzz/replay_keystore_blob: $(KS_LIB_OBJS)
 $(BUILD)/fuzz/replay_keystore_blob: FUZZ_EXTRA_LIBS_keystore_blob = $(LIBCOMMON) $(COMMON_LIBS) $(KS_TSS_LIBS)
 FUZZ_EXTRA_LIBS_keystore_blob = $(KS_TSS_LIBS)

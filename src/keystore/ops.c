@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* Keystore request handling and policy (see ops.h, docs/PROTOCOL.keystore). */
+/*
+ * Keystore request handling and the [transactions] policy (see ops.h,
+ * docs/PROTOCOL.keystore): policy sections from the INI, the daily value counter, the
+ * operations and the dispatcher.  The [socket] rules are in grants.c, the root-owned
+ * files (site policy, deployment gate) in gate.c.
+ *
+ * Size (~880 lines, above the ~800 of HACKING's rule of thumb), on purpose for now: the
+ * 256-bit helpers below are moving to src/common/eth/u256.c and parse_yesno to the
+ * common INI code in other branches, which takes ~100 lines out of this file; until
+ * those land they and their callers (from_ini, the counter, op_sign_tx) stay where
+ * they are so that the merges are clean.
+ */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stdarg.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +47,7 @@ const char *ks_op_name(enum ks_op op)
 	return (unsigned)op < KS_OP__MAX ? op_names[op] : "?";
 }
 
-static int op_from_name(const char *s, size_t n)
+int ks_op_from_name(const char *s, size_t n)
 {
 	for (int i = 0; i < KS_OP__MAX; i++)
 		if (strlen(op_names[i]) == n && !memcmp(op_names[i], s, n))
@@ -140,135 +149,6 @@ static int u64_parse(const json_t *v, uint64_t *ret)
 
 /* ------------------------------------------------------------------ policy */
 
-static int lookup_uid(const char *name, uid_t *ret)
-{
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-	int e = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
-	if (e)
-		return -e;
-	if (!res)
-		return BH_ERR_NOT_FOUND;
-	*ret = pw.pw_uid;
-	return 0;
-}
-
-static int lookup_group(const char *name, struct ks_grant *g)
-{
-	struct group gr, *res = NULL;
-	char *buf = malloc(65536);
-	int r;
-	if (!buf)
-		return -ENOMEM;
-	int e = getgrnam_r(name, &gr, buf, 65536, &res);
-	if (e || !res) {
-		free(buf);
-		return e ? -e : BH_ERR_NOT_FOUND;
-	}
-	g->kind = KS_PRIN_GID;
-	g->id = gr.gr_gid;
-	size_t n = 0;
-	while (gr.gr_mem[n])
-		n++;
-	r = 0;
-	if (n) {
-		if (!(g->members = calloc(n, sizeof(uid_t))))
-			r = -ENOMEM;
-		for (size_t i = 0; r == 0 && i < n; i++) {
-			uid_t u;
-			if (lookup_uid(gr.gr_mem[i], &u) == 0)
-				g->members[g->n_members++] = u;
-		}
-	}
-	free(buf);
-	return r;
-}
-
-static int parse_id(const char *s, size_t n, uint32_t *ret)
-{
-	uint64_t v = 0;
-	if (n == 0 || n > 10)
-		return BH_ERR_FORMAT;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return BH_ERR_FORMAT;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v >= 0xffffffffu)
-		return BH_ERR_RANGE;
-	*ret = (uint32_t)v;
-	return 0;
-}
-
-/* "user:NAME|uid:N|group:NAME|gid:N op, op, ..." */
-static int parse_grant(const char *v, struct ks_grant *g, struct bh_msg *msg, const char *file,
-		       unsigned line)
-{
-	int r;
-	const char *sp = strpbrk(v, " \t");
-	const char *colon = memchr(v, ':', sp ? (size_t)(sp - v) : strlen(v));
-	if (!sp || !colon) {
-		bh_msg_set(msg, "%s:%u: [socket] allow: expected '<user:|uid:|group:|gid:>who "
-			   "op[,op...]'", file, line);
-		return BH_ERR_CONFIG;
-	}
-	char who[128];
-	size_t kl = (size_t)(colon - v), wl = (size_t)(sp - colon - 1);
-	if (wl == 0 || wl >= sizeof(who)) {
-		bh_msg_set(msg, "%s:%u: [socket] allow: empty or too long principal", file, line);
-		return BH_ERR_CONFIG;
-	}
-	memcpy(who, colon + 1, wl);
-	who[wl] = '\0';
-	g->line = line;
-	if (kl == 3 && !memcmp(v, "uid", 3)) {
-		g->kind = KS_PRIN_UID;
-		r = parse_id(who, wl, &g->id);
-	} else if (kl == 3 && !memcmp(v, "gid", 3)) {
-		g->kind = KS_PRIN_GID;
-		r = parse_id(who, wl, &g->id);
-	} else if (kl == 4 && !memcmp(v, "user", 4)) {
-		uid_t u = 0;
-		g->kind = KS_PRIN_UID;
-		r = lookup_uid(who, &u);
-		g->id = u;
-	} else if (kl == 5 && !memcmp(v, "group", 5)) {
-		r = lookup_group(who, g);
-	} else {
-		bh_msg_set(msg, "%s:%u: [socket] allow: principal must start with user:, uid:, "
-			   "group: or gid:", file, line);
-		return BH_ERR_CONFIG;
-	}
-	if (r < 0) {
-		bh_msg_set(msg, "%s:%u: [socket] allow: '%.*s': %s", file, line, (int)(sp - v), v,
-			   r == BH_ERR_NOT_FOUND ? "no such user or group" : bh_strerror(r));
-		return BH_ERR_CONFIG;
-	}
-	const char *p = sp;
-	g->ops = 0;
-	while (*p) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (!*p)
-			break;
-		size_t n = strcspn(p, " \t,");
-		int op = op_from_name(p, n);
-		if (op < 0) {
-			bh_msg_set(msg, "%s:%u: [socket] allow: unknown operation '%.*s' (known: address, "
-				   "pubkeys, sign_tx, personal_sign, ecies_decrypt, tls_sign)", file, line,
-				   (int)n, p);
-			return BH_ERR_CONFIG;
-		}
-		g->ops |= 1u << op;
-		p += n;
-	}
-	if (!g->ops) {
-		bh_msg_set(msg, "%s:%u: [socket] allow: no operations listed", file, line);
-		return BH_ERR_CONFIG;
-	}
-	return 0;
-}
-
 static int parse_addr_list(const char *v, struct ks_policy *p, struct bh_msg *msg,
 			   const char *file, unsigned line)
 {
@@ -319,8 +199,8 @@ static int from_ini(const struct bh_ini *ini, const struct bh_ini *site, struct 
 						   KS_MAX_GRANTS);
 					return BH_ERR_LIMIT;
 				}
-				if ((r = parse_grant(e->value, &p->grants[p->n_grants], msg, file,
-						     e->line)) < 0) {
+				if ((r = ks_grant_parse(e->value, &p->grants[p->n_grants], msg,
+							file, e->line)) < 0) {
 					free(p->grants[p->n_grants].members);
 					p->grants[p->n_grants].members = NULL;
 					return r;
@@ -337,7 +217,7 @@ static int from_ini(const struct bh_ini *ini, const struct bh_ini *site, struct 
 				p->sock_mode = (mode_t)m;
 			} else if (!strcmp(e->key, "group")) {
 				struct ks_grant g = { 0 };
-				if (lookup_group(e->value, &g) < 0) {
+				if (ks_group_lookup(e->value, &g) < 0) {
 					bh_msg_set(msg, "%s:%u: [socket] group: no group '%s'", file, e->line,
 						   e->value);
 					return BH_ERR_CONFIG;
@@ -430,49 +310,6 @@ int ks_policy_from_ini(const struct bh_policy *pol, const struct bh_ini *site,
 	return r;
 }
 
-int ks_site_policy_load(const char *path, struct bh_ini **ret, struct bh_msg *msg)
-{
-	struct bh_buf b;
-	struct stat st;
-	int r, fd;
-
-	bh_buf_init(&b, BH_POLICY_FILE_MAX);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		r = bh_negerrno();
-		if (r == -ELOOP) {
-			bh_msg_set(msg, "%s: is a symlink (refused)", path);
-			r = BH_ERR_UNSAFE_FILE;
-		} else if (r != -ENOENT) {
-			bh_msg_set(msg, "%s: %s", path, strerror(-r));
-		}
-		goto out;
-	}
-	if (fstat(fd, &st) < 0) {
-		r = bh_negerrno();
-		bh_msg_set(msg, "%s: %s", path, strerror(-r));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
-		bh_msg_set(msg, "%s: refused: the site policy must be a regular file owned by root "
-			   "and not group- or world-writable (it is %s, owner uid %u, mode %04o)",
-			   path, S_ISREG(st.st_mode) ? "a file" : "not a regular file",
-			   (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-		r = BH_ERR_UNSAFE_FILE;
-		goto out;
-	}
-	if ((r = bh_buf_read_fd_all(&b, fd)) < 0) {
-		bh_msg_set(msg, "%s: %s", path, r == BH_ERR_LIMIT ? "too large" : bh_strerror(r));
-		goto out;
-	}
-	r = bh_ini_parse(bh_buf_ptr(&b), bh_buf_len(&b), path, ret, msg);
-out:
-	if (fd >= 0)
-		close(fd);
-	bh_buf_done(&b);
-	return r;
-}
-
 int ks_policy_parse(const char *text, size_t len, struct ks_policy *ret, struct bh_msg *msg)
 {
 	struct bh_ini *ini = NULL;
@@ -484,81 +321,6 @@ int ks_policy_parse(const char *text, size_t len, struct ks_policy *ret, struct 
 		ks_policy_done(ret);
 	bh_ini_free(ini);
 	return r;
-}
-
-/* ------------------------------------------------------------------ deployment gate */
-
-#define KS_DEPLOY_FLAG "finalization-open"
-
-/* Trusted: owned by root, no write for group or others (and the expected type). */
-static const char *untrusted_why(const struct stat *st, mode_t type)
-{
-	if ((st->st_mode & S_IFMT) != type)
-		return type == S_IFDIR ? "not a directory" : "not a regular file";
-	if (st->st_uid != 0)
-		return "not owned by root";
-	if (st->st_mode & 022)
-		return "group- or world-writable";
-	return NULL;
-}
-
-int ks_deploy_dir_open(const char *dir, int *ret_fd, struct bh_msg *msg)
-{
-	struct stat st;
-	const char *why;
-	int r, fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		r = bh_negerrno();
-		if (r == -ELOOP || r == -ENOTDIR) {
-			bh_msg_set(msg, "%s: not a directory (a symlink?)", dir);
-			return BH_ERR_UNSAFE_FILE;
-		}
-		bh_msg_set(msg, "%s: %s", dir, strerror(-r));
-		return r;
-	}
-	if (fstat(fd, &st) < 0) {
-		r = bh_negerrno();
-		bh_msg_set(msg, "%s: %s", dir, strerror(-r));
-		close(fd);
-		return r;
-	}
-	if ((why = untrusted_why(&st, S_IFDIR))) {
-		bh_msg_set(msg, "%s: %s", dir, why);
-		close(fd);
-		return BH_ERR_UNSAFE_FILE;
-	}
-	*ret_fd = fd;
-	return 0;
-}
-
-bool ks_deploy_gate_open(const struct ks_server *s, char *why, size_t why_len)
-{
-	struct stat st;
-	const char *name = s->deploy_flag_path ? s->deploy_flag_path : KS_DEPLOY_FLAG;
-	const char *bad = NULL;
-
-	if (!s->has_deploy_dir) {
-		snprintf(why, why_len, "no trusted directory for %s", name);
-		return false;
-	}
-	/* the directory again: its owner or mode may have changed since start */
-	if (fstat(s->deploy_dirfd, &st) < 0) {
-		snprintf(why, why_len, "the directory of %s: %s", name, strerror(errno));
-		return false;
-	}
-	if ((bad = untrusted_why(&st, S_IFDIR))) {
-		snprintf(why, why_len, "the directory of %s is %s", name, bad);
-		return false;
-	}
-	if (fstatat(s->deploy_dirfd, KS_DEPLOY_FLAG, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		snprintf(why, why_len, "%s %s", name, errno == ENOENT ? "absent" : strerror(errno));
-		return false;
-	}
-	if ((bad = untrusted_why(&st, S_IFREG))) {
-		snprintf(why, why_len, "%s ignored: %s", name, bad);
-		return false;
-	}
-	return true;
 }
 
 /* ------------------------------------------------------------------ counter */
@@ -763,6 +525,14 @@ static json_t *op_address(struct ks_server *s, bool all)
 	return j;
 }
 
+/*
+ * One function of ~160 lines, on purpose: parse, then the policy checks in their fixed
+ * order (PROTOCOL.keystore: chain_id, deployment / to_allowlist, max_fee_per_gas,
+ * max_value_per_tx, max_value_per_day), then persist the counter and sign.  Read top to
+ * bottom it is the order a reviewer must check, and every refusal leaves through the
+ * same cleanup; the 256-bit calls in it are being replaced in another branch, so it is
+ * not split before that merge.
+ */
 static json_t *op_sign_tx(struct ks_server *s, const json_t *req)
 {
 	static const char *const keys[] = { "chainId", "nonce", "maxPriorityFeePerGas",
@@ -809,6 +579,15 @@ static json_t *op_sign_tx(struct ks_server *s, const json_t *req)
 		    (r = bh_eth_addr_parse(json_string_value(v), json_string_length(v), tx.to)) < 0)
 			return err_resp("bad_request", NULL, "sign_tx: 'to' is not an address");
 		tx.has_to = true;
+	}
+	/* EIP-1559: the tip is part of the fee cap (a node rejects such a transaction, so
+	 * signing it only wastes a nonce slot); u256 values are big-endian, so byte order
+	 * is numeric order */
+	if (memcmp(tx.max_priority_fee, tx.max_fee, 32) > 0) {
+		bh_u256_to_dec(tx.max_priority_fee, dec);
+		bh_u256_to_dec(tx.max_fee, cap);
+		return err_resp("bad_request", NULL, "sign_tx: maxPriorityFeePerGas %s wei exceeds "
+				"maxFeePerGas %s wei (the tip is part of the fee cap)", dec, cap);
 	}
 	if ((r = get_hex_field(req, "data", KS_MAX_DATA, false, &data, &dlen)) < 0)
 		return err_resp("bad_request", NULL, "sign_tx: 'data': %s (0x-prefixed hex, at most "
@@ -1028,33 +807,6 @@ void ks_resp_wipe(json_t *resp)
 
 /* ------------------------------------------------------------------ dispatch */
 
-static bool granted(const struct ks_policy *p, const struct ks_peer *peer, enum ks_op op)
-{
-	for (size_t i = 0; i < p->n_grants; i++) {
-		const struct ks_grant *g = &p->grants[i];
-		if (!(g->ops & (1u << op)))
-			continue;
-		if (g->kind == KS_PRIN_UID && g->id == peer->uid)
-			return true;
-		if (g->kind == KS_PRIN_GID) {
-			if (g->id == peer->gid)
-				return true;
-			for (size_t k = 0; k < g->n_members; k++)
-				if (g->members[k] == peer->uid)
-					return true;
-		}
-	}
-	return false;
-}
-
-bool ks_peer_known(const struct ks_policy *p, const struct ks_peer *peer)
-{
-	for (int op = 0; op < KS_OP__MAX; op++)
-		if (granted(p, peer, op))
-			return true;
-	return false;
-}
-
 json_t *ks_denied_peer(const struct ks_peer *peer)
 {
 	return err_resp("denied", "socket", "uid %u (gid %u) is not allowed by any [socket] "
@@ -1078,12 +830,12 @@ int ks_handle(struct ks_server *s, const struct ks_peer *peer, const uint8_t *re
 	}
 	json_t *o = json_object_get(j, "op");
 	if (!json_is_string(o) ||
-	    (op = op_from_name(json_string_value(o), json_string_length(o))) < 0) {
+	    (op = ks_op_from_name(json_string_value(o), json_string_length(o))) < 0) {
 		resp = err_resp("bad_request", NULL, "'op' must be one of address, pubkeys, sign_tx, "
 				"personal_sign, ecies_decrypt, tls_sign");
 		goto out;
 	}
-	if (!granted(s->policy, peer, op)) {
+	if (!ks_granted(s->policy, peer, op)) {
 		resp = err_resp("denied", "socket", "operation %s is not granted to uid %u (gid %u)",
 				op_names[op], (unsigned)peer->uid, (unsigned)peer->gid);
 		goto out;

@@ -110,6 +110,16 @@ struct ks_server {
 	uint64_t (*now)(void);         /* seconds since the epoch (tests override) */
 };
 
+/* grants.c: the [socket] rules.  Whether peer is granted op by a line of p; one allow
+ * line's value ("<user:|uid:|group:|gid:>who op[, op...]", msg names file:line); a
+ * group by name with its member uids (NSS: before the sandbox). */
+bool ks_granted(const struct ks_policy *p, const struct ks_peer *peer, enum ks_op op);
+int ks_grant_parse(const char *v, struct ks_grant *g, struct bh_msg *msg, const char *file,
+		   unsigned line);
+int ks_group_lookup(const char *name, struct ks_grant *g);
+/* An operation by name (n bytes, not NUL-terminated); -1 when there is none. */
+int ks_op_from_name(const char *s, size_t n);
+
 /* Whether any [socket] line grants peer anything (checked before reading a request,
  * so an unknown peer cannot even hold the single-threaded daemon for the read
  * timeout); the refusal response for one that is not. */

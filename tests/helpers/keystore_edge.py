@@ -6,6 +6,8 @@ Each CASE exits 0 when the daemon behaved as documented, else prints FAIL: ... a
 Only generous upper time bounds are asserted (plus the stall case's "not cut off at once").
 """
 import json
+import os
+import select
 import socket
 import struct
 import sys
@@ -177,9 +179,18 @@ def case_trailing():
     served("after trailing bytes")
 
 
+def send_early_refused(s, data):
+    """A caller the daemon refuses at accept may find it closed before it writes
+    (PROTOCOL.keystore): the refusal is still there to be read."""
+    try:
+        s.sendall(data)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
 def case_stranger():
     s = conn()
-    s.sendall(frame({"op": "address"}))
+    send_early_refused(s, frame({"op": "address"}))
     d, _ = recv_all(s)
     s.close()
     r = response(d, "stranger")
@@ -189,11 +200,196 @@ def case_stranger():
         die("stranger got the address")
 
 
+def case_unread(to):
+    """A client that sends a request with a large response (sign_tx with 128 KiB of
+    data: ~260 KiB of hex back) and never reads it: the daemon keeps what the socket
+    did not take, serves others meanwhile, and closes it at its 2 s write deadline."""
+    req = {"op": "sign_tx", "chainId": 31337, "nonce": 0, "maxPriorityFeePerGas": "0x0",
+           "maxFeePerGas": "0x0", "gas": 21000, "to": to, "value": "0",
+           "data": "0x" + "00" * (128 * 1024)}
+    t0 = time.monotonic()
+    s = conn()
+    s.sendall(frame(req))
+    time.sleep(0.3)
+    lat = []
+    for _ in range(5):
+        t = time.monotonic()
+        served("a client while another does not read its response")
+        lat.append(time.monotonic() - t)
+    others_done = time.monotonic() - t0
+    time.sleep(2.5)  # past the write deadline
+    d, how = recv_all(s)
+    s.close()
+    if how == "timeout":
+        die("unread response: not closed")
+    n = struct.unpack(">I", d[:4])[0] if len(d) >= 4 else 0
+    if len(d) >= 4 + n:
+        print("# the whole response fit the socket buffers (%d bytes): no cut to see" % len(d))
+    elif len(d) < 4:
+        die("unread response: nothing was sent")
+    print("# unread %d-byte response: %d bytes were queued when it was cut; 5 other "
+          "requests answered meanwhile in at most %.1f ms (all within %.2f s)"
+          % (n + 4, len(d), max(lat) * 1e3, others_done))
+    if max(lat) > 1.0:
+        die("a request waited %.2f s behind an unread response" % max(lat))
+
+
+# The flood case: connections made as other uids (the daemon sees SO_PEERCRED, fixed at
+# connect) by a child that hands them back over SCM_RIGHTS, so one process holds them all.
+# The policy of test_keystore_daemon.sh allows gid 4300 the address operation.
+STALL_GID = 4300
+PARTIAL = struct.pack(">I", 100) + b'{"op":"addr'  # 11 of 100 bytes, then nothing
+CONN_MAX, PER_UID, RESERVED = 64, 16, 8            # src/keystore/loop.h
+
+
+def connect_as(uid, gid, n, payload):
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            a.close()
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            socks = []
+            for _ in range(n):
+                s = conn()
+                if payload:
+                    send_early_refused(s, payload)
+                socks.append(s)
+            socket.send_fds(b, [b"x"], [s.fileno() for s in socks])
+        except BaseException as e:  # the parent reports it
+            print("FAIL: child as uid %d: %r" % (uid, e), flush=True)
+            code = 1
+        os._exit(code)
+    b.close()
+    _, fds, _, _ = socket.recv_fds(a, 16, n)
+    a.close()
+    _, st = os.waitpid(pid, 0)
+    if st != 0 or len(fds) != n:
+        die("connections as uid %d: child status %d, %d of %d fds" % (uid, st, len(fds), n))
+    t = time.monotonic()
+    return [{"s": socket.socket(fileno=fd), "uid": uid, "t": t} for fd in fds]
+
+
+def readable(items, seconds):
+    """The items whose socket has something to read (data or EOF) within seconds."""
+    p = select.poll()
+    by_fd = {}
+    for it in items:
+        p.register(it["s"].fileno(), select.POLLIN)
+        by_fd[it["s"].fileno()] = it
+    out = []
+    deadline = time.monotonic() + seconds
+    while by_fd and time.monotonic() < deadline:
+        for fd, _ in p.poll(max(1, int((deadline - time.monotonic()) * 1000))):
+            p.unregister(fd)
+            it = by_fd.pop(fd)
+            it["closed"] = time.monotonic()
+            out.append(it)
+    return out
+
+
+def good():
+    t = time.monotonic()
+    s = conn()
+    s.sendall(frame({"op": "personal_sign", "message": "flood"}))
+    d, _ = recv_all(s)
+    s.close()
+    el = time.monotonic() - t
+    expect_ok(d, "good request during the flood", "signature")
+    return el
+
+
+def case_flood():
+    """Over 100 stalled connections: allowed uids up to the caps (held open by the
+    daemon until their deadline) and beyond them (refused at accept), strangers
+    (refused at accept); a good client is answered at once, before any stalled
+    connection is cut off; each held one is cut at its own deadline."""
+    allowed = []
+    plan = [(4301, PER_UID + 1), (4302, PER_UID), (4303, PER_UID), (4304, PER_UID)]
+    for uid, n in plan:
+        allowed += connect_as(uid, STALL_GID, n, PARTIAL)
+    strangers = connect_as(65534, 65534, 20, PARTIAL) + connect_as(65534, 65534, 20, None)
+    total = len(allowed) + len(strangers)
+    # refusals come at accept, before anything is read
+    early = readable(allowed + strangers, 0.3)
+    for it in early:
+        d, how = recv_all(it["s"])
+        if how == "timeout":
+            die("uid %d: a response but no close" % it["uid"])
+        it["resp"] = response(d, "early answer to uid %d" % it["uid"])
+    for it in strangers:
+        r = it.get("resp")
+        if not r or r.get("error") != "denied" or r.get("rule") != "socket":
+            die("stranger not refused at accept with rule socket: %s" % r)
+    held = [it for it in allowed if "closed" not in it]
+    busy = [it for it in allowed if "closed" in it]
+    for it in busy:
+        if it["resp"].get("ok") is not False or it["resp"].get("error") != "busy":
+            die("uid %d over the caps: expected error busy, got %s" % (it["uid"], it["resp"]))
+    per_uid = {u: sum(1 for it in held if it["uid"] == u) for u, _ in plan}
+    want = {4301: PER_UID, 4302: PER_UID, 4303: PER_UID,
+            4304: CONN_MAX - RESERVED - 3 * PER_UID}
+    if per_uid != want:
+        die("held per uid %s, expected %s" % (per_uid, want))
+    msg_4301 = [it["resp"]["message"] for it in busy if it["uid"] == 4301]
+    if len(msg_4301) != 1 or "at most %d per uid" % PER_UID not in msg_4301[0]:
+        die("uid 4301's connection over the per-uid cap: %s" % msg_4301)
+    msg_4304 = [it["resp"]["message"] for it in busy if it["uid"] == 4304]
+    if len(msg_4304) != PER_UID - want[4304] or \
+            any("only for a uid with none open" not in m for m in msg_4304):
+        die("uid 4304's connections over the global cap: %s" % msg_4304[:2])
+    # uid 0 has nothing open: it takes one of the reserved slots, answered at once
+    lat = []
+    for _ in range(10):
+        lat.append(good())
+        time.sleep(0.03)
+    good_done = time.monotonic()
+    # every held connection is cut at its deadline (2 s from accept), without a response
+    cut = readable(held, WAIT)
+    if len(cut) != len(held):
+        die("%d of %d stalled connections not closed within %.0f s"
+            % (len(held) - len(cut), len(held), WAIT))
+    for it in held:
+        d, how = recv_all(it["s"])
+        expect_closed(d, how, "stalled connection of uid %d" % it["uid"])
+        it["after"] = it["closed"] - it["t"]
+        it["s"].close()
+    first_cut = min(it["closed"] for it in held)
+    afters = sorted(it["after"] for it in held)
+    if afters[0] < 1.0:
+        die("a stalled connection was cut after %.2f s, before its 2 s limit" % afters[0])
+    if good_done >= first_cut:
+        die("good requests finished only after the first stalled connection was cut")
+    lat.sort()
+    print("# %d stalled connections (%d held by the daemon, %d refused by the caps, %d "
+          "strangers refused at accept); 10 good requests answered in %.1f ms median, "
+          "%.1f ms max, all before the first stalled one was cut (%.2f s); held ones cut "
+          "after %.2f-%.2f s" % (total, len(held), len(busy), len(strangers),
+                                 lat[5] * 1e3, lat[-1] * 1e3,
+                                 first_cut - min(it["t"] for it in held), afters[0], afters[-1]))
+    if lat[-1] > 1.0:
+        die("a good request took %.3f s during the flood" % lat[-1])
+    for it in busy + strangers:
+        it["s"].close()
+    # the caps are free again: uid 4301 is served
+    it = connect_as(4301, STALL_GID, 1, frame({"op": "address"}))[0]
+    d, _ = recv_all(it["s"])
+    it["s"].close()
+    expect_ok(d, "uid 4301 after its stalled connections were cut", "address")
+
+
 CASES = {"overcap": case_overcap, "zero": case_zero, "split": case_split,
          "stall": case_stall, "large": case_large, "trailing": case_trailing,
-         "stranger": case_stranger, "served": lambda: served("plain request")}
+         "stranger": case_stranger, "flood": case_flood, "served": lambda: served("plain request")}
 
+if len(sys.argv) == 4 and sys.argv[2] == "unread":
+    case_unread(sys.argv[3])
+    sys.exit(0)
 if len(sys.argv) != 3 or sys.argv[2] not in CASES:
-    print("usage: keystore_edge.py SOCKET {%s}" % "|".join(CASES), file=sys.stderr)
+    print("usage: keystore_edge.py SOCKET {%s} | SOCKET unread TO_ADDRESS"
+          % "|".join(CASES), file=sys.stderr)
     sys.exit(2)
 CASES[sys.argv[2]]()

@@ -3,7 +3,8 @@
 # serves after a restart; non-dumpable, no capabilities, seccomp on; socket policy
 # (unknown uid refused, operation not granted refused); frame edge cases over a raw
 # socket (over-cap/zero length, split header, stalled client, 128 KiB, trailing bytes,
-# caller not in the policy); transaction policy (chain id,
+# caller not in the policy); over 100 stalled connections at once (caps, deadlines, a good
+# request answered meanwhile); transaction policy (chain id,
 # `to` allowlist, per-tx and per-day caps, deployment) refused with the rule named;
 # PCR 16 extended -> refuses to start naming PCR 16; recover + reseal restore
 # service; a syscall outside the filter kills it (test build of the daemon).
@@ -26,6 +27,7 @@ ks_site_policy <<P
 mode = 0666
 allow = uid:0 address, pubkeys, sign_tx, personal_sign, ecies_decrypt, tls_sign
 allow = uid:4242 address
+allow = gid:4300 address
 [transactions]
 chain_id = 31337
 allow_to = $ALLOWED
@@ -85,6 +87,14 @@ ok "bytes after the request frame are ignored (one response, daemon keeps servin
 # (/usr/bin/python3: a python3 found first in root's PATH may not be usable by nobody)
 setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 "$TOP/tests/helpers/keystore_edge.py" \
 	"$KS_SOCK" stranger || fail "uid 65534 not refused"
+# many connections at once (PROTOCOL.keystore "Connections"): stalled ones from allowed
+# uids (gid 4300) up to the caps, more beyond them and from strangers (uid 65534)
+EDGE flood || fail "flood of stalled connections"
+ok "over 100 stalled connections: a good request is answered at once, before any stalled one is cut"
+ok "connections over the per-uid cap (and into the slots kept for other uids) are refused at accept with error busy"
+ok "each stalled connection is cut at its own deadline while the others are served"
+EDGE unread "$ALLOWED" || fail "a client not reading its response"
+ok "a client that does not read its (260 KiB) response is cut at its write deadline; others are served meanwhile"
 EDGE served || fail "daemon stopped serving after the edge cases"
 kill -0 "$KS_PID" || fail "daemon died during the edge cases"
 ok "a raw-socket caller not in the policy (uid 65534) is refused (rule socket)"
@@ -107,6 +117,10 @@ ok "value over the per-transaction cap refused (rule max_value_per_tx)"
 expect_rule max_value_per_tx "$(tx 31337 $ALLOWED 1 0 0x3b9aca00 21000)"
 expect_rule max_value_per_tx "$(tx 31337 $ALLOWED 0 0 1 '"18446744073709551615"')"
 ok "1 wei of value with 21000 gas at 1 gwei (or 2^64-1 gas) refused: fees count (rule max_value_per_tx)"
+rc=0; out=$("$KS" request '{"op":"sign_tx","chainId":31337,"nonce":0,"maxPriorityFeePerGas":"2","maxFeePerGas":"1","gas":21000,"to":"'$ALLOWED'"}') || rc=$?
+[ $rc = 1 ] && [[ $out == *bad_request* ]] && [[ $out == *"maxPriorityFeePerGas 2 wei exceeds maxFeePerGas 1 wei"* ]] ||
+	fail "tip above the fee cap: rc=$rc $out"
+ok "a tip (maxPriorityFeePerGas) above maxFeePerGas is refused naming both fields"
 "$KS" request "$(tx 31337 $ALLOWED 1000)" > "$T/signed" || fail "sign_tx in policy: $(cat "$T/signed")"
 grep -q '"raw":"0x02' "$T/signed" || fail "no raw type-2 transaction"
 expect_rule max_value_per_day "$(tx 31337 $ALLOWED 600 1)"

@@ -422,6 +422,14 @@ static pid_t serve_once(int lfd, int reply_mode)
 	if (bh_usock_peer(c, &peer) < 0 || peer.uid != getuid() || peer.gid != getgid() ||
 	    peer.pid != getppid())
 		_exit(11);
+	if (reply_mode == 3) {
+		/* answer and close without reading the request (a refusal at accept) */
+		json_t *resp = json_pack("{s:b, s:s}", "ok", 0, "error", "denied");
+		rc = bh_frame_write_json(c, resp, 5000) < 0 ? 15 : 0;
+		json_decref(resp);
+		close(c);
+		_exit(rc);
+	}
 	if (bh_frame_read_json(c, BH_FRAME_MAX_REQUEST, BH_FRAME_SERVER_TIMEOUT_MS, &req) < 0)
 		_exit(12);
 	if (reply_mode == 0) {
@@ -482,6 +490,25 @@ static void test_server_client(void **state)
 	assert_int_equal(bh_frame_call(path, req, BH_FRAME_MAX_RESPONSE, 5000, &resp),
 			 BH_ERR_INCOMPLETE);
 	waitpid(pid, &st, 0);
+	/* the server answers and closes before reading: the client's write fails (a
+	 * request larger than the socket buffer, so it is still being written), the
+	 * answer is returned all the same */
+	{
+		char *big = malloc(2u * 1024u * 1024u);
+		assert_non_null(big);
+		memset(big, 'a', 2u * 1024u * 1024u - 1);
+		big[2u * 1024u * 1024u - 1] = '\0';
+		json_t *bigreq = json_pack("{s:s}", "pad", big);
+		free(big);
+		pid = serve_once(lfd, 3);
+		assert_int_equal(bh_frame_call(path, bigreq, BH_FRAME_MAX_RESPONSE, 5000, &resp), 0);
+		assert_string_equal(json_string_value(json_object_get(resp, "error")), "denied");
+		json_decref(resp);
+		resp = NULL;
+		json_decref(bigreq);
+		waitpid(pid, &st, 0);
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
 	/* nobody accepts: the client's deadline holds */
 	int64_t t0 = mono_ms();
 	assert_int_equal(bh_frame_call(path, req, BH_FRAME_MAX_RESPONSE, 200, &resp), BH_ERR_TIMEOUT);

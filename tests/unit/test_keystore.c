@@ -526,6 +526,10 @@ static void test_handle_policy(void **state)
 	expect_refusal(f, 1000, "{\"op\":\"sign_tx\",\"chainId\":31337}", "bad_request", NULL);
 	expect_refusal(f, 1000, TX("31337", DEAD ",\"accessList\":[1]", "0"), "bad_request", NULL);
 	expect_refusal(f, 1000, TX("31337", DEAD ",\"data\":\"0xzz\"", "0"), "bad_request", NULL);
+	/* EIP-1559: a tip above the fee cap */
+	expect_refusal(f, 1000, "{\"op\":\"sign_tx\",\"chainId\":31337,\"nonce\":0,"
+		       "\"maxPriorityFeePerGas\":\"2\",\"maxFeePerGas\":\"1\",\"gas\":1" DEAD "}",
+		       "bad_request", NULL);
 }
 
 static void test_handle_sign_tx(void **state)
@@ -582,6 +586,41 @@ static void test_handle_fees(void **state)
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	json_decref(r);
 	expect_refusal(f, 1000, TXF("31337", DEAD, "0", "1", "1"), "denied", "max_value_per_day");
+}
+
+/* EIP-1559: maxPriorityFeePerGas may not exceed maxFeePerGas (issue 11 item 6); the
+ * refusal names both fields and values; equal is fine. */
+static void test_handle_tip_over_fee_cap(void **state)
+{
+	struct fx *f = *state;
+#define TIP(tip, fee) "{\"op\":\"sign_tx\",\"chainId\":31337,\"nonce\":0," \
+	"\"maxPriorityFeePerGas\":\"" tip "\",\"maxFeePerGas\":\"" fee "\",\"gas\":1" DEAD "}"
+	static const struct { const char *req, *want; } bad[] = {
+		{ TIP("2", "1"), "maxPriorityFeePerGas 2 wei exceeds maxFeePerGas 1 wei" },
+		{ TIP("1", "0"), "maxPriorityFeePerGas 1 wei exceeds maxFeePerGas 0 wei" },
+		/* a difference only in the top byte, and the largest tip */
+		{ TIP("0x0100000000000000000000000000000000000000000000000000000000000000", "1"),
+		  "exceeds maxFeePerGas 1 wei" },
+		{ TIP("0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+		      "0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe"),
+		  "maxPriorityFeePerGas 1157920892373161954235709850086879078532699846656405640394575"
+		  "84007913129639935 wei exceeds maxFeePerGas" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *r = call(f, 1000, bad[i].req);
+		const char *e = json_string_value(json_object_get(r, "error"));
+		const char *m = json_string_value(json_object_get(r, "message"));
+		assert_true(json_is_false(json_object_get(r, "ok")));
+		if (!e || strcmp(e, "bad_request") || !m || !strstr(m, bad[i].want))
+			fail_msg("tip case %zu: error %s message '%s' lacks '%s'", i, e, m, bad[i].want);
+		assert_null(json_object_get(r, "raw"));
+		json_decref(r);
+	}
+	/* the tip equal to the fee cap is valid (and within the caps: 1 * 999 <= 1000) */
+	json_t *r = call(f, 1000, TIP("999", "999"));
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+#undef TIP
 }
 
 /* The deployment gate: only a root-owned, not group/world-writable regular flag file in
@@ -832,6 +871,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handle_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handle_sign_tx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handle_fees, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handle_tip_over_fee_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deploy_gate, setup, teardown),
 		cmocka_unit_test(test_str_sanitize),
 		cmocka_unit_test_setup_teardown(test_handle_unknown_field_sanitised, setup, teardown),

@@ -86,7 +86,9 @@ int bh_frame_write_json(int fd, const json_t *obj, int timeout_ms);
  * included, must finish within timeout_ms.  Returns 0, -ENOENT / -ECONNREFUSED /
  * -EACCES (no server or not allowed), -ENAMETOOLONG (path does not fit sun_path),
  * BH_ERR_TIMEOUT, or any error of bh_frame_read / bh_frame_decode_json.
- * The response's "ok" field is not interpreted here.
+ * The response's "ok" field is not interpreted here.  A server that answers and closes
+ * before reading the request (the write fails with EPIPE/ECONNRESET) still has its
+ * answer read and returned.
  */
 int bh_frame_call(const char *socket_path, const json_t *request, size_t max_response,
 		  int timeout_ms, json_t **ret)

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Files the keystore trusts only when root owns them (ops.h, docs/keystore.md "Site
+ * policy", "Deployment gate"): the site policy <etc>/keystore.policy, read once at
+ * start, and the finalization flag that opens the deployment gate, checked through a
+ * directory fd with every deployment request.  Library code.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "ops.h"
+#include "sandbox/policy.h"
+
+int ks_site_policy_load(const char *path, struct bh_ini **ret, struct bh_msg *msg)
+{
+	struct bh_buf b;
+	struct stat st;
+	int r, fd;
+
+	bh_buf_init(&b, BH_POLICY_FILE_MAX);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		r = bh_negerrno();
+		if (r == -ELOOP) {
+			bh_msg_set(msg, "%s: is a symlink (refused)", path);
+			r = BH_ERR_UNSAFE_FILE;
+		} else if (r != -ENOENT) {
+			bh_msg_set(msg, "%s: %s", path, strerror(-r));
+		}
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = bh_negerrno();
+		bh_msg_set(msg, "%s: %s", path, strerror(-r));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+		bh_msg_set(msg, "%s: refused: the site policy must be a regular file owned by root "
+			   "and not group- or world-writable (it is %s, owner uid %u, mode %04o)",
+			   path, S_ISREG(st.st_mode) ? "a file" : "not a regular file",
+			   (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		r = BH_ERR_UNSAFE_FILE;
+		goto out;
+	}
+	if ((r = bh_buf_read_fd_all(&b, fd)) < 0) {
+		bh_msg_set(msg, "%s: %s", path, r == BH_ERR_LIMIT ? "too large" : bh_strerror(r));
+		goto out;
+	}
+	r = bh_ini_parse(bh_buf_ptr(&b), bh_buf_len(&b), path, ret, msg);
+out:
+	if (fd >= 0)
+		close(fd);
+	bh_buf_done(&b);
+	return r;
+}
+
+
+/* ------------------------------------------------------------------ deployment gate */
+
+#define KS_DEPLOY_FLAG "finalization-open"
+
+/* Trusted: owned by root, no write for group or others (and the expected type). */
+static const char *untrusted_why(const struct stat *st, mode_t type)
+{
+	if ((st->st_mode & S_IFMT) != type)
+		return type == S_IFDIR ? "not a directory" : "not a regular file";
+	if (st->st_uid != 0)
+		return "not owned by root";
+	if (st->st_mode & 022)
+		return "group- or world-writable";
+	return NULL;
+}
+
+int ks_deploy_dir_open(const char *dir, int *ret_fd, struct bh_msg *msg)
+{
+	struct stat st;
+	const char *why;
+	int r, fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = bh_negerrno();
+		if (r == -ELOOP || r == -ENOTDIR) {
+			bh_msg_set(msg, "%s: not a directory (a symlink?)", dir);
+			return BH_ERR_UNSAFE_FILE;
+		}
+		bh_msg_set(msg, "%s: %s", dir, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = bh_negerrno();
+		bh_msg_set(msg, "%s: %s", dir, strerror(-r));
+		close(fd);
+		return r;
+	}
+	if ((why = untrusted_why(&st, S_IFDIR))) {
+		bh_msg_set(msg, "%s: %s", dir, why);
+		close(fd);
+		return BH_ERR_UNSAFE_FILE;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+bool ks_deploy_gate_open(const struct ks_server *s, char *why, size_t why_len)
+{
+	struct stat st;
+	const char *name = s->deploy_flag_path ? s->deploy_flag_path : KS_DEPLOY_FLAG;
+	const char *bad = NULL;
+
+	if (!s->has_deploy_dir) {
+		snprintf(why, why_len, "no trusted directory for %s", name);
+		return false;
+	}
+	/* the directory again: its owner or mode may have changed since start */
+	if (fstat(s->deploy_dirfd, &st) < 0) {
+		snprintf(why, why_len, "the directory of %s: %s", name, strerror(errno));
+		return false;
+	}
+	if ((bad = untrusted_why(&st, S_IFDIR))) {
+		snprintf(why, why_len, "the directory of %s is %s", name, bad);
+		return false;
+	}
+	if (fstatat(s->deploy_dirfd, KS_DEPLOY_FLAG, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		snprintf(why, why_len, "%s %s", name, errno == ENOENT ? "absent" : strerror(errno));
+		return false;
+	}
+	if ((bad = untrusted_why(&st, S_IFREG))) {
+		snprintf(why, why_len, "%s ignored: %s", name, bad);
+		return false;
+	}
+	return true;
+}
