@@ -290,6 +290,54 @@ out:
 	return r;
 }
 
+static size_t ndigits(size_t x)
+{
+	size_t n = 1;
+	while (x >= 10) {
+		x /= 10;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Length of the canonical text of t.  Aliases make it longer than the input ("uint" is
+ * "uint256"), so the parsers cap this, not only the input: every canonical form a parse
+ * returns fits BH_ABI_MAX_SIG and parses again.  Saturates at SIZE_MAX / 2.
+ */
+static size_t canon_len(const struct bh_abi_type *t)
+{
+	size_t n = 0;
+
+	switch (t->kind) {
+	case BH_ABI_UINT: return 4 + ndigits(t->size);
+	case BH_ABI_INT: return 3 + ndigits(t->size);
+	case BH_ABI_BOOL: return 4;
+	case BH_ABI_ADDRESS: return 7;
+	case BH_ABI_FIXED_BYTES: return 5 + ndigits(t->size);
+	case BH_ABI_BYTES: return 5;
+	case BH_ABI_STRING: return 6;
+	case BH_ABI_ARRAY: return canon_len(t->elem) + 2;
+	case BH_ABI_FIXED_ARRAY: return canon_len(t->elem) + 2 + ndigits(t->len);
+	case BH_ABI_TUPLE:
+		n = 2 + (t->len ? t->len - 1 : 0);
+		for (size_t i = 0; i < t->len && n < SIZE_MAX / 4; i++)
+			n += canon_len(t->members[i]);
+		return n;
+	}
+	return SIZE_MAX / 2;
+}
+
+static int check_canon_len(size_t n, struct bh_msg *msg)
+{
+	if (n > BH_ABI_MAX_SIG) {
+		bh_msg_set(msg, "canonical signature of %zu characters is longer than %d", n,
+			   BH_ABI_MAX_SIG);
+		return BH_ERR_LIMIT;
+	}
+	return 0;
+}
+
 int bh_abi_type_parse(const char *s, struct bh_msg *msg, struct bh_abi_type **ret)
 {
 	struct parser p = { .s = s, .msg = msg };
@@ -307,6 +355,10 @@ int bh_abi_type_parse(const char *s, struct bh_msg *msg, struct bh_abi_type **re
 	if (p.s[p.pos]) {
 		bh_abi_type_free(t);
 		return perr(&p, "unexpected text after the type");
+	}
+	if ((r = check_canon_len(canon_len(t), msg)) < 0) {
+		bh_abi_type_free(t);
+		return r;
 	}
 	*ret = t;
 	return 0;
@@ -411,6 +463,8 @@ int bh_abi_sig_parse(const char *s, struct bh_msg *msg, struct bh_abi_sig **ret)
 		r = perr(&p, "unexpected text after ')'");
 		goto out;
 	}
+	if ((r = check_canon_len(strlen(sig->name) + canon_len(sig->params), msg)) < 0)
+		goto out;
 	if ((r = bh_buf_put_cstr(&b, sig->name)) < 0 || (r = canon_put(sig->params, &b)) < 0 ||
 	    (r = bh_buf_steal_cstr(&b, &sig->canonical)) < 0)
 		goto out;
