@@ -36,6 +36,8 @@ void bh_abi__path_pop(struct bh_abi_path *p, size_t old);
 /* Fill msg with "<path> (<type>): what" and return r. */
 int bh_abi__vfail(struct bh_msg *msg, const struct bh_abi_path *p, const struct bh_abi_type *t,
                   int r, const char *what);
+/* Two's complement negation of an intN word in place (the unsigned math is u256.h). */
+void bh_abi__neg256(uint8_t w[32]);
 /* Human-readable text of v appended to b (errors ignored: the text is for messages). */
 void bh_abi__render(const struct bh_abi_value *v, struct bh_buf *b);
 /* prefix + render(v) into out[n], truncated. */

@@ -59,17 +59,6 @@ void *bh_abi_value_to_json(const struct bh_abi_value *v)
 	}
 }
 
-/* Two's complement negation in place. */
-static void neg256(uint8_t w[32])
-{
-	unsigned c = 1;
-	for (int i = 31; i >= 0; i--) {
-		unsigned x = (uint8_t)~w[i] + c;
-		w[i] = (uint8_t)x;
-		c = x >> 8;
-	}
-}
-
 static int json_hex(const json_t *j, size_t maxlen, uint8_t **ret, size_t *ret_len)
 {
 	if (!json_is_string(j))
@@ -113,7 +102,7 @@ static int from_json(const struct bh_abi_type *t, const json_t *j, struct bh_abi
 			if (t->kind == BH_ABI_UINT)
 				return bh_abi__vfail(msg, p, t, BH_ERR_RANGE, "negative value for an unsigned type");
 			bool was_nz = !bh_abi__word_is_zero(v.u.word, 32);
-			neg256(v.u.word);
+			bh_abi__neg256(v.u.word);
 			if (was_nz && !(v.u.word[0] & 0x80))
 				return bh_abi__vfail(msg, p, t, BH_ERR_RANGE, "value does not fit the type");
 		} else if (t->kind == BH_ABI_INT && (v.u.word[0] & 0x80)) {

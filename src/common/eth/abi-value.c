@@ -222,6 +222,16 @@ int bh_abi__vfail(struct bh_msg *msg, const struct bh_abi_path *p, const struct 
 /* Validate v against t before sizing/writing. */
 /* ------------------------------------------------------------------ rendering, revert */
 
+void bh_abi__neg256(uint8_t w[32])
+{
+	unsigned c = 1;
+	for (int i = 31; i >= 0; i--) {
+		unsigned x = (uint8_t)~w[i] + c;
+		w[i] = (uint8_t)x;
+		c = x >> 8;
+	}
+}
+
 void bh_abi__render(const struct bh_abi_value *v, struct bh_buf *b)
 {
 	char dec[80];
@@ -234,12 +244,7 @@ void bh_abi__render(const struct bh_abi_value *v, struct bh_buf *b)
 		uint8_t w[32];
 		memcpy(w, v->u.word, 32);
 		if (w[0] & 0x80) {
-			unsigned c = 1;
-			for (int i = 31; i >= 0; i--) {
-				unsigned x = (uint8_t)~w[i] + c;
-				w[i] = (uint8_t)x;
-				c = x >> 8;
-			}
+			bh_abi__neg256(w);
 			(void)bh_buf_put_u8(b, '-');
 		}
 		bh_u256_to_dec(w, dec);
