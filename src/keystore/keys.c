@@ -19,6 +19,7 @@
 
 #include "blob.h"
 #include "core/buf.h"
+#include "core/json.h"
 #include "keys.h"
 #include "core/path.h"
 #include "eth/secp.h"
@@ -76,7 +77,7 @@ int bh_ks_config_load(const char *path, struct bh_ks_config *ret, struct bh_msg 
 	struct bh_ks_config c = { .pcr_mask = BH_TPM_DEFAULT_PCRS };
 	struct bh_buf b;
 	json_t *root = NULL;
-	json_error_t jerr;
+	struct bh_msg jm = { "" };
 
 	bh_buf_init(&b, 64 * 1024);
 	if (!path) {
@@ -100,9 +101,8 @@ int bh_ks_config_load(const char *path, struct bh_ks_config *ret, struct bh_msg 
 		bh_msg_set(msg, "%s: %s", path, bh_strerror(r));
 		goto out;
 	}
-	root = json_loadb((const char *)bh_buf_ptr(&b), bh_buf_len(&b), JSON_REJECT_DUPLICATES, &jerr);
-	if (!root || !json_is_object(root)) {
-		bh_msg_set(msg, "%s: not a JSON object (%s)", path, root ? "" : jerr.text);
+	if (bh_json_load_buf(&b, 64 * 1024, BH_JSON_OBJECT, &root, &jm) < 0) {
+		bh_msg_set(msg, "%s: not a JSON object (%s)", path, jm.text);
 		r = BH_ERR_CONFIG;
 		goto out;
 	}

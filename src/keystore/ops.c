@@ -34,6 +34,7 @@
 #include "eth/secp.h"
 #include "core/strutil.h"
 #include "eth/tx.h"
+#include "eth/u256.h"
 
 #define KS_MAX_DATA (128u * 1024u)     /* calldata / init code */
 #define KS_MAX_MESSAGE (64u * 1024u)   /* personal_sign, ECIES ciphertext */
@@ -57,42 +58,6 @@ int ks_op_from_name(const char *s, size_t n)
 
 /* ------------------------------------------------------------------ u256 */
 
-int ks_u256_cmp(const uint8_t a[static 32], const uint8_t b[static 32])
-{
-	return memcmp(a, b, 32);
-}
-
-int ks_u256_add(const uint8_t a[static 32], const uint8_t b[static 32], uint8_t ret[static 32])
-{
-	uint8_t t[32];
-	unsigned c = 0;
-	for (int i = 31; i >= 0; i--) {
-		unsigned v = (unsigned)a[i] + b[i] + c;
-		t[i] = (uint8_t)v;
-		c = v >> 8;
-	}
-	if (c)
-		return BH_ERR_RANGE;
-	memcpy(ret, t, 32);
-	return 0;
-}
-
-/* a * b (b a 64-bit factor, e.g. a gas limit), BH_ERR_RANGE on overflow past 2^256-1. */
-int ks_u256_mul_u64(const uint8_t a[static 32], uint64_t b, uint8_t ret[static 32])
-{
-	uint8_t t[32];
-	unsigned __int128 c = 0;
-	for (int i = 31; i >= 0; i--) {
-		c += (unsigned __int128)a[i] * b;
-		t[i] = (uint8_t)c;
-		c >>= 8;
-	}
-	if (c)
-		return BH_ERR_RANGE;
-	memcpy(ret, t, 32);
-	return 0;
-}
-
 /* bh_u256_from_dec, except that more than 78 digits is a format error (not a range
  * error): the keystore's policy and counter files have always reported it so. */
 int ks_u256_from_dec(const char *s, uint8_t ret[static 32])
@@ -105,7 +70,6 @@ int ks_u256_from_dec(const char *s, uint8_t ret[static 32])
 /* A quantity: JSON integer >= 0, "0x" hex (1..64 digits), or a decimal string. */
 int ks_u256_parse(const json_t *v, uint8_t ret[static 32])
 {
-	uint8_t t[32] = { 0 };
 	if (json_is_integer(v)) {
 		json_int_t i = json_integer_value(v);
 		if (i < 0)
@@ -120,20 +84,10 @@ int ks_u256_parse(const json_t *v, uint8_t ret[static 32])
 	if (strlen(s) != n)
 		return BH_ERR_NUL;
 	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		const char *h = s + 2;
-		size_t hl = n - 2;
-		if (hl == 0 || hl > 64)
+		/* more than 64 digits has always been a format error here */
+		if (n - 2 > 64)
 			return BH_ERR_FORMAT;
-		char pad[65];
-		size_t z = 64 - hl;
-		memset(pad, '0', z);
-		memcpy(pad + z, h, hl);
-		pad[64] = '\0';
-		int r = bh_hex_decode_ct(pad, 64, t, 32);
-		if (r < 0)
-			return r;
-		memcpy(ret, t, 32);
-		return 0;
+		return bh_u256_from_hex(s, ret);
 	}
 	return ks_u256_from_dec(s, ret);
 }
@@ -627,15 +581,15 @@ static json_t *op_sign_tx(struct ks_server *s, const json_t *req)
 	/* The caps bound what the wallet can lose through this transaction: its value
 	 * plus the most it can pay in fees, gas * maxFeePerGas (the base fee is burnt and
 	 * the tip is paid to the block builder: both leave the wallet). */
-	if (p->has_max_fee_per_gas && ks_u256_cmp(tx.max_fee, p->max_fee_per_gas) > 0) {
+	if (p->has_max_fee_per_gas && bh_u256_cmp(tx.max_fee, p->max_fee_per_gas) > 0) {
 		bh_u256_to_dec(tx.max_fee, dec);
 		bh_u256_to_dec(p->max_fee_per_gas, cap);
 		resp = err_resp("denied", "max_fee_per_gas", "sign_tx: maxFeePerGas %s wei exceeds "
 				"max_fee_per_gas %s wei", dec, cap);
 		goto out;
 	}
-	if (ks_u256_mul_u64(tx.max_fee, tx.gas_limit, fee) < 0 ||
-	    ks_u256_add(tx.value, fee, cost) < 0 || ks_u256_cmp(cost, p->max_value_per_tx) > 0) {
+	if (bh_u256_mul_u64(tx.max_fee, tx.gas_limit, fee) < 0 ||
+	    bh_u256_add(tx.value, fee, cost) < 0 || bh_u256_cmp(cost, p->max_value_per_tx) > 0) {
 		bh_u256_to_dec(tx.value, dec);
 		bh_u256_to_dec(p->max_value_per_tx, cap);
 		resp = err_resp("denied", "max_value_per_tx", "sign_tx: value %s wei + gas %llu * "
@@ -648,8 +602,8 @@ static json_t *op_sign_tx(struct ks_server *s, const json_t *req)
 		s->day = day;
 		memset(s->spent, 0, 32);
 	}
-	if (ks_u256_add(s->spent, cost, newspent) < 0 ||
-	    ks_u256_cmp(newspent, p->max_value_per_day) > 0) {
+	if (bh_u256_add(s->spent, cost, newspent) < 0 ||
+	    bh_u256_cmp(newspent, p->max_value_per_day) > 0) {
 		bh_u256_to_dec(s->spent, dec);
 		bh_u256_to_dec(p->max_value_per_day, cap);
 		resp = err_resp("denied", "max_value_per_day", "sign_tx: value + gas * maxFeePerGas "
@@ -662,7 +616,7 @@ static json_t *op_sign_tx(struct ks_server *s, const json_t *req)
 		goto out;
 	}
 	/* persist the counter BEFORE releasing a signature */
-	if (ks_u256_cmp(cost, zero) != 0 && (r = counter_store(s, day, newspent)) < 0) {
+	if (bh_u256_cmp(cost, zero) != 0 && (r = counter_store(s, day, newspent)) < 0) {
 		resp = err_resp("internal", "daily_counter", "sign_tx: cannot persist the daily "
 				"value counter: %s", bh_strerror(r));
 		goto out;

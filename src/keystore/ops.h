@@ -161,12 +161,8 @@ int ks_handle(struct ks_server *s, const struct ks_peer *peer, const uint8_t *re
  */
 void ks_resp_wipe(json_t *resp);
 
-/* 256-bit helpers (exposed for the unit tests); to decimal: bh_u256_to_dec (abi.h). */
+/* Quantities (exposed for the unit tests); arithmetic and text: eth/u256.h. */
 int ks_u256_parse(const json_t *v, uint8_t ret[static 32]);
 int ks_u256_from_dec(const char *s, uint8_t ret[static 32]);
-int ks_u256_cmp(const uint8_t a[static 32], const uint8_t b[static 32]);
-int ks_u256_add(const uint8_t a[static 32], const uint8_t b[static 32], uint8_t ret[static 32]);
-/* a * b; BH_ERR_RANGE (ret untouched) if the product does not fit in 256 bits. */
-int ks_u256_mul_u64(const uint8_t a[static 32], uint64_t b, uint8_t ret[static 32]);
 
 #endif

@@ -24,9 +24,11 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/hex.h"
+#include "core/json.h"
 
 #define LOGS_INPUT_MAX (16u * 1024u * 1024u)
 #define MAX_TOPICS 4
+#define TOPICS_ARG_MAX (64u * 1024u)   /* a JSON array of topics on the command line */
 
 static const char usage[] =
 	"usage: bhcrypt abi-decode-log SIGNATURE TOPICS DATA\n"
@@ -109,11 +111,11 @@ static int topics_from_arg(const char *s, uint8_t topics[MAX_TOPICS][32], size_t
 	size_t n = 0;
 
 	if (s[0] == '[') {
-		json_error_t je;
-		json_t *a = json_loads(s, JSON_REJECT_DUPLICATES, &je);
+		struct bh_msg jm = { "" };
+		json_t *a = NULL;
 		int r;
-		if (!a) {
-			bh_msg_set(msg, "topics: %s", je.text);
+		if (bh_json_load(s, strlen(s), TOPICS_ARG_MAX, BH_JSON_ARRAY, &a, &jm) < 0) {
+			bh_msg_set(msg, "topics: %s", jm.text);
 			return BH_ERR_FORMAT;
 		}
 		r = topics_from_json(a, topics, ret_n, msg);
@@ -239,14 +241,12 @@ static int run(const struct bhcrypt_cmd *self, int argc, char **argv)
 		r = decode_one(sig, (const uint8_t(*)[32])topics, nt, data, len, &out, &msg);
 		free(data);
 	} else if (!strcmp(argv[2], "-")) {
-		json_error_t je;
 		if ((r = bh_buf_read_fd_all(&b, STDIN_FILENO)) < 0) {
 			rc = bhcrypt_error(self, "reading stdin: %s", bh_strerror(r));
 			goto out;
 		}
-		if (!(in = json_loadb((const char *)bh_buf_ptr(&b), bh_buf_len(&b),
-				      JSON_REJECT_DUPLICATES, &je))) {
-			rc = bhcrypt_error(self, "stdin: invalid JSON: %s (line %d)", je.text, je.line);
+		if (bh_json_load_buf(&b, LOGS_INPUT_MAX, BH_JSON_OBJECT | BH_JSON_ARRAY, &in, &msg) < 0) {
+			rc = bhcrypt_error(self, "stdin: invalid JSON: %s", msg.text);
 			goto out;
 		}
 		if (json_is_array(in)) {

@@ -8,6 +8,17 @@ contract Emitter {
 	event Fired(uint256 indexed id, address indexed who, uint256 amount, address token,
 	            bytes blob, string text, uint256[] list);
 	event Tagged(string indexed tag, bool flag, address sender);
+	// BlockHost's own events with their exact signatures (upstream.md §6), for eth/events.h
+	event SubscriptionCreated(uint256 indexed subscriptionId, uint256 indexed planId,
+	                          address indexed subscriber, uint256 expiresAt, uint256 paidAmount,
+	                          address paymentToken, bytes userEncrypted);
+	event SubscriptionExtended(uint256 indexed subscriptionId, uint256 indexed planId,
+	                           address indexed extendedBy, uint256 newExpiresAt,
+	                           uint256 paidAmount, address paymentToken);
+	event SubscriptionCancelled(uint256 indexed subscriptionId, uint256 indexed planId,
+	                            address indexed subscriber);
+	event CredentialMinted(uint256 indexed tokenId, address indexed recipient);
+	event Transfer(address indexed from, address indexed to, uint256 indexed tokenId);
 
 	error PlanNotFound(uint256 planId);
 
@@ -21,6 +32,15 @@ contract Emitter {
 
 	function fireTagged(string calldata tag, bool flag) external {
 		emit Tagged(tag, flag, msg.sender);
+	}
+
+	function fireBlockhost(uint256 subId, uint256 planId, address who, uint256 expiresAt,
+	                       uint256 paid, address token, bytes calldata user) external {
+		emit SubscriptionCreated(subId, planId, who, expiresAt, paid, token, user);
+		emit SubscriptionExtended(subId, planId, msg.sender, expiresAt + 86400, paid, token);
+		emit SubscriptionCancelled(subId, planId, who);
+		emit CredentialMinted(subId, who);
+		emit Transfer(address(0), who, subId);
 	}
 
 	function get(uint256 id) external view returns (uint256, address, uint256, bool, bool) {

@@ -6,6 +6,9 @@
  *        -> [{"encoding":"0x..(ours, from values)","decoded":[..](ours, from their encoding)}]
  *   abi_tool batch-rlp   < {"encode":[nested arrays of 0x strings], "decode":["0x..", ...]}
  *        -> {"encoded":[...], "decoded":[...]}
+ *   abi_tool batch-events < [{"address":"0x..","topics":["0x..",..],"data":"0x.."}, ...]
+ *        -> [{"event":"SubscriptionCreated","address":"0x..","fields":{"subscription_id":"7",..}}]
+ *        (bh_event_decode; numbers as decimal strings, addresses and bytes as 0x hex)
  *   abi_tool batch-tx KEYFILE < {"sign":[fields], "decode":["0x02..", "0xf8.."]}
  *        -> {"signed":["0x.."], "decoded":[fields + "from", "hash"]}
  *   abi_tool sign-tx KEYFILE FIELDS_JSON  -> 0x raw signed type-2 transaction
@@ -24,6 +27,7 @@
 #include <jansson.h>
 
 #include "eth/abi.h"
+#include "eth/events.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/hex.h"
@@ -55,6 +59,114 @@ static int hex_in(const json_t *j, size_t max, uint8_t **ret, size_t *n)
 	if (!json_is_string(j))
 		return BH_ERR_WRONG_TYPE;
 	return bh_hex_decode_alloc(json_string_value(j), max, ret, n);
+}
+
+/* ---------------------------------------------------------------- typed events */
+
+static json_t *dec_json(const uint8_t w[32])
+{
+	char d[BH_U256_DEC_MAX];
+	bh_u256_to_dec(w, d);
+	return json_string(d);
+}
+
+static json_t *u64_json(uint64_t x)
+{
+	uint8_t w[32];
+	bh_u256_from_u64(x, w);
+	return dec_json(w);
+}
+
+static json_t *event_one(const json_t *j)
+{
+	struct bh_log log;
+	struct bh_event ev;
+	struct bh_msg m = { "" };
+	uint8_t *p = NULL, *data = NULL;
+	size_t n = 0, dlen = 0;
+	const json_t *topics = json_object_get(j, "topics");
+	json_t *res = NULL, *f;
+	int r;
+
+	memset(&log, 0, sizeof(log));
+	if ((r = hex_in(json_object_get(j, "address"), 20, &p, &n)) < 0 || n != 20) {
+		res = errj("address", r < 0 ? r : BH_ERR_LENGTH, NULL);
+		goto out;
+	}
+	memcpy(log.address, p, 20);
+	if (!json_is_array(topics) || json_array_size(topics) > BH_LOG_MAX_TOPICS) {
+		res = errj("topics", BH_ERR_FORMAT, NULL);
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(topics); i++) {
+		free(p);
+		p = NULL;
+		if ((r = hex_in(json_array_get(topics, i), 32, &p, &n)) < 0 || n != 32) {
+			res = errj("topic", r < 0 ? r : BH_ERR_LENGTH, NULL);
+			goto out;
+		}
+		memcpy(log.topics[i], p, 32);
+	}
+	log.ntopics = json_array_size(topics);
+	if ((r = hex_in(json_object_get(j, "data"), BH_ABI_MAX_DATA, &data, &dlen)) < 0) {
+		res = errj("data", r, NULL);
+		goto out;
+	}
+	bh_buf_view(&log.data, data, dlen);
+	if ((r = bh_event_decode(&log, &ev, &m)) < 0) {
+		res = errj("decode", r, &m);
+		goto out;
+	}
+	f = json_object();
+	switch (ev.kind) {
+	case BH_EV_SUBSCRIPTION_CREATED: {
+		const struct bh_ev_subscription_created *e = &ev.subscription_created;
+		json_object_set_new(f, "subscription_id", u64_json(e->subscription_id));
+		json_object_set_new(f, "plan_id", u64_json(e->plan_id));
+		json_object_set_new(f, "subscriber", bh_json_hex(e->subscriber, 20));
+		json_object_set_new(f, "expires_at", dec_json(e->expires_at.be));
+		json_object_set_new(f, "paid_amount", dec_json(e->paid_amount.be));
+		json_object_set_new(f, "payment_token", bh_json_hex(e->payment_token, 20));
+		json_object_set_new(f, "user_encrypted", bh_json_hex(bh_buf_ptr(&e->user_encrypted),
+								     bh_buf_len(&e->user_encrypted)));
+		break;
+	}
+	case BH_EV_SUBSCRIPTION_EXTENDED: {
+		const struct bh_ev_subscription_extended *e = &ev.subscription_extended;
+		json_object_set_new(f, "subscription_id", u64_json(e->subscription_id));
+		json_object_set_new(f, "plan_id", u64_json(e->plan_id));
+		json_object_set_new(f, "extended_by", bh_json_hex(e->extended_by, 20));
+		json_object_set_new(f, "new_expires_at", dec_json(e->new_expires_at.be));
+		json_object_set_new(f, "paid_amount", dec_json(e->paid_amount.be));
+		json_object_set_new(f, "payment_token", bh_json_hex(e->payment_token, 20));
+		break;
+	}
+	case BH_EV_SUBSCRIPTION_CANCELLED: {
+		const struct bh_ev_subscription_cancelled *e = &ev.subscription_cancelled;
+		json_object_set_new(f, "subscription_id", u64_json(e->subscription_id));
+		json_object_set_new(f, "plan_id", u64_json(e->plan_id));
+		json_object_set_new(f, "subscriber", bh_json_hex(e->subscriber, 20));
+		break;
+	}
+	case BH_EV_CREDENTIAL_MINTED:
+		json_object_set_new(f, "token_id", u64_json(ev.credential_minted.token_id));
+		json_object_set_new(f, "recipient", bh_json_hex(ev.credential_minted.recipient, 20));
+		break;
+	case BH_EV_TRANSFER:
+		json_object_set_new(f, "from", bh_json_hex(ev.transfer.from, 20));
+		json_object_set_new(f, "to", bh_json_hex(ev.transfer.to, 20));
+		json_object_set_new(f, "token_id", u64_json(ev.transfer.token_id));
+		break;
+	default:
+		break;
+	}
+	res = json_pack("{s:s, s:o, s:o}", "event", bh_event_name(ev.kind), "address",
+			bh_json_hex(ev.address, 20), "fields", f);
+	bh_event_clear(&ev);
+out:
+	free(p);
+	free(data);
+	return res;
 }
 
 /* ---------------------------------------------------------------- ABI */
@@ -269,6 +381,18 @@ int main(int argc, char **argv)
 		json_decref(in);
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "batch-events")) {
+		json_t *in = read_stdin_json(), *out = json_array();
+		if (!in)
+			return 1;
+		for (size_t i = 0; i < json_array_size(in); i++)
+			json_array_append_new(out, event_one(json_array_get(in, i)));
+		json_dumpf(out, stdout, JSON_COMPACT);
+		putchar('\n');
+		json_decref(out);
+		json_decref(in);
+		return 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "batch-rlp"))
 		return cmd_batch_rlp();
 	if (argc == 3 && !strcmp(argv[1], "batch-tx"))
@@ -361,7 +485,7 @@ int main(int argc, char **argv)
 		free(d);
 		return 0;
 	}
-	fprintf(stderr, "usage: abi_tool batch-abi|batch-rlp|batch-tx KEYFILE|sign-tx KEYFILE JSON|"
+	fprintf(stderr, "usage: abi_tool batch-abi|batch-events|batch-rlp|batch-tx KEYFILE|sign-tx KEYFILE JSON|"
 			"encode-call SIG JSON|decode TYPE HEX|decode-revert HEX [SIG...]\n");
 	return 2;
 }

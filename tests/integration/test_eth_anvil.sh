@@ -9,6 +9,7 @@
 #   3. calls encoded by our ABI encoder emit events; eth_getLogs output is decoded by
 #      `bhcrypt abi-decode-log` to exactly the emitted values (indexed uint256/address,
 #      non-indexed uint256/address/bytes/string/uint256[], an indexed string as its hash);
+#      BlockHost's five typed events (eth/events.h) decode by field name via abi_tool batch-events;
 #   4. eth_call return data (getSubscription shape) and revert data (custom error,
 #      Error(string), Panic) decode through our strict decoder.
 source "$(dirname "$0")/../lib.sh"
@@ -122,6 +123,23 @@ node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.pa
 if "$BHCRYPT" abi-decode-log "$SIG" - < "$T/bad.json" 2> "$T/err"; then fail "corrupted log accepted"; fi
 grep -q 'param 3 (address): address has nonzero high 12 bytes' "$T/err" || fail "message: $(cat "$T/err")"
 ok "corrupted log refused: $(cat "$T/err")"
+
+# BlockHost's own events as a real EVM emits them, decoded by field name (eth/events.h)
+BH_ARGS="[\"7\",\"1\",\"$TO\",\"1767225600\",\"1606938044258990275541962092341162602522202993782792835301376\",\"$DEV_ADDR\",\"$BLOB\"]"
+data=$("$ABI_TOOL" encode-call 'fireBlockhost(uint256,uint256,address,uint256,uint256,address,bytes)' "$BH_ARGS") ||
+	fail "encode-call fireBlockhost"
+h=$(sign_send "{\"chainId\":31337,\"nonce\":$(nonce),$FEES,\"gasLimit\":300000,\"to\":\"$C\",\"value\":\"0\",\"data\":\"$data\"}")
+rcpt=$(wait_receipt "$h") || fail "no receipt"
+[ "$(echo "$rcpt" | jget 'j.status')" = "0x1" ] || fail "fireBlockhost reverted: $rcpt"
+echo "$rcpt" | jget 'j.logs' | "$ABI_TOOL" batch-events > "$T/typed.json" || fail "batch-events failed"
+want="[{\"event\":\"SubscriptionCreated\",\"address\":\"$C\",\"fields\":{\"subscription_id\":\"7\",\"plan_id\":\"1\",\"subscriber\":\"$TO\",\"expires_at\":\"1767225600\",\"paid_amount\":\"1606938044258990275541962092341162602522202993782792835301376\",\"payment_token\":\"$DEV_ADDR\",\"user_encrypted\":\"$BLOB\"}},\
+{\"event\":\"SubscriptionExtended\",\"address\":\"$C\",\"fields\":{\"subscription_id\":\"7\",\"plan_id\":\"1\",\"extended_by\":\"$DEV_ADDR\",\"new_expires_at\":\"1767312000\",\"paid_amount\":\"1606938044258990275541962092341162602522202993782792835301376\",\"payment_token\":\"$DEV_ADDR\"}},\
+{\"event\":\"SubscriptionCancelled\",\"address\":\"$C\",\"fields\":{\"subscription_id\":\"7\",\"plan_id\":\"1\",\"subscriber\":\"$TO\"}},\
+{\"event\":\"CredentialMinted\",\"address\":\"$C\",\"fields\":{\"token_id\":\"7\",\"recipient\":\"$TO\"}},\
+{\"event\":\"Transfer\",\"address\":\"$C\",\"fields\":{\"from\":\"0x0000000000000000000000000000000000000000\",\"to\":\"$TO\",\"token_id\":\"7\"}}]"
+[ "$(jget 'JSON.stringify(j)' < "$T/typed.json")" = "$(echo "$want" | jget 'JSON.stringify(j)')" ] ||
+	fail "typed events decoded to $(cat "$T/typed.json"), emitted $want"
+ok "SubscriptionCreated/Extended/Cancelled, CredentialMinted, Transfer from a real EVM decode by field name"
 
 # ---------------------------------------------------------------- 4. eth_call returns and reverts
 call() { rpc_raw eth_call "[{\"to\":\"$C\",\"data\":\"$1\"},\"latest\"]"; }

@@ -7,7 +7,7 @@
 // are checked: we decode what ethers encoded, and ethers decodes what we encoded.
 //
 //   node vectors-abi.js generate [N] [SEED]            JSON vectors on stdout
-//   node vectors-abi.js corpus DIR [SEED]              fuzz seeds into DIR/{abi,rlp,tx}/
+//   node vectors-abi.js corpus DIR [SEED]              fuzz seeds into DIR/{abi,rlp,tx,events,abi_call}/
 //   node vectors-abi.js interop ABI_TOOL BHCRYPT [N] [SEED]
 //        ABI_TOOL = build/helpers/abi_tool, BHCRYPT = build/bin/bhcrypt; exit 1 on any mismatch.
 //
@@ -153,6 +153,57 @@ const EVENTS = [
 	'event Mixed(int64 indexed a, bytes32 indexed b, bool indexed c, (uint256,string)[] d, string e)',
 ];
 
+// ---------------------------------------------------------------- typed events (events.h)
+// The five events bh_event_decode turns into structs; our field names are the parameter
+// names in snake_case.  Ids (counted up by the contracts) are uint64_t on our side: a value
+// over 64 bits must be refused.
+const TYPED_EVENTS = [EVENTS[0], EVENTS[1], EVENTS[2], EVENTS[6], EVENTS[7]];
+const ID_NAMES = new Set(['subscriptionId', 'planId', 'tokenId']);
+const snake = (s) => s.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+
+function typedValue(p, over) {
+	if (ID_NAMES.has(p.name))
+		return over ? (rint(2) ? 1n << 64n : (1n << 256n) - 1n - rbig(64)) : rbig(64);
+	return randValue(p)[0];
+}
+
+// ethers' own reading of a log -> the JSON abi_tool batch-events prints for it
+function typedExpect(ef, address, enc) {
+	const iface = new ethers.Interface([ef]);
+	const dec = iface.decodeEventLog(ef, enc.data, enc.topics);
+	const fields = {};
+	ef.inputs.forEach((p, i) => {
+		const v = dec[i];
+		fields[snake(p.name)] = p.type === 'address' ? v.toLowerCase() :
+			p.type === 'bytes' ? ethers.hexlify(v) : v.toString();
+	});
+	return { event: ef.name, address, fields };
+}
+
+function typedEvents(n) {
+	const out = [];
+	for (const frag of TYPED_EVENTS) {
+		const iface = new ethers.Interface([frag]);
+		const ef = iface.fragments[0];
+		for (let k = 0; k < n; k++) {
+			const over = k > 0 && rint(8) === 0;
+			const vals = ef.inputs.map((p) => typedValue(p, over));
+			const enc = iface.encodeEventLog(ef, vals);
+			const address = rhex(20);
+			const expect = over ? { error: 'does not fit 64 bits' } : typedExpect(ef, address, enc);
+			out.push({ log: { address, topics: enc.topics, data: enc.data }, expect });
+		}
+	}
+	// same topic0 as ERC-721 Transfer but 3 topics (ERC-20), and an event we do not type
+	const erc20 = new ethers.Interface(['event Transfer(address indexed from, address indexed to, uint256 value)']);
+	let enc = erc20.encodeEventLog(erc20.fragments[0], [rhex(20), rhex(20), rbig(256)]);
+	out.push({ log: { address: rhex(20), topics: enc.topics, data: enc.data }, expect: { error: 'topics, expected 4' } });
+	const plan = new ethers.Interface([EVENTS[3]]);
+	enc = plan.encodeEventLog(plan.fragments[0], [1n, 'Basic VM', 50n]);
+	out.push({ log: { address: rhex(20), topics: enc.topics, data: enc.data }, expect: { error: 'not an event decoded here' } });
+	return out;
+}
+
 // ---------------------------------------------------------------- RLP
 function randRlp(depth) {
 	if (depth < 4 && rint(3) === 0) {
@@ -269,7 +320,8 @@ function generate(n) {
 		tx.decode.push(t.serialized);
 		tx.decodeExpect.push({ fields: f, from: w.address.toLowerCase(), hash: t.hash });
 	}
-	return { abi, logs, rlp, tx };
+	const events = typedEvents(Math.max(10, Math.floor(n / 10)));
+	return { abi, logs, rlp, tx, events };
 }
 
 // ---------------------------------------------------------------- interop
@@ -328,6 +380,31 @@ function interop(abiTool, bhcrypt, n) {
 	}
 	console.log(`logs: ${nlogs} logs of ${v.logs.length} events via bhcrypt abi-decode-log`);
 
+	// typed events: bh_event_decode by field name against ethers' decodeEventLog
+	const te = JSON.parse(run(abiTool, ['batch-events'], JSON.stringify(v.events.map((e) => e.log))));
+	let nref = 0;
+	v.events.forEach((e, i) => {
+		const o = te[i], x = e.expect;
+		checks++;
+		if (x.error) {
+			nref++;
+			if (!o.error || !o.error.includes(x.error))
+				fail('typed event refusal', `ours ${JSON.stringify(o)} want an error with "${x.error}" for ${JSON.stringify(e.log)}`);
+			return;
+		}
+		if (o.error || o.event !== x.event || o.address !== x.address) {
+			fail(`typed event ${x.event}`, `ours ${JSON.stringify(o)} want ${JSON.stringify(x)}`);
+			return;
+		}
+		const keys = Object.keys(x.fields);
+		if (Object.keys(o.fields).length !== keys.length) fail(`typed event ${x.event} fields`, JSON.stringify(o.fields));
+		for (const k of keys) {
+			checks++;
+			if (o.fields[k] !== x.fields[k]) fail(`typed event ${x.event}.${k}`, `ours ${o.fields[k]} want ${x.fields[k]}`);
+		}
+	});
+	console.log(`typed events: ${v.events.length} logs (${nref} refused as expected) via abi_tool batch-events`);
+
 	// RLP
 	const r = JSON.parse(run(abiTool, ['batch-rlp'], JSON.stringify({ encode: v.rlp.encode, decode: v.rlp.expect })));
 	v.rlp.encode.forEach((item, i) => {
@@ -378,14 +455,22 @@ function interop(abiTool, bhcrypt, n) {
 }
 
 // ---------------------------------------------------------------- fuzz seed corpora
-// Valid encodings from ethers for fuzz/corpus/{abi,rlp,tx}/ (the input layouts are those of
-// fuzz/fuzz_{abi,rlp,tx}.c); a few malformed seeds are added by hand-picked mutations.
+// Valid encodings from ethers for fuzz/corpus/{abi,rlp,tx,events,abi_call}/ (the input layouts
+// are those of fuzz/fuzz_{abi,rlp,tx,events,abi_call}.c); a few malformed seeds are added by hand-picked mutations.
 const FUZZ_TYPES = ['(address,bytes)', '(uint256,uint256,uint256,bytes)', '(string,uint256)',
 	'(uint256,address,uint256,bool,bool)', '(string,uint256,bool)', '(uint256[])',
 	'(address,address,address,uint8,uint8,bool)', '(uint256,uint256,address,bytes)',
 	'((uint256,bytes)[],string[2],int8,bytes7)', '(bytes[][],(bool,(string,uint16[3])[])[2])',
 	'(int256,int24,uint128,bytes32,bytes1)', '()'];
 const FUZZ_EVENTS = EVENTS.slice(0, 1).concat([EVENTS[3], EVENTS[6], EVENTS[8]]);
+// fuzz/fuzz_abi_call.c funcs[], in its order
+const FUZZ_FUNCS = [
+	'buySubscription(uint256 planId,uint256 days,uint256 paymentMethodId,bytes userEncrypted)',
+	'extendSubscription(uint256 subId,uint256 days,uint256 paymentMethodId)',
+	'createPlan(string,uint256)', 'updatePlan(uint256,string,uint256,bool)', 'cancelSubscription(uint256)',
+	'addPaymentMethod(address token,address pair,address stable)', 'mint(address to,bytes userEncrypted)',
+	'updateUserEncrypted(uint256 tokenId,bytes)', 'submitRequest(address nftContract,bytes encryptedPayload)',
+	'getPaymentMethodIds()', 'f((uint256,bytes)[],string[2],int8,bytes7)'];
 
 function corpus(dir) {
 	const coder = ethers.AbiCoder.defaultAbiCoder();
@@ -425,6 +510,9 @@ function corpus(dir) {
 	put('abi', 'sig1', [0xc0, ...Buffer.from('buySubscription(uint256 planId,uint256,uint256,bytes userEncrypted)')]);
 	put('abi', 'sig2', [0xc0, ...Buffer.from('f(tuple(uint8 a,(bool,string)[2] b)[] x, int indexed)')]);
 	put('abi', 'sig-bad', [0xc0, ...Buffer.from('f(uint256[0],bytes33')]);
+	// aliases expand: 3,866 characters in, 6,170 canonical (over BH_ABI_MAX_SIG): refused
+	const t64 = '(' + new Array(64).fill('uint').join(',') + ')';
+	put('abi', 'sig-alias-long', [0xc0, ...Buffer.from('f(' + new Array(12).fill(t64).join(',') + ')')]);
 
 	for (let i = 0; i < 6; i++) put('rlp', `valid${i}`, hexb(ethers.encodeRlp(randRlp(0))));
 	put('rlp', 'bad-wrapped-byte', [0x81, 0x05]);
@@ -442,6 +530,47 @@ function corpus(dir) {
 	}
 	put('tx', 'bad-type1', [0x01, 0xc0]);
 	put('tx', 'bad-empty-list', [0x02, 0xc0]);
+
+	// fuzz_events.c: byte 0 = topic count, then topics, then data
+	const logSeed = (enc) => {
+		const b = [enc.topics.length];
+		for (const t of enc.topics) b.push(...hexb(t));
+		b.push(...hexb(enc.data));
+		return b;
+	};
+	TYPED_EVENTS.forEach((frag, k) => {
+		const iface = new ethers.Interface([frag]);
+		const ef = iface.fragments[0];
+		for (let j = 0; j < 2; j++)
+			put('events', `${ef.name}${j}`, logSeed(iface.encodeEventLog(ef, ef.inputs.map((p) => typedValue(p, false)))));
+		put('events', `${ef.name}-id-over-64`, logSeed(iface.encodeEventLog(ef, ef.inputs.map((p) => typedValue(p, true)))));
+	});
+	const erc20 = new ethers.Interface(['event Transfer(address indexed from, address indexed to, uint256 value)']);
+	put('events', 'erc20-transfer', logSeed(erc20.encodeEventLog(erc20.fragments[0], [rhex(20), rhex(20), 5n])));
+	const plan = new ethers.Interface([EVENTS[3]]);
+	put('events', 'plan-created', logSeed(plan.encodeEventLog(plan.fragments[0], [1n, 'Basic VM', 50n])));
+	const sc = new ethers.Interface([TYPED_EVENTS[0]]);
+	const scEnc = sc.encodeEventLog(sc.fragments[0], sc.fragments[0].inputs.map((p) => typedValue(p, false)));
+	const dirty = logSeed(scEnc);
+	dirty[1 + 3 * 32] = 1; // a nonzero high byte in the subscriber topic
+	put('events', 'dirty-address', dirty);
+	put('events', 'trailing', [...logSeed(scEnc), 0]);
+	put('events', 'five-topics', [5, ...new Array(5 * 32).fill(0)]);
+
+	// fuzz_abi_call.c: byte 0 = function index (its funcs[] order), then the calldata
+	FUZZ_FUNCS.forEach((sig, k) => {
+		const iface = new ethers.Interface(['function ' + sig]);
+		const ff = iface.fragments[0];
+		const cd = hexb(iface.encodeFunctionData(ff, ff.inputs.map((p) => randValue(p)[0])));
+		put('abi_call', `call${k}`, [k, ...cd]);
+		if (cd.length > 4) {
+			const bad = [...cd];
+			bad[4] ^= 0x80; // a dirty high byte in the first argument word
+			put('abi_call', `call${k}-bad`, [k, ...bad]);
+		}
+	});
+	put('abi_call', 'wrong-selector', [0, 0xde, 0xad, 0xbe, 0xef]);
+	put('abi_call', 'short', [0, 0xd4, 0xe6]);
 }
 
 // ---------------------------------------------------------------- main

@@ -174,6 +174,86 @@ static void test_sig_parse(void **state)
 	free(big);
 }
 
+/*
+ * Aliases expand ("uint" -> "uint256", "int" -> "int256"), so a signature under the
+ * BH_ABI_MAX_SIG cap could have a canonical form over it, which then did not parse again
+ * (3,872 characters of "uint" in tuples gave 6,752).  The cap applies to the canonical
+ * form at parse time: right at the cap it parses and re-parses, one over is BH_ERR_LIMIT.
+ */
+static char *alias_sig(size_t nt, size_t extra)
+{
+	/* "f(" + nt tuples of 64 "uint" (513 canonical characters each) + ... */
+	struct bh_buf b;
+	char *s = NULL;
+	bh_buf_init(&b, 1 << 20);
+	assert_int_equal(bh_buf_put_cstr(&b, "f("), 0);
+	for (size_t i = 0; i < nt; i++) {
+		assert_int_equal(bh_buf_put_cstr(&b, i ? ",(" : "("), 0);
+		for (size_t k = 0; k < 64; k++)
+			assert_int_equal(bh_buf_put_cstr(&b, k ? ",uint" : "uint"), 0);
+		assert_int_equal(bh_buf_put_cstr(&b, ")"), 0);
+	}
+	/* then a tuple of `extra` more "uint" (8 canonical characters each) */
+	for (size_t i = 0; i < extra; i++)
+		assert_int_equal(bh_buf_put_cstr(&b, i ? ",uint" : ",(uint"), 0);
+	if (extra)
+		assert_int_equal(bh_buf_put_cstr(&b, ")"), 0);
+	assert_int_equal(bh_buf_put_cstr(&b, ")"), 0);
+	assert_int_equal(bh_buf_steal_cstr(&b, &s), 0);
+	bh_buf_done(&b);
+	return s;
+}
+
+static void test_sig_canonical_cap(void **state)
+{
+	(void)state;
+	struct bh_abi_sig *sig = NULL, *again = NULL;
+	struct bh_abi_type *t = NULL;
+	struct bh_msg m = { "" };
+
+	/* 12 tuples: 3,866 characters in, 6,170 canonical: refused, with a message */
+	char *s = alias_sig(12, 0);
+	assert_true(strlen(s) <= BH_ABI_MAX_SIG);
+	assert_int_equal(bh_abi_sig_parse(s, &sig, &m), BH_ERR_LIMIT);
+	assert_non_null(strstr(m.text, "canonical"));
+	assert_int_equal(bh_abi_type_parse(s + 1, &t, NULL), BH_ERR_LIMIT);
+	free(s);
+	/* 7 tuples: 3,606 canonical characters; grow a last tuple by one "uint" (8 more)
+	 * until refused: the largest accepted one re-parses to itself */
+	size_t extra = 0;
+	for (;; extra++) {
+		s = alias_sig(7, extra + 1);
+		int r = bh_abi_sig_parse(s, &sig, NULL);
+		free(s);
+		if (r < 0) {
+			assert_int_equal(r, BH_ERR_LIMIT);
+			break;
+		}
+		bh_abi_sig_free(sig);
+		sig = NULL;
+	}
+	s = alias_sig(7, extra);
+	assert_int_equal(bh_abi_sig_parse(s, &sig, NULL), 0);
+	assert_true(strlen(sig->canonical) <= BH_ABI_MAX_SIG);
+	assert_true(strlen(sig->canonical) + 8 > BH_ABI_MAX_SIG);
+	assert_int_equal(bh_abi_sig_parse(sig->canonical, &again, NULL), 0);
+	assert_string_equal(again->canonical, sig->canonical);
+	assert_memory_equal(again->topic, sig->topic, 32);
+	/* the same for a lone type: its canonical text re-parses */
+	assert_int_equal(bh_abi_type_parse(s + 1, &t, NULL), 0);
+	char *c = bh_abi_type_canonical(t);
+	assert_non_null(c);
+	assert_true(strlen(c) <= BH_ABI_MAX_SIG);
+	bh_abi_type_free(t);
+	t = NULL;
+	assert_int_equal(bh_abi_type_parse(c, &t, NULL), 0);
+	free(c);
+	bh_abi_type_free(t);
+	bh_abi_sig_free(again);
+	bh_abi_sig_free(sig);
+	free(s);
+}
+
 /* ---------------------------------------------------------------- known encodings */
 
 static void test_encode_mint(void **state)
@@ -855,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_indexed_dynamic_is_hash),
 		cmocka_unit_test(test_decode_returns),
 		cmocka_unit_test(test_scalar_canonical),
+		cmocka_unit_test(test_sig_canonical_cap),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_data_cap),
 		cmocka_unit_test(test_revert),

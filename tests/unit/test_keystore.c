@@ -342,13 +342,13 @@ static void test_u256(void **state)
 	bh_u256_to_dec(a, s);
 	assert_string_equal(s, "1000000000000000000");
 	assert_int_equal(ks_u256_from_dec("115792089237316195423570985008687907853269984665640564039457584007913129639935", b), 0);
-	assert_int_equal(ks_u256_add(a, b, c), BH_ERR_RANGE);
+	assert_int_equal(bh_u256_add(a, b, c), BH_ERR_RANGE);
 	assert_int_equal(ks_u256_from_dec("115792089237316195423570985008687907853269984665640564039457584007913129639936", b), BH_ERR_RANGE);
 	assert_int_equal(ks_u256_from_dec("01", b), BH_ERR_FORMAT);
 	assert_int_equal(ks_u256_from_dec("1e3", b), BH_ERR_FORMAT);
 	json_t *j = json_string("0xde0b6b3a7640000");
 	assert_int_equal(ks_u256_parse(j, b), 0);
-	assert_int_equal(ks_u256_cmp(a, b), 0);
+	assert_int_equal(bh_u256_cmp(a, b), 0);
 	json_decref(j);
 	j = json_integer(-1);
 	assert_int_equal(ks_u256_parse(j, b), BH_ERR_RANGE);
@@ -364,23 +364,23 @@ static void test_u256(void **state)
 	assert_string_equal(s, "0");
 	/* checked multiply: 10^18 * 21000; 2^255 * 2 overflows and leaves ret alone */
 	assert_int_equal(ks_u256_from_dec("1000000000000000000", a), 0);
-	assert_int_equal(ks_u256_mul_u64(a, 21000, c), 0);
+	assert_int_equal(bh_u256_mul_u64(a, 21000, c), 0);
 	bh_u256_to_dec(c, s);
 	assert_string_equal(s, "21000000000000000000000");
 	memset(a, 0, 32);
 	a[0] = 0x80;
 	memset(c, 0x5a, 32);
-	assert_int_equal(ks_u256_mul_u64(a, 2, c), BH_ERR_RANGE);
+	assert_int_equal(bh_u256_mul_u64(a, 2, c), BH_ERR_RANGE);
 	assert_int_equal(c[0], 0x5a);
-	assert_int_equal(ks_u256_mul_u64(a, 1, c), 0);
+	assert_int_equal(bh_u256_mul_u64(a, 1, c), 0);
 	assert_memory_equal(a, c, 32);
 	assert_int_equal(ks_u256_from_dec("115792089237316195423570985008687907853269984665640564039457584007913129639935", a), 0);
-	assert_int_equal(ks_u256_mul_u64(a, 0, c), 0);
+	assert_int_equal(bh_u256_mul_u64(a, 0, c), 0);
 	bh_u256_to_dec(c, s);
 	assert_string_equal(s, "0");
 	memset(a, 0xff, 32);
 	a[0] = 0;
-	assert_int_equal(ks_u256_mul_u64(a, UINT64_MAX, c), BH_ERR_RANGE);
+	assert_int_equal(bh_u256_mul_u64(a, UINT64_MAX, c), BH_ERR_RANGE);
 }
 
 static const char good_policy[] =

@@ -10,6 +10,7 @@
 
 #include "core/err.h"
 #include "core/frame.h"
+#include "core/json.h"
 
 /* Payload bytes are read in chunks of this size, so memory follows what arrived. */
 #define FRAME_CHUNK (64u * 1024u)
@@ -131,52 +132,13 @@ int bh_frame_write(int fd, const void *data, size_t len, int timeout_ms)
 	return write_full(fd, data, len, deadline);
 }
 
-int bh_json_error_code(const json_error_t *e)
-{
-	switch (json_error_code(e)) {
-	case json_error_out_of_memory:
-		return -ENOMEM;
-	case json_error_stack_overflow:
-		return BH_ERR_LIMIT;
-	case json_error_premature_end_of_input:
-		return BH_ERR_INCOMPLETE;
-	case json_error_end_of_input_expected:
-		return BH_ERR_TRAILING;
-	case json_error_invalid_utf8:
-		return BH_ERR_UTF8;
-	case json_error_numeric_overflow:
-		return BH_ERR_RANGE;
-	case json_error_null_character:
-	case json_error_null_byte_in_key:
-		return BH_ERR_NUL;
-	case json_error_duplicate_key:
-		return BH_ERR_DUPLICATE;
-	case json_error_wrong_type:
-		return BH_ERR_WRONG_TYPE;
-	default:
-		return BH_ERR_FORMAT;
-	}
-}
-
 int bh_frame_decode_json(const void *data, size_t len, json_t **ret)
 {
-	json_error_t e;
-	json_t *j;
-
+	/* an empty frame is a protocol error here (bh_json_load says BH_ERR_INCOMPLETE) */
 	if (len == 0)
 		return BH_ERR_FORMAT;
-	/* jansson would stop at a raw NUL byte; make it an explicit error */
-	if (memchr(data, 0, len))
-		return BH_ERR_NUL;
-	j = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
-	if (!j)
-		return bh_json_error_code(&e);
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return BH_ERR_WRONG_TYPE;
-	}
-	*ret = j;
-	return 0;
+	/* the frame itself was capped by bh_frame_read */
+	return bh_json_load(data, len, BH_BUF_SIZE_MAX, BH_JSON_OBJECT, ret, NULL);
 }
 
 int bh_frame_read_json(int fd, size_t max, int timeout_ms, json_t **ret)

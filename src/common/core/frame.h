@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "core/buf.h"
+#include "core/json.h"     /* bh_json_load: the strict decoder behind bh_frame_decode_json */
 #include "core/deadline.h" /* bh_deadline_*, bh_fd_wait: kept reachable through frame.h */
 
 /* Upstream root agent: the server accepts requests up to 10 MiB. */
@@ -94,10 +95,5 @@ int bh_frame_call(const char *socket_path, const json_t *request, size_t max_res
 		  int timeout_ms, json_t **ret)
 	__attribute__((warn_unused_result));
 
-/*
- * Map a jansson load error to a BH_ERR_* code (shared by every strict JSON
- * decoder in src/common).
- */
-int bh_json_error_code(const json_error_t *e);
 
 #endif

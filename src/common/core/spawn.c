@@ -10,6 +10,7 @@
 
 #include "core/err.h"
 #include "core/frame.h"
+#include "core/json.h"
 #include "core/spawn.h"
 
 /*
@@ -441,7 +442,6 @@ int bh_result_parse(const char *text, size_t len, json_t **ret)
 	const size_t tl = sizeof(tag) - 1;
 	const char *sent = NULL, *bare = NULL;
 	size_t sent_len = 0, bare_len = 0;
-	json_error_t e;
 	json_t *j;
 
 	if (!text && len)
@@ -465,11 +465,10 @@ int bh_result_parse(const char *text, size_t len, json_t **ret)
 	size_t n = sent ? sent_len : bare_len;
 	if (!p)
 		return BH_ERR_NOT_FOUND;
-	if (memchr(p, 0, n))
-		return BH_ERR_NUL;
-	j = json_loadb(p, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
-	if (!j)
-		return bh_json_error_code(&e);
+	/* the output was capped when it was captured */
+	int r = bh_json_load(p, n, n, BH_JSON_OBJECT | BH_JSON_INTEGER, &j, NULL);
+	if (r < 0)
+		return r;
 	if (!json_is_object(j) && !(json_is_integer(j) && json_integer_value(j) >= 0)) {
 		json_decref(j);
 		return BH_ERR_WRONG_TYPE;

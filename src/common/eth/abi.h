@@ -40,6 +40,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "eth/u256.h"   /* bh_u256_*: the uint word helpers */
 
 #define BH_ABI_MAX_DATA   (1024u * 1024u)  /* encoded data, bytes */
 #define BH_ABI_MAX_DEPTH  16               /* type nesting (arrays and tuples) */
@@ -118,17 +119,6 @@ int bh_abi_value_bytes(struct bh_abi_value *v, const void *data, size_t len);
 int bh_abi_value_string(struct bh_abi_value *v, const char *s);
 /* n zeroed items (kind ARRAY, FIXED_ARRAY or TUPLE) to be filled by the caller. */
 int bh_abi_value_list(struct bh_abi_value *v, enum bh_abi_kind kind, size_t n);
-
-/* ---- 256-bit helpers (big-endian) ---- */
-void bh_u256_from_u64(uint64_t x, uint8_t ret[static 32]);
-/* BH_ERR_RANGE if the value does not fit in 64 bits. */
-int bh_u256_to_u64(const uint8_t be[static 32], uint64_t *ret) __attribute__((warn_unused_result));
-/* Decimal digits only, no sign, no leading zeros except "0"; BH_ERR_RANGE above 2^256-1. */
-int bh_u256_from_dec(const char *s, uint8_t ret[static 32]);
-/* "0x"-prefixed hex (1..64 digits) or decimal. */
-int bh_u256_from_str(const char *s, uint8_t ret[static 32]);
-/* Decimal text; out holds at least 79 bytes (78 digits + NUL). */
-void bh_u256_to_dec(const uint8_t be[static 32], char out[static 79]);
 
 /* ---- encoding ---- */
 /*

@@ -13,23 +13,6 @@
 
 #define KEY_PATH_MAX 256
 
-const char *bh_json_type_name(const json_t *v)
-{
-	if (!v)
-		return "nothing";
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "object";
-	case JSON_ARRAY: return "array";
-	case JSON_STRING: return "string";
-	case JSON_INTEGER: return "integer";
-	case JSON_REAL: return "number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "boolean";
-	case JSON_NULL: return "null";
-	}
-	return "unknown";
-}
-
 bool bh_is_evm_address(const char *s)
 {
 	if (!s || s[0] != '0' || s[1] != 'x')
@@ -62,16 +45,16 @@ bool bh_is_vm_name(const char *s)
 int bh_config_json_load(const void *data, size_t len, const char *name, json_t **ret,
 			struct bh_msg *msg)
 {
-	json_error_t e;
-	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e);
+	struct bh_msg jm = { "" };
+	/* object or array at the top, as jansson without JSON_DECODE_ANY allowed; callers
+	 * cap the size and check the root's type */
+	int r = bh_json_load(data, len, BH_BUF_SIZE_MAX, BH_JSON_OBJECT | BH_JSON_ARRAY, ret, &jm);
 
-	if (!root) {
-		bh_msg_set(msg, "%s: line %d column %d: %s", name, e.line, e.column, e.text);
-		return json_error_code(&e) == json_error_duplicate_key ? BH_ERR_DUPLICATE
-		       : json_error_code(&e) == json_error_out_of_memory ? -ENOMEM
-									  : BH_ERR_FORMAT;
+	if (r < 0) {
+		bh_msg_set(msg, "%s: %s", name, jm.text);
+		/* the documented codes: every other failure is a format error */
+		return r == BH_ERR_DUPLICATE || r == -ENOMEM ? r : BH_ERR_FORMAT;
 	}
-	*ret = root;
 	return 0;
 }
 

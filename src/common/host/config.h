@@ -10,9 +10,9 @@
  * "last one wins".  A migration tool converts upstream YAML once.
  *
  * Loading: the file is read through bh_file_read (core/file.h: O_NOFOLLOW,
- * regular file, not world-writable, size cap checked before reading), parsed with
- * JSON_REJECT_DUPLICATES,
- * and must be a JSON object.  Then a schema (array of struct bh_cfg_key) is
+ * regular file, not world-writable, size cap checked before reading), parsed by the
+ * strict decoder (core/json.h: duplicate keys, NUL and trailing data refused), and must be
+ * a JSON object.  Then a schema (array of struct bh_cfg_key) is
  * checked: missing required keys and wrong types fail with a bh_msg that names
  * the file and the dotted key, e.g.
  *   /etc/blockhost/db.json: key 'ip_pool.start': expected integer, got string
@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "core/err.h"
+#include "core/json.h"   /* bh_json_type_name */
 
 /* Config files are small; anything bigger is a mistake or an attack. */
 #define BH_CONFIG_MAX_SIZE (1024u * 1024u)
@@ -87,16 +88,15 @@ int bh_config_check(const json_t *root, const struct bh_cfg_key *schema, size_t 
 json_t *bh_config_get(const json_t *root, const char *dotted);
 
 /*
- * The JSON step shared by the config and vms.json parsers: json_loadb with duplicate
- * keys rejected (no size check, no type check of the root).  On failure msg gets
- * "<name>: line L column C: <jansson text>" and the result is BH_ERR_DUPLICATE,
- * -ENOMEM or BH_ERR_FORMAT (every other syntax error).  *ret: new reference.
+ * The JSON step shared by the config and vms.json parsers: bh_json_load (core/json.h:
+ * duplicate keys, NUL, trailing data refused) with an object or array at the top (no
+ * size check here).  On failure msg gets "<name>: line L column C: <jansson text>" (or
+ * bh_json_load's other detail) and the result is BH_ERR_DUPLICATE, -ENOMEM or
+ * BH_ERR_FORMAT (every other failure).  *ret: new reference.
  */
 int bh_config_json_load(const void *data, size_t len, const char *name, json_t **ret,
 			struct bh_msg *msg);
 
-/* A JSON type name for messages: "string", "integer", "object", ... */
-const char *bh_json_type_name(const json_t *v);
 
 /* Validators shared with other modules (whole string must match). */
 bool bh_is_evm_address(const char *s);                     /* ^0x[0-9a-fA-F]{40}$ */

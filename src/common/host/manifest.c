@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "core/file.h"
 #include "core/frame.h"
+#include "core/json.h"
 #include "host/manifest.h"
 #include "core/path.h"
 
@@ -386,30 +387,16 @@ int bh_manifest_parse(enum bh_manifest_kind kind, const void *data, size_t len,
 		      struct bh_manifest **ret, struct bh_msg *msg)
 {
 	struct bh_manifest *m = NULL;
-	json_error_t e;
+	struct bh_msg jm = { "" };
 	json_t *root = NULL;
 	const char *s;
 	int r = BH_ERR_INTERNAL;
 
 	if ((unsigned)kind >= _BH_MANIFEST_KIND_MAX || (!data && len))
 		return -EINVAL;
-	if (len > BH_MANIFEST_MAX_SIZE) {
-		bh_msg_set(msg, "manifest larger than %u bytes", BH_MANIFEST_MAX_SIZE);
-		return BH_ERR_LIMIT;
-	}
-	if (len && memchr(data, 0, len)) {
-		bh_msg_set(msg, "manifest contains a NUL byte");
-		return BH_ERR_NUL;
-	}
-	root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
-	if (!root) {
-		bh_msg_set(msg, "invalid JSON at line %d column %d: %s", e.line, e.column, e.text);
-		return bh_json_error_code(&e);
-	}
-	if (!json_is_object(root)) {
-		bh_msg_set(msg, "manifest must be a JSON object");
-		r = BH_ERR_WRONG_TYPE;
-		goto out;
+	if ((r = bh_json_load(data, len, BH_MANIFEST_MAX_SIZE, BH_JSON_OBJECT, &root, &jm)) < 0) {
+		bh_msg_set(msg, "manifest JSON: %s", jm.text);
+		return r;
 	}
 	if (!(m = calloc(1, sizeof(*m)))) {
 		r = -ENOMEM;
