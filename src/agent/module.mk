@@ -15,11 +15,18 @@ $(BUILD)/bin/blockhost-verify-plugin: $(BUILD)/obj/agent/tools/verify-plugin.o $
 	$(call link)
 
 # ---- core action plugins: src/agent/actions/<name>.c + policy/actions/<name>.manifest.in
-# (the schema an auditor reads is the one that gets signed)
+# (the schema an auditor reads is the one that gets signed).  policy/actions/ holds the
+# manifest of EVERY action, whichever component ships it: an action is the agent's when
+# its source is here (src/prov/module.mk takes those whose source is in src/prov/actions/).
+# ACTION_SRCS collects every action's source for `make policy-check`, which fails on a
+# source without a manifest or a manifest without a source.
 # Built into $(BUILD)/agent-actions/ and signed there with a TEST key
 # ($(BUILD)/agent-test-key/, generated on first build) for `make check`.
 # Production plugins are signed by the operator (docs/root-agent.md).
-AGENT_ACTION_NAMES = $(patsubst policy/actions/%.manifest.in,%,$(wildcard policy/actions/*.manifest.in))
+AGENT_ACTION_HELPERS = src/agent/actions/common.c
+AGENT_ACTION_SRCS  = $(filter-out $(AGENT_ACTION_HELPERS),$(wildcard src/agent/actions/*.c))
+ACTION_SRCS       += $(AGENT_ACTION_SRCS)
+AGENT_ACTION_NAMES = $(patsubst src/agent/actions/%.c,%,$(AGENT_ACTION_SRCS))
 AGENT_ACTION_DIR   = $(BUILD)/agent-actions
 AGENT_ACTION_BINS  = $(patsubst %,$(AGENT_ACTION_DIR)/%,$(AGENT_ACTION_NAMES))
 AGENT_ACTION_SIGS  = $(patsubst %,$(AGENT_ACTION_DIR)/%.sig,$(AGENT_ACTION_NAMES))
