@@ -289,6 +289,142 @@ static int parse_schema(const char *pname, json_t *o, struct bh_param_schema *s,
 	return 0;
 }
 
+/* "capabilities": an array of at most BH_PLUGIN_CAPS_MAX distinct names. */
+static int parse_caps(json_t *v, uint64_t *ret, struct bh_msg *msg)
+{
+	uint64_t caps = 0;
+	size_t i;
+	json_t *c;
+
+	if (!json_is_array(v) || json_array_size(v) > BH_PLUGIN_CAPS_MAX) {
+		bh_msg_set(msg, "manifest: capabilities must be an array of at most %d names",
+			   BH_PLUGIN_CAPS_MAX);
+		return BH_ERR_WRONG_TYPE;
+	}
+	json_array_foreach(v, i, c) {
+		const char *s = json_string_value(c);
+		int cap = s ? bh_plugin_cap_from_name(s) : -1;
+		if (cap < 0) {
+			bh_msg_set(msg, "manifest: capabilities[%zu] is not a capability name", i);
+			return BH_ERR_FORMAT;
+		}
+		if (caps & (1ull << cap)) {
+			bh_msg_set(msg, "manifest: capability \"%s\" listed twice", s);
+			return BH_ERR_DUPLICATE;
+		}
+		caps |= 1ull << cap;
+	}
+	*ret = caps;
+	return 0;
+}
+
+/* "params": an object of at most BH_PLUGIN_PARAMS_MAX schemas. */
+static int parse_params(json_t *v, struct bh_plugin_manifest *m, struct bh_msg *msg)
+{
+	const char *pk;
+	json_t *pv;
+	int r;
+
+	if (!json_is_object(v) || json_object_size(v) > BH_PLUGIN_PARAMS_MAX) {
+		bh_msg_set(msg, "manifest: params must be an object of at most %d params",
+			   BH_PLUGIN_PARAMS_MAX);
+		return BH_ERR_WRONG_TYPE;
+	}
+	json_object_foreach(v, pk, pv) {
+		r = parse_schema(pk, pv, &m->params[m->n_params], msg);
+		/* count it even on failure: parse_schema leaves it freeable */
+		m->n_params++;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The keys every manifest must have, in the order of their bits in `seen`. */
+static const char *const required_keys[] = { "format", "namespace", "action", "version",
+	"sha256", "capabilities", "timeout_ms", "output_max", "input", "params" };
+#define N_REQUIRED (sizeof(required_keys) / sizeof(required_keys[0]))
+
+/* One top-level key of the manifest into m; *ret_bit = its bit in `seen` (or -1). */
+static int manifest_key(struct bh_plugin_manifest *m, const char *key, json_t *v, int *ret_bit,
+			struct bh_msg *msg)
+{
+	const char *s = json_string_value(v);
+	int64_t x;
+	int r;
+
+	*ret_bit = -1;
+	for (unsigned i = 0; i < N_REQUIRED; i++)
+		if (!strcmp(key, required_keys[i]))
+			*ret_bit = (int)i;
+	if (!strcmp(key, "format")) {
+		return 0; /* checked first, by the caller */
+	} else if (!strcmp(key, "namespace")) {
+		if (!s || strcmp(s, BH_PLUGIN_NAMESPACE)) {
+			bh_msg_set(msg, "manifest: namespace must be \"%s\"", BH_PLUGIN_NAMESPACE);
+			return BH_ERR_UNSUPPORTED;
+		}
+	} else if (!strcmp(key, "action")) {
+		if (!s || !bh_plugin_name_valid(s)) {
+			bh_msg_set(msg, "manifest: action must match ^[a-z0-9][a-z0-9-]{0,63}$");
+			return BH_ERR_FORMAT;
+		}
+		snprintf(m->action, sizeof(m->action), "%s", s);
+	} else if (!strcmp(key, "version")) {
+		if ((r = get_int(v, 1, (int64_t)BH_PLUGIN_VERSION_MAX, &x)) < 0) {
+			bh_msg_set(msg, "manifest: version must be an integer 1..2^53-1");
+			return r;
+		}
+		m->version = (uint64_t)x;
+	} else if (!strcmp(key, "sha256")) {
+		if (!s || strlen(s) != 64 || bh_hex_decode_ct(s, 64, m->sha256, 32) < 0) {
+			bh_msg_set(msg, "manifest: sha256 must be 64 hex digits");
+			return BH_ERR_FORMAT;
+		}
+	} else if (!strcmp(key, "capabilities")) {
+		return parse_caps(v, &m->caps, msg);
+	} else if (!strcmp(key, "timeout_ms")) {
+		if ((r = get_int(v, 1, BH_PLUGIN_TIMEOUT_MAX, &x)) < 0) {
+			bh_msg_set(msg, "manifest: timeout_ms must be an integer 1..%u", BH_PLUGIN_TIMEOUT_MAX);
+			return r;
+		}
+		m->timeout_ms = (unsigned)x;
+	} else if (!strcmp(key, "output_max")) {
+		if ((r = get_int(v, 2, BH_PLUGIN_OUTPUT_MAX, &x)) < 0) {
+			bh_msg_set(msg, "manifest: output_max must be an integer 2..%u", BH_PLUGIN_OUTPUT_MAX);
+			return r;
+		}
+		m->output_max = (size_t)x;
+	} else if (!strcmp(key, "expires")) {
+		/* optional: bounds freeze attacks (an old signed plugin kept forever) */
+		if ((r = get_int(v, 1, INT64_MAX, &x)) < 0) {
+			bh_msg_set(msg, "manifest: expires must be a positive integer (unix seconds)");
+			return r;
+		}
+		m->expires = x;
+	} else if (!strcmp(key, "run_as")) {
+		/* optional: "plugin" (the agent's unprivileged plugin user, the default)
+		 * or "root" (only for actions that genuinely need uid 0) */
+		if (!s || (strcmp(s, "root") && strcmp(s, "plugin"))) {
+			bh_msg_set(msg, "manifest: run_as must be \"plugin\" or \"root\"");
+			return BH_ERR_FORMAT;
+		}
+		m->run_as = !strcmp(s, "root") ? BH_PLUGIN_RUN_ROOT : BH_PLUGIN_RUN_USER;
+	} else if (!strcmp(key, "input")) {
+		if (!s || strcmp(s, "stdin-json")) {
+			bh_msg_set(msg, "manifest: input must be \"stdin-json\"");
+			return BH_ERR_UNSUPPORTED;
+		}
+	} else if (!strcmp(key, "params")) {
+		return parse_params(v, m, msg);
+	} else {
+		char k[68];
+		bh_msg_set(msg, "manifest: unknown key \"%s\"", bh_agent_printable(key, k, sizeof(k)));
+		return BH_ERR_FORMAT;
+	}
+	return 0;
+}
+
 int bh_plugin_manifest_parse(const uint8_t *data, size_t len, struct bh_plugin_manifest **ret, struct bh_msg *msg)
 {
 	struct bh_plugin_manifest *m = NULL;
@@ -296,7 +432,7 @@ int bh_plugin_manifest_parse(const uint8_t *data, size_t len, struct bh_plugin_m
 	const char *key;
 	int64_t x;
 	unsigned seen = 0;
-	int r = BH_ERR_INTERNAL;
+	int r = BH_ERR_INTERNAL, bit;
 
 	if (len > BH_PLUGIN_MANIFEST_MAX) {
 		bh_msg_set(msg, "manifest larger than %u bytes", BH_PLUGIN_MANIFEST_MAX);
@@ -327,135 +463,15 @@ int bh_plugin_manifest_parse(const uint8_t *data, size_t len, struct bh_plugin_m
 		r = BH_ERR_UNSUPPORTED;
 		goto out;
 	}
-
 	json_object_foreach(j, key, v) {
-		if (!strcmp(key, "format")) {
-			seen |= 1u << 0;
-		} else if (!strcmp(key, "namespace")) {
-			const char *s = json_string_value(v);
-			if (!s || strcmp(s, BH_PLUGIN_NAMESPACE)) {
-				bh_msg_set(msg, "manifest: namespace must be \"%s\"", BH_PLUGIN_NAMESPACE);
-				r = BH_ERR_UNSUPPORTED;
-				goto out;
-			}
-			seen |= 1u << 1;
-		} else if (!strcmp(key, "action")) {
-			const char *s = json_string_value(v);
-			if (!s || !bh_plugin_name_valid(s)) {
-				bh_msg_set(msg, "manifest: action must match ^[a-z0-9][a-z0-9-]{0,63}$");
-				r = BH_ERR_FORMAT;
-				goto out;
-			}
-			snprintf(m->action, sizeof(m->action), "%s", s);
-			seen |= 1u << 2;
-		} else if (!strcmp(key, "version")) {
-			if ((r = get_int(v, 1, (int64_t)BH_PLUGIN_VERSION_MAX, &x)) < 0) {
-				bh_msg_set(msg, "manifest: version must be an integer 1..2^53-1");
-				goto out;
-			}
-			m->version = (uint64_t)x;
-			seen |= 1u << 3;
-		} else if (!strcmp(key, "sha256")) {
-			const char *s = json_string_value(v);
-			if (!s || strlen(s) != 64 || bh_hex_decode_ct(s, 64, m->sha256, 32) < 0) {
-				bh_msg_set(msg, "manifest: sha256 must be 64 hex digits");
-				r = BH_ERR_FORMAT;
-				goto out;
-			}
-			seen |= 1u << 4;
-		} else if (!strcmp(key, "capabilities")) {
-			size_t i;
-			json_t *c;
-			if (!json_is_array(v) || json_array_size(v) > BH_PLUGIN_CAPS_MAX) {
-				bh_msg_set(msg, "manifest: capabilities must be an array of at most %d names",
-					   BH_PLUGIN_CAPS_MAX);
-				r = BH_ERR_WRONG_TYPE;
-				goto out;
-			}
-			json_array_foreach(v, i, c) {
-				const char *s = json_string_value(c);
-				int cap = s ? bh_plugin_cap_from_name(s) : -1;
-				if (cap < 0) {
-					bh_msg_set(msg, "manifest: capabilities[%zu] is not a capability name", i);
-					r = BH_ERR_FORMAT;
-					goto out;
-				}
-				if (m->caps & (1ull << cap)) {
-					bh_msg_set(msg, "manifest: capability \"%s\" listed twice", s);
-					r = BH_ERR_DUPLICATE;
-					goto out;
-				}
-				m->caps |= 1ull << cap;
-			}
-			seen |= 1u << 5;
-		} else if (!strcmp(key, "timeout_ms")) {
-			if ((r = get_int(v, 1, BH_PLUGIN_TIMEOUT_MAX, &x)) < 0) {
-				bh_msg_set(msg, "manifest: timeout_ms must be an integer 1..%u", BH_PLUGIN_TIMEOUT_MAX);
-				goto out;
-			}
-			m->timeout_ms = (unsigned)x;
-			seen |= 1u << 6;
-		} else if (!strcmp(key, "output_max")) {
-			if ((r = get_int(v, 2, BH_PLUGIN_OUTPUT_MAX, &x)) < 0) {
-				bh_msg_set(msg, "manifest: output_max must be an integer 2..%u", BH_PLUGIN_OUTPUT_MAX);
-				goto out;
-			}
-			m->output_max = (size_t)x;
-			seen |= 1u << 7;
-		} else if (!strcmp(key, "expires")) {
-			/* optional: bounds freeze attacks (an old signed plugin kept forever) */
-			if ((r = get_int(v, 1, INT64_MAX, &x)) < 0) {
-				bh_msg_set(msg, "manifest: expires must be a positive integer (unix seconds)");
-				goto out;
-			}
-			m->expires = x;
-		} else if (!strcmp(key, "run_as")) {
-			/* optional: "plugin" (the agent's unprivileged plugin user, the default)
-			 * or "root" (only for actions that genuinely need uid 0) */
-			const char *s = json_string_value(v);
-			if (!s || (strcmp(s, "root") && strcmp(s, "plugin"))) {
-				bh_msg_set(msg, "manifest: run_as must be \"plugin\" or \"root\"");
-				r = BH_ERR_FORMAT;
-				goto out;
-			}
-			m->run_as = !strcmp(s, "root") ? BH_PLUGIN_RUN_ROOT : BH_PLUGIN_RUN_USER;
-		} else if (!strcmp(key, "input")) {
-			const char *s = json_string_value(v);
-			if (!s || strcmp(s, "stdin-json")) {
-				bh_msg_set(msg, "manifest: input must be \"stdin-json\"");
-				r = BH_ERR_UNSUPPORTED;
-				goto out;
-			}
-			seen |= 1u << 8;
-		} else if (!strcmp(key, "params")) {
-			const char *pk;
-			json_t *pv;
-			if (!json_is_object(v) || json_object_size(v) > BH_PLUGIN_PARAMS_MAX) {
-				bh_msg_set(msg, "manifest: params must be an object of at most %d params",
-					   BH_PLUGIN_PARAMS_MAX);
-				r = BH_ERR_WRONG_TYPE;
-				goto out;
-			}
-			json_object_foreach(v, pk, pv) {
-				r = parse_schema(pk, pv, &m->params[m->n_params], msg);
-				/* count it even on failure: parse_schema leaves it freeable */
-				m->n_params++;
-				if (r < 0)
-					goto out;
-			}
-			seen |= 1u << 9;
-		} else {
-			char k[68];
-			bh_msg_set(msg, "manifest: unknown key \"%s\"", bh_agent_printable(key, k, sizeof(k)));
-			r = BH_ERR_FORMAT;
+		if ((r = manifest_key(m, key, v, &bit, msg)) < 0)
 			goto out;
-		}
+		if (bit >= 0)
+			seen |= 1u << bit;
 	}
-	static const char *const names[] = { "format", "namespace", "action", "version", "sha256",
-		"capabilities", "timeout_ms", "output_max", "input", "params" };
-	for (unsigned i = 0; i < 10; i++) {
+	for (unsigned i = 0; i < N_REQUIRED; i++) {
 		if (!(seen & (1u << i))) {
-			bh_msg_set(msg, "manifest: \"%s\" missing", names[i]);
+			bh_msg_set(msg, "manifest: \"%s\" missing", required_keys[i]);
 			r = BH_ERR_MISSING_KEY;
 			goto out;
 		}

@@ -410,35 +410,21 @@ static int check_dir(int dfd, const char *what, const char *path, uid_t owner, s
 	return 0;
 }
 
-int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_plugin **ret,
-		   struct bh_msg *msg)
+/*
+ * Steps 1-2: read NAME.manifest and NAME.sig from dfd, find the trusted key the
+ * signature names in env->keys_dir and verify the signature.  *ret_man (malloc'd,
+ * NUL-terminated) holds the authentic manifest bytes, not yet interpreted.
+ */
+static int load_signed_manifest(const struct bh_plugin_env *env, int dfd, const char *name,
+				uint8_t **ret_man, size_t *ret_len,
+				uint8_t ret_keyid[static BH_PLUGIN_KEYID_LEN], struct bh_msg *msg)
 {
-	struct bh_plugin *p = NULL;
 	uint8_t *man = NULL, *sigf = NULL, *pubf = NULL;
 	size_t man_len = 0, sig_len = 0, pub_len = 0;
-	uint8_t keyid[BH_PLUGIN_KEYID_LEN], sig[64], pk[32], kid2[BH_PLUGIN_KEYID_LEN], h[32];
-	char fname[BH_PLUGIN_NAME_MAX + 32], kname[40];
-	int dfd = -1, kfd = -1, efd = -1, r = BH_ERR_INTERNAL;
-	struct stat st;
-	bool elf;
+	uint8_t keyid[BH_PLUGIN_KEYID_LEN], sig[64], pk[32], kid2[BH_PLUGIN_KEYID_LEN];
+	char fname[BH_PLUGIN_NAME_MAX + 32], kname[40], kidhex[2 * BH_PLUGIN_KEYID_LEN + 1];
+	int kfd = -1, r = BH_ERR_INTERNAL;
 
-	if (sodium_init() < 0)
-		return BH_ERR_CRYPTO;
-	if (!bh_plugin_name_valid(name)) {
-		bh_msg_set(msg, "not a valid action name");
-		return BH_ERR_NOT_FOUND;
-	}
-	if (!(p = calloc(1, sizeof(*p))))
-		return -ENOMEM;
-	p->memfd = -1;
-	dfd = open(env->actions_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		r = bh_negerrno();
-		bh_msg_set(msg, "actions dir %s: %s", env->actions_dir, bh_strerror(r));
-		goto out;
-	}
-	if ((r = check_dir(dfd, "actions dir", env->actions_dir, env->owner, msg)) < 0)
-		goto out;
 	/* 1. manifest and signature */
 	snprintf(fname, sizeof(fname), "%s.manifest", name);
 	if ((r = bh_plugin_read_file(dfd, fname, env->owner, BH_PLUGIN_MANIFEST_MAX, &man, &man_len,
@@ -462,7 +448,6 @@ int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_
 		goto out;
 	}
 	/* 2. the trusted key the signature names */
-	char kidhex[2 * BH_PLUGIN_KEYID_LEN + 1];
 	bh_hex_encode(keyid, sizeof(keyid), kidhex);
 	snprintf(kname, sizeof(kname), "%s.pub", kidhex);
 	kfd = open(env->keys_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -494,6 +479,86 @@ int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_
 		bh_msg_set(msg, "bad signature on %s.manifest (key %s)", name, kidhex);
 		goto out;
 	}
+	memcpy(ret_keyid, keyid, sizeof(keyid));
+	*ret_man = man;
+	*ret_len = man_len;
+	man = NULL;
+	r = 0;
+out:
+	if (kfd >= 0)
+		close(kfd);
+	free(man);
+	free(sigf);
+	free(pubf);
+	return r;
+}
+
+/* Step 4: the executable NAME → sealed memfd whose bytes hash to the signed sha256. */
+static int load_executable(const struct bh_plugin_env *env, int dfd, const char *name,
+			   const uint8_t sha256[static 32], int *ret_memfd, struct bh_msg *msg)
+{
+	struct stat st;
+	uint8_t h[32];
+	bool elf;
+	int efd, mfd = -1, r;
+
+	if ((efd = open_checked(dfd, name, env->owner, BH_PLUGIN_EXE_MAX, &st, msg)) < 0)
+		return efd;
+	if ((mfd = r = seal_copy(efd, name, st.st_size, msg)) < 0)
+		goto out;
+	if ((r = hash_memfd(mfd, h, &elf)) < 0) {
+		bh_msg_set(msg, "reading memfd: %s", bh_strerror(r));
+		goto out;
+	}
+	if (sodium_memcmp(h, sha256, 32) != 0) {
+		bh_msg_set(msg, "executable %s does not match the signed sha256 (tampered)", name);
+		r = BH_ERR_MISMATCH;
+		goto out;
+	}
+	if (!elf) {
+		bh_msg_set(msg, "executable %s is not an ELF binary (scripts are refused)", name);
+		r = BH_ERR_FORMAT;
+		goto out;
+	}
+	*ret_memfd = mfd;
+	mfd = -1;
+	r = 0;
+out:
+	if (mfd >= 0)
+		close(mfd);
+	close(efd);
+	return r;
+}
+
+int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_plugin **ret,
+		   struct bh_msg *msg)
+{
+	struct bh_plugin *p = NULL;
+	uint8_t *man = NULL;
+	size_t man_len = 0;
+	uint8_t keyid[BH_PLUGIN_KEYID_LEN];
+	int dfd = -1, r = BH_ERR_INTERNAL;
+
+	if (sodium_init() < 0)
+		return BH_ERR_CRYPTO;
+	if (!bh_plugin_name_valid(name)) {
+		bh_msg_set(msg, "not a valid action name");
+		return BH_ERR_NOT_FOUND;
+	}
+	if (!(p = calloc(1, sizeof(*p))))
+		return -ENOMEM;
+	p->memfd = -1;
+	dfd = open(env->actions_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		r = bh_negerrno();
+		bh_msg_set(msg, "actions dir %s: %s", env->actions_dir, bh_strerror(r));
+		goto out;
+	}
+	if ((r = check_dir(dfd, "actions dir", env->actions_dir, env->owner, msg)) < 0)
+		goto out;
+	/* 1-2. the manifest, authentic under a trusted key */
+	if ((r = load_signed_manifest(env, dfd, name, &man, &man_len, keyid, msg)) < 0)
+		goto out;
 	/* 3. only now interpret the (authentic) manifest */
 	if ((r = bh_plugin_manifest_parse(man, man_len, &p->m, msg)) < 0)
 		goto out;
@@ -508,28 +573,8 @@ int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_
 		goto out;
 	}
 	/* 4. executable → sealed memfd → hash of what will actually run */
-	if ((efd = open_checked(dfd, name, env->owner, BH_PLUGIN_EXE_MAX, &st, msg)) < 0) {
-		r = efd;
+	if ((r = load_executable(env, dfd, name, p->m->sha256, &p->memfd, msg)) < 0)
 		goto out;
-	}
-	if ((p->memfd = seal_copy(efd, name, st.st_size, msg)) < 0) {
-		r = p->memfd;
-		goto out;
-	}
-	if ((r = hash_memfd(p->memfd, h, &elf)) < 0) {
-		bh_msg_set(msg, "reading memfd: %s", bh_strerror(r));
-		goto out;
-	}
-	if (sodium_memcmp(h, p->m->sha256, 32) != 0) {
-		bh_msg_set(msg, "executable %s does not match the signed sha256 (tampered)", name);
-		r = BH_ERR_MISMATCH;
-		goto out;
-	}
-	if (!elf) {
-		bh_msg_set(msg, "executable %s is not an ELF binary (scripts are refused)", name);
-		r = BH_ERR_FORMAT;
-		goto out;
-	}
 	/* 5. rollback last: only a fully verified plugin (signature, manifest, executable
 	 * hash, ELF) may raise the stored version; a signed manifest with a high version
 	 * next to a wrong executable must not lock the real plugin out */
@@ -550,13 +595,7 @@ int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_
 out:
 	if (dfd >= 0)
 		close(dfd);
-	if (kfd >= 0)
-		close(kfd);
-	if (efd >= 0)
-		close(efd);
 	free(man);
-	free(sigf);
-	free(pubf);
 	bh_plugin_free(p);
 	return r;
 }
