@@ -2,8 +2,9 @@
 /*
  * Signed action plugins, part 5: running a loaded plugin.  The front half is the
  * plugin's own (clone(CLONE_VM|CLONE_VFORK), user and securebits, capabilities cut
- * to the manifest's, execveat of the sealed memfd), then the pipes, output cap,
- * deadline, kill and reap of bh_plugin_run.
+ * to the manifest's, execveat of the sealed memfd); the pipes, output caps,
+ * deadline, kill and reap are bh_spawn_pump's (core/spawn.h), the one pump every
+ * child BlockHost runs goes through.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -28,6 +29,7 @@
 #include "core/err.h"
 #include "core/frame.h"
 #include "core/path.h"
+#include "core/spawn.h"
 #include "plugin.h"
 
 #define STDERR_KEEP 4096
@@ -193,12 +195,6 @@ static pid_t child_start(struct child_args *a)
 	return pid < 0 ? -e : pid;
 }
 
-static int set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-	return fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? bh_negerrno() : 0;
-}
-
 /* Append the first line of the plugin's stderr (printable ASCII, <= 200 bytes) to msg. */
 static void add_stderr(struct bh_msg *msg, const struct bh_buf *eb)
 {
@@ -217,17 +213,81 @@ static void add_stderr(struct bh_msg *msg, const struct bh_buf *eb)
 	}
 }
 
+/*
+ * The agent's policy is the ceiling: a plugin needing a capability the agent does not
+ * hold is refused here with its name, instead of failing in the child.
+ */
+static int check_ceiling(const struct bh_plugin *p, const char *name, struct bh_msg *msg)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	int r;
+
+	if (syscall(SYS_capget, &h, d) < 0) {
+		r = bh_negerrno();
+		bh_msg_set(msg, "capget: %s", bh_strerror(r));
+		return r;
+	}
+	uint64_t have = d[0].permitted | ((uint64_t)d[1].permitted << 32);
+	for (int c = 0; c < 64; c++) {
+		if ((p->m->caps & (1ull << c)) && !(have & (1ull << c))) {
+			bh_msg_set(msg, "plugin %s needs capability %s, which the agent does not "
+				   "hold (policy/blockhost-root-agent.policy)", name,
+				   capng_capability_to_name((unsigned)c));
+			return BH_ERR_DENIED;
+		}
+	}
+	return 0;
+}
+
+/* How the plugin ended (res from the pump) → its reply object, or an error with msg. */
+static int plugin_outcome(const struct bh_plugin *p, const char *name,
+			  const struct bh_spawn_result *res, json_t **ret, struct bh_msg *msg)
+{
+	json_t *reply = NULL;
+	int r;
+
+	if (res->timed_out) {
+		bh_msg_set(msg, "plugin %s timed out after %u ms", name, p->m->timeout_ms);
+		return BH_ERR_TIMEOUT;
+	}
+	if (res->stdout_truncated) {
+		bh_msg_set(msg, "plugin %s: output larger than %zu bytes", name, p->m->output_max);
+		return BH_ERR_LIMIT;
+	}
+	if (res->exit_code < 0) {
+		bh_msg_set(msg, "plugin %s killed by signal %d", name, res->term_signal);
+		return BH_ERR_CHILD;
+	}
+	r = bh_frame_decode_json(bh_buf_ptr(&res->out), bh_buf_len(&res->out), &reply);
+	if (r < 0 || !json_is_boolean(json_object_get(reply, "ok"))) {
+		json_decref(reply);
+		if (res->exit_code != 0) {
+			bh_msg_set(msg, "plugin %s failed (exit status %d)", name, res->exit_code);
+			return BH_ERR_CHILD;
+		}
+		bh_msg_set(msg, "plugin %s: reply is not a JSON object with boolean \"ok\"", name);
+		return BH_ERR_FORMAT;
+	}
+	if (res->exit_code != 0 && json_is_true(json_object_get(reply, "ok"))) {
+		json_decref(reply);
+		bh_msg_set(msg, "plugin %s said ok but exited with status %d", name, res->exit_code);
+		return BH_ERR_CHILD;
+	}
+	*ret = reply;
+	return 0;
+}
+
 int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *params, json_t **ret,
 		  struct bh_msg *msg)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	json_t *vp = NULL, *reply = NULL;
+	json_t *vp = NULL;
 	char *input = NULL;
-	size_t in_len = 0, in_off = 0;
-	struct bh_buf ob, eb;
+	size_t in_len = 0;
+	struct bh_spawn_result res = { 0 }; /* zeroed buffers read as empty */
 	pid_t pid = -1;
-	int r = BH_ERR_INTERNAL, status = 0;
-	bool timed_out = false, too_big = false;
+	int r = BH_ERR_INTERNAL;
 	struct child_args ca = {
 		.p = p, .argv = { (char *)name, NULL },
 		.envp = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", (char *)"LANG=C", NULL, NULL },
@@ -235,8 +295,6 @@ int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *par
 		.caph = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 },
 	};
 
-	bh_buf_init(&ob, p->m->output_max);
-	bh_buf_init(&eb, STDERR_KEEP);
 	if ((r = bh_params_validate(p->m, params, &vp, msg)) < 0)
 		goto out;
 	if (ca.root && ca.user && p->run_uid == 0) {
@@ -248,26 +306,8 @@ int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *par
 	for (int i = 0; i < 2; i++)
 		ca.capd[i].effective = ca.capd[i].permitted = ca.capd[i].inheritable =
 			(uint32_t)(p->m->caps >> (32 * i));
-	if (ca.root && p->m->caps) {
-		/* the agent's policy is the ceiling: say so instead of failing in the child */
-		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-		struct __user_cap_data_struct d[2];
-		if (syscall(SYS_capget, &h, d) < 0) {
-			r = bh_negerrno();
-			bh_msg_set(msg, "capget: %s", bh_strerror(r));
-			goto out;
-		}
-		uint64_t have = d[0].permitted | ((uint64_t)d[1].permitted << 32);
-		for (int c = 0; c < 64; c++) {
-			if ((p->m->caps & (1ull << c)) && !(have & (1ull << c))) {
-				bh_msg_set(msg, "plugin %s needs capability %s, which the agent does not "
-					   "hold (policy/blockhost-root-agent.policy)", name,
-					   capng_capability_to_name((unsigned)c));
-				r = BH_ERR_DENIED;
-				goto out;
-			}
-		}
-	}
+	if (ca.root && p->m->caps && (r = check_ceiling(p, name, msg)) < 0)
+		goto out;
 	if (!(input = json_dumps(vp, JSON_COMPACT))) {
 		r = -ENOMEM;
 		goto out;
@@ -290,7 +330,6 @@ int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *par
 	pid = child_start(&ca);
 	if (pid < 0) {
 		r = (int)pid;
-		pid = -1;
 		bh_msg_set(msg, "starting the plugin: %s", bh_strerror(r));
 		goto out;
 	}
@@ -298,133 +337,24 @@ int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *par
 	close(out[1]);
 	close(err[1]);
 	in[0] = out[1] = err[1] = -1;
-	if ((r = set_nonblock(in[1])) < 0 || (r = set_nonblock(out[0])) < 0 ||
-	    (r = set_nonblock(err[0])) < 0)
-		goto kill;
-
-	int64_t deadline = bh_deadline_from_ms((int)p->m->timeout_ms);
-	while (out[0] >= 0 || err[0] >= 0) {
-		struct pollfd pf[3];
-		int np = 0, iw = -1, io = -1, ie = -1;
-		if (in[1] >= 0) { iw = np; pf[np++] = (struct pollfd){ .fd = in[1], .events = POLLOUT }; }
-		if (out[0] >= 0) { io = np; pf[np++] = (struct pollfd){ .fd = out[0], .events = POLLIN }; }
-		if (err[0] >= 0) { ie = np; pf[np++] = (struct pollfd){ .fd = err[0], .events = POLLIN }; }
-		int left = bh_deadline_left(deadline);
-		if (left == 0) {
-			timed_out = true;
-			break;
-		}
-		int n = poll(pf, (nfds_t)np, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = bh_negerrno();
-			goto kill;
-		}
-		if (iw >= 0 && pf[iw].revents) {
-			ssize_t w = write(in[1], input + in_off, in_len - in_off);
-			if (w > 0)
-				in_off += (size_t)w;
-			if ((w < 0 && errno != EAGAIN && errno != EINTR) || in_off == in_len) {
-				close(in[1]);
-				in[1] = -1;
-			}
-		}
-		for (int k = 0; k < 2; k++) {
-			int idx = k == 0 ? io : ie;
-			int *fdp = k == 0 ? &out[0] : &err[0];
-			struct bh_buf *b = k == 0 ? &ob : &eb;
-			if (idx < 0 || !pf[idx].revents)
-				continue;
-			char tmp[8192];
-			ssize_t rn = read(*fdp, tmp, sizeof(tmp));
-			if (rn < 0 && (errno == EAGAIN || errno == EINTR))
-				continue;
-			if (rn <= 0) {
-				close(*fdp);
-				*fdp = -1;
-				continue;
-			}
-			size_t keep = (size_t)rn;
-			if (keep > bh_buf_avail(b)) {
-				keep = bh_buf_avail(b);
-				if (k == 0)
-					too_big = true;
-			}
-			if (keep && bh_buf_put(b, tmp, keep) < 0) {
-				r = -ENOMEM;
-				goto kill;
-			}
-		}
-		if (too_big)
-			break;
-	}
-	if (timed_out || too_big)
-		goto kill;
-	/* its output is closed, but the plugin may still be running: the deadline holds */
-	{
-		int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-		if (pfd >= 0) {
-			struct pollfd pp = { .fd = pfd, .events = POLLIN };
-			int n;
-			do {
-				n = poll(&pp, 1, bh_deadline_left(deadline));
-			} while (n < 0 && errno == EINTR);
-			close(pfd);
-			if (n == 0) {
-				timed_out = true;
-				goto kill;
-			}
-		}
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			r = bh_negerrno();
-			goto out;
-		}
-	}
-	pid = -1;
-	if (!WIFEXITED(status)) {
-		bh_msg_set(msg, "plugin %s killed by signal %d", name, WTERMSIG(status));
-		r = BH_ERR_CHILD;
+	/* the child is a session (so group) leader (setsid in child_exec); the pump kills
+	 * it at once at the deadline or when its reply outgrows output_max, and reaps it */
+	const struct bh_spawn_pump_opts po = {
+		.stdin_data = input, .stdin_len = in_len,
+		.stdout_max = p->m->output_max, .stderr_max = STDERR_KEEP,
+		.timeout_ms = (int)p->m->timeout_ms, .grace_ms = BH_SPAWN_KILL_AT_ONCE,
+		.flags = BH_SPAWN_STDOUT_CAP_KILLS,
+	};
+	r = bh_spawn_pump(pid, in[1], out[0], err[0], &po, &res);
+	in[1] = out[0] = err[0] = -1;
+	if (r < 0) {
+		bh_msg_set(msg, "running plugin %s: %s", name, bh_strerror(r));
 		goto out;
 	}
-	r = bh_frame_decode_json(bh_buf_ptr(&ob), bh_buf_len(&ob), &reply);
-	if (r < 0 || !json_is_boolean(json_object_get(reply, "ok"))) {
-		if (WEXITSTATUS(status) != 0) {
-			bh_msg_set(msg, "plugin %s failed (exit status %d)", name, WEXITSTATUS(status));
-			r = BH_ERR_CHILD;
-		} else {
-			bh_msg_set(msg, "plugin %s: reply is not a JSON object with boolean \"ok\"", name);
-			r = BH_ERR_FORMAT;
-		}
-		goto out;
-	}
-	if (WEXITSTATUS(status) != 0 && json_is_true(json_object_get(reply, "ok"))) {
-		bh_msg_set(msg, "plugin %s said ok but exited with status %d", name, WEXITSTATUS(status));
-		r = BH_ERR_CHILD;
-		goto out;
-	}
-	*ret = reply;
-	reply = NULL;
-	r = 0;
-	goto out;
-kill:
-	kill(-pid, SIGKILL);
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	pid = -1;
-	if (timed_out) {
-		bh_msg_set(msg, "plugin %s timed out after %u ms", name, p->m->timeout_ms);
-		r = BH_ERR_TIMEOUT;
-	} else if (too_big) {
-		bh_msg_set(msg, "plugin %s: output larger than %zu bytes", name, p->m->output_max);
-		r = BH_ERR_LIMIT;
-	}
+	r = plugin_outcome(p, name, &res, ret, msg);
 out:
 	if (r < 0)
-		add_stderr(msg, &eb);
+		add_stderr(msg, &res.err);
 	for (int i = 0; i < 2; i++) {
 		if (in[i] >= 0) close(in[i]);
 		if (out[i] >= 0) close(out[i]);
@@ -436,8 +366,6 @@ out:
 	}
 	free(ca.envp[2]);
 	json_decref(vp);
-	json_decref(reply);
-	bh_buf_done(&ob);
-	bh_buf_done(&eb);
+	bh_spawn_result_done(&res);
 	return r;
 }

@@ -2,13 +2,16 @@
 /*
  * Signed root-agent action plugins (docs/PROTOCOL.plugin).
  *
- * Layers, each usable on its own (and fuzzable from bytes):
- *   - bh_plugin_manifest_parse     strict manifest parser (bounded, no I/O)
- *   - bh_params_validate    request params vs the manifest's schema
- *   - bh_plugin_sig_*       detached Ed25519 signature over namespace||0||manifest
- *   - bh_plugin_load        files → verified manifest + the executable's bytes
- *                           copied into a sealed memfd whose hash matched
- *   - bh_plugin_run         validated params → child running the memfd → reply
+ * Layers, each usable on its own (and fuzzable from bytes), one file each:
+ *   - bh_plugin_manifest_parse  strict manifest parser (bounded, no I/O)   plugin-manifest.c
+ *   - bh_params_validate    request params vs the manifest's schema        plugin-params.c
+ *   - bh_plugin_sig_*       detached Ed25519 signature over
+ *                           namespace||0||manifest                         plugin-sig.c
+ *   - bh_plugin_load        files → verified manifest + the executable's
+ *                           bytes copied into a sealed memfd whose hash
+ *                           matched; rollback state                        plugin-store.c
+ *   - bh_plugin_run         validated params → child running the memfd →
+ *                           reply (pipes and deadline: bh_spawn_pump)      plugin-exec.c
  *
  * Library code: nothing here logs or exits; details go to struct bh_msg.
  */
