@@ -124,16 +124,11 @@ static void reply(int fd, json_t *j)
 static noreturn void reader(const struct opts *o, int ctl)
 {
 	char action[BH_PLUGIN_NAME_MAX + 1] = "", text[600];
-	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct bh_msg msg = { "" };
 	json_t *req = NULL, *params = NULL, *out;
 	struct rlimit cpu = { 10, 11 }, as = { READER_AS_MAX, READER_AS_MAX };
 	gid_t g = NOBODY;
 	int client = -1, r;
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
 
 	if (setgroups(1, &g) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
 	    setresuid(NOBODY, NOBODY, NOBODY) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0 ||
@@ -146,14 +141,8 @@ static noreturn void reader(const struct opts *o, int ctl)
 	if (o->reader_filter && bh_seccomp_install(o->reader_filter, 0, &msg) < 0)
 		_exit(3);
 	/* wait for the connection; EOF = the agent is going away */
-	do {
-		r = (int)recvmsg(ctl, &mh, MSG_CMSG_CLOEXEC);
-	} while (r < 0 && errno == EINTR);
-	struct cmsghdr *cm = r == 1 ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
+	if (bh_usock_recv_fd(ctl, &client) < 0)
 		_exit(0);
-	memcpy(&client, CMSG_DATA(cm), sizeof(int));
 
 	if ((r = bh_frame_read_json(client, BH_FRAME_MAX_REQUEST, BH_FRAME_SERVER_TIMEOUT_MS, &req)) < 0) {
 		snprintf(text, sizeof(text), "bad request: %s", bh_strerror(r));
@@ -194,34 +183,31 @@ static pid_t spawn_reader(const struct opts *o, int lfd, int *ret_ctl)
 	return pid;
 }
 
+/* What the reader made of a request, re-checked by the monitor. */
+struct request {
+	bool unknown;                        /* a string, but not an action name */
+	char action[BH_PLUGIN_NAME_MAX + 1]; /* the name (printable copy when unknown) */
+	json_t *params;                      /* NULL when unknown */
+};
+
 /*
  * Monitor side: hand the client to the spare reader, take its one frame, check
  * it again (the reader may have been compromised by what it parsed).  Returns 0
- * with ret_action and *ret_params, BH_ERR_NOT_FOUND with ret_action set, or an
- * error with text.
+ * with *ret (an unknown action is a request too: ret->unknown), or an error with
+ * text.
  */
-static int read_request(int ctl, int client, char ret_action[static BH_PLUGIN_NAME_MAX + 1],
-			json_t **ret_params, char *text, size_t textlen)
+static int read_request(int ctl, int client, struct request *ret, char *text, size_t textlen)
 {
+	struct request q = { .unknown = false };
 	struct bh_msg msg = { "" };
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte = 0;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	json_t *j = NULL, *v;
 	int r;
 
 	snprintf(text, textlen, "bad request");
 	if (ctl < 0)
 		return BH_ERR_INTERNAL;
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &client, sizeof(int));
-	if (sendmsg(ctl, &mh, MSG_NOSIGNAL) != 1)
-		return bh_negerrno();
+	if ((r = bh_usock_send_fd(ctl, client)) < 0)
+		return r;
 	r = bh_frame_read_json(ctl, BH_FRAME_MAX_REQUEST + 4096, BH_FRAME_SERVER_TIMEOUT_MS + 2000, &j);
 	if (r < 0) {
 		/* the reader died (e.g. out of its address space) or sent garbage */
@@ -232,13 +218,21 @@ static int read_request(int ctl, int client, char ret_action[static BH_PLUGIN_NA
 	if ((v = json_object_get(j, "error")) && json_is_string(v)) {
 		snprintf(text, textlen, "%s", json_string_value(v));
 		r = BH_ERR_FORMAT;
-	} else if ((v = json_object_get(j, "unknown")) && json_is_string(v)) {
-		/* the reader made it printable, but the reader may be compromised */
-		bh_agent_printable(json_string_value(v), ret_action, BH_PLUGIN_NAME_MAX + 1);
-		r = BH_ERR_NOT_FOUND;
-	} else if ((r = bh_agent_request_parse(j, ret_action, ret_params, &msg)) < 0) {
-		snprintf(text, textlen, "bad request: %s", msg.text);
+		goto out;
 	}
+	if ((v = json_object_get(j, "unknown")) && json_is_string(v)) {
+		/* the reader made it printable, but the reader may be compromised */
+		bh_agent_printable(json_string_value(v), q.action, sizeof(q.action));
+		q.unknown = true;
+	} else if ((r = bh_agent_request_parse(j, q.action, &q.params, &msg)) == BH_ERR_NOT_FOUND) {
+		q.unknown = true;
+	} else if (r < 0) {
+		snprintf(text, textlen, "bad request: %s", msg.text);
+		goto out;
+	}
+	*ret = q;
+	r = 0;
+out:
 	json_decref(j);
 	return r;
 }
@@ -253,8 +247,10 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 	struct bh_plugin *p = NULL;
 	struct bh_msg msg = { "" };
 	struct bh_peer cred = { 0 };
-	char action[BH_PLUGIN_NAME_MAX + 1] = "", text[600];
-	json_t *params = NULL, *res = NULL;
+	struct request req = { .unknown = false };
+	const char *action = req.action;
+	char text[600];
+	json_t *res = NULL;
 	int r;
 
 	signal(SIGTERM, SIG_DFL);
@@ -265,13 +261,13 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 		reply(fd, bh_agent_error_reply("permission denied"));
 		_exit(1);
 	}
-	r = read_request(ctl, fd, action, &params, text, sizeof(text));
+	r = read_request(ctl, fd, &req, text, sizeof(text));
 	if (ctl >= 0)
 		close(ctl);
-	if (r == BH_ERR_NOT_FOUND) {
-		snprintf(text, sizeof(text), "Unknown action: %s", action);
+	if (r < 0)
 		goto fail;
-	} else if (r < 0) {
+	if (req.unknown) {
+		snprintf(text, sizeof(text), "Unknown action: %s", action);
 		goto fail;
 	}
 	r = bh_plugin_load(&env, action, &p, &msg);
@@ -282,7 +278,7 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 		snprintf(text, sizeof(text), "plugin %s refused: %s", action, msg.text);
 		goto fail;
 	}
-	if ((r = bh_plugin_run(p, action, params, &res, &msg)) < 0) {
+	if ((r = bh_plugin_run(p, action, req.params, &res, &msg)) < 0) {
 		snprintf(text, sizeof(text), "%s", msg.text[0] ? msg.text : bh_strerror(r));
 		goto fail;
 	}
@@ -302,23 +298,6 @@ fail: {
 	_exit(1);
 }
 
-/* Send one fd over a control socket (SCM_RIGHTS, one byte of data). */
-static int send_fd(int ctl, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte = 0;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(ctl, &mh, MSG_NOSIGNAL) == 1 ? 0 : bh_negerrno();
-}
-
 /*
  * Fork a spare connection handler, paired with the spare reader `rctl`: it waits on
  * its control socket for the accepted client fd (SCM_RIGHTS) and then serves it
@@ -334,26 +313,15 @@ static pid_t spawn_handler(const struct opts *o, int lfd, int rctl, int *ret_ctl
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		return -1;
 	if ((pid = fork()) == 0) {
-		char cbuf[CMSG_SPACE(sizeof(int))];
-		char byte;
-		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-				     .msg_controllen = sizeof(cbuf) };
-		int r, fd;
+		int fd;
 
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		close(lfd);
 		close(sp[0]);
-		do {
-			r = (int)recvmsg(sp[1], &mh, MSG_CMSG_CLOEXEC);
-		} while (r < 0 && errno == EINTR);
-		struct cmsghdr *cm = r == 1 ? CMSG_FIRSTHDR(&mh) : NULL;
-		if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-		    cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		if (bh_usock_recv_fd(sp[1], &fd) < 0)
 			_exit(0);
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 		close(sp[1]);
 		serve(o, fd, rctl);
 	}
@@ -576,7 +544,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (spare_h >= 0) {
-			int r2 = send_fd(spare_hctl, fd);
+			int r2 = bh_usock_send_fd(spare_hctl, fd);
 			/* either way this pair is used up: EOF makes an unused handler exit */
 			close(spare_hctl);
 			spare = spare_h = -1;
