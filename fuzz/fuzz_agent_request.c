@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    bh_frame_decode_json(bh_buf_ptr(&b), bh_buf_len(&b), &req) == 0) {
 		int r = bh_agent_request_parse(req, action, &params, &msg);
 		if (r == 0) {
-			if (!bh_plugin_name_valid(action) || !json_is_object(params))
+			if (!bh_name_valid(action, BH_NAME_ACTION) || !json_is_object(params))
 				abort();
 			json_decref(params);
 		} else if (r == BH_ERR_NOT_FOUND) {

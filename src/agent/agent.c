@@ -222,7 +222,7 @@ static int read_request(int ctl, int client, struct request *ret, char *text, si
 	}
 	if ((v = json_object_get(j, "unknown")) && json_is_string(v)) {
 		/* the reader made it printable, but the reader may be compromised */
-		bh_agent_printable(json_string_value(v), q.action, sizeof(q.action));
+		bh_str_sanitize(json_string_value(v), BH_STR_CSTR, q.action, sizeof(q.action));
 		q.unknown = true;
 	} else if ((r = bh_agent_request_parse(j, q.action, &q.params, &msg)) == BH_ERR_NOT_FOUND) {
 		q.unknown = true;
@@ -292,7 +292,8 @@ fail: {
 	 * stderr): one printable, bounded line, so a client cannot forge log lines */
 	char la[BH_PLUGIN_NAME_MAX + 1], lt[BH_AGENT_LOG_TEXT_MAX];
 	log_warn("uid %u pid %d: %s: %s", (unsigned)cred.uid, (int)cred.pid,
-		 bh_agent_printable(action, la, sizeof(la)), bh_agent_printable(text, lt, sizeof(lt)));
+		 bh_str_sanitize(action, BH_STR_CSTR, la, sizeof(la)),
+		 bh_str_sanitize(text, BH_STR_CSTR, lt, sizeof(lt)));
 	}
 	reply(fd, bh_agent_error_reply(text));
 	_exit(1);
@@ -357,8 +358,8 @@ static int scan_plugins(const struct opts *o)
 			} else {
 				char ln[BH_PLUGIN_NAME_MAX + 1], lt[BH_AGENT_LOG_TEXT_MAX];
 				log_warn("action %s: refused: %s",
-					 bh_agent_printable(ents[i]->d_name, ln, sizeof(ln)),
-					 bh_agent_printable(msg.text, lt, sizeof(lt)));
+					 bh_str_sanitize(ents[i]->d_name, BH_STR_CSTR, ln, sizeof(ln)),
+					 bh_str_sanitize(msg.text, BH_STR_CSTR, lt, sizeof(lt)));
 			}
 			bh_plugin_free(p);
 		}

@@ -83,7 +83,7 @@ TEST_EXTRA_LIBS_plugin = $(AGENT_LIBS)
 # FUZZ_EXTRA_SRCS_* is the same set for the libFuzzer build (make fuzz).
 FUZZ_AGENT_plugin_manifest = plugin-manifest plugin-sig
 FUZZ_AGENT_plugin_schema   = plugin-manifest plugin-params
-FUZZ_AGENT_agent_request   = request plugin-manifest
+FUZZ_AGENT_agent_request   = request
 $(foreach f,plugin_manifest plugin_schema agent_request,\
   $(eval $(BUILD)/fuzz/replay_$(f): $(patsubst %,$(BUILD)/obj/agent/%.o,$(FUZZ_AGENT_$(f))))\
   $(eval FUZZ_EXTRA_SRCS_$(f) = $(patsubst %,src/agent/%.c,$(FUZZ_AGENT_$(f)))))

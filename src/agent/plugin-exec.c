@@ -30,6 +30,7 @@
 #include "core/frame.h"
 #include "core/path.h"
 #include "core/spawn.h"
+#include "core/strutil.h"
 #include "plugin.h"
 
 #define STDERR_KEEP 4096
@@ -199,15 +200,13 @@ static pid_t child_start(struct child_args *a)
 static void add_stderr(struct bh_msg *msg, const struct bh_buf *eb)
 {
 	char line[201];
-	size_t n = 0, len = bh_buf_len(eb);
-	const uint8_t *d = bh_buf_ptr(eb);
+	size_t len = bh_buf_len(eb);
+	const char *d = (const char *)bh_buf_ptr(eb), *nl = memchr(d, '\n', len);
 
 	if (!msg || len == 0)
 		return;
-	for (size_t i = 0; i < len && d[i] != '\n' && n < sizeof(line) - 1; i++)
-		line[n++] = d[i] >= 0x20 && d[i] < 0x7f ? (char)d[i] : '?';
-	line[n] = 0;
-	if (n) {
+	bh_str_sanitize(d, nl ? (size_t)(nl - d) : len, line, sizeof(line));
+	if (line[0]) {
 		size_t cur = strlen(msg->text);
 		snprintf(msg->text + cur, sizeof(msg->text) - cur, ": %s", line);
 	}

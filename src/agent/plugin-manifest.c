@@ -18,53 +18,6 @@
 #include "core/hex.h"
 #include "plugin.h"
 
-bool bh_plugin_name_valid(const char *name)
-{
-	size_t n;
-
-	if (!name || !name[0])
-		return false;
-	n = strlen(name);
-	if (n > BH_PLUGIN_NAME_MAX)
-		return false;
-	if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= '0' && name[0] <= '9')))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-			return false;
-	}
-	return true;
-}
-
-static bool param_name_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > BH_PLUGIN_PARAM_NAME_MAX || !(name[0] >= 'a' && name[0] <= 'z'))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-			return false;
-	}
-	return true;
-}
-
-char *bh_agent_printable(const char *s, char *out, size_t outlen)
-{
-	size_t n = 0, i;
-
-	if (!outlen)
-		return out;
-	for (i = 0; s && s[i] && n + 1 < outlen; i++)
-		out[n++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	out[n] = 0;
-	if (s && s[i] && outlen > 4)
-		memcpy(out + outlen - 4, "...", 4);
-	return out;
-}
-
 int bh_plugin_cap_from_name(const char *name)
 {
 	char up[64];
@@ -180,7 +133,7 @@ static int parse_schema(const char *pname, json_t *o, struct bh_param_schema *s,
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	if (!param_name_valid(pname)) {
+	if (!bh_name_valid(pname, BH_NAME_PARAM)) {
 		bh_msg_set(msg, "params: invalid param name");
 		return BH_ERR_CONFIG;
 	}
@@ -365,7 +318,7 @@ static int manifest_key(struct bh_plugin_manifest *m, const char *key, json_t *v
 			return BH_ERR_UNSUPPORTED;
 		}
 	} else if (!strcmp(key, "action")) {
-		if (!s || !bh_plugin_name_valid(s)) {
+		if (!s || !bh_name_valid(s, BH_NAME_ACTION)) {
 			bh_msg_set(msg, "manifest: action must match ^[a-z0-9][a-z0-9-]{0,63}$");
 			return BH_ERR_FORMAT;
 		}
@@ -419,7 +372,7 @@ static int manifest_key(struct bh_plugin_manifest *m, const char *key, json_t *v
 		return parse_params(v, m, msg);
 	} else {
 		char k[68];
-		bh_msg_set(msg, "manifest: unknown key \"%s\"", bh_agent_printable(key, k, sizeof(k)));
+		bh_msg_set(msg, "manifest: unknown key \"%s\"", bh_str_sanitize(key, BH_STR_CSTR, k, sizeof(k)));
 		return BH_ERR_FORMAT;
 	}
 	return 0;

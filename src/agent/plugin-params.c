@@ -116,7 +116,7 @@ int bh_params_validate(const struct bh_plugin_manifest *m, const json_t *params,
 			if (!known) {
 				char pk[68];
 				bh_msg_set(msg, "param '%s': not accepted by action %s",
-					   bh_agent_printable(key, pk, sizeof(pk)), m->action);
+					   bh_str_sanitize(key, BH_STR_CSTR, pk, sizeof(pk)), m->action);
 				r = BH_ERR_DENIED;
 				goto out;
 			}

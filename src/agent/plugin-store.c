@@ -541,7 +541,7 @@ int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_
 
 	if (sodium_init() < 0)
 		return BH_ERR_CRYPTO;
-	if (!bh_plugin_name_valid(name)) {
+	if (!bh_name_valid(name, BH_NAME_ACTION)) {
 		bh_msg_set(msg, "not a valid action name");
 		return BH_ERR_NOT_FOUND;
 	}

@@ -17,7 +17,7 @@ int bh_agent_request_parse(const json_t *req, char ret_action[static BH_PLUGIN_N
 	json_object_foreach((json_t *)req, key, v) {
 		if (strcmp(key, "action") && strcmp(key, "params")) {
 			char k[68];
-			bh_msg_set(msg, "request: unknown key \"%s\"", bh_agent_printable(key, k, sizeof(k)));
+			bh_msg_set(msg, "request: unknown key \"%s\"", bh_str_sanitize(key, BH_STR_CSTR, k, sizeof(k)));
 			return BH_ERR_FORMAT;
 		}
 	}
@@ -35,9 +35,9 @@ int bh_agent_request_parse(const json_t *req, char ret_action[static BH_PLUGIN_N
 		bh_msg_set(msg, "request: \"params\" is not an object");
 		return BH_ERR_WRONG_TYPE;
 	}
-	if (!bh_plugin_name_valid(action) || json_string_length(v) != strlen(action)) {
+	if (!bh_name_valid(action, BH_NAME_ACTION) || json_string_length(v) != strlen(action)) {
 		/* a printable, bounded echo of the name for the reply */
-		bh_agent_printable(action, ret_action, BH_PLUGIN_NAME_MAX + 1);
+		bh_str_sanitize(action, BH_STR_CSTR, ret_action, BH_PLUGIN_NAME_MAX + 1);
 		return BH_ERR_NOT_FOUND;
 	}
 	if (params)

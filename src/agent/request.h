@@ -13,7 +13,7 @@
 
 /*
  * Split a decoded request.  On success ret_action holds NAME (valid per
- * bh_plugin_name_valid) and *ret_params a new reference to the params object
+ * bh_name_valid(BH_NAME_ACTION)) and *ret_params a new reference to the params object
  * ({} when absent).  Errors: BH_ERR_WRONG_TYPE / BH_ERR_MISSING_KEY /
  * BH_ERR_FORMAT (unknown top-level key), with msg; BH_ERR_NOT_FOUND when the
  * action is a string but not a valid name — ret_action then holds a printable,

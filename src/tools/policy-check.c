@@ -33,6 +33,7 @@
 #include "core/err.h"
 #include "core/frame.h"
 #include "core/log.h"
+#include "core/strutil.h"
 #include "sandbox/policy.h"
 #include "sandbox/sandbox.h"
 
@@ -93,7 +94,7 @@ static int read_services(const char *pdir, char names[][BH_POLICY_NAME_MAX + 1],
 			s[--sl] = '\0';
 		if (!sl)
 			continue;
-		if (!bh_policy_service_name_ok(s)) {
+		if (!bh_name_valid(s, BH_NAME_SERVICE)) {
 			problem("%s:%u: invalid service name '%s' (a-z 0-9 -)", path, lineno, s);
 			continue;
 		}

@@ -292,13 +292,13 @@ static void test_names_and_requests(void **state)
 	json_error_t e;
 	struct bh_msg msg = { "" };
 
-	assert_true(bh_plugin_name_valid("iptables-open"));
-	assert_true(bh_plugin_name_valid("0a"));
-	assert_false(bh_plugin_name_valid("-a"));
-	assert_false(bh_plugin_name_valid("A"));
-	assert_false(bh_plugin_name_valid("a/b"));
-	assert_false(bh_plugin_name_valid(".."));
-	assert_false(bh_plugin_name_valid(""));
+	assert_true(bh_name_valid("iptables-open", BH_NAME_ACTION));
+	assert_true(bh_name_valid("0a", BH_NAME_ACTION));
+	assert_false(bh_name_valid("-a", BH_NAME_ACTION));
+	assert_false(bh_name_valid("A", BH_NAME_ACTION));
+	assert_false(bh_name_valid("a/b", BH_NAME_ACTION));
+	assert_false(bh_name_valid("..", BH_NAME_ACTION));
+	assert_false(bh_name_valid("", BH_NAME_ACTION));
 	assert_int_equal(bh_plugin_cap_from_name("net_admin"), 12);
 	assert_int_equal(bh_plugin_cap_from_name("nope"), -1);
 
@@ -323,10 +323,10 @@ static void test_names_and_requests(void **state)
 	assert_string_equal(a, "a?b");
 	json_decref(req);
 	char pr[8];
-	assert_string_equal(bh_agent_printable("ab\x1b\r\n\xc3\xa9", pr, sizeof(pr)), "ab?????");
-	assert_string_equal(bh_agent_printable("abcdefghij", pr, sizeof(pr)), "abcd...");
-	assert_string_equal(bh_agent_printable("abcdefg", pr, sizeof(pr)), "abcdefg");
-	assert_string_equal(bh_agent_printable(NULL, pr, sizeof(pr)), "");
+	assert_string_equal(bh_str_sanitize("ab\x1b\r\n\xc3\xa9", BH_STR_CSTR, pr, sizeof(pr)), "ab?????");
+	assert_string_equal(bh_str_sanitize("abcdefghij", BH_STR_CSTR, pr, sizeof(pr)), "abcd...");
+	assert_string_equal(bh_str_sanitize("abcdefg", BH_STR_CSTR, pr, sizeof(pr)), "abcdefg");
+	assert_string_equal(bh_str_sanitize(NULL, BH_STR_CSTR, pr, sizeof(pr)), "");
 	req = json_loads("{\"action\":1}", 0, &e);
 	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_WRONG_TYPE);
 	json_decref(req);
