@@ -123,9 +123,10 @@ static void reply(int fd, json_t *j)
  */
 static noreturn void reader(const struct opts *o, int ctl)
 {
-	char action[BH_PLUGIN_NAME_MAX + 1] = "", text[600];
+	struct bh_agent_request q = { .unknown = false };
+	char text[600];
 	struct bh_msg msg = { "" };
-	json_t *req = NULL, *params = NULL, *out;
+	json_t *req = NULL, *out;
 	struct rlimit cpu = { 10, 11 }, as = { READER_AS_MAX, READER_AS_MAX };
 	gid_t g = NOBODY;
 	int client = -1, r;
@@ -147,14 +148,15 @@ static noreturn void reader(const struct opts *o, int ctl)
 	if ((r = bh_frame_read_json(client, BH_FRAME_MAX_REQUEST, BH_FRAME_SERVER_TIMEOUT_MS, &req)) < 0) {
 		snprintf(text, sizeof(text), "bad request: %s", bh_strerror(r));
 		out = json_pack("{s:s}", "error", text);
-	} else if ((r = bh_agent_request_parse(req, action, &params, &msg)) == BH_ERR_NOT_FOUND) {
-		out = json_pack("{s:s}", "unknown", action);
-	} else if (r < 0) {
+	} else if ((r = bh_agent_request_parse(req, &q, &msg)) < 0) {
 		snprintf(text, sizeof(text), "bad request: %s", msg.text);
 		out = json_pack("{s:s}", "error", text);
+	} else if (q.unknown) {
+		out = json_pack("{s:s}", "unknown", q.action);
 	} else {
-		out = json_pack("{s:s, s:o}", "action", action, "params", params);
+		out = json_pack("{s:s, s:O}", "action", q.action, "params", q.params);
 	}
+	bh_agent_request_done(&q);
 	json_decref(req);
 	r = out ? bh_frame_write_json(ctl, out, BH_FRAME_SERVER_TIMEOUT_MS) : -ENOMEM;
 	json_decref(out);
@@ -183,22 +185,16 @@ static pid_t spawn_reader(const struct opts *o, int lfd, int *ret_ctl)
 	return pid;
 }
 
-/* What the reader made of a request, re-checked by the monitor. */
-struct request {
-	bool unknown;                        /* a string, but not an action name */
-	char action[BH_PLUGIN_NAME_MAX + 1]; /* the name (printable copy when unknown) */
-	json_t *params;                      /* NULL when unknown */
-};
-
 /*
  * Monitor side: hand the client to the spare reader, take its one frame, check
  * it again (the reader may have been compromised by what it parsed).  Returns 0
  * with *ret (an unknown action is a request too: ret->unknown), or an error with
  * text.
  */
-static int read_request(int ctl, int client, struct request *ret, char *text, size_t textlen)
+static int read_request(int ctl, int client, struct bh_agent_request *ret, char *text,
+			size_t textlen)
 {
-	struct request q = { .unknown = false };
+	struct bh_agent_request q = { .unknown = false };
 	struct bh_msg msg = { "" };
 	json_t *j = NULL, *v;
 	int r;
@@ -224,9 +220,7 @@ static int read_request(int ctl, int client, struct request *ret, char *text, si
 		/* the reader made it printable, but the reader may be compromised */
 		bh_str_sanitize(json_string_value(v), BH_STR_CSTR, q.action, sizeof(q.action));
 		q.unknown = true;
-	} else if ((r = bh_agent_request_parse(j, q.action, &q.params, &msg)) == BH_ERR_NOT_FOUND) {
-		q.unknown = true;
-	} else if (r < 0) {
+	} else if ((r = bh_agent_request_parse(j, &q, &msg)) < 0) {
 		snprintf(text, textlen, "bad request: %s", msg.text);
 		goto out;
 	}
@@ -247,7 +241,7 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 	struct bh_plugin *p = NULL;
 	struct bh_msg msg = { "" };
 	struct bh_peer cred = { 0 };
-	struct request req = { .unknown = false };
+	struct bh_agent_request req = { .unknown = false };
 	const char *action = req.action;
 	char text[600];
 	json_t *res = NULL;
