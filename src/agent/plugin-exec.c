@@ -337,12 +337,14 @@ int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *par
 	close(err[1]);
 	in[0] = out[1] = err[1] = -1;
 	/* the child is a session (so group) leader (setsid in child_exec); the pump kills
-	 * it at once at the deadline or when its reply outgrows output_max, and reaps it */
+	 * it at once at the deadline or when its reply outgrows output_max, and reaps it;
+	 * the reply is complete only at EOF, so a helper holding stdout runs into the
+	 * deadline too */
 	const struct bh_spawn_pump_opts po = {
 		.stdin_data = input, .stdin_len = in_len,
 		.stdout_max = p->m->output_max, .stderr_max = STDERR_KEEP,
 		.timeout_ms = (int)p->m->timeout_ms, .grace_ms = BH_SPAWN_KILL_AT_ONCE,
-		.flags = BH_SPAWN_STDOUT_CAP_KILLS,
+		.flags = BH_SPAWN_STDOUT_CAP_KILLS | BH_SPAWN_WAIT_EOF,
 	};
 	r = bh_spawn_pump(pid, in[1], out[0], err[0], &po, &res);
 	in[1] = out[0] = err[0] = -1;

@@ -235,6 +235,28 @@ static void test_pump(void **state)
 	bh_spawn_result_done(&r);
 	assert_no_children();
 
+	/* WAIT_EOF (the plugin runner's rule): a helper left holding stdout keeps the pump
+	 * going into the deadline, and is killed with the group there */
+	po = (struct bh_spawn_pump_opts){ .timeout_ms = 400, .grace_ms = BH_SPAWN_KILL_AT_ONCE,
+					  .flags = BH_SPAWN_WAIT_EOF };
+	pid = fork_exec(ARGV("/bin/sh", "-c", "/bin/sleep 5 & echo started"), fds);
+	t0 = mono_ms();
+	assert_int_equal(bh_spawn_pump(pid, fds[0], fds[1], fds[2], &po, &r), 0);
+	dt = mono_ms() - t0;
+	assert_true(r.timed_out);
+	assert_true(dt >= 390 && dt < 3000);
+	s = out_str(&r);
+	assert_string_equal(s, "started\n");
+	free(s);
+	bh_spawn_result_done(&r);
+	assert_no_children();
+	/* without a helper, WAIT_EOF ends at exit + EOF as usual */
+	pid = fork_exec(ARGV("/bin/echo", "x"), fds);
+	assert_int_equal(bh_spawn_pump(pid, fds[0], fds[1], fds[2], &po, &r), 0);
+	assert_false(r.timed_out);
+	assert_int_equal(r.exit_code, 0);
+	bh_spawn_result_done(&r);
+
 	/* bad options: the child is still killed and reaped, the fds closed */
 	po = (struct bh_spawn_pump_opts){ .timeout_ms = 0 };
 	pid = fork_exec(ARGV("/bin/sleep", "10"), fds);

@@ -357,6 +357,11 @@ int bh_spawn_pump(pid_t pid, int stdin_fd, int stdout_fd, int stderr_fd,
 			reaped = true; /* gone: nothing left to reap */
 			goto out;
 		}
+		/* WAIT_EOF: a helper still holding the pipes keeps the pump (and the deadline)
+		 * running; the leader stays a zombie meanwhile, so its group id is not reused */
+		if (exited && (o->flags & BH_SPAWN_WAIT_EOF) && p.kill_stage == 0 &&
+		    (p.out >= 0 || p.err >= 0))
+			exited = false;
 		if (exited) {
 			/* after a kill, helpers that ignored SIGTERM go with their leader */
 			if (p.kill_stage > 0 || p.res.timed_out)

@@ -99,6 +99,9 @@ int bh_spawn_run(const struct bh_spawn_opts *opts, struct bh_spawn_result *ret)
  */
 #define BH_SPAWN_KILL_AT_ONCE (-1)              /* grace_ms: SIGKILL at the deadline */
 #define BH_SPAWN_STDOUT_CAP_KILLS (1u << 0)     /* flags: stdout over its cap = SIGKILL now */
+/* flags: the pump ends when the child has exited AND stdout and stderr are at EOF (a
+ * helper it left holding them runs into the deadline); default: at the child's exit */
+#define BH_SPAWN_WAIT_EOF         (1u << 1)
 
 struct bh_spawn_pump_opts {
 	const void *stdin_data;         /* written to stdin_fd, then it is closed */
@@ -108,11 +111,12 @@ struct bh_spawn_pump_opts {
 	/* after the deadline: SIGTERM to the group, SIGKILL grace_ms later (0 =
 	 * BH_SPAWN_GRACE_DEFAULT_MS), or BH_SPAWN_KILL_AT_ONCE */
 	int grace_ms;
-	unsigned flags;                 /* BH_SPAWN_STDOUT_CAP_KILLS */
+	unsigned flags;                 /* BH_SPAWN_STDOUT_CAP_KILLS, BH_SPAWN_WAIT_EOF */
 };
 
 /*
- * Pump the child until it exits (its exit, not EOF on the pipes, ends the pump).
+ * Pump the child until it exits (its exit, not EOF on the pipes, ends the pump, unless
+ * BH_SPAWN_WAIT_EOF).
  * Returns 0 when the child was reaped, however it ended: *ret says how (exit_code,
  * term_signal, timed_out, stdout_truncated — with BH_SPAWN_STDOUT_CAP_KILLS that
  * means it was killed for its output — and the captured bytes); the caller decides
