@@ -387,6 +387,123 @@ static void usage(void)
 		"                            [--syslog] [--debug]\n");
 }
 
+/* Plugins run as this user unless their signed manifest says "run_as": "root". */
+static void resolve_plugin_user(struct opts *o)
+{
+	const char *want = o->plugin_user ? o->plugin_user : PLUGIN_USER_DEFAULT;
+	struct passwd *pw = getpwnam(want);
+	if (pw) {
+		o->plugin_uid = pw->pw_uid;
+		o->plugin_gid = pw->pw_gid;
+	} else if (o->plugin_user) {
+		bh_fatal("plugin user %s does not exist", o->plugin_user);
+	} else {
+		log_warn("plugin user %s does not exist: plugins run as nobody (%u) instead; "
+			 "create a dedicated system user (docs/root-agent.md)", want, NOBODY);
+		o->plugin_uid = NOBODY;
+		o->plugin_gid = NOBODY;
+	}
+	if (o->plugin_uid == 0 || o->plugin_gid == 0)
+		bh_fatal("plugin user %s: must not be uid/gid 0", want);
+	o->plugin_user = want;
+}
+
+/*
+ * Accept connections until SIGTERM/SIGINT: each goes to a spare handler (or a handler
+ * forked after accept), at most --max-children at once.
+ */
+static void accept_loop(const struct opts *o, int lfd)
+{
+	int children = 0;
+
+	/*
+	 * children = connection handlers + readers (the spares and those handed off).
+	 * Spares: a reader (spare, spare_ctl) and, once forked, a handler paired with it
+	 * (spare_h, spare_hctl) that took over the reader's control socket.  A connection
+	 * goes to the spare handler; if there is none (fork failed), a handler is forked
+	 * after accept() with the spare reader, as before.
+	 */
+	pid_t spare = -1, spare_h = -1;
+	int spare_ctl = -1, spare_hctl = -1;
+	while (!quit) {
+		pid_t pid;
+		int status;
+		/* reap; block only when at the limit */
+		while ((pid = waitpid(-1, &status, children >= 2 * o->max_children + 2 ? 0 : WNOHANG)) > 0) {
+			children--;
+			if (pid == spare || pid == spare_h) { /* died before use: replace the pair */
+				log_warn("spare request %s exited (status %d)",
+					 pid == spare ? "reader" : "handler", status);
+				if (spare_ctl >= 0)
+					close(spare_ctl);
+				if (spare_hctl >= 0)
+					close(spare_hctl); /* EOF: a paired handler exits */
+				spare = spare_h = -1;
+				spare_ctl = spare_hctl = -1;
+			}
+		}
+		if (children >= 2 * o->max_children + 2)
+			continue; /* interrupted (SIGTERM?) while waiting */
+		if (spare < 0) {
+			if ((spare = spawn_reader(o, lfd, &spare_ctl)) < 0)
+				log_warn("fork (request reader): %m");
+			else
+				children++;
+		}
+		if (spare >= 0 && spare_h < 0) {
+			if ((spare_h = spawn_handler(o, lfd, spare_ctl, &spare_hctl)) < 0) {
+				log_warn("fork (connection handler): %m");
+			} else {
+				children++;
+				close(spare_ctl); /* the handler holds the reader's socket now */
+				spare_ctl = -1;
+			}
+		}
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EINTR && errno != ECONNABORTED)
+				log_warn("accept: %m");
+			continue;
+		}
+		if (spare_h >= 0) {
+			int r2 = bh_usock_send_fd(spare_hctl, fd);
+			/* either way this pair is used up: EOF makes an unused handler exit */
+			close(spare_hctl);
+			spare = spare_h = -1;
+			spare_hctl = -1;
+			if (r2 == 0) {
+				close(fd);
+				continue;
+			}
+			log_warn_r(r2, "handing a connection to the spare handler");
+			if ((spare = spawn_reader(o, lfd, &spare_ctl)) < 0)
+				log_warn("fork (request reader): %m");
+			else
+				children++;
+		}
+		pid = fork();
+		if (pid == 0) {
+			close(lfd);
+			serve(o, fd, spare_ctl);
+		}
+		if (pid < 0) {
+			log_warn("fork: %m");
+		} else {
+			children++;
+			/* the spare now belongs to that connection; it exits after one request */
+			if (spare_ctl >= 0)
+				close(spare_ctl);
+			spare = -1;
+			spare_ctl = -1;
+		}
+		close(fd);
+	}
+	if (spare_hctl >= 0)
+		close(spare_hctl); /* EOF: the spare handler exits, and its reader with it */
+	if (spare_ctl >= 0)
+		close(spare_ctl); /* EOF: the spare exits */
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -408,7 +525,7 @@ int main(int argc, char **argv)
 	struct group *gr;
 	struct bh_policy *pol = NULL;
 	struct bh_msg msg = { "" };
-	int c, lfd, r, children = 0, nplugins = 0;
+	int c, lfd, r, nplugins = 0;
 
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (c) {
@@ -435,25 +552,7 @@ int main(int argc, char **argv)
 	if (!(gr = getgrnam(o.group)))
 		bh_fatal("group %s does not exist", o.group);
 	o.gid = gr->gr_gid;
-	/* plugins run as this user unless their signed manifest says "run_as": "root" */
-	{
-		const char *want = o.plugin_user ? o.plugin_user : PLUGIN_USER_DEFAULT;
-		struct passwd *pw = getpwnam(want);
-		if (pw) {
-			o.plugin_uid = pw->pw_uid;
-			o.plugin_gid = pw->pw_gid;
-		} else if (o.plugin_user) {
-			bh_fatal("plugin user %s does not exist", o.plugin_user);
-		} else {
-			log_warn("plugin user %s does not exist: plugins run as nobody (%u) instead; "
-				 "create a dedicated system user (docs/root-agent.md)", want, NOBODY);
-			o.plugin_uid = NOBODY;
-			o.plugin_gid = NOBODY;
-		}
-		if (o.plugin_uid == 0 || o.plugin_gid == 0)
-			bh_fatal("plugin user %s: must not be uid/gid 0", want);
-		o.plugin_user = want;
-	}
+	resolve_plugin_user(&o);
 	if ((!o.socket_path && bh_path(BH_DIR_RUN, "root-agent.sock", &o.socket_path) < 0) ||
 	    (!o.actions_dir && bh_path(BH_DIR_SHARE, "root-agent-actions", &o.actions_dir) < 0) ||
 	    (!o.keys_dir && bh_path(BH_DIR_POLICY, "plugin-keys", &o.keys_dir) < 0) ||
@@ -489,92 +588,7 @@ int main(int argc, char **argv)
 		 (unsigned)o.socket_mode, o.plugin_user, (unsigned)o.plugin_uid,
 		 (unsigned)o.plugin_gid, nplugins);
 
-	/*
-	 * children = connection handlers + readers (the spares and those handed off).
-	 * Spares: a reader (spare, spare_ctl) and, once forked, a handler paired with it
-	 * (spare_h, spare_hctl) that took over the reader's control socket.  A connection
-	 * goes to the spare handler; if there is none (fork failed), a handler is forked
-	 * after accept() with the spare reader, as before.
-	 */
-	pid_t spare = -1, spare_h = -1;
-	int spare_ctl = -1, spare_hctl = -1;
-	while (!quit) {
-		pid_t pid;
-		int status;
-		/* reap; block only when at the limit */
-		while ((pid = waitpid(-1, &status, children >= 2 * o.max_children + 2 ? 0 : WNOHANG)) > 0) {
-			children--;
-			if (pid == spare || pid == spare_h) { /* died before use: replace the pair */
-				log_warn("spare request %s exited (status %d)",
-					 pid == spare ? "reader" : "handler", status);
-				if (spare_ctl >= 0)
-					close(spare_ctl);
-				if (spare_hctl >= 0)
-					close(spare_hctl); /* EOF: a paired handler exits */
-				spare = spare_h = -1;
-				spare_ctl = spare_hctl = -1;
-			}
-		}
-		if (children >= 2 * o.max_children + 2)
-			continue; /* interrupted (SIGTERM?) while waiting */
-		if (spare < 0) {
-			if ((spare = spawn_reader(&o, lfd, &spare_ctl)) < 0)
-				log_warn("fork (request reader): %m");
-			else
-				children++;
-		}
-		if (spare >= 0 && spare_h < 0) {
-			if ((spare_h = spawn_handler(&o, lfd, spare_ctl, &spare_hctl)) < 0) {
-				log_warn("fork (connection handler): %m");
-			} else {
-				children++;
-				close(spare_ctl); /* the handler holds the reader's socket now */
-				spare_ctl = -1;
-			}
-		}
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EINTR && errno != ECONNABORTED)
-				log_warn("accept: %m");
-			continue;
-		}
-		if (spare_h >= 0) {
-			int r2 = bh_usock_send_fd(spare_hctl, fd);
-			/* either way this pair is used up: EOF makes an unused handler exit */
-			close(spare_hctl);
-			spare = spare_h = -1;
-			spare_hctl = -1;
-			if (r2 == 0) {
-				close(fd);
-				continue;
-			}
-			log_warn_r(r2, "handing a connection to the spare handler");
-			if ((spare = spawn_reader(&o, lfd, &spare_ctl)) < 0)
-				log_warn("fork (request reader): %m");
-			else
-				children++;
-		}
-		pid = fork();
-		if (pid == 0) {
-			close(lfd);
-			serve(&o, fd, spare_ctl);
-		}
-		if (pid < 0) {
-			log_warn("fork: %m");
-		} else {
-			children++;
-			/* the spare now belongs to that connection; it exits after one request */
-			if (spare_ctl >= 0)
-				close(spare_ctl);
-			spare = -1;
-			spare_ctl = -1;
-		}
-		close(fd);
-	}
-	if (spare_hctl >= 0)
-		close(spare_hctl); /* EOF: the spare handler exits, and its reader with it */
-	if (spare_ctl >= 0)
-		close(spare_ctl); /* EOF: the spare exits */
+	accept_loop(&o, lfd);
 	log_info("terminating");
 	unlink(o.socket_path);
 	close(lfd);
