@@ -17,7 +17,7 @@ static void test_name_classes(void **state)
 	memset(long65, 'a', 65);
 	long65[65] = '\0';
 	/* NULL and empty are never names */
-	for (int c = BH_NAME_ACTION; c <= BH_NAME_SYSCALL; c++) {
+	for (int c = BH_NAME_ACTION; c <= BH_NAME_IDENT; c++) {
 		assert_false(bh_name_valid(NULL, c));
 		assert_false(bh_name_valid("", c));
 		assert_false(bh_name_valid("a/b", c));
@@ -74,6 +74,12 @@ static void test_name_classes(void **state)
 	/* syscalls: ^[a-z0-9_]{1,63}$ */
 	assert_true(bh_name_valid("rt_sigreturn", BH_NAME_SYSCALL));
 	assert_false(bh_name_valid("open-at", BH_NAME_SYSCALL));
+
+	/* manifest identifiers: ^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$ */
+	assert_true(bh_name_valid("_Verb.v2-x", BH_NAME_IDENT));
+	assert_false(bh_name_valid(".x", BH_NAME_IDENT));
+	assert_false(bh_name_valid("-x", BH_NAME_IDENT));
+	assert_true(bh_name_valid(long65 + 1, BH_NAME_IDENT));
 }
 
 static void test_sanitize(void **state)

@@ -20,6 +20,7 @@ static const struct {
 	[BH_NAME_VM]      = { LOWER UPPER DIGIT, LOWER UPPER DIGIT "._-", BH_NAME_VM_MAX },
 	[BH_NAME_FILE]    = { LOWER UPPER DIGIT "._-", LOWER UPPER DIGIT "._-", BH_NAME_FILE_MAX },
 	[BH_NAME_SYSCALL] = { LOWER DIGIT "_", LOWER DIGIT "_", BH_NAME_SYSCALL_MAX },
+	[BH_NAME_IDENT]   = { LOWER UPPER DIGIT "_", LOWER UPPER DIGIT "._-", BH_NAME_IDENT_MAX },
 };
 
 bool bh_name_valid_len(const char *s, size_t n, enum bh_name_class cls)

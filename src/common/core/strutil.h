@@ -37,6 +37,9 @@ enum bh_name_class {
 	BH_NAME_FILE,
 	/* system call name: ^[a-z0-9_]{1,63}$ */
 	BH_NAME_SYSCALL,
+	/* identifier in a provisioner manifest (verb, chain name):
+	 * ^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$ */
+	BH_NAME_IDENT,
 };
 
 #define BH_NAME_ACTION_MAX  64u
@@ -46,6 +49,7 @@ enum bh_name_class {
 #define BH_NAME_VM_MAX      64u
 #define BH_NAME_FILE_MAX    63u
 #define BH_NAME_SYSCALL_MAX 63u
+#define BH_NAME_IDENT_MAX   64u
 
 /* True if the C string s (NULL = false) is a valid name of class cls. */
 bool bh_name_valid(const char *s, enum bh_name_class cls);

@@ -100,7 +100,7 @@ const char *bh_json_type_name(const json_t *v);
 
 /* Validators shared with other modules (whole string must match). */
 bool bh_is_evm_address(const char *s);                     /* ^0x[0-9a-fA-F]{40}$ */
-bool bh_is_vm_name(const char *s);                         /* ^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$ */
+/* VM names: bh_name_valid(s, BH_NAME_VM) (core/strutil.h) */
 
 /* ------------------------------------------------------------------ db.json */
 
