@@ -298,18 +298,23 @@ static const char *const required_keys[] = { "format", "namespace", "action", "v
 	"sha256", "capabilities", "timeout_ms", "output_max", "input", "params" };
 #define N_REQUIRED (sizeof(required_keys) / sizeof(required_keys[0]))
 
-/* One top-level key of the manifest into m; *ret_bit = its bit in `seen` (or -1). */
-static int manifest_key(struct bh_plugin_manifest *m, const char *key, json_t *v, int *ret_bit,
+/* key's bit in `seen`, or 0 for an optional key */
+static unsigned required_bit(const char *key)
+{
+	for (unsigned i = 0; i < N_REQUIRED; i++)
+		if (!strcmp(key, required_keys[i]))
+			return 1u << i;
+	return 0;
+}
+
+/* One top-level key of the manifest into m. */
+static int manifest_key(struct bh_plugin_manifest *m, const char *key, json_t *v,
 			struct bh_msg *msg)
 {
 	const char *s = json_string_value(v);
 	int64_t x;
 	int r;
 
-	*ret_bit = -1;
-	for (unsigned i = 0; i < N_REQUIRED; i++)
-		if (!strcmp(key, required_keys[i]))
-			*ret_bit = (int)i;
 	if (!strcmp(key, "format")) {
 		return 0; /* checked first, by the caller */
 	} else if (!strcmp(key, "namespace")) {
@@ -385,7 +390,7 @@ int bh_plugin_manifest_parse(const uint8_t *data, size_t len, struct bh_plugin_m
 	const char *key;
 	int64_t x;
 	unsigned seen = 0;
-	int r = BH_ERR_INTERNAL, bit;
+	int r = BH_ERR_INTERNAL;
 
 	if (len > BH_PLUGIN_MANIFEST_MAX) {
 		bh_msg_set(msg, "manifest larger than %u bytes", BH_PLUGIN_MANIFEST_MAX);
@@ -417,10 +422,9 @@ int bh_plugin_manifest_parse(const uint8_t *data, size_t len, struct bh_plugin_m
 		goto out;
 	}
 	json_object_foreach(j, key, v) {
-		if ((r = manifest_key(m, key, v, &bit, msg)) < 0)
+		if ((r = manifest_key(m, key, v, msg)) < 0)
 			goto out;
-		if (bit >= 0)
-			seen |= 1u << bit;
+		seen |= required_bit(key);
 	}
 	for (unsigned i = 0; i < N_REQUIRED; i++) {
 		if (!(seen & (1u << i))) {
