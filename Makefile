@@ -83,6 +83,7 @@ COMMON_OBJS  = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(COMMON_SRCS))
 PROGRAMS :=
 INSTALL_TARGETS :=
 CHECK_DEPS :=
+ACTION_SRCS :=
 INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 
 .PHONY: all check layers unit fuzz-replay integration policy-check fuzz bench deps demo install install-common clean \
@@ -166,8 +167,11 @@ integration: $(PROGRAMS) $(CHECK_DEPS)
 layers:
 	@scripts/check-layers.sh
 
+# ACTION_SRCS: every root-agent action's source (src/*/module.mk); each needs a manifest
+# in policy/actions/ and the reverse (policy/actions/README.md)
 policy-check: $(BUILD)/bin/blockhost-policy-check
-	$(BUILD)/bin/blockhost-policy-check --policy-dir policy --seccomp-dir seccomp
+	$(BUILD)/bin/blockhost-policy-check --policy-dir policy --seccomp-dir seccomp \
+	  --actions-dir policy/actions $(addprefix --action-source ,$(ACTION_SRCS))
 
 # check and demo do their own set-up (README: two commands on a fresh machine);
 # NODEPS=1 skips it when you know the machine is ready.

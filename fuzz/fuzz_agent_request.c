@@ -23,8 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bh_buf b;
 	struct bh_msg msg;
-	char action[BH_PLUGIN_NAME_MAX + 1];
-	json_t *req = NULL, *params = NULL;
+	struct bh_agent_request q;
+	json_t *req = NULL;
 	int fds[2];
 
 	if (size > 60000) /* stays within one pipe buffer: no writer thread needed */
@@ -37,14 +37,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bh_buf_init(&b, BH_FRAME_MAX_REQUEST);
 	if (bh_frame_read(fds[0], BH_FRAME_MAX_REQUEST, 1000, &b) == 0 &&
 	    bh_frame_decode_json(bh_buf_ptr(&b), bh_buf_len(&b), &req) == 0) {
-		int r = bh_agent_request_parse(req, action, &params, &msg);
-		if (r == 0) {
-			if (!bh_plugin_name_valid(action) || !json_is_object(params))
+		int r = bh_agent_request_parse(req, &q, &msg);
+		if (r == 0 && !q.unknown) {
+			if (!bh_name_valid(q.action, BH_NAME_ACTION) || !json_is_object(q.params))
 				abort();
-			json_decref(params);
-		} else if (r == BH_ERR_NOT_FOUND) {
-			for (size_t i = 0; action[i]; i++)
-				if (action[i] < 0x20 || action[i] > 0x7e)
+			bh_agent_request_done(&q);
+		} else if (r == 0) {
+			if (q.params)
+				abort();
+			for (size_t i = 0; q.action[i]; i++)
+				if (q.action[i] < 0x20 || q.action[i] > 0x7e)
 					abort();
 		}
 		json_t *e = bh_agent_error_reply("x");

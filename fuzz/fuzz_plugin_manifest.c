@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (bh_plugin_manifest_parse(data, size, &m, &msg) == 0) {
 		/* invariants of an accepted manifest */
-		if (!bh_plugin_name_valid(m->action) || m->version == 0 || m->timeout_ms == 0 ||
+		if (!bh_name_valid(m->action, BH_NAME_ACTION) || m->version == 0 || m->timeout_ms == 0 ||
 		    m->timeout_ms > BH_PLUGIN_TIMEOUT_MAX || m->output_max > BH_PLUGIN_OUTPUT_MAX ||
 		    m->n_params > BH_PLUGIN_PARAMS_MAX)
 			abort();

@@ -123,17 +123,13 @@ static void reply(int fd, json_t *j)
  */
 static noreturn void reader(const struct opts *o, int ctl)
 {
-	char action[BH_PLUGIN_NAME_MAX + 1] = "", text[600];
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct bh_agent_request q = { .unknown = false };
+	char text[600];
 	struct bh_msg msg = { "" };
-	json_t *req = NULL, *params = NULL, *out;
+	json_t *req = NULL, *out;
 	struct rlimit cpu = { 10, 11 }, as = { READER_AS_MAX, READER_AS_MAX };
 	gid_t g = NOBODY;
 	int client = -1, r;
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
 
 	if (setgroups(1, &g) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
 	    setresuid(NOBODY, NOBODY, NOBODY) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0 ||
@@ -146,26 +142,21 @@ static noreturn void reader(const struct opts *o, int ctl)
 	if (o->reader_filter && bh_seccomp_install(o->reader_filter, 0, &msg) < 0)
 		_exit(3);
 	/* wait for the connection; EOF = the agent is going away */
-	do {
-		r = (int)recvmsg(ctl, &mh, MSG_CMSG_CLOEXEC);
-	} while (r < 0 && errno == EINTR);
-	struct cmsghdr *cm = r == 1 ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
+	if (bh_usock_recv_fd(ctl, &client) < 0)
 		_exit(0);
-	memcpy(&client, CMSG_DATA(cm), sizeof(int));
 
 	if ((r = bh_frame_read_json(client, BH_FRAME_MAX_REQUEST, BH_FRAME_SERVER_TIMEOUT_MS, &req)) < 0) {
 		snprintf(text, sizeof(text), "bad request: %s", bh_strerror(r));
 		out = json_pack("{s:s}", "error", text);
-	} else if ((r = bh_agent_request_parse(req, action, &params, &msg)) == BH_ERR_NOT_FOUND) {
-		out = json_pack("{s:s}", "unknown", action);
-	} else if (r < 0) {
+	} else if ((r = bh_agent_request_parse(req, &q, &msg)) < 0) {
 		snprintf(text, sizeof(text), "bad request: %s", msg.text);
 		out = json_pack("{s:s}", "error", text);
+	} else if (q.unknown) {
+		out = json_pack("{s:s}", "unknown", q.action);
 	} else {
-		out = json_pack("{s:s, s:o}", "action", action, "params", params);
+		out = json_pack("{s:s, s:O}", "action", q.action, "params", q.params);
 	}
+	bh_agent_request_done(&q);
 	json_decref(req);
 	r = out ? bh_frame_write_json(ctl, out, BH_FRAME_SERVER_TIMEOUT_MS) : -ENOMEM;
 	json_decref(out);
@@ -197,31 +188,22 @@ static pid_t spawn_reader(const struct opts *o, int lfd, int *ret_ctl)
 /*
  * Monitor side: hand the client to the spare reader, take its one frame, check
  * it again (the reader may have been compromised by what it parsed).  Returns 0
- * with ret_action and *ret_params, BH_ERR_NOT_FOUND with ret_action set, or an
- * error with text.
+ * with *ret (an unknown action is a request too: ret->unknown), or an error with
+ * text.
  */
-static int read_request(int ctl, int client, char ret_action[static BH_PLUGIN_NAME_MAX + 1],
-			json_t **ret_params, char *text, size_t textlen)
+static int read_request(int ctl, int client, struct bh_agent_request *ret, char *text,
+			size_t textlen)
 {
+	struct bh_agent_request q = { .unknown = false };
 	struct bh_msg msg = { "" };
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte = 0;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	json_t *j = NULL, *v;
 	int r;
 
 	snprintf(text, textlen, "bad request");
 	if (ctl < 0)
 		return BH_ERR_INTERNAL;
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &client, sizeof(int));
-	if (sendmsg(ctl, &mh, MSG_NOSIGNAL) != 1)
-		return bh_negerrno();
+	if ((r = bh_usock_send_fd(ctl, client)) < 0)
+		return r;
 	r = bh_frame_read_json(ctl, BH_FRAME_MAX_REQUEST + 4096, BH_FRAME_SERVER_TIMEOUT_MS + 2000, &j);
 	if (r < 0) {
 		/* the reader died (e.g. out of its address space) or sent garbage */
@@ -232,13 +214,19 @@ static int read_request(int ctl, int client, char ret_action[static BH_PLUGIN_NA
 	if ((v = json_object_get(j, "error")) && json_is_string(v)) {
 		snprintf(text, textlen, "%s", json_string_value(v));
 		r = BH_ERR_FORMAT;
-	} else if ((v = json_object_get(j, "unknown")) && json_is_string(v)) {
-		/* the reader made it printable, but the reader may be compromised */
-		bh_agent_printable(json_string_value(v), ret_action, BH_PLUGIN_NAME_MAX + 1);
-		r = BH_ERR_NOT_FOUND;
-	} else if ((r = bh_agent_request_parse(j, ret_action, ret_params, &msg)) < 0) {
-		snprintf(text, textlen, "bad request: %s", msg.text);
+		goto out;
 	}
+	if ((v = json_object_get(j, "unknown")) && json_is_string(v)) {
+		/* the reader made it printable, but the reader may be compromised */
+		bh_str_sanitize(json_string_value(v), BH_STR_CSTR, q.action, sizeof(q.action));
+		q.unknown = true;
+	} else if ((r = bh_agent_request_parse(j, &q, &msg)) < 0) {
+		snprintf(text, textlen, "bad request: %s", msg.text);
+		goto out;
+	}
+	*ret = q;
+	r = 0;
+out:
 	json_decref(j);
 	return r;
 }
@@ -253,8 +241,10 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 	struct bh_plugin *p = NULL;
 	struct bh_msg msg = { "" };
 	struct bh_peer cred = { 0 };
-	char action[BH_PLUGIN_NAME_MAX + 1] = "", text[600];
-	json_t *params = NULL, *res = NULL;
+	struct bh_agent_request req = { .unknown = false };
+	const char *action = req.action;
+	char text[600];
+	json_t *res = NULL;
 	int r;
 
 	signal(SIGTERM, SIG_DFL);
@@ -265,13 +255,13 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 		reply(fd, bh_agent_error_reply("permission denied"));
 		_exit(1);
 	}
-	r = read_request(ctl, fd, action, &params, text, sizeof(text));
+	r = read_request(ctl, fd, &req, text, sizeof(text));
 	if (ctl >= 0)
 		close(ctl);
-	if (r == BH_ERR_NOT_FOUND) {
-		snprintf(text, sizeof(text), "Unknown action: %s", action);
+	if (r < 0)
 		goto fail;
-	} else if (r < 0) {
+	if (req.unknown) {
+		snprintf(text, sizeof(text), "Unknown action: %s", action);
 		goto fail;
 	}
 	r = bh_plugin_load(&env, action, &p, &msg);
@@ -282,7 +272,7 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 		snprintf(text, sizeof(text), "plugin %s refused: %s", action, msg.text);
 		goto fail;
 	}
-	if ((r = bh_plugin_run(p, action, params, &res, &msg)) < 0) {
+	if ((r = bh_plugin_run(p, action, req.params, &res, &msg)) < 0) {
 		snprintf(text, sizeof(text), "%s", msg.text[0] ? msg.text : bh_strerror(r));
 		goto fail;
 	}
@@ -296,27 +286,11 @@ fail: {
 	 * stderr): one printable, bounded line, so a client cannot forge log lines */
 	char la[BH_PLUGIN_NAME_MAX + 1], lt[BH_AGENT_LOG_TEXT_MAX];
 	log_warn("uid %u pid %d: %s: %s", (unsigned)cred.uid, (int)cred.pid,
-		 bh_agent_printable(action, la, sizeof(la)), bh_agent_printable(text, lt, sizeof(lt)));
+		 bh_str_sanitize(action, BH_STR_CSTR, la, sizeof(la)),
+		 bh_str_sanitize(text, BH_STR_CSTR, lt, sizeof(lt)));
 	}
 	reply(fd, bh_agent_error_reply(text));
 	_exit(1);
-}
-
-/* Send one fd over a control socket (SCM_RIGHTS, one byte of data). */
-static int send_fd(int ctl, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte = 0;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(ctl, &mh, MSG_NOSIGNAL) == 1 ? 0 : bh_negerrno();
 }
 
 /*
@@ -334,26 +308,15 @@ static pid_t spawn_handler(const struct opts *o, int lfd, int rctl, int *ret_ctl
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		return -1;
 	if ((pid = fork()) == 0) {
-		char cbuf[CMSG_SPACE(sizeof(int))];
-		char byte;
-		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-				     .msg_controllen = sizeof(cbuf) };
-		int r, fd;
+		int fd;
 
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		close(lfd);
 		close(sp[0]);
-		do {
-			r = (int)recvmsg(sp[1], &mh, MSG_CMSG_CLOEXEC);
-		} while (r < 0 && errno == EINTR);
-		struct cmsghdr *cm = r == 1 ? CMSG_FIRSTHDR(&mh) : NULL;
-		if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-		    cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		if (bh_usock_recv_fd(sp[1], &fd) < 0)
 			_exit(0);
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 		close(sp[1]);
 		serve(o, fd, rctl);
 	}
@@ -389,8 +352,8 @@ static int scan_plugins(const struct opts *o)
 			} else {
 				char ln[BH_PLUGIN_NAME_MAX + 1], lt[BH_AGENT_LOG_TEXT_MAX];
 				log_warn("action %s: refused: %s",
-					 bh_agent_printable(ents[i]->d_name, ln, sizeof(ln)),
-					 bh_agent_printable(msg.text, lt, sizeof(lt)));
+					 bh_str_sanitize(ents[i]->d_name, BH_STR_CSTR, ln, sizeof(ln)),
+					 bh_str_sanitize(msg.text, BH_STR_CSTR, lt, sizeof(lt)));
 			}
 			bh_plugin_free(p);
 		}
@@ -424,6 +387,123 @@ static void usage(void)
 		"                            [--syslog] [--debug]\n");
 }
 
+/* Plugins run as this user unless their signed manifest says "run_as": "root". */
+static void resolve_plugin_user(struct opts *o)
+{
+	const char *want = o->plugin_user ? o->plugin_user : PLUGIN_USER_DEFAULT;
+	struct passwd *pw = getpwnam(want);
+	if (pw) {
+		o->plugin_uid = pw->pw_uid;
+		o->plugin_gid = pw->pw_gid;
+	} else if (o->plugin_user) {
+		bh_fatal("plugin user %s does not exist", o->plugin_user);
+	} else {
+		log_warn("plugin user %s does not exist: plugins run as nobody (%u) instead; "
+			 "create a dedicated system user (docs/root-agent.md)", want, NOBODY);
+		o->plugin_uid = NOBODY;
+		o->plugin_gid = NOBODY;
+	}
+	if (o->plugin_uid == 0 || o->plugin_gid == 0)
+		bh_fatal("plugin user %s: must not be uid/gid 0", want);
+	o->plugin_user = want;
+}
+
+/*
+ * Accept connections until SIGTERM/SIGINT: each goes to a spare handler (or a handler
+ * forked after accept), at most --max-children at once.
+ */
+static void accept_loop(const struct opts *o, int lfd)
+{
+	int children = 0;
+
+	/*
+	 * children = connection handlers + readers (the spares and those handed off).
+	 * Spares: a reader (spare, spare_ctl) and, once forked, a handler paired with it
+	 * (spare_h, spare_hctl) that took over the reader's control socket.  A connection
+	 * goes to the spare handler; if there is none (fork failed), a handler is forked
+	 * after accept() with the spare reader, as before.
+	 */
+	pid_t spare = -1, spare_h = -1;
+	int spare_ctl = -1, spare_hctl = -1;
+	while (!quit) {
+		pid_t pid;
+		int status;
+		/* reap; block only when at the limit */
+		while ((pid = waitpid(-1, &status, children >= 2 * o->max_children + 2 ? 0 : WNOHANG)) > 0) {
+			children--;
+			if (pid == spare || pid == spare_h) { /* died before use: replace the pair */
+				log_warn("spare request %s exited (status %d)",
+					 pid == spare ? "reader" : "handler", status);
+				if (spare_ctl >= 0)
+					close(spare_ctl);
+				if (spare_hctl >= 0)
+					close(spare_hctl); /* EOF: a paired handler exits */
+				spare = spare_h = -1;
+				spare_ctl = spare_hctl = -1;
+			}
+		}
+		if (children >= 2 * o->max_children + 2)
+			continue; /* interrupted (SIGTERM?) while waiting */
+		if (spare < 0) {
+			if ((spare = spawn_reader(o, lfd, &spare_ctl)) < 0)
+				log_warn("fork (request reader): %m");
+			else
+				children++;
+		}
+		if (spare >= 0 && spare_h < 0) {
+			if ((spare_h = spawn_handler(o, lfd, spare_ctl, &spare_hctl)) < 0) {
+				log_warn("fork (connection handler): %m");
+			} else {
+				children++;
+				close(spare_ctl); /* the handler holds the reader's socket now */
+				spare_ctl = -1;
+			}
+		}
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EINTR && errno != ECONNABORTED)
+				log_warn("accept: %m");
+			continue;
+		}
+		if (spare_h >= 0) {
+			int r2 = bh_usock_send_fd(spare_hctl, fd);
+			/* either way this pair is used up: EOF makes an unused handler exit */
+			close(spare_hctl);
+			spare = spare_h = -1;
+			spare_hctl = -1;
+			if (r2 == 0) {
+				close(fd);
+				continue;
+			}
+			log_warn_r(r2, "handing a connection to the spare handler");
+			if ((spare = spawn_reader(o, lfd, &spare_ctl)) < 0)
+				log_warn("fork (request reader): %m");
+			else
+				children++;
+		}
+		pid = fork();
+		if (pid == 0) {
+			close(lfd);
+			serve(o, fd, spare_ctl);
+		}
+		if (pid < 0) {
+			log_warn("fork: %m");
+		} else {
+			children++;
+			/* the spare now belongs to that connection; it exits after one request */
+			if (spare_ctl >= 0)
+				close(spare_ctl);
+			spare = -1;
+			spare_ctl = -1;
+		}
+		close(fd);
+	}
+	if (spare_hctl >= 0)
+		close(spare_hctl); /* EOF: the spare handler exits, and its reader with it */
+	if (spare_ctl >= 0)
+		close(spare_ctl); /* EOF: the spare exits */
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -445,7 +525,7 @@ int main(int argc, char **argv)
 	struct group *gr;
 	struct bh_policy *pol = NULL;
 	struct bh_msg msg = { "" };
-	int c, lfd, r, children = 0, nplugins = 0;
+	int c, lfd, r, nplugins = 0;
 
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (c) {
@@ -472,25 +552,7 @@ int main(int argc, char **argv)
 	if (!(gr = getgrnam(o.group)))
 		bh_fatal("group %s does not exist", o.group);
 	o.gid = gr->gr_gid;
-	/* plugins run as this user unless their signed manifest says "run_as": "root" */
-	{
-		const char *want = o.plugin_user ? o.plugin_user : PLUGIN_USER_DEFAULT;
-		struct passwd *pw = getpwnam(want);
-		if (pw) {
-			o.plugin_uid = pw->pw_uid;
-			o.plugin_gid = pw->pw_gid;
-		} else if (o.plugin_user) {
-			bh_fatal("plugin user %s does not exist", o.plugin_user);
-		} else {
-			log_warn("plugin user %s does not exist: plugins run as nobody (%u) instead; "
-				 "create a dedicated system user (docs/root-agent.md)", want, NOBODY);
-			o.plugin_uid = NOBODY;
-			o.plugin_gid = NOBODY;
-		}
-		if (o.plugin_uid == 0 || o.plugin_gid == 0)
-			bh_fatal("plugin user %s: must not be uid/gid 0", want);
-		o.plugin_user = want;
-	}
+	resolve_plugin_user(&o);
 	if ((!o.socket_path && bh_path(BH_DIR_RUN, "root-agent.sock", &o.socket_path) < 0) ||
 	    (!o.actions_dir && bh_path(BH_DIR_SHARE, "root-agent-actions", &o.actions_dir) < 0) ||
 	    (!o.keys_dir && bh_path(BH_DIR_POLICY, "plugin-keys", &o.keys_dir) < 0) ||
@@ -526,92 +588,7 @@ int main(int argc, char **argv)
 		 (unsigned)o.socket_mode, o.plugin_user, (unsigned)o.plugin_uid,
 		 (unsigned)o.plugin_gid, nplugins);
 
-	/*
-	 * children = connection handlers + readers (the spares and those handed off).
-	 * Spares: a reader (spare, spare_ctl) and, once forked, a handler paired with it
-	 * (spare_h, spare_hctl) that took over the reader's control socket.  A connection
-	 * goes to the spare handler; if there is none (fork failed), a handler is forked
-	 * after accept() with the spare reader, as before.
-	 */
-	pid_t spare = -1, spare_h = -1;
-	int spare_ctl = -1, spare_hctl = -1;
-	while (!quit) {
-		pid_t pid;
-		int status;
-		/* reap; block only when at the limit */
-		while ((pid = waitpid(-1, &status, children >= 2 * o.max_children + 2 ? 0 : WNOHANG)) > 0) {
-			children--;
-			if (pid == spare || pid == spare_h) { /* died before use: replace the pair */
-				log_warn("spare request %s exited (status %d)",
-					 pid == spare ? "reader" : "handler", status);
-				if (spare_ctl >= 0)
-					close(spare_ctl);
-				if (spare_hctl >= 0)
-					close(spare_hctl); /* EOF: a paired handler exits */
-				spare = spare_h = -1;
-				spare_ctl = spare_hctl = -1;
-			}
-		}
-		if (children >= 2 * o.max_children + 2)
-			continue; /* interrupted (SIGTERM?) while waiting */
-		if (spare < 0) {
-			if ((spare = spawn_reader(&o, lfd, &spare_ctl)) < 0)
-				log_warn("fork (request reader): %m");
-			else
-				children++;
-		}
-		if (spare >= 0 && spare_h < 0) {
-			if ((spare_h = spawn_handler(&o, lfd, spare_ctl, &spare_hctl)) < 0) {
-				log_warn("fork (connection handler): %m");
-			} else {
-				children++;
-				close(spare_ctl); /* the handler holds the reader's socket now */
-				spare_ctl = -1;
-			}
-		}
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EINTR && errno != ECONNABORTED)
-				log_warn("accept: %m");
-			continue;
-		}
-		if (spare_h >= 0) {
-			int r2 = send_fd(spare_hctl, fd);
-			/* either way this pair is used up: EOF makes an unused handler exit */
-			close(spare_hctl);
-			spare = spare_h = -1;
-			spare_hctl = -1;
-			if (r2 == 0) {
-				close(fd);
-				continue;
-			}
-			log_warn_r(r2, "handing a connection to the spare handler");
-			if ((spare = spawn_reader(&o, lfd, &spare_ctl)) < 0)
-				log_warn("fork (request reader): %m");
-			else
-				children++;
-		}
-		pid = fork();
-		if (pid == 0) {
-			close(lfd);
-			serve(&o, fd, spare_ctl);
-		}
-		if (pid < 0) {
-			log_warn("fork: %m");
-		} else {
-			children++;
-			/* the spare now belongs to that connection; it exits after one request */
-			if (spare_ctl >= 0)
-				close(spare_ctl);
-			spare = -1;
-			spare_ctl = -1;
-		}
-		close(fd);
-	}
-	if (spare_hctl >= 0)
-		close(spare_hctl); /* EOF: the spare handler exits, and its reader with it */
-	if (spare_ctl >= 0)
-		close(spare_ctl); /* EOF: the spare exits */
+	accept_loop(&o, lfd);
 	log_info("terminating");
 	unlink(o.socket_path);
 	close(lfd);

@@ -1,7 +1,11 @@
 # blockhost-root-agent, its signing/verification tools and the core action plugins.
 # docs/PROTOCOL.plugin specifies the plugin format; docs/root-agent.md the daemon.
 
-AGENT_LIB_OBJS = $(BUILD)/obj/agent/plugin.o $(BUILD)/obj/agent/request.o
+# plugin.h's five parts: manifest (parser), params (schema check), sig (keys and
+# signatures), store (checked files, rollback state, bh_plugin_load), exec (bh_plugin_run)
+AGENT_PLUGIN_PARTS = manifest params sig store exec
+AGENT_LIB_OBJS = $(patsubst %,$(BUILD)/obj/agent/plugin-%.o,$(AGENT_PLUGIN_PARTS)) \
+                 $(BUILD)/obj/agent/request.o
 AGENT_LIBS     = $(AGENT_LIB_OBJS) $(LIBCOMMON) $(COMMON_LIBS)
 
 PROGRAMS += $(BUILD)/bin/blockhost-root-agent $(BUILD)/bin/blockhost-sign-plugin \
@@ -15,11 +19,18 @@ $(BUILD)/bin/blockhost-verify-plugin: $(BUILD)/obj/agent/tools/verify-plugin.o $
 	$(call link)
 
 # ---- core action plugins: src/agent/actions/<name>.c + policy/actions/<name>.manifest.in
-# (the schema an auditor reads is the one that gets signed)
+# (the schema an auditor reads is the one that gets signed).  policy/actions/ holds the
+# manifest of EVERY action, whichever component ships it: an action is the agent's when
+# its source is here (src/prov/module.mk takes those whose source is in src/prov/actions/).
+# ACTION_SRCS collects every action's source for `make policy-check`, which fails on a
+# source without a manifest or a manifest without a source.
 # Built into $(BUILD)/agent-actions/ and signed there with a TEST key
 # ($(BUILD)/agent-test-key/, generated on first build) for `make check`.
 # Production plugins are signed by the operator (docs/root-agent.md).
-AGENT_ACTION_NAMES = $(patsubst policy/actions/%.manifest.in,%,$(wildcard policy/actions/*.manifest.in))
+AGENT_ACTION_HELPERS = src/agent/actions/common.c
+AGENT_ACTION_SRCS  = $(filter-out $(AGENT_ACTION_HELPERS),$(wildcard src/agent/actions/*.c))
+ACTION_SRCS       += $(AGENT_ACTION_SRCS)
+AGENT_ACTION_NAMES = $(patsubst src/agent/actions/%.c,%,$(AGENT_ACTION_SRCS))
 AGENT_ACTION_DIR   = $(BUILD)/agent-actions
 AGENT_ACTION_BINS  = $(patsubst %,$(AGENT_ACTION_DIR)/%,$(AGENT_ACTION_NAMES))
 AGENT_ACTION_SIGS  = $(patsubst %,$(AGENT_ACTION_DIR)/%.sig,$(AGENT_ACTION_NAMES))
@@ -67,19 +78,15 @@ $(BUILD)/agent-test-plugins/bh-test-plugin: $(BUILD)/obj/agent/test-plugin.o $(L
 # ---- tests, fuzzers
 $(BUILD)/tests/test_plugin: $(AGENT_LIB_OBJS) $(BUILD)/agent-test-plugins/bh-test-plugin
 TEST_EXTRA_LIBS_plugin = $(AGENT_LIBS)
-# The replay rule links $^ in order (fuzz objects, libbhcommon.a, then ours), so the
-# agent objects come as one archive that also carries the common objects they need.
-AGENT_FUZZ_LIB = $(BUILD)/agent/libbhagent-fuzz.a
-$(AGENT_FUZZ_LIB): $(AGENT_LIB_OBJS) $(COMMON_OBJS)
-	@mkdir -p $(dir $@)
-	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
-$(BUILD)/fuzz/replay_plugin_manifest: $(AGENT_FUZZ_LIB)
-$(BUILD)/fuzz/replay_plugin_schema: $(AGENT_FUZZ_LIB)
-$(BUILD)/fuzz/replay_agent_request: $(AGENT_FUZZ_LIB)
-FUZZ_EXTRA_SRCS_plugin_manifest = src/agent/plugin.c src/agent/request.c
-FUZZ_EXTRA_SRCS_plugin_schema   = src/agent/plugin.c src/agent/request.c
-FUZZ_EXTRA_SRCS_agent_request   = src/agent/request.c src/agent/plugin.c
+# Each fuzz target links only the parts it exercises: the replay rule puts the objects
+# of $^ before the archives of $^, so the agent objects are extra prerequisites;
+# FUZZ_EXTRA_SRCS_* is the same set for the libFuzzer build (make fuzz).
+FUZZ_AGENT_plugin_manifest = plugin-manifest plugin-sig
+FUZZ_AGENT_plugin_schema   = plugin-manifest plugin-params
+FUZZ_AGENT_agent_request   = request
+$(foreach f,plugin_manifest plugin_schema agent_request,\
+  $(eval $(BUILD)/fuzz/replay_$(f): $(patsubst %,$(BUILD)/obj/agent/%.o,$(FUZZ_AGENT_$(f))))\
+  $(eval FUZZ_EXTRA_SRCS_$(f) = $(patsubst %,src/agent/%.c,$(FUZZ_AGENT_$(f)))))
 
 .PHONY: bench-agent
 bench-agent: $(BUILD)/bench/bench_agent $(BUILD)/bin/blockhost-root-agent \

@@ -2,13 +2,16 @@
 /*
  * Signed root-agent action plugins (docs/PROTOCOL.plugin).
  *
- * Layers, each usable on its own (and fuzzable from bytes):
- *   - bh_plugin_manifest_parse     strict manifest parser (bounded, no I/O)
- *   - bh_params_validate    request params vs the manifest's schema
- *   - bh_plugin_sig_*       detached Ed25519 signature over namespace||0||manifest
- *   - bh_plugin_load        files → verified manifest + the executable's bytes
- *                           copied into a sealed memfd whose hash matched
- *   - bh_plugin_run         validated params → child running the memfd → reply
+ * Layers, each usable on its own (and fuzzable from bytes), one file each:
+ *   - bh_plugin_manifest_parse  strict manifest parser (bounded, no I/O)   plugin-manifest.c
+ *   - bh_params_validate    request params vs the manifest's schema        plugin-params.c
+ *   - bh_plugin_sig_*       detached Ed25519 signature over
+ *                           namespace||0||manifest                         plugin-sig.c
+ *   - bh_plugin_load        files → verified manifest + the executable's
+ *                           bytes copied into a sealed memfd whose hash
+ *                           matched; rollback state                        plugin-store.c
+ *   - bh_plugin_run         validated params → child running the memfd →
+ *                           reply (pipes and deadline: bh_spawn_pump)      plugin-exec.c
  *
  * Library code: nothing here logs or exits; details go to struct bh_msg.
  */
@@ -24,6 +27,7 @@
 #include <jansson.h>
 
 #include "core/err.h"
+#include "core/strutil.h"
 
 #define BH_PLUGIN_NAMESPACE      "blockhost-plugin-v1"
 #define BH_PLUGIN_FORMAT         1
@@ -85,8 +89,10 @@ struct bh_plugin_manifest {
 	struct bh_param_schema params[BH_PLUGIN_PARAMS_MAX];
 };
 
-/* NAME matches ^[a-z0-9][a-z0-9-]{0,63}$ (also guards every path built from it). */
-bool bh_plugin_name_valid(const char *name);
+/* Action names are bh_name_valid(name, BH_NAME_ACTION) (core/strutil.h), which also
+ * guards every path built from them; param names BH_NAME_PARAM. */
+_Static_assert(BH_PLUGIN_NAME_MAX == BH_NAME_ACTION_MAX, "action name length");
+_Static_assert(BH_PLUGIN_PARAM_NAME_MAX == BH_NAME_PARAM_MAX, "param name length");
 
 /*
  * Parse a manifest from exactly [data, data+len).  Strict (section 2 of
@@ -176,14 +182,11 @@ int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *par
 		  json_t **ret, struct bh_msg *msg) __attribute__((warn_unused_result));
 
 /*
- * Copy s into out (size outlen >= 1) as printable ASCII for logs and replies:
- * bytes outside 0x20..0x7e (newlines, escapes, UTF-8) become '?', and the copy is
- * truncated to outlen - 1 bytes, ending in "..." when cut.  Returns out.  Used
- * for everything derived from a request (JSON keys, names, error texts) so a
- * client cannot forge log lines.
+ * Everything derived from a request (JSON keys, names, error texts) goes to logs and
+ * replies through bh_str_sanitize (core/strutil.h: printable ASCII, bounded, "..."
+ * when cut) so a client cannot forge log lines; this is the size of a logged text.
  */
 #define BH_AGENT_LOG_TEXT_MAX 400
-char *bh_agent_printable(const char *s, char *out, size_t outlen);
 
 /* Capability name ("net_admin") → number, or -1. */
 int bh_plugin_cap_from_name(const char *name);

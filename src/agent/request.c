@@ -4,9 +4,9 @@
 
 #include "request.h"
 
-int bh_agent_request_parse(const json_t *req, char ret_action[static BH_PLUGIN_NAME_MAX + 1],
-			   json_t **ret_params, struct bh_msg *msg)
+int bh_agent_request_parse(const json_t *req, struct bh_agent_request *ret, struct bh_msg *msg)
 {
+	struct bh_agent_request q = { .unknown = false };
 	const char *key, *action;
 	json_t *v, *params;
 
@@ -17,7 +17,7 @@ int bh_agent_request_parse(const json_t *req, char ret_action[static BH_PLUGIN_N
 	json_object_foreach((json_t *)req, key, v) {
 		if (strcmp(key, "action") && strcmp(key, "params")) {
 			char k[68];
-			bh_msg_set(msg, "request: unknown key \"%s\"", bh_agent_printable(key, k, sizeof(k)));
+			bh_msg_set(msg, "request: unknown key \"%s\"", bh_str_sanitize(key, BH_STR_CSTR, k, sizeof(k)));
 			return BH_ERR_FORMAT;
 		}
 	}
@@ -35,18 +35,29 @@ int bh_agent_request_parse(const json_t *req, char ret_action[static BH_PLUGIN_N
 		bh_msg_set(msg, "request: \"params\" is not an object");
 		return BH_ERR_WRONG_TYPE;
 	}
-	if (!bh_plugin_name_valid(action) || json_string_length(v) != strlen(action)) {
+	if (!bh_name_valid(action, BH_NAME_ACTION) || json_string_length(v) != strlen(action)) {
 		/* a printable, bounded echo of the name for the reply */
-		bh_agent_printable(action, ret_action, BH_PLUGIN_NAME_MAX + 1);
-		return BH_ERR_NOT_FOUND;
+		bh_str_sanitize(action, BH_STR_CSTR, q.action, sizeof(q.action));
+		q.unknown = true;
+		*ret = q;
+		return 0;
 	}
 	if (params)
 		json_incref(params);
 	else if (!(params = json_object()))
 		return -ENOMEM;
-	snprintf(ret_action, BH_PLUGIN_NAME_MAX + 1, "%s", action);
-	*ret_params = params;
+	snprintf(q.action, sizeof(q.action), "%s", action);
+	q.params = params;
+	*ret = q;
 	return 0;
+}
+
+void bh_agent_request_done(struct bh_agent_request *r)
+{
+	if (!r)
+		return;
+	json_decref(r->params);
+	r->params = NULL;
 }
 
 json_t *bh_agent_error_reply(const char *text)

@@ -6,21 +6,30 @@
 #ifndef BH_AGENT_REQUEST_H
 #define BH_AGENT_REQUEST_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "core/err.h"
 #include "plugin.h"
 
+struct bh_agent_request {
+	/* "action" is a string but not an action name: action holds a printable,
+	 * truncated copy for the "Unknown action: NAME" reply, params is NULL */
+	bool unknown;
+	char action[BH_PLUGIN_NAME_MAX + 1]; /* else NAME, bh_name_valid(BH_NAME_ACTION) */
+	json_t *params;                      /* a new reference; {} when absent */
+};
+
 /*
- * Split a decoded request.  On success ret_action holds NAME (valid per
- * bh_plugin_name_valid) and *ret_params a new reference to the params object
- * ({} when absent).  Errors: BH_ERR_WRONG_TYPE / BH_ERR_MISSING_KEY /
- * BH_ERR_FORMAT (unknown top-level key), with msg; BH_ERR_NOT_FOUND when the
- * action is a string but not a valid name — ret_action then holds a printable,
- * truncated copy for the "Unknown action: NAME" reply.
+ * Split a decoded request into *ret (filled only on success; an unknown action is a
+ * successful parse with ret->unknown).  Errors: BH_ERR_WRONG_TYPE /
+ * BH_ERR_MISSING_KEY / BH_ERR_FORMAT (unknown top-level key), with msg; -ENOMEM.
  */
-int bh_agent_request_parse(const json_t *req, char ret_action[static BH_PLUGIN_NAME_MAX + 1],
-			   json_t **ret_params, struct bh_msg *msg) __attribute__((warn_unused_result));
+int bh_agent_request_parse(const json_t *req, struct bh_agent_request *ret, struct bh_msg *msg)
+	__attribute__((warn_unused_result));
+/* Drop the params reference; NULL-safe. */
+void bh_agent_request_done(struct bh_agent_request *r);
 
 /* {"ok": false, "error": text}; NULL on allocation failure. */
 json_t *bh_agent_error_reply(const char *text);

@@ -36,6 +36,7 @@
 
 #include "core/err.h"
 #include "core/path.h"
+#include "core/strutil.h"
 #include "pw3.h"
 #include "eth/secp.h"
 
@@ -204,13 +205,7 @@ static int authenticate(struct ctx *c)
 		goto out;
 	}
 	/* the name comes from the network: print only [A-Za-z0-9._@-], '?' for the rest */
-	for (size_t i = 0; i < sizeof(ulog) - 1 && user[i]; i++) {
-		char ch = user[i];
-		bool okc = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		           (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' || ch == '@';
-		ulog[i] = okc ? ch : '?';
-		ulog[i + 1] = '\0';
-	}
+	bh_str_sanitize_as(user, BH_STR_CSTR, ulog, sizeof(ulog), BH_STR_KEEP_NAME);
 	if ((r = user_gecos(user, &gecos)) < 0) {
 		wlog(c, LOG_NOTICE, "user '%s': not found: %s", ulog, bh_strerror(r));
 		goto out;

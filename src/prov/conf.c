@@ -7,6 +7,7 @@
 
 #include "host/config.h"
 #include "core/path.h"
+#include "core/strutil.h"
 #include "prov.h"
 
 #define FAIL(code, ...) do { bh_msg_set(msg, __VA_ARGS__); r = (code); goto out; } while (0)
@@ -50,7 +51,7 @@ static bool match_set(const char *s, size_t min, size_t max, const char *first, 
 
 bool prov_valid_name(const char *s)
 {
-	return match_set(s, 1, 64, ALNUM, ALNUM "._-");
+	return bh_name_valid(s, BH_NAME_VM);
 }
 
 bool prov_valid_wallet(const char *s)
@@ -60,8 +61,7 @@ bool prov_valid_wallet(const char *s)
 
 bool prov_valid_username(const char *s)
 {
-	return match_set(s, 1, 32, "abcdefghijklmnopqrstuvwxyz_",
-			 "abcdefghijklmnopqrstuvwxyz0123456789_-");
+	return bh_name_valid(s, BH_NAME_USER);
 }
 
 bool prov_valid_gecos(const char *s)

@@ -32,8 +32,12 @@ $(PROV_LINKS): | $(BUILD)/bin/blockhost-vm
 
 # ---- root-agent action plugins domain-*: built into $(BUILD)/prov-actions/ and signed
 # with the agent's TEST key (src/agent/module.mk) for `make check`; production plugins
-# are signed by the operator (docs/root-agent.md).
-PROV_ACTION_NAMES = $(patsubst src/prov/actions/%.manifest.in,%,$(wildcard src/prov/actions/*.manifest.in))
+# are signed by the operator (docs/root-agent.md).  Their manifests live with every other
+# action's in policy/actions/ (the whole privileged surface in one place, policy/actions/README.md).
+PROV_ACTION_HELPERS = src/prov/actions/act.c src/prov/actions/ga.c
+PROV_ACTION_SRCS  = $(filter-out $(PROV_ACTION_HELPERS),$(wildcard src/prov/actions/*.c))
+ACTION_SRCS      += $(PROV_ACTION_SRCS)
+PROV_ACTION_NAMES = $(patsubst src/prov/actions/%.c,%,$(PROV_ACTION_SRCS))
 PROV_ACTION_DIR   = $(BUILD)/prov-actions
 PROV_ACTION_BINS  = $(patsubst %,$(PROV_ACTION_DIR)/%,$(PROV_ACTION_NAMES))
 PROV_ACTION_SIGS  = $(patsubst %,$(PROV_ACTION_DIR)/%.sig,$(PROV_ACTION_NAMES))
@@ -48,7 +52,7 @@ $(PROV_ACTION_DIR)/%: $(BUILD)/obj/prov/actions/%.o $(BUILD)/obj/prov/actions/ac
 		$(BUILD)/obj/prov/actions/ga.o $(PROV_LIB) $(LIBCOMMON)
 	$(call link)
 
-$(PROV_ACTION_DIR)/%.sig: src/prov/actions/%.manifest.in $(PROV_ACTION_DIR)/% $(AGENT_TEST_KEY) \
+$(PROV_ACTION_DIR)/%.sig: policy/actions/%.manifest.in $(PROV_ACTION_DIR)/% $(AGENT_TEST_KEY) \
 		$(BUILD)/bin/blockhost-sign-plugin
 	$(call msg,SIGN,$@)
 	$(Q)h=$$($(BUILD)/bin/blockhost-sign-plugin hash $(PROV_ACTION_DIR)/$*) && \
@@ -65,7 +69,7 @@ install-prov: $(BUILD)/bin/blockhost-vm $(PROV_ACTION_BINS)
 	for a in $(PROV_ACTION_NAMES); do \
 	  install -m 0755 $(PROV_ACTION_DIR)/$$a $(DESTDIR)$(DATADIR)/blockhost/root-agent-actions/$$a; \
 	  h=$$(sha256sum $(PROV_ACTION_DIR)/$$a | cut -d' ' -f1); \
-	  sed "s/@SHA256@/$$h/" src/prov/actions/$$a.manifest.in > \
+	  sed "s/@SHA256@/$$h/" policy/actions/$$a.manifest.in > \
 	    $(DESTDIR)$(DATADIR)/blockhost/root-agent-actions/$$a.manifest; \
 	done
 

@@ -3,11 +3,22 @@
  * blockhost-policy-check: validate policy/ and seccomp/ (run by `make check`).
  *
  *   blockhost-policy-check --policy-dir policy --seccomp-dir seccomp [--dump SERVICE] [-q]
+ *                          [--actions-dir policy/actions --action-source FILE.c ...]
  *
  * For every service in <policy-dir>/services: policy/<service>.policy parses and has the
  * four sandbox sections; seccomp/<service> parses, every syscall resolves for x86_64,
  * includes resolve, both as a production filter and with the sanitizer include.  Every
  * *.policy and seccomp file must belong to a listed service; every *.inc must parse.
+ *
+ * With --actions-dir: every root-agent action manifest (<name>.manifest.in) must be a
+ * strict JSON object whose "action" is <name>, and must have exactly one source among the
+ * --action-source files (<dir>/<name>.c), and every source must have a manifest.  Then a
+ * table of every action: who it runs as, the capabilities it is granted, whether those
+ * include setuid/setgid (it can become any user), its source.  The run_as shown is the one
+ * the agent applies (docs/PROTOCOL.plugin section 6: no "run_as" and CAP_SETUID = root).
+ * The agent's own parser (src/agent/plugin-manifest.c) validates each manifest in full
+ * when the build signs it; this is the auditor's view, not the enforcement.
+ *
  * Exits 1 after reporting every problem found.
  */
 #include <dirent.h>
@@ -17,15 +28,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/file.h"
+#include "core/frame.h"
 #include "core/log.h"
+#include "core/strutil.h"
 #include "sandbox/policy.h"
 #include "sandbox/sandbox.h"
 
 #define MAX_SERVICES 64
+#define MAX_ACTIONS 128
+#define MANIFEST_MAX 65536
 
 static int errors;
 
@@ -81,7 +97,7 @@ static int read_services(const char *pdir, char names[][BH_POLICY_NAME_MAX + 1],
 			s[--sl] = '\0';
 		if (!sl)
 			continue;
-		if (!bh_policy_service_name_ok(s)) {
+		if (!bh_name_valid(s, BH_NAME_SERVICE)) {
 			problem("%s:%u: invalid service name '%s' (a-z 0-9 -)", path, lineno, s);
 			continue;
 		}
@@ -206,12 +222,186 @@ static void check_orphans(const char *pdir, const char *sdir,
 	closedir(d);
 }
 
+/* ------------------------------------------------------------------ actions */
+
+struct action_row {
+	char name[65];
+	char run_as[8];
+	char caps[256];
+	bool setid;
+	const char *source;
+};
+
+static const char *base_of(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	return b ? b + 1 : path;
+}
+
+/* The source named <name>.c among srcs, or NULL; a second one is a problem. */
+static const char *source_of(const char *name, const char *const *srcs, size_t n_srcs)
+{
+	const char *found = NULL;
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; i < n_srcs; i++) {
+		const char *b = base_of(srcs[i]);
+		if (strncmp(b, name, nl) || strcmp(b + nl, ".c"))
+			continue;
+		if (found)
+			problem("action %s: two sources, %s and %s", name, found, srcs[i]);
+		else
+			found = srcs[i];
+	}
+	return found;
+}
+
+/* Read adir/fname (a manifest template) into row; false (and a problem) if malformed. */
+static bool read_action(const char *adir, const char *fname, struct action_row *row)
+{
+	struct bh_buf b;
+	json_t *j = NULL, *v, *c;
+	char *path = NULL;
+	bool ok = false, setuid = false;
+	size_t i, off = 0;
+	int r;
+
+	if (asprintf(&path, "%s/%s", adir, fname) < 0)
+		return false;
+	bh_buf_init(&b, MANIFEST_MAX);
+	if ((r = bh_buf_load_file(&b, path)) < 0) {
+		problem("%s: cannot read: %s", path, bh_strerror(r));
+		goto out;
+	}
+	if ((r = bh_frame_decode_json(bh_buf_ptr(&b), bh_buf_len(&b), &j)) < 0) {
+		problem("%s: not a strict JSON object: %s", path, bh_strerror(r));
+		goto out;
+	}
+	v = json_object_get(j, "action");
+	if (!json_is_string(v) || strcmp(json_string_value(v), row->name)) {
+		problem("%s: \"action\" must be \"%s\" (the file name)", path, row->name);
+		goto out;
+	}
+	v = json_object_get(j, "capabilities");
+	if (!json_is_array(v)) {
+		problem("%s: \"capabilities\" must be an array", path);
+		goto out;
+	}
+	json_array_foreach(v, i, c) {
+		const char *s = json_string_value(c);
+		if (!s) {
+			problem("%s: capabilities[%zu] is not a string", path, i);
+			goto out;
+		}
+		setuid |= strcmp(s, "setuid") == 0;
+		row->setid |= strcmp(s, "setuid") == 0 || strcmp(s, "setgid") == 0;
+		int n = snprintf(row->caps + off, sizeof(row->caps) - off, "%s%s", off ? "," : "", s);
+		if (n < 0 || (size_t)n >= sizeof(row->caps) - off) {
+			problem("%s: capability list too long to report", path);
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	v = json_object_get(j, "run_as");
+	if (v && (!json_is_string(v) || (strcmp(json_string_value(v), "root") &&
+					 strcmp(json_string_value(v), "plugin")))) {
+		problem("%s: run_as must be \"plugin\" or \"root\"", path);
+		goto out;
+	}
+	/* the agent's rule: without "run_as", CAP_SETUID means root (it could setuid(0)) */
+	snprintf(row->run_as, sizeof(row->run_as), "%s",
+		 v ? json_string_value(v) : setuid ? "root" : "plugin");
+	ok = true;
+out:
+	json_decref(j);
+	bh_buf_done(&b);
+	free(path);
+	return ok;
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+	return strcmp(((const struct action_row *)a)->name, ((const struct action_row *)b)->name);
+}
+
+static void check_actions(const char *adir, const char *const *srcs, size_t n_srcs, bool quiet)
+{
+	static struct action_row rows[MAX_ACTIONS];
+	struct dirent *de;
+	size_t n = 0, n_root = 0, n_setid = 0;
+	DIR *d;
+
+	if (!(d = opendir(adir))) {
+		problem("%s: cannot list: %m", adir);
+		return;
+	}
+	while ((de = readdir(d))) {
+		const char *nm = de->d_name;
+		size_t l = strlen(nm);
+		if (nm[0] == '.' || strcmp(nm, "README.md") == 0)
+			continue;
+		if (l <= 12 || strcmp(nm + l - 12, ".manifest.in") || l - 12 > 64) {
+			problem("%s/%s: not an action manifest (<name>.manifest.in)", adir, nm);
+			continue;
+		}
+		if (n == MAX_ACTIONS) {
+			problem("%s: more than %d actions", adir, MAX_ACTIONS);
+			break;
+		}
+		struct action_row *row = &rows[n];
+		memset(row, 0, sizeof(*row));
+		memcpy(row->name, nm, l - 12);
+		if (!(row->source = source_of(row->name, srcs, n_srcs)))
+			problem("%s/%s: no source for action %s among the action sources", adir, nm,
+				row->name);
+		if (read_action(adir, nm, row))
+			n++;
+	}
+	closedir(d);
+	for (size_t i = 0; i < n_srcs; i++) {
+		char name[80];
+		const char *b = base_of(srcs[i]);
+		size_t l = strlen(b);
+		bool have = false;
+		if (l < 3 || l - 2 >= sizeof(name) || strcmp(b + l - 2, ".c")) {
+			problem("%s: an action source must be <name>.c", srcs[i]);
+			continue;
+		}
+		memcpy(name, b, l - 2);
+		name[l - 2] = '\0';
+		for (size_t k = 0; k < n; k++)
+			have |= strcmp(rows[k].name, name) == 0;
+		if (!have && access(srcs[i], F_OK) == 0)
+			problem("%s: action %s has no manifest %s/%s.manifest.in", srcs[i], name, adir,
+				name);
+		else if (!have)
+			problem("%s: no such action source", srcs[i]);
+	}
+	if (quiet)
+		return;
+	qsort(rows, n, sizeof(rows[0]), cmp_rows);
+	printf("%-22s %-7s %-5s %-36s %s\n", "action", "run_as", "setid", "capabilities",
+	       "source");
+	for (size_t i = 0; i < n; i++) {
+		printf("%-22s %-7s %-5s %-36s %s\n", rows[i].name, rows[i].run_as,
+		       rows[i].setid ? "YES" : "-", rows[i].caps[0] ? rows[i].caps : "none",
+		       rows[i].source ? rows[i].source : "(none)");
+		n_root += strcmp(rows[i].run_as, "root") == 0;
+		n_setid += rows[i].setid;
+	}
+	printf("policy-check: %zu actions in %s/: %zu run as root, %zu may change uid/gid "
+	       "(setuid/setgid)\n", n, adir, n_root, n_setid);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: blockhost-policy-check --policy-dir DIR --seccomp-dir DIR "
 		   "[--dump SERVICE] [-q]\n"
+		   "       [--actions-dir DIR --action-source FILE.c ...]\n"
 		   "  validates every policy/<service>.policy and seccomp/<service> listed in\n"
-		   "  DIR/services; --dump prints the expanded syscall rules of one service.\n");
+		   "  DIR/services; --dump prints the expanded syscall rules of one service;\n"
+		   "  --actions-dir checks that every action has a manifest and a source and\n"
+		   "  prints every action with its run_as and capabilities.\n");
 }
 
 int main(int argc, char **argv)
@@ -221,22 +411,34 @@ int main(int argc, char **argv)
 		{ "seccomp-dir", required_argument, NULL, 's' },
 		{ "dump", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "actions-dir", required_argument, NULL, 'a' },
+		{ "action-source", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *pdir = NULL, *sdir = NULL, *dump = NULL;
+	const char *pdir = NULL, *sdir = NULL, *dump = NULL, *adir = NULL;
+	static const char *srcs[MAX_ACTIONS];
+	size_t n_srcs = 0;
 	char names[MAX_SERVICES][BH_POLICY_NAME_MAX + 1];
 	size_t n = 0;
 	bool quiet = false;
 	int c;
 
 	bh_log_init("blockhost-policy-check", BH_LOG_STDERR, 0);
-	while ((c = getopt_long(argc, argv, "p:s:d:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:s:d:qha:A:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': pdir = optarg; break;
 		case 's': sdir = optarg; break;
 		case 'd': dump = optarg; break;
 		case 'q': quiet = true; break;
+		case 'a': adir = optarg; break;
+		case 'A':
+			if (n_srcs == MAX_ACTIONS) {
+				log_error("more than %d --action-source", MAX_ACTIONS);
+				return 2;
+			}
+			srcs[n_srcs++] = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -267,6 +469,8 @@ int main(int argc, char **argv)
 			check_service(pdir, sdir, names[i], quiet);
 		check_orphans(pdir, sdir, names, n);
 	}
+	if (adir)
+		check_actions(adir, srcs, n_srcs, quiet);
 	if (errors) {
 		log_error("%d problem%s in %s/ and %s/", errors, errors == 1 ? "" : "s", pdir, sdir);
 		return 1;

@@ -15,6 +15,7 @@
 #include "core/atomicio.h"
 #include "host/config.h"
 #include "core/err.h"
+#include "core/strutil.h"
 
 static json_t *P(const char *s)
 {
@@ -148,22 +149,22 @@ static void test_get(void **state)
 static void test_validators(void **state)
 {
 	(void)state;
-	assert_true(bh_is_vm_name("blockhost-001"));
-	assert_true(bh_is_vm_name("a"));
-	assert_true(bh_is_vm_name("A1._-"));
-	assert_false(bh_is_vm_name(""));
-	assert_false(bh_is_vm_name("-a"));
-	assert_false(bh_is_vm_name(".a"));
-	assert_false(bh_is_vm_name("a/b"));
-	assert_false(bh_is_vm_name("a b"));
-	assert_false(bh_is_vm_name(NULL));
+	assert_true(bh_name_valid("blockhost-001", BH_NAME_VM));
+	assert_true(bh_name_valid("a", BH_NAME_VM));
+	assert_true(bh_name_valid("A1._-", BH_NAME_VM));
+	assert_false(bh_name_valid("", BH_NAME_VM));
+	assert_false(bh_name_valid("-a", BH_NAME_VM));
+	assert_false(bh_name_valid(".a", BH_NAME_VM));
+	assert_false(bh_name_valid("a/b", BH_NAME_VM));
+	assert_false(bh_name_valid("a b", BH_NAME_VM));
+	assert_false(bh_name_valid(NULL, BH_NAME_VM));
 	char n[80];
 	memset(n, 'a', sizeof(n));
 	n[64] = '\0';
-	assert_true(bh_is_vm_name(n));
+	assert_true(bh_name_valid(n, BH_NAME_VM));
 	n[64] = 'a';
 	n[65] = '\0';
-	assert_false(bh_is_vm_name(n));
+	assert_false(bh_name_valid(n, BH_NAME_VM));
 	assert_true(bh_is_evm_address("0xdeadbeefdeadbeefdeadbeefdeadbeefDEADBEEF"));
 	assert_false(bh_is_evm_address("0xdeadbeefdeadbeefdeadbeefdeadbeefDEADBEE"));
 	assert_false(bh_is_evm_address("0xdeadbeefdeadbeefdeadbeefdeadbeefDEADBEEF0"));

@@ -287,57 +287,61 @@ static void test_signatures(void **state)
 static void test_names_and_requests(void **state)
 {
 	(void)state;
-	char a[BH_PLUGIN_NAME_MAX + 1];
-	json_t *p = NULL, *req;
+	struct bh_agent_request q;
+	json_t *req;
 	json_error_t e;
 	struct bh_msg msg = { "" };
 
-	assert_true(bh_plugin_name_valid("iptables-open"));
-	assert_true(bh_plugin_name_valid("0a"));
-	assert_false(bh_plugin_name_valid("-a"));
-	assert_false(bh_plugin_name_valid("A"));
-	assert_false(bh_plugin_name_valid("a/b"));
-	assert_false(bh_plugin_name_valid(".."));
-	assert_false(bh_plugin_name_valid(""));
+	assert_true(bh_name_valid("iptables-open", BH_NAME_ACTION));
+	assert_true(bh_name_valid("0a", BH_NAME_ACTION));
+	assert_false(bh_name_valid("-a", BH_NAME_ACTION));
+	assert_false(bh_name_valid("A", BH_NAME_ACTION));
+	assert_false(bh_name_valid("a/b", BH_NAME_ACTION));
+	assert_false(bh_name_valid("..", BH_NAME_ACTION));
+	assert_false(bh_name_valid("", BH_NAME_ACTION));
 	assert_int_equal(bh_plugin_cap_from_name("net_admin"), 12);
 	assert_int_equal(bh_plugin_cap_from_name("nope"), -1);
 
 	req = json_loads("{\"action\":\"x-y\"}", 0, &e);
-	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), 0);
-	assert_string_equal(a, "x-y");
-	assert_true(json_is_object(p) && json_object_size(p) == 0);
-	json_decref(p);
+	assert_int_equal(bh_agent_request_parse(req, &q, &msg), 0);
+	assert_false(q.unknown);
+	assert_string_equal(q.action, "x-y");
+	assert_true(json_is_object(q.params) && json_object_size(q.params) == 0);
+	bh_agent_request_done(&q);
 	json_decref(req);
 	req = json_loads("{\"action\":\"../etc\\u0001\"}", JSON_ALLOW_NUL, &e);
-	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_NOT_FOUND);
-	assert_string_equal(a, "../etc?");
+	assert_int_equal(bh_agent_request_parse(req, &q, &msg), 0);
+	assert_true(q.unknown);
+	assert_null(q.params);
+	assert_string_equal(q.action, "../etc?");
 	json_decref(req);
 	/* log injection: a newline in a key, a param name or the action never survives */
 	req = json_loads("{\"action\":\"a\",\"x\\nFORGED: y\":1}", 0, &e);
-	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_FORMAT);
+	assert_int_equal(bh_agent_request_parse(req, &q, &msg), BH_ERR_FORMAT);
 	assert_null(strchr(msg.text, '\n'));
 	assert_non_null(strstr(msg.text, "x?FORGED: y"));
 	json_decref(req);
 	req = json_loads("{\"action\":\"a\\nb\"}", 0, &e);
-	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_NOT_FOUND);
-	assert_string_equal(a, "a?b");
+	assert_int_equal(bh_agent_request_parse(req, &q, &msg), 0);
+	assert_true(q.unknown);
+	assert_string_equal(q.action, "a?b");
 	json_decref(req);
 	char pr[8];
-	assert_string_equal(bh_agent_printable("ab\x1b\r\n\xc3\xa9", pr, sizeof(pr)), "ab?????");
-	assert_string_equal(bh_agent_printable("abcdefghij", pr, sizeof(pr)), "abcd...");
-	assert_string_equal(bh_agent_printable("abcdefg", pr, sizeof(pr)), "abcdefg");
-	assert_string_equal(bh_agent_printable(NULL, pr, sizeof(pr)), "");
+	assert_string_equal(bh_str_sanitize("ab\x1b\r\n\xc3\xa9", BH_STR_CSTR, pr, sizeof(pr)), "ab?????");
+	assert_string_equal(bh_str_sanitize("abcdefghij", BH_STR_CSTR, pr, sizeof(pr)), "abcd...");
+	assert_string_equal(bh_str_sanitize("abcdefg", BH_STR_CSTR, pr, sizeof(pr)), "abcdefg");
+	assert_string_equal(bh_str_sanitize(NULL, BH_STR_CSTR, pr, sizeof(pr)), "");
 	req = json_loads("{\"action\":1}", 0, &e);
-	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_WRONG_TYPE);
+	assert_int_equal(bh_agent_request_parse(req, &q, &msg), BH_ERR_WRONG_TYPE);
 	json_decref(req);
 	req = json_loads("{\"action\":\"a\",\"params\":[]}", 0, &e);
-	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_WRONG_TYPE);
+	assert_int_equal(bh_agent_request_parse(req, &q, &msg), BH_ERR_WRONG_TYPE);
 	json_decref(req);
 	req = json_loads("{\"action\":\"a\",\"x\":1}", 0, &e);
-	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_FORMAT);
+	assert_int_equal(bh_agent_request_parse(req, &q, &msg), BH_ERR_FORMAT);
 	json_decref(req);
 	req = json_loads("{}", 0, &e);
-	assert_int_equal(bh_agent_request_parse(req, a, &p, &msg), BH_ERR_MISSING_KEY);
+	assert_int_equal(bh_agent_request_parse(req, &q, &msg), BH_ERR_MISSING_KEY);
 	json_decref(req);
 }
 

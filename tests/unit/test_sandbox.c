@@ -35,6 +35,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/strutil.h"
 #include "sandbox/policy.h"
 #include "sandbox/sandbox.h"
 
@@ -263,9 +264,9 @@ static void test_policy_errors(void **state)
 	assert_int_equal(bh_policy_load(TREE_POLICY, "Engine", &p, &m), -EINVAL);
 	assert_int_equal(bh_policy_load(TREE_POLICY, "no-such-service", &p, &m), -ENOENT);
 	assert_non_null(strstr(m.text, "no-such-service.policy: cannot read"));
-	assert_false(bh_policy_service_name_ok(""));
-	assert_false(bh_policy_service_name_ok("-x"));
-	assert_true(bh_policy_service_name_ok("web3-auth-svc"));
+	assert_false(bh_name_valid("", BH_NAME_SERVICE));
+	assert_false(bh_name_valid("-x", BH_NAME_SERVICE));
+	assert_true(bh_name_valid("web3-auth-svc", BH_NAME_SERVICE));
 }
 
 /* The one boolean of the INI format: yes/no/true/false, lower case, nothing else. */

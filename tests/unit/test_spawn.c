@@ -157,6 +157,115 @@ static void test_timeout(void **state)
 	assert_no_children();
 }
 
+/*
+ * bh_spawn_pump on a child started by the caller (as the root agent does with clone):
+ * stdin fed, output captured, KILL_AT_ONCE at the deadline (no grace even for a child
+ * ignoring SIGTERM), STDOUT_CAP_KILLS, and the fds and the child always released.
+ */
+static pid_t fork_exec(const char *const *argv, int fds[3])
+{
+	int in[2], out[2], err[2];
+	pid_t pid;
+
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(err, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setsid();
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
+			_exit(126);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	fds[0] = in[1];
+	fds[1] = out[0];
+	fds[2] = err[0];
+	return pid;
+}
+
+static void test_pump(void **state)
+{
+	(void)state;
+	struct bh_spawn_pump_opts po = { .stdin_data = "hello pump", .stdin_len = 10,
+					 .timeout_ms = 5000 };
+	struct bh_spawn_result r;
+	int fds[3];
+	pid_t pid;
+
+	pid = fork_exec(ARGV("/bin/cat"), fds);
+	assert_int_equal(bh_spawn_pump(pid, fds[0], fds[1], fds[2], &po, &r), 0);
+	assert_int_equal(r.exit_code, 0);
+	assert_false(r.timed_out);
+	char *s = out_str(&r);
+	assert_string_equal(s, "hello pump");
+	free(s);
+	bh_spawn_result_done(&r);
+	assert_no_children();
+
+	/* KILL_AT_ONCE: SIGKILL at the deadline, no grace period */
+	po = (struct bh_spawn_pump_opts){ .timeout_ms = 200, .grace_ms = BH_SPAWN_KILL_AT_ONCE };
+	pid = fork_exec(ARGV("/usr/bin/env", "--ignore-signal=TERM", "/bin/sleep", "10"), fds);
+	int64_t t0 = mono_ms();
+	assert_int_equal(bh_spawn_pump(pid, fds[0], fds[1], fds[2], &po, &r), 0);
+	int64_t dt = mono_ms() - t0;
+	assert_true(r.timed_out);
+	assert_int_equal(r.exit_code, -1);
+	assert_int_equal(r.term_signal, SIGKILL);
+	assert_true(dt >= 190 && dt < 1500);
+	bh_spawn_result_done(&r);
+	assert_no_children();
+
+	/* STDOUT_CAP_KILLS: endless output is killed at the cap, long before the deadline */
+	po = (struct bh_spawn_pump_opts){ .stdout_max = 1000, .timeout_ms = 10000,
+					  .grace_ms = BH_SPAWN_KILL_AT_ONCE,
+					  .flags = BH_SPAWN_STDOUT_CAP_KILLS };
+	pid = fork_exec(ARGV("/usr/bin/yes"), fds);
+	t0 = mono_ms();
+	assert_int_equal(bh_spawn_pump(pid, fds[0], fds[1], fds[2], &po, &r), 0);
+	assert_true(mono_ms() - t0 < 5000);
+	assert_true(r.stdout_truncated);
+	assert_false(r.timed_out);
+	assert_int_equal(r.term_signal, SIGKILL);
+	assert_int_equal(bh_buf_len(&r.out), 1000);
+	bh_spawn_result_done(&r);
+	assert_no_children();
+
+	/* WAIT_EOF (the plugin runner's rule): a helper left holding stdout keeps the pump
+	 * going into the deadline, and is killed with the group there */
+	po = (struct bh_spawn_pump_opts){ .timeout_ms = 400, .grace_ms = BH_SPAWN_KILL_AT_ONCE,
+					  .flags = BH_SPAWN_WAIT_EOF };
+	pid = fork_exec(ARGV("/bin/sh", "-c", "/bin/sleep 5 & echo started"), fds);
+	t0 = mono_ms();
+	assert_int_equal(bh_spawn_pump(pid, fds[0], fds[1], fds[2], &po, &r), 0);
+	dt = mono_ms() - t0;
+	assert_true(r.timed_out);
+	assert_true(dt >= 390 && dt < 3000);
+	s = out_str(&r);
+	assert_string_equal(s, "started\n");
+	free(s);
+	bh_spawn_result_done(&r);
+	assert_no_children();
+	/* without a helper, WAIT_EOF ends at exit + EOF as usual */
+	pid = fork_exec(ARGV("/bin/echo", "x"), fds);
+	assert_int_equal(bh_spawn_pump(pid, fds[0], fds[1], fds[2], &po, &r), 0);
+	assert_false(r.timed_out);
+	assert_int_equal(r.exit_code, 0);
+	bh_spawn_result_done(&r);
+
+	/* bad options: the child is still killed and reaped, the fds closed */
+	po = (struct bh_spawn_pump_opts){ .timeout_ms = 0 };
+	pid = fork_exec(ARGV("/bin/sleep", "10"), fds);
+	assert_int_equal(bh_spawn_pump(pid, fds[0], fds[1], fds[2], &po, &r), -EINVAL);
+	assert_no_children();
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(fcntl(fds[i], F_GETFD), -1);
+}
+
 /* The child leads its own process group, which is what the timeout kills. */
 static void test_process_group(void **state)
 {
@@ -484,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_echo_and_exit_codes),
 		cmocka_unit_test(test_stdin),
 		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_pump),
 		cmocka_unit_test(test_process_group),
 		cmocka_unit_test(test_group_kill),
 		cmocka_unit_test(test_grandchild_holds_pipes),

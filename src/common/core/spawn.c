@@ -205,6 +205,206 @@ static int min_left(int a, int b)
 	return a < b ? a : b;
 }
 
+/* Signal the child's group and the child itself (in case it never became a leader). */
+static void kill_child(pid_t pid, int sig)
+{
+	kill(-pid, sig);
+	kill(pid, sig);
+}
+
+/* The child's state inside bh_spawn_pump. */
+struct pump {
+	pid_t pid;
+	int in, out, err;               /* parent ends, -1 once closed */
+	const struct bh_spawn_pump_opts *o;
+	size_t in_off;
+	int kill_stage;                 /* 0 running, 1 SIGTERM sent, 2 SIGKILL sent */
+	int64_t deadline, kill_deadline;
+	uint8_t *tmp;
+	struct bh_spawn_result res;
+};
+
+static void pump_kill_now(struct pump *p)
+{
+	kill_child(p->pid, SIGKILL);
+	p->kill_stage = 2;
+	close_fd(&p->in);
+}
+
+/* Deadline and grace period: the next kill step when one is due. */
+static void pump_deadlines(struct pump *p)
+{
+	int grace = p->o->grace_ms ? p->o->grace_ms : BH_SPAWN_GRACE_DEFAULT_MS;
+
+	if (p->kill_stage == 0 && p->deadline >= 0 && bh_deadline_left(p->deadline) == 0) {
+		p->res.timed_out = true;
+		if (p->o->grace_ms == BH_SPAWN_KILL_AT_ONCE) {
+			pump_kill_now(p);
+			return;
+		}
+		kill_child(p->pid, SIGTERM);
+		p->kill_stage = 1;
+		p->kill_deadline = bh_deadline_from_ms(grace);
+		close_fd(&p->in);
+	}
+	if (p->kill_stage == 1 && bh_deadline_left(p->kill_deadline) == 0) {
+		kill_child(p->pid, SIGKILL);
+		p->kill_stage = 2;
+	}
+}
+
+/* Feed the next chunk of stdin; a child that closed its end does not get the rest. */
+static void pump_write_stdin(struct pump *p, short revents)
+{
+	if (revents & (POLLERR | POLLHUP)) {
+		close_fd(&p->in); /* child closed its stdin */
+		return;
+	}
+	size_t left = p->o->stdin_len - p->in_off;
+	ssize_t k = write_nosigpipe(p->in, (const uint8_t *)p->o->stdin_data + p->in_off,
+				    left < SPAWN_CHUNK ? left : SPAWN_CHUNK);
+	if (k > 0)
+		p->in_off += (size_t)k;
+	else if (k < 0 && errno != EINTR && errno != EAGAIN)
+		close_fd(&p->in); /* EPIPE: the child does not want it */
+	if (p->in_off == p->o->stdin_len)
+		close_fd(&p->in);
+}
+
+/* One poll round over the pipes, at most until the next deadline or tick. */
+static int pump_poll(struct pump *p, int *tick)
+{
+	struct pollfd pf[3];
+	int np = 0, i_in = -1, i_out = -1, i_err = -1, r;
+
+	if (p->in >= 0) {
+		i_in = np;
+		pf[np++] = (struct pollfd){ .fd = p->in, .events = POLLOUT };
+	}
+	if (p->out >= 0) {
+		i_out = np;
+		pf[np++] = (struct pollfd){ .fd = p->out, .events = POLLIN };
+	}
+	if (p->err >= 0) {
+		i_err = np;
+		pf[np++] = (struct pollfd){ .fd = p->err, .events = POLLIN };
+	}
+	int wait_ms = p->kill_stage == 0 ? bh_deadline_left(p->deadline)
+		      : p->kill_stage == 1 ? bh_deadline_left(p->kill_deadline) : *tick;
+	/* with no pipe left to wake us, or after a quiet tick, check the child often */
+	wait_ms = min_left(wait_ms, *tick);
+	int n = poll(pf, (nfds_t)np, wait_ms);
+	if (n > 0)
+		*tick = 1;
+	else if (n == 0 && *tick < SPAWN_TICK_MAX_MS)
+		*tick *= 2;
+	if (n < 0)
+		return errno == EINTR ? 0 : bh_negerrno();
+	if (i_in >= 0 && pf[i_in].revents)
+		pump_write_stdin(p, pf[i_in].revents);
+	if (i_out >= 0 && pf[i_out].revents) {
+		bool eof = false;
+		if ((r = drain(p->out, &p->res.out, &p->res.stdout_truncated, &eof, p->tmp)) < 0)
+			return r;
+		if (eof)
+			close_fd(&p->out);
+		if (p->res.stdout_truncated && (p->o->flags & BH_SPAWN_STDOUT_CAP_KILLS) &&
+		    p->kill_stage < 2)
+			pump_kill_now(p);
+	}
+	if (i_err >= 0 && pf[i_err].revents) {
+		bool eof = false;
+		if ((r = drain(p->err, &p->res.err, &p->res.stderr_truncated, &eof, p->tmp)) < 0)
+			return r;
+		if (eof)
+			close_fd(&p->err);
+	}
+	return 0;
+}
+
+int bh_spawn_pump(pid_t pid, int stdin_fd, int stdout_fd, int stderr_fd,
+		  const struct bh_spawn_pump_opts *o, struct bh_spawn_result *ret)
+{
+	struct pump p = { .pid = pid, .in = stdin_fd, .out = stdout_fd, .err = stderr_fd, .o = o,
+			  .deadline = -1, .kill_deadline = -1 };
+	int status = 0, r = BH_ERR_INTERNAL, tick = 1;
+	bool reaped = false, eof = false;
+	int *fds[3] = { &p.in, &p.out, &p.err };
+
+	if (pid <= 0 || !o || o->timeout_ms == 0 || o->timeout_ms < BH_SPAWN_NO_TIMEOUT ||
+	    o->grace_ms < BH_SPAWN_KILL_AT_ONCE || (o->stdin_len && !o->stdin_data)) {
+		r = -EINVAL;
+		goto out;
+	}
+	bh_buf_init(&p.res.out, o->stdout_max ? o->stdout_max : BH_SPAWN_OUT_DEFAULT);
+	bh_buf_init(&p.res.err, o->stderr_max ? o->stderr_max : BH_SPAWN_OUT_DEFAULT);
+	if (!(p.tmp = malloc(SPAWN_CHUNK))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < 3; i++) {
+		int fl = *fds[i] >= 0 ? fcntl(*fds[i], F_GETFL) : 0;
+		if (fl < 0 || (*fds[i] >= 0 && fcntl(*fds[i], F_SETFL, fl | O_NONBLOCK) < 0)) {
+			r = bh_negerrno();
+			goto out;
+		}
+	}
+	if (p.in >= 0 && o->stdin_len == 0)
+		close_fd(&p.in);
+	p.deadline = bh_deadline_from_ms(o->timeout_ms);
+	for (;;) {
+		bool exited = false;
+		if ((r = child_exited(pid, &exited)) < 0) {
+			reaped = true; /* gone: nothing left to reap */
+			goto out;
+		}
+		/* WAIT_EOF: a helper still holding the pipes keeps the pump (and the deadline)
+		 * running; the leader stays a zombie meanwhile, so its group id is not reused */
+		if (exited && (o->flags & BH_SPAWN_WAIT_EOF) && p.kill_stage == 0 &&
+		    (p.out >= 0 || p.err >= 0))
+			exited = false;
+		if (exited) {
+			/* after a kill, helpers that ignored SIGTERM go with their leader */
+			if (p.kill_stage > 0 || p.res.timed_out)
+				kill(-pid, SIGKILL);
+			if ((r = wait_child(pid, true, &status, &reaped)) < 0)
+				goto out;
+			break;
+		}
+		pump_deadlines(&p);
+		if ((r = pump_poll(&p, &tick)) < 0)
+			goto out;
+	}
+	/* everything the child wrote before exiting is in the pipes now */
+	if ((p.out >= 0 && (r = drain(p.out, &p.res.out, &p.res.stdout_truncated, &eof, p.tmp)) < 0) ||
+	    (p.err >= 0 && (r = drain(p.err, &p.res.err, &p.res.stderr_truncated, &eof, p.tmp)) < 0))
+		goto out;
+	if (WIFEXITED(status)) {
+		p.res.exit_code = WEXITSTATUS(status);
+	} else {
+		p.res.exit_code = -1;
+		p.res.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	}
+	*ret = p.res;
+	memset(&p.res, 0, sizeof(p.res)); /* ownership moved */
+	r = 0;
+out:
+	if (pid > 0 && !reaped) {
+		/* an error: never leave the child (or its group) behind */
+		kill_child(pid, SIGKILL);
+		(void)wait_child(pid, true, &status, &reaped);
+	}
+	for (int i = 0; i < 3; i++)
+		close_fd(fds[i]);
+	if (p.tmp) {
+		explicit_bzero(p.tmp, SPAWN_CHUNK);
+		free(p.tmp);
+	}
+	bh_buf_done(&p.res.out);
+	bh_buf_done(&p.res.err);
+	return r;
+}
+
 int bh_spawn_run(const struct bh_spawn_opts *o, struct bh_spawn_result *ret)
 {
 	struct bh_spawn_result res;
@@ -212,13 +412,10 @@ int bh_spawn_run(const struct bh_spawn_opts *o, struct bh_spawn_result *ret)
 	posix_spawnattr_t attr;
 	bool fa_init = false, attr_init = false;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	int status = 0, r = BH_ERR_INTERNAL, tick = 1;
+	int r = BH_ERR_INTERNAL;
 	pid_t pid = -1;
-	bool reaped = false, timed_out = false, out_eof = false, err_eof = false;
 	char *exe_alloc = NULL;
 	const char *exe;
-	uint8_t *tmp = NULL;
-	size_t in_off = 0;
 
 	memset(&res, 0, sizeof(res));
 	if (!o || !o->argv || !o->argv[0] || !*o->argv[0] || o->timeout_ms == 0 ||
@@ -235,12 +432,6 @@ int bh_spawn_run(const struct bh_spawn_opts *o, struct bh_spawn_result *ret)
 		exe = exe_alloc;
 	} else {
 		return -EINVAL;
-	}
-	bh_buf_init(&res.out, o->stdout_max ? o->stdout_max : BH_SPAWN_OUT_DEFAULT);
-	bh_buf_init(&res.err, o->stderr_max ? o->stderr_max : BH_SPAWN_OUT_DEFAULT);
-	if (!(tmp = malloc(SPAWN_CHUNK))) {
-		r = -ENOMEM;
-		goto out;
 	}
 
 	if ((o->stdin_data && (r = make_pipe(in, 1)) < 0) || (r = make_pipe(out, 0)) < 0 ||
@@ -276,108 +467,23 @@ int bh_spawn_run(const struct bh_spawn_opts *o, struct bh_spawn_result *ret)
 
 	/* glibc reports exec failures (ENOENT, EACCES) here; then there is no child */
 	if ((r = -posix_spawn(&pid, exe, &fa, &attr, (char *const *)o->argv,
-			      (char *const *)envp)) < 0) {
-		pid = -1;
+			      (char *const *)envp)) < 0)
 		goto out;
-	}
 	close_fd(&in[0]);
 	close_fd(&out[1]);
 	close_fd(&err[1]);
-	if (in[1] >= 0 && o->stdin_len == 0)
-		close_fd(&in[1]);
 
-	int64_t deadline = bh_deadline_from_ms(o->timeout_ms), kill_deadline = -1;
-	int grace = o->grace_ms ? o->grace_ms : BH_SPAWN_GRACE_DEFAULT_MS;
-	int kill_stage = 0;
-	for (;;) {
-		bool exited = false;
-		if ((r = child_exited(pid, &exited)) < 0) {
-			reaped = true; /* gone: nothing left to reap */
-			goto out;
-		}
-		if (exited) {
-			/* after a timeout, helpers that ignored SIGTERM go with their leader */
-			if (timed_out)
-				kill(-pid, SIGKILL);
-			if ((r = wait_child(pid, true, &status, &reaped)) < 0)
-				goto out;
-			break;
-		}
-		if (kill_stage == 0 && deadline >= 0 && bh_deadline_left(deadline) == 0) {
-			timed_out = true;
-			kill(-pid, SIGTERM);
-			kill_stage = 1;
-			kill_deadline = bh_deadline_from_ms(grace);
-			close_fd(&in[1]);
-		}
-		if (kill_stage == 1 && bh_deadline_left(kill_deadline) == 0) {
-			kill(-pid, SIGKILL);
-			kill_stage = 2;
-		}
-
-		struct pollfd pf[4];
-		int np = 0, i_in = -1, i_out = -1, i_err = -1;
-		if (in[1] >= 0) {
-			i_in = np;
-			pf[np++] = (struct pollfd){ .fd = in[1], .events = POLLOUT };
-		}
-		if (!out_eof) {
-			i_out = np;
-			pf[np++] = (struct pollfd){ .fd = out[0], .events = POLLIN };
-		}
-		if (!err_eof) {
-			i_err = np;
-			pf[np++] = (struct pollfd){ .fd = err[0], .events = POLLIN };
-		}
-		int wait_ms = kill_stage == 0 ? bh_deadline_left(deadline)
-			      : kill_stage == 1 ? bh_deadline_left(kill_deadline) : tick;
-		/* with no pipe left to wake us, or after a quiet tick, check the child often */
-		wait_ms = min_left(wait_ms, tick);
-		int n = poll(pf, (nfds_t)np, wait_ms);
-		if (n > 0)
-			tick = 1;
-		else if (n == 0 && tick < SPAWN_TICK_MAX_MS)
-			tick *= 2;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = bh_negerrno();
-			goto out;
-		}
-		if (i_in >= 0 && pf[i_in].revents) {
-			if (pf[i_in].revents & (POLLERR | POLLHUP)) {
-				close_fd(&in[1]); /* child closed its stdin */
-			} else {
-				size_t left = o->stdin_len - in_off;
-				ssize_t k = write_nosigpipe(in[1], (const uint8_t *)o->stdin_data + in_off,
-							    left < SPAWN_CHUNK ? left : SPAWN_CHUNK);
-				if (k > 0)
-					in_off += (size_t)k;
-				else if (k < 0 && errno != EINTR && errno != EAGAIN)
-					close_fd(&in[1]); /* EPIPE: the child does not want it */
-				if (in_off == o->stdin_len)
-					close_fd(&in[1]);
-			}
-		}
-		if (i_out >= 0 && pf[i_out].revents &&
-		    (r = drain(out[0], &res.out, &res.stdout_truncated, &out_eof, tmp)) < 0)
-			goto out;
-		if (i_err >= 0 && pf[i_err].revents &&
-		    (r = drain(err[0], &res.err, &res.stderr_truncated, &err_eof, tmp)) < 0)
-			goto out;
-	}
-	/* everything the child wrote before exiting is in the pipes now */
-	if ((!out_eof && (r = drain(out[0], &res.out, &res.stdout_truncated, &out_eof, tmp)) < 0) ||
-	    (!err_eof && (r = drain(err[0], &res.err, &res.stderr_truncated, &err_eof, tmp)) < 0))
+	const struct bh_spawn_pump_opts po = {
+		.stdin_data = o->stdin_data, .stdin_len = o->stdin_len,
+		.stdout_max = o->stdout_max, .stderr_max = o->stderr_max,
+		.timeout_ms = o->timeout_ms, .grace_ms = o->grace_ms,
+	};
+	/* the pump owns the parent ends from here, and reaps the child */
+	r = bh_spawn_pump(pid, in[1], out[0], err[0], &po, &res);
+	in[1] = out[0] = err[0] = -1;
+	if (r < 0)
 		goto out;
-
-	if (WIFEXITED(status)) {
-		res.exit_code = WEXITSTATUS(status);
-	} else {
-		res.exit_code = -1;
-		res.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-	}
-	if (timed_out) {
+	if (res.timed_out) {
 		r = BH_ERR_TIMEOUT;
 		goto out;
 	}
@@ -389,12 +495,6 @@ int bh_spawn_run(const struct bh_spawn_opts *o, struct bh_spawn_result *ret)
 	memset(&res, 0, sizeof(res)); /* ownership moved */
 	r = 0;
 out:
-	if (pid > 0 && !reaped) {
-		/* an error after the spawn: never leave the child (or its group) behind */
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-		(void)wait_child(pid, true, &status, &reaped);
-	}
 	close_fd(&in[0]);
 	close_fd(&in[1]);
 	close_fd(&out[0]);
@@ -405,13 +505,8 @@ out:
 		posix_spawn_file_actions_destroy(&fa);
 	if (attr_init)
 		posix_spawnattr_destroy(&attr);
-	if (tmp) {
-		explicit_bzero(tmp, SPAWN_CHUNK);
-		free(tmp);
-	}
 	free(exe_alloc);
-	bh_buf_done(&res.out);
-	bh_buf_done(&res.err);
+	bh_spawn_result_done(&res);
 	return r;
 }
 

@@ -61,6 +61,7 @@ struct bh_spawn_result {
 	int exit_code;        /* 0..255 when exited, -1 when killed by a signal */
 	int term_signal;      /* the signal that ended it, 0 when it exited */
 	bool stdout_truncated, stderr_truncated;
+	bool timed_out;       /* bh_spawn_pump only: the deadline passed and the group was killed */
 	struct bh_buf out, err;   /* captured output (owned; release with bh_spawn_result_done) */
 };
 
@@ -77,6 +78,50 @@ struct bh_spawn_result {
  * reap children with waitpid(-1) concurrently).
  */
 int bh_spawn_run(const struct bh_spawn_opts *opts, struct bh_spawn_result *ret)
+	__attribute__((warn_unused_result));
+
+/*
+ * The process pump: the one place that feeds a child's stdin, captures its stdout and
+ * stderr into capped buffers, enforces the deadline, kills and reaps.  bh_spawn_run
+ * uses it after posix_spawn; the root agent's plugin runner after its own
+ * clone()/execveat() (src/agent/plugin-exec.c).  Everything in the header comment
+ * above (process group, caps, reaping) is the pump's behaviour.
+ *
+ * pid must be the caller's child and the leader of its own process group (setpgid or
+ * setsid in the child): kills go to the group, and to pid as well.  The pump takes
+ * ownership of stdin_fd, stdout_fd and stderr_fd (the parent's ends; any may be -1)
+ * and closes them; it makes them non-blocking itself.  The child is always reaped
+ * before the pump returns, whatever the outcome.
+ */
+#define BH_SPAWN_KILL_AT_ONCE (-1)              /* grace_ms: SIGKILL at the deadline */
+#define BH_SPAWN_STDOUT_CAP_KILLS (1u << 0)     /* flags: stdout over its cap = SIGKILL now */
+/* flags: the pump ends when the child has exited AND stdout and stderr are at EOF (a
+ * helper it left holding them runs into the deadline); default: at the child's exit */
+#define BH_SPAWN_WAIT_EOF         (1u << 1)
+
+struct bh_spawn_pump_opts {
+	const void *stdin_data;         /* written to stdin_fd, then it is closed */
+	size_t stdin_len;
+	size_t stdout_max, stderr_max;  /* 0 = BH_SPAWN_OUT_DEFAULT; the rest is discarded */
+	int timeout_ms;                 /* > 0, or BH_SPAWN_NO_TIMEOUT; 0 is -EINVAL */
+	/* after the deadline: SIGTERM to the group, SIGKILL grace_ms later (0 =
+	 * BH_SPAWN_GRACE_DEFAULT_MS), or BH_SPAWN_KILL_AT_ONCE */
+	int grace_ms;
+	unsigned flags;                 /* BH_SPAWN_STDOUT_CAP_KILLS, BH_SPAWN_WAIT_EOF */
+};
+
+/*
+ * Pump the child until it exits (its exit, not EOF on the pipes, ends the pump, unless
+ * BH_SPAWN_WAIT_EOF).
+ * Returns 0 when the child was reaped, however it ended: *ret says how (exit_code,
+ * term_signal, timed_out, stdout_truncated — with BH_SPAWN_STDOUT_CAP_KILLS that
+ * means it was killed for its output — and the captured bytes); the caller decides
+ * what is an error.  Or -EINVAL (bad options), -ENOMEM, BH_ERR_CHILD (someone else
+ * reaped pid), -errno (poll/read failure); then the child was killed and reaped too
+ * (when it was still ours) and *ret is untouched.
+ */
+int bh_spawn_pump(pid_t pid, int stdin_fd, int stdout_fd, int stderr_fd,
+		  const struct bh_spawn_pump_opts *opts, struct bh_spawn_result *ret)
 	__attribute__((warn_unused_result));
 
 /* Wipe and release the captured output; NULL-safe. */

@@ -78,6 +78,20 @@ int bh_usock_peer_in_group(int fd, gid_t gid, bool *ret);
  */
 int bh_uid_in_group(uid_t uid, gid_t gid, bool *ret);
 
+/*
+ * Pass a descriptor over a connected AF_UNIX socket: one data byte carrying fd as
+ * SCM_RIGHTS.  The sender keeps its copy (close it when done).  Returns 0 or -errno
+ * (-EPIPE when the peer has gone: MSG_NOSIGNAL, never SIGPIPE).  EINTR is retried.
+ */
+int bh_usock_send_fd(int sock, int fd);
+
+/*
+ * Receive one descriptor sent by bh_usock_send_fd (blocking; EINTR retried).  *ret_fd
+ * is O_CLOEXEC.  Returns 0, BH_ERR_INCOMPLETE (EOF: the sender has gone, or a message
+ * that does not carry exactly one descriptor — any it did carry are closed), or -errno.
+ */
+int bh_usock_recv_fd(int sock, int *ret_fd) __attribute__((warn_unused_result));
+
 /* Look up a group by name (getgrnam_r).  Returns 0, BH_ERR_NOT_FOUND or -errno. */
 int bh_group_lookup(const char *name, gid_t *ret);
 

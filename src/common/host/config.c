@@ -25,23 +25,6 @@ bool bh_is_evm_address(const char *s)
 	return s[42] == '\0';
 }
 
-bool bh_is_vm_name(const char *s)
-{
-	size_t i;
-
-	if (!s)
-		return false;
-	for (i = 0; s[i]; i++) {
-		char c = s[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-		if (i >= 64)
-			return false;
-		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
-			return false;
-	}
-	return i > 0;
-}
-
 int bh_config_json_load(const void *data, size_t len, const char *name, json_t **ret,
 			struct bh_msg *msg)
 {

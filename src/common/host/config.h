@@ -100,7 +100,7 @@ int bh_config_json_load(const void *data, size_t len, const char *name, json_t *
 
 /* Validators shared with other modules (whole string must match). */
 bool bh_is_evm_address(const char *s);                     /* ^0x[0-9a-fA-F]{40}$ */
-bool bh_is_vm_name(const char *s);                         /* ^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$ */
+/* VM names: bh_name_valid(s, BH_NAME_VM) (core/strutil.h) */
 
 /* ------------------------------------------------------------------ db.json */
 

@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "host/manifest.h"
 #include "core/path.h"
+#include "core/strutil.h"
 
 #define NAME_MAX_LEN 64
 #define TEXT_MAX_LEN 1024
@@ -34,23 +35,7 @@ const char *bh_manifest_file(enum bh_manifest_kind kind)
 	return kind_file[kind];
 }
 
-static bool is_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '.' || c == '_' || c == '-';
-}
-
-static bool valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > NAME_MAX_LEN || s[0] == '.' || s[0] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!is_name_char(s[i]))
-			return false;
-	return true;
-}
+_Static_assert(NAME_MAX_LEN == BH_NAME_IDENT_MAX, "manifest identifier length");
 
 /* Printable text (no control characters; UTF-8 already validated by jansson). */
 static bool valid_text(const char *s, size_t max)
@@ -239,7 +224,7 @@ static int check_commands(json_t *root, bool required, struct bh_msg *msg)
 		return BH_ERR_WRONG_TYPE;
 	}
 	json_object_foreach(c, verb, v) {
-		if (!valid_name(verb)) {
+		if (!bh_name_valid(verb, BH_NAME_IDENT)) {
 			bh_msg_set(msg, "commands: invalid verb name");
 			return BH_ERR_FORMAT;
 		}
@@ -360,7 +345,7 @@ static int check_chains(json_t *root, struct bh_msg *msg)
 		return BH_ERR_WRONG_TYPE;
 	}
 	json_object_foreach(c, chain, v) {
-		if (!valid_name(chain)) {
+		if (!bh_name_valid(chain, BH_NAME_IDENT)) {
 			bh_msg_set(msg, "chains: invalid chain name");
 			return BH_ERR_FORMAT;
 		}
@@ -405,7 +390,7 @@ int bh_manifest_parse(enum bh_manifest_kind kind, const void *data, size_t len,
 	m->kind = kind;
 	if ((r = get_string(root, "name", true, &m->name, msg)) < 0)
 		goto out;
-	if (!valid_name(m->name)) {
+	if (!bh_name_valid(m->name, BH_NAME_IDENT)) {
 		bh_msg_set(msg, "\"name\" must be 1-64 characters of [A-Za-z0-9._-]");
 		r = BH_ERR_FORMAT;
 		goto out;

@@ -11,6 +11,7 @@
 #include "host/config.h"
 #include "core/err.h"
 #include "core/file.h"
+#include "core/strutil.h"
 #include "host/vmdb.h"
 
 #define DAY 86400
@@ -172,15 +173,6 @@ static bool is_network_mode(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
 }
 
-static bool is_username(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 1 || n > 32 || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
-}
-
 static bool is_field_key(const char *s)
 {
 	size_t n = strlen(s);
@@ -319,7 +311,7 @@ int bh_vmdb_validate(const json_t *root, const char *name, struct bh_msg *msg)
 	    (r = validate_ip_list(name, root, "allocated_ipv6", AF_INET6, msg)) < 0)
 		return r;
 	json_object_foreach((json_t *)(uintptr_t)vms, k, rec) {
-		if (strlen(k) != strnlen(k, 65) || !bh_is_vm_name(k))
+		if (strlen(k) != strnlen(k, 65) || !bh_name_valid(k, BH_NAME_VM))
 			FAIL(BH_ERR_FORMAT, "%s: vms: a record key is not a valid VM name", name);
 		if ((r = validate_record(name, k, rec, msg)) < 0)
 			return r;
@@ -515,7 +507,7 @@ out:
 
 static int check_name(const char *name, struct bh_msg *msg)
 {
-	if (!bh_is_vm_name(name))
+	if (!bh_name_valid(name, BH_NAME_VM))
 		FAIL(BH_ERR_FORMAT, "invalid VM name (expected ^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$)");
 	return 0;
 }
@@ -902,7 +894,7 @@ int bh_vmdb_register(struct bh_vmdb *db, const struct bh_vm_spec *spec, json_t *
 		FAIL(BH_ERR_FORMAT, "owner wallet: expected 0x + 40 hex digits");
 	if (!is_network_mode(spec->network_mode))
 		FAIL(BH_ERR_FORMAT, "network mode: expected ^[a-z0-9_-]{1,32}$");
-	if (spec->username && *spec->username && !is_username(spec->username))
+	if (spec->username && *spec->username && !bh_name_valid(spec->username, BH_NAME_USER))
 		FAIL(BH_ERR_FORMAT, "username: expected ^[a-z_][a-z0-9_-]{0,31}$");
 	if (spec->purpose && strlen(spec->purpose) > 256)
 		FAIL(BH_ERR_LIMIT, "purpose: longer than 256 bytes");

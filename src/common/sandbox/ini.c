@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/strutil.h"
 #include "core/file.h"
 #include "sandbox/ini.h"
 
@@ -15,20 +16,8 @@ static bool is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-static bool is_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-
-static bool name_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > BH_INI_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!is_name_char(s[i]))
-			return false;
-	return true;
-}
+/* section and key names: bh_name_valid_len(BH_NAME_INI), core/strutil.h */
+_Static_assert(BH_INI_NAME_MAX == BH_NAME_INI_MAX, "INI name length");
 
 /* ---------------------------------------------------------------- INI */
 struct bh_ini *bh_ini_free(struct bh_ini *ini)
@@ -118,7 +107,7 @@ int bh_ini_parse(const void *data, size_t len, const char *fname, struct bh_ini 
 			continue;
 
 		if (s[0] == '[') {
-			if (n < 3 || s[n - 1] != ']' || !name_ok(s + 1, n - 2)) {
+			if (n < 3 || s[n - 1] != ']' || !bh_name_valid_len(s + 1, n - 2, BH_NAME_INI)) {
 				bh_msg_set(msg, "%s:%u: malformed section header (expected [name], "
 					   "name of a-z 0-9 _ -)", fname, lineno);
 				r = BH_ERR_FORMAT;
@@ -172,7 +161,7 @@ int bh_ini_parse(const void *data, size_t len, const char *fname, struct bh_ini 
 			v++;
 			vn--;
 		}
-		if (!name_ok(s, kn)) {
+		if (!bh_name_valid_len(s, kn, BH_NAME_INI)) {
 			bh_msg_set(msg, "%s:%u: invalid key (expected a-z 0-9 _ -, at most %u)",
 				   fname, lineno, BH_INI_NAME_MAX);
 			r = BH_ERR_FORMAT;

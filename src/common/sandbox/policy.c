@@ -11,6 +11,7 @@
 #include "core/err.h"
 #include "core/file.h"
 #include "core/path.h"
+#include "core/strutil.h"
 #include "sandbox/ini.h"
 #include "sandbox/policy.h"
 
@@ -20,19 +21,9 @@ static bool is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-bool bh_policy_service_name_ok(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > BH_POLICY_NAME_MAX || name[0] == '-' || name[0] == '_')
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-			return false;
-	}
-	return true;
-}
+/* service and user names: bh_name_valid(BH_NAME_SERVICE / BH_NAME_USER), core/strutil.h */
+_Static_assert(BH_POLICY_NAME_MAX == BH_NAME_ACTION_MAX, "service name length");
+_Static_assert(BH_POLICY_USER_MAX == BH_NAME_USER_MAX, "user name length");
 
 /* ---------------------------------------------------------------- names */
 static const char *const cap_names[] = {
@@ -139,19 +130,6 @@ const struct bh_ini_section *bh_policy_section(const struct bh_policy *p, const 
 	return p ? bh_ini_section(p->ini, name) : NULL;
 }
 
-/* user and group names: [a-z_][a-z0-9_-]* up to BH_POLICY_USER_MAX (Debian's useradd rule) */
-static bool user_name_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > BH_POLICY_USER_MAX)
-		return false;
-	if (!((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '_' || s[i] == '-'))
-			return false;
-	return true;
-}
 
 struct item_ctx {
 	struct bh_policy *p;
@@ -200,7 +178,7 @@ static int split_list(const char *v, item_fn fn, struct item_ctx *c, const char 
 static int add_group(struct item_ctx *c, const char *s, size_t n)
 {
 
-	if (!user_name_ok(s, n)) {
+	if (!bh_name_valid_len(s, n, BH_NAME_USER)) {
 		bh_msg_set(c->msg, "%s:%u: invalid group name '%.*s'", c->file, c->line,
 			   (int)(n > 64 ? 64 : n), s);
 		return BH_ERR_FORMAT;
@@ -361,7 +339,7 @@ static int copy_user(const struct bh_ini *ini, const struct bh_ini_section *sec,
 
 	if ((r = bh_ini_get(ini, sec, key, &v, msg)) < 0)
 		return r;
-	if (!user_name_ok(v, strlen(v))) {
+	if (!bh_name_valid(v, BH_NAME_USER)) {
 		for (size_t i = 0; i < sec->n_entries; i++)
 			if (strcmp(sec->entries[i].key, key) == 0)
 				bh_msg_set(msg, "%s:%u: %s: invalid name '%.64s' (expected "
@@ -386,7 +364,7 @@ int bh_policy_parse(const void *data, size_t len, const char *fname, const char 
 	const char *v;
 	int r;
 
-	if (service && !bh_policy_service_name_ok(service)) {
+	if (service && !bh_name_valid(service, BH_NAME_SERVICE)) {
 		bh_msg_set(msg, "invalid service name '%.64s'", service);
 		return -EINVAL;
 	}
@@ -506,7 +484,7 @@ int bh_policy_load(const char *dir, const char *service, struct bh_policy **ret,
 	int r = BH_ERR_INTERNAL;
 
 	bh_buf_init(&b, BH_POLICY_FILE_MAX);
-	if (!service || !bh_policy_service_name_ok(service)) {
+	if (!bh_name_valid(service, BH_NAME_SERVICE)) {
 		bh_msg_set(msg, "invalid service name '%.64s'", service ? service : "(null)");
 		r = -EINVAL;
 		goto out;

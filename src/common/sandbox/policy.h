@@ -49,8 +49,7 @@ struct bh_policy {
 	struct bh_ini *ini;      /* the whole file, including sections for components */
 };
 
-/* True if name is a valid service name: [a-z0-9][a-z0-9-]*, at most BH_POLICY_NAME_MAX. */
-bool bh_policy_service_name_ok(const char *name);
+/* Service names: bh_name_valid(name, BH_NAME_SERVICE) (core/strutil.h). */
 
 /*
  * Parse a policy file (untrusted bytes): requires [identity] [capabilities] [limits]

@@ -28,6 +28,7 @@
 #include "core/file.h"
 #include "core/path.h"
 #include "sandbox/seccomp.h"
+#include "core/strutil.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define BH_ASAN 1
@@ -258,21 +259,9 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* NAME for include: [A-Za-z0-9._-]+, not "." or "..", at most BH_SECCOMP_NAME_MAX */
-static bool include_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > BH_SECCOMP_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
+/* include file names: bh_name_valid(BH_NAME_FILE); syscall names BH_NAME_SYSCALL */
+_Static_assert(BH_SECCOMP_NAME_MAX == BH_NAME_FILE_MAX, "include name length");
+_Static_assert(BH_SECCOMP_NAME_MAX == BH_NAME_SYSCALL_MAX, "syscall name length");
 
 static const char *base_name(const char *path)
 {
@@ -380,7 +369,7 @@ static int do_include(struct parser *ps, const char *file, unsigned line, const 
 	struct bh_buf b;
 	int r;
 
-	if (!include_name_ok(name)) {
+	if (!bh_name_valid(name, BH_NAME_FILE)) {
 		bh_msg_set(ps->msg, "%s:%u: include '%.64s': file names are letters, digits, '.', "
 			   "'_' and '-' only (same directory)", file, line, name);
 		return BH_ERR_FORMAT;
@@ -500,7 +489,7 @@ static int parse_line(struct parser *ps, const char *file, unsigned line, char *
 			return BH_ERR_FORMAT;
 		}
 		if (san && !(ps->flags & BH_SECCOMP_SANITIZER)) {
-			if (!include_name_ok(tok[1])) {
+			if (!bh_name_valid(tok[1], BH_NAME_FILE)) {
 				bh_msg_set(ps->msg, "%s:%u: include '%.64s': file names are letters, "
 					   "digits, '.', '_' and '-' only", file, line, tok[1]);
 				return BH_ERR_FORMAT;
@@ -540,12 +529,8 @@ static int parse_line(struct parser *ps, const char *file, unsigned line, char *
 	}
 
 	const char *sys = tok[1];
-	size_t sn = strlen(sys);
-	bool name_ok = sn > 0 && sn <= BH_SECCOMP_NAME_MAX;
-	for (size_t i = 0; name_ok && i < sn; i++)
-		name_ok = (sys[i] >= 'a' && sys[i] <= 'z') || (sys[i] >= '0' && sys[i] <= '9') ||
-			  sys[i] == '_';
-	int nr = name_ok ? seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, sys) : -1;
+	int nr = bh_name_valid(sys, BH_NAME_SYSCALL) ?
+		seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, sys) : -1;
 	if (nr < 0) {
 		bh_msg_set(ps->msg, "%s:%u: unknown syscall '%.64s' (not an x86_64 system call known "
 			   "to libseccomp)", file, line, sys);
@@ -818,7 +803,7 @@ int bh_seccomp_load(const char *dir, const char *service, unsigned flags,
 	int r = BH_ERR_INTERNAL;
 
 	bh_buf_init(&b, BH_SECCOMP_FILE_MAX);
-	if (!service || !include_name_ok(service)) {
+	if (!bh_name_valid(service, BH_NAME_FILE)) {
 		bh_msg_set(msg, "invalid seccomp file name '%.64s'", service ? service : "(null)");
 		r = -EINVAL;
 		goto out;
