@@ -25,8 +25,7 @@
 #include "core/path.h"
 #include "prov.h"
 #include "core/spawn.h"
-
-int prov_build_template(int argc, char **argv);
+#include "subcommands.h"
 
 #define STEPS 9
 #define PART_START_SECTOR 2048u
@@ -222,17 +221,18 @@ static const char sshd_dropin[] =
 	"ChallengeResponseAuthentication yes\nKbdInteractiveAuthentication yes\nUsePAM yes\n"
 	"PasswordAuthentication no\nPermitRootLogin no\nMaxAuthTries 6\nLoginGraceTime 60\n";
 
-int prov_build_template(int argc, char **argv)
+static const struct option template_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "size", required_argument, NULL, 's' },
+	{ "mirror", required_argument, NULL, 'm' },
+	{ "suite", required_argument, NULL, 'S' },
+	{ "packages-dir", required_argument, NULL, 'p' },
+	{ "work-dir", required_argument, NULL, 'w' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int cmd_build_template(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "size", required_argument, NULL, 's' },
-		{ "mirror", required_argument, NULL, 'm' },
-		{ "suite", required_argument, NULL, 'S' },
-		{ "packages-dir", required_argument, NULL, 'p' },
-		{ "work-dir", required_argument, NULL, 'w' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct tctx t = { .binds = { "/dev", "/proc", "/sys" } };
 	char *output = NULL, *pkgdir = NULL, *mirror = NULL, *tmp_out = NULL, *kernel = NULL;
 	char *initrd = NULL, *cfg = NULL, *dropin = NULL, *mbr = NULL, *p = NULL;
@@ -240,7 +240,7 @@ int prov_build_template(int argc, char **argv)
 	long size_gb = 4;
 	int o, r = BH_ERR_INTERNAL, fd = -1;
 
-	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "", template_options, NULL)) != -1) {
 		switch (o) {
 		case 'o': free(output); output = strdup(optarg); break;
 		case 's': size_gb = strtol(optarg, NULL, 10); break;
@@ -489,8 +489,14 @@ out:
 	free(cfg); free(dropin); free(mbr); free(p);
 	return r < 0 ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: blockhost-build-template [--output PATH] [--size GB (4)] "
-		"[--mirror URL] [--suite bookworm] [--packages-dir DIR] [--work-dir DIR]\n");
+	prov_usage(&prov_cmd_build_template);
 	free(output); free(pkgdir); free(mirror);
 	return 2;
 }
+
+const struct prov_cmd prov_cmd_build_template = {
+	.name = "build-template", .run = cmd_build_template, .options = template_options,
+	.usage = "blockhost-build-template [--output PATH] [--size GB (4)] [--mirror URL] "
+		 "[--suite bookworm] [--packages-dir DIR] [--work-dir DIR]",
+	.sandbox = PROV_SANDBOX_NONE,
+};
