@@ -224,3 +224,50 @@ int prov_render_network_config(const struct prov_seed_spec *s, char **ret)
 	*ret = buf;
 	return 0;
 }
+
+/* ------------------------------------------------------------ the template's sshd_config */
+
+static bool starts_with(const char *p, size_t n, const char *pre)
+{
+	size_t l = strlen(pre);
+	return n >= l && memcmp(p, pre, l) == 0;
+}
+
+int prov_sshd_config_fix(const char *text, size_t len, char **ret)
+{
+	static const char kbd[] = "KbdInteractiveAuthentication no";
+	static const char inc[] = "Include /etc/ssh/sshd_config.d/";
+	char *buf = NULL;
+	size_t blen = 0;
+	bool has_include = false;
+	FILE *f;
+
+	if (len > (1u << 20))
+		return BH_ERR_LIMIT;
+	if (len && memchr(text, 0, len))
+		return BH_ERR_NUL;
+	for (size_t pos = 0; pos < len;) {
+		const char *l = text + pos, *nl = memchr(l, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - l) : len - pos;
+		has_include |= starts_with(l, ll, inc);
+		pos += ll + (nl ? 1 : 0);
+	}
+	if (!(f = open_memstream(&buf, &blen)))
+		return -ENOMEM;
+	if (!has_include)
+		fputs("Include /etc/ssh/sshd_config.d/*.conf\n", f);
+	for (size_t pos = 0; pos < len;) {
+		const char *l = text + pos, *nl = memchr(l, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - l) + 1 : len - pos;
+		if (starts_with(l, ll, kbd))
+			fputc('#', f);
+		fwrite(l, 1, ll, f);
+		pos += ll;
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret = buf;
+	return 0;
+}

@@ -279,6 +279,53 @@ static int create_render(struct create *cr, struct bh_msg *m)
 	return r;
 }
 
+/*
+ * The ISO carries user-data, so the VM's secret: 0640 (qemu reads it through the
+ * group), set on the file we opened (not a name that could be swapped), then verified.
+ */
+static int seed_iso_mode(const char *path, struct bh_msg *m)
+{
+	struct stat st;
+	int fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0) {
+		r = bh_negerrno();
+		bh_msg_set(m, "seed %s: %s", path, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = bh_negerrno();
+		bh_msg_set(m, "seed %s: %s", path, strerror(-r));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		r = BH_ERR_UNSAFE_FILE;
+		bh_msg_set(m, "seed %s: not a regular file owned by uid %u", path,
+			   (unsigned)geteuid());
+		goto out;
+	}
+	if (fchmod(fd, 0640) < 0) {
+		r = bh_negerrno();
+		bh_msg_set(m, "seed %s: chmod 0640: %s", path, strerror(-r));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = bh_negerrno();
+		bh_msg_set(m, "seed %s: %s", path, strerror(-r));
+		goto out;
+	}
+	if ((st.st_mode & 07777) != 0640) {
+		r = BH_ERR_UNSAFE_FILE;
+		bh_msg_set(m, "seed %s: mode is %04o after chmod 0640", path,
+			   (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
 /* <cloud-init>/NAME/ (0711; undo: remove) with user-data (0600), meta-data,
  * network-config and cidata.iso (cloud-localds -N, else xorriso). */
 static int create_seed(struct create *cr, struct bh_msg *m)
@@ -314,8 +361,8 @@ static int create_seed(struct create *cr, struct bh_msg *m)
 		bh_msg_set(m, "building the NoCloud seed failed");
 		goto out;
 	}
-	/* the ISO is read by qemu; user-data inside it carries the secret */
-	chmod(iso, 0640);
+	if ((r = seed_iso_mode(iso, m)) < 0)
+		goto out;
 	cr->seed_path = iso;
 	iso = NULL;
 	r = 0;

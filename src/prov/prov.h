@@ -204,6 +204,15 @@ int prov_render_user_data(const struct prov_seed_spec *s, char **ret, struct bh_
 int prov_render_meta_data(const struct prov_seed_spec *s, char **ret);
 int prov_render_network_config(const struct prov_seed_spec *s, char **ret);
 
+/*
+ * The template's /etc/ssh/sshd_config (build-template; was sed in a shell): every line
+ * starting "KbdInteractiveAuthentication no" commented out (newer Debian images ship it,
+ * which silently disables the wallet login, upstream.md §11), and
+ * "Include /etc/ssh/sshd_config.d/<star>.conf" put first unless a line already starts
+ * "Include /etc/ssh/sshd_config.d/".  *ret: heap string.  BH_ERR_NUL, BH_ERR_LIMIT (> 1 MiB).
+ */
+int prov_sshd_config_fix(const char *text, size_t len, char **ret);
+
 /* ------------------------------------------------------------ root agent */
 
 /*

@@ -518,6 +518,29 @@ static void test_metrics(void **state)
 	assert_int_equal(prov_sample_from_json(neg, strlen(neg), &back, &m), BH_ERR_FORMAT);
 }
 
+static void test_sshd_config_fix(void **state)
+{
+	char *o = NULL;
+	const char *in = "# comment\nKbdInteractiveAuthentication no\nUsePAM yes\n"
+			 " KbdInteractiveAuthentication no\nKbdInteractiveAuthentication no";
+
+	(void)state;
+	assert_int_equal(prov_sshd_config_fix(in, strlen(in), &o), 0);
+	assert_string_equal(o, "Include /etc/ssh/sshd_config.d/*.conf\n# comment\n"
+			       "#KbdInteractiveAuthentication no\nUsePAM yes\n"
+			       " KbdInteractiveAuthentication no\n#KbdInteractiveAuthentication no");
+	free(o);
+	/* an Include of the drop-in directory is kept, not doubled */
+	const char *inc = "Include /etc/ssh/sshd_config.d/*.conf\nPort 22\n";
+	assert_int_equal(prov_sshd_config_fix(inc, strlen(inc), &o), 0);
+	assert_string_equal(o, inc);
+	free(o);
+	assert_int_equal(prov_sshd_config_fix("", 0, &o), 0);
+	assert_string_equal(o, "Include /etc/ssh/sshd_config.d/*.conf\n");
+	free(o);
+	assert_int_equal(prov_sshd_config_fix("a\0b", 3, &o), BH_ERR_NUL);
+}
+
 static void test_result_line(void **state)
 {
 	char *l = NULL;
@@ -794,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_list_format),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_result_line),
+		cmocka_unit_test(test_sshd_config_fix),
 		cmocka_unit_test(test_cloud_init),
 		cmocka_unit_test(test_agent_replies),
 		cmocka_unit_test(test_guest_agent_replies),
