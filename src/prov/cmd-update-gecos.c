@@ -36,13 +36,24 @@ static int cmd_update_gecos(int argc, char **argv)
 	if (optind + 2 != argc || nft < 0 || !prov_valid_name(argv[optind]) ||
 	    !prov_valid_wallet(argv[optind + 1]))
 		goto usage;
+	if (user && !prov_valid_username(user)) {
+		/* refused, not replaced by "admin": that would write another user's GECOS */
+		say("--username: not a valid user name (must match ^[a-z_][a-z0-9_-]{0,31}$)");
+		return 1;
+	}
 	snprintf(gecos, sizeof gecos, "wallet=%s,nft=%lld", argv[optind + 1], nft);
 	if ((r = ctx_init(&c, true)) < 0)
 		goto out;
-	if (!user && bh_vmdb_get(c.db, argv[optind], &rec, NULL) == 0)
-		user = json_string_value(json_object_get(rec, "username"));
-	if (!user || !prov_valid_username(user))
-		user = "admin";
+	if (!user && bh_vmdb_get(c.db, argv[optind], &rec, NULL) == 0 &&
+	    (user = json_string_value(json_object_get(rec, "username"))) &&
+	    !prov_valid_username(user)) {
+		say("VM %s: the record's username is not a valid user name; pass --username",
+		    argv[optind]);
+		r = BH_ERR_FORMAT;
+		goto out;
+	}
+	if (!user)
+		user = "admin"; /* no record or no username in it: upstream's default user */
 	r = agent(&c, "domain-update-gecos", argv[optind],
 		  json_pack("{s:s,s:s}", "username", user, "gecos", gecos), NULL);
 	if (r == 0 && (f = json_pack("{s:b}", "gecos_synced", 1))) {

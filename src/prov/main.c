@@ -14,6 +14,7 @@
  */
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,6 +26,9 @@
 #include "subcommands.h"
 
 #define PROV_SERVICE "blockhost-provisioner"
+#ifndef PROV_VERSION /* from provisioner.json "version" (module.mk) */
+#define PROV_VERSION "unknown"
+#endif
 
 static const struct prov_cmd *const verbs[] = {
 	&prov_cmd_create, &prov_cmd_destroy, &prov_cmd_start, &prov_cmd_stop, &prov_cmd_kill,
@@ -71,6 +75,58 @@ static int sandbox(const struct prov_cmd *cmd)
 	return r;
 }
 
+/*
+ * Before any config is read or the sandbox applied: --help (the usage on stdout) and
+ * --version answer with exit 0; an unknown flag or a missing value is exit 2 naming it.
+ * The verb's own options are only recognised here (their values are the verb's to
+ * check).  Scans a copy: GNU getopt permutes argv.  -1: run the verb; else the exit code.
+ */
+static int prescan(const struct prov_cmd *cmd, int argc, char **argv)
+{
+	struct option opts[24];
+	size_t n = 0;
+	char **copy;
+	int o, rc = -1;
+
+	for (; cmd->options && cmd->options[n].name; n++)
+		if (n + 3 > sizeof opts / sizeof opts[0])
+			return 1; /* a verb with more options than this table: a build-time bug */
+		else
+			opts[n] = cmd->options[n];
+	opts[n++] = (struct option){ "help", no_argument, NULL, 1 };
+	opts[n++] = (struct option){ "version", no_argument, NULL, 2 };
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
+	if (!(copy = calloc((size_t)argc + 1, sizeof *copy)))
+		return 1;
+	memcpy(copy, argv, (size_t)argc * sizeof *copy);
+	opterr = 0;
+	optind = 0;
+	while (rc < 0 && (o = getopt_long(argc, copy, cmd->options_first ? "+:" : ":", opts,
+					   NULL)) != -1) {
+		if (o == 1) {
+			printf("usage: %s\n", cmd->usage);
+			rc = 0;
+		} else if (o == 2) {
+			/* the program's name: the usage's first word */
+			printf("%.*s (BlockHost libvirt provisioner) %s\n",
+			       (int)strcspn(cmd->usage, " "), cmd->usage, PROV_VERSION);
+			rc = 0;
+		} else if (o == '?' || o == ':') {
+			const char *arg = copy[optind - 1];
+			if (optopt && optopt > 2 && optopt < 128 && !(arg[0] == '-' && arg[1] == '-'))
+				say("%s option '-%c' (see --help)", o == ':' ? "no value for" : "unknown",
+				    optopt);
+			else
+				say("%s option '%s' (see --help)", o == ':' ? "no value for" : "unknown",
+				    arg);
+			rc = 2;
+		}
+	}
+	free(copy);
+	optind = 0; /* the verb parses again from the start (glibc: a full reset) */
+	return rc;
+}
+
 static const struct prov_cmd *find_verb(const char *verb)
 {
 	for (size_t i = 0; verb && i < sizeof verbs / sizeof verbs[0]; i++)
@@ -85,6 +141,7 @@ int main(int argc, char **argv)
 	const char *verb = NULL;
 	const struct prov_cmd *cmd;
 	static char namebuf[64];
+	int rc;
 
 	base = base ? base + 1 : (argc > 0 ? argv[0] : "blockhost-vm");
 	virSetErrorFunc(NULL, quiet_virt);
@@ -100,13 +157,19 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	if (!(cmd = find_verb(verb))) {
-		fprintf(stderr, "usage: blockhost-vm <verb> ... (verbs: create destroy start stop "
-			"kill status list metrics throttle gc resume update-gecos guest-exec detect "
-			"build-template), or call it as blockhost-vm-<verb>\n");
-		return 2;
+		bool help = verb && (!strcmp(verb, "--help") || !strcmp(verb, "--version"));
+		fprintf(help ? stdout : stderr, "usage: blockhost-vm <verb> ... (verbs: create "
+			"destroy start stop kill status list metrics throttle gc resume update-gecos "
+			"guest-exec detect build-template), or call it as blockhost-vm-<verb>; "
+			"blockhost-vm-<verb> --help\n");
+		if (help && !strcmp(verb, "--version"))
+			printf("blockhost-vm (BlockHost libvirt provisioner) %s\n", PROV_VERSION);
+		return help ? 0 : 2;
 	}
 	snprintf(namebuf, sizeof namebuf, "vm-%s", cmd->name);
 	verb_name = namebuf;
+	if ((rc = prescan(cmd, argc, argv)) >= 0)
+		return rc;
 	if (virInitialize() < 0) {
 		say("libvirt initialisation failed");
 		return 1;

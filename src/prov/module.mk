@@ -29,6 +29,10 @@ PROV_CLI_OBJS = $(patsubst src/%.c,$(BUILD)/obj/%.o,src/prov/main.c src/prov/cli
                 src/prov/lock.c $(sort $(wildcard src/prov/cmd-*.c)))
 $(BUILD)/bin/blockhost-vm: $(PROV_CLI_OBJS) $(PROV_LIB) $(LIBCOMMON)
 	$(call link)
+# --version prints the manifest's "version" (one source for both)
+PROV_VERSION := $(shell sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' src/prov/provisioner.json)
+$(BUILD)/obj/prov/main.o: src/prov/provisioner.json
+$(BUILD)/obj/prov/main.o: CFLAGS_ALL += -DPROV_VERSION='"$(PROV_VERSION)"'
 
 $(PROV_LINKS): | $(BUILD)/bin/blockhost-vm
 	$(Q)ln -sf blockhost-vm $@
