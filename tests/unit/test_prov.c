@@ -19,7 +19,9 @@
 #include <libvirt/virterror.h>
 
 #include "../../src/prov/prov.h"
+#include "core/buf.h"
 #include "core/spawn.h"
+#include "host/result.h"
 
 static json_t *J(const char *s)
 {
@@ -551,8 +553,10 @@ static void test_result_line(void **state)
 	assert_string_equal(l, "BLOCKHOST_RESULT: {\"status\":\"ok\",\"vm_name\":\"bh-001\","
 			       "\"ip\":\"10.0.0.5\",\"ipv6\":\"\",\"vmid\":\"bh-001\","
 			       "\"nft_token_id\":null,\"username\":\"admin\"}\n");
-	/* what the engine side parses back (spawn.h) */
-	assert_int_equal(bh_result_parse(l, strlen(l), &j), 0);
+	/* what the engine side parses back (host/result.h) */
+	struct bh_buf b;
+	bh_buf_view(&b, l, strlen(l));
+	assert_int_equal(bh_result_parse(&b, &j, NULL), 0);
 	assert_string_equal(json_string_value(json_object_get(j, "vmid")), "bh-001");
 	json_decref(j);
 	free(l);
