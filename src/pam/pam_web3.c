@@ -36,6 +36,7 @@
 
 #include "core/err.h"
 #include "core/path.h"
+#include "host/gecos.h"
 #include "pw3.h"
 #include "eth/secp.h"
 
@@ -215,7 +216,7 @@ static int authenticate(struct ctx *c)
 		wlog(c, LOG_NOTICE, "user '%s': not found: %s", ulog, bh_strerror(r));
 		goto out;
 	}
-	if ((r = pw3_gecos_wallet(gecos, wallet, &msg)) < 0) {
+	if ((r = bh_gecos_login_wallet(gecos, wallet, &msg)) < 0) {
 		wlog(c, LOG_NOTICE, "user '%s': %s", ulog, msg.text);
 		goto out;
 	}

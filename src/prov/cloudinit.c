@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
+#include "host/gecos.h"
 #include "prov.h"
 
 /* Built-ins, used when /usr/share/blockhost/vm/{pam.d-sshd,50-blockhost.conf} are absent. */
@@ -104,10 +106,13 @@ int prov_render_user_data(const struct prov_seed_spec *s, char **ret, struct bh_
 		bh_msg_set(msg, "username '%s': must match ^[a-z_][a-z0-9_-]{0,31}$", s->username);
 		return BH_ERR_FORMAT;
 	}
-	if (!prov_valid_wallet(s->wallet)) {
+	struct bh_gecos g = { .has_nft = false }; /* nft= stays empty until update-gecos */
+	char gecos[BH_GECOS_STR_MAX];
+	if (!prov_valid_wallet(s->wallet) || bh_hex_decode_ct(s->wallet + 2, 40, g.wallet, 20) < 0) {
 		bh_msg_set(msg, "owner wallet: must match ^0x[0-9a-fA-F]{40}$");
 		return BH_ERR_FORMAT;
 	}
+	bh_gecos_format(&g, gecos);
 	if (!is_hex64(s->secret_hex)) {
 		bh_msg_set(msg, "secret: expected 64 lower-case hex digits");
 		return BH_ERR_FORMAT;
@@ -122,7 +127,7 @@ int prov_render_user_data(const struct prov_seed_spec *s, char **ret, struct bh_
 		"ssh_pwauth: false\n"
 		"users:\n"
 		"  - name: %s\n"
-		"    gecos: \"wallet=%s,nft=\"\n"
+		"    gecos: \"%s\"\n"
 		"    groups: [sudo]\n"
 		"    sudo: \"ALL=(ALL) NOPASSWD:ALL\"\n"
 		"    shell: /bin/bash\n"
@@ -142,7 +147,7 @@ int prov_render_user_data(const struct prov_seed_spec *s, char **ret, struct bh_
 		"    owner: root:root\n"
 		"    permissions: '0644'\n"
 		"    content: |\n",
-		s->vm_name, s->username, s->wallet, s->vm_name, s->secret_hex);
+		s->vm_name, s->username, gecos, s->vm_name, s->secret_hex);
 	if ((r = put_block(f, s->sshd_dropin ? s->sshd_dropin : default_sshd_dropin, 6,
 			   s->username)) < 0)
 		goto bad;

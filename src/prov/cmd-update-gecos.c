@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/hex.h"
+#include "host/gecos.h"
 #include "subcommands.h"
 
 static const struct option update_gecos_options[] = { { "nft-id", required_argument, NULL, 'n' },
@@ -18,7 +20,7 @@ static int cmd_update_gecos(int argc, char **argv)
 {
 	long long nft = -1;
 	const char *user = NULL;
-	char gecos[80];
+	char gecos[BH_GECOS_STR_MAX];
 	struct ctx c;
 	struct bh_msg m = { "" };
 	json_t *rec = NULL, *f;
@@ -41,7 +43,10 @@ static int cmd_update_gecos(int argc, char **argv)
 		say("--username: not a valid user name (must match ^[a-z_][a-z0-9_-]{0,31}$)");
 		return 1;
 	}
-	snprintf(gecos, sizeof gecos, "wallet=%s,nft=%lld", argv[optind + 1], nft);
+	struct bh_gecos g = { .has_nft = true, .nft_id = (uint64_t)nft };
+	if (bh_hex_decode_ct(argv[optind + 1] + 2, 40, g.wallet, sizeof g.wallet) < 0)
+		goto usage; /* prov_valid_wallet said 40 hex digits */
+	bh_gecos_format(&g, gecos);
 	if ((r = ctx_init(&c, true)) < 0)
 		goto out;
 	if (!user && bh_vmdb_get(c.db, argv[optind], &rec, NULL) == 0 &&

@@ -83,8 +83,7 @@ void prov_conf_done(struct prov_conf *c);
 bool prov_valid_name(const char *s);     /* ^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$ */
 bool prov_valid_wallet(const char *s);   /* ^0x[0-9a-fA-F]{40}$ */
 bool prov_valid_username(const char *s); /* ^[a-z_][a-z0-9_-]{0,31}$ */
-/* wallet=0x<40 hex>,nft=<0..20 digits> (empty id allowed: the value at create time) */
-bool prov_valid_gecos(const char *s);
+/* The GECOS value wallet=0x<40 hex>,nft=<id>: host/gecos.h (writer and reader). */
 
 /* ------------------------------------------------------------ domain XML */
 

@@ -64,14 +64,6 @@ static void test_validators(void **state)
 	assert_false(prov_valid_username("1x"));
 	assert_false(prov_valid_username("a:b"));
 
-	assert_true(prov_valid_gecos("wallet=0x00000000000000000000000000000000000000aa,nft=12"));
-	assert_true(prov_valid_gecos("wallet=0x00000000000000000000000000000000000000aa,nft="));
-	assert_false(prov_valid_gecos("wallet=0x00000000000000000000000000000000000000aa,nft=1x"));
-	assert_false(prov_valid_gecos("wallet=0x00000000000000000000000000000000000000aa,nft=1,"));
-	assert_false(prov_valid_gecos("wallet=0x00000000000000000000000000000000000000a,nft=1"));
-	assert_false(prov_valid_gecos("wallet=0x00000000000000000000000000000000000000aa;nft=1"));
-	assert_false(prov_valid_gecos("wallet=0x00000000000000000000000000000000000000aa,nft=123456789012345678901"));
-	assert_false(prov_valid_gecos(NULL));
 }
 
 static void conf_err(const char *doc, int want, const char *needle)
