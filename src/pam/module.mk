@@ -8,7 +8,7 @@
 PW3_SRCS      = src/pam/pw3.c src/pam/pending.c src/pam/http.c
 PW3_OBJS      = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(PW3_SRCS))
 LIBPW3        = $(BUILD)/libpw3.a
-PAM_COMMON    = core/buf core/err eth/eth core/hex eth/keccak core/path eth/secp core/strutil
+PAM_COMMON    = core/buf core/err eth/eth core/hex eth/keccak core/path eth/secp core/strutil host/gecos
 PAM_SO        = $(BUILD)/lib/pam_web3.so
 PAM_SO_OBJS   = $(patsubst src/%.c,$(BUILD)/pic/%.o,$(PW3_SRCS) src/pam/pam_web3.c) \
                 $(patsubst %,$(BUILD)/pic/common/%.o,$(PAM_COMMON))

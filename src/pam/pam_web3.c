@@ -37,6 +37,7 @@
 #include "core/err.h"
 #include "core/path.h"
 #include "core/strutil.h"
+#include "host/gecos.h"
 #include "pw3.h"
 #include "eth/secp.h"
 
@@ -210,7 +211,7 @@ static int authenticate(struct ctx *c)
 		wlog(c, LOG_NOTICE, "user '%s': not found: %s", ulog, bh_strerror(r));
 		goto out;
 	}
-	if ((r = pw3_gecos_wallet(gecos, wallet, &msg)) < 0) {
+	if ((r = bh_gecos_login_wallet(gecos, wallet, &msg)) < 0) {
 		wlog(c, LOG_NOTICE, "user '%s': %s", ulog, msg.text);
 		goto out;
 	}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* libpw3: config, GECOS, OTP, signature text, port (see pw3.h). */
+/* libpw3: config, OTP, signature text, port (see pw3.h); GECOS: host/gecos.h. */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -19,11 +19,6 @@
 #include "eth/keccak.h"
 #include "pw3.h"
 #include "eth/secp.h"
-
-static bool is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
 
 /* ---------------------------------------------------------------- small files */
 
@@ -393,54 +388,6 @@ int pw3_config_load(const char *path, struct pw3_config *ret, struct bh_msg *msg
 	explicit_bzero(s, strlen(s));
 	free(s);
 	return r;
-}
-
-/* ---------------------------------------------------------------- GECOS */
-
-int pw3_gecos_wallet(const char *gecos, uint8_t ret_addr[static 20], struct bh_msg *msg)
-{
-	uint8_t addr[20];
-	bool found = false;
-	const char *p = gecos;
-
-	if (strlen(gecos) > 4096) {
-		bh_msg_set(msg, "GECOS field too long");
-		return BH_ERR_LIMIT;
-	}
-	for (;;) {
-		const char *e = strchr(p, ',');
-		const char *pe = e ? e : p + strlen(p);
-		const char *a = p, *b = pe;
-		while (a < b && is_ws(*a))
-			a++;
-		while (b > a && is_ws(b[-1]))
-			b--;
-		if ((size_t)(b - a) >= 7 && !memcmp(a, "wallet=", 7)) {
-			if (found) {
-				bh_msg_set(msg, "GECOS has more than one wallet= entry");
-				return BH_ERR_DUPLICATE;
-			}
-			a += 7;
-			while (a < b && is_ws(*a))
-				a++;
-			if (b - a >= 2 && a[0] == '0' && (a[1] == 'x' || a[1] == 'X'))
-				a += 2;
-			if (b - a != 40 || bh_hex_decode_ct(a, 40, addr, 20) < 0) {
-				bh_msg_set(msg, "GECOS wallet= is not a 20-byte hex address");
-				return BH_ERR_FORMAT;
-			}
-			found = true;
-		}
-		if (!e)
-			break;
-		p = e + 1;
-	}
-	if (!found) {
-		bh_msg_set(msg, "GECOS has no wallet= entry");
-		return BH_ERR_NOT_FOUND;
-	}
-	memcpy(ret_addr, addr, 20);
-	return 0;
 }
 
 /* ---------------------------------------------------------------- OTP */

@@ -73,17 +73,6 @@ void pw3_config_wipe(struct pw3_config *c);
  */
 int pw3_read_small_file(int dirfd, const char *path, size_t max, char **ret);
 
-/* ---------------------------------------------------------------- GECOS */
-/*
- * The wallet in a GECOS field: comma-separated parts, each trimmed; the part
- * starting with "wallet=" holds the address (trimmed): optional 0x, exactly 40
- * hex digits, any case.  Decision: a second "wallet=" part is BH_ERR_DUPLICATE
- * (upstream takes the first; two addresses are ambiguous, we refuse).
- * BH_ERR_NOT_FOUND without one, BH_ERR_FORMAT for a malformed address.
- */
-int pw3_gecos_wallet(const char *gecos, uint8_t ret_addr[static 20], struct bh_msg *msg)
-	__attribute__((warn_unused_result));
-
 /* ---------------------------------------------------------------- OTP */
 struct pw3_otp {
 	char code[PW3_OTP_MAX_LEN + 1];

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
+#include "host/gecos.h"
 #include "prov.h"
 
 /* Built-ins, used when /usr/share/blockhost/vm/{pam.d-sshd,50-blockhost.conf} are absent. */
@@ -104,10 +106,13 @@ int prov_render_user_data(const struct prov_seed_spec *s, char **ret, struct bh_
 		bh_msg_set(msg, "username '%s': must match ^[a-z_][a-z0-9_-]{0,31}$", s->username);
 		return BH_ERR_FORMAT;
 	}
-	if (!prov_valid_wallet(s->wallet)) {
+	struct bh_gecos g = { .has_nft = false }; /* nft= stays empty until update-gecos */
+	char gecos[BH_GECOS_STR_MAX];
+	if (!prov_valid_wallet(s->wallet) || bh_hex_decode_ct(s->wallet + 2, 40, g.wallet, 20) < 0) {
 		bh_msg_set(msg, "owner wallet: must match ^0x[0-9a-fA-F]{40}$");
 		return BH_ERR_FORMAT;
 	}
+	bh_gecos_format(&g, gecos);
 	if (!is_hex64(s->secret_hex)) {
 		bh_msg_set(msg, "secret: expected 64 lower-case hex digits");
 		return BH_ERR_FORMAT;
@@ -122,7 +127,7 @@ int prov_render_user_data(const struct prov_seed_spec *s, char **ret, struct bh_
 		"ssh_pwauth: false\n"
 		"users:\n"
 		"  - name: %s\n"
-		"    gecos: \"wallet=%s,nft=\"\n"
+		"    gecos: \"%s\"\n"
 		"    groups: [sudo]\n"
 		"    sudo: \"ALL=(ALL) NOPASSWD:ALL\"\n"
 		"    shell: /bin/bash\n"
@@ -142,7 +147,7 @@ int prov_render_user_data(const struct prov_seed_spec *s, char **ret, struct bh_
 		"    owner: root:root\n"
 		"    permissions: '0644'\n"
 		"    content: |\n",
-		s->vm_name, s->username, s->wallet, s->vm_name, s->secret_hex);
+		s->vm_name, s->username, gecos, s->vm_name, s->secret_hex);
 	if ((r = put_block(f, s->sshd_dropin ? s->sshd_dropin : default_sshd_dropin, 6,
 			   s->username)) < 0)
 		goto bad;
@@ -216,6 +221,53 @@ int prov_render_network_config(const struct prov_seed_spec *s, char **ret)
 			fprintf(f, "    gateway6: %s\n", s->ipv6_gateway);
 		if (v4 && s->gateway)
 			fprintf(f, "    nameservers:\n      addresses: [%s]\n", s->gateway);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret = buf;
+	return 0;
+}
+
+/* ------------------------------------------------------------ the template's sshd_config */
+
+static bool starts_with(const char *p, size_t n, const char *pre)
+{
+	size_t l = strlen(pre);
+	return n >= l && memcmp(p, pre, l) == 0;
+}
+
+int prov_sshd_config_fix(const char *text, size_t len, char **ret)
+{
+	static const char kbd[] = "KbdInteractiveAuthentication no";
+	static const char inc[] = "Include /etc/ssh/sshd_config.d/";
+	char *buf = NULL;
+	size_t blen = 0;
+	bool has_include = false;
+	FILE *f;
+
+	if (len > (1u << 20))
+		return BH_ERR_LIMIT;
+	if (len && memchr(text, 0, len))
+		return BH_ERR_NUL;
+	for (size_t pos = 0; pos < len;) {
+		const char *l = text + pos, *nl = memchr(l, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - l) : len - pos;
+		has_include |= starts_with(l, ll, inc);
+		pos += ll + (nl ? 1 : 0);
+	}
+	if (!(f = open_memstream(&buf, &blen)))
+		return -ENOMEM;
+	if (!has_include)
+		fputs("Include /etc/ssh/sshd_config.d/*.conf\n", f);
+	for (size_t pos = 0; pos < len;) {
+		const char *l = text + pos, *nl = memchr(l, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - l) + 1 : len - pos;
+		if (starts_with(l, ll, kbd))
+			fputc('#', f);
+		fwrite(l, 1, ll, f);
+		pos += ll;
 	}
 	if (fclose(f) != 0) {
 		free(buf);

@@ -64,18 +64,6 @@ bool prov_valid_username(const char *s)
 	return bh_name_valid(s, BH_NAME_USER);
 }
 
-bool prov_valid_gecos(const char *s)
-{
-	char w[43];
-	if (!s || strncmp(s, "wallet=", 7) != 0 || strlen(s) < 7 + 42 + 5)
-		return false;
-	memcpy(w, s + 7, 42);
-	w[42] = '\0';
-	if (!prov_valid_wallet(w) || strncmp(s + 49, ",nft=", 5) != 0)
-		return false;
-	return match_set(s + 54, 0, 20, NULL, "0123456789");
-}
-
 static int dup_str(const char *v, char **dst)
 {
 	char *s = strdup(v);

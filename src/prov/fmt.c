@@ -8,7 +8,7 @@
 
 #include "core/frame.h"
 #include "prov.h"
-#include "core/spawn.h"
+#include "host/result.h"
 
 /* virDomainState values (libvirt-domain.h); kept numeric so this file needs no libvirt. */
 enum {
@@ -249,19 +249,11 @@ int prov_result_line(const char *vm_name, const char *ip, const char *ipv6,
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:n,s:s}", "status", "ok", "vm_name", vm_name,
 			      "ip", ip ? ip : "", "ipv6", ipv6 ? ipv6 : "", "vmid", vm_name,
 			      "nft_token_id", "username", username);
-	char *s, *line;
-	int n;
+	int r;
 
 	if (!o)
 		return -ENOMEM;
-	s = json_dumps(o, JSON_COMPACT);
+	r = bh_result_format(o, ret, NULL);
 	json_decref(o);
-	if (!s)
-		return -ENOMEM;
-	n = asprintf(&line, "%s%s\n", BH_RESULT_PREFIX, s);
-	free(s);
-	if (n < 0)
-		return -ENOMEM;
-	*ret = line;
-	return 0;
+	return r;
 }

@@ -1,4 +1,4 @@
-# The libvirt provisioner: one multicall binary (src/prov/main.c) installed under
+# The libvirt provisioner: one multicall binary (src/prov/main.c + cmd-*.c) installed under
 # upstream's names, its root-agent action plugins (src/prov/actions/), provisioner.json.
 # docs/provisioner.md is the manual.
 
@@ -23,9 +23,16 @@ $(PROV_LIB): $(PROV_LIB_OBJS)
 PROGRAMS += $(BUILD)/bin/blockhost-vm $(PROV_LINKS)
 
 $(BUILD)/bin/blockhost-vm: EXTRA_LIBS = $(PROV_EXTRA)
-$(BUILD)/bin/blockhost-vm: $(BUILD)/obj/prov/main.o $(BUILD)/obj/prov/throttle.o \
-		$(BUILD)/obj/prov/template.o $(PROV_LIB) $(LIBCOMMON)
+# main.c (the verb table and dispatch), cli.c + lock.c (shared by the verbs), one
+# cmd-<verb>.c per verb (subcommands.h)
+PROV_CLI_OBJS = $(patsubst src/%.c,$(BUILD)/obj/%.o,src/prov/main.c src/prov/cli.c \
+                src/prov/lock.c $(sort $(wildcard src/prov/cmd-*.c)))
+$(BUILD)/bin/blockhost-vm: $(PROV_CLI_OBJS) $(PROV_LIB) $(LIBCOMMON)
 	$(call link)
+# --version prints the manifest's "version" (one source for both)
+PROV_VERSION := $(shell sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' src/prov/provisioner.json)
+$(BUILD)/obj/prov/main.o: src/prov/provisioner.json
+$(BUILD)/obj/prov/main.o: CFLAGS_ALL += -DPROV_VERSION='"$(PROV_VERSION)"'
 
 $(PROV_LINKS): | $(BUILD)/bin/blockhost-vm
 	$(Q)ln -sf blockhost-vm $@

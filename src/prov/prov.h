@@ -83,8 +83,7 @@ void prov_conf_done(struct prov_conf *c);
 bool prov_valid_name(const char *s);     /* ^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$ */
 bool prov_valid_wallet(const char *s);   /* ^0x[0-9a-fA-F]{40}$ */
 bool prov_valid_username(const char *s); /* ^[a-z_][a-z0-9_-]{0,31}$ */
-/* wallet=0x<40 hex>,nft=<0..20 digits> (empty id allowed: the value at create time) */
-bool prov_valid_gecos(const char *s);
+/* The GECOS value wallet=0x<40 hex>,nft=<id>: host/gecos.h (writer and reader). */
 
 /* ------------------------------------------------------------ domain XML */
 
@@ -203,6 +202,15 @@ struct prov_seed_spec {
 int prov_render_user_data(const struct prov_seed_spec *s, char **ret, struct bh_msg *msg);
 int prov_render_meta_data(const struct prov_seed_spec *s, char **ret);
 int prov_render_network_config(const struct prov_seed_spec *s, char **ret);
+
+/*
+ * The template's /etc/ssh/sshd_config (build-template; was sed in a shell): every line
+ * starting "KbdInteractiveAuthentication no" commented out (newer Debian images ship it,
+ * which silently disables the wallet login, upstream.md §11), and
+ * "Include /etc/ssh/sshd_config.d/<star>.conf" put first unless a line already starts
+ * "Include /etc/ssh/sshd_config.d/".  *ret: heap string.  BH_ERR_NUL, BH_ERR_LIMIT (> 1 MiB).
+ */
+int prov_sshd_config_fix(const char *text, size_t len, char **ret);
 
 /* ------------------------------------------------------------ root agent */
 

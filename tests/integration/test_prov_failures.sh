@@ -92,6 +92,11 @@ grep -q '^\[vm-guest-exec\] .*guest agent' "$T/err" || fail "guest-exec message:
 expect_rc 1 vm update-gecos bh-run 0x1234 --nft-id 7
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["vms"]["bh-run"]; assert not r.get("gecos_synced"), r' "$DB"
 ok "guest agent absent: update-gecos / guest-exec exit 1 with a clean message"
+# an invalid --username is refused, never replaced by admin (whose GECOS it would write)
+expect_rc 1 vm update-gecos bh-run 0x00000000000000000000000000000000000000bb --nft-id 7 --username 'Bad;user'
+grep -q -- '--username: not a valid user name' "$T/err" && ! grep -q 'admin' "$T/err" ||
+	fail "update-gecos --username: $(cat "$T/err")"
+ok "update-gecos --username <invalid> refused with a clear error"
 
 # 5. a stale provisioning lock (dead PID) is recovered; a duplicate name is refused
 sleep 0 & dead=$!; wait $dead
@@ -156,3 +161,37 @@ BLOCKHOST_SECCOMP_DIR="$T/badseccomp" expect_rc 0 vm list --format json
 [ "$(cat "$T/out")" = "[]" ] && grep -q 'sandbox' "$T/err" || fail "list without sandbox"
 BLOCKHOST_SECCOMP_DIR="$T/badseccomp" expect_rc 1 vm stop bh-run
 ok "verbs fail closed when their seccomp file is broken"
+
+# 9. gc never reports "0 candidates" for a database it could not read
+cp "$DB" "$T/db.save"
+printf '{ not json' > "$DB"
+expect_rc 1 vm gc
+! grep -q 'candidates' "$T/out" && grep -q 'VM database' "$T/err" ||
+	fail "gc on an unreadable database: $(cat "$T/out" "$T/err")"
+cp "$T/db.save" "$DB"
+expect_rc 0 vm gc
+grep -q '^Suspend: [0-9]* candidates' "$T/out" || fail "gc after restore: $(cat "$T/out")"
+ok "gc: an unreadable database is an error, not 0 candidates"
+
+# 10. every verb answers --help and --version (exit 0) before any config or sandbox (an
+#     empty BLOCKHOST_ROOT, no policy or seccomp files); an unknown flag is exit 2 naming it
+mkdir -p "$T/empty"
+for v in vm-create vm-destroy vm-start vm-stop vm-kill vm-status vm-list vm-metrics vm-throttle \
+	 vm-gc vm-resume vm-update-gecos vm-guest-exec provisioner-detect build-template; do
+	b="$BIN/blockhost-$v"
+	env -i BLOCKHOST_ROOT="$T/empty" BLOCKHOST_POLICY_DIR="$T/empty" BLOCKHOST_SECCOMP_DIR="$T/empty" \
+		"$b" --help > "$T/out" 2> "$T/err" && rc=0 || rc=$?
+	[ $rc = 0 ] && grep -q "^usage: blockhost-" "$T/out" || fail "$v --help: rc=$rc $(cat "$T/out" "$T/err")"
+	env -i BLOCKHOST_ROOT="$T/empty" "$b" --version > "$T/out" 2> "$T/err" && rc=0 || rc=$?
+	[ $rc = 0 ] && grep -Eq "^blockhost-$v \(BlockHost libvirt provisioner\) [0-9]+\.[0-9]+" "$T/out" ||
+		fail "$v --version: rc=$rc $(cat "$T/out" "$T/err")"
+	env -i BLOCKHOST_ROOT="$T/empty" "$b" --no-such-flag > "$T/out" 2> "$T/err" && rc=0 || rc=$?
+	[ $rc = 2 ] && grep -q "unknown option '--no-such-flag'" "$T/err" ||
+		fail "$v --no-such-flag: rc=$rc $(cat "$T/out" "$T/err")"
+done
+# guest-exec: after the VM name the words are the guest's, flags included
+expect_rc 1 vm guest-exec bh-run ls --help
+! grep -q '^usage' "$T/out" || fail "guest-exec took the guest's --help"
+expect_rc 2 vm create bh-x --owner-wallet
+grep -q "no value for option '--owner-wallet'" "$T/err" || fail "missing value: $(cat "$T/err")"
+ok "--help/--version before config and sandbox; unknown flags exit 2 naming the flag"

@@ -17,7 +17,7 @@ GA_TIMEOUT=400 write_prov_conf
 start_session_libvirt
 start_agent
 
-W=0x00000000000000000000000000000000000000Aa
+W=0x00000000000000000000000000000000000000Aa  # mixed case in; the GECOS has it lower-case (host/gecos.h)
 t0=$(date +%s)
 expect_rc 0 vm create bh-g1 --owner-wallet $W --memory 1024 --disk 4 --apply
 grep -q '^BLOCKHOST_RESULT: {"status":"ok","vm_name":"bh-g1"' "$T/out" || fail "result: $(cat "$T/out")"
@@ -27,7 +27,7 @@ expect_rc 0 vm metrics bh-g1
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["guest_agent_responsive"] is True and j["state"]=="running", j' "$T/out" || fail "metrics: $(cat "$T/out")"
 
 expect_rc 0 vm guest-exec bh-g1 'getent passwd admin'
-grep -q "^admin:x:[0-9]*:[0-9]*:wallet=$W,nft=:" "$T/out" || fail "user/GECOS: $(cat "$T/out")"
+grep -q "^admin:x:[0-9]*:[0-9]*:wallet=${W,,},nft=:" "$T/out" || fail "user/GECOS: $(cat "$T/out")"
 expect_rc 3 vm guest-exec bh-g1 'echo to-stderr >&2; exit 3'
 grep -qx to-stderr "$T/err" || fail "stderr relay: $(cat "$T/err")"
 ok "guest-exec: stdout, stderr and exit code relayed; user created with GECOS wallet=..,nft="
@@ -44,7 +44,7 @@ ok "cloud-init wrote the pam_web3 config (the VM's own secret), the sshd drop-in
 
 expect_rc 0 vm update-gecos bh-g1 $W --nft-id 7
 expect_rc 0 vm guest-exec bh-g1 'getent passwd admin'
-grep -q ":wallet=$W,nft=7:" "$T/out" || fail "update-gecos: $(cat "$T/out")"
+grep -q ":wallet=${W,,},nft=7:" "$T/out" || fail "update-gecos: $(cat "$T/out")"
 python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["vms"]["bh-g1"]["gecos_synced"] is True' "$DB" || fail "gecos_synced"
 ok "update-gecos: usermod -c through the guest agent, gecos_synced recorded"
 

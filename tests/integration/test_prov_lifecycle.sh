@@ -33,6 +33,9 @@ PY
 [ "$(stat -c %a "$STATE/cloud-init/bh-001/user-data")" = 600 ] || fail "user-data mode"
 grep -q 'gecos: "wallet=0x00000000000000000000000000000000000000aa,nft="' \
 	"$STATE/cloud-init/bh-001/user-data" || fail "gecos in user-data"
+# the ISO carries the VM's secret: 0640 (fchmod on the opened file, verified)
+[ "$(stat -c %a "$STATE/cloud-init/bh-001/cidata.iso")" = 640 ] ||
+	fail "seed ISO mode $(stat -c %a "$STATE/cloud-init/bh-001/cidata.iso")"
 grep -Eq 'secret_key = "[0-9a-f]{64}"' "$STATE/cloud-init/bh-001/user-data" || fail "secret"
 # network-config: the NIC by its fixed-slot name, static from the pools (IPv6 default via
 # the bridge gateway prefix+1), no DHCP

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests: libpw3 — config, GECOS, OTP, signature text, port, pending sessions, HTTP routing. */
+/* Unit tests: libpw3 — config, OTP, signature text, port, pending sessions, HTTP routing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -130,26 +130,6 @@ static void test_config_load(void **state)
 	assert_int_equal(pw3_config_load(dir, &c, &m), BH_ERR_UNSAFE_FILE);
 	unlink(l);
 	rmdir(dir);
-}
-
-static void test_gecos(void **state)
-{
-	(void)state;
-	uint8_t a[20];
-	struct bh_msg m = { { 0 } };
-	assert_int_equal(pw3_gecos_wallet("wallet=0x00112233445566778899AabbCCddeeff00112233,nft=7", a, &m), 0);
-	assert_int_equal(a[0], 0x00);
-	assert_int_equal(a[19], 0x33);
-	assert_int_equal(pw3_gecos_wallet(" Alice , wallet= 00112233445566778899aabbccddeeff00112233 ,nft=", a, &m), 0);
-	assert_int_equal(pw3_gecos_wallet("nft=7", a, &m), BH_ERR_NOT_FOUND);
-	assert_int_equal(pw3_gecos_wallet("", a, &m), BH_ERR_NOT_FOUND);
-	assert_int_equal(pw3_gecos_wallet("WALLET=0x00112233445566778899aabbccddeeff00112233", a, &m), BH_ERR_NOT_FOUND);
-	assert_int_equal(pw3_gecos_wallet("wallet = 0x00112233445566778899aabbccddeeff00112233", a, &m), BH_ERR_NOT_FOUND);
-	assert_int_equal(pw3_gecos_wallet("wallet=0x00112233445566778899aabbccddeeff00112233,"
-	                                  "wallet=0x00112233445566778899aabbccddeeff00112234", a, &m), BH_ERR_DUPLICATE);
-	assert_int_equal(pw3_gecos_wallet("wallet=0x0011", a, &m), BH_ERR_FORMAT);
-	assert_int_equal(pw3_gecos_wallet("wallet=0x00112233445566778899aabbccddeeff0011223g", a, &m), BH_ERR_FORMAT);
-	assert_int_equal(pw3_gecos_wallet("wallet=0x0011223344 5566778899aabbccddeeff001122", a, &m), BH_ERR_FORMAT);
 }
 
 static void cfg_for_tests(struct pw3_config *c)
@@ -721,7 +701,6 @@ int main(void)
 		cmocka_unit_test(test_config_good),
 		cmocka_unit_test(test_config_bad),
 		cmocka_unit_test(test_config_load),
-		cmocka_unit_test(test_gecos),
 		cmocka_unit_test(test_otp),
 		cmocka_unit_test(test_message_and_digest),
 		cmocka_unit_test(test_crc_port),

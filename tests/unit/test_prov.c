@@ -19,7 +19,9 @@
 #include <libvirt/virterror.h>
 
 #include "../../src/prov/prov.h"
+#include "core/buf.h"
 #include "core/spawn.h"
+#include "host/result.h"
 
 static json_t *J(const char *s)
 {
@@ -62,14 +64,6 @@ static void test_validators(void **state)
 	assert_false(prov_valid_username("1x"));
 	assert_false(prov_valid_username("a:b"));
 
-	assert_true(prov_valid_gecos("wallet=0x00000000000000000000000000000000000000aa,nft=12"));
-	assert_true(prov_valid_gecos("wallet=0x00000000000000000000000000000000000000aa,nft="));
-	assert_false(prov_valid_gecos("wallet=0x00000000000000000000000000000000000000aa,nft=1x"));
-	assert_false(prov_valid_gecos("wallet=0x00000000000000000000000000000000000000aa,nft=1,"));
-	assert_false(prov_valid_gecos("wallet=0x00000000000000000000000000000000000000a,nft=1"));
-	assert_false(prov_valid_gecos("wallet=0x00000000000000000000000000000000000000aa;nft=1"));
-	assert_false(prov_valid_gecos("wallet=0x00000000000000000000000000000000000000aa,nft=123456789012345678901"));
-	assert_false(prov_valid_gecos(NULL));
 }
 
 static void conf_err(const char *doc, int want, const char *needle)
@@ -518,6 +512,29 @@ static void test_metrics(void **state)
 	assert_int_equal(prov_sample_from_json(neg, strlen(neg), &back, &m), BH_ERR_FORMAT);
 }
 
+static void test_sshd_config_fix(void **state)
+{
+	char *o = NULL;
+	const char *in = "# comment\nKbdInteractiveAuthentication no\nUsePAM yes\n"
+			 " KbdInteractiveAuthentication no\nKbdInteractiveAuthentication no";
+
+	(void)state;
+	assert_int_equal(prov_sshd_config_fix(in, strlen(in), &o), 0);
+	assert_string_equal(o, "Include /etc/ssh/sshd_config.d/*.conf\n# comment\n"
+			       "#KbdInteractiveAuthentication no\nUsePAM yes\n"
+			       " KbdInteractiveAuthentication no\n#KbdInteractiveAuthentication no");
+	free(o);
+	/* an Include of the drop-in directory is kept, not doubled */
+	const char *inc = "Include /etc/ssh/sshd_config.d/*.conf\nPort 22\n";
+	assert_int_equal(prov_sshd_config_fix(inc, strlen(inc), &o), 0);
+	assert_string_equal(o, inc);
+	free(o);
+	assert_int_equal(prov_sshd_config_fix("", 0, &o), 0);
+	assert_string_equal(o, "Include /etc/ssh/sshd_config.d/*.conf\n");
+	free(o);
+	assert_int_equal(prov_sshd_config_fix("a\0b", 3, &o), BH_ERR_NUL);
+}
+
 static void test_result_line(void **state)
 {
 	char *l = NULL;
@@ -528,8 +545,10 @@ static void test_result_line(void **state)
 	assert_string_equal(l, "BLOCKHOST_RESULT: {\"status\":\"ok\",\"vm_name\":\"bh-001\","
 			       "\"ip\":\"10.0.0.5\",\"ipv6\":\"\",\"vmid\":\"bh-001\","
 			       "\"nft_token_id\":null,\"username\":\"admin\"}\n");
-	/* what the engine side parses back (spawn.h) */
-	assert_int_equal(bh_result_parse(l, strlen(l), &j), 0);
+	/* what the engine side parses back (host/result.h) */
+	struct bh_buf b;
+	bh_buf_view(&b, l, strlen(l));
+	assert_int_equal(bh_result_parse(&b, &j, NULL), 0);
 	assert_string_equal(json_string_value(json_object_get(j, "vmid")), "bh-001");
 	json_decref(j);
 	free(l);
@@ -794,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_list_format),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_result_line),
+		cmocka_unit_test(test_sshd_config_fix),
 		cmocka_unit_test(test_cloud_init),
 		cmocka_unit_test(test_agent_replies),
 		cmocka_unit_test(test_guest_agent_replies),

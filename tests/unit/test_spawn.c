@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests: subprocess helper (spawn.h) with real programs (/bin/echo, /bin/cat,
- * /bin/sleep, /usr/bin/env, ...), never a shell, and the BLOCKHOST_RESULT parser.
+ * /bin/sleep, /usr/bin/env, ...), never a shell.  The BLOCKHOST_RESULT parser: test_result.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -508,85 +508,6 @@ static void test_parent_stdio_closed(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
-static void test_result_parse(void **state)
-{
-	(void)state;
-	json_t *j = NULL;
-#define P(s) bh_result_parse(s, sizeof(s) - 1, &j)
-	/* newest form, with noise around it */
-	assert_int_equal(P("Creating VM...\nBLOCKHOST_RESULT: {\"status\":\"ok\",\"vm_name\":"
-			   "\"blockhost-001\",\"vmid\":\"blockhost-001\",\"nft_token_id\":null}\n"
-			   "done\n"), 0);
-	assert_string_equal(json_string_value(json_object_get(j, "vm_name")), "blockhost-001");
-	json_decref(j);
-	/* the LAST sentinel wins */
-	assert_int_equal(P("BLOCKHOST_RESULT: {\"n\":1}\nBLOCKHOST_RESULT: {\"n\":2}\r\n"), 0);
-	assert_int_equal(json_integer_value(json_object_get(j, "n")), 2);
-	json_decref(j);
-	/* mint: an integer */
-	assert_int_equal(P("tx 0xabc\nBLOCKHOST_RESULT: 7\n"), 0);
-	assert_true(json_is_integer(j));
-	assert_int_equal(json_integer_value(j), 7);
-	json_decref(j);
-	/* no trailing newline */
-	assert_int_equal(P("BLOCKHOST_RESULT: 0"), 0);
-	assert_int_equal(json_integer_value(j), 0);
-	json_decref(j);
-	/* older bare forms */
-	assert_int_equal(P("log line\n{\"status\":\"ok\",\"ip\":\"10.0.0.5\"}\n"), 0);
-	assert_string_equal(json_string_value(json_object_get(j, "ip")), "10.0.0.5");
-	json_decref(j);
-	assert_int_equal(P("{\"a\":1}\nlog\n{\"a\":2}\nmore log\n"), 0);
-	assert_int_equal(json_integer_value(json_object_get(j, "a")), 2);
-	json_decref(j);
-	assert_int_equal(P("Minting...\n42\n"), 0);
-	assert_int_equal(json_integer_value(j), 42);
-	json_decref(j);
-	/* a sentinel is authoritative over later bare lines */
-	assert_int_equal(P("BLOCKHOST_RESULT: {\"a\":1}\n{\"a\":2}\n"), 0);
-	assert_int_equal(json_integer_value(json_object_get(j, "a")), 1);
-	json_decref(j);
-
-	/* not found */
-	assert_int_equal(P(""), BH_ERR_NOT_FOUND);
-	assert_int_equal(P("nothing here\n  {\"indented\":1}\nRESULT: 1\n-5\n"), BH_ERR_NOT_FOUND);
-	assert_int_equal(bh_result_parse(NULL, 0, &j), BH_ERR_NOT_FOUND);
-	/* malformed sentinel: an error, no fallback to an earlier line */
-	assert_int_equal(P("{\"a\":1}\nBLOCKHOST_RESULT: {\"a\":1} junk\n"), BH_ERR_TRAILING);
-	assert_int_equal(P("BLOCKHOST_RESULT: {\"a\":1,\"a\":2}\n"), BH_ERR_DUPLICATE);
-	assert_int_equal(P("BLOCKHOST_RESULT: {\"a\":\n"), BH_ERR_INCOMPLETE);
-	assert_int_equal(P("BLOCKHOST_RESULT: \n"), BH_ERR_INCOMPLETE);
-	assert_int_equal(P("BLOCKHOST_RESULT: [1]\n"), BH_ERR_WRONG_TYPE);
-	assert_int_equal(P("BLOCKHOST_RESULT: \"ok\"\n"), BH_ERR_WRONG_TYPE);
-	assert_int_equal(P("BLOCKHOST_RESULT: -1\n"), BH_ERR_WRONG_TYPE);
-	assert_int_equal(P("BLOCKHOST_RESULT: 1.5\n"), BH_ERR_WRONG_TYPE);
-	assert_int_equal(P("BLOCKHOST_RESULT: 99999999999999999999\n"), BH_ERR_RANGE);
-	assert_int_equal(P("BLOCKHOST_RESULT: {\"a\":\"\0\"}\n"), BH_ERR_NUL);
-	assert_int_equal(P("BLOCKHOST_RESULT: {\"a\":\"\xc3\"}\n"), BH_ERR_UTF8);
-	assert_int_equal(P("{\"a\":1}}\n"), BH_ERR_TRAILING);
-	assert_int_equal(P("007\n"), BH_ERR_FORMAT);
-#undef P
-}
-
-/* The parser on real program output: /bin/echo prints a result line. */
-static void test_result_from_child(void **state)
-{
-	(void)state;
-	struct bh_spawn_opts o = {
-		.argv = ARGV("/bin/echo", "BLOCKHOST_RESULT: {\"status\":\"ok\",\"vmid\":101}"),
-		.timeout_ms = 5000,
-	};
-	struct bh_spawn_result r;
-	json_t *j = NULL;
-
-	assert_int_equal(bh_spawn_run(&o, &r), 0);
-	assert_int_equal(bh_result_parse((const char *)bh_buf_ptr(&r.out), bh_buf_len(&r.out), &j),
-			 0);
-	assert_int_equal(json_integer_value(json_object_get(j, "vmid")), 101);
-	json_decref(j);
-	bh_spawn_result_done(&r);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -602,8 +523,6 @@ int main(void)
 		cmocka_unit_test(test_path_and_errors),
 		cmocka_unit_test(test_cwd_and_fds),
 		cmocka_unit_test(test_parent_stdio_closed),
-		cmocka_unit_test(test_result_parse),
-		cmocka_unit_test(test_result_from_child),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

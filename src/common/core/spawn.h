@@ -134,20 +134,4 @@ void bh_spawn_result_done(struct bh_spawn_result *r);
  */
 int bh_spawn_which(const char *name, const char *path_list, char **ret);
 
-/*
- * Parse the machine-readable result of a provisioner/engine CLI from its stdout:
- *  - the LAST line starting with "BLOCKHOST_RESULT:" (newest form); if such a line
- *    exists it is authoritative and a malformed one is an error;
- *  - otherwise the last line that starts with '{' or consists of digits only (the
- *    older bare forms of create and mint).
- * The value must be a JSON object or a non-negative integer (mint's token id);
- * *ret gets a new reference to either.  Lines end with "\n" (a preceding "\r" is
- * ignored).  Returns 0, BH_ERR_NOT_FOUND (no result line), BH_ERR_WRONG_TYPE, or a
- * decode error (BH_ERR_FORMAT, BH_ERR_TRAILING, BH_ERR_DUPLICATE, BH_ERR_NUL, ...).
- */
-int bh_result_parse(const char *stdout_text, size_t len, json_t **ret)
-	__attribute__((warn_unused_result));
-
-#define BH_RESULT_PREFIX "BLOCKHOST_RESULT: "
-
 #endif

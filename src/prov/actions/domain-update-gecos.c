@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * domain-update-gecos: usermod -c '<gecos>' <user> in the guest via the guest agent,
- * with an argv (no shell, so no quoting).  gecos must be wallet=0x<40 hex>,nft=<digits>.
+ * with an argv (no shell, so no quoting).  gecos must be exactly wallet=0x<40 hex>,nft=<id>
+ * (host/gecos.h, BH_GECOS_EXACT: what update-gecos writes).
  */
+#include <string.h>
+
 #include "act.h"
+#include "core/buf.h"
+#include "host/gecos.h"
 
 static int gecos(struct act_ctx *c)
 {
@@ -13,9 +18,14 @@ static int gecos(struct act_ctx *c)
 	virDomainPtr d;
 	int r;
 
-	if (!prov_valid_gecos(g)) {
-		bh_msg_set(&c->msg, "param 'gecos': expected wallet=0x<40 hex>,nft=<digits>");
-		return BH_ERR_FORMAT;
+	struct bh_gecos parsed;
+	struct bh_msg why = { "" };
+	struct bh_buf b;
+	bh_buf_view(&b, g ? g : "", g ? strlen(g) : 0);
+	if ((r = bh_gecos_parse(&b, BH_GECOS_EXACT, &parsed, &why)) < 0) {
+		bh_msg_set(&c->msg, "param 'gecos': expected wallet=0x<40 hex>,nft=<digits>: %s",
+			   why.text);
+		return r;
 	}
 	if (!prov_valid_username(u)) {
 		bh_msg_set(&c->msg, "param 'username': not a valid user name");

@@ -5,40 +5,24 @@
  * blkiotune/iotune, interface bandwidth).  Additive: only the given limits change;
  * 0 = unlimited; --reset clears all.  One stdout line per change.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "prov.h"
+#include "cli.h"
+#include "subcommands.h"
 
-int prov_throttle(int argc, char **argv, const char *agent_socket);
+static const struct option throttle_options[] = {
+	{ "cpu-shares", required_argument, NULL, 's' },
+	{ "cpu-quota", required_argument, NULL, 'q' },
+	{ "bandwidth-in", required_argument, NULL, 'i' },
+	{ "bandwidth-out", required_argument, NULL, 'o' },
+	{ "iops-read", required_argument, NULL, 'r' },
+	{ "iops-write", required_argument, NULL, 'w' },
+	{ "reset", no_argument, NULL, 'R' },
+	{ NULL, 0, NULL, 0 },
+};
 
-static bool num(const char *s, long long lo, long long hi, long long *ret)
+static int throttle(int argc, char **argv, const char *agent_socket)
 {
-	char *end;
-	long long v;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end || !*s || v < lo || v > hi)
-		return false;
-	*ret = v;
-	return true;
-}
-
-int prov_throttle(int argc, char **argv, const char *agent_socket)
-{
-	static const struct option lo[] = {
-		{ "cpu-shares", required_argument, NULL, 's' },
-		{ "cpu-quota", required_argument, NULL, 'q' },
-		{ "bandwidth-in", required_argument, NULL, 'i' },
-		{ "bandwidth-out", required_argument, NULL, 'o' },
-		{ "iops-read", required_argument, NULL, 'r' },
-		{ "iops-write", required_argument, NULL, 'w' },
-		{ "reset", no_argument, NULL, 'R' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const struct { int opt; const char *key; long long lo, hi; } map[] = {
 		{ 's', "cpu_shares", 0, 10000 }, { 'q', "cpu_quota", 0, 100 },
 		{ 'i', "bandwidth_in", 0, 100000000 }, { 'o', "bandwidth_out", 0, 100000000 },
@@ -52,7 +36,7 @@ int prov_throttle(int argc, char **argv, const char *agent_socket)
 
 	if (!p)
 		return 1;
-	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "", throttle_options, NULL)) != -1) {
 		if (o == 'R') {
 			json_object_set_new(p, "reset", json_true());
 			continue;
@@ -60,10 +44,10 @@ int prov_throttle(int argc, char **argv, const char *agent_socket)
 		for (i = 0; i < sizeof map / sizeof map[0]; i++)
 			if (map[i].opt == o)
 				break;
-		if (i == sizeof map / sizeof map[0] || !num(optarg, map[i].lo, map[i].hi, &v)) {
+		if (i == sizeof map / sizeof map[0] || !parse_int(optarg, map[i].lo, map[i].hi, &v)) {
 			if (i < sizeof map / sizeof map[0])
 				fprintf(stderr, "[vm-throttle] --%s: expected %lld..%lld\n",
-					lo[i].name, map[i].lo, map[i].hi);
+					throttle_options[i].name, map[i].lo, map[i].hi);
 			goto usage;
 		}
 		json_object_set_new(p, map[i].key, json_integer(v));
@@ -85,8 +69,27 @@ int prov_throttle(int argc, char **argv, const char *agent_socket)
 	return 0;
 usage:
 	json_decref(p);
-	fprintf(stderr, "usage: blockhost-vm-throttle <name> [--cpu-shares 1..10000] "
-		"[--cpu-quota 1..100] [--bandwidth-in kbps] [--bandwidth-out kbps] "
-		"[--iops-read N] [--iops-write N] [--reset]\n");
+	prov_usage(&prov_cmd_throttle);
 	return 1;
 }
+
+static int cmd_throttle(int argc, char **argv)
+{
+	struct ctx c;
+	int r;
+
+	if (ctx_init(&c, false) < 0) {
+		ctx_done(&c);
+		return 1;
+	}
+	r = throttle(argc, argv, c.conf.agent_socket);
+	ctx_done(&c);
+	return r;
+}
+
+const struct prov_cmd prov_cmd_throttle = {
+	.name = "throttle", .run = cmd_throttle, .options = throttle_options,
+	.usage = "blockhost-vm-throttle <name> [--cpu-shares 1..10000] [--cpu-quota 1..100] "
+		 "[--bandwidth-in kbps] [--bandwidth-out kbps] [--iops-read N] [--iops-write N] "
+		 "[--reset]",
+};

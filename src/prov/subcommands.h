@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The verbs of blockhost-vm, one file each (cmd-<verb>.c), the wireguard-tools shape
+ * (src/wg.c + src/subcommands.h): main.c looks the verb up in its table, answers
+ * --help and --version, refuses unknown flags (exit 2), applies the sandbox, then
+ * calls run(argc, argv) with argv[0] the verb's name and getopt reset.
+ */
+#ifndef BH_PROV_SUBCOMMANDS_H
+#define BH_PROV_SUBCOMMANDS_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+enum prov_sandbox {
+	PROV_SANDBOX_FULL,        /* policy + seccomp (seccomp/blockhost-provisioner) */
+	PROV_SANDBOX_POLICY_ONLY, /* create: the filter would be inherited by qemu-img/cloud-localds */
+	PROV_SANDBOX_NONE,        /* build-template: root, debootstrap, mount */
+};
+
+struct prov_cmd {
+	const char *name;              /* blockhost-vm-<name> */
+	int (*run)(int argc, char **argv);
+	const char *usage;             /* the synopsis after "usage: " */
+	const struct option *options;  /* the long options run() parses; NULL = none */
+	bool options_first;            /* options only before the first operand (guest-exec) */
+	enum prov_sandbox sandbox;
+	/* what the verb's contract says to print when the sandbox cannot be applied
+	 * (status: "unknown"; list: an empty list), NULL = nothing, exit 1 */
+	void (*on_sandbox_error)(int argc, char **argv);
+};
+
+extern const struct prov_cmd prov_cmd_create, prov_cmd_destroy, prov_cmd_start, prov_cmd_stop,
+	prov_cmd_kill, prov_cmd_status, prov_cmd_list, prov_cmd_metrics, prov_cmd_throttle,
+	prov_cmd_gc, prov_cmd_resume, prov_cmd_update_gecos, prov_cmd_guest_exec,
+	prov_cmd_detect, prov_cmd_build_template;
+
+/* "usage: <cmd->usage>\n" on stderr. */
+void prov_usage(const struct prov_cmd *cmd);
+
+#endif
