@@ -8,11 +8,11 @@
 PW3_SRCS      = src/pam/pw3.c src/pam/pending.c src/pam/http.c
 PW3_OBJS      = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(PW3_SRCS))
 LIBPW3        = $(BUILD)/libpw3.a
-PAM_COMMON    = core/buf core/err eth/eth core/hex eth/keccak core/path eth/secp
+PAM_COMMON    = core/atomicio core/buf core/deadline core/err eth/eth core/hex eth/keccak core/path eth/secp
 PAM_SO        = $(BUILD)/lib/pam_web3.so
 PAM_SO_OBJS   = $(patsubst src/%.c,$(BUILD)/pic/%.o,$(PW3_SRCS) src/pam/pam_web3.c) \
                 $(patsubst %,$(BUILD)/pic/common/%.o,$(PAM_COMMON))
-PAM_SO_LIBS   = -lpam $(shell $(PKG_CONFIG) --libs libsecp256k1 nettle libcrypto 2>/dev/null)
+PAM_SO_LIBS   = -lpam $(shell $(PKG_CONFIG) --libs libsecp256k1 nettle libcrypto jansson 2>/dev/null)
 MHD_LIBS      = $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
 
 PROGRAMS += $(PAM_SO) $(BUILD)/bin/web3-auth-svc
@@ -48,7 +48,7 @@ TEST_EXTRA_LIBS_pam_module = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS) -lpam -ldl
 TEST_EXTRA_LIBS_pam_hostile = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS) -lpam
 
 # fuzz targets: libFuzzer builds compile libpw3 from source; replay links the archive
-PW3_FUZZ = pam_config gecos pending authsvc
+PW3_FUZZ = pam_config gecos pending authsvc pam_message
 $(foreach f,$(PW3_FUZZ),$(eval FUZZ_EXTRA_SRCS_$(f) = $(PW3_SRCS)))
 $(foreach f,$(PW3_FUZZ),$(eval $(BUILD)/fuzz/replay_$(f): $(LIBPW3)))
 $(foreach f,$(PW3_FUZZ),$(eval $(BUILD)/fuzz/replay_$(f): FUZZ_EXTRA_LIBS_$(f) = \
