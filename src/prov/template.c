@@ -220,7 +220,7 @@ static void release(struct tctx *t, bool keep)
 
 static const char sshd_dropin[] =
 	"ChallengeResponseAuthentication yes\nKbdInteractiveAuthentication yes\nUsePAM yes\n"
-	"PasswordAuthentication no\nPermitRootLogin no\nMaxAuthTries 6\nLoginGraceTime 60\n";
+	"PasswordAuthentication no\nPermitRootLogin no\nMaxAuthTries 6\nLoginGraceTime 120\n";
 
 int prov_build_template(int argc, char **argv)
 {
