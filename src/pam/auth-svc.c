@@ -2,8 +2,9 @@
 /*
  * web3-auth-svc: the in-VM signing service (upstream.md §5.6).  Serves the
  * signing page and moves a wallet signature from the browser into
- * /run/libpam-web3/pending/<sid>.sig for pam_web3.  It authenticates nothing;
- * it only validates, normalises and transports.  Request handling lives in
+ * /run/libpam-web3/pending/<sid>.sig for pam_web3.  It logs nobody in; it stores a
+ * signature only if it is the session's wallet signing the session's message (so a
+ * stranger with the session id cannot block it), normalises and transports it.  Request handling lives in
  * libpw3 (pw3_http_handle, fuzzed without sockets); this file is the
  * libmicrohttpd glue, the TLS key/cert bootstrap and startup.
  *

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pam_web3: SSH login by wallet signature (upstream.md §5.4, byte for byte on the
- * wire).  The module generates an OTP, shows the info block, and accepts either a
- * pasted EIP-191 signature or — with an empty answer — one that the signing page
- * posted to web3-auth-svc, which drops it in /run/libpam-web3/pending/<sid>.sig.
+ * pam_web3: SSH login by wallet signature (upstream.md §5.4).  The module makes a
+ * challenge (code, 128-bit nonce, expiry), shows upstream's info block plus the whole
+ * text to sign on a "Message: " line, and accepts either a pasted EIP-191 signature of
+ * that text or — with an empty answer — one that the signing page posted to
+ * web3-auth-svc, which drops it in /run/libpam-web3/pending/<sid>.sig.  A challenge is
+ * accepted once (recorded in <run_dir>/state); failures are delayed (pam_fail_delay and
+ * a per-user backoff) and explained to the user (docs/pam_web3.md).
  *
  * Every path that does not end in a verified signature from the GECOS wallet
  * returns a failure code (PAM_AUTH_ERR, or PAM_CONV_ERR when the conversation
