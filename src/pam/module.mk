@@ -3,7 +3,10 @@
 # The PAM module is a shared object: its objects and the src/common sources it
 # uses are compiled again with -fPIC into $(BUILD)/pic/ (libbhcommon.a is -fPIE,
 # which cannot go into a shared object), linked -shared (never -pie) with a
-# version script that exports only pam_sm_*.
+# version script that exports only pam_sm_*.  Each function gets its own section and
+# unused ones are dropped (--gc-sections): the module uses core/atomicio's bh_atomic_write
+# but not its JSON writer, so it does not depend on libjansson (the VM template installs
+# only the module's own dependencies).
 
 PW3_SRCS      = src/pam/pw3.c src/pam/pending.c src/pam/http.c
 PW3_OBJS      = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(PW3_SRCS))
@@ -12,7 +15,7 @@ PAM_COMMON    = core/atomicio core/buf core/deadline core/err eth/eth core/hex e
 PAM_SO        = $(BUILD)/lib/pam_web3.so
 PAM_SO_OBJS   = $(patsubst src/%.c,$(BUILD)/pic/%.o,$(PW3_SRCS) src/pam/pam_web3.c) \
                 $(patsubst %,$(BUILD)/pic/common/%.o,$(PAM_COMMON))
-PAM_SO_LIBS   = -lpam $(shell $(PKG_CONFIG) --libs libsecp256k1 nettle libcrypto jansson 2>/dev/null)
+PAM_SO_LIBS   = -lpam $(shell $(PKG_CONFIG) --libs libsecp256k1 nettle libcrypto 2>/dev/null)
 MHD_LIBS      = $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
 
 PROGRAMS += $(PAM_SO) $(BUILD)/bin/web3-auth-svc
@@ -25,12 +28,12 @@ $(LIBPW3): $(PW3_OBJS)
 $(BUILD)/pic/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC-PIC,$<)
-	$(Q)$(CC) $(CFLAGS_ALL) -fPIC -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) -fPIC -ffunction-sections -fdata-sections -c $< -o $@
 
 $(PAM_SO): $(PAM_SO_OBJS) src/pam/pam_web3.map
 	@mkdir -p $(dir $@)
 	$(call msg,LD-SO,$@)
-	$(Q)$(CC) -shared -fPIC $(SANFLAGS) -Wl,-z,relro,-z,now -Wl,-z,defs \
+	$(Q)$(CC) -shared -fPIC $(SANFLAGS) -Wl,-z,relro,-z,now -Wl,-z,defs -Wl,--gc-sections \
 		-Wl,--version-script=src/pam/pam_web3.map -o $@ $(filter %.o,$^) $(PAM_SO_LIBS) $(LDFLAGS)
 
 $(BUILD)/bin/web3-auth-svc: EXTRA_LIBS = $(MHD_LIBS)
