@@ -583,7 +583,7 @@ static void test_pending(void **state)
 	assert_string_equal(si.message, msg);
 	assert_int_equal(si.parts.expires_at, o.expires_at);
 	assert_memory_equal(si.wallet, test_wallet(), 20);
-	char mod[600];
+	char mod[700];
 	snprintf(mod, sizeof(mod), "%s ", buf);
 	assert_int_equal(pw3_session_json_parse(mod, strlen(mod), &si), BH_ERR_FORMAT);
 	snprintf(mod, sizeof(mod), "%s", buf);
