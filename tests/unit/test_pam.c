@@ -463,10 +463,28 @@ static void test_state(void **state)
 	assert_int_equal(pw3_used_record(fd, &o), 0);
 	assert_int_equal(pw3_used_record(fd, &o), BH_ERR_EXISTS);
 	assert_int_equal(pw3_used_record(fd, &o2), 0);
-	/* sweep: nothing is old yet; with max age 0 both go */
+	/* concurrency: 16 processes race to record one challenge; exactly one wins */
+	struct pw3_otp o3;
+	assert_int_equal(pw3_otp_new(&c, 1, &o3), 0);
+	pid_t kids[16];
+	for (int i = 0; i < 16; i++) {
+		kids[i] = fork();
+		assert_true(kids[i] >= 0);
+		if (kids[i] == 0)
+			_exit(pw3_used_record(fd, &o3) == 0 ? 0 : 1);
+	}
+	int winners = 0;
+	for (int i = 0; i < 16; i++) {
+		int stt = 0;
+		assert_int_equal(waitpid(kids[i], &stt, 0), kids[i]);
+		assert_true(WIFEXITED(stt));
+		winners += WEXITSTATUS(stt) == 0;
+	}
+	assert_int_equal(winners, 1);
+	/* sweep: nothing is old yet; with max age 0 all three go */
 	time_t now = time(NULL);
 	assert_int_equal(pw3_state_sweep(fd, (uint64_t)now, 100, 100), 0);
-	assert_int_equal(pw3_state_sweep(fd, (uint64_t)now + 1, 0, 100), 2);
+	assert_int_equal(pw3_state_sweep(fd, (uint64_t)now + 1, 0, 100), 3);
 	close(fd);
 	/* an unsafe state dir is refused: group-accessible, symlink */
 	chmod(p, 0750);
