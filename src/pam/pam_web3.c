@@ -546,7 +546,11 @@ static int authenticate(struct ctx *c)
 	if (st.fd >= 0 && (r = pw3_used_record(st.fd, &otp)) < 0) {
 		wlog(c, LOG_ERR, "user '%s': %s signature rejected: %s", ulog, how,
 		     r == BH_ERR_EXISTS ? "challenge already used" : bh_strerror(r));
-		tell_rejected(c, BH_ERR_STATE, &otp, sigtext, wallet, cfg.otp_ttl);
+		if (r == BH_ERR_EXISTS)
+			tell_rejected(c, BH_ERR_STATE, &otp, sigtext, wallet, cfg.otp_ttl);
+		else
+			tell(c, "The login could not be recorded on this VM (%s). Try again.",
+			     bh_strerror(r));
 		goto out;
 	}
 	backoff_clear(&st);
