@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz web3-auth-svc's request handling without sockets: byte 0 picks the method,
- * bytes up to the first '\n' are the URL, the rest is the body.  A real pending dir
- * holds one session; a POST that succeeds writes its .sig, which is removed again.
+ * bytes up to the first '\n' are the URL (NUL bytes included: the handler gets its
+ * length), the rest is the body.  A real pending dir holds one session in the new
+ * format (message with nonce and expiry, wallet of the key 0x11..11); a POST that
+ * succeeds writes its .sig, which is removed again.  Only a real signature of the
+ * session's message by that wallet may be stored.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +14,16 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/hex.h"
+#include "eth/eth.h"
+#include "eth/secp.h"
 #include "pw3.h"
 
 #define SID "0123456789abcdef0123456789abcdef"
+#define MSG "Authenticate to m with code: 123456 nonce: 00112233445566778899aabbccddeeff " \
+            "expires: 2100-01-01T00:00:00Z"
+#define NOW 1796400000ull  /* 2026: the session is live */
+static uint8_t wallet[20];
 static int dfd = -1;
 static char dirpath[64];
 
@@ -33,7 +43,15 @@ static void setup(void)
 	FILE *f = fopen(p, "w");
 	if (!f)
 		abort();
-	fputs("{\"otp\":\"123456\",\"machine_id\":\"m\",\"session_id\":\"" SID "\"}", f);
+	uint8_t priv[32];
+	char wh[41];
+	memset(priv, 0x11, 32);
+	if (bh_eth_address_from_priv(priv, wallet) < 0)
+		abort();
+	bh_hex_encode(wallet, 20, wh);
+	fprintf(f, "{\"otp\":\"123456\",\"machine_id\":\"m\",\"session_id\":\"" SID "\","
+	        "\"nonce\":\"00112233445566778899aabbccddeeff\",\"expires\":\"2100-01-01T00:00:00Z\","
+	        "\"wallet\":\"0x%s\",\"message\":\"" MSG "\"}", wh);
 	fclose(f);
 	if (pw3_pending_open(dir, &dfd) < 0)
 		abort();
@@ -65,12 +83,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		flags |= PW3_REQ_TOO_LARGE;
 	struct pw3_http_ctx ctx = { .pending_fd = dfd, .index_html = "<html>", .index_len = 6,
 	                            .engine_js = "js", .engine_len = 2 };
-	(void)pw3_http_handle(&ctx, method, url, body, blen, flags, &resp, &why);
+	(void)pw3_http_handle(&ctx, method, url, ulen, body, blen, flags, NOW, &resp, &why);
 	if (resp.status < 200 || resp.status > 599 || !resp.content_type)
 		abort();
+	/* a NUL or an escape in the path (before any '?') is never routed */
+	const char *qm = memchr(url, '?', ulen);
+	size_t plen = qm ? (size_t)(qm - url) : ulen;
+	if (resp.status == 200 && (memchr(url, '\0', plen) || memchr(url, '%', plen)))
+		abort();
 	if (resp.status == 200 && !strcmp(method, "POST")) {
-		/* only a well-formed signature for the one known session is accepted */
-		if (strncmp(url, "/auth/callback/" SID, 15 + 32) || blen < 130)
+		/* only the session's wallet signing the session's message is stored */
+		uint8_t sig[65];
+		if (strncmp(url, "/auth/callback/" SID, 15 + 32) || blen < 130 ||
+		    bh_sig_parse_hex((const char *)body, blen, sig) < 0 ||
+		    bh_eth_verify_personal(MSG, strlen(MSG), sig, wallet) < 0)
 			abort();
 		unlinkat(dfd, SID ".sig", 0);
 	}

@@ -2,7 +2,8 @@
 /*
  * Fuzz the callback path of pam_web3: the bytes become <sid>.sig in a real pending
  * dir, are read back through pw3_session_read_sig (fd checks, cap, trim, NUL) and,
- * if accepted, go through the whole EVM verification against a fixed OTP.
+ * if accepted, go through the whole EVM verification against a fixed challenge (code,
+ * nonce, expiry).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 static struct pw3_config cfg;
 static struct pw3_otp otp;
 static struct pw3_session sess = { .dfd = -1 };
+static const uint8_t wallet[20] = { 1, 2, 3 };
 static char sigpath[512], dirpath[64];
 
 static void teardown(void)
@@ -32,7 +34,7 @@ static void setup(void)
 	int dfd;
 	if (pw3_config_parse(doc, sizeof(doc) - 1, &cfg, NULL) < 0 || !mkdtemp(dir) ||
 	    pw3_pending_open(dir, &dfd) < 0 || pw3_otp_new(&cfg, 1000, &otp) < 0 ||
-	    pw3_session_create(dfd, &otp, &sess) < 0)
+	    pw3_session_create(dfd, &otp, wallet, &sess) < 0)
 		abort();
 	snprintf(sigpath, sizeof(sigpath), "%s/%s.sig", dir, sess.sid);
 	snprintf(dirpath, sizeof(dirpath), "%s", dir);
@@ -41,7 +43,6 @@ static void setup(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint8_t wallet[20] = { 1, 2, 3 };
 	char *sig = NULL;
 	if (sess.dfd < 0)
 		setup();
@@ -55,8 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == 0) {
 		if (!sig[0] || strlen(sig) > PW3_SIGFILE_MAX)
 			abort();
-		/* a random wallet never verifies */
-		if (pw3_verify_evm(&cfg, &otp, sig, strlen(sig), wallet, 1000) == 0)
+		/* a random wallet never verifies; a copy, so the challenge is never consumed */
+		struct pw3_otp o = otp;
+		if (pw3_verify_evm(&cfg, &o, sig, strlen(sig), wallet, 1000) == 0)
 			abort();
 		free(sig);
 	}

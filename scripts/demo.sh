@@ -447,7 +447,7 @@ fi
 # ================================================================ 5. wallet-signature login
 if [ -n "$VM_OK" ]; then
 	step "5. SSH login by wallet signature (pam_web3 in the VM)"
-	say "signing automatically once: SSH_ASKPASS=scripts/demo-askpass.sh reads Machine/Code from"
+	say "signing automatically once: SSH_ASKPASS=scripts/demo-askpass.sh signs the Message: line of"
 	say "pam_web3's prompt and answers with 'bhcrypt sign --private-key-file $BUYER_KEY --message ...'"
 	: > "$LOGS/askpass.log"
 	if out=$(DEMO_BHCRYPT="$BIN/bhcrypt" DEMO_BUYER_KEY="$BUYER_KEY" DEMO_ASKPASS_LOG="$LOGS/askpass.log" \
@@ -468,9 +468,10 @@ if [ -n "$VM_OK" ]; then
 
 ${bold}Log in yourself:${off}
     ssh -p $SSH_PORT -o UserKnownHostsFile=$DEMO_DIR/known_hosts admin@127.0.0.1
-  pam_web3 shows a machine name and a one-time code; sign them with the buyer's key:
-    $BIN/bhcrypt sign --private-key-file $BUYER_KEY --message "Authenticate to $VMNAME with code: <code>"
-  and paste the 0x… signature at the prompt.
+  pam_web3 shows a "Message: Authenticate to $VMNAME with code: … nonce: … expires: …" line;
+  sign that whole line (after "Message: ") with the buyer's key:
+    $BIN/bhcrypt sign --private-key-file $BUYER_KEY --message "<the Message: text>"
+  and paste the 0x… signature at the prompt (it is valid for the seconds the prompt shows).
 EOF
 fi
 

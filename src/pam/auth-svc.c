@@ -2,8 +2,9 @@
 /*
  * web3-auth-svc: the in-VM signing service (upstream.md §5.6).  Serves the
  * signing page and moves a wallet signature from the browser into
- * /run/libpam-web3/pending/<sid>.sig for pam_web3.  It authenticates nothing;
- * it only validates, normalises and transports.  Request handling lives in
+ * /run/libpam-web3/pending/<sid>.sig for pam_web3.  It logs nobody in; it stores a
+ * signature only if it is the session's wallet signing the session's message (so a
+ * stranger with the session id cannot block it), normalises and transports it.  Request handling lives in
  * libpw3 (pw3_http_handle, fuzzed without sockets); this file is the
  * libmicrohttpd glue, the TLS key/cert bootstrap and startup.
  *
@@ -38,6 +39,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/path.h"
+#include "eth/secp.h"
 #include "pw3.h"
 #include "sandbox/sandbox.h"
 
@@ -109,7 +111,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		flags |= PW3_REQ_TOO_LARGE;
 	if (elapsed_s(&rq->start) > REQUEST_TIMEOUT_S)
 		flags |= PW3_REQ_TIMEOUT;
-	(void)pw3_http_handle(&g_ctx, method, url, rq->body, rq->len, flags, &resp, &why);
+	(void)pw3_http_handle(&g_ctx, method, url, strlen(url), rq->body, rq->len, flags,
+	                      (uint64_t)time(NULL), &resp, &why);
 	safe_url(url, u, sizeof(u));
 	if (why.text[0] || resp.status >= 400)
 		log_info("%s %s -> %u%s%s", strcmp(method, "POST") ? "GET" : "POST", u, resp.status,
@@ -131,6 +134,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	enum MHD_Result ret = MHD_queue_response(conn, resp.status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/*
+ * The path is routed as received: no percent-decoding, so "/auth/pending/<sid>%00"
+ * stays 35 characters after the prefix (404) instead of becoming "<sid>" + NUL
+ * (issue 11 item 6).  Query arguments, which we never read, are left alone too.
+ */
+static size_t no_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	(void)cls;
+	(void)conn;
+	return strlen(s);
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -415,6 +430,7 @@ int main(int argc, char **argv)
 	if (plain)
 		d = MHD_start_daemon(mflags, (uint16_t)port, NULL, NULL, handler, NULL,
 		                     MHD_OPTION_SOCK_ADDR, sa,
+		                     MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
 		                     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 		                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
 		                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)128,
@@ -427,6 +443,7 @@ int main(int argc, char **argv)
 		                     MHD_OPTION_HTTPS_MEM_KEY, key,
 		                     MHD_OPTION_HTTPS_MEM_CERT, cert,
 		                     MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+		                     MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
 		                     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 		                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
 		                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)128,
@@ -440,6 +457,10 @@ int main(int argc, char **argv)
 		free(key);
 	}
 	free(cert);
+	/* the callback verifies signatures: create the secp256k1 context (random blinding
+	 * seed) now rather than on the first request */
+	if (!bh_secp_context())
+		bh_fatal("cannot create the secp256k1 context");
 	/* everything is open: drop to policy/web3-auth-svc.policy + seccomp/web3-auth-svc */
 	struct bh_msg sm = { { 0 } };
 	if ((r = bh_sandbox_apply("web3-auth-svc", BH_SANDBOX_ALLOW_DEBUG_ENV, &sm)) < 0)

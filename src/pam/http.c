@@ -10,6 +10,8 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/hex.h"
+#include "eth/eth.h"
+#include "eth/secp.h"
 #include "pw3.h"
 
 static void set(struct pw3_http_resp *r, unsigned status, const char *ctype, const char *body)
@@ -108,35 +110,45 @@ fail:
 }
 
 static int callback(const struct pw3_http_ctx *ctx, const char *sid, const uint8_t *body,
-                    size_t len, unsigned flags, struct pw3_http_resp *resp, struct bh_msg *why)
+                    size_t len, unsigned flags, uint64_t now, struct pw3_http_resp *resp,
+                    struct bh_msg *why)
 {
-	char name[64], norm[PW3_SIG_TEXT_LEN + 1];
+	struct pw3_session_info si;
+	char name[64], norm[PW3_SIG_TEXT_LEN + 1], *js = NULL;
 	const char *a = body ? (const char *)body : "", *e = a + (body ? len : 0);
-	uint8_t raw[65];
+	uint8_t raw[65], sig[65];
+	size_t jl = 0;
 	int r;
 
+	memset(&si, 0, sizeof(si));
 	/* upstream's order: the body limits (enforced while the body streams in) come
-	 * before the session checks, then 404 no session, 409 .sig exists, 400 format */
+	 * before the session checks, then 404 no session, 409 .sig exists, 400 format;
+	 * ours after that: 404 unreadable session, 410 expired, 403 not the session's
+	 * message signed by the session's wallet */
 	if (flags & PW3_REQ_TIMEOUT) {
 		bh_msg_set(why, "callback: request timed out");
 		set(resp, 408, TEXT, "Request Timeout");
-		return 0;
+		r = 0;
+		goto out;
 	}
 	if ((flags & PW3_REQ_TOO_LARGE) || len > PW3_EVM_BODY_MAX) {
 		bh_msg_set(why, "callback: body larger than %u bytes", PW3_EVM_BODY_MAX);
 		set(resp, 413, TEXT, "body too large");
-		return 0;
+		r = 0;
+		goto out;
 	}
-	if ((r = read_session(ctx->pending_fd, sid, NULL, NULL)) < 0) {
+	if ((r = read_session(ctx->pending_fd, sid, &js, &jl)) < 0) {
 		bh_msg_set(why, "callback for unknown session: %s", bh_strerror(r));
 		set(resp, 404, TEXT, "Not Found");
-		return 0;
+		r = 0;
+		goto out;
 	}
 	snprintf(name, sizeof(name), "%s.sig", sid);
 	if (faccessat(ctx->pending_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		bh_msg_set(why, "callback: signature already submitted");
 		set(resp, 409, TEXT, "Conflict");
-		return 0;
+		r = 0;
+		goto out;
 	}
 	while (a < e && (*a == ' ' || *a == '\t' || *a == '\r' || *a == '\n'))
 		a++;
@@ -147,7 +159,31 @@ static int callback(const struct pw3_http_ctx *ctx, const char *sid, const uint8
 	if (e - a != 130 || bh_hex_decode_ct(a, 130, raw, 65) < 0) {
 		bh_msg_set(why, "callback: body is not a 65-byte hex signature");
 		set(resp, 400, TEXT, "invalid signature format");
-		return 0;
+		r = 0;
+		goto out;
+	}
+	/* issue 11 item 4: a body that is not the session's wallet signing the session's
+	 * message is never stored, so an observer of the sid cannot block the real one */
+	if ((r = pw3_session_json_parse(js, jl, &si)) < 0 || strcmp(si.sid, sid)) {
+		bh_msg_set(why, "callback: session file unreadable: %s",
+		           r < 0 ? bh_strerror(r) : "session id differs");
+		set(resp, 404, TEXT, "Not Found");
+		r = 0;
+		goto out;
+	}
+	if (now > si.parts.expires_at) {
+		bh_msg_set(why, "callback: session expired");
+		set(resp, 410, TEXT, "session expired");
+		r = 0;
+		goto out;
+	}
+	if ((r = bh_sig_normalize(raw, sig)) < 0 ||
+	    (r = bh_eth_verify_personal(si.message, si.message_len, sig, si.wallet)) < 0) {
+		bh_msg_set(why, "callback: signature rejected: %s",
+		           r == BH_ERR_MISMATCH ? "not the session's wallet and message" : bh_strerror(r));
+		set(resp, 403, TEXT, "signature does not match the session");
+		r = 0;
+		goto out;
 	}
 	norm[0] = '0';
 	norm[1] = 'x';
@@ -156,22 +192,37 @@ static int callback(const struct pw3_http_ctx *ctx, const char *sid, const uint8
 		if (r == BH_ERR_EXISTS) {
 			bh_msg_set(why, "callback: signature already submitted");
 			set(resp, 409, TEXT, "Conflict");
-			return 0;
+			r = 0;
+			goto out;
 		}
 		bh_msg_set(why, "callback: writing the signature failed: %s", bh_strerror(r));
 		set(resp, 500, TEXT, "Internal Server Error");
-		return r;
+		goto out;
 	}
 	bh_msg_set(why, "callback: signature stored");
 	set(resp, 200, TEXT, "OK");
-	return 0;
+	r = 0;
+out:
+	free(js);
+	explicit_bzero(&si, sizeof(si));
+	return r;
+}
+
+/* a path we route: no NUL, no percent escape (the service does not decode), printable */
+static bool url_plain(const char *url, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f || url[i] == '%')
+			return false;
+	return true;
 }
 
 int pw3_http_handle(const struct pw3_http_ctx *ctx, const char *method, const char *url,
-                    const uint8_t *body, size_t body_len, unsigned flags,
-                    struct pw3_http_resp *resp, struct bh_msg *why)
+                    size_t url_len, const uint8_t *body, size_t body_len, unsigned flags,
+                    uint64_t now, struct pw3_http_resp *resp, struct bh_msg *why)
 {
-	size_t ulen = strcspn(url, "?");
+	const char *qm = memchr(url, '?', url_len);
+	size_t ulen = qm ? (size_t)(qm - url) : url_len;
 	static const char pend[] = "/auth/pending/", cb[] = "/auth/callback/";
 	/* as upstream: a route is its method and path; anything else (HEAD, the wrong method
 	 * on an API route) is 404 */
@@ -179,6 +230,12 @@ int pw3_http_handle(const struct pw3_http_ctx *ctx, const char *method, const ch
 	bool post = !strcmp(method, "POST");
 
 	memset(resp, 0, sizeof(*resp));
+	/* issue 11 item 6: "/auth/pending/<sid>%00" must not be served as <sid> */
+	if (!url_plain(url, ulen)) {
+		bh_msg_set(why, "malformed path (NUL, escape or control character)");
+		set(resp, 404, TEXT, "Not Found");
+		return 0;
+	}
 	if (get && ((ulen == 1 && url[0] == '/') || (ulen == 11 && !memcmp(url, "/index.html", 11)))) {
 		resp->status = 200;
 		resp->content_type = "text/html; charset=utf-8";
@@ -229,7 +286,7 @@ int pw3_http_handle(const struct pw3_http_ctx *ctx, const char *method, const ch
 		}
 		memcpy(sidz, sid, PW3_SID_HEX);
 		sidz[PW3_SID_HEX] = '\0';
-		return callback(ctx, sidz, body, body_len, flags, resp, why);
+		return callback(ctx, sidz, body, body_len, flags, now, resp, why);
 	}
 	set(resp, 404, TEXT, "Not Found");
 	return 0;

@@ -3,12 +3,15 @@
 # The PAM module is a shared object: its objects and the src/common sources it
 # uses are compiled again with -fPIC into $(BUILD)/pic/ (libbhcommon.a is -fPIE,
 # which cannot go into a shared object), linked -shared (never -pie) with a
-# version script that exports only pam_sm_*.
+# version script that exports only pam_sm_*.  Each function gets its own section and
+# unused ones are dropped (--gc-sections): the module uses core/atomicio's bh_atomic_write
+# but not its JSON writer, so it does not depend on libjansson (the VM template installs
+# only the module's own dependencies).
 
 PW3_SRCS      = src/pam/pw3.c src/pam/pending.c src/pam/http.c
 PW3_OBJS      = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(PW3_SRCS))
 LIBPW3        = $(BUILD)/libpw3.a
-PAM_COMMON    = core/buf core/err eth/eth core/hex eth/keccak core/path eth/secp core/strutil host/gecos
+PAM_COMMON    = core/atomicio core/buf core/deadline core/err core/file eth/eth core/hex eth/keccak core/path eth/secp core/strutil host/gecos
 PAM_SO        = $(BUILD)/lib/pam_web3.so
 PAM_SO_OBJS   = $(patsubst src/%.c,$(BUILD)/pic/%.o,$(PW3_SRCS) src/pam/pam_web3.c) \
                 $(patsubst %,$(BUILD)/pic/common/%.o,$(PAM_COMMON))
@@ -25,12 +28,12 @@ $(LIBPW3): $(PW3_OBJS)
 $(BUILD)/pic/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC-PIC,$<)
-	$(Q)$(CC) $(CFLAGS_ALL) -fPIC -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) -fPIC -ffunction-sections -fdata-sections -c $< -o $@
 
 $(PAM_SO): $(PAM_SO_OBJS) src/pam/pam_web3.map
 	@mkdir -p $(dir $@)
 	$(call msg,LD-SO,$@)
-	$(Q)$(CC) -shared -fPIC $(SANFLAGS) -Wl,-z,relro,-z,now -Wl,-z,defs \
+	$(Q)$(CC) -shared -fPIC $(SANFLAGS) -Wl,-z,relro,-z,now -Wl,-z,defs -Wl,--gc-sections \
 		-Wl,--version-script=src/pam/pam_web3.map -o $@ $(filter %.o,$^) $(PAM_SO_LIBS) $(LDFLAGS)
 
 $(BUILD)/bin/web3-auth-svc: EXTRA_LIBS = $(MHD_LIBS)
@@ -48,7 +51,7 @@ TEST_EXTRA_LIBS_pam_module = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS) -lpam -ldl
 TEST_EXTRA_LIBS_pam_hostile = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS) -lpam
 
 # fuzz targets: libFuzzer builds compile libpw3 from source; replay links the archive
-PW3_FUZZ = pam_config gecos pending authsvc
+PW3_FUZZ = pam_config gecos pending authsvc pam_message
 $(foreach f,$(PW3_FUZZ),$(eval FUZZ_EXTRA_SRCS_$(f) = $(PW3_SRCS)))
 $(foreach f,$(PW3_FUZZ),$(eval $(BUILD)/fuzz/replay_$(f): $(LIBPW3)))
 $(foreach f,$(PW3_FUZZ),$(eval $(BUILD)/fuzz/replay_$(f): FUZZ_EXTRA_LIBS_$(f) = \

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pam_web3: SSH login by wallet signature (upstream.md §5.4, byte for byte on the
- * wire).  The module generates an OTP, shows the info block, and accepts either a
- * pasted EIP-191 signature or — with an empty answer — one that the signing page
- * posted to web3-auth-svc, which drops it in /run/libpam-web3/pending/<sid>.sig.
+ * pam_web3: SSH login by wallet signature (upstream.md §5.4).  The module makes a
+ * challenge (code, 128-bit nonce, expiry), shows upstream's info block plus the whole
+ * text to sign on a "Message: " line, and accepts either a pasted EIP-191 signature of
+ * that text or — with an empty answer — one that the signing page posted to
+ * web3-auth-svc, which drops it in /run/libpam-web3/pending/<sid>.sig.  A challenge is
+ * accepted once (recorded in <run_dir>/state); failures are delayed (pam_fail_delay and
+ * a per-user backoff) and explained to the user (docs/pam_web3.md).
  *
  * Every path that does not end in a verified signature from the GECOS wallet
  * returns a failure code (PAM_AUTH_ERR, or PAM_CONV_ERR when the conversation
@@ -34,12 +37,15 @@
 
 #include <secp256k1.h>
 
+#include "core/atomicio.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/path.h"
 #include "core/strutil.h"
+#include "eth/eth.h"
 #include "host/gecos.h"
-#include "pw3.h"
 #include "eth/secp.h"
+#include "pw3.h"
 
 #define POLL_INTERVAL_MS 250
 
@@ -169,22 +175,190 @@ static void free_secret_str(char *s)
 	}
 }
 
+/*
+ * Tell the user, in the session, why an attempt failed (issue 18).  sshd shows a
+ * PAM_ERROR_MSG sent after the last prompt before the next attempt's prompt.  A
+ * conversation that cannot show it changes nothing: the attempt fails anyway.
+ */
+static void tell(const struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tell(const struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	(void)pam_vprompt(c->pamh, PAM_ERROR_MSG, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* "HH:MM:SS" of t (UTC) */
+static void hms(uint64_t t, char out[static 9])
+{
+	char iso[PW3_ISO_LEN + 1];
+	if (pw3_time_iso(t, iso) < 0)
+		snprintf(out, 9, "??:??:??");
+	else
+		snprintf(out, 9, "%.8s", iso + 11);
+}
+
+/* ---------------------------------------------------------------- per-user backoff */
+struct state {
+	int fd;                 /* <run dir>/state, or -1 when the run dir does not exist */
+	char *dir;
+	char rec[40];           /* f-<hash of the user> */
+};
+
+/* Read the user's record under the lock; a missing record is a fresh one. */
+static int backoff_load(const struct ctx *c, const struct state *st, struct pw3_backoff *ret)
+{
+	struct bh_buf b;
+	char *path = NULL;
+	int r;
+	bh_buf_init(&b, 256);
+	if (asprintf(&path, "%s/%s", st->dir, st->rec) < 0) {
+		path = NULL;
+		r = -ENOMEM;
+		goto out;
+	}
+	r = bh_file_load_safe(&b, path);
+	if (r == -ENOENT) {
+		*ret = (struct pw3_backoff){ 0, 0 };
+		r = 0;
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	if ((r = pw3_backoff_parse((const char *)bh_buf_ptr(&b), bh_buf_len(&b), ret)) < 0) {
+		/* only a crash could leave one (atomic writes); start again */
+		wlog(c, LOG_WARNING, "malformed failure record %s ignored", path);
+		*ret = (struct pw3_backoff){ 0, 0 };
+		r = 0;
+	}
+out:
+	free(path);
+	bh_buf_done(&b);
+	return r;
+}
+
+static int state_lock(const struct state *st, struct bh_lock *ret)
+{
+	char *lp = NULL;
+	int r;
+	if (asprintf(&lp, "%s/.lock", st->dir) < 0)
+		return -ENOMEM;
+	r = bh_lock_acquire(lp, true, 2000, ret);
+	free(lp);
+	return r;
+}
+
+/* Seconds the user must wait before this attempt may proceed (0: go on). */
+static uint64_t backoff_check(const struct ctx *c, const struct state *st, uint64_t now)
+{
+	struct bh_lock l = BH_LOCK_INIT;
+	struct pw3_backoff b;
+	uint64_t w = 0;
+	if (st->fd < 0)
+		return 0;
+	if (state_lock(st, &l) == 0 && backoff_load(c, st, &b) == 0)
+		w = pw3_backoff_wait(&b, now);
+	bh_lock_release(&l);
+	return w;
+}
+
+/* One more failure for the user (read-modify-write under the lock, atomic replace). */
+static void backoff_fail(const struct ctx *c, const struct state *st, uint64_t now)
+{
+	struct bh_lock l = BH_LOCK_INIT;
+	struct pw3_backoff b;
+	char line[64], *path = NULL;
+	int r, n;
+	if (st->fd < 0)
+		return;
+	if ((r = state_lock(st, &l)) < 0 || (r = backoff_load(c, st, &b)) < 0)
+		goto out;
+	pw3_backoff_fail(&b, now);
+	if ((n = pw3_backoff_format(&b, line, sizeof(line))) < 0) {
+		r = n;
+		goto out;
+	}
+	if (asprintf(&path, "%s/%s", st->dir, st->rec) < 0) {
+		path = NULL;
+		r = -ENOMEM;
+		goto out;
+	}
+	r = bh_atomic_write(path, line, (size_t)n, 0600);
+out:
+	if (r < 0)
+		wlog(c, LOG_WARNING, "cannot record the failure: %s", bh_strerror(r));
+	bh_lock_release(&l);
+	free(path);
+}
+
+static void backoff_clear(const struct state *st)
+{
+	struct bh_lock l = BH_LOCK_INIT;
+	if (st->fd < 0)
+		return;
+	if (state_lock(st, &l) == 0)
+		(void)unlinkat(st->fd, st->rec, 0);
+	bh_lock_release(&l);
+}
+
+/* What the user reads for a rejected signature (the log line says it too). */
+static void tell_rejected(const struct ctx *c, int r, const struct pw3_otp *otp,
+                          const char *sigtext, const uint8_t wallet[static 20], unsigned ttl)
+{
+	char t[9], m[PW3_MESSAGE_MAX], who[BH_ADDR_STR_LEN + 1], own[BH_ADDR_STR_LEN + 1];
+	uint8_t signer[20];
+	int n;
+
+	switch (r) {
+	case BH_ERR_EXPIRED:
+		hms(otp->expires_at, t);
+		tell(c, "Challenge expired at %s UTC (it was valid for %u seconds). "
+		     "Log in again to get a new one.", t, ttl);
+		break;
+	case BH_ERR_STATE:
+		tell(c, "This challenge was already used. Log in again to get a new one.");
+		break;
+	case BH_ERR_MISMATCH:
+		bh_eth_addr_checksum(wallet, own);
+		if ((n = pw3_message(otp, m, sizeof(m))) > 0 &&
+		    pw3_recover_signer(m, (size_t)n, sigtext, strlen(sigtext), signer) == 0) {
+			bh_eth_addr_checksum(signer, who);
+			tell(c, "Signature rejected: it is from wallet %s, but this VM belongs to the "
+			     "wallet in its NFT, %s. Sign the Message: line above, exactly as shown, "
+			     "with that wallet (an old signature, or one of any other text, comes out "
+			     "as a different wallet).", who, own);
+		} else {
+			tell(c, "Signature rejected: it is not from the wallet in this VM's NFT, %s.", own);
+		}
+		explicit_bzero(m, sizeof(m));
+		break;
+	default:
+		tell(c, "Signature rejected: malformed or truncated (%s). Paste the whole 0x... "
+		     "signature (132 characters) on one line.", bh_strerror(r));
+		break;
+	}
+}
+
 static int authenticate(struct ctx *c)
 {
 	struct pw3_config cfg;
 	struct pw3_otp otp;
 	struct pw3_session sess = { .dfd = -1 };
+	struct state st = { .fd = -1 };
 	struct bh_msg msg = { { 0 } };
 	const char *user = NULL;
 	char *gecos = NULL, *path = NULL, *reply = NULL, *sigtext = NULL;
-	char host[256], url[PW3_URL_MAX + 64], info[PW3_URL_MAX + 256], ulog[65] = "";
+	char host[256], url[PW3_URL_MAX + 64], info[PW3_URL_MAX + PW3_MESSAGE_MAX + 512];
+	char ulog[65] = "", m[PW3_MESSAGE_MAX], t[9];
 	uint8_t wallet[20];
-	bool have_session = false;
+	bool have_session = false, attempted = false;
 	int pr = PAM_AUTH_ERR, r, dfd = -1;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&otp, 0, sizeof(otp));
-
+	memset(m, 0, sizeof(m));
+	memset(url, 0, sizeof(url));
 	/* 1. config: config= argument, else the fixed /etc/pam_web3/config.toml */
 	if (!c->config_path &&
 	    asprintf(&path, "%s/config.toml", bh_dir_default(BH_DIR_PAM_ETC)) < 0) {
@@ -215,9 +389,41 @@ static int authenticate(struct ctx *c)
 		wlog(c, LOG_NOTICE, "user '%s': %s", ulog, msg.text);
 		goto out;
 	}
-	/* 4. OTP */
+	/* 3. the module's state dir (used challenges, failure records), then the backoff */
+	if (run_path(c, "state", &st.dir) < 0) {
+		st.dir = NULL;
+		wlog(c, LOG_ERR, "cannot build the state path: out of memory");
+		goto out;
+	}
+	r = pw3_state_open(st.dir, &st.fd);
+	if (r == -ENOENT) {
+		/* no run dir at all: no backoff, no used-challenge records (the challenge is
+		 * still single-use inside this process) */
+		wlog(c, LOG_WARNING, "no state directory %s: no failure backoff", st.dir);
+	} else if (r < 0) {
+		wlog(c, LOG_ERR, "state directory %s: %s", st.dir, bh_strerror(r));
+		goto out;
+	} else {
+		pw3_backoff_name(user, st.rec);
+		(void)pw3_state_sweep(st.fd, now_s(), (uint64_t)cfg.otp_ttl + cfg.callback_grace +
+		                      PW3_SWEEP_MARGIN, PW3_FAIL_MAX + PW3_SWEEP_MARGIN);
+		uint64_t w = backoff_check(c, &st, now_s());
+		if (w > 0) {
+			hms(now_s() + w, t);
+			wlog(c, LOG_NOTICE, "user '%s': too many failed attempts, %llu s to wait", ulog,
+			     (unsigned long long)w);
+			tell(c, "Too many failed attempts for this account: try again in %llu seconds "
+			     "(after %s UTC).", (unsigned long long)w, t);
+			goto out;
+		}
+	}
+	/* 4. challenge: code, nonce, expiry */
 	if ((r = pw3_otp_new(&cfg, now_s(), &otp)) < 0) {
 		wlog(c, LOG_ERR, "cannot generate a code: %s", bh_strerror(r));
+		goto out;
+	}
+	if ((r = pw3_message(&otp, m, sizeof(m))) < 0) {
+		wlog(c, LOG_ERR, "cannot build the message: %s", bh_strerror(r));
 		goto out;
 	}
 	/* 5. callback session, if the pending dir exists and is safe */
@@ -234,7 +440,7 @@ static int authenticate(struct ctx *c)
 			else if (n < 0)
 				wlog(c, LOG_WARNING, "cannot sweep the pending directory: %s",
 				     bh_strerror(n));
-			r = pw3_session_create(dfd, &otp, &sess);
+			r = pw3_session_create(dfd, &otp, wallet, &sess);
 			dfd = -1;
 			if (r == 0)
 				have_session = true;
@@ -246,13 +452,23 @@ static int authenticate(struct ctx *c)
 			     path, bh_strerror(r));
 		}
 	}
-	/* 6-8. URL, info block, prompt */
+	/* 6-8. URL, info block (upstream's four lines, then the message on a line of its own,
+	 * the time limit and what to do), prompt (upstream's) */
 	signing_host(c, host, sizeof(host));
 	snprintf(url, sizeof(url), "%s://%s:%u%s%s", cfg.use_tls ? "https" : "http", host,
 	         (unsigned)pw3_chain_port("evm"), have_session ? "?session=" : "",
 	         have_session ? sess.sid : "");
-	snprintf(info, sizeof(info), "\n=== Web3 Authentication ===\nCode: %s\nMachine: %s\nSign at: %s\n",
-	         otp.code, otp.machine_id, url);
+	hms(otp.expires_at, t);
+	snprintf(info, sizeof(info),
+	         "\n=== Web3 Authentication ===\nCode: %s\nMachine: %s\nSign at: %s\n"
+	         "Message: %s\n"
+	         "Valid for %u seconds, until %s UTC.\n%s",
+	         otp.code, otp.machine_id, url, m, cfg.otp_ttl, t,
+	         have_session ?
+	         "Either open the Sign at: page, sign with your wallet and press Enter here,\n"
+	         "or sign the Message: line (personal_sign) and paste the 0x... signature.\n" :
+	         "Sign the Message: line with your wallet (personal_sign, or on the Sign at: page)\n"
+	         "and paste the 0x... signature.\n");
 	r = pam_info(c->pamh, "%s", info);
 	explicit_bzero(info, sizeof(info));
 	if (r != PAM_SUCCESS) {
@@ -268,9 +484,12 @@ static int authenticate(struct ctx *c)
 		pr = PAM_CONV_ERR;
 		goto out;
 	}
+	attempted = true;
 	size_t rl = strnlen(reply, PW3_REPLY_MAX + 1);
 	if (rl > PW3_REPLY_MAX) {
 		wlog(c, LOG_NOTICE, "user '%s': reply longer than %d bytes", ulog, PW3_REPLY_MAX);
+		tell(c, "Signature rejected: the answer is longer than %d bytes. Paste only the "
+		     "0x... signature.", PW3_REPLY_MAX);
 		goto out;
 	}
 	size_t a = 0, e = rl;
@@ -290,36 +509,65 @@ static int authenticate(struct ctx *c)
 		if (r < 0) {
 			wlog(c, LOG_NOTICE, "user '%s': no callback signature: %s", ulog,
 			     r == BH_ERR_TIMEOUT ? "none arrived in time" : bh_strerror(r));
+			if (r == BH_ERR_TIMEOUT)
+				tell(c, "No signature arrived from the signing page within %u seconds. "
+				     "Sign on the page first, then press Enter; or paste the signature.",
+				     cfg.callback_grace);
+			else
+				tell(c, "The signature from the signing page could not be read (%s).",
+				     bh_strerror(r));
 			goto out;
 		}
 		if (!(strlen(sigtext) == PW3_SIG_TEXT_LEN && sigtext[0] == '0' && sigtext[1] == 'x')) {
 			wlog(c, LOG_NOTICE, "user '%s': callback signature is not an EVM signature "
 			     "(other chains are not supported)", ulog);
+			tell(c, "The signing page sent something that is not an EVM signature "
+			     "(other chains are not supported).");
 			goto out;
 		}
 	} else {
 		wlog(c, LOG_NOTICE, "user '%s': empty answer and no callback session", ulog);
+		tell(c, "No signature was entered. Paste a signature of the Message: line.");
 		goto out;
 	}
-	/* 10. verify */
+	/* 10. verify (challenge unused and unexpired, signer = the GECOS wallet), then make
+	 * the acceptance durable and unique before reporting success */
 	r = pw3_verify_evm(&cfg, &otp, sigtext, strlen(sigtext), wallet, now_s());
 	if (r < 0) {
 		wlog(c, LOG_NOTICE, "user '%s': %s signature rejected: %s", ulog, how,
 		     r == BH_ERR_MISMATCH ? "signer is not the user's wallet" : bh_strerror(r));
+		tell_rejected(c, r, &otp, sigtext, wallet, cfg.otp_ttl);
 		goto out;
 	}
+	if (st.fd >= 0 && (r = pw3_used_record(st.fd, &otp)) < 0) {
+		wlog(c, LOG_ERR, "user '%s': %s signature rejected: %s", ulog, how,
+		     r == BH_ERR_EXISTS ? "challenge already used" : bh_strerror(r));
+		if (r == BH_ERR_EXISTS)
+			tell_rejected(c, BH_ERR_STATE, &otp, sigtext, wallet, cfg.otp_ttl);
+		else
+			tell(c, "The login could not be recorded on this VM (%s). Try again.",
+			     bh_strerror(r));
+		goto out;
+	}
+	backoff_clear(&st);
 	wlog(c, LOG_INFO, "user '%s': authenticated by %s wallet signature", ulog, how);
 	pr = PAM_SUCCESS;
 out:
+	if (pr != PAM_SUCCESS && attempted)
+		backoff_fail(c, &st, now_s());
 	pw3_session_destroy(&sess);
 	if (dfd >= 0)
 		close(dfd);
+	if (st.fd >= 0)
+		close(st.fd);
+	free(st.dir);
 	free_secret_str(reply);
 	free_secret_str(sigtext);
 	free(gecos);
 	free(path);
 	pw3_otp_wipe(&otp);
 	pw3_config_wipe(&cfg);
+	explicit_bzero(m, sizeof(m));
 	explicit_bzero(url, sizeof(url));
 	return pr;
 }
@@ -339,6 +587,9 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 {
 	struct ctx c = { .pamh = pamh };
 	(void)flags;
+	/* every failure waits (libpam sleeps, or hands the delay to the application's
+	 * PAM_FAIL_DELAY function); the persisted per-user backoff comes on top */
+	(void)pam_fail_delay(pamh, PW3_FAIL_DELAY_US);
 	if (parse_args(&c, argc, argv) < 0)
 		return PAM_AUTH_ERR;
 	int r = authenticate(&c);

@@ -44,13 +44,14 @@ static void name_of(const char *sid, const char *ext, char out[static 64])
 	snprintf(out, 64, "%s%s", sid, ext);
 }
 
-int pw3_session_create(int dfd, const struct pw3_otp *otp, struct pw3_session *ret)
+int pw3_session_create(int dfd, const struct pw3_otp *otp, const uint8_t wallet[static 20],
+                       struct pw3_session *ret)
 {
 	struct pw3_session s = { .dfd = dfd };
 	struct stat st;
 	uint8_t rnd[16];
-	char tmp[64], json[64], sigp[64];
-	char body[256];
+	char tmp[64], json[64], sigp[64], msg[PW3_MESSAGE_MAX], iso[PW3_ISO_LEN + 1], wh[41];
+	char body[640];
 	int fd = -1, r = BH_ERR_INTERNAL, n;
 	bool created = false;
 
@@ -73,8 +74,16 @@ int pw3_session_create(int dfd, const struct pw3_otp *otp, struct pw3_session *r
 		r = BH_ERR_EXISTS;
 		goto out;
 	}
-	n = snprintf(body, sizeof(body), "{\"otp\":\"%s\",\"machine_id\":\"%s\",\"session_id\":\"%s\"}",
-	             otp->code, otp->machine_id, s.sid);
+	if ((n = pw3_message(otp, msg, sizeof(msg))) < 0 || (r = pw3_time_iso(otp->expires_at, iso)) < 0) {
+		r = n < 0 ? n : r;
+		goto out;
+	}
+	bh_hex_encode(wallet, 20, wh);
+	/* upstream's three keys first (its pages read only those), then ours; every value
+	 * is from a checked alphabet, so nothing needs JSON escaping */
+	n = snprintf(body, sizeof(body), "{\"otp\":\"%s\",\"machine_id\":\"%s\",\"session_id\":\"%s\","
+	             "\"nonce\":\"%s\",\"expires\":\"%s\",\"wallet\":\"0x%s\",\"message\":\"%s\"}",
+	             otp->code, otp->machine_id, s.sid, otp->nonce_hex, iso, wh, msg);
 	if (n < 0 || (size_t)n >= sizeof(body)) {
 		r = BH_ERR_LIMIT;
 		goto out;
@@ -116,6 +125,7 @@ int pw3_session_create(int dfd, const struct pw3_otp *otp, struct pw3_session *r
 	r = 0;
 out:
 	explicit_bzero(body, sizeof(body));
+	explicit_bzero(msg, sizeof(msg));
 	if (fd >= 0)
 		close(fd);
 	if (r < 0) {
@@ -252,6 +262,178 @@ int pw3_pending_sweep(int dfd, uint64_t now, uint64_t max_age)
 		/* unlinkat never follows a symlink: if the entry was swapped for a link
 		 * since fstatat (the service's group can write here), the link itself goes */
 		if (unlinkat(dfd, de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}
+
+/* ---------------------------------------------------------------- session JSON (service side) */
+
+/* "key":"<value of charset ok>" at *p; copies the value (NUL-terminated) */
+static bool json_str(const char **p, const char *end, const char *key, bool (*ok)(char),
+                     size_t min, size_t max, char *out)
+{
+	const char *q = *p;
+	size_t kl = strlen(key), n;
+	if ((size_t)(end - q) < kl + 4 || q[0] != '"' || memcmp(q + 1, key, kl) || q[kl + 1] != '"' ||
+	    q[kl + 2] != ':' || q[kl + 3] != '"')
+		return false;
+	q += kl + 4;
+	const char *v = q;
+	while (q < end && *q != '"' && ok(*q))
+		q++;
+	n = (size_t)(q - v);
+	if (q >= end || *q != '"' || n < min || n > max)
+		return false;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	*p = q + 1;
+	return true;
+}
+
+static bool c_digit(char c) { return c >= '0' && c <= '9'; }
+static bool c_lhex(char c) { return c_digit(c) || (c >= 'a' && c <= 'f'); }
+static bool c_id(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c_digit(c) || c == '-' ||
+	       c == '_' || c == '.';
+}
+static bool c_iso(char c) { return c_digit(c) || c == '-' || c == ':' || c == 'T' || c == 'Z'; }
+static bool c_addr(char c) { return c_lhex(c) || c == 'x'; }
+static bool c_msg(char c) { return c >= 0x20 && c < 0x7f && c != '\\'; }
+
+int pw3_session_json_parse(const char *s, size_t len, struct pw3_session_info *ret)
+{
+	struct pw3_session_info si;
+	struct pw3_message_parts mp;
+	char code[PW3_OTP_MAX_LEN + 1], iso[PW3_ISO_LEN + 1], wtxt[43], check[PW3_MESSAGE_MAX];
+	const char *p = s, *end = s + len;
+	uint64_t exp;
+	int n, r = BH_ERR_FORMAT;
+
+	memset(&si, 0, sizeof(si));
+	if (len > 1024 || memchr(s, '\0', len))
+		goto out;
+	if (p >= end || *p++ != '{' ||
+	    !json_str(&p, end, "otp", c_digit, PW3_OTP_MIN_LEN, PW3_OTP_MAX_LEN, code) ||
+	    p >= end || *p++ != ',' ||
+	    !json_str(&p, end, "machine_id", c_id, 1, PW3_MACHINE_ID_MAX, si.parts.machine_id) ||
+	    p >= end || *p++ != ',' ||
+	    !json_str(&p, end, "session_id", c_lhex, PW3_SID_HEX, PW3_SID_HEX, si.sid) ||
+	    p >= end || *p++ != ',' ||
+	    !json_str(&p, end, "nonce", c_lhex, PW3_NONCE_HEX, PW3_NONCE_HEX, si.parts.nonce_hex) ||
+	    p >= end || *p++ != ',' ||
+	    !json_str(&p, end, "expires", c_iso, PW3_ISO_LEN, PW3_ISO_LEN, iso) ||
+	    p >= end || *p++ != ',' ||
+	    !json_str(&p, end, "wallet", c_addr, 42, 42, wtxt) ||
+	    p >= end || *p++ != ',' ||
+	    !json_str(&p, end, "message", c_msg, 1, PW3_MESSAGE_MAX - 1, si.message) ||
+	    p >= end || *p++ != '}' || p != end)
+		goto out;
+	memcpy(si.parts.code, code, sizeof(code));
+	if (pw3_time_parse_iso(iso, PW3_ISO_LEN, &exp) < 0 || wtxt[0] != '0' || wtxt[1] != 'x' ||
+	    bh_hex_decode_ct(wtxt + 2, 40, si.wallet, 20) < 0)
+		goto out;
+	si.parts.expires_at = exp;
+	si.message_len = strlen(si.message);
+	/* the message says the same as the fields, byte for byte */
+	if (pw3_message_parse(si.message, si.message_len, &mp) < 0)
+		goto out;
+	n = pw3_message_fmt(si.parts.machine_id, si.parts.code, si.parts.nonce_hex, exp, check,
+	                    sizeof(check));
+	if (n < 0 || (size_t)n != si.message_len || memcmp(check, si.message, (size_t)n)) {
+		r = BH_ERR_MISMATCH;
+		goto out;
+	}
+	*ret = si;
+	r = 0;
+out:
+	explicit_bzero(&si, sizeof(si));
+	explicit_bzero(code, sizeof(code));
+	return r;
+}
+
+/* ---------------------------------------------------------------- module state dir */
+
+int pw3_state_open(const char *path, int *ret_fd)
+{
+	struct stat st;
+	int fd, r;
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return bh_negerrno();
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return (errno == ELOOP || errno == ENOTDIR) ? BH_ERR_UNSAFE_FILE : bh_negerrno();
+	if (fstat(fd, &st) < 0) {
+		r = bh_negerrno();
+		close(fd);
+		return r;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		close(fd);
+		return BH_ERR_UNSAFE_FILE;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+int pw3_used_record(int state_fd, const struct pw3_otp *otp)
+{
+	char name[8 + PW3_NONCE_HEX];
+	int fd;
+	snprintf(name, sizeof(name), "u-%s", otp->nonce_hex);
+	fd = openat(state_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? BH_ERR_EXISTS : bh_negerrno();
+	/* the name is the record; make it durable before the login is reported */
+	if (fsync(fd) < 0) {
+		int r = bh_negerrno();
+		close(fd);
+		return r;
+	}
+	close(fd);
+	if (fsync(state_fd) < 0)
+		return bh_negerrno();
+	return 0;
+}
+
+static bool state_file_name(const char *n, char *kind)
+{
+	if ((n[0] != 'u' && n[0] != 'f') || n[1] != '-' || strnlen(n + 2, 40) != PW3_SID_HEX ||
+	    !pw3_sid_valid(n + 2, PW3_SID_HEX))
+		return false;
+	*kind = n[0];
+	return true;
+}
+
+int pw3_state_sweep(int state_fd, uint64_t now, uint64_t used_max_age, uint64_t fail_max_age)
+{
+	int fd, removed = 0;
+	unsigned seen = 0;
+	DIR *d;
+	struct dirent *de;
+
+	fd = openat(state_fd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return bh_negerrno();
+	if (!(d = fdopendir(fd))) {
+		int r = bh_negerrno();
+		close(fd);
+		return r;
+	}
+	while (seen < PW3_SWEEP_MAX && (de = readdir(d))) {
+		struct stat st;
+		char kind;
+		seen++;
+		if (!state_file_name(de->d_name, &kind))
+			continue;
+		uint64_t max_age = kind == 'u' ? used_max_age : fail_max_age;
+		if (fstatat(state_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (st.st_mtime < 0 || now < max_age || (uint64_t)st.st_mtime > now - max_age)
+			continue;
+		if (unlinkat(state_fd, de->d_name, 0) == 0)
 			removed++;
 	}
 	closedir(d);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -202,7 +203,7 @@ int pw3_config_parse(const char *data, size_t len, struct pw3_config *ret, struc
 	memset(&c, 0, sizeof(c));
 	memset(&v, 0, sizeof(v));
 	c.otp_length = 6;
-	c.otp_ttl = 300;
+	c.otp_ttl = PW3_DEFAULT_TTL;
 	c.use_tls = true;
 	c.callback_enabled = true;
 	c.callback_grace = 10;
@@ -398,18 +399,25 @@ void pw3_otp_wipe(struct pw3_otp *o)
 		explicit_bzero(o, sizeof(*o));
 }
 
-static void otp_tag(const struct pw3_config *c, const char *code, uint64_t created_at,
-                    const char *machine_id, uint8_t out[static 32])
+static void u64le(uint64_t v, uint8_t out[8])
+{
+	for (int i = 0; i < 8; i++)
+		out[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void otp_tag(const struct pw3_config *c, const struct pw3_otp *o, uint8_t out[static 32])
 {
 	struct bh_keccak k;
 	uint8_t le[8];
-	for (int i = 0; i < 8; i++)
-		le[i] = (uint8_t)(created_at >> (8 * i));
 	bh_sha3_256_init(&k);
 	bh_keccak_update(&k, c->secret, c->secret_len);
-	bh_keccak_update(&k, code, strlen(code));
+	bh_keccak_update(&k, o->code, strlen(o->code));
+	u64le(o->created_at, le);
 	bh_keccak_update(&k, le, 8);
-	bh_keccak_update(&k, machine_id, strlen(machine_id));
+	bh_keccak_update(&k, o->machine_id, strlen(o->machine_id));
+	bh_keccak_update(&k, o->nonce, PW3_NONCE_BYTES);
+	u64le(o->expires_at, le);
+	bh_keccak_update(&k, le, 8);
 	bh_keccak_final(&k, out);
 }
 
@@ -417,29 +425,48 @@ int pw3_otp_new(const struct pw3_config *c, uint64_t now, struct pw3_otp *ret)
 {
 	struct pw3_otp o;
 	uint64_t mod = 1, limit, v;
+	int r = BH_ERR_INTERNAL;
 
+	memset(&o, 0, sizeof(o));
 	if (c->otp_length < PW3_OTP_MIN_LEN || c->otp_length > PW3_OTP_MAX_LEN ||
-	    c->secret_len < PW3_SECRET_MIN || !machine_id_valid(c->machine_id))
-		return BH_ERR_CONFIG;
+	    c->secret_len < PW3_SECRET_MIN || !machine_id_valid(c->machine_id) ||
+	    c->otp_ttl < 1 || now > UINT64_MAX - c->otp_ttl) {
+		r = BH_ERR_CONFIG;
+		goto out;
+	}
 	for (unsigned i = 0; i < c->otp_length; i++)
 		mod *= 10;
 	limit = UINT64_MAX - (UINT64_MAX % mod + 1) % mod; /* largest multiple of mod, minus 1 */
 	do {
-		if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-			return bh_negerrno();
+		if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v)) {
+			r = bh_negerrno();
+			goto out;
+		}
 	} while (v > limit);
 	v %= mod;
-	memset(&o, 0, sizeof(o));
 	for (unsigned i = c->otp_length; i-- > 0;) {
 		o.code[i] = (char)('0' + v % 10);
 		v /= 10;
 	}
+	if (getrandom(o.nonce, sizeof(o.nonce), 0) != (ssize_t)sizeof(o.nonce)) {
+		r = bh_negerrno();
+		goto out;
+	}
+	bh_hex_encode(o.nonce, sizeof(o.nonce), o.nonce_hex);
 	o.created_at = now;
+	o.expires_at = now + c->otp_ttl;
+	{
+		char iso[PW3_ISO_LEN + 1];
+		if ((r = pw3_time_iso(o.expires_at, iso)) < 0)
+			goto out;
+	}
 	memcpy(o.machine_id, c->machine_id, sizeof(o.machine_id));
-	otp_tag(c, o.code, o.created_at, o.machine_id, o.tag);
+	otp_tag(c, &o, o.tag);
 	*ret = o;
+	r = 0;
+out:
 	explicit_bzero(&o, sizeof(o));
-	return 0;
+	return r;
 }
 
 static bool ct_streq(const char *a, const char *b)
@@ -456,22 +483,143 @@ int pw3_otp_verify(const struct pw3_config *c, const struct pw3_otp *otp, const 
 	uint8_t tag[32];
 	int r;
 
-	if (otp->created_at > UINT64_MAX - c->otp_ttl || now > otp->created_at + c->otp_ttl)
+	if (now > otp->expires_at)
 		return BH_ERR_EXPIRED;
 	if (!ct_streq(code, otp->code) || !ct_streq(machine_id, otp->machine_id))
 		return BH_ERR_MISMATCH;
-	otp_tag(c, otp->code, otp->created_at, otp->machine_id, tag);
+	otp_tag(c, otp, tag);
 	r = CRYPTO_memcmp(tag, otp->tag, 32) == 0 ? 0 : BH_ERR_MISMATCH;
 	explicit_bzero(tag, sizeof(tag));
 	return r;
 }
 
-int pw3_message(const char *machine_id, const char *code, char *out, size_t outlen)
+/* ---------------------------------------------------------------- time, message */
+
+#define MAX_ISO_TIME 253402300799ull   /* 9999-12-31T23:59:59Z */
+
+int pw3_time_iso(uint64_t t, char out[static PW3_ISO_LEN + 1])
 {
-	int n = snprintf(out, outlen, "Authenticate to %s with code: %s", machine_id, code);
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (t > MAX_ISO_TIME || !gmtime_r(&tt, &tm))
+		return BH_ERR_RANGE;
+	if (strftime(out, PW3_ISO_LEN + 1, "%Y-%m-%dT%H:%M:%SZ", &tm) != PW3_ISO_LEN)
+		return BH_ERR_RANGE;
+	return 0;
+}
+
+static bool digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static unsigned num(const char *s, size_t n)
+{
+	unsigned v = 0;
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (unsigned)(s[i] - '0');
+	return v;
+}
+
+int pw3_time_parse_iso(const char *s, size_t len, uint64_t *ret)
+{
+	struct tm tm;
+	char back[PW3_ISO_LEN + 1];
+	time_t t;
+
+	/* YYYY-MM-DDTHH:MM:SSZ */
+	if (len != PW3_ISO_LEN || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) ||
+	    s[7] != '-' || !digits(s + 8, 2) || s[10] != 'T' || !digits(s + 11, 2) ||
+	    s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2) ||
+	    s[19] != 'Z')
+		return BH_ERR_FORMAT;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)num(s, 4) - 1900;
+	tm.tm_mon = (int)num(s + 5, 2) - 1;
+	tm.tm_mday = (int)num(s + 8, 2);
+	tm.tm_hour = (int)num(s + 11, 2);
+	tm.tm_min = (int)num(s + 14, 2);
+	tm.tm_sec = (int)num(s + 17, 2);
+	if (tm.tm_year < 70 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 59)
+		return BH_ERR_FORMAT;
+	t = timegm(&tm);
+	/* canonical: formatting it again gives the same text (no Feb 30, no leap second) */
+	if (t < 0 || pw3_time_iso((uint64_t)t, back) < 0 || memcmp(back, s, PW3_ISO_LEN))
+		return BH_ERR_FORMAT;
+	*ret = (uint64_t)t;
+	return 0;
+}
+
+int pw3_message_fmt(const char *machine_id, const char *code, const char *nonce_hex,
+                    uint64_t expires_at, char *out, size_t outlen)
+{
+	char iso[PW3_ISO_LEN + 1];
+	int r, n;
+	if ((r = pw3_time_iso(expires_at, iso)) < 0)
+		return r;
+	n = snprintf(out, outlen, "Authenticate to %s with code: %s nonce: %s expires: %s",
+	             machine_id, code, nonce_hex, iso);
 	if (n < 0 || (size_t)n >= outlen)
 		return BH_ERR_LIMIT;
 	return n;
+}
+
+int pw3_message(const struct pw3_otp *otp, char *out, size_t outlen)
+{
+	return pw3_message_fmt(otp->machine_id, otp->code, otp->nonce_hex, otp->expires_at, out,
+	                       outlen);
+}
+
+/* take the literal lit at *p (advancing), false if it is not there */
+static bool lit(const char **p, const char *end, const char *l)
+{
+	size_t n = strlen(l);
+	if ((size_t)(end - *p) < n || memcmp(*p, l, n))
+		return false;
+	*p += n;
+	return true;
+}
+
+int pw3_message_parse(const char *s, size_t len, struct pw3_message_parts *ret)
+{
+	struct pw3_message_parts m;
+	const char *p = s, *end = s + len, *q;
+	size_t n;
+
+	memset(&m, 0, sizeof(m));
+	if (len >= PW3_MESSAGE_MAX || !lit(&p, end, "Authenticate to "))
+		return BH_ERR_FORMAT;
+	for (q = p; q < end && ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+	                        (*q >= '0' && *q <= '9') || *q == '-' || *q == '_' || *q == '.'); q++)
+		;
+	n = (size_t)(q - p);
+	if (n < 1 || n > PW3_MACHINE_ID_MAX)
+		return BH_ERR_FORMAT;
+	memcpy(m.machine_id, p, n);
+	p = q;
+	if (!lit(&p, end, " with code: "))
+		return BH_ERR_FORMAT;
+	for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+		;
+	n = (size_t)(q - p);
+	if (n < PW3_OTP_MIN_LEN || n > PW3_OTP_MAX_LEN)
+		return BH_ERR_FORMAT;
+	memcpy(m.code, p, n);
+	p = q;
+	if (!lit(&p, end, " nonce: ") || (size_t)(end - p) < PW3_NONCE_HEX)
+		return BH_ERR_FORMAT;
+	if (!pw3_sid_valid(p, PW3_NONCE_HEX))  /* the same shape: 32 lower-case hex */
+		return BH_ERR_FORMAT;
+	memcpy(m.nonce_hex, p, PW3_NONCE_HEX);
+	p += PW3_NONCE_HEX;
+	if (!lit(&p, end, " expires: ") || pw3_time_parse_iso(p, (size_t)(end - p), &m.expires_at) < 0)
+		return BH_ERR_FORMAT;
+	*ret = m;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- signatures */
@@ -490,27 +638,123 @@ void pw3_eip191_digest(const char *msg, size_t len, uint8_t out[static 32])
 	bh_eth_personal_digest(msg, len, out);
 }
 
-int pw3_verify_evm(const struct pw3_config *c, const struct pw3_otp *otp, const char *sigtext,
+int pw3_verify_evm(const struct pw3_config *c, struct pw3_otp *otp, const char *sigtext,
                    size_t len, const uint8_t wallet[static 20], uint64_t now)
 {
 	uint8_t sig[65];
 	char m[PW3_MESSAGE_MAX];
 	int r, n;
 
+	memset(m, 0, sizeof(m));
+	if (otp->consumed) {
+		r = BH_ERR_STATE;
+		goto out;
+	}
 	if ((r = pw3_otp_verify(c, otp, otp->code, otp->machine_id, now)) < 0)
 		goto out;
 	if ((r = pw3_sig_parse(sigtext, len, sig)) < 0)
 		goto out;
-	if ((n = pw3_message(otp->machine_id, otp->code, m, sizeof(m))) < 0) {
+	if ((n = pw3_message(otp, m, sizeof(m))) < 0) {
 		r = n;
 		goto out;
 	}
 	/* EIP-191 digest, recovery, constant-time compare with the GECOS address */
-	r = bh_eth_verify_personal(m, (size_t)n, sig, wallet);
+	if ((r = bh_eth_verify_personal(m, (size_t)n, sig, wallet)) < 0)
+		goto out;
+	otp->consumed = true;
+	r = 0;
 out:
 	explicit_bzero(m, sizeof(m));
 	explicit_bzero(sig, sizeof(sig));
 	return r;
+}
+
+int pw3_recover_signer(const char *msg, size_t msglen, const char *sigtext, size_t len,
+                       uint8_t ret_addr[static 20])
+{
+	uint8_t sig[65], d[32], a[20];
+	int r;
+	if ((r = pw3_sig_parse(sigtext, len, sig)) < 0)
+		goto out;
+	bh_eth_personal_digest(msg, msglen, d);
+	if ((r = bh_secp_recover_address(d, sig, a)) < 0)
+		goto out;
+	memcpy(ret_addr, a, 20);
+	r = 0;
+out:
+	explicit_bzero(sig, sizeof(sig));
+	return r;
+}
+
+/* ---------------------------------------------------------------- failure backoff */
+
+int pw3_backoff_parse(const char *s, size_t len, struct pw3_backoff *ret)
+{
+	struct pw3_backoff b = { 0, 0 };
+	const char *p = s, *end = s + len, *q;
+	if (!lit(&p, end, "pw3-fail v1 "))
+		return BH_ERR_FORMAT;
+	for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+		;
+	if (q == p || q - p > 6 || (*p == '0' && q - p > 1))
+		return BH_ERR_FORMAT;
+	b.failures = num(p, (size_t)(q - p));
+	p = q;
+	if (!lit(&p, end, " "))
+		return BH_ERR_FORMAT;
+	for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+		;
+	if (q == p || q - p > 12 || (*p == '0' && q - p > 1))
+		return BH_ERR_FORMAT;
+	for (; p < q; p++)
+		b.last = b.last * 10 + (uint64_t)(*p - '0');
+	if (!lit(&p, end, "\n") || p != end)
+		return BH_ERR_FORMAT;
+	*ret = b;
+	return 0;
+}
+
+int pw3_backoff_format(const struct pw3_backoff *b, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "pw3-fail v1 %u %" PRIu64 "\n", b->failures, b->last);
+	if (n < 0 || (size_t)n >= outlen)
+		return BH_ERR_LIMIT;
+	return n;
+}
+
+static bool backoff_stale(const struct pw3_backoff *b, uint64_t now)
+{
+	return b->last > now + 60 /* clock stepped back */ || now - b->last > PW3_FAIL_MAX;
+}
+
+uint64_t pw3_backoff_wait(const struct pw3_backoff *b, uint64_t now)
+{
+	uint64_t d;
+	if (b->failures < PW3_FAIL_FREE || backoff_stale(b, now))
+		return 0;
+	unsigned sh = b->failures - PW3_FAIL_FREE;
+	d = sh >= 10 ? PW3_FAIL_MAX : (uint64_t)PW3_FAIL_BASE << sh;
+	if (d > PW3_FAIL_MAX)
+		d = PW3_FAIL_MAX;
+	return now >= b->last + d ? 0 : b->last + d - now;
+}
+
+void pw3_backoff_fail(struct pw3_backoff *b, uint64_t now)
+{
+	if (backoff_stale(b, now))
+		b->failures = 0;
+	if (b->failures < 999999)
+		b->failures++;
+	b->last = now;
+}
+
+void pw3_backoff_name(const char *user, char out[static 40])
+{
+	uint8_t h[32];
+	bh_sha3_256(user, strlen(user), h);
+	out[0] = 'f';
+	out[1] = '-';
+	bh_hex_encode(h, 16, out + 2);
 }
 
 /* ---------------------------------------------------------------- URL / port */

@@ -28,8 +28,13 @@
 #define PW3_REPLY_MAX         512     /* longest PAM reply / .sig content we look at */
 #define PW3_SIGFILE_MAX       1024
 #define PW3_EVM_BODY_MAX      256     /* auth-svc POST body limit (EVM) */
-#define PW3_MESSAGE_MAX       (sizeof("Authenticate to  with code: ") + PW3_MACHINE_ID_MAX + \
-                               PW3_OTP_MAX_LEN)
+#define PW3_NONCE_BYTES       16      /* 128-bit challenge nonce */
+#define PW3_NONCE_HEX         32
+#define PW3_ISO_LEN           20      /* "YYYY-MM-DDTHH:MM:SSZ" */
+#define PW3_MESSAGE_MAX       (sizeof("Authenticate to  with code:  nonce:  expires: ") + \
+                               PW3_MACHINE_ID_MAX + PW3_OTP_MAX_LEN + PW3_NONCE_HEX + PW3_ISO_LEN)
+#define PW3_DEFAULT_TTL       90      /* < LoginGraceTime 120 in src/pam/vm/50-blockhost.conf */
+#define PW3_FAIL_DELAY_US     2000000u /* pam_fail_delay requested by every authentication */
 
 /* ---------------------------------------------------------------- config.toml */
 struct pw3_config {
@@ -37,7 +42,7 @@ struct pw3_config {
 	uint8_t secret[PW3_SECRET_MAX];
 	size_t secret_len;
 	unsigned otp_length;          /* 4..19, default 6 */
-	unsigned otp_ttl;             /* seconds, 1..86400, default 300 */
+	unsigned otp_ttl;             /* seconds, 1..86400, default PW3_DEFAULT_TTL (90) */
 	bool use_tls;                 /* default true */
 	bool callback_enabled;        /* parsed; callback mode follows the pending dir */
 	unsigned callback_grace;      /* seconds to poll for .sig, 1..60, default 10 */
@@ -73,24 +78,36 @@ void pw3_config_wipe(struct pw3_config *c);
  */
 int pw3_read_small_file(int dirfd, const char *path, size_t max, char **ret);
 
-/* ---------------------------------------------------------------- OTP */
+/* ---------------------------------------------------------------- OTP / challenge */
+/*
+ * One login challenge (decision, docs/pam_web3.md "What the message binds"): the
+ * short code for the human, a 128-bit random nonce and an absolute expiry, all in
+ * the signed text, so no signature ever verifies for a second challenge.  It lives
+ * in the PAM process's memory; `consumed` makes it single-use there, and the module
+ * also records its nonce in the root-only state dir (pw3_used_record).
+ */
 struct pw3_otp {
 	char code[PW3_OTP_MAX_LEN + 1];
 	uint64_t created_at;
+	uint64_t expires_at;          /* created_at + otp_ttl: the last second it is valid */
 	char machine_id[PW3_MACHINE_ID_MAX + 1];
+	uint8_t nonce[PW3_NONCE_BYTES];
+	char nonce_hex[PW3_NONCE_HEX + 1];
 	uint8_t tag[32];
+	bool consumed;                /* a signature was accepted for it */
 };
 
 /*
- * A new code: uniform in [0, 10^len) (getrandom, rejection sampling), zero-padded
- * to otp_length digits; tag = SHA3-256(secret || code || created_at (u64 LE) ||
- * machine_id).
+ * A new challenge: code uniform in [0, 10^len) (getrandom, rejection sampling),
+ * zero-padded to otp_length digits; nonce = 16 getrandom bytes; expires_at =
+ * now + otp_ttl; tag = SHA3-256(secret || code || created_at (u64 LE) ||
+ * machine_id || nonce || expires_at (u64 LE)).
  */
 int pw3_otp_new(const struct pw3_config *c, uint64_t now, struct pw3_otp *ret)
 	__attribute__((warn_unused_result));
 
 /*
- * 0 if now <= created_at + ttl (BH_ERR_EXPIRED), code and machine_id equal the
+ * 0 if now <= expires_at (BH_ERR_EXPIRED), code and machine_id equal the
  * OTP's (BH_ERR_MISMATCH) and the tag recomputes (BH_ERR_MISMATCH); constant-time
  * compares.
  */
@@ -99,8 +116,35 @@ int pw3_otp_verify(const struct pw3_config *c, const struct pw3_otp *otp, const 
 
 void pw3_otp_wipe(struct pw3_otp *o);
 
-/* "Authenticate to <machine_id> with code: <code>" into out; returns its length or <0. */
-int pw3_message(const char *machine_id, const char *code, char *out, size_t outlen);
+/* "YYYY-MM-DDTHH:MM:SSZ" (UTC) of t into out; BH_ERR_RANGE past year 9999. */
+int pw3_time_iso(uint64_t t, char out[static PW3_ISO_LEN + 1]);
+/* Strict inverse of pw3_time_iso: exactly that shape, a real date; *ret on success. */
+int pw3_time_parse_iso(const char *s, size_t len, uint64_t *ret)
+	__attribute__((warn_unused_result));
+
+/*
+ * The signed text (one line):
+ *   "Authenticate to <machine_id> with code: <code> nonce: <32 hex> expires: <ISO 8601 UTC>"
+ * Upstream signs only the part before " nonce:".  Returns its length or <0.
+ */
+int pw3_message_fmt(const char *machine_id, const char *code, const char *nonce_hex,
+                    uint64_t expires_at, char *out, size_t outlen);
+/* pw3_message_fmt of the challenge's fields. */
+int pw3_message(const struct pw3_otp *otp, char *out, size_t outlen);
+
+struct pw3_message_parts {
+	char machine_id[PW3_MACHINE_ID_MAX + 1];
+	char code[PW3_OTP_MAX_LEN + 1];
+	char nonce_hex[PW3_NONCE_HEX + 1];
+	uint64_t expires_at;
+};
+/*
+ * Strict parse of a message: exactly the layout above, machine id 1..64 of
+ * [A-Za-z0-9._-], code 4..19 digits, nonce 32 lower-case hex, a canonical ISO time,
+ * nothing before or after (no whitespace, no NUL).  BH_ERR_FORMAT otherwise.
+ */
+int pw3_message_parse(const char *s, size_t len, struct pw3_message_parts *ret)
+	__attribute__((warn_unused_result));
 
 /* ---------------------------------------------------------------- signatures */
 /*
@@ -116,13 +160,72 @@ int pw3_sig_parse(const char *s, size_t len, uint8_t ret_sig[static 65])
 void pw3_eip191_digest(const char *msg, size_t len, uint8_t out[static 32]);
 
 /*
- * The whole EVM check: OTP valid at `now`, then recover the signer of the
- * EIP-191 message for (otp->machine_id, otp->code) from sigtext and compare the
- * address with `wallet` in constant time.  0 only if everything holds.
+ * The whole EVM check: the challenge not yet consumed (BH_ERR_STATE), valid at
+ * `now` (BH_ERR_EXPIRED), then recover the signer of the EIP-191 digest of
+ * pw3_message(otp) from sigtext and compare the address with `wallet` in constant
+ * time (BH_ERR_MISMATCH).  On success (only) the challenge is marked consumed, so
+ * the same challenge never accepts a second signature.
  */
-int pw3_verify_evm(const struct pw3_config *c, const struct pw3_otp *otp, const char *sigtext,
+int pw3_verify_evm(const struct pw3_config *c, struct pw3_otp *otp, const char *sigtext,
                    size_t len, const uint8_t wallet[static 20], uint64_t now)
 	__attribute__((warn_unused_result));
+
+/*
+ * The address that signature text `sigtext` recovers to for the EIP-191 digest of
+ * msg (to tell a user which wallet signed).  Parse errors as pw3_sig_parse.
+ */
+int pw3_recover_signer(const char *msg, size_t msglen, const char *sigtext, size_t len,
+                       uint8_t ret_addr[static 20]) __attribute__((warn_unused_result));
+
+/* ---------------------------------------------------------------- state dir */
+/*
+ * <run_dir>/state: root-only (0700) directory of the module.  Holds
+ *   u-<nonce hex>   one file per accepted challenge (created O_EXCL: single use)
+ *   f-<32 hex>      the failure record of one user (name = SHA3-256(user) prefix)
+ *   .lock           flock serialising failure-record updates
+ * pw3_state_open creates it if missing (mode 0700) and opens it O_DIRECTORY|
+ * O_NOFOLLOW; it must be owned by euid with no group/other access.
+ */
+int pw3_state_open(const char *path, int *ret_fd) __attribute__((warn_unused_result));
+
+/*
+ * Record the challenge as used: create u-<nonce hex> with O_CREAT|O_EXCL|O_NOFOLLOW,
+ * fsync it and the directory.  BH_ERR_EXISTS if it was already recorded (a replay, or
+ * a second process given the same challenge): the caller must refuse the login.
+ * Called before a login is reported successful; a crash after it costs the user a new
+ * challenge, never a second use.
+ */
+int pw3_used_record(int state_fd, const struct pw3_otp *otp) __attribute__((warn_unused_result));
+
+/* Remove u-* older than used_max_age and f-* older than fail_max_age (regular files,
+ * never followed, at most PW3_SWEEP_MAX entries).  Returns the number removed or <0. */
+int pw3_state_sweep(int state_fd, uint64_t now, uint64_t used_max_age, uint64_t fail_max_age);
+
+/*
+ * Per-user failure backoff (docs/pam_web3.md "Failure delay").  Every authentication
+ * asks libpam for a PW3_FAIL_DELAY_US delay on failure (pam_fail_delay).  On top, the
+ * module keeps a record per user: consecutive failures and the time of the last one.
+ * After PW3_FAIL_FREE consecutive failures the next attempt must wait
+ * PW3_FAIL_BASE << (failures - PW3_FAIL_FREE) seconds (at most PW3_FAIL_MAX) after the
+ * last failure; a success removes the record; a record older than PW3_FAIL_MAX is void.
+ * File content: "pw3-fail v1 <failures> <last unix s>\n".
+ */
+#define PW3_FAIL_FREE 5
+#define PW3_FAIL_BASE 30
+#define PW3_FAIL_MAX  900
+struct pw3_backoff {
+	unsigned failures;
+	uint64_t last;
+};
+int pw3_backoff_parse(const char *s, size_t len, struct pw3_backoff *ret)
+	__attribute__((warn_unused_result));
+int pw3_backoff_format(const struct pw3_backoff *b, char *out, size_t outlen);
+/* Seconds the user must still wait at `now` (0: may try). */
+uint64_t pw3_backoff_wait(const struct pw3_backoff *b, uint64_t now);
+/* Count one more failure at `now` (a stale record starts again from 1). */
+void pw3_backoff_fail(struct pw3_backoff *b, uint64_t now);
+/* "f-" + 32 hex of SHA3-256(user) into out. */
+void pw3_backoff_name(const char *user, char out[static 40]);
 
 /* ---------------------------------------------------------------- URL / port */
 uint32_t pw3_crc32(const void *data, size_t len);
@@ -150,11 +253,31 @@ struct pw3_session {
 
 /*
  * Create a session in the open pending dir `dfd` (ownership passes to the
- * session): random sid; <sid>.json = {"otp":..,"machine_id":..,"session_id":..}
- * written via <sid>.tmp (O_EXCL|O_NOFOLLOW, 0640, group = the dir's group) +
- * fsync + rename + dir fsync.  On failure dfd is closed and nothing is left.
+ * session): random sid; <sid>.json =
+ *   {"otp":..,"machine_id":..,"session_id":..,"nonce":..,"expires":"<ISO>",
+ *    "wallet":"0x<40 hex>","message":"<pw3_message>"}
+ * (upstream's three keys first, ours after) written via <sid>.tmp (O_EXCL|O_NOFOLLOW,
+ * 0640, group = the dir's group) + fsync + rename + dir fsync.  On failure dfd is
+ * closed and nothing is left.
  */
-int pw3_session_create(int dfd, const struct pw3_otp *otp, struct pw3_session *ret)
+int pw3_session_create(int dfd, const struct pw3_otp *otp, const uint8_t wallet[static 20],
+                       struct pw3_session *ret) __attribute__((warn_unused_result));
+
+/* A session file as web3-auth-svc reads it. */
+struct pw3_session_info {
+	char sid[PW3_SID_HEX + 1];
+	struct pw3_message_parts parts;
+	uint8_t wallet[20];
+	char message[PW3_MESSAGE_MAX];
+	size_t message_len;
+};
+/*
+ * Strict parse of a <sid>.json in exactly the layout pw3_session_create writes (key
+ * order, no whitespace, no escapes); the fields must agree with each other (message =
+ * pw3_message_fmt of the others, nonce and expires equal the message's).
+ * BH_ERR_FORMAT / BH_ERR_MISMATCH otherwise.
+ */
+int pw3_session_json_parse(const char *s, size_t len, struct pw3_session_info *ret)
 	__attribute__((warn_unused_result));
 
 /*
@@ -216,13 +339,18 @@ enum {
 
 /*
  * Route one request (no sockets): GET / /index.html /engine.js
- * /auth/pending/<sid>, POST /auth/callback/<sid>.  Fills *resp (always) and
- * returns 0, or <0 for an internal failure (resp is then a 500).
- * `why` (may be NULL) receives a short reason for the log.
+ * /auth/pending/<sid>, POST /auth/callback/<sid>.  url is url_len bytes, as
+ * received (not percent-decoded; the service installs an identity unescape
+ * callback); a NUL or '%' anywhere in it is 404, and a sid is exactly 32
+ * lower-case hex digits.  A callback body is stored only if it is a signature
+ * of the session's message by the session's wallet, at a time the session has
+ * not expired (403 / 410 otherwise; a stored one is never replaced: 409).
+ * Fills *resp (always) and returns 0, or <0 for an internal failure (resp is
+ * then a 500).  `why` (may be NULL) receives a short reason for the log.
  */
 int pw3_http_handle(const struct pw3_http_ctx *ctx, const char *method, const char *url,
-                    const uint8_t *body, size_t body_len, unsigned flags,
-                    struct pw3_http_resp *resp, struct bh_msg *why);
+                    size_t url_len, const uint8_t *body, size_t body_len, unsigned flags,
+                    uint64_t now, struct pw3_http_resp *resp, struct bh_msg *why);
 
 void pw3_http_resp_done(struct pw3_http_resp *r);
 

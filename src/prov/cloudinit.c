@@ -25,7 +25,7 @@ static const char default_sshd_dropin[] =
 	"AuthenticationMethods keyboard-interactive\n"
 	"PermitRootLogin no\n"
 	"MaxAuthTries 6\n"
-	"LoginGraceTime 60\n";
+	"LoginGraceTime 120\n";  /* > pam_web3 otp_ttl_seconds 90 + callback grace 10 (docs/pam_web3.md) */
 
 /* Only the provisioned user may log in, and only through pam_web3. */
 static const char default_pam_sshd[] =
@@ -142,7 +142,7 @@ int prov_render_user_data(const struct prov_seed_spec *s, char **ret, struct bh_
 		"      secret_key = \"%s\"\n"
 		"      [auth]\n"
 		"      otp_length = 6\n"
-		"      otp_ttl_seconds = 300\n"
+		"      otp_ttl_seconds = 90\n"
 		"  - path: /etc/ssh/sshd_config.d/50-blockhost.conf\n"
 		"    owner: root:root\n"
 		"    permissions: '0644'\n"

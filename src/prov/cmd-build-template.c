@@ -226,7 +226,7 @@ static void release(struct tctx *t, bool keep)
 
 static const char sshd_dropin[] =
 	"ChallengeResponseAuthentication yes\nKbdInteractiveAuthentication yes\nUsePAM yes\n"
-	"PasswordAuthentication no\nPermitRootLogin no\nMaxAuthTries 6\nLoginGraceTime 60\n";
+	"PasswordAuthentication no\nPermitRootLogin no\nMaxAuthTries 6\nLoginGraceTime 120\n";
 
 /* A failed system call: its message, its -errno. */
 static int sys_fail(const char *what, const char *path)

@@ -19,12 +19,12 @@ pw3_prereqs() {
 	[ -d "$JS/node_modules/ethers" ] || skip "ethers missing: make deps"
 }
 
-# pw3_config [extra [auth] lines]; otp_ttl_seconds from $PW3_TTL (default 300)
+# pw3_config [extra [auth] lines]; otp_ttl_seconds from $PW3_TTL (default 90, the module's)
 pw3_config() {
 	mkdir -p "$BLOCKHOST_ROOT/etc/pam_web3"
 	local f="$BLOCKHOST_ROOT/etc/pam_web3/config.toml"
 	printf '[machine]\nid = "%s"\nsecret_key = "%s"\n\n[auth]\notp_length = 6\notp_ttl_seconds = %s\n%s\n' \
-		"$PW3_MACHINE" "$PW3_SECRET" "${PW3_TTL:-300}" "${1:-}" > "$f"
+		"$PW3_MACHINE" "$PW3_SECRET" "${PW3_TTL:-90}" "${1:-}" > "$f"
 	chmod 0640 "$f"
 }
 
@@ -66,12 +66,22 @@ pw3_start_sshd() {
 }
 
 # pw3_ssh MODE [user] -> runs `echo LOGIN-OK-$(id -u)` over ssh (no NSS for the session); prints ssh's output; rc of ssh
+# LogLevel INFO: ssh prints what pam_web3 tells the user after a failed attempt (sshd sends the
+# PAM_ERROR_MSG text as a keyboard-interactive request without prompts; ssh logs it at INFO).
+# PW3_SAVED: where modes save/replay keep a signature.
 pw3_ssh() {
 	local mode=$1 user=${2:-$PW3_USER}
-	PW3_MODE=$mode SSH_ASKPASS="$TOP/tests/helpers/pam_askpass.sh" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 \
+	PW3_MODE=$mode PW3_SAVED="$T/saved-sig" SSH_ASKPASS="$TOP/tests/helpers/pam_askpass.sh" \
+		SSH_ASKPASS_REQUIRE=force DISPLAY=:0 \
 		timeout 60 setsid -w ssh -p "$SSHD_PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 		-o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 \
-		-o LogLevel=ERROR "$user@127.0.0.1" 'echo LOGIN-OK-$(id -u)' </dev/null 2>&1
+		-o LogLevel=INFO "$user@127.0.0.1" 'echo LOGIN-OK-$(id -u)' </dev/null 2>&1
+}
+
+# the per-user failure backoff would stop a test's run of deliberate failures after 5;
+# tests that are not about the backoff start each attempt with a clean record
+pw3_clear_backoff() {
+	rm -f "$BLOCKHOST_ROOT/run/libpam-web3/state"/f-*
 }
 
 # expect_login MODE [user]: must log in and run the command
@@ -81,12 +91,16 @@ expect_login() {
 	case $out in *"LOGIN-OK-4242"*) ;; *) echo "$out"; fail "command did not run ($1)";; esac
 }
 
-# expect_reject MODE LOGLINE [user]: must be refused, and sshd's log must contain LOGLINE
+# expect_reject MODE LOGLINE [user] [SAYS]: must be refused, sshd's log must contain LOGLINE
+# and what ssh showed the user must contain SAYS (ssh's output is left in $PW3_OUT)
 expect_reject() {
-	local mode=$1 want=$2 user=${3:-$PW3_USER} out n0
+	local mode=$1 want=$2 user=${3:-$PW3_USER} says=${4:-} out n0
+	[ -n "${PW3_KEEP_BACKOFF:-}" ] || pw3_clear_backoff
 	n0=$(wc -l < "$SSHD_LOG")
 	if out=$(pw3_ssh "$mode" "$user"); then echo "$out"; fail "mode $mode logged in"; fi
+	PW3_OUT=$out
 	case $out in *LOGIN-OK*) fail "mode $mode ran the command";; esac
+	[ -z "$says" ] || grepq -F -- "$says" <<< "$out" || { echo "$out"; fail "mode $mode: the user was not told '$says'"; }
 	sleep 0.3
 	tail -n +"$((n0 + 1))" "$SSHD_LOG" | grepq -F -- "$want" ||
 		{ tail -n +"$((n0 + 1))" "$SSHD_LOG"; fail "mode $mode: log lacks '$want'"; }

@@ -16,29 +16,43 @@ pending="$BLOCKHOST_ROOT/run/libpam-web3/pending"
 expect_login callback;  ok "signature posted to /auth/callback, Enter pressed -> logged in, command ran"
 grep -q "authenticated by callback wallet signature" "$SSHD_LOG" || fail "no callback success line"
 grep -q "^OK" "$PW3_LOG" || fail "auth-svc did not answer 200 OK"
-python3 - "$PW3_LOG" "$PW3_MACHINE" <<'PY' || fail "prompt text differs from upstream"
+python3 - "$PW3_LOG" "$PW3_MACHINE" <<'PY' || fail "prompt text differs"
 import re, sys
 text = open(sys.argv[1]).read().split("\n--END--\n")[0]
 want = re.compile(r"^\(w3user@127\.0\.0\.1\) \n=== Web3 Authentication ===\nCode: [0-9]{6}\nMachine: "
                   + re.escape(sys.argv[2]) + r"\nSign at: https://127\.0\.0\.1:63108\?session=[0-9a-f]{32}\n"
-                  r"\nPaste signature: $".replace("Paste signature: ", "Press Enter after signing in browser, or paste signature: "))
-sys.exit(0 if want.match(text) else print(repr(text)) or 1)
+                  r"Message: Authenticate to " + re.escape(sys.argv[2]) + r" with code: [0-9]{6} nonce: [0-9a-f]{32} "
+                  r"expires: \d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)Z\n"
+                  r"Valid for 90 seconds, until (\d\d:\d\d:\d\d) UTC\.\n"
+                  r"Either open the Sign at: page, sign with your wallet and press Enter here,\n"
+                  r"or sign the Message: line \(personal_sign\) and paste the 0x\.\.\. signature\.\n"
+                  r"\nPress Enter after signing in browser, or paste signature: $")
+m = want.match(text)
+sys.exit(0 if m and m.group(1) == m.group(2) else print(repr(text)) or 1)
 PY
-ok "info block with ?session= and the callback prompt byte-exact"
+ok "info block with ?session=, the Message: line, validity, what to do, and the callback prompt"
 [ -z "$(ls -A "$pending")" ] || { ls -la "$pending"; fail "session files left behind"; }
 ok "session files removed after login"
 
 expect_login sign;  ok "pasting still works while a session exists"
-PW3_KEY=$PW3_OTHER_KEY expect_reject callback "callback signature rejected: signer is not the user's wallet"
-ok "callback signature from the wrong wallet rejected"
-expect_reject empty "no callback signature: none arrived in time"
+# the service itself refuses another wallet's signature (403, nothing stored): the login
+# then waits for the grace period and fails, telling the user nothing arrived
+: > "$PW3_LOG"
+PW3_KEY=$PW3_OTHER_KEY expect_reject callback "no callback signature: none arrived in time" "" \
+	"No signature arrived from the signing page within 3 seconds."
+grepq -x 'signature does not match the session' "$PW3_LOG" || { cat "$PW3_LOG"; fail "the service did not refuse the wrong wallet (403)"; }
+ok "callback signature from the wrong wallet refused by the service (403), login fails after the grace"
+expect_reject empty "no callback signature: none arrived in time" "" "No signature arrived from the signing page"
 ok "Enter without a posted signature rejected after the grace period"
 [ -z "$(ls -A "$pending")" ] || { ls -la "$pending"; fail "session files left behind after failures"; }
 ok "session files removed after failures"
 
 # the HTTP contract (status codes, headers, normalisation) against the running service
 sid=0123456789abcdef0123456789abcdef
-printf '{"otp":"123456","machine_id":"m","session_id":"%s"}' "$sid" > "$pending/$sid.json"
+exp=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+msg="Authenticate to m with code: 123456 nonce: 00112233445566778899aabbccddeeff expires: $exp"
+printf '{"otp":"123456","machine_id":"m","session_id":"%s","nonce":"00112233445566778899aabbccddeeff","expires":"%s","wallet":"%s","message":"%s"}' \
+	"$sid" "$exp" "$(tr A-F a-f <<< "$PW3_ADDR")" "$msg" > "$pending/$sid.json"
 chmod 0640 "$pending/$sid.json"; chgrp nogroup "$pending/$sid.json"
 code() { curl -sk -o /dev/null -w '%{http_code}' "$@"; }
 hdrs=$(curl -sk -D - -o /dev/null "$PW3_SVC/")
@@ -64,10 +78,19 @@ curl -sk -D - -o /dev/null "$PW3_SVC/nope" | grepq -i '^Content-Type: text/plain
 [ "$(head -c 300 /dev/zero | tr '\0' 0 | curl -sk -X POST --data-binary @- "$PW3_SVC/auth/callback/ffffffffffffffffffffffffffffffff")" = "body too large" ] ||
 	fail "an oversized body for an unknown session is not 413 'body too large' (upstream checks the size first)"
 [ "$(head -c 300 /dev/zero | tr '\0' 0 | code -X POST --data-binary @- "$PW3_SVC/auth/callback/$sid")" = 413 ] || fail "big body not 413"
-sig=$(node "$TOP/tests/helpers/pam_sign.js" upper "$PW3_KEY" m 123456)
+# issue 11 items 4 and 6: the id is canonical (%00 is not the session), and only the session's
+# wallet signing the session's message is stored: garbage and other wallets get 403 and do
+# not block the real signature; a stored one is never replaced (409)
+[ "$(code "$PW3_SVC/auth/pending/$sid%00")" = 404 ] || fail "pending <sid>%00 served"
+[ "$(code "$PW3_SVC/auth/pending/%30${sid:1}")" = 404 ] || fail "percent-escaped sid served"
+[ "$(code -X POST --data "0x$(printf 'ab%.0s' $(seq 65))" "$PW3_SVC/auth/callback/$sid")" = 403 ] || fail "garbage signature not 403"
+bad=$(node "$TOP/tests/helpers/pam_sign.js" sign "$PW3_OTHER_KEY" "$msg")
+[ "$(curl -sk -X POST --data "$bad" "$PW3_SVC/auth/callback/$sid")" = "signature does not match the session" ] || fail "other wallet not refused"
+[ ! -e "$pending/$sid.sig" ] || fail "a refused signature was stored"
+sig=$(node "$TOP/tests/helpers/pam_sign.js" upper "$PW3_KEY" "$msg")
 [ "$(code -X POST --data "${sig#0x}" "$PW3_SVC/auth/callback/$sid")" = 200 ] || fail "good body not 200"
 [ "$(code -X POST --data "$sig" "$PW3_SVC/auth/callback/$sid")" = 409 ] || fail "second POST not 409"
-want=$(node "$TOP/tests/helpers/pam_sign.js" sign "$PW3_KEY" m 123456 | tr A-F a-f)
+want=$(node "$TOP/tests/helpers/pam_sign.js" sign "$PW3_KEY" "$msg" | tr A-F a-f)
 [ "$(cat "$pending/$sid.sig")" = "$want" ] || fail ".sig not normalised to 0x + lower-case hex"
 stat -c '%U %a' "$pending/$sid.sig" | grepq '^nobody 640$' || fail ".sig owner/mode"
 # a slow client: 408 after the per-request limit (5 s), via a raw TLS connection
@@ -77,7 +100,7 @@ slow=$( (printf 'POST /auth/callback/%s HTTP/1.1\r\nHost: x\r\nContent-Length: 1
 	timeout 15 openssl s_client -quiet -connect 127.0.0.1:"$SVC_PORT" 2>/dev/null | head -1 || true)
 case $slow in *" 408"*) ;; *) fail "slow request: got '$slow'";; esac
 [ ! -e "$pending/$sid2.sig" ] || fail "a timed-out request wrote a .sig"
-ok "auth-svc HTTP contract: headers, 200/400/404/408/409/413 with upstream's bodies, no 405/HEAD, normalised .sig written by the unprivileged service"
+ok "auth-svc HTTP contract: headers, 200/400/403/404/408/409/413 with upstream's bodies, canonical ids only, only verified signatures stored, normalised .sig written by the unprivileged service"
 tls="$BLOCKHOST_ROOT/etc/libpam-web3/tls"
 [ "$(stat -c '%a %U' "$tls/key.pem")" = "600 nobody" ] || fail "key.pem not 0600 for the service user"
 openssl x509 -in "$tls/cert.pem" -noout -text | grepq 'ASN1 OID: prime256v1' || fail "certificate is not P-256"

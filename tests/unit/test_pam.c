@@ -56,7 +56,8 @@ static void test_config_good(void **state)
 	const char min[] = "[machine]\nid=\"m\"\nsecret_key=\"" SECRET "\"\r\n";
 	assert_int_equal(pw3_config_parse(min, strlen(min), &c, &m), 0);
 	assert_int_equal(c.otp_length, 6);
-	assert_int_equal(c.otp_ttl, 300);
+	assert_int_equal(c.otp_ttl, PW3_DEFAULT_TTL);
+	assert_int_equal(PW3_DEFAULT_TTL, 90);
 	assert_true(c.use_tls);
 	assert_int_equal(c.callback_grace, 10);
 }
@@ -159,8 +160,21 @@ static void test_otp(void **state)
 	c.otp_length = 6;
 	assert_int_equal(pw3_otp_new(&c, 1000, &o), 0);
 	assert_int_equal(pw3_otp_verify(&c, &o, o.code, "blockhost-001", 1000), 0);
-	assert_int_equal(pw3_otp_verify(&c, &o, o.code, "blockhost-001", 1300), 0);
-	assert_int_equal(pw3_otp_verify(&c, &o, o.code, "blockhost-001", 1301), BH_ERR_EXPIRED);
+	assert_int_equal(o.expires_at, 1000 + PW3_DEFAULT_TTL);
+	assert_int_equal(pw3_otp_verify(&c, &o, o.code, "blockhost-001", 1090), 0);
+	assert_int_equal(pw3_otp_verify(&c, &o, o.code, "blockhost-001", 1091), BH_ERR_EXPIRED);
+	/* a fresh 128-bit nonce every time */
+	assert_int_equal(strlen(o.nonce_hex), 32);
+	assert_true(pw3_sid_valid(o.nonce_hex, 32));
+	assert_int_equal(pw3_otp_new(&c, 1000, &o2), 0);
+	assert_memory_not_equal(o.nonce, o2.nonce, PW3_NONCE_BYTES);
+	/* the tag binds nonce and expiry too */
+	o2 = o;
+	o2.nonce[3] ^= 1;
+	assert_int_equal(pw3_otp_verify(&c, &o2, o2.code, "blockhost-001", 1000), BH_ERR_MISMATCH);
+	o2 = o;
+	o2.expires_at += 100;
+	assert_int_equal(pw3_otp_verify(&c, &o2, o2.code, "blockhost-001", 1000), BH_ERR_MISMATCH);
 	assert_int_equal(pw3_otp_verify(&c, &o, o.code, "blockhost-002", 1000), BH_ERR_MISMATCH);
 	assert_int_equal(pw3_otp_verify(&c, &o, "000000x", "blockhost-001", 1000), BH_ERR_MISMATCH);
 	/* the tag binds code, time, machine and secret */
@@ -174,13 +188,16 @@ static void test_otp(void **state)
 	c.secret[0] ^= 1;
 	assert_int_equal(pw3_otp_verify(&c, &o2, o2.code, "blockhost-001", 1000), BH_ERR_MISMATCH);
 	c.secret[0] ^= 1;
-	/* the tag is SHA3-256(secret || code || created_at LE || machine_id) */
-	uint8_t in[32 + 6 + 8 + 13], tag[32];
+	/* the tag is SHA3-256(secret || code || created_at LE || machine_id || nonce || expires LE) */
+	uint8_t in[32 + 6 + 8 + 13 + 16 + 8], tag[32];
 	memcpy(in, c.secret, 32);
 	memcpy(in + 32, o.code, 6);
 	for (int i = 0; i < 8; i++)
 		in[38 + i] = (uint8_t)(1000ull >> (8 * i));
 	memcpy(in + 46, "blockhost-001", 13);
+	memcpy(in + 59, o.nonce, 16);
+	for (int i = 0; i < 8; i++)
+		in[75 + i] = (uint8_t)((1000ull + PW3_DEFAULT_TTL) >> (8 * i));
 	bh_sha3_256(in, sizeof(in), tag);
 	assert_memory_equal(tag, o.tag, 32);
 }
@@ -188,14 +205,57 @@ static void test_otp(void **state)
 static void test_message_and_digest(void **state)
 {
 	(void)state;
-	char m[PW3_MESSAGE_MAX], hex[65];
+	char m[PW3_MESSAGE_MAX], hex[65], iso[PW3_ISO_LEN + 1];
 	uint8_t d[32];
-	int n = pw3_message("blockhost-001", "123456", m, sizeof(m));
-	assert_int_equal(n, 47);
-	assert_string_equal(m, "Authenticate to blockhost-001 with code: 123456");
-	pw3_eip191_digest(m, (size_t)n, d);
+	uint64_t t;
+	/* upstream's vector: the digest function is unchanged */
+	pw3_eip191_digest("Authenticate to blockhost-001 with code: 123456", 47, d);
 	bh_hex_encode(d, 32, hex);
 	assert_string_equal(hex, "aa8a8fdf4042242002db0a2fb8bdd62848acfd735f7f0af5f39df395e81aa060");
+	/* ours: upstream's text + " nonce: <32 hex> expires: <ISO 8601 UTC>" */
+	int n = pw3_message_fmt("blockhost-001", "123456", "00112233445566778899aabbccddeeff",
+	                        1796407200, m, sizeof(m));
+	assert_string_equal(m, "Authenticate to blockhost-001 with code: 123456 nonce: "
+	                       "00112233445566778899aabbccddeeff expires: 2026-12-04T18:00:00Z");
+	assert_int_equal(n, (int)strlen(m));
+	assert_true((size_t)n < PW3_MESSAGE_MAX);
+	assert_int_equal(pw3_time_iso(0, iso), 0);
+	assert_string_equal(iso, "1970-01-01T00:00:00Z");
+	assert_int_equal(pw3_time_parse_iso("2026-12-04T18:00:00Z", 20, &t), 0);
+	assert_int_equal(t, 1796407200);
+	/* strict parse: the message round-trips; anything else is refused */
+	struct pw3_message_parts mp;
+	assert_int_equal(pw3_message_parse(m, (size_t)n, &mp), 0);
+	assert_string_equal(mp.machine_id, "blockhost-001");
+	assert_string_equal(mp.code, "123456");
+	assert_string_equal(mp.nonce_hex, "00112233445566778899aabbccddeeff");
+	assert_int_equal(mp.expires_at, 1796407200);
+	static const char *const bad[] = {
+		"Authenticate to blockhost-001 with code: 123456",
+		"Authenticate to blockhost-001 with code: 123456 nonce: 00112233445566778899aabbccddeeff",
+		"Authenticate to blockhost-001 with code: 123456 nonce: 00112233445566778899AABBCCDDEEFF expires: 2026-12-04T18:00:00Z",
+		"Authenticate to blockhost-001 with code: 123456 nonce: 00112233445566778899aabbccddee expires: 2026-12-04T18:00:00Z",
+		"Authenticate to blockhost-001 with code: 123456 nonce: 00112233445566778899aabbccddeeff expires: 2026-12-04T18:00:00Z ",
+		" Authenticate to blockhost-001 with code: 123456 nonce: 00112233445566778899aabbccddeeff expires: 2026-12-04T18:00:00Z",
+		"Authenticate to blockhost-001 with code: 123456 nonce: 00112233445566778899aabbccddeeff expires: 1796407200",
+		"Authenticate to blockhost-001 with code: 123456 nonce: 00112233445566778899aabbccddeeff expires: 2026-02-30T18:40:00Z",
+		"Authenticate to blockhost-001 with code: 123456 nonce: 00112233445566778899aabbccddeeff expires: 2026-12-04T24:00:00Z",
+		"Authenticate to blockhost-001 with code: 123456 nonce: 00112233445566778899aabbccddeeff expires: 2026-12-04 18:40:00Z",
+		"Authenticate to blockhost-001 with code: 123 nonce: 00112233445566778899aabbccddeeff expires: 2026-12-04T18:00:00Z",
+		"Authenticate to block host with code: 123456 nonce: 00112233445566778899aabbccddeeff expires: 2026-12-04T18:00:00Z",
+		"Authenticate to  with code: 123456 nonce: 00112233445566778899aabbccddeeff expires: 2026-12-04T18:00:00Z",
+		"Authenticate to blockhost-001 with code: 123456  nonce: 00112233445566778899aabbccddeeff expires: 2026-12-04T18:00:00Z",
+		"",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (pw3_message_parse(bad[i], strlen(bad[i]), &mp) != BH_ERR_FORMAT)
+			fail_msg("bad message %zu accepted: %s", i, bad[i]);
+	/* an embedded NUL is not the end */
+	char z[PW3_MESSAGE_MAX + 8];
+	memcpy(z, m, (size_t)n);
+	z[n] = '\0';
+	z[n + 1] = 'x';
+	assert_int_equal(pw3_message_parse(z, (size_t)n + 2, &mp), BH_ERR_FORMAT);
 }
 
 static void test_crc_port(void **state)
@@ -258,32 +318,61 @@ static void test_verify_evm(void **state)
 {
 	(void)state;
 	struct pw3_config c;
-	struct pw3_otp o;
-	uint8_t priv[32], other[32], addr[20];
-	char m[PW3_MESSAGE_MAX], sig[133];
+	struct pw3_otp o, w;
+	uint8_t priv[32], other[32], addr[20], got[20];
+	char m[PW3_MESSAGE_MAX], m2[PW3_MESSAGE_MAX], sig[133];
 	cfg_for_tests(&c);
 	memset(priv, 0x11, 32);
 	memset(other, 0x22, 32);
 	assert_int_equal(bh_eth_address_from_priv(priv, addr), 0);
 	assert_int_equal(pw3_otp_new(&c, 5000, &o), 0);
-	pw3_message(o.machine_id, o.code, m, sizeof(m));
+	assert_true(pw3_message(&o, m, sizeof(m)) > 0);
 	sign_hex(priv, m, 27, sig);
-	assert_int_equal(pw3_verify_evm(&c, &o, sig, strlen(sig), addr, 5000), 0);
+	w = o;
+	assert_int_equal(pw3_verify_evm(&c, &w, sig, strlen(sig), addr, 5000), 0);
+	assert_true(w.consumed);
+	/* single use: the same challenge never accepts a second signature, even the same one */
+	assert_int_equal(pw3_verify_evm(&c, &w, sig, strlen(sig), addr, 5000), BH_ERR_STATE);
 	/* upper-case hex and v 0/1 also verify */
 	for (char *p = sig + 2; *p; p++)
 		if (*p >= 'a' && *p <= 'f')
 			*p = (char)(*p - 32);
-	assert_int_equal(pw3_verify_evm(&c, &o, sig, strlen(sig), addr, 5000), 0);
+	w = o;
+	assert_int_equal(pw3_verify_evm(&c, &w, sig, strlen(sig), addr, 5000), 0);
 	sign_hex(priv, m, 0, sig);
-	assert_int_equal(pw3_verify_evm(&c, &o, sig, strlen(sig), addr, 5000), 0);
-	/* expired */
-	assert_int_equal(pw3_verify_evm(&c, &o, sig, strlen(sig), addr, 5301), BH_ERR_EXPIRED);
-	/* another key */
+	w = o;
+	assert_int_equal(pw3_verify_evm(&c, &w, sig, strlen(sig), addr, 5000), 0);
+	/* expired: the last valid second is expires_at */
+	w = o;
+	assert_int_equal(pw3_verify_evm(&c, &w, sig, strlen(sig), addr, 5000 + PW3_DEFAULT_TTL), 0);
+	w = o;
+	assert_int_equal(pw3_verify_evm(&c, &w, sig, strlen(sig), addr, 5001 + PW3_DEFAULT_TTL),
+	                 BH_ERR_EXPIRED);
+	assert_false(w.consumed);
+	/* another key; pw3_recover_signer names it */
 	sign_hex(other, m, 27, sig);
-	assert_int_equal(pw3_verify_evm(&c, &o, sig, strlen(sig), addr, 5000), BH_ERR_MISMATCH);
-	/* another machine */
-	sign_hex(priv, "Authenticate to blockhost-002 with code: 123456", 27, sig);
-	assert_int_equal(pw3_verify_evm(&c, &o, sig, strlen(sig), addr, 5000), BH_ERR_MISMATCH);
+	w = o;
+	assert_int_equal(pw3_verify_evm(&c, &w, sig, strlen(sig), addr, 5000), BH_ERR_MISMATCH);
+	assert_false(w.consumed);
+	uint8_t oaddr[20];
+	assert_int_equal(bh_eth_address_from_priv(other, oaddr), 0);
+	assert_int_equal(pw3_recover_signer(m, strlen(m), sig, strlen(sig), got), 0);
+	assert_memory_equal(got, oaddr, 20);
+	/* another machine, same code, nonce and expiry */
+	pw3_message_fmt("blockhost-002", o.code, o.nonce_hex, o.expires_at, m2, sizeof(m2));
+	sign_hex(priv, m2, 27, sig);
+	w = o;
+	assert_int_equal(pw3_verify_evm(&c, &w, sig, strlen(sig), addr, 5000), BH_ERR_MISMATCH);
+	/* upstream's message (no nonce, no expiry) for the same code and machine */
+	snprintf(m2, sizeof(m2), "Authenticate to %s with code: %s", o.machine_id, o.code);
+	sign_hex(priv, m2, 27, sig);
+	w = o;
+	assert_int_equal(pw3_verify_evm(&c, &w, sig, strlen(sig), addr, 5000), BH_ERR_MISMATCH);
+	/* another expiry */
+	pw3_message_fmt(o.machine_id, o.code, o.nonce_hex, o.expires_at + 1, m2, sizeof(m2));
+	sign_hex(priv, m2, 27, sig);
+	w = o;
+	assert_int_equal(pw3_verify_evm(&c, &w, sig, strlen(sig), addr, 5000), BH_ERR_MISMATCH);
 	/* high-S: s' = n - s, v flipped -> same key mathematically, rejected */
 	static const uint8_t n[32] = {
 		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
@@ -301,7 +390,151 @@ static void test_verify_evm(void **state)
 	sig[0] = '0';
 	sig[1] = 'x';
 	bh_hex_encode(raw, 65, sig + 2);
-	assert_int_equal(pw3_verify_evm(&c, &o, sig, strlen(sig), addr, 5000), BH_ERR_HIGH_S);
+	w = o;
+	assert_int_equal(pw3_verify_evm(&c, &w, sig, strlen(sig), addr, 5000), BH_ERR_HIGH_S);
+}
+
+/* Replay: a signature accepted once never verifies for any later challenge (200 of them,
+ * same machine, same wallet, and with the code forced equal to the old one). */
+static void test_replay(void **state)
+{
+	(void)state;
+	struct pw3_config c;
+	struct pw3_otp o, n;
+	uint8_t priv[32], addr[20];
+	char m[PW3_MESSAGE_MAX], sig[133];
+	cfg_for_tests(&c);
+	c.otp_length = 4;  /* so that the old code comes up again quickly */
+	memset(priv, 0x11, 32);
+	assert_int_equal(bh_eth_address_from_priv(priv, addr), 0);
+	assert_int_equal(pw3_otp_new(&c, 7000, &o), 0);
+	assert_true(pw3_message(&o, m, sizeof(m)) > 0);
+	sign_hex(priv, m, 27, sig);
+	assert_int_equal(pw3_verify_evm(&c, &o, sig, strlen(sig), addr, 7000), 0);
+	for (int i = 0; i < 200; i++) {
+		/* the first 10: wait until the same short code comes up (upstream's replay) */
+		do
+			assert_int_equal(pw3_otp_new(&c, 7000, &n), 0);
+		while (i < 10 && strcmp(n.code, o.code));
+		int r = pw3_verify_evm(&c, &n, sig, strlen(sig), addr, 7000);
+		if (r != BH_ERR_MISMATCH)
+			fail_msg("attempt %d: an old signature gave %d, not a mismatch", i, r);
+	}
+}
+
+/* the module's state dir: single-use records and the per-user backoff */
+static void test_state(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/pw3state.XXXXXX", p[300], cmd[400];
+	struct pw3_config c;
+	struct pw3_otp o, o2;
+	int fd;
+	cfg_for_tests(&c);
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/state", dir);
+	assert_int_equal(pw3_state_open(p, &fd), 0);   /* created 0700 */
+	struct stat st;
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	/* a challenge is recorded once; a second record of it (a replay) is refused */
+	assert_int_equal(pw3_otp_new(&c, 1, &o), 0);
+	assert_int_equal(pw3_otp_new(&c, 1, &o2), 0);
+	assert_int_equal(pw3_used_record(fd, &o), 0);
+	assert_int_equal(pw3_used_record(fd, &o), BH_ERR_EXISTS);
+	assert_int_equal(pw3_used_record(fd, &o2), 0);
+	/* concurrency: 16 processes race to record one challenge; exactly one wins */
+	struct pw3_otp o3;
+	assert_int_equal(pw3_otp_new(&c, 1, &o3), 0);
+	pid_t kids[16];
+	for (int i = 0; i < 16; i++) {
+		kids[i] = fork();
+		assert_true(kids[i] >= 0);
+		if (kids[i] == 0)
+			_exit(pw3_used_record(fd, &o3) == 0 ? 0 : 1);
+	}
+	int winners = 0;
+	for (int i = 0; i < 16; i++) {
+		int stt = 0;
+		assert_int_equal(waitpid(kids[i], &stt, 0), kids[i]);
+		assert_true(WIFEXITED(stt));
+		winners += WEXITSTATUS(stt) == 0;
+	}
+	assert_int_equal(winners, 1);
+	/* sweep: nothing is old yet; with max age 0 all three go */
+	time_t now = time(NULL);
+	assert_int_equal(pw3_state_sweep(fd, (uint64_t)now, 100, 100), 0);
+	assert_int_equal(pw3_state_sweep(fd, (uint64_t)now + 1, 0, 100), 3);
+	close(fd);
+	/* an unsafe state dir is refused: group-accessible, symlink */
+	chmod(p, 0750);
+	assert_int_equal(pw3_state_open(p, &fd), BH_ERR_UNSAFE_FILE);
+	chmod(p, 0700);
+	char l[320];
+	snprintf(l, sizeof(l), "%s/link", dir);
+	assert_int_equal(symlink(p, l), 0);
+	assert_int_equal(pw3_state_open(l, &fd), BH_ERR_UNSAFE_FILE);
+	snprintf(l, sizeof(l), "%s/missing/state", dir);
+	assert_int_equal(pw3_state_open(l, &fd), -ENOENT);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+
+	/* backoff: PW3_FAIL_FREE free failures, then 30 s doubling up to 900 s */
+	struct pw3_backoff b = { 0, 0 }, b2;
+	char line[64];
+	for (unsigned i = 0; i < PW3_FAIL_FREE; i++) {
+		assert_int_equal(pw3_backoff_wait(&b, 1000), 0);
+		pw3_backoff_fail(&b, 1000);
+	}
+	assert_int_equal(b.failures, PW3_FAIL_FREE);
+	assert_int_equal(pw3_backoff_wait(&b, 1000), PW3_FAIL_BASE);
+	assert_int_equal(pw3_backoff_wait(&b, 1029), 1);
+	assert_int_equal(pw3_backoff_wait(&b, 1030), 0);
+	pw3_backoff_fail(&b, 1030);
+	assert_int_equal(pw3_backoff_wait(&b, 1030), 2 * PW3_FAIL_BASE);
+	for (int i = 0; i < 20; i++)
+		pw3_backoff_fail(&b, 1030);
+	assert_int_equal(pw3_backoff_wait(&b, 1030), PW3_FAIL_MAX);
+	/* a record older than PW3_FAIL_MAX is void; the next failure starts again at 1 */
+	assert_int_equal(pw3_backoff_wait(&b, 1031 + PW3_FAIL_MAX), 0);
+	pw3_backoff_fail(&b, 5000);
+	assert_int_equal(b.failures, 1);
+	/* the file format round-trips, strictly */
+	b = (struct pw3_backoff){ 7, 1796407200 };
+	int n = pw3_backoff_format(&b, line, sizeof(line));
+	assert_string_equal(line, "pw3-fail v1 7 1796407200\n");
+	assert_int_equal(pw3_backoff_parse(line, (size_t)n, &b2), 0);
+	assert_int_equal(b2.failures, 7);
+	assert_int_equal(b2.last, 1796407200);
+	static const char *const bad[] = { "", "pw3-fail v1 7 1\n\n", "pw3-fail v1 07 1\n",
+		"pw3-fail v1 7 1", "pw3-fail v2 7 1\n", "pw3-fail v1 -7 1\n", "pw3-fail v1 7  1\n",
+		"pw3-fail v1 9999999 1\n" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(pw3_backoff_parse(bad[i], strlen(bad[i]), &b2), BH_ERR_FORMAT);
+	char nm[40], nm2[40];
+	pw3_backoff_name("alice", nm);
+	pw3_backoff_name("alice2", nm2);
+	assert_int_equal(strlen(nm), 34);
+	assert_true(!strncmp(nm, "f-", 2) && pw3_sid_valid(nm + 2, 32));
+	assert_string_not_equal(nm, nm2);
+}
+
+static uint64_t http_now = 1;
+static const uint8_t *test_wallet(void)
+{
+	static uint8_t a[20];
+	uint8_t priv[32];
+	memset(priv, 0x11, 32);
+	assert_int_equal(bh_eth_address_from_priv(priv, a), 0);
+	return a;
+}
+
+/* the handler with url_len = strlen(url) and the clock at http_now */
+static int http(const struct pw3_http_ctx *ctx, const char *method, const char *url,
+                const uint8_t *body, size_t blen, unsigned flags, struct pw3_http_resp *r,
+                struct bh_msg *why)
+{
+	return pw3_http_handle(ctx, method, url, strlen(url), body, blen, flags, http_now, r, why);
 }
 
 static void test_pending(void **state)
@@ -325,17 +558,41 @@ static void test_pending(void **state)
 	chmod(dir, 0750);
 	assert_int_equal(pw3_pending_open("/nonexistent/pw3", &dfd), -ENOENT);
 	assert_int_equal(pw3_pending_open(dir, &dfd), 0);
-	assert_int_equal(pw3_session_create(dfd, &o, &s), 0);
+	assert_int_equal(pw3_session_create(dfd, &o, test_wallet(), &s), 0);
 	assert_true(pw3_sid_valid(s.sid, strlen(s.sid)));
 	snprintf(p, sizeof(p), "%s/%s.json", dir, s.sid);
 	FILE *f = fopen(p, "r");
 	assert_non_null(f);
-	char buf[256] = { 0 }, want[256];
+	char buf[640] = { 0 }, want[640];
 	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
 	fclose(f);
-	snprintf(want, sizeof(want), "{\"otp\":\"%s\",\"machine_id\":\"blockhost-001\",\"session_id\":\"%s\"}",
-	         o.code, s.sid);
+	char msg[PW3_MESSAGE_MAX], iso[PW3_ISO_LEN + 1], wh[41];
+	assert_true(pw3_message(&o, msg, sizeof(msg)) > 0);
+	assert_int_equal(pw3_time_iso(o.expires_at, iso), 0);
+	bh_hex_encode(test_wallet(), 20, wh);
+	snprintf(want, sizeof(want), "{\"otp\":\"%s\",\"machine_id\":\"blockhost-001\",\"session_id\":\"%s\","
+	         "\"nonce\":\"%s\",\"expires\":\"%s\",\"wallet\":\"0x%s\",\"message\":\"%s\"}",
+	         o.code, s.sid, o.nonce_hex, iso, wh, msg);
 	assert_string_equal(buf, want);
+	/* the service's strict parser reads it back; any change to it is refused */
+	struct pw3_session_info si;
+	assert_int_equal(pw3_session_json_parse(buf, strlen(buf), &si), 0);
+	assert_string_equal(si.sid, s.sid);
+	assert_string_equal(si.message, msg);
+	assert_int_equal(si.parts.expires_at, o.expires_at);
+	assert_memory_equal(si.wallet, test_wallet(), 20);
+	char mod[700];
+	snprintf(mod, sizeof(mod), "%s ", buf);
+	assert_int_equal(pw3_session_json_parse(mod, strlen(mod), &si), BH_ERR_FORMAT);
+	snprintf(mod, sizeof(mod), "%s", buf);
+	char *cp = strstr(mod, "\"otp\":\"") + 7;
+	*cp = *cp == '9' ? '0' : (char)(*cp + 1);  /* otp no longer the message's code */
+	assert_int_equal(pw3_session_json_parse(mod, strlen(mod), &si), BH_ERR_MISMATCH);
+	snprintf(mod, sizeof(mod), "%s", buf);
+	cp = strstr(mod, "\"nonce\":\"") + 9;  /* nonce differs from the message's */
+	*cp = *cp == '0' ? '1' : '0';
+	assert_int_equal(pw3_session_json_parse(mod, strlen(mod), &si), BH_ERR_MISMATCH);
+	assert_int_equal(pw3_session_json_parse("{\"otp\":\"1234\"}", 14, &si), BH_ERR_FORMAT);
 	struct stat st;
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0640);
@@ -480,77 +737,131 @@ static void test_http(void **state)
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(pw3_pending_open(dir, &dfd), 0);
 	assert_int_equal(pw3_pending_open(dir, &dfd2), 0);
-	assert_int_equal(pw3_session_create(dfd, &o, &s), 0);
+	assert_int_equal(pw3_session_create(dfd, &o, test_wallet(), &s), 0);
 	struct pw3_http_ctx ctx = { .pending_fd = dfd2, .index_html = "<html>", .index_len = 6,
 	                            .engine_js = "js", .engine_len = 2 };
-	assert_int_equal(pw3_http_handle(&ctx, "GET", "/", NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "GET", "/", NULL, 0, 0, &r, NULL), 0);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.content_type, "text/html; charset=utf-8");
-	assert_int_equal(pw3_http_handle(&ctx, "GET", "/index.html?session=1", NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "GET", "/index.html?session=1", NULL, 0, 0, &r, NULL), 0);
 	assert_int_equal(r.status, 200);
-	assert_int_equal(pw3_http_handle(&ctx, "GET", "/engine.js", NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "GET", "/engine.js", NULL, 0, 0, &r, NULL), 0);
 	assert_string_equal(r.content_type, "application/javascript; charset=utf-8");
-	assert_int_equal(pw3_http_handle(&ctx, "GET", "/nope", NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "GET", "/nope", NULL, 0, 0, &r, NULL), 0);
 	assert_int_equal(r.status, 404);
 	snprintf(url, sizeof(url), "/auth/pending/%s", s.sid);
-	assert_int_equal(pw3_http_handle(&ctx, "GET", url, NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "GET", url, NULL, 0, 0, &r, NULL), 0);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.content_type, "application/json");
 	assert_non_null(strstr(r.body, s.sid));
 	pw3_http_resp_done(&r);
-	assert_int_equal(pw3_http_handle(&ctx, "GET", "/auth/pending/ABCDEF0123456789abcdef0123456789", NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "GET", "/auth/pending/ABCDEF0123456789abcdef0123456789", NULL, 0, 0, &r, NULL), 0);
 	assert_int_equal(r.status, 404);
-	assert_int_equal(pw3_http_handle(&ctx, "GET", "/auth/pending/00000000000000000000000000000000", NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "GET", "/auth/pending/00000000000000000000000000000000", NULL, 0, 0, &r, NULL), 0);
 	assert_int_equal(r.status, 404);
 	snprintf(url, sizeof(url), "/auth/callback/%s", s.sid);
 	char sig[200];
 	snprintf(sig, sizeof(sig), "0x%0128dAB", 7);
 	/* upstream's answers byte for byte: status, "text/plain", body text */
-	assert_int_equal(pw3_http_handle(&ctx, "POST", url, (const uint8_t *)"zz", 2, 0, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "POST", url, (const uint8_t *)"zz", 2, 0, &r, NULL), 0);
 	assert_int_equal(r.status, 400);
 	assert_string_equal(r.content_type, "text/plain");
 	assert_int_equal(r.body_len, strlen("invalid signature format"));
 	assert_memory_equal(r.body, "invalid signature format", r.body_len);
-	assert_int_equal(pw3_http_handle(&ctx, "POST", url, (const uint8_t *)sig, strlen(sig), PW3_REQ_TOO_LARGE, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "POST", url, (const uint8_t *)sig, strlen(sig), PW3_REQ_TOO_LARGE, &r, NULL), 0);
 	assert_int_equal(r.status, 413);
 	assert_memory_equal(r.body, "body too large", r.body_len);
-	assert_int_equal(pw3_http_handle(&ctx, "POST", url, (const uint8_t *)sig, strlen(sig), PW3_REQ_TIMEOUT, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "POST", url, (const uint8_t *)sig, strlen(sig), PW3_REQ_TIMEOUT, &r, NULL), 0);
 	assert_int_equal(r.status, 408);
 	assert_memory_equal(r.body, "Request Timeout", r.body_len);
 	/* upstream's order: the body limits come before the session lookup */
 	snprintf(p, sizeof(p), "/auth/callback/%032d", 0);
-	assert_int_equal(pw3_http_handle(&ctx, "POST", p, (const uint8_t *)sig, strlen(sig), PW3_REQ_TOO_LARGE, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "POST", p, (const uint8_t *)sig, strlen(sig), PW3_REQ_TOO_LARGE, &r, NULL), 0);
 	assert_int_equal(r.status, 413);
-	assert_int_equal(pw3_http_handle(&ctx, "POST", p, (const uint8_t *)sig, strlen(sig), PW3_REQ_TIMEOUT, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "POST", p, (const uint8_t *)sig, strlen(sig), PW3_REQ_TIMEOUT, &r, NULL), 0);
 	assert_int_equal(r.status, 408);
 	/* a route is method + path: the wrong method and HEAD are 404 "Not Found" (no 405) */
-	assert_int_equal(pw3_http_handle(&ctx, "GET", url, NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "GET", url, NULL, 0, 0, &r, NULL), 0);
 	assert_int_equal(r.status, 404);
 	assert_memory_equal(r.body, "Not Found", r.body_len);
 	snprintf(p, sizeof(p), "/auth/pending/%s", s.sid);
-	assert_int_equal(pw3_http_handle(&ctx, "POST", p, (const uint8_t *)sig, strlen(sig), 0, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "POST", p, (const uint8_t *)sig, strlen(sig), 0, &r, NULL), 0);
 	assert_int_equal(r.status, 404);
-	assert_int_equal(pw3_http_handle(&ctx, "HEAD", "/", NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "HEAD", "/", NULL, 0, 0, &r, NULL), 0);
 	assert_int_equal(r.status, 404);
-	assert_int_equal(pw3_http_handle(&ctx, "HEAD", p, NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "HEAD", p, NULL, 0, 0, &r, NULL), 0);
 	assert_int_equal(r.status, 404);
-	assert_int_equal(pw3_http_handle(&ctx, "PUT", url, (const uint8_t *)sig, strlen(sig), 0, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "PUT", url, (const uint8_t *)sig, strlen(sig), 0, &r, NULL), 0);
 	assert_int_equal(r.status, 404);
-	assert_int_equal(pw3_http_handle(&ctx, "POST", url, (const uint8_t *)sig + 2, strlen(sig) - 2, 0, &r, NULL), 0);
+	/* issue 11 item 4: garbage of the right shape is not stored (403) and does not block
+	 * the real signature; another wallet's or another message's signature neither */
+	char *got = NULL;
+	assert_int_equal(http(&ctx, "POST", url, (const uint8_t *)sig + 2, strlen(sig) - 2, 0, &r, NULL), 0);
+	assert_int_equal(r.status, 403);
+	assert_memory_equal(r.body, "signature does not match the session", r.body_len);
+	assert_int_equal(pw3_session_read_sig(&s, &got), -ENOENT);
+	char msg[PW3_MESSAGE_MAX], good[133], bad[133];
+	uint8_t priv[32], other[32];
+	memset(priv, 0x11, 32);
+	memset(other, 0x22, 32);
+	assert_true(pw3_message(&o, msg, sizeof(msg)) > 0);
+	sign_hex(other, msg, 27, bad);
+	assert_int_equal(http(&ctx, "POST", url, (const uint8_t *)bad, strlen(bad), 0, &r, NULL), 0);
+	assert_int_equal(r.status, 403);
+	sign_hex(priv, "Authenticate to blockhost-001 with code: 123456", 27, bad);
+	assert_int_equal(http(&ctx, "POST", url, (const uint8_t *)bad, strlen(bad), 0, &r, NULL), 0);
+	assert_int_equal(r.status, 403);
+	sign_hex(priv, msg, 27, good);
+	/* after the expiry: 410, nothing stored */
+	http_now = o.expires_at + 1;
+	assert_int_equal(http(&ctx, "POST", url, (const uint8_t *)good, strlen(good), 0, &r, NULL), 0);
+	assert_int_equal(r.status, 410);
+	http_now = o.expires_at;
+	assert_int_equal(pw3_session_read_sig(&s, &got), -ENOENT);
+	/* the valid one (upper-case hex, no 0x) is stored, normalised */
+	char up[133];
+	snprintf(up, sizeof(up), "%s", good + 2);
+	for (char *q = up; *q; q++)
+		if (*q >= 'a' && *q <= 'f')
+			*q = (char)(*q - 32);
+	assert_int_equal(http(&ctx, "POST", url, (const uint8_t *)up, strlen(up), 0, &r, NULL), 0);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(r.body_len, 2);
 	assert_memory_equal(r.body, "OK", 2);
-	assert_int_equal(pw3_http_handle(&ctx, "POST", url, (const uint8_t *)sig, strlen(sig), 0, &r, NULL), 0);
+	/* a stored valid one is never replaced: 409 even for another valid signature */
+	assert_int_equal(http(&ctx, "POST", url, (const uint8_t *)good, strlen(good), 0, &r, NULL), 0);
 	assert_int_equal(r.status, 409);
 	assert_memory_equal(r.body, "Conflict", r.body_len);
-	char *got = NULL;
+	assert_int_equal(http(&ctx, "POST", url, (const uint8_t *)sig, strlen(sig), 0, &r, NULL), 0);
+	assert_int_equal(r.status, 409);
 	assert_int_equal(pw3_session_read_sig(&s, &got), 0);
-	char want[200];
-	snprintf(want, sizeof(want), "0x%0128dab", 7);
-	assert_string_equal(got, want);
+	assert_string_equal(got, good);
 	free(got);
+	http_now = 1;
+	/* issue 11 item 6: the id is canonical: a NUL (as "%00" or raw), an escape, a
+	 * trailing byte is 404, not the session */
+	char nul[128];
+	snprintf(nul, sizeof(nul), "/auth/pending/%s%%00", s.sid);
+	assert_int_equal(http(&ctx, "GET", nul, NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(r.status, 404);
+	size_t nl = (size_t)snprintf(nul, sizeof(nul), "/auth/pending/%s", s.sid);
+	nul[nl] = '\0';
+	nul[nl + 1] = 'x';
+	assert_int_equal(pw3_http_handle(&ctx, "GET", nul, nl + 2, NULL, 0, 0, 1, &r, NULL), 0);
+	assert_int_equal(r.status, 404);
+	assert_int_equal(pw3_http_handle(&ctx, "GET", nul, nl + 1, NULL, 0, 0, 1, &r, NULL), 0);
+	assert_int_equal(r.status, 404);
+	assert_int_equal(pw3_http_handle(&ctx, "GET", nul, nl, NULL, 0, 0, 1, &r, NULL), 0);
+	assert_int_equal(r.status, 200);
+	pw3_http_resp_done(&r);
+	snprintf(nul, sizeof(nul), "/auth/pending/%%30%s", s.sid + 1);
+	assert_int_equal(http(&ctx, "GET", nul, NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(r.status, 404);
+	snprintf(nul, sizeof(nul), "/auth/callback/%s%%00", s.sid);
+	assert_int_equal(http(&ctx, "POST", nul, (const uint8_t *)good, strlen(good), 0, &r, NULL), 0);
+	assert_int_equal(r.status, 404);
 	snprintf(p, sizeof(p), "/auth/callback/%032d", 0);
-	assert_int_equal(pw3_http_handle(&ctx, "POST", p, (const uint8_t *)sig, strlen(sig), 0, &r, NULL), 0);
+	assert_int_equal(http(&ctx, "POST", p, (const uint8_t *)sig, strlen(sig), 0, &r, NULL), 0);
 	assert_int_equal(r.status, 404);
 	pw3_session_destroy(&s);
 	close(dfd2);
@@ -565,7 +876,7 @@ static void test_http(void **state)
  * conditions, so the openat shape probes run only in the production build.
  */
 static int svc_dfd = -1;
-static char svc_sid[PW3_SID_HEX + 1];
+static char svc_sid[PW3_SID_HEX + 1], svc_sig[133];
 
 static int svc_flow(void)
 {
@@ -576,14 +887,20 @@ static int svc_flow(void)
 	memset(body, 'a', 130);
 	body[130] = '\0';
 	snprintf(url, sizeof(url), "/auth/pending/%s", svc_sid);
-	if (pw3_http_handle(&ctx, "GET", url, NULL, 0, 0, &r, NULL) < 0 || r.status != 200)
+	/* a well-formed body that is no signature of the session: refused, nothing written */
+	snprintf(url, sizeof(url), "/auth/callback/%s", svc_sid);
+	if (http(&ctx, "POST", url, (const uint8_t *)body, 130, 0, &r, NULL) < 0 || r.status != 403)
+		return 6;
+	memcpy(body, svc_sig, 133);
+	snprintf(url, sizeof(url), "/auth/pending/%s", svc_sid);
+	if (http(&ctx, "GET", url, NULL, 0, 0, &r, NULL) < 0 || r.status != 200)
 		return 2;
 	pw3_http_resp_done(&r);
 	snprintf(url, sizeof(url), "/auth/callback/%s", svc_sid);
-	if (pw3_http_handle(&ctx, "POST", url, (const uint8_t *)body, 130, 0, &r, NULL) < 0 ||
+	if (http(&ctx, "POST", url, (const uint8_t *)body, 132, 0, &r, NULL) < 0 ||
 	    r.status != 200)
 		return 3;
-	if (pw3_http_handle(&ctx, "POST", url, (const uint8_t *)body, 130, 0, &r, NULL) < 0 ||
+	if (http(&ctx, "POST", url, (const uint8_t *)body, 132, 0, &r, NULL) < 0 ||
 	    r.status != 409)
 		return 4;
 	/* the failed-write clean-up: unlinkat with flags 0 */
@@ -642,8 +959,15 @@ static void test_svc_seccomp(void **state)
 	assert_int_equal(pw3_otp_new(&c, 1, &o), 0);
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(pw3_pending_open(dir, &dfd), 0);
-	assert_int_equal(pw3_session_create(dfd, &o, &s), 0);
+	assert_int_equal(pw3_session_create(dfd, &o, test_wallet(), &s), 0);
 	memcpy(svc_sid, s.sid, sizeof(svc_sid));
+	{
+		uint8_t priv[32];
+		char msg[PW3_MESSAGE_MAX];
+		memset(priv, 0x11, 32);
+		assert_true(pw3_message(&o, msg, sizeof(msg)) > 0);
+		sign_hex(priv, msg, 27, svc_sig);  /* also creates the secp context before the filter */
+	}
 	assert_int_equal(pw3_pending_open(dir, &svc_dfd), 0);
 
 	int st = svc_run(sc, svc_flow);
@@ -706,6 +1030,8 @@ int main(void)
 		cmocka_unit_test(test_crc_port),
 		cmocka_unit_test(test_sig_parse),
 		cmocka_unit_test(test_verify_evm),
+		cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_state),
 		cmocka_unit_test(test_pending),
 		cmocka_unit_test(test_pending_sweep),
 		cmocka_unit_test(test_http),

@@ -16,12 +16,14 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include <security/pam_appl.h>
 
 #include "core/err.h"
 #include "core/hex.h"
+#include "eth/eth.h"
 #include "eth/keccak.h"
 #include "pw3.h"
 #include "eth/secp.h"
@@ -39,6 +41,7 @@ struct row {
 	char *input;  /* raw (escaped) text */
 	char *expect;
 	char *note;
+	char *says;   /* the text the user must read (PAM_ERROR_MSG substring); "" = not checked */
 };
 
 static struct row rows[MAXROWS];
@@ -46,6 +49,7 @@ static size_t nrows;
 static char root[256], confdir[300], logpath[300];
 static uint8_t key_alice[32], key_mallory[32];
 static char addr_hex[41];
+static char other_sig[133];  /* {SESSION_OTHERKEY}: session 1111...'s message, signed by mallory */
 
 static const char *tsv_path(void)
 {
@@ -66,7 +70,7 @@ static int load_rows(void)
 			continue;
 		char *rest = line;
 		char *k = strsep(&rest, "\t"), *in = strsep(&rest, "\t"), *ex = strsep(&rest, "\t"),
-		     *no = strsep(&rest, "\t");
+		     *no = strsep(&rest, "\t"), *sa = strsep(&rest, "\t");
 		if (!k || !in || !ex)
 			continue;
 		struct row *r = &rows[nrows++];
@@ -74,6 +78,7 @@ static int load_rows(void)
 		r->input = strdup(in);
 		r->expect = strdup(ex);
 		r->note = strdup(no ? no : "");
+		r->says = strdup(sa ? sa : "");
 	}
 	free(line);
 	fclose(f);
@@ -97,30 +102,52 @@ static const uint8_t N[32] = {
 	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
 	0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41 };
 
-/* Signature text variants for (machine, code). */
-static void sig_variant(const char *tok, const char *machine, const char *code, struct out *o)
+/* text with the first `from` replaced by `to` */
+static void replace(const char *text, const char *from, const char *to, char *out, size_t ol)
+{
+	const char *p = strstr(text, from);
+	assert_non_null(p);
+	snprintf(out, ol, "%.*s%s%s", (int)(p - text), text, to, p + strlen(from));
+}
+
+/* Signature text variants for the shown message. */
+static void sig_variant(const char *tok, const char *msg, struct out *o)
 {
 	const uint8_t *key = key_alice;
-	char m[PW3_MESSAGE_MAX], hex[200];
-	const char *mm = machine, *cc = code;
-	char cbuf[24];
+	char m[PW3_MESSAGE_MAX + 16], hex[200], t[64];
 	uint8_t d[32], sig[65];
 	bool raw = false;
+	int len;
 
+	snprintf(m, sizeof(m), "%s", msg);
 	if (!strcmp(tok, "SIG_OTHERKEY"))
 		key = key_mallory;
 	if (!strcmp(tok, "SIG_OTHERMACHINE"))
-		mm = "blockhost-999";
+		replace(msg, " blockhost-007 ", " blockhost-999 ", m, sizeof(m));
 	if (!strcmp(tok, "SIG_OTHERCODE")) {
-		snprintf(cbuf, sizeof(cbuf), "%s", code);
-		size_t l = strlen(cbuf);
-		cbuf[l - 1] = (char)('0' + (cbuf[l - 1] - '0' + 1) % 10);
-		cc = cbuf;
+		/* the code's last digit + 1 */
+		const char *c = strstr(msg, "code: ") + 6, *e = strchr(c, ' ');
+		snprintf(t, sizeof(t), "code: %.*s%c ", (int)(e - c - 1), c,
+		         (char)('0' + (e[-1] - '0' + 1) % 10));
+		char from[64];
+		snprintf(from, sizeof(from), "code: %.*s ", (int)(e - c), c);
+		replace(msg, from, t, m, sizeof(m));
 	}
+	if (!strcmp(tok, "SIG_UPSTREAM"))  /* upstream's message: the same code and machine */
+		snprintf(m, sizeof(m), "%.*s", (int)(strstr(msg, " nonce: ") - msg), msg);
+	if (!strcmp(tok, "SIG_OTHERNONCE")) {
+		char *n = strstr(m, " nonce: ") + 8;
+		n[0] = n[0] == '0' ? '1' : '0';
+	}
+	if (!strcmp(tok, "SIG_OTHEREXPIRY")) {
+		char *e = m + strlen(m) - 2;   /* the seconds' last digit */
+		*e = *e == '0' ? '1' : '0';
+	}
+	if (!strcmp(tok, "SIG_MSGNL"))     /* the message with a newline (a wallet that adds one) */
+		strcat(m, "\n");
 	if (!strcmp(tok, "SIG_RAWHASH"))
 		raw = true;
-	int len = pw3_message(mm, cc, m, sizeof(m));
-	assert_true(len > 0);
+	len = (int)strlen(m);
 	if (raw)
 		bh_keccak256(m, (size_t)len, d);
 	else
@@ -149,6 +176,8 @@ static void sig_variant(const char *tok, const char *machine, const char *code, 
 	bh_hex_encode(sig, 65, hex + 2);
 	if (!strcmp(tok, "SIG_SHORT"))
 		hex[130] = '\0';
+	if (!strcmp(tok, "SIG_TRUNC"))     /* a paste cut off by the terminal */
+		hex[100] = '\0';
 	if (!strcmp(tok, "SIG_LONG"))
 		strcat(hex, "00");
 	if (!strcmp(tok, "SIG_NONHEX"))
@@ -172,8 +201,8 @@ static void sig_variant(const char *tok, const char *machine, const char *code, 
 	put(o, hex, strlen(hex));
 }
 
-/* Decode C escapes and expand {TOKENS}; machine/code may be NULL outside a conversation. */
-static void expand(const char *s, const char *machine, const char *code, struct out *o)
+/* Decode C escapes and expand {TOKENS}; msg (the shown message) is NULL outside a conversation. */
+static void expand(const char *s, const char *msg, struct out *o)
 {
 	o->n = 0;
 	while (*s) {
@@ -223,14 +252,16 @@ static void expand(const char *s, const char *machine, const char *code, struct 
 				put(o, "# ", 2);
 				for (int i = 0; i < 70000; i++)
 					put(o, "a", 1);
+			} else if (!strcmp(tok, "SESSION_OTHERKEY")) {
+				put(o, other_sig, 132);
 			} else if (!strcmp(tok, "SIGTXT") || !strcmp(tok, "SIGTXT_UTF8")) {
 				put(o, "0x", 2);
 				for (int i = 0; i < 64; i++)
 					put(o, "ab", 2);
 				put(o, tok[6] ? "\xc3\xa9" : "ab", 2);
 			} else if (!strncmp(tok, "SIG", 3)) {
-				assert_non_null(machine);
-				sig_variant(tok, machine, code, o);
+				assert_non_null(msg);
+				sig_variant(tok, msg, o);
 			} else {
 				fail_msg("unknown token {%s}", tok);
 			}
@@ -269,13 +300,21 @@ static void parse_info(const char *info, char *code, char *machine, char *sid)
 		sscanf(p + 9, "%32[0-9a-f]", sid);
 }
 
-static char info_text[1024];
+static char info_text[1024], error_text[2048];
+static unsigned fail_delay_us;
 
-static void plant(const struct row *r, const char *sid, const char *machine, const char *code)
+static void delay_fn(int status, unsigned delay, void *appdata)
+{
+	(void)appdata;
+	if (status != PAM_SUCCESS)
+		fail_delay_us = delay;
+}
+
+static void plant(const struct row *r, const char *sid, const char *msg)
 {
 	char p[512], real[520];
 	struct out o = { malloc(CAP), 0 };
-	expand(r->input, machine, code, &o);
+	expand(r->input, msg, &o);
 	snprintf(p, sizeof(p), "%s/run/libpam-web3/pending/%s.sig", root, sid);
 	snprintf(real, sizeof(real), "%s.real", p);
 	if (!strcmp(r->kind, "sigfile") || !strcmp(r->kind, "sigfile_mode666")) {
@@ -300,24 +339,42 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 {
 	struct script *s = data;
 	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-	char code[20], machine[65], sid[33];
+	char code[20], machine[65], sid[33], m[300];
 	for (int i = 0; i < n; i++) {
 		if (msg[i]->msg_style == PAM_TEXT_INFO) {
 			snprintf(info_text, sizeof(info_text), "%s", msg[i]->msg);
 			continue;
 		}
+		if (msg[i]->msg_style == PAM_ERROR_MSG) {
+			size_t l = strlen(error_text);
+			snprintf(error_text + l, sizeof(error_text) - l, "%s%s", l ? "\n" : "", msg[i]->msg);
+			continue;
+		}
 		parse_info(info_text, code, machine, sid);
+		const char *mp = strstr(info_text, "\nMessage: ");
+		assert_non_null(mp);
+		sscanf(mp + 10, "%299[^\n]", m);
 		if (s->plant) {
 			assert_true(sid[0]);
-			plant(s->row, sid, machine, code);
+			plant(s->row, sid, m);
 			r[i].resp = strdup("");
 			continue;
 		}
-		const char *in = !strcmp(s->row->kind, "reply") ? s->row->input : "{SIG}";
+		bool reply = !strncmp(s->row->kind, "reply", 5);
+		const char *in = reply ? s->row->input : "{SIG}";
 		if (!strncmp(s->row->kind, "pending", 7))
 			in = "";
+		if (!strcmp(s->row->kind, "reply_late"))
+			sleep(2);  /* ttl 1 s */
+		if (!strcmp(s->row->kind, "reply_used")) {
+			/* another process consumed this challenge first */
+			char up[600];
+			snprintf(up, sizeof(up), "%s/run/libpam-web3/state/u-%.32s", root,
+			         strstr(m, " nonce: ") + 8);
+			write_bytes(up, "", 0, 0600);
+		}
 		struct out o = { malloc(CAP), 0 };
-		expand(in, machine, code, &o);
+		expand(in, m, &o);
 		r[i].resp = o.d; /* the module frees it; PAM strings stop at the first NUL */
 	}
 	*resp = r;
@@ -331,27 +388,30 @@ static void rm_rf(const char *p)
 	assert_int_equal(system(cmd), 0);
 }
 
-static void good_config(void)
+static void good_config(const char *extra)
 {
 	char p[400], doc[512];
 	snprintf(p, sizeof(p), "%s/etc/pam_web3/config.toml", root);
 	snprintf(doc, sizeof(doc), "[machine]\nid = \"blockhost-007\"\nsecret_key = \"%s\"\n"
-	         "[auth]\ncallback_grace_seconds = 1\n", SECRET);
+	         "[auth]\ncallback_grace_seconds = 1\n%s", SECRET, extra);
 	unlink(p);
 	write_bytes(p, doc, strlen(doc), 0640);
 }
 
 static int run_module(const struct row *r, size_t idx, char *log, size_t loglen)
 {
-	char p[400], user[32] = "alice", pend[400];
+	char p[400], user[32] = "alice", pend[400], state[400];
 	struct script s = { .row = r };
 	snprintf(p, sizeof(p), "%s/etc/pam_web3/config.toml", root);
 	snprintf(pend, sizeof(pend), "%s/run/libpam-web3/pending", root);
-	good_config();
+	good_config(!strcmp(r->kind, "reply_late") ? "otp_ttl_seconds = 1\n" : "");
 	rm_rf(pend);
+	snprintf(state, sizeof(state), "%s/run/libpam-web3/state", root);
+	rm_rf(state);
+	error_text[0] = info_text[0] = '\0';
 	if (!strncmp(r->kind, "config", 6)) {
 		struct out o = { malloc(CAP), 0 };
-		expand(r->input, NULL, NULL, &o);
+		expand(r->input, NULL, &o);
 		unlink(p);
 		if (!strcmp(r->kind, "config_symlink")) {
 			char real[420];
@@ -377,7 +437,16 @@ static int run_module(const struct row *r, size_t idx, char *log, size_t loglen)
 	} else if (!strcmp(r->kind, "pending_mode777")) {
 		assert_int_equal(mkdir(pend, 0750), 0);
 		assert_int_equal(chmod(pend, 0777), 0);
-	} else if (strcmp(r->kind, "reply")) {
+	} else if (!strcmp(r->kind, "backoff")) {
+		/* the user failed PW3_FAIL_FREE times just now (input: the record's failures) */
+		char rec[40], line[64], rp[500];
+		assert_int_equal(mkdir(state, 0700), 0);
+		pw3_backoff_name("alice", rec);
+		snprintf(rp, sizeof(rp), "%s/%s", state, rec);
+		snprintf(line, sizeof(line), "pw3-fail v1 %s %llu\n", r->input,
+		         (unsigned long long)time(NULL));
+		write_bytes(rp, line, strlen(line), 0600);
+	} else if (strncmp(r->kind, "reply", 5)) {
 		fail_msg("unknown kind %s", r->kind);
 	}
 
@@ -388,6 +457,8 @@ static int run_module(const struct row *r, size_t idx, char *log, size_t loglen)
 	dup2(fd, 2);
 	close(fd);
 	assert_int_equal(pam_start_confdir("pw3", user, &pc, confdir, &h), PAM_SUCCESS);
+	assert_int_equal(pam_set_item(h, PAM_FAIL_DELAY, (const void *)delay_fn), PAM_SUCCESS);
+	fail_delay_us = 0;
 	int rc = pam_authenticate(h, 0);
 	pam_end(h, rc);
 	fflush(stderr);
@@ -409,12 +480,12 @@ static int http_dfd = -1;
 static unsigned run_http(const struct row *r, char *why_out, size_t wl)
 {
 	struct out o = { malloc(CAP), 0 };
-	expand(r->input, NULL, NULL, &o);
+	expand(r->input, NULL, &o);
 	char *sp1 = memchr(o.d, ' ', o.n);
 	assert_non_null(sp1);
 	*sp1 = '\0';
 	char *url = sp1 + 1, *body = memchr(url, ' ', o.n - (size_t)(url - o.d));
-	size_t blen = 0;
+	size_t blen = 0, ulen = body ? (size_t)(body - url) : o.n - (size_t)(url - o.d);
 	if (body) {
 		*body++ = '\0';
 		blen = o.n - (size_t)(body - o.d);
@@ -424,12 +495,41 @@ static unsigned run_http(const struct row *r, char *why_out, size_t wl)
 	struct pw3_http_resp resp;
 	struct bh_msg why = { { 0 } };
 	unsigned flags = blen > PW3_EVM_BODY_MAX ? PW3_REQ_TOO_LARGE : 0;
-	(void)pw3_http_handle(&ctx, o.d, url, (const uint8_t *)body, blen, flags, &resp, &why);
+	(void)pw3_http_handle(&ctx, o.d, url, ulen, (const uint8_t *)body, blen, flags,
+	                      (uint64_t)time(NULL), &resp, &why);
 	snprintf(why_out, wl, "%u %s", resp.status, why.text);
 	pw3_http_resp_done(&resp);
 	unsigned st = resp.status;
 	free(o.d);
 	return st;
+}
+
+/* every "...;"-separated part of want, in order, in got ({OWNER}: the VM's wallet, EIP-55) */
+static bool says_ok(const char *got, const char *want)
+{
+	char w[1024], own[BH_ADDR_STR_LEN + 1], part[1024];
+	uint8_t a[20];
+	const char *p = got;
+	assert_int_equal(bh_eth_address_from_priv(key_alice, a), 0);
+	bh_eth_addr_checksum(a, own);
+	snprintf(w, sizeof(w), "%s", want);
+	for (char *tok = w, *next; tok; tok = next) {
+		next = strstr(tok, "...;");
+		if (next) {
+			*next = '\0';
+			next += 4;
+		}
+		char *o = strstr(tok, "{OWNER}");
+		if (o)
+			snprintf(part, sizeof(part), "%.*s%s%s", (int)(o - tok), tok, own, o + 7);
+		else
+			snprintf(part, sizeof(part), "%s", tok);
+		const char *f = strstr(p, part);
+		if (!f)
+			return false;
+		p = f + strlen(part);
+	}
+	return true;
 }
 
 static void test_catalogue(void **state)
@@ -445,6 +545,31 @@ static void test_catalogue(void **state)
 	write_bytes(p, "{}", 2, 0640);
 	snprintf(p, sizeof(p), "%s/fedcba9876543210fedcba9876543210.sig", hd);
 	write_bytes(p, "0x00", 4, 0640);
+	/* two sessions in the new format for the alice wallet: 1111... live, 2222... expired */
+	for (int k = 0; k < 2; k++) {
+		char sid[33], msg[PW3_MESSAGE_MAX], iso[PW3_ISO_LEN + 1], js[700];
+		uint64_t exp = k ? (uint64_t)time(NULL) - 10 : (uint64_t)time(NULL) + 3600;
+		memset(sid, k ? '2' : '1', 32);
+		sid[32] = '\0';
+		assert_true(pw3_message_fmt("blockhost-007", "123456", "00112233445566778899aabbccddeeff",
+		                            exp, msg, sizeof(msg)) > 0);
+		assert_int_equal(pw3_time_iso(exp, iso), 0);
+		snprintf(js, sizeof(js), "{\"otp\":\"123456\",\"machine_id\":\"blockhost-007\",\"session_id\":\"%s\","
+		         "\"nonce\":\"00112233445566778899aabbccddeeff\",\"expires\":\"%s\",\"wallet\":\"0x%s\","
+		         "\"message\":\"%s\"}", sid, iso, addr_hex, msg);
+		snprintf(p, sizeof(p), "%s/%s.json", hd, sid);
+		write_bytes(p, js, strlen(js), 0640);
+		if (k == 0) {
+			/* a real signature of the live session by another wallet */
+			uint8_t d[32], sg[65];
+			pw3_eip191_digest(msg, strlen(msg), d);
+			assert_int_equal(bh_secp_sign(key_mallory, d, sg), 0);
+			sg[64] = (uint8_t)(sg[64] + 27);
+			other_sig[0] = '0';
+			other_sig[1] = 'x';
+			bh_hex_encode(sg, 65, other_sig + 2);
+		}
+	}
 	assert_int_equal(pw3_pending_open(hd, &http_dfd), 0);
 
 	assert_true(nrows >= 50);
@@ -463,6 +588,11 @@ static void test_catalogue(void **state)
 		if (rc == PAM_SUCCESS || rc == PAM_IGNORE || !strstr(log, r->expect))
 			fail_msg("row %zu (%s: %s): rc=%d, want log '%s', got:\n%s", i, r->kind, r->note, rc,
 			         r->expect, log);
+		if (r->says[0] && !says_ok(error_text, r->says))
+			fail_msg("row %zu (%s: %s): the user read '%s', want '%s'", i, r->kind, r->note,
+			         error_text, r->says);
+		if (fail_delay_us == 0)
+			fail_msg("row %zu (%s: %s): no failure delay requested", i, r->kind, r->note);
 		if (line)
 			line[strcspn(line, "\n")] = '\0';
 		print_message("ok %3zu %-16s %-48s -> %s\n", i, r->kind, r->note, line ? line + 10 : "?");
@@ -477,7 +607,8 @@ static void test_catalogue(void **state)
 static void test_control(void **state)
 {
 	(void)state;
-	struct row r = { .kind = "reply", .input = (char *)"{SIG}", .expect = (char *)"", .note = (char *)"" };
+	struct row r = { .kind = "reply", .input = (char *)"{SIG}", .expect = (char *)"", .note = (char *)"",
+	                 .says = (char *)"" };
 	char log[4096];
 	assert_int_equal(run_module(&r, 0, log, sizeof(log)), PAM_SUCCESS);
 }
@@ -517,7 +648,7 @@ int main(int argc, char **argv)
 				continue;
 			char *buf = malloc(CAP);
 			struct out o = { buf, 0 };
-			expand(rows[i].input, NULL, NULL, &o);
+			expand(rows[i].input, NULL, &o);
 			fprintf(f, "g%zu:x:%zu:4242:%s:/tmp:/bin/sh\n", i, 5000 + i, o.d);
 			free(buf);
 		}
@@ -565,6 +696,7 @@ int main(int argc, char **argv)
 		free(rows[i].input);
 		free(rows[i].expect);
 		free(rows[i].note);
+		free(rows[i].says);
 	}
 	return r;
 }
