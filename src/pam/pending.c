@@ -12,29 +12,22 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "core/hex.h"
 #include "pw3.h"
 
 int pw3_pending_open(const char *path, int *ret_fd)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return -ENOENT;
-		/* O_NOFOLLOW on a symlink gives ELOOP (or ENOTDIR with O_DIRECTORY) */
-		return (errno == ELOOP || errno == ENOTDIR) ? BH_ERR_UNSAFE_FILE : bh_negerrno();
-	}
-	if (fstat(fd, &st) < 0) {
-		int r = bh_negerrno();
-		close(fd);
-		return r;
-	}
-	if (!S_ISDIR(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
-	    (st.st_mode & S_IWOTH)) {
-		close(fd);
-		return BH_ERR_UNSAFE_FILE;
-	}
+	/* root's or ours, not world-writable (the group may write: the service's group) */
+	const struct bh_file_rules rules = {
+		.type = S_IFDIR,
+		.owner = BH_FILE_OWNER_ROOT | BH_FILE_OWNER_SELF,
+		.forbid_mode = S_IWOTH,
+	};
+	int fd, r;
+
+	if ((r = bh_file_open(AT_FDCWD, path, O_RDONLY, &rules, &fd, NULL, NULL)) < 0)
+		return r == -ENOTDIR ? BH_ERR_UNSAFE_FILE : r;
 	*ret_fd = fd;
 	return 0;
 }
@@ -139,31 +132,22 @@ out:
 int pw3_session_read_sig(const struct pw3_session *s, char **ret)
 {
 	struct bh_buf b;
-	struct stat st;
 	char name[64], *str = NULL;
-	int fd = -1, r;
+	int r;
 
-	bh_buf_init(&b, PW3_SIGFILE_MAX);
+	/* written by web3-auth-svc (the directory's group) or root; one link; not
+	 * world-writable; at most PW3_SIGFILE_MAX */
+	const struct bh_file_rules rules = {
+		.type = S_IFREG,
+		.owner = BH_FILE_OWNER_ROOT | BH_FILE_OWNER_SELF | BH_FILE_GROUP_GID,
+		.gid = s->dir_gid,
+		.forbid_mode = S_IWOTH,
+		.single_link = true,
+	};
+	bh_buf_init(&b, 0);
 	name_of(s->sid, ".sig", name);
-	fd = openat(s->dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0) {
-		r = errno == ENOENT ? -ENOENT : errno == ELOOP ? BH_ERR_UNSAFE_FILE : bh_negerrno();
-		goto out;
-	}
-	if (fstat(fd, &st) < 0) {
-		r = bh_negerrno();
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 || (st.st_mode & S_IWOTH) ||
-	    !(st.st_uid == 0 || st.st_uid == geteuid() || st.st_gid == s->dir_gid)) {
-		r = BH_ERR_UNSAFE_FILE;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > PW3_SIGFILE_MAX) {
-		r = BH_ERR_LIMIT;
-		goto out;
-	}
-	if ((r = bh_buf_read_fd_all(&b, fd)) < 0 || (r = bh_buf_steal_cstr(&b, &str)) < 0)
+	if ((r = bh_file_read(s->dfd, name, &rules, PW3_SIGFILE_MAX, &b, NULL)) < 0 ||
+	    (r = bh_buf_steal_cstr(&b, &str)) < 0)
 		goto out;
 	/* trim */
 	size_t a = 0, e = strlen(str);
@@ -183,8 +167,6 @@ int pw3_session_read_sig(const struct pw3_session *s, char **ret)
 	r = 0;
 out:
 	free(str);
-	if (fd >= 0)
-		close(fd);
 	bh_buf_done(&b);
 	return r;
 }
@@ -358,22 +340,15 @@ out:
 
 int pw3_state_open(const char *path, int *ret_fd)
 {
-	struct stat st;
+	/* ours alone: a directory we own with no group or world bits */
+	const struct bh_file_rules rules = {
+		.type = S_IFDIR, .owner = BH_FILE_OWNER_SELF, .forbid_mode = 077,
+	};
 	int fd, r;
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return bh_negerrno();
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return (errno == ELOOP || errno == ENOTDIR) ? BH_ERR_UNSAFE_FILE : bh_negerrno();
-	if (fstat(fd, &st) < 0) {
-		r = bh_negerrno();
-		close(fd);
-		return r;
-	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
-		close(fd);
-		return BH_ERR_UNSAFE_FILE;
-	}
+	if ((r = bh_file_open(AT_FDCWD, path, O_RDONLY, &rules, &fd, NULL, NULL)) < 0)
+		return r == -ENOTDIR ? BH_ERR_UNSAFE_FILE : r;
 	*ret_fd = fd;
 	return 0;
 }

@@ -15,6 +15,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "eth/eth.h"
 #include "core/hex.h"
 #include "eth/keccak.h"
@@ -25,37 +26,23 @@
 
 int pw3_read_small_file(int dirfd, const char *path, size_t max, char **ret)
 {
+	/* root's or ours, not group/world-writable, a regular file no larger than max */
+	const struct bh_file_rules rules = {
+		.type = S_IFREG,
+		.owner = BH_FILE_OWNER_ROOT | BH_FILE_OWNER_SELF,
+		.forbid_mode = S_IWGRP | S_IWOTH,
+	};
 	struct bh_buf b;
-	struct stat st;
 	char *s = NULL;
-	int fd, r;
+	int r;
 
-	bh_buf_init(&b, max);
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0) {
-		r = errno == ELOOP ? BH_ERR_UNSAFE_FILE : bh_negerrno();
-		goto out;
-	}
-	if (fstat(fd, &st) < 0) {
-		r = bh_negerrno();
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		r = BH_ERR_UNSAFE_FILE;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		r = BH_ERR_LIMIT;
-		goto out;
-	}
-	if ((r = bh_buf_read_fd_all(&b, fd)) < 0 || (r = bh_buf_steal_cstr(&b, &s)) < 0)
+	bh_buf_init(&b, 0);
+	if ((r = bh_file_read(dirfd, path, &rules, max, &b, NULL)) < 0 ||
+	    (r = bh_buf_steal_cstr(&b, &s)) < 0)
 		goto out;
 	*ret = s;
 	r = 0;
 out:
-	if (fd >= 0)
-		close(fd);
 	bh_buf_done(&b);
 	return r;
 }
