@@ -19,11 +19,10 @@
  * The agent's own parser (src/agent/plugin-manifest.c) validates each manifest in full
  * when the build signs it; this is the auditor's view, not the enforcement.
  *
- * Exits 1 after reporting every problem found.
+ * Exits 1 after reporting every problem found, 2 on a usage error.
  */
 #include <dirent.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +30,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/cli.h"
 #include "core/err.h"
 #include "core/file.h"
 #include "core/frame.h"
@@ -398,10 +398,13 @@ static void usage(FILE *f)
 	fprintf(f, "usage: blockhost-policy-check --policy-dir DIR --seccomp-dir DIR "
 		   "[--dump SERVICE] [-q]\n"
 		   "       [--actions-dir DIR --action-source FILE.c ...]\n"
+		   "       blockhost-policy-check --help | --version\n"
 		   "  validates every policy/<service>.policy and seccomp/<service> listed in\n"
 		   "  DIR/services; --dump prints the expanded syscall rules of one service;\n"
 		   "  --actions-dir checks that every action has a manifest and a source and\n"
-		   "  prints every action with its run_as and capabilities.\n");
+		   "  prints every action with its run_as and capabilities (-q: problems only).\n"
+		   "  `make policy-check` runs it on this tree.\n"
+		   "Exit: 0 all valid, 1 problems found (each one named), 2 usage error.\n");
 }
 
 int main(int argc, char **argv)
@@ -414,8 +417,10 @@ int main(int argc, char **argv)
 		{ "actions-dir", required_argument, NULL, 'a' },
 		{ "action-source", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct bh_msg m = { "" };
 	const char *pdir = NULL, *sdir = NULL, *dump = NULL, *adir = NULL;
 	static const char *srcs[MAX_ACTIONS];
 	size_t n_srcs = 0;
@@ -425,7 +430,7 @@ int main(int argc, char **argv)
 	int c;
 
 	bh_log_init("blockhost-policy-check", BH_LOG_STDERR, 0);
-	while ((c = getopt_long(argc, argv, "p:s:d:qha:A:", opts, NULL)) != -1) {
+	while (bh_cli_getopt(argc, argv, "p:s:d:qha:A:", opts, &c, &m) == 0 && c != -1) {
 		switch (c) {
 		case 'p': pdir = optarg; break;
 		case 's': sdir = optarg; break;
@@ -440,15 +445,18 @@ int main(int argc, char **argv)
 			srcs[n_srcs++] = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'V': printf("blockhost-policy-check (BlockHost) %s\n", BH_VERSION); return 0;
 		}
 	}
-	if (!pdir || !sdir || optind != argc) {
-		usage(stderr);
-		return 2;
+	if (!m.text[0] && optind != argc)
+		bh_msg_set(&m, "unexpected argument '%s'", argv[optind]);
+	if (!m.text[0] && (!pdir || !sdir))
+		bh_msg_set(&m, "%s is required", !pdir ? "--policy-dir" : "--seccomp-dir");
+	if (m.text[0]) {
+		log_error("%s (see blockhost-policy-check --help)", m.text);
+		return BH_EXIT_USAGE;
 	}
 	if (dump) {
-		struct bh_msg m = { "" };
 		struct bh_seccomp *sc = NULL;
 		char line[512];
 		if (bh_seccomp_load(sdir, dump, 0, &sc, &m) < 0) {
