@@ -173,7 +173,9 @@ static int load_privkey(const struct bhcrypt_cmd *self, const char *fileopt, con
 		bh_buf_done(&b);
 		return 1;
 	}
-	r = parse_privkey_text(self, path, (const char *)bh_buf_ptr(&b), bh_buf_len(&b), priv);
+	char what[300];
+	snprintf(what, sizeof(what), "%s %s", fileopt, strcmp(path, "-") ? path : "(stdin)");
+	r = parse_privkey_text(self, what, (const char *)bh_buf_ptr(&b), bh_buf_len(&b), priv);
 	bh_buf_done(&b); /* wipes the file contents */
 	return r;
 }
@@ -884,8 +886,8 @@ int main(int argc, char **argv)
 		if (hooks[i] && hooks[i]->name && !strcmp(argv[1], hooks[i]->name))
 			c = hooks[i];
 	if (!c) {
-		fprintf(stderr, "bhcrypt: unknown %s '%s' (bhcrypt --help lists the commands)\n",
-		        argv[1][0] == '-' ? "option" : "command", argv[1]);
+		fprintf(stderr, "bhcrypt: unknown %s '%.*s' (bhcrypt --help lists the commands)\n",
+		        argv[1][0] == '-' ? "option" : "command", (int)strcspn(argv[1], "="), argv[1]);
 		return BH_EXIT_USAGE;
 	}
 	optind = 0;
