@@ -89,8 +89,9 @@ int ks_resolve_owner(const char *owner, struct ks_owner *ret)
 			return 0;
 		owner = KS_DEFAULT_OWNER;
 	} else if (!(pw = getpwnam(owner))) {
-		log_error("--owner '%s': no such user", owner);
-		return BH_ERR_NOT_FOUND;
+		log_error("--owner: no such user (create the keystore's system user first: "
+			  "docs/operator.md)");
+		return BH_ERR_CONFIG; /* exit 1: not 6, which is "no sealed key" */
 	}
 	ret->name = owner;
 	ret->uid = pw->pw_uid;
