@@ -5,11 +5,14 @@
  * seal_cmds.c) and the daemon (daemon.c) use these; neither depends on the other.
  */
 #include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "blob.h"
 #include "cli.h"
+#include "core/cli.h"
 #include "core/log.h"
 #include "eth/eth.h"
 
@@ -23,6 +26,31 @@ int ks_exit_code(int r)
 	case BH_ERR_NOT_FOUND: return KS_EXIT_NOT_FOUND;
 	default: return KS_EXIT_ERROR;
 	}
+}
+
+int ks_usage_error(const char *usage, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_error("%s", line);
+	fputs(usage, stderr);
+	return KS_EXIT_USAGE;
+}
+
+int ks_next_opt(int argc, char **argv, const struct option *o, const char *usage)
+{
+	struct bh_msg m = { "" };
+	int c;
+
+	if (bh_cli_getopt(argc, argv, "h", o, &c, &m) < 0) {
+		ks_usage_error(usage, "%s %s", argv[0], m.text);
+		return '?';
+	}
+	return c;
 }
 
 int ks_fail(int r, const struct bh_msg *m, const char *what)
@@ -61,8 +89,9 @@ int ks_resolve_owner(const char *owner, struct ks_owner *ret)
 			return 0;
 		owner = KS_DEFAULT_OWNER;
 	} else if (!(pw = getpwnam(owner))) {
-		log_error("--owner '%s': no such user", owner);
-		return BH_ERR_NOT_FOUND;
+		log_error("--owner: no such user (create the keystore's system user first: "
+			  "docs/operator.md)");
+		return BH_ERR_CONFIG; /* exit 1: not 6, which is "no sealed key" */
 	}
 	ret->name = owner;
 	ret->uid = pw->pw_uid;

@@ -8,6 +8,7 @@
 #ifndef BH_KS_CLI_H
 #define BH_KS_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -32,6 +33,11 @@ struct ks_global {
 #define KS_EXIT_NOT_FOUND 6
 
 int ks_exit_code(int r);
+/* The command's next option (core/cli.h: full names only, "-h" = --help); -1 after the
+ * last; '?' once a usage problem has been logged, naming the option, with the usage. */
+int ks_next_opt(int argc, char **argv, const struct option *o, const char *usage);
+/* Log a usage problem and print the usage; returns KS_EXIT_USAGE. */
+int ks_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Log what failed (m's text when it has one) and return the exit code for r. */
 int ks_fail(int r, const struct bh_msg *m, const char *what);
 /* Open the TPM named by the config; logs the reason on failure. */

@@ -6,7 +6,6 @@
  * or the terminal, never argv or the environment.
  */
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,7 +132,7 @@ static int parse_fd(const char *s, int *ret)
 static int opt_pcrs(const char *arg, uint32_t *mask)
 {
 	if (bh_tpm_pcr_mask_parse(arg, mask) < 0) {
-		log_error("--pcrs '%s': expected PCR numbers 0..23 separated by commas", arg);
+		log_error("--pcrs: expected PCR numbers 0..23 separated by commas (e.g. 7 or 7,14)");
 		return BH_ERR_CONFIG;
 	}
 	return 0;
@@ -142,7 +141,7 @@ static int opt_pcrs(const char *arg, uint32_t *mask)
 static int opt_passphrase_fd(const char *arg, int *fd)
 {
 	if (parse_fd(arg, fd) < 0) {
-		log_error("--passphrase-fd '%s': expected a descriptor number", arg);
+		log_error("--passphrase-fd: expected an open file descriptor number 0..65535");
 		return BH_ERR_CONFIG;
 	}
 	return 0;
@@ -205,9 +204,10 @@ int ks_cmd_init(struct ks_global *g, int argc, char **argv)
 	size_t plen = 0;
 	struct bh_buf rec;
 	char addr[BH_ADDR_STR_LEN + 1];
+	const char *usage = init_usage;
 
 	bh_buf_init(&rec, BH_KS_RECOVERY_MAX);
-	while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+	while ((c = ks_next_opt(argc, argv, o, usage)) != -1) {
 		switch (c) {
 		case 'p':
 			if (opt_pcrs(optarg, &mask) < 0)
@@ -216,7 +216,7 @@ int ks_cmd_init(struct ks_global *g, int argc, char **argv)
 		case 'r': recovery = optarg; break;
 		case 'o':
 			if (ks_parse_owner_opt(optarg, &owner) < 0)
-				return KS_EXIT_USAGE;
+				return ks_usage_error(usage, "--owner: expected a user name");
 			break;
 		case 'f':
 			if (opt_passphrase_fd(optarg, &pfd) < 0)
@@ -224,18 +224,18 @@ int ks_cmd_init(struct ks_global *g, int argc, char **argv)
 			break;
 		case 'k':
 			if (parse_kdf(optarg, &kdf) < 0) {
-				log_error("--kdf '%s': expected interactive, moderate or sensitive", optarg);
+				log_error("--kdf: expected interactive, moderate or sensitive");
 				return KS_EXIT_USAGE;
 			}
 			break;
 		case 'h': fputs(init_usage, stdout); return 0;
-		default: fputs(init_usage, stderr); return KS_EXIT_USAGE;
+		default: return KS_EXIT_USAGE;
 		}
 	}
-	if (optind != argc) {
-		fputs(init_usage, stderr);
-		return KS_EXIT_USAGE;
-	}
+	if (optind != argc)
+		return ks_usage_error(usage, "init: unexpected argument '%s'", argv[optind]);
+	if (pfd >= 0 && !recovery)
+		return ks_usage_error(usage, "init: --passphrase-fd is only read with --recovery");
 	if (recovery) {
 		struct stat st;
 		if (lstat(recovery, &st) == 0) {
@@ -326,18 +326,17 @@ int ks_cmd_status(struct ks_global *g, int argc, char **argv)
 	uint8_t (*cur)[32] = NULL;
 	json_t *out = NULL, *keys = NULL, *pcrobj = NULL;
 	uint32_t all_changed = 0;
+	const char *usage = status_usage;
 
-	while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+	while ((c = ks_next_opt(argc, argv, o, usage)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'h': fputs(status_usage, stdout); return 0;
-		default: fputs(status_usage, stderr); return KS_EXIT_USAGE;
+		default: return KS_EXIT_USAGE;
 		}
 	}
-	if (optind != argc) {
-		fputs(status_usage, stderr);
-		return KS_EXIT_USAGE;
-	}
+	if (optind != argc)
+		return ks_usage_error(usage, "status: unexpected argument '%s'", argv[optind]);
 	if ((r = ks_resolve_owner(NULL, &own)) < 0 || (r = ks_open_store(g, false, &own, &dfd)) < 0)
 		return ks_exit_code(r);
 	if ((r = ks_tpm_open(g, &t)) < 0) {
@@ -497,7 +496,7 @@ int ks_cmd_reseal(struct ks_global *g, int argc, char **argv, bool recover)
 	char addr[BH_ADDR_STR_LEN + 1];
 
 	bh_buf_init(&file, BH_KS_RECOVERY_MAX);
-	while ((c = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+	while ((c = ks_next_opt(argc, argv, o, usage)) != -1) {
 		switch (c) {
 		case 'p':
 			if (opt_pcrs(optarg, &mask) < 0)
@@ -505,25 +504,28 @@ int ks_cmd_reseal(struct ks_global *g, int argc, char **argv, bool recover)
 			break;
 		case 'r':
 			if (!recover)
-				goto usage;
+				return ks_usage_error(usage, "reseal: --recovery is for 'recover'");
 			recovery = optarg;
 			break;
 		case 'o':
 			if (ks_parse_owner_opt(optarg, &owner) < 0)
-				goto usage;
+				return ks_usage_error(usage, "--owner: expected a user name");
 			break;
 		case 'f':
 			if (!recover)
-				goto usage;
+				return ks_usage_error(usage, "reseal: --passphrase-fd is for 'recover'");
 			if (opt_passphrase_fd(optarg, &pfd) < 0)
 				return KS_EXIT_USAGE;
 			break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: goto usage;
+		default: return KS_EXIT_USAGE;
 		}
 	}
-	if (optind != argc || (recover && !recovery))
-		goto usage;
+	if (optind != argc)
+		return ks_usage_error(usage, "%s: unexpected argument '%s'", argv[0], argv[optind]);
+	if (recover && !recovery)
+		return ks_usage_error(usage, "recover: --recovery FILE is required (the file "
+				      "'init --recovery' wrote)");
 	/* recover may have to re-create a lost directory; reseal needs the blobs in it */
 	if ((r = ks_resolve_owner(owner, &own)) < 0 || (r = ks_open_store(g, recover, &own, &dfd)) < 0)
 		goto out;
@@ -581,8 +583,5 @@ out:
 		sodium_free(pass);
 	bh_buf_done(&file);
 	return ks_exit_code(r);
-usage:
-	fputs(usage, stderr);
-	return KS_EXIT_USAGE;
 }
 

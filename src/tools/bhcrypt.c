@@ -24,6 +24,7 @@
 
 #include "bhcrypt.h"
 #include "core/buf.h"
+#include "core/cli.h"
 #include "eth/ecies.h"
 #include "core/err.h"
 #include "core/file.h"
@@ -82,10 +83,14 @@ int bhcrypt_error(const struct bhcrypt_cmd *self, const char *fmt, ...)
 	return 1;
 }
 
+/* Set by bhcrypt_usage_error: the command's failure exits 2 (BH_EXIT_USAGE), not 1. */
+static bool usage_failed;
+
 int bhcrypt_usage_error(const struct bhcrypt_cmd *self, const char *fmt, ...)
 {
 	va_list ap;
 
+	usage_failed = true;
 	va_start(ap, fmt);
 	verr(self, fmt, ap);
 	va_end(ap);
@@ -168,7 +173,9 @@ static int load_privkey(const struct bhcrypt_cmd *self, const char *fileopt, con
 		bh_buf_done(&b);
 		return 1;
 	}
-	r = parse_privkey_text(self, path, (const char *)bh_buf_ptr(&b), bh_buf_len(&b), priv);
+	char what[300];
+	snprintf(what, sizeof(what), "%s %s", fileopt, strcmp(path, "-") ? path : "(stdin)");
+	r = parse_privkey_text(self, what, (const char *)bh_buf_ptr(&b), bh_buf_len(&b), priv);
 	bh_buf_done(&b); /* wipes the file contents */
 	return r;
 }
@@ -366,37 +373,33 @@ static const struct option all_options[] = {
 
 /*
  * Parse argv against the options `allowed` (a string of O_* codes as chars is
- * awkward, so: a 0-terminated int list).  Returns 0, 1 on a usage error (already
- * printed) or 2 if --help was printed.
+ * awkward, so: a 0-terminated int list).  Long options only in full (core/cli.h).
+ * Returns 0, 1 on a usage error (already printed) or 2 if --help was printed.
  */
 static int parse_opts(const struct bhcrypt_cmd *self, int argc, char **argv, const int *allowed,
                       int max_args, struct opts *o)
 {
-	int c, idx;
+	struct bh_msg m = { "" };
+	int c;
 
 	memset(o, 0, sizeof(*o));
 	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", all_options, &idx)) != -1) {
+	while (bh_cli_getopt(argc, argv, "+h", all_options, &c, &m) == 0 && c != -1) {
 		bool ok = false;
-		/* getopt leaves optind past a bad long option, but not always past a short one */
-		if (c == '?' && optopt)
-			return bhcrypt_usage_error(self, "unknown option '-%c'", optopt);
-		if (c == '?')
-			return bhcrypt_usage_error(self, "unknown option '%s'", argv[optind - 1]);
-		if (c == ':' && optopt && optopt < 256)
-			return bhcrypt_usage_error(self, "option '-%c' needs a value", optopt);
-		if (c == ':')
-			return bhcrypt_usage_error(self, "option '%s' needs a value", argv[optind - 1]);
 		for (const int *a = allowed; *a; a++)
 			ok |= *a == c;
 		if (c == O_HELP) {
 			bhcrypt_help(self);
 			return 2;
 		}
-		if (!ok)
-			return bhcrypt_usage_error(self, "option '%s' does not apply here",
-			                           argv[optind - 1]);
+		if (!ok) {
+			const char *name = "?";
+			for (const struct option *l = all_options; l->name; l++)
+				if (l->val == c)
+					name = l->name;
+			return bhcrypt_usage_error(self, "option '--%s' does not apply to %s", name,
+			                           self->name);
+		}
 		switch (c) {
 		case O_SHOW_PUBKEY: o->show_pubkey = true; break;
 		case O_PRIVATE_KEY: o->private_key = optarg; break;
@@ -415,6 +418,8 @@ static int parse_opts(const struct bhcrypt_cmd *self, int argc, char **argv, con
 		default: return bhcrypt_usage_error(self, "unexpected option");
 		}
 	}
+	if (m.text[0])
+		return bhcrypt_usage_error(self, "%s", m.text);
 	o->nargs = argc - optind;
 	o->args = argv + optind;
 	if (o->nargs > max_args)
@@ -846,24 +851,32 @@ static const struct bhcrypt_cmd *const hooks[] = {
 
 static void list(FILE *f)
 {
-	fprintf(f, "usage: bhcrypt <command> [options]   (bhcrypt <command> --help for details)\n\n");
+	fprintf(f, "usage: bhcrypt <command> [options]   (bhcrypt <command> --help for details)\n"
+	           "       bhcrypt --help | --version\n\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-18s %s\n", cmds[i].name, cmds[i].summary);
 	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
 		if (hooks[i])
 			fprintf(f, "  %-18s %s\n", hooks[i]->name, hooks[i]->summary);
+	fprintf(f, "\nExit: 0 ok, 1 failed (the message says why), 2 usage error.\n");
 }
 
 int main(int argc, char **argv)
 {
 	const struct bhcrypt_cmd *c = NULL;
+	int rc;
 
 	if (argc < 2) {
+		fprintf(stderr, "bhcrypt: a command is required\n");
 		list(stderr);
-		return 1;
+		return BH_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		list(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("bhcrypt (BlockHost) %s\n", BH_VERSION);
 		return 0;
 	}
 	for (size_t i = 0; !c && i < sizeof(cmds) / sizeof(cmds[0]); i++)
@@ -873,10 +886,11 @@ int main(int argc, char **argv)
 		if (hooks[i] && hooks[i]->name && !strcmp(argv[1], hooks[i]->name))
 			c = hooks[i];
 	if (!c) {
-		fprintf(stderr, "bhcrypt: unknown command '%s'\n", argv[1]);
-		list(stderr);
-		return 1;
+		fprintf(stderr, "bhcrypt: unknown %s '%.*s' (bhcrypt --help lists the commands)\n",
+		        argv[1][0] == '-' ? "option" : "command", (int)strcspn(argv[1], "="), argv[1]);
+		return BH_EXIT_USAGE;
 	}
 	optind = 0;
-	return c->run(c, argc - 1, argv + 1) ? 1 : 0;
+	rc = c->run(c, argc - 1, argv + 1);
+	return rc == 0 ? 0 : usage_failed ? BH_EXIT_USAGE : BH_EXIT_ERROR;
 }

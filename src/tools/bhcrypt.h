@@ -16,7 +16,8 @@
  * Conventions for every subcommand: results on stdout exactly as upstream
  * (raw, no trailing newline unless the command documents one); errors on
  * stderr naming what was wrong; `--help` prints `usage` to stdout and exits 0;
- * return 0 on success, 1 on any failure.
+ * return 0 on success, 1 on any failure; a failure reported through
+ * bhcrypt_usage_error makes bhcrypt exit 2 (HACKING.md "Command-line programs").
  */
 #ifndef BH_BHCRYPT_H
 #define BH_BHCRYPT_H
@@ -38,7 +39,8 @@ extern const struct bhcrypt_cmd bhcrypt_cmd_abi_decode_log;
 int bhcrypt_write(const void *p, size_t n);
 /* Print self->usage to stdout (for --help). */
 void bhcrypt_help(const struct bhcrypt_cmd *self);
-/* "bhcrypt NAME: <message>" + a hint to --help on stderr; returns 1 (the exit status). */
+/* "bhcrypt NAME: <message>" + a hint to --help on stderr; returns 1, and bhcrypt
+ * exits 2 (a usage error). */
 int bhcrypt_usage_error(const struct bhcrypt_cmd *self, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* "bhcrypt NAME: <message>" on stderr; returns 1. */

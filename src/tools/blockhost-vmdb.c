@@ -4,20 +4,24 @@
  *
  * Upstream-compatible verbs (upstream.md §1.4): mark-nft-minted, extend-expiry, get-vm,
  * update-fields; plus the verbs the C host uses.  Exit status: 0 ok, 1 VM (or address)
- * not found, 2 any other error (upstream: "2 on exception").
+ * not found, 2 a usage or any other error (upstream: "Exit 1 on not-found, 2 on
+ * exception", so 1 keeps its one meaning; HACKING.md "Command-line programs").
  *
  * Environment: BLOCKHOST_ROOT (path prefix), BLOCKHOST_NOW=<unix seconds> (test clock).
  */
 #include <arpa/inet.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "host/config.h"
+#include <sys/stat.h>
+
+#include "core/cli.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "eth/eth.h"
+#include "host/config.h"
 #include "host/vmdb.h"
 
 #define EXIT_NOTFOUND 1
@@ -32,10 +36,11 @@ static void usage_main(FILE *f)
 {
 	fprintf(f,
 		"usage: blockhost-vmdb [--config DB_JSON] [--db VMS_JSON] <verb> [args]\n"
+		"       blockhost-vmdb --help | --version\n"
 		"\n"
 		"verbs:\n"
 		"  init                                   create an empty database if none exists\n"
-		"  register <vm> --owner ADDR --network-mode MODE [--days N | --expires T]\n"
+		"  register <vm> --owner-wallet ADDR --network-mode MODE [--days N | --expires T]\n"
 		"           [--ip IP|auto] [--ipv6 IP|auto] [--vmid N] [--purpose S] [--username U]\n"
 		"  get-vm <vm>                            print the record as JSON\n"
 		"  list [--json] [--status S]             list VMs\n"
@@ -43,8 +48,8 @@ static void usage_main(FILE *f)
 		"  mark-suspended <vm>                    status suspended\n"
 		"  mark-destroyed <vm>                    status destroyed, addresses released\n"
 		"  delete <vm>                            remove the record\n"
-		"  set-expiry <vm> <T>                    set expires_at (unix seconds or ISO 8601)\n"
-		"  extend-expiry <vm> <days>              add days to expires_at (upstream verb)\n"
+		"  set-expiry <vm> <T> [--json]           set expires_at (unix seconds or ISO 8601)\n"
+		"  extend-expiry <vm> <days> [--json]     add 1..36500 days to expires_at (upstream)\n"
 		"  mark-nft-minted <vm> <token_id>        record the access NFT\n"
 		"  update-fields <vm> --fields JSON       merge non-reserved fields (reserved: skipped)\n"
 		"  allocate-ip [--ipv6]                   reserve the next free pool address\n"
@@ -54,7 +59,8 @@ static void usage_main(FILE *f)
 		"\n"
 		"Each verb takes --help.  Defaults: --config <root>/etc/blockhost/db.json,\n"
 		"--db from the config's db_file (else <root>/var/lib/blockhost/vms.json).\n"
-		"Exit: 0 ok, 1 not found, 2 error.\n");
+		"Options are never abbreviated; --owner is an alias of --owner-wallet.\n"
+		"Exit: 0 ok, 1 not found (upstream's contract), 2 usage or other error.\n");
 }
 
 static int exit_for(int r)
@@ -143,9 +149,31 @@ static int64_t clock_now(void)
 	return env_now(&now) > 0 ? now : (int64_t)time(NULL);
 }
 
-/* Every verb ends the same way: close the database, report r (with m's text) if it failed. */
+/* The directory of the database file (for "does it exist?"); false if it cannot tell. */
+static bool db_dir_missing(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat st;
+
+	if (!slash || (size_t)(slash - path) >= sizeof(dir))
+		return false;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	return dir[0] && stat(dir, &st) < 0 && errno == ENOENT;
+}
+
+/* Every verb ends the same way: close the database, report r (with m's text) if it failed.
+ * A database whose directory does not exist is named, with the fix, instead of the
+ * library's lock-file path. */
 static int close_db(struct bh_vmdb *db, int r, const struct bh_msg *m)
 {
+	if (r == -ENOENT && db_dir_missing(bh_vmdb_path(db))) {
+		log_error("no VM database at %s: run 'blockhost-vmdb init' (or give --db or "
+			  "--config)", bh_vmdb_path(db));
+		bh_vmdb_free(db);
+		return EXIT_ERR;
+	}
 	bh_vmdb_free(db);
 	return r < 0 ? fail(r, m) : 0;
 }
@@ -167,21 +195,69 @@ struct verb {
 	const char *usage;
 };
 
-/* Parse only --help (and the given long options); returns index of first operand or -1. */
-static int want_help(int argc, char **argv)
+/* --help (or -h) among the verb's arguments, before a "--". */
+static bool want_help(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return 1;
-	return 0;
+	return bh_cli_has_flag(argc, argv, "--help") || bh_cli_has_flag(argc, argv, "-h");
 }
 
 static int bad_usage(const char *usage, const char *what)
 {
-	if (what)
+	if (what && *what)
 		log_error("%s", what);
 	fprintf(stderr, "usage: blockhost-vmdb %s\n", usage);
 	return EXIT_ERR;
+}
+
+/* The verb's next option (core/cli.h: full names only); -1 at the end; '?' after a
+ * usage problem has been printed (the caller returns EXIT_ERR). */
+static int next_opt(int argc, char **argv, const struct option *lo, const char *usage)
+{
+	struct bh_msg m = { "" };
+	int c;
+
+	if (bh_cli_getopt(argc, argv, "", lo, &c, &m) < 0) {
+		bad_usage(usage, m.text);
+		return '?';
+	}
+	return c;
+}
+
+/* No operands beyond `want` (after the options): else name the first extra one. */
+static int extra_operand(int argc, char **argv, int want, const char *usage)
+{
+	char what[300];
+
+	if (argc - optind <= want)
+		return 0;
+	snprintf(what, sizeof(what), "%s: unexpected argument '%.200s'", argv[0],
+		 argv[optind + want]);
+	return bad_usage(usage, what);
+}
+
+/*
+ * A verb of operands only (plus --json where json is not NULL): exactly n operands after
+ * the options, at argv[optind..]; 0, or EXIT_ERR after printing what was wrong.
+ */
+static int operands(int argc, char **argv, int n, const char *what, bool *json,
+		    const char *usage)
+{
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
+	static const struct option js[] = { { "json", no_argument, NULL, 'j' },
+					    { NULL, 0, NULL, 0 } };
+	char text[300];
+	int c;
+
+	while ((c = next_opt(argc, argv, json ? js : none, usage)) != -1) {
+		if (c == '?')
+			return EXIT_ERR;
+		*json = true;
+	}
+	if (argc - optind < n) {
+		snprintf(text, sizeof(text), "%s: expected %s", argv[0], what);
+		return bad_usage(usage, text);
+	}
+	return extra_operand(argc, argv, n, usage);
 }
 
 static int v_init(int argc, char **argv, const char *usage)
@@ -195,6 +271,28 @@ static int v_init(int argc, char **argv, const char *usage)
 		return bad_usage(usage, "init takes no arguments");
 	if ((r = open_db(&db)))
 		return r;
+	/* the one directory level the database lives in (the package creates it on a host;
+	 * a fresh BLOCKHOST_ROOT or --db elsewhere may lack it) */
+	if (db_dir_missing(bh_vmdb_path(db))) {
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s", bh_vmdb_path(db));
+		*strrchr(dir, '/') = '\0';
+		/* mkdir -p, each missing level 0755 */
+		for (char *p = dir + 1;; p++) {
+			if (*p && *p != '/')
+				continue;
+			char save = *p;
+			*p = '\0';
+			if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+				r = bh_negerrno();
+				log_error_r(r, "cannot create %s", dir);
+				bh_vmdb_free(db);
+				return EXIT_ERR;
+			}
+			if (!(*p = save))
+				break;
+		}
+	}
 	r = bh_vmdb_init(db, &m);
 	if (r == 0)
 		printf("%s\n", bh_vmdb_path(db));
@@ -204,7 +302,8 @@ static int v_init(int argc, char **argv, const char *usage)
 static int v_register(int argc, char **argv, const char *usage)
 {
 	static const struct option lo[] = {
-		{ "owner", required_argument, NULL, 'o' },
+		{ "owner-wallet", required_argument, NULL, 'o' },
+		{ "owner", required_argument, NULL, 'o' }, /* the older name, kept */
 		{ "network-mode", required_argument, NULL, 'n' },
 		{ "days", required_argument, NULL, 'd' },
 		{ "expires", required_argument, NULL, 'e' },
@@ -220,11 +319,17 @@ static int v_register(int argc, char **argv, const char *usage)
 	struct bh_msg m = { "" };
 	json_t *rec = NULL;
 	int64_t v;
+	uint8_t addr[20];
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((c = next_opt(argc, argv, lo, usage)) != -1) {
 		switch (c) {
-		case 'o': s.owner_wallet = optarg; break;
+		case 'o':
+			if (bh_eth_addr_parse(optarg, strlen(optarg), addr) < 0)
+				return bad_usage(usage, "--owner-wallet: expected 0x + 40 hex digits "
+						 "(EIP-55 or one case)");
+			s.owner_wallet = optarg;
+			break;
 		case 'n': s.network_mode = optarg; break;
 		case 'd':
 			if (!parse_i64(optarg, 1, 36500, &v))
@@ -243,13 +348,15 @@ static int v_register(int argc, char **argv, const char *usage)
 			break;
 		case 'p': s.purpose = optarg; break;
 		case 'u': s.username = optarg; break;
-		default: return bad_usage(usage, NULL);
+		default: return EXIT_ERR;
 		}
 	}
 	if (argc - optind != 1)
-		return bad_usage(usage, "register: expected exactly one VM name");
+		return bad_usage(usage, argc - optind ? "register: expected exactly one VM name"
+						      : "register: the VM name is missing");
 	if (!s.owner_wallet || !s.network_mode)
-		return bad_usage(usage, "register: --owner and --network-mode are required");
+		return bad_usage(usage, !s.owner_wallet ? "register: --owner-wallet is required"
+							: "register: --network-mode is required");
 	s.name = argv[optind];
 	if ((r = open_db(&db)))
 		return r;
@@ -268,11 +375,11 @@ static int v_get(int argc, char **argv, const char *usage)
 	json_t *rec = NULL;
 	int r;
 
-	if (argc != 2 || argv[1][0] == '-')
-		return bad_usage(usage, "get-vm: expected exactly one VM name");
+	if ((r = operands(argc, argv, 1, "a VM name", NULL, usage)))
+		return r;
 	if ((r = open_db(&db)))
 		return r;
-	r = bh_vmdb_get(db, argv[1], &rec, &m);
+	r = bh_vmdb_get(db, argv[optind], &rec, &m);
 	if ((r = close_db(db, r, &m)))
 		return r;
 	print_json(rec);
@@ -313,25 +420,29 @@ static int v_list_common(int argc, char **argv, const char *usage, int which)
 	int64_t grace = 7;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((c = next_opt(argc, argv, lo, usage)) != -1) {
 		switch (c) {
 		case 'j': js = true; break;
 		case 's':
-			if (which != 0 || (strcmp(optarg, "active") && strcmp(optarg, "suspended") &&
+			if (which != 0)
+				return bad_usage(usage, "--status: only for list");
+			if ((strcmp(optarg, "active") && strcmp(optarg, "suspended") &&
 					   strcmp(optarg, "destroyed")))
 				return bad_usage(usage, "--status: active, suspended or destroyed");
 			status = optarg;
 			break;
 		case 'g':
-			if (which != 2 || !parse_i64(optarg, 0, 36500, &grace))
+			if (which != 2)
+				return bad_usage(usage, "--grace-days: only for to-destroy");
+			if (!parse_i64(optarg, 0, 36500, &grace))
 				return bad_usage(usage, "--grace-days: expected 0..36500");
 			grace_set = true;
 			break;
-		default: return bad_usage(usage, NULL);
+		default: return EXIT_ERR;
 		}
 	}
-	if (optind != argc)
-		return bad_usage(usage, "unexpected argument");
+	if (extra_operand(argc, argv, 0, usage))
+		return EXIT_ERR;
 	if ((r = open_db(&db)))
 		return r;
 	if (which == 0) {
@@ -402,9 +513,11 @@ static int v_mark(int argc, char **argv, const char *usage)
 	int64_t exp = 0;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (c != 'e' || strcmp(verb, "mark-active") != 0)
-			return bad_usage(usage, NULL);
+	while ((c = next_opt(argc, argv, lo, usage)) != -1) {
+		if (c == '?')
+			return EXIT_ERR;
+		if (strcmp(verb, "mark-active") != 0)
+			return bad_usage(usage, "--expires: only for mark-active");
 		if (!parse_when(optarg, &exp))
 			return bad_usage(usage, "--expires: expected unix seconds or ISO 8601");
 	}
@@ -424,12 +537,15 @@ static int v_mark(int argc, char **argv, const char *usage)
 	return close_db(db, r, &m);
 }
 
-/* After an expiry change: tell the caller a suspended VM must be resumed; drops rec. */
-static int report_resume(json_t *rec)
+/* After an expiry change: tell the caller a suspended VM must be resumed (upstream's
+ * NEEDS_RESUME line, or with --json the record, whose status says it); drops rec. */
+static int report_resume(json_t *rec, bool json)
 {
 	const char *st = json_string_value(json_object_get(rec, "status"));
 
-	if (st && strcmp(st, "suspended") == 0)
+	if (json)
+		print_json(rec);
+	else if (st && strcmp(st, "suspended") == 0)
 		puts("NEEDS_RESUME");
 	json_decref(rec);
 	return 0;
@@ -440,21 +556,25 @@ static int v_set_expiry(int argc, char **argv, const char *usage)
 	struct bh_vmdb *db = NULL;
 	struct bh_msg m = { "" };
 	json_t *rec = NULL;
+	bool json = false;
 	int64_t t;
 	int r;
 
-	if (argc != 3)
-		return bad_usage(usage, "set-expiry: expected <vm> <time>");
-	if (!parse_when(argv[2], &t))
-		return bad_usage(usage, "set-expiry: time must be unix seconds or ISO 8601");
+	if ((r = operands(argc, argv, 2, "<vm> <time>", &json, usage)))
+		return r;
+	const char *vm = argv[optind];
+	if (!parse_when(argv[optind + 1], &t))
+		return bad_usage(usage, "set-expiry: the time must be unix seconds or ISO 8601 "
+				 "(2026-03-01T00:00:00Z)");
 	if ((r = open_db(&db)))
 		return r;
-	r = bh_vmdb_set_expiry(db, argv[1], t, &rec, &m);
+	r = bh_vmdb_set_expiry(db, vm, t, &rec, &m);
 	if ((r = close_db(db, r, &m)))
 		return r;
-	printf("Set %s expiry to %s\n", argv[1],
-	       json_string_value(json_object_get(rec, "expires_at")) ?: "?");
-	return report_resume(rec);
+	if (!json)
+		printf("Set %s expiry to %s\n", vm,
+		       json_string_value(json_object_get(rec, "expires_at")) ?: "?");
+	return report_resume(rec, json);
 }
 
 static int v_extend(int argc, char **argv, const char *usage)
@@ -462,20 +582,23 @@ static int v_extend(int argc, char **argv, const char *usage)
 	struct bh_vmdb *db = NULL;
 	struct bh_msg m = { "" };
 	json_t *rec = NULL;
+	bool json = false;
 	int64_t days;
 	int r;
 
-	if (argc != 3)
-		return bad_usage(usage, "extend-expiry: expected <vm> <days>");
-	if (!parse_i64(argv[2], 1, 36500, &days))
+	if ((r = operands(argc, argv, 2, "<vm> <days>", &json, usage)))
+		return r;
+	const char *vm = argv[optind];
+	if (!parse_i64(argv[optind + 1], 1, 36500, &days))
 		return bad_usage(usage, "extend-expiry: days must be 1..36500");
 	if ((r = open_db(&db)))
 		return r;
-	r = bh_vmdb_extend_expiry(db, argv[1], (int)days, &rec, &m);
+	r = bh_vmdb_extend_expiry(db, vm, (int)days, &rec, &m);
 	if ((r = close_db(db, r, &m)))
 		return r;
-	printf("Extended %s expiry by %lld days\n", argv[1], (long long)days);
-	return report_resume(rec);
+	if (!json)
+		printf("Extended %s expiry by %lld days\n", vm, (long long)days);
+	return report_resume(rec, json);
 }
 
 static int v_nft(int argc, char **argv, const char *usage)
@@ -485,16 +608,17 @@ static int v_nft(int argc, char **argv, const char *usage)
 	int64_t id;
 	int r;
 
-	if (argc != 3)
-		return bad_usage(usage, "mark-nft-minted: expected <vm> <token_id>");
-	if (!parse_i64(argv[2], 0, INT64_MAX, &id))
-		return bad_usage(usage, "mark-nft-minted: token id must be an integer >= 0");
+	if ((r = operands(argc, argv, 2, "<vm> <token_id>", NULL, usage)))
+		return r;
+	const char *vm = argv[optind];
+	if (!parse_i64(argv[optind + 1], 0, INT64_MAX, &id))
+		return bad_usage(usage, "mark-nft-minted: the token id is an integer >= 0");
 	if ((r = open_db(&db)))
 		return r;
-	r = bh_vmdb_set_nft_minted(db, argv[1], id, &m);
+	r = bh_vmdb_set_nft_minted(db, vm, id, &m);
 	if ((r = close_db(db, r, &m)))
 		return r;
-	printf("Marked %s NFT %lld as minted\n", argv[1], (long long)id);
+	printf("Marked %s NFT %lld as minted\n", vm, (long long)id);
 	return 0;
 }
 
@@ -520,9 +644,9 @@ static int v_update(int argc, char **argv, const char *usage)
 	char skipped[512] = "";
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (c != 'f')
-			return bad_usage(usage, NULL);
+	while ((c = next_opt(argc, argv, lo, usage)) != -1) {
+		if (c == '?')
+			return EXIT_ERR;
 		fs = optarg;
 	}
 	if (argc - optind != 1 || !fs)
@@ -574,13 +698,13 @@ static int v_alloc(int argc, char **argv, const char *usage)
 	char *ip = NULL;
 	int af = AF_INET, c, r;
 
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (c != '6')
-			return bad_usage(usage, NULL);
+	while ((c = next_opt(argc, argv, lo, usage)) != -1) {
+		if (c == '?')
+			return EXIT_ERR;
 		af = AF_INET6;
 	}
-	if (optind != argc)
-		return bad_usage(usage, "unexpected argument");
+	if (extra_operand(argc, argv, 0, usage))
+		return EXIT_ERR;
 	if ((r = open_db(&db)))
 		return r;
 	r = bh_vmdb_allocate_ip(db, af, &ip, &m);
@@ -597,33 +721,34 @@ static int v_release(int argc, char **argv, const char *usage)
 	struct bh_msg m = { "" };
 	int r;
 
-	if (argc != 2)
-		return bad_usage(usage, "release-ip: expected one address");
+	if ((r = operands(argc, argv, 1, "one address", NULL, usage)))
+		return r;
 	if ((r = open_db(&db)))
 		return r;
-	r = bh_vmdb_release_ip(db, argv[1], &m);
+	r = bh_vmdb_release_ip(db, argv[optind], &m);
 	return close_db(db, r, &m);
 }
 
 static const struct verb verbs[] = {
 	{ "init", v_init, "init" },
 	{ "register", v_register,
-	  "register <vm> --owner 0xADDR --network-mode MODE [--days N | --expires T]\n"
-	  "       [--ip IP|auto] [--ipv6 IP|auto] [--vmid N] [--purpose S] [--username U]" },
+	  "register <vm> --owner-wallet 0xADDR --network-mode MODE\n"
+	  "       [--days 1..36500 | --expires T] [--ip IP|auto] [--ipv6 IP|auto] [--vmid N]\n"
+	  "       [--purpose S] [--username U]   (--owner: an alias of --owner-wallet)" },
 	{ "get-vm", v_get, "get-vm <vm>" },
 	{ "list", v_list, "list [--json] [--status active|suspended|destroyed]" },
 	{ "mark-active", v_mark, "mark-active <vm> [--expires unix|iso]" },
 	{ "mark-suspended", v_mark, "mark-suspended <vm>" },
 	{ "mark-destroyed", v_mark, "mark-destroyed <vm>" },
 	{ "delete", v_mark, "delete <vm>" },
-	{ "set-expiry", v_set_expiry, "set-expiry <vm> <unix-seconds|ISO-8601>" },
-	{ "extend-expiry", v_extend, "extend-expiry <vm> <days>" },
+	{ "set-expiry", v_set_expiry, "set-expiry <vm> <unix-seconds|ISO-8601> [--json]" },
+	{ "extend-expiry", v_extend, "extend-expiry <vm> <days 1..36500> [--json]" },
 	{ "mark-nft-minted", v_nft, "mark-nft-minted <vm> <token_id>" },
 	{ "update-fields", v_update, "update-fields <vm> --fields '<json object>'" },
 	{ "allocate-ip", v_alloc, "allocate-ip [--ipv6]" },
 	{ "release-ip", v_release, "release-ip <ip>" },
 	{ "to-suspend", v_to_suspend, "to-suspend [--json]" },
-	{ "to-destroy", v_to_destroy, "to-destroy [--json] [--grace-days N]" },
+	{ "to-destroy", v_to_destroy, "to-destroy [--json] [--grace-days 0..36500]" },
 };
 
 int main(int argc, char **argv)
@@ -632,22 +757,28 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct bh_msg m = { "" };
 	int c;
 
 	bh_log_init("blockhost-vmdb", BH_LOG_STDERR, 0);
 	/* "+": stop at the verb; its options are parsed by the verb */
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+	while (bh_cli_getopt(argc, argv, "+h", lo, &c, &m) == 0 && c != -1) {
 		switch (c) {
 		case 'c': opt_config = optarg; break;
 		case 'd': opt_db = optarg; break;
 		case 'h': usage_main(stdout); return 0;
-		default: usage_main(stderr); return EXIT_ERR;
+		case 'V': printf("blockhost-vmdb (BlockHost) %s\n", BH_VERSION); return 0;
 		}
 	}
+	if (m.text[0]) {
+		log_error("%s (see blockhost-vmdb --help)", m.text);
+		return EXIT_ERR;
+	}
 	if (optind >= argc) {
-		usage_main(stderr);
+		log_error("a verb is required (see blockhost-vmdb --help)");
 		return EXIT_ERR;
 	}
 	const char *verb = argv[optind];

@@ -19,18 +19,24 @@
  * The agent's own parser (src/agent/plugin-manifest.c) validates each manifest in full
  * when the build signs it; this is the auditor's view, not the enforcement.
  *
- * Exits 1 after reporting every problem found.
+ * --json: one JSON object on stdout instead of the text: {"ok", "problems": [text...],
+ * "services": [{service, user, capabilities, syscall_rules}], "actions": [{action, run_as,
+ * setid, capabilities, source}]} (the problems are also logged on stderr).
+ *
+ * Exits 1 after reporting every problem found, 2 on a usage error.
  */
 #include <dirent.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "core/buf.h"
+#include "core/cli.h"
 #include "core/err.h"
 #include "core/file.h"
 #include "core/frame.h"
@@ -44,6 +50,21 @@
 #define MANIFEST_MAX 65536
 
 static int errors;
+/* --json: what the text output would say, printed once at the end */
+static json_t *report;
+
+/* "a,b,c" -> ["a","b","c"] ("" -> []) */
+static json_t *split_list(const char *s)
+{
+	json_t *a = json_array();
+
+	while (a && *s) {
+		size_t k = strcspn(s, ",");
+		json_array_append_new(a, json_stringn(s, k));
+		s += k + (s[k] == ',');
+	}
+	return a;
+}
 
 static void problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void problem(const char *fmt, ...)
@@ -56,6 +77,8 @@ static void problem(const char *fmt, ...)
 	va_end(ap);
 	log_error("%s", line);
 	errors++;
+	if (report)
+		json_array_append_new(json_object_get(report, "problems"), json_string(line));
 }
 
 static int read_services(const char *pdir, char names[][BH_POLICY_NAME_MAX + 1], size_t *ret_n)
@@ -162,7 +185,7 @@ static void check_service(const char *pdir, const char *sdir, const char *svc, b
 		if ((r = bh_seccomp_load(sdir, svc, BH_SECCOMP_SANITIZER, &san, &m)) < 0)
 			problem("%s (with the sanitizer include)", m.text);
 	}
-	if (p && sc && !quiet) {
+	if (p && sc && (!quiet || report)) {
 		char caps[512] = "";
 		size_t off = 0;
 		for (int c = 0; c < 64; c++)
@@ -172,8 +195,14 @@ static void check_service(const char *pdir, const char *sdir, const char *svc, b
 				if (n > 0 && (size_t)n < sizeof(caps) - off)
 					off += (size_t)n;
 			}
-		printf("ok  %-24s user=%s caps=%s syscall-rules=%zu\n", svc, p->user,
-		       off ? caps : "none", sc->n_rules);
+		if (report)
+			json_array_append_new(json_object_get(report, "services"),
+				json_pack("{s:s, s:s, s:o, s:I}", "service", svc, "user", p->user,
+					  "capabilities", split_list(caps), "syscall_rules",
+					  (json_int_t)sc->n_rules));
+		else
+			printf("ok  %-24s user=%s caps=%s syscall-rules=%zu\n", svc, p->user,
+			       off ? caps : "none", sc->n_rules);
 	}
 	bh_seccomp_free(san);
 	bh_seccomp_free(sc);
@@ -377,9 +406,14 @@ static void check_actions(const char *adir, const char *const *srcs, size_t n_sr
 		else if (!have)
 			problem("%s: no such action source", srcs[i]);
 	}
-	if (quiet)
-		return;
 	qsort(rows, n, sizeof(rows[0]), cmp_rows);
+	for (size_t i = 0; report && i < n; i++)
+		json_array_append_new(json_object_get(report, "actions"),
+			json_pack("{s:s, s:s, s:b, s:o, s:s?}", "action", rows[i].name, "run_as",
+				  rows[i].run_as, "setid", rows[i].setid, "capabilities",
+				  split_list(rows[i].caps), "source", rows[i].source));
+	if (quiet || report)
+		return;
 	printf("%-22s %-7s %-5s %-36s %s\n", "action", "run_as", "setid", "capabilities",
 	       "source");
 	for (size_t i = 0; i < n; i++) {
@@ -396,12 +430,16 @@ static void check_actions(const char *adir, const char *const *srcs, size_t n_sr
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: blockhost-policy-check --policy-dir DIR --seccomp-dir DIR "
-		   "[--dump SERVICE] [-q]\n"
+		   "[--dump SERVICE] [-q] [--json]\n"
 		   "       [--actions-dir DIR --action-source FILE.c ...]\n"
+		   "       blockhost-policy-check --help | --version\n"
 		   "  validates every policy/<service>.policy and seccomp/<service> listed in\n"
 		   "  DIR/services; --dump prints the expanded syscall rules of one service;\n"
 		   "  --actions-dir checks that every action has a manifest and a source and\n"
-		   "  prints every action with its run_as and capabilities.\n");
+		   "  prints every action with its run_as and capabilities (-q: problems only;\n"
+		   "  --json: one object {ok, problems, services, actions} on stdout).\n"
+		   "  `make policy-check` runs it on this tree.\n"
+		   "Exit: 0 all valid, 1 problems found (each one named), 2 usage error.\n");
 }
 
 int main(int argc, char **argv)
@@ -414,8 +452,12 @@ int main(int argc, char **argv)
 		{ "actions-dir", required_argument, NULL, 'a' },
 		{ "action-source", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct bh_msg m = { "" };
+	bool json = false;
 	const char *pdir = NULL, *sdir = NULL, *dump = NULL, *adir = NULL;
 	static const char *srcs[MAX_ACTIONS];
 	size_t n_srcs = 0;
@@ -425,7 +467,7 @@ int main(int argc, char **argv)
 	int c;
 
 	bh_log_init("blockhost-policy-check", BH_LOG_STDERR, 0);
-	while ((c = getopt_long(argc, argv, "p:s:d:qha:A:", opts, NULL)) != -1) {
+	while (bh_cli_getopt(argc, argv, "p:s:d:qha:A:", opts, &c, &m) == 0 && c != -1) {
 		switch (c) {
 		case 'p': pdir = optarg; break;
 		case 's': sdir = optarg; break;
@@ -440,15 +482,19 @@ int main(int argc, char **argv)
 			srcs[n_srcs++] = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'V': printf("blockhost-policy-check (BlockHost) %s\n", BH_VERSION); return 0;
+		case 'j': json = true; break;
 		}
 	}
-	if (!pdir || !sdir || optind != argc) {
-		usage(stderr);
-		return 2;
+	if (!m.text[0] && optind != argc)
+		bh_msg_set(&m, "unexpected argument '%s'", argv[optind]);
+	if (!m.text[0] && (!pdir || !sdir))
+		bh_msg_set(&m, "%s is required", !pdir ? "--policy-dir" : "--seccomp-dir");
+	if (m.text[0]) {
+		log_error("%s (see blockhost-policy-check --help)", m.text);
+		return BH_EXIT_USAGE;
 	}
 	if (dump) {
-		struct bh_msg m = { "" };
 		struct bh_seccomp *sc = NULL;
 		char line[512];
 		if (bh_seccomp_load(sdir, dump, 0, &sc, &m) < 0) {
@@ -464,6 +510,11 @@ int main(int argc, char **argv)
 		bh_seccomp_free(sc);
 		return 0;
 	}
+	if (json && !dump &&
+	    !(report = json_pack("{s:[], s:[], s:[]}", "problems", "services", "actions"))) {
+		log_error("out of memory");
+		return 1;
+	}
 	if (read_services(pdir, names, &n) == 0) {
 		for (size_t i = 0; i < n; i++)
 			check_service(pdir, sdir, names[i], quiet);
@@ -471,10 +522,20 @@ int main(int argc, char **argv)
 	}
 	if (adir)
 		check_actions(adir, srcs, n_srcs, quiet);
+	if (report) {
+		json_object_set_new(report, "ok", json_boolean(errors == 0));
+		char *t = json_dumps(report, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (t)
+			printf("%s\n", t);
+		free(t);
+		json_decref(report);
+	}
 	if (errors) {
 		log_error("%d problem%s in %s/ and %s/", errors, errors == 1 ? "" : "s", pdir, sdir);
 		return 1;
 	}
+	if (json)
+		return 0;
 	if (!quiet)
 		printf("policy-check: %zu services OK (%s/, %s/)\n", n, pdir, sdir);
 	return 0;

@@ -155,7 +155,7 @@ ln -s "$T/sig.txt" "$T/link.sig"
 	fail "symlinked signature file accepted"
 ok "key/signature file modes"
 
-# --help for every subcommand (exit 0, usage on stdout); unknown command -> 1
+# --help for every subcommand (exit 0, usage on stdout); unknown command -> 2
 for c in generate-keypair derive-pubkey key-to-address encrypt-symmetric decrypt-symmetric \
 	encrypt decrypt keccak sign recover verify checksum; do
 	"$B" "$c" --help | grepq "^usage: bhcrypt $c" || fail "$c --help"

@@ -3,25 +3,30 @@
  * blockhost-sign-plugin: key generation and manifest signing for root-agent
  * action plugins (docs/PROTOCOL.plugin).
  *
- *   blockhost-sign-plugin keygen SECKEY_FILE PUBKEY_DIR
+ *   blockhost-sign-plugin keygen [--json] SECKEY_FILE PUBKEY_DIR
  *   blockhost-sign-plugin sign SECKEY_FILE NAME.manifest   (writes NAME.sig)
  *   blockhost-sign-plugin hash EXECUTABLE                  (prints its sha256)
+ *
+ * Exit 0 ok, 1 failed (the message names the file and why), 2 usage error.
  *
  * The secret key is read only from a file named on the command line (never from
  * argv itself or the environment) and is wiped after use.
  */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "core/atomicio.h"
 #include "core/buf.h"
+#include "core/cli.h"
 #include "core/err.h"
 #include "core/hex.h"
 #include "core/log.h"
@@ -42,7 +47,7 @@ static int write_new(const char *path, const char *data, size_t len, mode_t mode
 	return r;
 }
 
-static int keygen(const char *skpath, const char *pubdir)
+static int keygen(const char *skpath, const char *pubdir, bool json)
 {
 	uint8_t pk[32], sk[64], kid[BH_PLUGIN_KEYID_LEN];
 	char skline[200], pkline[200], kidhex[17], hex[129], *pubpath = NULL;
@@ -70,7 +75,17 @@ static int keygen(const char *skpath, const char *pubdir)
 		free(pubpath);
 		return 1;
 	}
-	printf("key id %s\nsecret key %s\npublic key %s\n", kidhex, skpath, pubpath);
+	if (json) {
+		json_t *o = json_pack("{s:s, s:s, s:s}", "key_id", kidhex, "secret_key", skpath,
+				      "public_key", pubpath);
+		char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		if (t)
+			printf("%s\n", t);
+		free(t);
+		json_decref(o);
+	} else {
+		printf("key id %s\nsecret key %s\npublic key %s\n", kidhex, skpath, pubpath);
+	}
 	free(pubpath);
 	return 0;
 }
@@ -154,26 +169,83 @@ static int hash(const char *path)
 	return 0;
 }
 
-static void usage(void)
+static const char usage_text[] =
+	"usage: blockhost-sign-plugin keygen [--json] SECKEY_FILE PUBKEY_DIR\n"
+	"       blockhost-sign-plugin sign SECKEY_FILE NAME.manifest\n"
+	"       blockhost-sign-plugin hash EXECUTABLE\n"
+	"       blockhost-sign-plugin --help | --version\n"
+	"  keygen  a new Ed25519 key: the secret to SECKEY_FILE (0600, never overwritten),\n"
+	"          the public key to PUBKEY_DIR/<key id>.pub (the agent's trusted keys are\n"
+	"          <policy>/plugin-keys/); --json prints {key_id, secret_key, public_key}\n"
+	"  sign    check NAME.manifest as the agent would, then write NAME.sig beside it\n"
+	"  hash    the sha256 of an executable, for a manifest's \"sha256\"\n"
+	"See docs/root-agent.md.  Exit: 0 ok, 1 failed, 2 usage error.\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
 {
-	fprintf(stderr, "usage: blockhost-sign-plugin keygen SECKEY_FILE PUBKEY_DIR\n"
-			"       blockhost-sign-plugin sign SECKEY_FILE NAME.manifest\n"
-			"       blockhost-sign-plugin hash EXECUTABLE\n");
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_error("%s (see blockhost-sign-plugin --help)", line);
+	return BH_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
 {
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
+	static const struct option keygen_opts[] = { { "json", no_argument, NULL, 'j' },
+						     { NULL, 0, NULL, 0 } };
+	static const struct { const char *name; int nargs; const char *what; } verbs[] = {
+		{ "keygen", 2, "SECKEY_FILE PUBKEY_DIR" },
+		{ "sign", 2, "SECKEY_FILE NAME.manifest" },
+		{ "hash", 1, "EXECUTABLE" },
+	};
+	struct bh_msg m = { "" };
+	bool json = false;
+	int v = -1, c;
+
 	bh_log_init("blockhost-sign-plugin", BH_LOG_STDERR, 0);
+	if (argc < 2)
+		return usage_error("a command is required: keygen, sign or hash");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    bh_cli_has_flag(argc - 1, argv + 1, "--help")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("blockhost-sign-plugin (BlockHost) %s\n", BH_VERSION);
+		return 0;
+	}
+	for (int i = 0; i < (int)(sizeof(verbs) / sizeof(verbs[0])); i++)
+		if (!strcmp(argv[1], verbs[i].name))
+			v = i;
+	if (v < 0)
+		return argv[1][0] == '-' ? usage_error("unknown option '%.*s'",
+								 (int)strcspn(argv[1], "="), argv[1]) :
+			usage_error("unknown command '%s': keygen, sign or hash", argv[1]);
+	argc--;
+	argv++;
+	optind = 0;
+	while (bh_cli_getopt(argc, argv, "", v == 0 ? keygen_opts : none, &c, &m) == 0 && c != -1)
+		json = true;
+	if (m.text[0])
+		return usage_error("%s", m.text);
+	if (argc - optind != verbs[v].nargs) {
+		char what[128];
+		snprintf(what, sizeof(what), "%s: expected %s", verbs[v].name, verbs[v].what);
+		return usage_error("%s", what);
+	}
 	if (sodium_init() < 0) {
 		log_error("libsodium init failed");
 		return 1;
 	}
-	if (argc == 4 && !strcmp(argv[1], "keygen"))
-		return keygen(argv[2], argv[3]);
-	if (argc == 4 && !strcmp(argv[1], "sign"))
-		return sign(argv[2], argv[3]);
-	if (argc == 3 && !strcmp(argv[1], "hash"))
-		return hash(argv[2]);
-	usage();
-	return 2;
+	if (v == 0)
+		return keygen(argv[optind], argv[optind + 1], json);
+	if (v == 1)
+		return sign(argv[optind], argv[optind + 1]);
+	return hash(argv[optind]);
 }
