@@ -187,6 +187,24 @@ static bool is_field_key(const char *s)
 		return (code);                                                            \
 	} while (0)
 
+#define PURPOSE_MAX 256
+
+/* The fields register checks (username, purpose) get the same checks when they are set
+ * later through update_fields, so no path writes what register would refuse (a
+ * username the provisioner would then pass to the guest). Other types: validate_record. */
+static int check_spec_field(const char *k, const json_t *v, struct bh_msg *msg)
+{
+	const char *s = json_string_value(v);
+
+	if (!s)
+		return 0;
+	if (!strcmp(k, "username") && *s && !bh_name_valid(s, BH_NAME_USER))
+		FAIL(BH_ERR_FORMAT, "username: expected ^[a-z_][a-z0-9_-]{0,31}$");
+	if (!strcmp(k, "purpose") && json_string_length(v) > PURPOSE_MAX)
+		FAIL(BH_ERR_LIMIT, "purpose: longer than %d bytes", PURPOSE_MAX);
+	return 0;
+}
+
 static int validate_record(const char *file, const char *name, const json_t *rec,
 			   struct bh_msg *msg)
 {
@@ -896,8 +914,8 @@ int bh_vmdb_register(struct bh_vmdb *db, const struct bh_vm_spec *spec, json_t *
 		FAIL(BH_ERR_FORMAT, "network mode: expected ^[a-z0-9_-]{1,32}$");
 	if (spec->username && *spec->username && !bh_name_valid(spec->username, BH_NAME_USER))
 		FAIL(BH_ERR_FORMAT, "username: expected ^[a-z_][a-z0-9_-]{0,31}$");
-	if (spec->purpose && strlen(spec->purpose) > 256)
-		FAIL(BH_ERR_LIMIT, "purpose: longer than 256 bytes");
+	if (spec->purpose && strlen(spec->purpose) > PURPOSE_MAX)
+		FAIL(BH_ERR_LIMIT, "purpose: longer than %d bytes", PURPOSE_MAX);
 	if (spec->expiry_days < 0 || spec->expiry_days > 36500)
 		FAIL(BH_ERR_RANGE, "expiry days: expected 1..36500");
 	r = run(db, true, op_register, &ra, msg);
@@ -1118,6 +1136,8 @@ static int op_mutate(struct bh_vmdb *db, json_t *root, void *arg, struct bh_msg 
 				FAIL(BH_ERR_FORMAT, "field name must match ^[A-Za-z0-9_]{1,64}$");
 			if (bh_vmdb_field_reserved(k))
 				FAIL(BH_ERR_DENIED, "field '%s' is reserved and cannot be updated", k);
+			if ((r = check_spec_field(k, v, msg)) < 0)
+				return r;
 		}
 		/* all keys checked before any change: the merge is all or nothing */
 		json_t *copy = json_deep_copy(rec);
