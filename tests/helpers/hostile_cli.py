@@ -29,7 +29,7 @@ TIMEOUT = 20
 
 
 def expand(s, var):
-    s = re.sub(r"\{(.)\*(\d+)\}", lambda m: m.group(1) * int(m.group(2)), s)
+    s = re.sub(r"\{([^{}*]{1,2})\*(\d+)\}", lambda m: m.group(1) * int(m.group(2)), s)
     for k, v in var.items():
         s = s.replace("{" + k + "}", v)
     return s
