@@ -9,6 +9,7 @@
  *   fsync     fsync() of a regular file                  close    close() of a file that was
  *   rename    renameat()                                          written (after closing it)
  *   dirfsync  fsync() of a directory
+ * and on the read side: read  read() of a regular file named vms.json (not db.json).
  * Only the first matching call fails; everything else goes to libc.  Test code only.
  */
 #define _GNU_SOURCE
@@ -17,6 +18,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,6 +43,20 @@ static bool fd_is(int fd, mode_t type)
 {
 	struct stat st;
 	return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == type;
+}
+
+/* the fd's path ends with suffix (/proc/self/fd) */
+static bool fd_named(int fd, const char *suffix)
+{
+	char link[64], path[4096];
+	size_t n = strlen(suffix);
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t k = readlink(link, path, sizeof(path) - 1);
+	if (k < 0 || (size_t)k < n)
+		return false;
+	path[k] = 0;
+	return strcmp(path + k - n, suffix) == 0;
 }
 
 #define NEXT(name, type) static type real_##name; \
@@ -106,6 +122,19 @@ ssize_t write(int fd, const void *buf, size_t n)
 		}
 	}
 	return real_write(fd, buf, n);
+}
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+	typedef ssize_t (*fn)(int, void *, size_t);
+	NEXT(read, fn);
+	int e;
+
+	if (fd > 2 && fd_is(fd, S_IFREG) && fd_named(fd, "/vms.json") && armed("read", &e)) {
+		errno = e;
+		return -1;
+	}
+	return real_read(fd, buf, n);
 }
 
 int fsync(int fd)

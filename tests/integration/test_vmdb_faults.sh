@@ -2,7 +2,7 @@
 # vms.json under worse faults (issue 11 item 8): several writers SIGKILLed at once
 # (tests/helpers/vmdb_faults.c), a full disk (a small tmpfs this test mounts, filled to
 # several levels), a read-only remount, and a disk error (EIO) injected at each step of
-# the atomic write (tests/helpers/faultinj.so).  Each time: the file is valid JSON, holds
+# the atomic write and on the read (tests/helpers/faultinj.so).  Each time: the file is valid JSON, holds
 # exactly the committed state (byte for byte when the write failed), no temp file is
 # left, no address leaked or handed out twice, and the error names the file and cause.
 . "$(dirname "$0")/../lib.sh"
@@ -111,11 +111,17 @@ for p in open fchmod fchown write fsync close rename; do
 	expect_refused "EIO at $p (release)" "$DB: write failed: Input/output error" \
 		env BH_FAULT=$p LD_PRELOAD="$FI" "$VMDB" --config "$T/db.json" --db "$DB" mark-destroyed keep
 done
+# a read error while loading: reader and writer both refuse, naming the file, change nothing
+expect_refused "EIO reading (get-vm)" "$DB: cannot read: Input/output error" \
+	env BH_FAULT=read LD_PRELOAD="$FI" "$VMDB" --config "$T/db.json" --db "$DB" get-vm keep
+expect_refused "EIO reading (register)" "$DB: cannot read: Input/output error" \
+	env BH_FAULT=read LD_PRELOAD="$FI" "$VMDB" --config "$T/db.json" --db "$DB" \
+	register eio-read --owner $OWNER --network-mode none --ip auto
 # after the rename the new content is in place: the call must say so (exit 0), or a
 # caller would undo a registration whose record and address stayed
 BH_FAULT=dirfsync LD_PRELOAD="$FI" V register eio-dir --owner $OWNER --network-mode none \
 	--ip auto --ipv6 auto > /dev/null || fail "EIO at the directory fsync reported as a failed write"
 V get-vm eio-dir > /dev/null || fail "eio-dir not registered"
 check_db "EIO at the directory fsync"
-ok "EIO at open/fchmod/fchown/write/fsync/close/rename: clear error, file unchanged; at the directory fsync after the rename: reported done"
+ok "EIO at open/fchmod/fchown/write/fsync/close/rename and on read: clear error, file unchanged; at the directory fsync after the rename: reported done"
 umount "$M" || { fuser -vm "$M" 2>&1; fail "umount $M"; }
