@@ -480,7 +480,9 @@ def case_table(path, var):
             why.append("daemon no longer serving after this row")
         if not why:
             passed += 1
-            print("ok %d %s (%.1f ms)" % (ln, what, el * 1e3))
+            print("ok %d %s (%.1f ms): %s" % (ln, what, el * 1e3,
+                  (r.get("message") or ("ok" if r.get("ok") else r.get("error", "")))[:160]
+                  if r else how))
         elif what.startswith("KNOWN:"):
             known += 1
             print("known %d %s: %s" % (ln, what, "; ".join(why)))
