@@ -409,17 +409,23 @@ def unescape(s, var):
 
 def run_row(kind, data):
     """Send one case; returns (response object or None, how the connection ended)."""
+    kind, _, uid = kind.partition("@")  # json@UID: connect as that uid (gid = uid)
     if kind == "json":
         payload = frame(data)  # data: the JSON text as bytes, framed with its true length
     elif kind == "raw":
         payload = data         # verbatim: header and all
     else:
-        raise ValueError("kind must be json or raw, got %r" % kind)
-    s = conn()
-    try:
-        s.sendall(payload)
-    except (BrokenPipeError, ConnectionResetError):
-        pass
+        raise ValueError("kind must be json, raw or json@UID, got %r" % kind)
+    if uid:
+        # connected (and the request sent) by a child as that uid: SO_PEERCRED is fixed
+        # at connect; the socket comes back over SCM_RIGHTS
+        s = connect_as(int(uid), int(uid), 1, payload)[0]["s"]
+    else:
+        s = conn()
+        try:
+            s.sendall(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
     d, how = recv_all(s)
     s.close()
     if how == "timeout":

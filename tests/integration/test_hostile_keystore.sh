@@ -18,6 +18,7 @@ ks_site_policy <<P
 [socket]
 mode = 0666
 allow = uid:0 address, pubkeys, sign_tx, personal_sign, ecies_decrypt, tls_sign
+allow = uid:4242 address
 [transactions]
 chain_id = 31337
 allow_to = $ALLOWED
