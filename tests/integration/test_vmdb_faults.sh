@@ -118,7 +118,8 @@ expect_refused "EIO reading (register)" "$DB: cannot read: Input/output error" \
 	env BH_FAULT=read LD_PRELOAD="$FI" "$VMDB" --config "$T/db.json" --db "$DB" \
 	register eio-read --owner $OWNER --network-mode none --ip auto
 # after the rename the new content is in place: the call must say so (exit 0), or a
-# caller would undo a registration whose record and address stayed
+# caller would undo a registration whose record and address stayed (vmdb.c written();
+# bh_atomic_write itself still reports the EIO, for callers that fail closed)
 BH_FAULT=dirfsync LD_PRELOAD="$FI" V register eio-dir --owner $OWNER --network-mode none \
 	--ip auto --ipv6 auto > /dev/null || fail "EIO at the directory fsync reported as a failed write"
 V get-vm eio-dir > /dev/null || fail "eio-dir not registered"

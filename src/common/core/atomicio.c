@@ -124,14 +124,11 @@ int bh_atomic_write(const char *path, const void *data, size_t len, mode_t mode)
 		goto out;
 	}
 	created = false;
-	/*
-	 * Make the rename itself durable.  From here on the new content is what every
-	 * reader sees: an error now would tell the caller "not written" about a write
-	 * that took effect (atomicio.h), so a failing fsync is retried once and then
-	 * left to the kernel's own write-back (and its log).
-	 */
-	if (fsync(dfd) < 0)
-		(void)fsync(dfd);
+	/* Make the rename itself durable. */
+	if (fsync(dfd) < 0) {
+		r = bh_negerrno();
+		goto out;
+	}
 	r = 0;
 out:
 	if (fd >= 0)

@@ -35,12 +35,7 @@
 
 /*
  * Replace path with [data, data+len) atomically; the file gets exactly `mode`
- * (e.g. 0640).  Returns 0 or -errno.  Nothing is left behind on failure: an error
- * means the old content is still in place.  So once the rename has replaced the file
- * (every reader now sees the new content) the call succeeds; a failing fsync of the
- * directory after it (retried once) is not reported, because a caller that took it
- * for "not written" would undo work whose record stayed (vms.json: a leaked address;
- * tests/integration/test_vmdb_faults.sh).
+ * (e.g. 0640).  Returns 0 or -errno.  Nothing is left behind on failure.
  */
 int bh_atomic_write(const char *path, const void *data, size_t len, mode_t mode);
 

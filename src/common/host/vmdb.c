@@ -486,6 +486,23 @@ out:
 /* An operation on the loaded document; returns 1 to write it back, 0 for no change. */
 typedef int (*op_fn)(struct bh_vmdb *db, json_t *root, void *arg, struct bh_msg *msg);
 
+/*
+ * After a failed atomic write: is the new document in place anyway?  The rename can
+ * succeed and the fsync of the directory after it fail (EIO): every reader then sees
+ * the new document, and "not written" would make a caller undo work whose record
+ * stays, e.g. delete a VM's disk while its record keeps the address (leaked).  Such a
+ * write counts as done here; bh_atomic_write itself stays strict for callers that must
+ * fail closed (the keystore's spending counter).  We still hold the writers' lock.
+ */
+static bool written(struct bh_vmdb *db, const json_t *root)
+{
+	json_t *now = NULL;
+	bool same = load(db, &now, NULL) == 0 && json_equal(now, root);
+
+	json_decref(now);
+	return same;
+}
+
 static int run(struct bh_vmdb *db, bool write, op_fn fn, void *arg, struct bh_msg *msg)
 {
 	struct bh_lock lk = BH_LOCK_INIT;
@@ -509,7 +526,8 @@ static int run(struct bh_vmdb *db, bool write, op_fn fn, void *arg, struct bh_ms
 			goto out;
 		}
 		(void)bh_atomic_cleanup_stale(db->path); /* we hold the writers' lock */
-		if ((r = bh_atomic_write_json(db->path, root, BH_VMDB_FILE_MODE)) < 0) {
+		if ((r = bh_atomic_write_json(db->path, root, BH_VMDB_FILE_MODE)) < 0 &&
+		    !written(db, root)) {
 			bh_msg_set(msg, "%s: write failed: %s", db->path, bh_strerror(r));
 			goto out;
 		}
