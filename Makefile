@@ -4,6 +4,8 @@
 #   make check           layer check, unit tests, corpus replay, integration tests, policy-check
 #   make SANITIZE=1 check    the same under ASan+UBSan (build dir build-san/)
 #   make fuzz            libFuzzer run of every fuzz/fuzz_*.c for FUZZ_SECONDS each
+#   make fuzz-long       every target to FUZZ_LONG_RUNS executions (or FUZZ_LONG_SECONDS),
+#                        new coverage merged back into fuzz/corpus/ (docs/fuzzing.md)
 #   make bench           benchmarks (ratios against named peers; never part of check)
 #   make deps            install the Debian packages and pinned npm tools (idempotent)
 #   make demo            run the host locally on embedded defaults
@@ -28,6 +30,14 @@ PKG_CONFIG ?= pkg-config
 SANITIZE ?= 0
 WERROR  ?= 0
 FUZZ_SECONDS ?= 30
+# make fuzz-long: per target, stop at FUZZ_LONG_RUNS executions or FUZZ_LONG_SECONDS,
+# whichever comes first; inputs up to FUZZ_LONG_MAX_LEN bytes (above every parser's cap,
+# e.g. the 512 KiB keystore frame and a JSON transaction at its 256 KiB data cap);
+# FUZZ_LONG_TARGETS="tx rlp" for a subset (default: all)
+FUZZ_LONG_RUNS ?= 10000000
+FUZZ_LONG_SECONDS ?= 3600
+FUZZ_LONG_MAX_LEN ?= 1048576
+FUZZ_LONG_TARGETS ?=
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build-san
@@ -86,7 +96,7 @@ CHECK_DEPS :=
 ACTION_SRCS :=
 INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 
-.PHONY: all check layers unit fuzz-replay integration policy-check fuzz bench deps demo install install-common clean \
+.PHONY: all check layers unit fuzz-replay integration policy-check fuzz fuzz-long bench deps demo install install-common clean \
         distclean help
 all: $(LIBCOMMON)
 
@@ -158,6 +168,11 @@ $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(COMMON_SRCS) $(wildcard src/common/*/*.h) 
 
 fuzz: $(FUZZ_BINS)
 	@tests/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+FUZZ_LONG_NAMES = $(if $(strip $(FUZZ_LONG_TARGETS)),$(filter $(FUZZ_LONG_TARGETS),$(FUZZ_NAMES)),$(FUZZ_NAMES))
+fuzz-long: $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_LONG_NAMES))
+	@tests/run-fuzz-long.sh $(FUZZ_BUILD) $(FUZZ_LONG_RUNS) $(FUZZ_LONG_SECONDS) \
+	  $(FUZZ_LONG_MAX_LEN) $(FUZZ_LONG_NAMES)
 
 # ---------------------------------------------------------------- integration + policy
 integration: $(PROGRAMS) $(CHECK_DEPS)

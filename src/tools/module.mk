@@ -43,3 +43,15 @@ bench-recover: $(BUILD)/bench/bench_recover
 	$(BUILD)/bench/bench_recover --peer bench/peer-ethers-verify.js
 $(BUILD)/bench/bench_recover: $(BUILD)/bench/bench_recover.o $(LIBCOMMON)
 	$(call link)
+
+# tests/helpers/vmdb_faults: several writers SIGKILLed at once (test_vmdb_faults.sh)
+CHECK_DEPS += $(BUILD)/helpers/vmdb_faults
+$(BUILD)/helpers/vmdb_faults: $(BUILD)/helpers/vmdb_faults.o $(LIBCOMMON)
+	$(call link)
+
+# tests/helpers/faultinj.so: LD_PRELOAD write/fsync/rename faults (test_vmdb_faults.sh)
+CHECK_DEPS += $(BUILD)/helpers/faultinj.so
+$(BUILD)/helpers/faultinj.so: tests/helpers/faultinj.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -shared -fPIC -O2 -g -Wall -Wextra -o $@ $< -ldl

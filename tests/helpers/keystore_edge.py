@@ -2,6 +2,7 @@
 """Raw-socket frame edge cases against the keystore daemon (docs/PROTOCOL.keystore).
 
 usage: keystore_edge.py SOCKET CASE
+       keystore_edge.py SOCKET table TABLE [NAME=VALUE...]   (tests/hostile_keystore.tsv)
 Each CASE exits 0 when the daemon behaved as documented, else prints FAIL: ... and exits 1.
 Only generous upper time bounds are asserted (plus the stall case's "not cut off at once").
 """
@@ -381,10 +382,133 @@ def case_flood():
     expect_ok(d, "uid 4301 after its stalled connections were cut", "address")
 
 
+# ---- the catalogue: tests/hostile_keystore.tsv (issue 11 item 9)
+def unescape(s, var):
+    """Row text -> bytes: tokens ({NAME}, {X*N}: N times X), then \\xNN \\n \\t \\\\."""
+    import re
+    s = re.sub(r"\{([^{}*]{1,2})\*(\d+)\}", lambda m: m.group(1) * int(m.group(2)), s)
+    for k, v in var.items():
+        s = s.replace("{" + k + "}", v)
+    out = bytearray()
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c == "\\" and i + 1 < len(s):
+            n = s[i + 1]
+            if n == "x":
+                out.append(int(s[i + 2:i + 4], 16))
+                i += 4
+                continue
+            out += {"n": b"\n", "t": b"\t", "r": b"\r", "\\": b"\\"}.get(n, b"\\" + n.encode())
+            i += 2
+            continue
+        out += c.encode()
+        i += 1
+    return bytes(out)
+
+
+def run_row(kind, data):
+    """Send one case; returns (response object or None, how the connection ended)."""
+    kind, _, uid = kind.partition("@")  # json@UID: connect as that uid (gid = uid)
+    if kind == "json":
+        payload = frame(data)  # data: the JSON text as bytes, framed with its true length
+    elif kind == "raw":
+        payload = data         # verbatim: header and all
+    else:
+        raise ValueError("kind must be json, raw or json@UID, got %r" % kind)
+    if uid:
+        # connected (and the request sent) by a child as that uid: SO_PEERCRED is fixed
+        # at connect; the socket comes back over SCM_RIGHTS
+        s = connect_as(int(uid), int(uid), 1, payload)[0]["s"]
+    else:
+        s = conn()
+        try:
+            s.sendall(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+    d, how = recv_all(s)
+    s.close()
+    if how == "timeout":
+        return None, "timeout"
+    if not d:
+        return None, "closed"
+    if len(d) < 4 or len(d) != 4 + struct.unpack(">I", d[:4])[0]:
+        return None, "bad frame (%d bytes)" % len(d)
+    try:
+        return json.loads(d[4:]), how
+    except ValueError:
+        return None, "response not JSON"
+
+
+def case_table(path, var):
+    """Rows: kind<TAB>input<TAB>outcome<TAB>message<TAB>what.  outcome: ok[:FIELD] (ok true
+    with FIELD), closed (no response, the connection closed), or ERROR[/RULE] (ok false,
+    that error and rule); message: a substring of the response's message ('-': none)."""
+    rows = passed = failed = known = 0
+    for ln, line in enumerate(open(path, encoding="utf-8").read().split("\n"), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) != 5:
+            print("FAIL %s:%d: %d columns, want 5" % (path, ln, len(cols)))
+            failed += 1
+            continue
+        rows += 1
+        kind, inp, outcome, want_msg, what = cols
+        data = unescape(inp, var)
+        t = time.monotonic()
+        try:
+            r, how = run_row(kind, data)
+        except (OSError, ValueError) as e:
+            r, how = None, "client error %r" % e
+        el = time.monotonic() - t
+        why = []
+        if outcome == "closed":
+            if r is not None or how != "closed":
+                why.append("expected a close without response, got %s %s" % (how, str(r)[:200]))
+        elif r is None:
+            why.append("expected %s, got %s" % (outcome, how))
+        elif outcome.startswith("ok"):
+            field = outcome[3:]
+            if r.get("ok") is not True or (field and field not in r):
+                why.append("expected ok%s, got %s" % (" with " + field if field else "",
+                                                      str(r)[:200]))
+        else:
+            err, _, rule = outcome.partition("/")
+            if r.get("ok") is not False or r.get("error") != err or \
+                    (rule and r.get("rule") != rule):
+                why.append("expected %s, got %s" % (outcome, str(r)[:200]))
+            elif want_msg != "-" and want_msg not in r.get("message", ""):
+                why.append("message %r lacks %r" % (r.get("message"), want_msg))
+        try:
+            served("after row %d" % ln)
+        except SystemExit:
+            why.append("daemon no longer serving after this row")
+        if not why:
+            passed += 1
+            print("ok %d %s (%.1f ms): %s" % (ln, what, el * 1e3,
+                  (r.get("message") or ("ok" if r.get("ok") else r.get("error", "")))[:160]
+                  if r else how))
+        elif what.startswith("KNOWN:"):
+            known += 1
+            print("known %d %s: %s" % (ln, what, "; ".join(why)))
+        else:
+            failed += 1
+            print("FAIL %s:%d %s: %s" % (path, ln, what, "; ".join(why)))
+    print("hostile: %d rows, %d passed, %d failed, %d known" % (rows, passed, failed, known))
+    if rows < 50:
+        die("%s: %d rows, at least 50 wanted" % (path, rows))
+    if failed:
+        sys.exit(1)
+
+
 CASES = {"overcap": case_overcap, "zero": case_zero, "split": case_split,
          "stall": case_stall, "large": case_large, "trailing": case_trailing,
          "stranger": case_stranger, "flood": case_flood, "served": lambda: served("plain request")}
 
+if len(sys.argv) >= 4 and sys.argv[2] == "table":
+    case_table(sys.argv[3], dict(a.split("=", 1) for a in sys.argv[4:]))
+    sys.exit(0)
 if len(sys.argv) == 4 and sys.argv[2] == "unread":
     case_unread(sys.argv[3])
     sys.exit(0)

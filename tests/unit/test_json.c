@@ -51,6 +51,9 @@ static void test_rules(void **state)
 	assert_int_equal(L("{\"a\":1}\0", BH_JSON_ANY), BH_ERR_NUL);
 	assert_string_equal(m.text, "NUL byte at offset 7");
 	assert_int_equal(L("{\"a\":\"\\u0000\"}", BH_JSON_ANY), BH_ERR_NUL);
+	/* the message names the input, not a jansson flag */
+	assert_non_null(strstr(m.text, "\\u0000 (NUL) is not allowed in a string"));
+	assert_null(strstr(m.text, "JSON_ALLOW_NUL"));
 	assert_int_equal(L("{\"\\u0000\":1}", BH_JSON_ANY), BH_ERR_NUL);
 	assert_int_equal(L("{\"a\":\"\xc0\xaf\"}", BH_JSON_ANY), BH_ERR_UTF8);
 	assert_int_equal(L("{\"a\":99999999999999999999}", BH_JSON_ANY), BH_ERR_RANGE);

@@ -517,6 +517,64 @@ static void test_legacy_pre155(void **state)
 	bh_buf_done(&b);
 }
 
+/* issue 20: boundaries where what a decoder accepts must encode and re-read */
+static void test_boundaries(void **state)
+{
+	(void)state;
+	/* a legacy tx with v = 2^64-1 (chain id 2^63-18, parity 0) decodes; it must
+	 * re-serialize to the same bytes and hash (the encoder's limit was off by one) */
+	static const char vmax[] = "e78001825208941111111111111111111111111111111111111111808088"
+				   "ffffffffffffffff0101";
+	uint8_t raw[64], h[32];
+	size_t n = unhex(vmax, raw, sizeof(raw));
+	struct bh_tx tx;
+	struct bh_buf out;
+	struct bh_msg m = { "" };
+	assert_int_equal(bh_tx_decode(raw, n, &tx, &m), 0);
+	assert_true(tx.chain_id == (UINT64_MAX - 35) / 2 && tx.y_parity == 0);
+	bh_buf_init(&out, BH_TX_MAX_RAW + 1024);
+	assert_int_equal(bh_tx_serialize(&tx, &out), 0);
+	assert_int_equal(bh_buf_len(&out), n);
+	assert_memory_equal(bh_buf_ptr(&out), raw, n);
+	assert_int_equal(bh_tx_hash(&tx, h), 0);
+	/* the same chain id with parity 1 would need v = 2^64: refused, not wrapped */
+	tx.y_parity = 1;
+	bh_buf_reset(&out);
+	assert_int_equal(bh_tx_serialize(&tx, &out), BH_ERR_RANGE);
+	bh_tx_clear(&tx);
+
+	/* a JSON request whose data is exactly the cap: refused, with the size named,
+	 * rather than accepted and then not serializable; one well under it is accepted */
+	for (int k = 0; k < 2; k++) {
+		size_t dlen = k ? BH_TX_MAX_RAW : BH_TX_MAX_RAW - 1024;
+		char *hex = malloc(2 * dlen + 3);
+		assert_non_null(hex);
+		hex[0] = '0';
+		hex[1] = 'x';
+		memset(hex + 2, 'a', 2 * dlen);
+		hex[2 * dlen + 2] = 0;
+		json_t *j = json_pack("{s:i,s:i,s:i,s:i,s:i,s:n,s:s}", "chainId", 1, "nonce", 0,
+				      "maxPriorityFeePerGas", 1, "maxFeePerGas", 2, "gasLimit",
+				      21000, "to", "data", hex);
+		free(hex);
+		int r = bh_tx_from_json(j, &tx, &m);
+		json_decref(j);
+		if (k) {
+			assert_int_equal(r, BH_ERR_LIMIT);
+			assert_non_null(strstr(m.text, "over the 262144-byte limit"));
+			continue;
+		}
+		assert_int_equal(r, 0);
+		bh_buf_reset(&out);
+		assert_int_equal(bh_tx_serialize_unsigned(&tx, &out), 0);
+		struct bh_tx back;
+		assert_int_equal(bh_tx_decode_unsigned(bh_buf_ptr(&out), bh_buf_len(&out), &back, &m), 0);
+		bh_tx_clear(&back);
+		bh_tx_clear(&tx);
+	}
+	bh_buf_done(&out);
+}
+
 static void test_json(void **state)
 {
 	(void)state;
@@ -610,6 +668,7 @@ int main(void)
 		cmocka_unit_test(test_attach_signature),
 		cmocka_unit_test(test_random_roundtrip),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_boundaries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

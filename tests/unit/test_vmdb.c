@@ -427,6 +427,18 @@ static void test_update_fields(void **state)
 	f = json_pack("{s:i}", "gecos_synced", 3);
 	assert_int_equal(bh_vmdb_update_fields(c->db, "u", f, &m), BH_ERR_WRONG_TYPE);
 	json_decref(f);
+	/* register's checks hold through update_fields too (tests/hostile_vmdb.tsv) */
+	f = json_pack("{s:i,s:s}", "fine", 1, "username", "Root");
+	assert_int_equal(bh_vmdb_update_fields(c->db, "u", f, &m), BH_ERR_FORMAT);
+	assert_string_equal(m.text, "username: expected ^[a-z_][a-z0-9_-]{0,31}$");
+	json_decref(f);
+	char longp[258];
+	memset(longp, 'p', 257);
+	longp[257] = 0;
+	f = json_pack("{s:s}", "purpose", longp);
+	assert_int_equal(bh_vmdb_update_fields(c->db, "u", f, &m), BH_ERR_LIMIT);
+	assert_string_equal(m.text, "purpose: longer than 256 bytes");
+	json_decref(f);
 	f = json_pack("[i]", 1);
 	assert_int_equal(bh_vmdb_update_fields(c->db, "u", f, &m), BH_ERR_WRONG_TYPE);
 	json_decref(f);

@@ -100,7 +100,11 @@ int bh_json_load(const void *data, size_t len, size_t cap, unsigned flags, json_
 		return BH_ERR_NUL;
 	}
 	if (!(j = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e))) {
-		bh_msg_set(msg, "line %d column %d: %s", e.line, e.column, e.text);
+		/* jansson names its own flag here ("\u0000 is not allowed without
+		 * JSON_ALLOW_NUL"): say what is wrong in the input instead */
+		const char *why = strstr(e.text, "JSON_ALLOW_NUL") ?
+				  "\\u0000 (NUL) is not allowed in a string" : e.text;
+		bh_msg_set(msg, "line %d column %d: %s", e.line, e.column, why);
 		return bh_json_error_code(&e);
 	}
 	if (!(kind_of(j) & flags)) {

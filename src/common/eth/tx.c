@@ -15,6 +15,10 @@
 #include "eth/secp.h"
 #include "eth/tx.h"
 
+/* the most a signature adds to an RLP transaction: v (uint64: 9 bytes with its header),
+ * r and s (33 each), and up to 8 more bytes of list and envelope header growth */
+#define TX_SIG_MAX 83
+
 void bh_tx_clear(struct bh_tx *tx)
 {
 	if (!tx)
@@ -100,8 +104,10 @@ static int encode_tx(const struct bh_tx *tx, bool with_sig, struct bh_buf *out)
 		bh_rlp_set_u256(&f[n++], tx->value);
 		bh_rlp_set_bytes(&f[n++], tx->data, tx->data_len);
 		if (with_sig) {
-			/* v is derived, so it can never disagree with chain_id / y_parity */
-			if (tx->chain_id > (UINT64_MAX - 36) / 2 || tx->y_parity > 1)
+			/* v is derived, so it can never disagree with chain_id / y_parity; the
+			 * limit is exact for this parity: whatever v the decoder accepted (up to
+			 * 2^64-1, parity 0) must serialize again (issue 20) */
+			if (tx->y_parity > 1 || tx->chain_id > (UINT64_MAX - 35 - tx->y_parity) / 2)
 				return BH_ERR_RANGE;
 			bh_rlp_set_uint64(&f[n++], tx->chain_id ? tx->chain_id * 2 + 35 + tx->y_parity :
 							      27u + tx->y_parity);
@@ -165,11 +171,12 @@ static int attach(struct bh_tx *tx, const uint8_t sig[static 65], const uint8_t 
 	uint8_t h[32], from[20];
 	int r;
 
-	if (tx->type == BH_TX_LEGACY && tx->chain_id > (UINT64_MAX - 36) / 2)
-		return BH_ERR_RANGE;
 	/* low-S (EIP-2), 0 < r, s < n, recid 0/1: what bh_tx_decode would demand of the raw tx */
 	if ((r = bh_secp_sig_check(sig)) < 0)
 		return r;
+	/* v = chain_id * 2 + 35 + parity must fit 64 bits (exact, as in serialize) */
+	if (tx->type == BH_TX_LEGACY && tx->chain_id > (UINT64_MAX - 35 - sig[64]) / 2)
+		return BH_ERR_RANGE;
 	if ((r = bh_tx_signing_hash(tx, h)) < 0)
 		return r;
 	/* some key must recover, and (if asked) it must be the expected sender */
@@ -607,6 +614,26 @@ int bh_tx_from_json(const void *json, struct bh_tx *ret, struct bh_msg *msg)
 				}
 				a->nkeys = k + 1;
 			}
+		}
+	}
+	/* what is accepted here must serialize within the raw cap the decoders apply, also
+	 * once signed (v, r, s add at most TX_SIG_MAX bytes): issue 20, a request whose data
+	 * was exactly the cap was accepted but its own serialization refused */
+	{
+		struct bh_buf b;
+		bh_buf_init(&b, BH_TX_MAX_RAW + TX_SIG_MAX + 1024);
+		r = bh_tx_serialize_unsigned(&tx, &b);
+		size_t n = bh_buf_len(&b);
+		bh_buf_done(&b);
+		if (r < 0 || n + TX_SIG_MAX > BH_TX_MAX_RAW) {
+			if (r < 0)
+				bh_msg_set(msg, "tx: the transaction is over the %u-byte limit",
+					   BH_TX_MAX_RAW);
+			else
+				bh_msg_set(msg, "tx: the transaction would be up to %zu bytes signed, "
+					   "over the %u-byte limit", n + TX_SIG_MAX, BH_TX_MAX_RAW);
+			r = BH_ERR_LIMIT;
+			goto out;
 		}
 	}
 	*ret = tx;

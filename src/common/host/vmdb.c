@@ -159,6 +159,23 @@ out:
 /* An operation on the loaded document; returns 1 to write it back, 0 for no change. */
 typedef int (*op_fn)(struct bh_vmdb *db, json_t *root, void *arg, struct bh_msg *msg);
 
+/*
+ * After a failed atomic write: is the new document in place anyway?  The rename can
+ * succeed and the fsync of the directory after it fail (EIO): every reader then sees
+ * the new document, and "not written" would make a caller undo work whose record
+ * stays, e.g. delete a VM's disk while its record keeps the address (leaked).  Such a
+ * write counts as done here; bh_atomic_write itself stays strict for callers that must
+ * fail closed (the keystore's spending counter).  We still hold the writers' lock.
+ */
+static bool written(struct bh_vmdb *db, const json_t *root)
+{
+	json_t *now = NULL;
+	bool same = load(db, &now, NULL) == 0 && json_equal(now, root);
+
+	json_decref(now);
+	return same;
+}
+
 static int run(struct bh_vmdb *db, bool write, op_fn fn, void *arg, struct bh_msg *msg)
 {
 	struct bh_lock lk = BH_LOCK_INIT;
@@ -182,7 +199,8 @@ static int run(struct bh_vmdb *db, bool write, op_fn fn, void *arg, struct bh_ms
 			goto out;
 		}
 		(void)bh_atomic_cleanup_stale(db->path); /* we hold the writers' lock */
-		if ((r = bh_atomic_write_json(db->path, root, BH_VMDB_FILE_MODE)) < 0) {
+		if ((r = bh_atomic_write_json(db->path, root, BH_VMDB_FILE_MODE)) < 0 &&
+		    !written(db, root)) {
 			bh_msg_set(msg, "%s: write failed: %s", db->path, bh_strerror(r));
 			goto out;
 		}
@@ -192,6 +210,24 @@ out:
 	json_decref(root);
 	bh_lock_release(&lk);
 	return r;
+}
+
+#define PURPOSE_MAX 256
+
+/* The fields register checks (username, purpose) get the same checks when they are set
+ * later through update_fields, so no path writes what register would refuse (a
+ * username the provisioner would then pass to the guest). Other types: validate_record. */
+static int check_spec_field(const char *k, const json_t *v, struct bh_msg *msg)
+{
+	const char *s = json_string_value(v);
+
+	if (!s)
+		return 0;
+	if (!strcmp(k, "username") && *s && !bh_name_valid(s, BH_NAME_USER))
+		FAIL(BH_ERR_FORMAT, "username: expected ^[a-z_][a-z0-9_-]{0,31}$");
+	if (!strcmp(k, "purpose") && json_string_length(v) > PURPOSE_MAX)
+		FAIL(BH_ERR_LIMIT, "purpose: longer than %d bytes", PURPOSE_MAX);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -396,8 +432,8 @@ int bh_vmdb_register(struct bh_vmdb *db, const struct bh_vm_spec *spec, json_t *
 		FAIL(BH_ERR_FORMAT, "network mode: expected ^[a-z0-9_-]{1,32}$");
 	if (spec->username && *spec->username && !bh_name_valid(spec->username, BH_NAME_USER))
 		FAIL(BH_ERR_FORMAT, "username: expected ^[a-z_][a-z0-9_-]{0,31}$");
-	if (spec->purpose && strlen(spec->purpose) > 256)
-		FAIL(BH_ERR_LIMIT, "purpose: longer than 256 bytes");
+	if (spec->purpose && strlen(spec->purpose) > PURPOSE_MAX)
+		FAIL(BH_ERR_LIMIT, "purpose: longer than %d bytes", PURPOSE_MAX);
 	if (spec->expiry_days < 0 || spec->expiry_days > 36500)
 		FAIL(BH_ERR_RANGE, "expiry days: expected 1..36500");
 	r = run(db, true, op_register, &ra, msg);
@@ -618,6 +654,8 @@ static int op_mutate(struct bh_vmdb *db, json_t *root, void *arg, struct bh_msg 
 				FAIL(BH_ERR_FORMAT, "field name must match ^[A-Za-z0-9_]{1,64}$");
 			if (bh_vmdb_field_reserved(k))
 				FAIL(BH_ERR_DENIED, "field '%s' is reserved and cannot be updated", k);
+			if ((r = check_spec_field(k, v, msg)) < 0)
+				return r;
 		}
 		/* all keys checked before any change: the merge is all or nothing */
 		json_t *copy = json_deep_copy(rec);
