@@ -64,35 +64,82 @@ struct tval {
 	bool b;
 };
 
-/* Parse a value at p (already past "= " and spaces) up to end of line. */
-static int parse_value(const char *p, const char *end, struct tval *v, const char **why)
+/*
+ * The config is untrusted bytes read through struct bh_buf views: a view per line, and
+ * the value parser reads from the line's view, so no pointer walks past what was read.
+ */
+static int peekc(const struct bh_buf *b)
+{
+	const uint8_t *p;
+
+	return bh_buf_peek(b, 1, &p) < 0 ? -1 : *p;
+}
+
+static int getch(struct bh_buf *b)
+{
+	uint8_t c;
+
+	return bh_buf_get_bytes(b, &c, 1) < 0 ? -1 : c;
+}
+
+static void skip_blanks(struct bh_buf *b)
+{
+	int c;
+
+	while ((c = peekc(b)) == ' ' || c == '\t')
+		(void)bh_buf_consume(b, 1);
+}
+
+static bool starts_with(const struct bh_buf *b, const char *word)
+{
+	size_t n = strlen(word);
+	const uint8_t *p;
+
+	return bh_buf_peek(b, n, &p) == 0 && memcmp(p, word, n) == 0;
+}
+
+/* Take the next line off all (without its newline) as a view, trailing CR and blanks cut. */
+static void next_line(struct bh_buf *all, struct bh_buf *ret)
+{
+	const uint8_t *p = bh_buf_ptr(all);
+	size_t avail = bh_buf_len(all);
+	const uint8_t *nl = memchr(p, '\n', avail);
+	size_t n = nl ? (size_t)(nl - p) : avail;
+
+	(void)bh_buf_consume(all, nl ? n + 1 : n);
+	while (n && (p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	bh_buf_view(ret, p, n);
+}
+
+/* Parse the value at the start of b (already past "= " and blanks) up to the line's end. */
+static int parse_value(struct bh_buf *b, struct tval *v, const char **why)
 {
 	size_t n = 0;
+	int c = peekc(b);
 
-	if (p >= end) {
+	if (c < 0) {
 		*why = "missing value";
 		return BH_ERR_FORMAT;
 	}
-	if (*p == '"' || *p == '\'') {
-		char q = *p++;
+	if (c == '"' || c == '\'') {
+		int q = getch(b);
 		for (;;) {
-			if (p >= end) {
+			if ((c = getch(b)) < 0) {
 				*why = "unterminated string";
 				return BH_ERR_FORMAT;
 			}
-			char c = *p++;
 			if (c == q)
 				break;
-			if ((unsigned char)c < 0x20 || c == 0x7f) {
+			if (c < 0x20 || c == 0x7f) {
 				*why = "control character in string";
 				return BH_ERR_FORMAT;
 			}
 			if (c == '\\' && q == '"') {
-				if (p >= end) {
+				if ((c = getch(b)) < 0) {
 					*why = "unterminated string";
 					return BH_ERR_FORMAT;
 				}
-				c = *p++;
 				switch (c) {
 				case '\\': case '"': break;
 				case 'n': c = '\n'; break;
@@ -106,30 +153,32 @@ static int parse_value(const char *p, const char *end, struct tval *v, const cha
 				*why = "string too long";
 				return BH_ERR_LIMIT;
 			}
-			v->s[n++] = c;
+			v->s[n++] = (char)c;
 		}
 		v->s[n] = '\0';
 		v->t = V_STRING;
-	} else if ((size_t)(end - p) >= 4 && !memcmp(p, "true", 4)) {
+	} else if (starts_with(b, "true")) {
 		v->t = V_BOOL;
 		v->b = true;
-		p += 4;
-	} else if ((size_t)(end - p) >= 5 && !memcmp(p, "false", 5)) {
+		(void)bh_buf_consume(b, 4);
+	} else if (starts_with(b, "false")) {
 		v->t = V_BOOL;
 		v->b = false;
-		p += 5;
-	} else if (*p >= '0' && *p <= '9') {
+		(void)bh_buf_consume(b, 5);
+	} else if (c >= '0' && c <= '9') {
+		const uint8_t *two;
 		int64_t x = 0;
-		if (*p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9') {
+		if (c == '0' && bh_buf_peek(b, 2, &two) == 0 && two[1] >= '0' && two[1] <= '9') {
 			*why = "leading zero in integer";
 			return BH_ERR_FORMAT;
 		}
-		while (p < end && *p >= '0' && *p <= '9') {
+		while ((c = peekc(b)) >= '0' && c <= '9') {
 			if (x > (INT64_MAX - 9) / 10) {
 				*why = "integer too large";
 				return BH_ERR_RANGE;
 			}
-			x = x * 10 + (*p++ - '0');
+			x = x * 10 + (c - '0');
+			(void)bh_buf_consume(b, 1);
 		}
 		v->t = V_INT;
 		v->i = x;
@@ -138,9 +187,8 @@ static int parse_value(const char *p, const char *end, struct tval *v, const cha
 		return BH_ERR_WRONG_TYPE;
 	}
 	/* only whitespace and a comment may follow */
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	if (p < end && *p != '#') {
+	skip_blanks(b);
+	if ((c = peekc(b)) >= 0 && c != '#') {
 		*why = "unexpected characters after the value";
 		return BH_ERR_TRAILING;
 	}
@@ -183,7 +231,7 @@ int pw3_config_parse(const char *data, size_t len, struct pw3_config *ret, struc
 	struct tval v;
 	bool seen[K_MAX] = { false }, seen_machine = false, seen_auth = false;
 	const char *section = NULL, *why = NULL;
-	const char *p = data, *end = data + len;
+	struct bh_buf all;
 	unsigned line = 0;
 	int r = BH_ERR_INTERNAL;
 
@@ -205,39 +253,39 @@ int pw3_config_parse(const char *data, size_t len, struct pw3_config *ret, struc
 		r = BH_ERR_NUL;
 		goto out;
 	}
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *le = eol ? eol : end, *next = eol ? eol + 1 : end;
+	bh_buf_view(&all, data, len);
+	while (bh_buf_len(&all) > 0) {
+		struct bh_buf ln;
+		int ch;
+
+		next_line(&all, &ln);
 		line++;
-		while (p < le && (*p == ' ' || *p == '\t'))
-			p++;
-		while (le > p && (le[-1] == '\r' || le[-1] == ' ' || le[-1] == '\t'))
-			le--;
-		if (p == le || *p == '#') {
-			p = next;
+		skip_blanks(&ln);
+		if ((ch = peekc(&ln)) < 0 || ch == '#')
 			continue;
-		}
-		if (*p == '[') {
-			const char *q = memchr(p, ']', (size_t)(le - p));
-			const char *after = q ? q + 1 : le;
-			while (after < le && (*after == ' ' || *after == '\t'))
-				after++;
-			if (!q || (after < le && *after != '#')) {
+		if (ch == '[') {
+			const char *h = (const char *)bh_buf_ptr(&ln);
+			const char *q = memchr(h, ']', bh_buf_len(&ln));
+			if (q) {
+				(void)bh_buf_consume(&ln, (size_t)(q - h) + 1);
+				skip_blanks(&ln);
+			}
+			if (!q || ((ch = peekc(&ln)) >= 0 && ch != '#')) {
 				bh_msg_set(msg, "line %u: malformed section header", line);
 				r = BH_ERR_FORMAT;
 				goto out;
 			}
-			size_t n = (size_t)(q - p - 1);
+			size_t n = (size_t)(q - h - 1);
 			bool *seenp;
-			if (n == 7 && !memcmp(p + 1, "machine", 7)) {
+			if (n == 7 && !memcmp(h + 1, "machine", 7)) {
 				section = "machine";
 				seenp = &seen_machine;
-			} else if (n == 4 && !memcmp(p + 1, "auth", 4)) {
+			} else if (n == 4 && !memcmp(h + 1, "auth", 4)) {
 				section = "auth";
 				seenp = &seen_auth;
 			} else {
 				bh_msg_set(msg, "line %u: unknown section [%.*s]", line,
-				           (int)(n > 40 ? 40 : n), p + 1);
+				           (int)(n > 40 ? 40 : n), h + 1);
 				r = BH_ERR_CONFIG;
 				goto out;
 			}
@@ -247,24 +295,23 @@ int pw3_config_parse(const char *data, size_t len, struct pw3_config *ret, struc
 				goto out;
 			}
 			*seenp = true;
-			p = next;
 			continue;
 		}
 		/* key = value */
-		const char *k = p;
-		while (p < le && ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			p++;
-		size_t klen = (size_t)(p - k);
-		while (p < le && (*p == ' ' || *p == '\t'))
-			p++;
-		if (klen == 0 || p >= le || *p != '=') {
+		const char *k = (const char *)bh_buf_ptr(&ln);
+		size_t klen = 0;
+		while (((ch = peekc(&ln)) >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_') {
+			(void)bh_buf_consume(&ln, 1);
+			klen++;
+		}
+		skip_blanks(&ln);
+		if (klen == 0 || peekc(&ln) != '=') {
 			bh_msg_set(msg, "line %u: expected key = value", line);
 			r = BH_ERR_FORMAT;
 			goto out;
 		}
-		p++;
-		while (p < le && (*p == ' ' || *p == '\t'))
-			p++;
+		(void)bh_buf_consume(&ln, 1);
+		skip_blanks(&ln);
 		if (!section) {
 			bh_msg_set(msg, "line %u: key outside of a section", line);
 			r = BH_ERR_CONFIG;
@@ -287,7 +334,7 @@ int pw3_config_parse(const char *data, size_t len, struct pw3_config *ret, struc
 			goto out;
 		}
 		seen[ki] = true;
-		if ((r = parse_value(p, le, &v, &why)) < 0) {
+		if ((r = parse_value(&ln, &v, &why)) < 0) {
 			bh_msg_set(msg, "line %u: key '%s.%s': %s", line, section, keys[ki].key, why);
 			goto out;
 		}
@@ -335,7 +382,6 @@ int pw3_config_parse(const char *data, size_t len, struct pw3_config *ret, struc
 		case K_GRACE:  c.callback_grace = (unsigned)v.i; break;
 		}
 		explicit_bzero(&v, sizeof(v));
-		p = next;
 	}
 	if (!seen[K_ID]) {
 		bh_msg_set(msg, "missing key 'machine.id'");
