@@ -11,6 +11,7 @@
 #include "core/err.h"
 #include "core/file.h"
 #include "core/hex.h"
+#include "core/strutil.h"
 #include "eth/eth.h"
 #include "eth/secp.h"
 #include "pw3.h"
@@ -141,10 +142,11 @@ static int callback(const struct pw3_http_ctx *ctx, const char *sid, const uint8
 		r = 0;
 		goto out;
 	}
-	while (a < e && (*a == ' ' || *a == '\t' || *a == '\r' || *a == '\n'))
-		a++;
-	while (e > a && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-		e--;
+	{
+		size_t off, n = bh_str_trim(a, (size_t)(e - a), &off);
+		a += off;
+		e = a + n;
+	}
 	if (e - a >= 2 && a[0] == '0' && a[1] == 'x')
 		a += 2;
 	if (e - a != 130 || bh_hex_decode_ct(a, 130, raw, 65) < 0) {

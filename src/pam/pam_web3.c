@@ -141,11 +141,8 @@ static void signing_host(const struct ctx *c, char *out, size_t outlen)
 	char *path = NULL, *s = NULL;
 	if (run_path(c, "signing_host", &path) == 0 &&
 	    pw3_read_small_file(AT_FDCWD, path, 256, &s) == 0) {
-		char *a = s, *e = s + strlen(s);
-		while (a < e && (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r'))
-			a++;
-		while (e > a && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-			e--;
+		size_t off, n = bh_str_trim(s, strlen(s), &off);
+		const char *a = s + off, *e = a + n;
 		if (pw3_host_valid(a, (size_t)(e - a)) && (size_t)(e - a) < outlen) {
 			memcpy(out, a, (size_t)(e - a));
 			out[e - a] = '\0';
@@ -492,14 +489,9 @@ static int authenticate(struct ctx *c)
 		     "0x... signature.", PW3_REPLY_MAX);
 		goto out;
 	}
-	size_t a = 0, e = rl;
-	while (a < e && (reply[a] == ' ' || reply[a] == '\t' || reply[a] == '\r' || reply[a] == '\n'))
-		a++;
-	while (e > a && (reply[e - 1] == ' ' || reply[e - 1] == '\t' || reply[e - 1] == '\r' ||
-	                 reply[e - 1] == '\n'))
-		e--;
+	size_t a;
 	const char *how;
-	if (e > a) {
+	if (bh_str_trim(reply, rl, &a) > 0) {
 		how = "pasted";
 		sigtext = reply;
 		reply = NULL;

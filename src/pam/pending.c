@@ -14,6 +14,7 @@
 #include "core/err.h"
 #include "core/file.h"
 #include "core/hex.h"
+#include "core/strutil.h"
 #include "pw3.h"
 
 int pw3_pending_open(const char *path, int *ret_fd)
@@ -149,19 +150,13 @@ int pw3_session_read_sig(const struct pw3_session *s, char **ret)
 	if ((r = bh_file_read(s->dfd, name, &rules, PW3_SIGFILE_MAX, &b, NULL)) < 0 ||
 	    (r = bh_buf_steal_cstr(&b, &str)) < 0)
 		goto out;
-	/* trim */
-	size_t a = 0, e = strlen(str);
-	while (a < e && (str[a] == ' ' || str[a] == '\t' || str[a] == '\r' || str[a] == '\n'))
-		a++;
-	while (e > a && (str[e - 1] == ' ' || str[e - 1] == '\t' || str[e - 1] == '\r' ||
-	                 str[e - 1] == '\n'))
-		e--;
-	if (e == a) {
+	size_t a, n = bh_str_trim(str, strlen(str), &a);
+	if (n == 0) {
 		r = -EAGAIN;
 		goto out;
 	}
-	memmove(str, str + a, e - a);
-	str[e - a] = '\0';
+	memmove(str, str + a, n);
+	str[n] = '\0';
 	*ret = str;
 	str = NULL;
 	r = 0;

@@ -109,11 +109,33 @@ static void test_sanitize(void **state)
 	assert_string_equal(bh_str_sanitize_as("a\0b", 3, big, sizeof(big), BH_STR_KEEP_NAME), "a?b");
 }
 
+static void test_trim(void **state)
+{
+	(void)state;
+	size_t off = 99;
+
+	assert_int_equal(bh_str_trim("", 0, &off), 0);
+	assert_int_equal(off, 0);
+	assert_int_equal(bh_str_trim(" \t\r\n", 4, &off), 0);
+	assert_int_equal(off, 4);
+	assert_int_equal(bh_str_trim("0xab", 4, &off), 4);
+	assert_int_equal(off, 0);
+	assert_int_equal(bh_str_trim("\n 0x ab\r\n", 9, &off), 5); /* inner blank kept */
+	assert_int_equal(off, 2);
+	/* only the given length is looked at: a blank past it is not the end */
+	assert_int_equal(bh_str_trim("ab  cd", 3, &off), 2);
+	assert_int_equal(off, 0);
+	/* other control bytes and NUL are not blanks */
+	assert_int_equal(bh_str_trim("\v x \0", 5, &off), 5);
+	assert_int_equal(off, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_classes),
 		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_trim),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,3 +79,20 @@ char *bh_str_sanitize(const char *in, size_t len, char *out, size_t out_size)
 {
 	return bh_str_sanitize_as(in, len, out, out_size, BH_STR_KEEP_PRINTABLE);
 }
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+size_t bh_str_trim(const char *s, size_t len, size_t *ret_start)
+{
+	size_t a = 0, e = len;
+
+	while (a < e && is_blank(s[a]))
+		a++;
+	while (e > a && is_blank(s[e - 1]))
+		e--;
+	*ret_start = a;
+	return e - a;
+}

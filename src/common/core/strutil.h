@@ -75,6 +75,14 @@ enum bh_str_keep {
  */
 char *bh_str_sanitize_as(const char *in, size_t len, char *out, size_t out_size,
 			 enum bh_str_keep keep);
+/*
+ * Blanks (space, tab, CR, LF) around untrusted text: the span of s[0..len) without
+ * them starts at *ret_start and is the returned number of bytes long (0: all blanks,
+ * *ret_start is then len).  The one trimmer for pasted replies, posted bodies and
+ * one-line files.
+ */
+size_t bh_str_trim(const char *s, size_t len, size_t *ret_start);
+
 /* bh_str_sanitize_as(in, len, out, out_size, BH_STR_KEEP_PRINTABLE) */
 char *bh_str_sanitize(const char *in, size_t len, char *out, size_t out_size);
 
