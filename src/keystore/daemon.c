@@ -170,7 +170,10 @@ static int serve_state(struct ks_global *g, struct serve *d, const char *sock)
 		return r;
 	}
 	if ((r = bh_usock_listen(sock, d->kp.sock_mode, BH_USOCK_KEEP_ID,
-				 d->kp.has_sock_group ? d->kp.sock_group : BH_USOCK_KEEP_ID, 64,
+				 d->kp.has_sock_group ? d->kp.sock_group : BH_USOCK_KEEP_ID,
+				 0 /* SOMAXCONN: a burst waits in the kernel's queue instead of
+				    * failing with EAGAIN; the loop's per-uid caps apply once
+				    * accepted (docs/PROTOCOL.keystore) */,
 				 &d->lfd)) < 0) {
 		log_error_r(r, "listen on %s", sock);
 		return r;
