@@ -347,7 +347,18 @@ static noreturn void usage_error(const char *fmt, ...)
 	exit(BH_EXIT_USAGE);
 }
 
-int main(int argc, char **argv)
+struct svc_args {
+	unsigned port;
+	const char *bind_addr;
+	char *pending, *pages, *tls, *config; /* NULL: the default path */
+	bool plain;
+};
+
+/*
+ * The command line: --help and --version answer (exit 0) before anything else; a bad
+ * option or value exits 2 naming the option (usage_error).  Returns only when it is fine.
+ */
+static void parse_args(int argc, char **argv, struct svc_args *a)
 {
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, 'p' },
@@ -361,23 +372,19 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned port = pw3_chain_port("evm");
-	const char *bind_addr = "::";
-	char *pending = NULL, *pages = NULL, *tls = NULL, *config = NULL;
-	bool plain = false;
 	struct bh_msg um = { { 0 } };
+	struct in_addr a4;
+	struct in6_addr a6;
 	int o, r;
 
-	/* --help and --version first: before the log, the root check, any file */
 	if (bh_cli_has_flag(argc, argv, "--help")) {
 		fputs(usage_text, stdout);
-		return 0;
+		exit(0);
 	}
 	if (bh_cli_has_flag(argc, argv, "--version")) {
 		printf("web3-auth-svc (BlockHost) %s\n", BH_VERSION);
-		return 0;
+		exit(0);
 	}
-	bh_log_init("web3-auth-svc", BH_LOG_STDERR, LOG_AUTH);
 	optind = 0;
 	while ((r = bh_cli_getopt(argc, argv, "", opts, &o, &um)) == 0 && o != -1) {
 		switch (o) {
@@ -387,15 +394,15 @@ int main(int argc, char **argv)
 			unsigned long v = strtoul(optarg, &e, 10);
 			if (errno || e == optarg || *e || optarg[0] == '-' || v == 0 || v > 65535)
 				usage_error("--port: expected a port number 1..65535");
-			port = (unsigned)v;
+			a->port = (unsigned)v;
 			break;
 		}
-		case 'b': bind_addr = optarg; break;
-		case 'd': pending = strdup(optarg); break;
-		case 'g': pages = strdup(optarg); break;
-		case 't': tls = strdup(optarg); break;
-		case 'c': config = strdup(optarg); break;
-		case 'H': plain = true; break;
+		case 'b': a->bind_addr = optarg; break;
+		case 'd': a->pending = strdup(optarg); break;
+		case 'g': a->pages = strdup(optarg); break;
+		case 't': a->tls = strdup(optarg); break;
+		case 'c': a->config = strdup(optarg); break;
+		case 'H': a->plain = true; break;
 		default: usage_error("unexpected option"); /* help/version answered above */
 		}
 	}
@@ -403,12 +410,23 @@ int main(int argc, char **argv)
 		usage_error("%s", um.text);
 	if (optind != argc)
 		usage_error("unexpected argument '%s': options only", argv[optind]);
-	{
-		struct in_addr a4;
-		struct in6_addr a6;
-		if (inet_pton(AF_INET, bind_addr, &a4) != 1 && inet_pton(AF_INET6, bind_addr, &a6) != 1)
-			usage_error("--bind: expected an IPv4 or IPv6 address (:: for all)");
-	}
+	if (inet_pton(AF_INET, a->bind_addr, &a4) != 1 &&
+	    inet_pton(AF_INET6, a->bind_addr, &a6) != 1)
+		usage_error("--bind: expected an IPv4 or IPv6 address (:: for all)");
+}
+
+int main(int argc, char **argv)
+{
+	struct svc_args args = { .port = pw3_chain_port("evm"), .bind_addr = "::" };
+	int r;
+
+	parse_args(argc, argv, &args);
+	bh_log_init("web3-auth-svc", BH_LOG_STDERR, LOG_AUTH);
+	unsigned port = args.port;
+	const char *bind_addr = args.bind_addr;
+	char *pending = args.pending, *pages = args.pages, *tls = args.tls, *config = args.config;
+	bool plain = args.plain;
+
 	if ((!pending && bh_path(BH_DIR_PAM_RUN, "pending", &pending) < 0) ||
 	    (!pages && bh_path(BH_DIR_SHARE, "signing-pages/evm", &pages) < 0) ||
 	    (!tls && bh_path(BH_DIR_PAM_TLS, NULL, &tls) < 0) ||
