@@ -104,8 +104,12 @@ static int sandbox(const struct prov_cmd *cmd)
 	} else {
 		r = bh_sandbox_apply(PROV_SERVICE, BH_SANDBOX_ALLOW_DEBUG_ENV, &m);
 	}
-	if (r < 0) /* the message names the file and the errno already, when there is one */
-		say("sandbox: %s", m.text[0] ? m.text : bh_strerror(r));
+	if (r < 0) { /* the errno once: most messages end with it already */
+		const char *e = bh_strerror(r);
+		size_t n = strlen(m.text), k = strlen(e);
+		bool said = n >= k && !strcmp(m.text + n - k, e);
+		say("sandbox: %s%s%s", m.text, said || !n ? "" : ": ", said ? "" : e);
+	}
 	return r;
 }
 
