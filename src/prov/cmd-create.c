@@ -147,9 +147,10 @@ static int num_opt(const char *opt, long long lo, long long hi, long long *ret,
 
 /*
  * The command line.  0; -EINVAL for a usage error (exit 2; msg names the option or the
- * missing operand, empty when it was printed already: prov_getopt, no name); BH_ERR_UNSUPPORTED for
- * --cloud-init-content (exit 2); BH_ERR_FORMAT for an invalid name, wallet or user name
- * (exit 1, the contract's JSON error).  --nft-id (upstream: --nft-token-id) is checked
+ * missing operand, or is empty when it was printed already: by prov_getopt, or the usage
+ * for a missing name); BH_ERR_UNSUPPORTED for --cloud-init-content (exit 2);
+ * BH_ERR_FORMAT for an invalid name, wallet or user name (exit 1, the contract's JSON
+ * error).  --nft-id (upstream: --nft-token-id) is checked
  * and not used: the GECOS is nft= until update-gecos (upstream §12.14).
  */
 static int create_parse(int argc, char **argv, struct create_req *ret, struct bh_msg *msg)
