@@ -9,7 +9,7 @@
  * libmicrohttpd glue, the TLS key/cert bootstrap and startup.
  *
  * usage: web3-auth-svc [--port N] [--bind ADDR] [--pending DIR] [--pages DIR]
- *                      [--tls-dir DIR] [--config FILE] [--plain-http]
+ *                      [--tls-dir DIR] [--config FILE] [--plain-http] | --help | --version
  * Defaults: port = 1024 + crc32("evm") % 64511 = 63108, bind "::" (dual stack),
  * pending = /run/libpam-web3/pending, pages = /usr/share/blockhost/signing-pages/evm,
  * tls-dir = /etc/libpam-web3/tls, config = /etc/pam_web3/config.toml (use_tls).
@@ -21,6 +21,8 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdnoreturn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/buf.h"
+#include "core/cli.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/path.h"
@@ -319,14 +322,43 @@ static int load_tls(const char *dir, char **ret_key, char **ret_cert)
 	return 0;
 }
 
-static void usage(void)
+static const char usage_text[] =
+	"usage: web3-auth-svc [--port 1..65535] [--bind ADDR] [--pending DIR] [--pages DIR]\n"
+	"                     [--tls-dir DIR] [--config FILE] [--plain-http]\n"
+	"       web3-auth-svc --help | --version\n"
+	"  The in-VM signing service: serves the signing page and stores the wallet's\n"
+	"  signature for pam_web3.  Defaults: --port 63108 (1024 + crc32(\"evm\") % 64511),\n"
+	"  --bind :: (dual stack), --pending /run/libpam-web3/pending,\n"
+	"  --pages /usr/share/blockhost/signing-pages/evm, --tls-dir /etc/libpam-web3/tls,\n"
+	"  --config /etc/pam_web3/config.toml (its use_tls; --plain-http serves HTTP).\n"
+	"  Runs unprivileged (refuses root).  Exit: 0 stopped by a signal, 1 failed, 2 usage.\n";
+
+/* A usage error: the option named, never its value; exit 2. */
+static noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static noreturn void usage_error(const char *fmt, ...)
 {
-	fprintf(stderr, "usage: web3-auth-svc [--port N] [--bind ADDR] [--pending DIR] [--pages DIR]\n"
-	                "                     [--tls-dir DIR] [--config FILE] [--plain-http]\n");
-	exit(2);
+	va_list ap;
+
+	fputs("web3-auth-svc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see web3-auth-svc --help)\n", stderr);
+	exit(BH_EXIT_USAGE);
 }
 
-int main(int argc, char **argv)
+struct svc_args {
+	unsigned port;
+	const char *bind_addr;
+	char *pending, *pages, *tls, *config; /* NULL: the default path */
+	bool plain;
+};
+
+/*
+ * The command line: --help and --version answer (exit 0) before anything else; a bad
+ * option or value exits 2 naming the option (usage_error).  Returns only when it is fine.
+ */
+static void parse_args(int argc, char **argv, struct svc_args *a)
 {
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, 'p' },
@@ -337,36 +369,64 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "plain-http", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned port = pw3_chain_port("evm");
-	const char *bind_addr = "::";
-	char *pending = NULL, *pages = NULL, *tls = NULL, *config = NULL;
-	bool plain = false;
+	struct bh_msg um = { { 0 } };
+	struct in_addr a4;
+	struct in6_addr a6;
 	int o, r;
 
-	bh_log_init("web3-auth-svc", BH_LOG_STDERR, LOG_AUTH);
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	if (bh_cli_has_flag(argc, argv, "--help")) {
+		fputs(usage_text, stdout);
+		exit(0);
+	}
+	if (bh_cli_has_flag(argc, argv, "--version")) {
+		printf("web3-auth-svc (BlockHost) %s\n", BH_VERSION);
+		exit(0);
+	}
+	optind = 0;
+	while ((r = bh_cli_getopt(argc, argv, "", opts, &o, &um)) == 0 && o != -1) {
 		switch (o) {
 		case 'p': {
 			char *e;
+			errno = 0;
 			unsigned long v = strtoul(optarg, &e, 10);
-			if (*e || v == 0 || v > 65535)
-				bh_fatal("--port: '%s' is not a port number", optarg);
-			port = (unsigned)v;
+			if (errno || e == optarg || *e || optarg[0] == '-' || v == 0 || v > 65535)
+				usage_error("--port: expected a port number 1..65535");
+			a->port = (unsigned)v;
 			break;
 		}
-		case 'b': bind_addr = optarg; break;
-		case 'd': pending = strdup(optarg); break;
-		case 'g': pages = strdup(optarg); break;
-		case 't': tls = strdup(optarg); break;
-		case 'c': config = strdup(optarg); break;
-		case 'H': plain = true; break;
-		default: usage();
+		case 'b': a->bind_addr = optarg; break;
+		case 'd': a->pending = strdup(optarg); break;
+		case 'g': a->pages = strdup(optarg); break;
+		case 't': a->tls = strdup(optarg); break;
+		case 'c': a->config = strdup(optarg); break;
+		case 'H': a->plain = true; break;
+		default: usage_error("unexpected option"); /* help/version answered above */
 		}
 	}
+	if (r < 0)
+		usage_error("%s", um.text);
 	if (optind != argc)
-		usage();
+		usage_error("unexpected argument '%s': options only", argv[optind]);
+	if (inet_pton(AF_INET, a->bind_addr, &a4) != 1 &&
+	    inet_pton(AF_INET6, a->bind_addr, &a6) != 1)
+		usage_error("--bind: expected an IPv4 or IPv6 address (:: for all)");
+}
+
+int main(int argc, char **argv)
+{
+	struct svc_args args = { .port = pw3_chain_port("evm"), .bind_addr = "::" };
+	int r;
+
+	parse_args(argc, argv, &args);
+	bh_log_init("web3-auth-svc", BH_LOG_STDERR, LOG_AUTH);
+	unsigned port = args.port;
+	const char *bind_addr = args.bind_addr;
+	char *pending = args.pending, *pages = args.pages, *tls = args.tls, *config = args.config;
+	bool plain = args.plain;
+
 	if ((!pending && bh_path(BH_DIR_PAM_RUN, "pending", &pending) < 0) ||
 	    (!pages && bh_path(BH_DIR_SHARE, "signing-pages/evm", &pages) < 0) ||
 	    (!tls && bh_path(BH_DIR_PAM_TLS, NULL, &tls) < 0) ||
@@ -413,7 +473,7 @@ int main(int argc, char **argv)
 		if (!strcmp(bind_addr, "::"))
 			mflags |= MHD_USE_DUAL_STACK;
 	} else {
-		bh_fatal("--bind: '%s' is not an IP address", bind_addr);
+		bh_fatal("--bind: expected an IPv4 or IPv6 address"); /* checked at parse time */
 	}
 	if (!plain)
 		mflags |= MHD_USE_TLS;
@@ -463,8 +523,13 @@ int main(int argc, char **argv)
 		bh_fatal("cannot create the secp256k1 context");
 	/* everything is open: drop to policy/web3-auth-svc.policy + seccomp/web3-auth-svc */
 	struct bh_msg sm = { { 0 } };
-	if ((r = bh_sandbox_apply("web3-auth-svc", BH_SANDBOX_ALLOW_DEBUG_ENV, &sm)) < 0)
-		bh_fatal("sandbox: %s: %s", sm.text, bh_strerror(r));
+	if ((r = bh_sandbox_apply("web3-auth-svc", BH_SANDBOX_ALLOW_DEBUG_ENV, &sm)) < 0) {
+		/* the errno once: most messages end with it already */
+		const char *e = bh_strerror(r);
+		size_t n = strlen(sm.text), k = strlen(e);
+		bool said = n >= k && !strcmp(sm.text + n - k, e);
+		bh_fatal("sandbox: %s%s%s", sm.text, said || !n ? "" : ": ", said ? "" : e);
+	}
 	log_info("listening on %s://[%s]:%u, pending %s (sandboxed)", plain ? "http" : "https",
 	         bind_addr, port, pending);
 

@@ -36,6 +36,17 @@ int prov_agent_call(const char *socket_path, const char *action, json_t *params,
 		return -ENOMEM;
 	r = bh_frame_call(socket_path, req, BH_FRAME_MAX_RESPONSE, timeout_ms, &rep);
 	json_decref(req);
+	if (r == -ENOENT || r == -ECONNREFUSED) { /* no socket, or nobody listening on it */
+		bh_msg_set(msg, "root agent %s: not reachable: is "
+			   "blockhost-root-agent running? (systemctl status blockhost-root-agent)",
+			   action);
+		return r;
+	}
+	if (r == -EACCES || r == -EPERM) {
+		bh_msg_set(msg, "root agent %s: its socket refused this user: run as a member of "
+			   "the group 'blockhost' (docs/root-agent.md)", action);
+		return r;
+	}
 	if (r < 0) {
 		bh_msg_set(msg, "root agent at %s (%s): %s", socket_path, action, bh_strerror(r));
 		return r;

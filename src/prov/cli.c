@@ -16,6 +16,7 @@
 #include "core/atomicio.h"
 #include "core/buf.h"
 #include "core/spawn.h"
+#include "subcommands.h"
 
 const char *verb_name = "blockhost-vm";
 
@@ -141,18 +142,28 @@ int dom_state(struct ctx *c, const char *name, int *state)
 	return r;
 }
 
-int agent(struct ctx *c, const char *action, const char *name, json_t *extra,
-		 json_t **ret_reply)
+int agent_call(struct ctx *c, const char *action, const char *name, json_t *extra,
+	       json_t **ret_reply, struct bh_msg *msg)
 {
-	struct bh_msg m = { "" };
 	json_t *p = extra ? extra : json_object();
 	int r;
 
-	if (!p)
+	if (!p) {
+		bh_msg_set(msg, "root agent %s: out of memory", action);
 		return -ENOMEM;
+	}
 	json_object_set_new(p, "name", json_string(name));
-	r = prov_agent_call(c->conf.agent_socket, action, p, AGENT_TIMEOUT_MS, ret_reply, &m);
+	r = prov_agent_call(c->conf.agent_socket, action, p, AGENT_TIMEOUT_MS, ret_reply, msg);
 	json_decref(p);
+	return r;
+}
+
+int agent(struct ctx *c, const char *action, const char *name, json_t *extra,
+	  json_t **ret_reply)
+{
+	struct bh_msg m = { "" };
+	int r = agent_call(c, action, name, extra, ret_reply, &m);
+
 	if (r < 0)
 		say("%s", m.text);
 	return r;
@@ -313,14 +324,18 @@ int destroy_vm(struct ctx *c, const char *name)
 	return 0;
 }
 
-int one_name(int argc, char **argv, const char *usage, const char **name)
+int one_name(const struct prov_cmd *cmd, int argc, char **argv, const char **name)
 {
-	if (argc != 2 || !prov_valid_name(argv[1])) {
-		if (argc == 2)
-			say("invalid VM name '%s'", argv[1]);
-		else
-			fprintf(stderr, "usage: %s\n", usage);
-		return -1;
+	if (argc < 2) {
+		say("a VM name is required");
+		prov_usage(cmd);
+		return BH_EXIT_USAGE;
+	}
+	if (argc > 2)
+		return prov_usage_error(cmd, "unexpected argument '%s': one VM name only", argv[2]);
+	if (!prov_valid_name(argv[1])) {
+		say("invalid VM name '%s' (expected ^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$)", argv[1]);
+		return BH_EXIT_ERROR;
 	}
 	*name = argv[1];
 	return 0;

@@ -53,6 +53,9 @@ int dom_state(struct ctx *c, const char *name, int *state);
 /* A root-agent action with "name" added to extra (consumed; NULL = {}); errors reported. */
 int agent(struct ctx *c, const char *action, const char *name, json_t *extra,
 	  json_t **ret_reply);
+/* The same with the error in msg instead of on stderr (create's JSON error carries it). */
+int agent_call(struct ctx *c, const char *action, const char *name, json_t *extra,
+	       json_t **ret_reply, struct bh_msg *msg);
 /* An agent action that does not take "name" (the networking plugins); params consumed. */
 int agent_raw(struct ctx *c, const char *action, json_t *params);
 /* Bridge port isolation (+ the IPv6 /128 route when ipv6 is given); no-op without a bridge. */
@@ -66,8 +69,13 @@ int remove_seed_dir(const char *dir);
 int run_tool(const char *const *argv, const char *what);
 /* A small text file under dir (NULL if absent, unreadable or holding a NUL). */
 char *read_text(enum bh_dir dir, const char *name);
-/* argv = { verb, NAME }: *name, or -1 after a usage/invalid-name message. */
-int one_name(int argc, char **argv, const char *usage, const char **name);
+/*
+ * argv = { verb, NAME }: 0 and *name; else the verb's exit code after the message:
+ * BH_EXIT_USAGE (no name: the usage; more than one word) or BH_EXIT_ERROR (a name that is
+ * not ^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$).
+ */
+struct prov_cmd;
+int one_name(const struct prov_cmd *cmd, int argc, char **argv, const char **name);
 
 /* The operations more than one verb runs (destroy + gc, start + resume, stop + gc). */
 int destroy_vm(struct ctx *c, const char *name);

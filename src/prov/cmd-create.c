@@ -30,7 +30,8 @@
 
 static const struct option create_options[] = {
 	{ "owner-wallet", required_argument, NULL, 'w' },
-	{ "nft-token-id", required_argument, NULL, 'n' },
+	{ "nft-id", required_argument, NULL, 'n' },
+	{ "nft-token-id", required_argument, NULL, 'N' }, /* upstream's name (§1.2) */
 	{ "expiry-days", required_argument, NULL, 'e' },
 	{ "cpu", required_argument, NULL, 'c' },
 	{ "memory", required_argument, NULL, 'm' },
@@ -134,28 +135,46 @@ static void create_error(const char *text)
 	json_decref(o);
 }
 
+/* A number option within lo..hi, else a usage error naming the option and its range. */
+static int num_opt(const char *opt, long long lo, long long hi, long long *ret,
+		   struct bh_msg *msg)
+{
+	if (parse_int(optarg, lo, hi, ret))
+		return 0;
+	bh_msg_set(msg, "%s: expected %lld..%lld", opt, lo, hi);
+	return -EINVAL;
+}
+
 /*
- * The command line.  0; -EINVAL for a usage error (exit 2); BH_ERR_UNSUPPORTED for
- * --cloud-init-content (exit 2); BH_ERR_FORMAT for an invalid name, wallet or user
- * name (exit 1).  The message is in msg (empty for a usage error).
- * --nft-token-id is checked and not used: the GECOS is nft= until update-gecos
- * (upstream §12.14).
+ * The command line.  0; -EINVAL for a usage error (exit 2; msg names the option or the
+ * missing operand, or is empty when it was printed already: by prov_getopt, or the usage
+ * for a missing name); BH_ERR_UNSUPPORTED for --cloud-init-content (exit 2);
+ * BH_ERR_FORMAT for an invalid name, wallet or user name (exit 1, the contract's JSON
+ * error).  --nft-id (upstream: --nft-token-id) is checked
+ * and not used: the GECOS is nft= until update-gecos (upstream §12.14).
  */
 static int create_parse(int argc, char **argv, struct create_req *ret, struct bh_msg *msg)
 {
 	struct create_req q = { .username = "admin", .cpu = 1, .mem = 2048, .disk = 20,
 				.days = 30 };
 	long long nft_unused;
-	int o;
+	int o, r = 0;
 
-	while ((o = getopt_long(argc, argv, "", create_options, NULL)) != -1) {
+	while (r == 0 && (o = prov_getopt(&prov_cmd_create, argc, argv)) != -1) {
 		switch (o) {
 		case 'w': q.wallet = optarg; break;
-		case 'n': if (!parse_int(optarg, 0, INT64_MAX, &nft_unused)) return -EINVAL; break;
-		case 'e': if (!parse_int(optarg, 1, 36500, &q.days)) return -EINVAL; break;
-		case 'c': if (!parse_int(optarg, 1, 64, &q.cpu)) return -EINVAL; break;
-		case 'm': if (!parse_int(optarg, 128, 1048576, &q.mem)) return -EINVAL; break;
-		case 'd': if (!parse_int(optarg, 1, 65536, &q.disk)) return -EINVAL; break;
+		case 'n':
+		case 'N':
+			if (!parse_int(optarg, 0, INT64_MAX, &nft_unused)) {
+				bh_msg_set(msg, "%s: expected an integer >= 0",
+					   o == 'n' ? "--nft-id" : "--nft-token-id");
+				r = -EINVAL;
+			}
+			break;
+		case 'e': r = num_opt("--expiry-days", 1, 36500, &q.days, msg); break;
+		case 'c': r = num_opt("--cpu", 1, 64, &q.cpu, msg); break;
+		case 'm': r = num_opt("--memory", 128, 1048576, &q.mem, msg); break;
+		case 'd': r = num_opt("--disk", 1, 65536, &q.disk, msg); break;
 		case 'a': q.apply = true; break;
 		case 'C':
 			bh_msg_set(msg, "--cloud-init-content is not supported: the seed is built "
@@ -163,11 +182,24 @@ static int create_parse(int argc, char **argv, struct create_req *ret, struct bh
 			return BH_ERR_UNSUPPORTED;
 		case 'u': q.username = optarg; break;
 		case 'M': q.mock = true; break;
-		default: return -EINVAL;
+		default: return -EINVAL; /* printed by prov_getopt */
 		}
 	}
-	if (optind + 1 != argc)
+	if (r < 0)
+		return r;
+	if (optind == argc) { /* the synopsis is the help here */
+		say("a VM name is required");
+		prov_usage(&prov_cmd_create);
 		return -EINVAL;
+	}
+	if (optind + 1 != argc) {
+		bh_msg_set(msg, "unexpected argument '%s': one VM name only", argv[optind + 1]);
+		return -EINVAL;
+	}
+	if (!q.wallet) {
+		bh_msg_set(msg, "--owner-wallet is required");
+		return -EINVAL;
+	}
 	q.name = argv[optind];
 	if (!prov_valid_name(q.name)) {
 		bh_msg_set(msg, "invalid VM name: must match ^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$");
@@ -377,20 +409,21 @@ static int create_domain(struct create *cr, struct bh_msg *m)
 {
 	const struct prov_conf *conf = &cr->c.conf;
 	const char *name = cr->q.name;
+	struct bh_msg am = { "" };
 	json_t *p;
 	int r;
 
 	p = json_pack("{s:I,s:I,s:I,s:s}", "vcpus", (json_int_t)cr->q.cpu, "memory_mb",
 		      (json_int_t)cr->q.mem, "disk_gb", (json_int_t)cr->q.disk, "seed",
 		      cr->seed_path);
-	if ((r = agent(&cr->c, "domain-define", name, p, NULL)) < 0) {
-		bh_msg_set(m, "defining the domain failed");
+	if ((r = agent_call(&cr->c, "domain-define", name, p, NULL, &am)) < 0) {
+		bh_msg_set(m, "defining the domain failed: %s", am.text);
 		return r;
 	}
 	if ((r = undo_push(&cr->us, U_DOMAIN, name)) < 0)
 		return r;
-	if ((r = agent(&cr->c, "domain-start", name, NULL, NULL)) < 0) {
-		bh_msg_set(m, "starting the domain failed");
+	if ((r = agent_call(&cr->c, "domain-start", name, NULL, NULL, &am)) < 0) {
+		bh_msg_set(m, "starting the domain failed: %s", am.text);
 		return r;
 	}
 	if (conf->bridge && cr->ip6 && (r = undo_push(&cr->us, U_ROUTE6, cr->ip6)) < 0)
@@ -518,10 +551,9 @@ static int cmd_create(int argc, char **argv)
 	int r;
 
 	if ((r = create_parse(argc, argv, &cr.q, &m)) < 0) {
-		if (r == -EINVAL) {
-			prov_usage(&prov_cmd_create);
-			return 2;
-		}
+		if (r == -EINVAL)
+			return m.text[0] ? prov_usage_error(&prov_cmd_create, "%s", m.text)
+					 : BH_EXIT_USAGE;
 		create_error(m.text);
 		return r == BH_ERR_UNSUPPORTED ? 2 : 1;
 	}
@@ -530,9 +562,7 @@ static int cmd_create(int argc, char **argv)
 		create_done(&cr);
 		return 1;
 	}
-	if ((r = prov_lock()) < 0)
-		bh_msg_set(&m, "provisioning lock: %s", bh_strerror(r));
-	else
+	if ((r = prov_lock(&m)) == 0)
 		r = create_run(&cr, &m);
 	if (r < 0) {
 		const char *why = m.text[0] ? m.text : bh_strerror(r);
@@ -547,8 +577,14 @@ static int cmd_create(int argc, char **argv)
 
 const struct prov_cmd prov_cmd_create = {
 	.name = "create", .run = cmd_create, .options = create_options,
-	.usage = "blockhost-vm-create <name> --owner-wallet <0x..> [--nft-token-id N] "
-		 "[--expiry-days N] [--cpu N] [--memory MB] [--disk GB] [--username U] [--apply] "
-		 "[--mock]",
+	.usage = "blockhost-vm-create <name> --owner-wallet <0x + 40 hex> [--nft-id N] "
+		 "[--expiry-days 1..36500] [--cpu 1..64] [--memory 128..1048576] [--disk 1..65536] "
+		 "[--username U] [--apply] [--mock]\n"
+		 "  --memory in MiB (2048), --disk in GiB (20), --expiry-days 30, --cpu 1, --username "
+		 "admin.\n"
+		 "  --nft-token-id N is upstream's name for --nft-id (checked, not used at create: "
+		 "the GECOS gets nft= from update-gecos).\n"
+		 "  Without --apply a dry run: nothing is changed.  Prints BLOCKHOST_RESULT: {...}; "
+		 "a failure {\"status\":\"error\",...} on stdout, exit 1.",
 	.sandbox = PROV_SANDBOX_POLICY_ONLY,
 };

@@ -11,10 +11,10 @@ static int cmd_destroy(int argc, char **argv)
 {
 	const char *name;
 	struct ctx c;
-	int r;
+	int r, rc;
 
-	if (one_name(argc, argv, prov_cmd_destroy.usage, &name) < 0)
-		return 1;
+	if ((rc = one_name(&prov_cmd_destroy, argc, argv, &name)) != 0)
+		return rc;
 	if ((r = ctx_init(&c, true)) == 0)
 		r = destroy_vm(&c, name);
 	if (r == 0)

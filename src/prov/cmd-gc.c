@@ -88,19 +88,28 @@ static int cmd_gc(int argc, char **argv)
 	int64_t now = clock_now();
 	int o, fails = 0;
 
-	while ((o = getopt_long(argc, argv, "", gc_options, NULL)) != -1) {
+	while ((o = prov_getopt(&prov_cmd_gc, argc, argv)) != -1) {
 		switch (o) {
 		case 'x': exec = true; break;
 		case 's': sonly = true; break;
 		case 'd': donly = true; break;
 		case 'M': mock = true; break;
-		case 'g': if (parse_int(optarg, 0, 36500, &grace)) break; goto usage;
-		case 't': if (parse_int(optarg, 1, 3600, &tmo)) break; goto usage;
-		default: goto usage;
+		case 'g':
+			if (!parse_int(optarg, 0, 36500, &grace))
+				return prov_usage_error(&prov_cmd_gc, "--grace-days: expected 0..36500");
+			break;
+		case 't':
+			if (!parse_int(optarg, 1, 3600, &tmo))
+				return prov_usage_error(&prov_cmd_gc,
+							"--shutdown-timeout: expected 1..3600 seconds");
+			break;
+		default: return BH_EXIT_USAGE;
 		}
 	}
-	if (optind != argc || (sonly && donly))
-		goto usage;
+	if (optind != argc)
+		return prov_usage_error(&prov_cmd_gc, "unexpected argument '%s'", argv[optind]);
+	if (sonly && donly)
+		return prov_usage_error(&prov_cmd_gc, "--suspend-only or --destroy-only, not both");
 	if (ctx_init(&c, true) < 0) {
 		ctx_done(&c);
 		return 1;
@@ -115,13 +124,10 @@ static int cmd_gc(int argc, char **argv)
 		printf("Dry run: nothing changed (use --execute)\n");
 	ctx_done(&c);
 	return fails ? 1 : 0;
-usage:
-	prov_usage(&prov_cmd_gc);
-	return 2;
 }
 
 const struct prov_cmd prov_cmd_gc = {
 	.name = "gc", .run = cmd_gc, .options = gc_options,
 	.usage = "blockhost-vm-gc [--execute] [--suspend-only|--destroy-only] "
-		  "[--grace-days N] [--shutdown-timeout S] [--mock]",
+		  "[--grace-days 0..36500] [--shutdown-timeout 1..3600 (60)] [--mock]",
 };

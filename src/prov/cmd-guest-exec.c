@@ -18,8 +18,13 @@ static int cmd_guest_exec(int argc, char **argv)
 	json_t *rep = NULL;
 	int r, code = 1;
 
-	if (argc < 3 || !prov_valid_name(argv[1])) {
+	if (argc < 3) {
+		say(argc < 2 ? "a VM name and a command are required" : "a command is required");
 		prov_usage(&prov_cmd_guest_exec);
+		return BH_EXIT_USAGE;
+	}
+	if (!prov_valid_name(argv[1])) {
+		say("invalid VM name '%s' (expected ^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$)", argv[1]);
 		return 1;
 	}
 	for (int i = 2; i < argc; i++) {

@@ -7,10 +7,10 @@ static int cmd_kill(int argc, char **argv)
 {
 	const char *name;
 	struct ctx c;
-	int r;
+	int r, rc;
 
-	if (one_name(argc, argv, prov_cmd_kill.usage, &name) < 0)
-		return 1;
+	if ((rc = one_name(&prov_cmd_kill, argc, argv, &name)) != 0)
+		return rc;
 	if ((r = ctx_init(&c, false)) == 0)
 		r = agent(&c, "domain-destroy", name, NULL, NULL);
 	ctx_done(&c);

@@ -44,14 +44,16 @@ static int cmd_list(int argc, char **argv)
 	struct bh_msg m = { "" };
 	int o;
 
-	while ((o = getopt_long(argc, argv, "", list_options, NULL)) != -1) {
-		if (o == 'f' && (!strcmp(optarg, "json") || !strcmp(optarg, "tsv"))) {
-			json = !strcmp(optarg, "json");
-			continue;
-		}
-		prov_usage(&prov_cmd_list);
-		return 2;
+	while ((o = prov_getopt(&prov_cmd_list, argc, argv)) != -1) {
+		if (o != 'f')
+			return BH_EXIT_USAGE;
+		if (strcmp(optarg, "json") && strcmp(optarg, "tsv"))
+			return prov_usage_error(&prov_cmd_list, "--format: expected json (the default "
+						"is the TSV table, also '--format tsv')");
+		json = !strcmp(optarg, "json");
 	}
+	if (optind < argc)
+		return prov_usage_error(&prov_cmd_list, "unexpected argument '%s'", argv[optind]);
 	if (ctx_init(&c, true) == 0 && bh_vmdb_list(c.db, &recs, &m) == 0) {
 		live = live_states(&c);
 	} else {

@@ -82,10 +82,10 @@ static int cmd_metrics(int argc, char **argv)
 	bool have_prev = false;
 	char *dir = NULL, *cache = NULL, *s = NULL;
 	json_t *out = NULL, *js = NULL;
-	int exitc = 1;
+	int exitc = 1, rc;
 
-	if (one_name(argc, argv, prov_cmd_metrics.usage, &name) < 0)
-		return 1;
+	if ((rc = one_name(&prov_cmd_metrics, argc, argv, &name)) != 0)
+		return rc;
 	if (ctx_init(&c, false) < 0 || !ro_conn(&c))
 		goto out;
 	if (!(d = virDomainLookupByName(c.ro, name))) {

@@ -26,17 +26,19 @@ static int cmd_resume(int argc, char **argv)
 	const char *name;
 	int o, r;
 
-	while ((o = getopt_long(argc, argv, "", resume_options, NULL)) != -1) {
+	while ((o = prov_getopt(&prov_cmd_resume, argc, argv)) != -1) {
 		switch (o) {
-		case 'e': if (parse_int(optarg, 1, 36500, &days)) break; goto usage;
+		case 'e':
+			if (!parse_int(optarg, 1, 36500, &days))
+				return prov_usage_error(&prov_cmd_resume, "--extend-days: expected 1..36500");
+			break;
 		case 'M': mock = true; break;
 		case 'n': dry = true; break;
-		default: goto usage;
+		default: return BH_EXIT_USAGE;
 		}
 	}
-	if (optind + 1 != argc || !prov_valid_name(argv[optind]))
-		goto usage;
-	name = argv[optind];
+	if ((r = one_name(&prov_cmd_resume, argc - optind + 1, argv + optind - 1, &name)) != 0)
+		return r;
 	if ((r = ctx_init(&c, true)) < 0)
 		goto out;
 	if ((r = bh_vmdb_get(c.db, name, &rec, &m)) < 0) {
@@ -57,12 +59,9 @@ out:
 	json_decref(rec);
 	ctx_done(&c);
 	return r < 0 ? 1 : 0;
-usage:
-	prov_usage(&prov_cmd_resume);
-	return 1;
 }
 
 const struct prov_cmd prov_cmd_resume = {
 	.name = "resume", .run = cmd_resume, .options = resume_options,
-	.usage = "blockhost-vm-resume <name> [--extend-days N] [--mock] [--dry-run]",
+	.usage = "blockhost-vm-resume <name> [--extend-days 1..36500] [--mock] [--dry-run]",
 };

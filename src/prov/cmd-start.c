@@ -7,10 +7,10 @@ static int cmd_start(int argc, char **argv)
 {
 	const char *name;
 	struct ctx c;
-	int r;
+	int r, rc;
 
-	if (one_name(argc, argv, prov_cmd_start.usage, &name) < 0)
-		return 1;
+	if ((rc = one_name(&prov_cmd_start, argc, argv, &name)) != 0)
+		return rc;
 	if ((r = ctx_init(&c, false)) == 0)
 		r = start_vm(&c, name);
 	ctx_done(&c);

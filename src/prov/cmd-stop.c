@@ -16,30 +16,29 @@ static int cmd_stop(int argc, char **argv)
 {
 	long long t = 0;
 	bool force = false;
+	const char *name;
 	struct ctx c;
 	int o, r;
 
-	while ((o = getopt_long(argc, argv, "", stop_options, NULL)) != -1) {
-		if (o == 't' && parse_int(optarg, 0, 3600, &t))
-			continue;
-		if (o == 'f') {
+	while ((o = prov_getopt(&prov_cmd_stop, argc, argv)) != -1) {
+		if (o == 't' && !parse_int(optarg, 0, 3600, &t))
+			return prov_usage_error(&prov_cmd_stop, "--timeout: expected 0..3600 seconds");
+		else if (o == 'f')
 			force = true;
-			continue;
-		}
-		goto usage;
+		else if (o != 't')
+			return BH_EXIT_USAGE;
 	}
-	if (optind + 1 != argc || !prov_valid_name(argv[optind]))
-		goto usage;
+	if (force && t == 0)
+		return prov_usage_error(&prov_cmd_stop, "--force needs --timeout S (1..3600)");
+	if ((r = one_name(&prov_cmd_stop, argc - optind + 1, argv + optind - 1, &name)) != 0)
+		return r;
 	if ((r = ctx_init(&c, false)) == 0)
-		r = stop_vm(&c, argv[optind], (int)t, force);
+		r = stop_vm(&c, name, (int)t, force);
 	ctx_done(&c);
 	return r < 0 ? 1 : 0;
-usage:
-	prov_usage(&prov_cmd_stop);
-	return 1;
 }
 
 const struct prov_cmd prov_cmd_stop = {
 	.name = "stop", .run = cmd_stop, .options = stop_options,
-	.usage = "blockhost-vm-stop <name> [--timeout S [--force]]",
+	.usage = "blockhost-vm-stop <name> [--timeout 0..3600 [--force]]",
 };

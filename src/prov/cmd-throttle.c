@@ -21,22 +21,22 @@ static const struct option throttle_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int throttle(int argc, char **argv, const char *agent_socket)
+/* The limits given on the command line → the action's params; 0 or the exit code (2). */
+static int throttle_params(int argc, char **argv, json_t *p)
 {
-	static const struct { int opt; const char *key; long long lo, hi; } map[] = {
-		{ 's', "cpu_shares", 0, 10000 }, { 'q', "cpu_quota", 0, 100 },
-		{ 'i', "bandwidth_in", 0, 100000000 }, { 'o', "bandwidth_out", 0, 100000000 },
-		{ 'r', "iops_read", 0, 1000000 }, { 'w', "iops_write", 0, 1000000 },
+	static const struct { int opt; const char *key, *expect; long long lo, hi; } map[] = {
+		{ 's', "cpu_shares", "1..10000, or 0 for the default (1024)", 0, 10000 },
+		{ 'q', "cpu_quota", "1..100 (% of one vCPU), or 0 for no limit", 0, 100 },
+		{ 'i', "bandwidth_in", "1..100000000 kbit/s, or 0 for no limit", 0, 100000000 },
+		{ 'o', "bandwidth_out", "1..100000000 kbit/s, or 0 for no limit", 0, 100000000 },
+		{ 'r', "iops_read", "1..1000000, or 0 for no limit", 0, 1000000 },
+		{ 'w', "iops_write", "1..1000000, or 0 for no limit", 0, 1000000 },
 	};
-	json_t *p = json_object(), *rep = NULL, *ch;
-	struct bh_msg m = { "" };
 	long long v;
-	int o, r;
+	int o;
 	size_t i;
 
-	if (!p)
-		return 1;
-	while ((o = getopt_long(argc, argv, "", throttle_options, NULL)) != -1) {
+	while ((o = prov_getopt(&prov_cmd_throttle, argc, argv)) != -1) {
 		if (o == 'R') {
 			json_object_set_new(p, "reset", json_true());
 			continue;
@@ -44,52 +44,68 @@ static int throttle(int argc, char **argv, const char *agent_socket)
 		for (i = 0; i < sizeof map / sizeof map[0]; i++)
 			if (map[i].opt == o)
 				break;
-		if (i == sizeof map / sizeof map[0] || !parse_int(optarg, map[i].lo, map[i].hi, &v)) {
-			if (i < sizeof map / sizeof map[0])
-				fprintf(stderr, "[vm-throttle] --%s: expected %lld..%lld\n",
-					throttle_options[i].name, map[i].lo, map[i].hi);
-			goto usage;
-		}
+		if (i == sizeof map / sizeof map[0])
+			return BH_EXIT_USAGE;
+		if (!parse_int(optarg, map[i].lo, map[i].hi, &v))
+			return prov_usage_error(&prov_cmd_throttle, "--%s: expected %s",
+						throttle_options[i].name, map[i].expect);
 		json_object_set_new(p, map[i].key, json_integer(v));
 	}
-	if (optind + 1 != argc || !prov_valid_name(argv[optind]) || json_object_size(p) == 0)
-		goto usage;
-	json_object_set_new(p, "name", json_string(argv[optind]));
-	r = prov_agent_call(agent_socket, "domain-throttle", p, 120000, &rep, &m);
-	json_decref(p);
-	if (r < 0) {
-		fprintf(stderr, "[vm-throttle] %s\n", m.text);
-		return 1;
+	if (optind == argc) {
+		say("a VM name is required");
+		prov_usage(&prov_cmd_throttle);
+		return BH_EXIT_USAGE;
 	}
-	ch = json_object_get(rep, "changes");
-	json_array_foreach(ch, i, p)
-		if (json_is_string(p))
-			printf("%s\n", json_string_value(p));
-	json_decref(rep);
+	if (optind + 1 != argc)
+		return prov_usage_error(&prov_cmd_throttle, "unexpected argument '%s': one VM name "
+					"only", argv[optind + 1]);
+	if (json_object_size(p) == 0)
+		return prov_usage_error(&prov_cmd_throttle, "no limit given: at least one of "
+					"--cpu-shares ... --iops-write, or --reset");
 	return 0;
-usage:
-	json_decref(p);
-	prov_usage(&prov_cmd_throttle);
-	return 1;
 }
 
 static int cmd_throttle(int argc, char **argv)
 {
+	json_t *p = json_object(), *rep = NULL, *ch, *line;
+	struct bh_msg m = { "" };
 	struct ctx c;
 	int r;
+	size_t i;
 
-	if (ctx_init(&c, false) < 0) {
-		ctx_done(&c);
+	if (!p)
+		return 1;
+	if ((r = throttle_params(argc, argv, p)) != 0) {
+		json_decref(p);
+		return r;
+	}
+	if (!prov_valid_name(argv[optind])) {
+		say("invalid VM name '%s' (expected ^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$)", argv[optind]);
+		json_decref(p);
 		return 1;
 	}
-	r = throttle(argc, argv, c.conf.agent_socket);
+	json_object_set_new(p, "name", json_string(argv[optind]));
+	if ((r = ctx_init(&c, false)) == 0 &&
+	    (r = prov_agent_call(c.conf.agent_socket, "domain-throttle", p, 120000, &rep, &m)) < 0)
+		say("%s", m.text);
+	json_decref(p);
 	ctx_done(&c);
-	return r;
+	if (r < 0)
+		return 1;
+	ch = json_object_get(rep, "changes");
+	json_array_foreach(ch, i, line)
+		if (json_is_string(line))
+			printf("%s\n", json_string_value(line));
+	json_decref(rep);
+	return 0;
 }
 
 const struct prov_cmd prov_cmd_throttle = {
 	.name = "throttle", .run = cmd_throttle, .options = throttle_options,
 	.usage = "blockhost-vm-throttle <name> [--cpu-shares 1..10000] [--cpu-quota 1..100] "
-		 "[--bandwidth-in kbps] [--bandwidth-out kbps] [--iops-read N] [--iops-write N] "
-		 "[--reset]",
+		 "[--bandwidth-in 1..100000000] [--bandwidth-out 1..100000000] "
+		 "[--iops-read 1..1000000] [--iops-write 1..1000000] [--reset]\n"
+		 "  Only the limits given change (--reset clears all first); 0 = no limit (for "
+		 "--cpu-shares: the default, 1024).\n"
+		 "  --cpu-quota is % of one vCPU; --bandwidth-in/-out are kbit/s.",
 };

@@ -26,26 +26,39 @@ static int cmd_update_gecos(int argc, char **argv)
 	json_t *rec = NULL, *f;
 	int o, r;
 
-	while ((o = getopt_long(argc, argv, "", update_gecos_options, NULL)) != -1) {
-		if (o == 'n' && parse_int(optarg, 0, INT64_MAX, &nft))
-			continue;
-		if (o == 'u') {
+	while ((o = prov_getopt(&prov_cmd_update_gecos, argc, argv)) != -1) {
+		if (o == 'n' && !parse_int(optarg, 0, INT64_MAX, &nft))
+			return prov_usage_error(&prov_cmd_update_gecos,
+						"--nft-id: expected an integer >= 0");
+		else if (o == 'u')
 			user = optarg;
-			continue;
-		}
-		goto usage;
+		else if (o != 'n')
+			return BH_EXIT_USAGE;
 	}
-	if (optind + 2 != argc || nft < 0 || !prov_valid_name(argv[optind]) ||
-	    !prov_valid_wallet(argv[optind + 1]))
-		goto usage;
-	if (user && !prov_valid_username(user)) {
+	if (argc - optind != 2) {
+		if (argc - optind > 2)
+			return prov_usage_error(&prov_cmd_update_gecos, "unexpected argument '%s'",
+						argv[optind + 2]);
+		say("expected <name> <wallet>");
+		prov_usage(&prov_cmd_update_gecos);
+		return BH_EXIT_USAGE;
+	}
+	if (nft < 0)
+		return prov_usage_error(&prov_cmd_update_gecos, "--nft-id is required");
+	if (user && !prov_valid_username(user))
 		/* refused, not replaced by "admin": that would write another user's GECOS */
-		say("--username: not a valid user name (must match ^[a-z_][a-z0-9_-]{0,31}$)");
+		return prov_usage_error(&prov_cmd_update_gecos, "--username: not a valid user "
+					"name (must match ^[a-z_][a-z0-9_-]{0,31}$)");
+	if (!prov_valid_name(argv[optind])) {
+		say("invalid VM name '%s' (expected ^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$)", argv[optind]);
 		return 1;
 	}
 	struct bh_gecos g = { .has_nft = true, .nft_id = (uint64_t)nft };
-	if (bh_hex_decode_ct(argv[optind + 1] + 2, 40, g.wallet, sizeof g.wallet) < 0)
-		goto usage; /* prov_valid_wallet said 40 hex digits */
+	if (!prov_valid_wallet(argv[optind + 1]) ||
+	    bh_hex_decode_ct(argv[optind + 1] + 2, 40, g.wallet, sizeof g.wallet) < 0) {
+		say("<wallet>: expected 0x + 40 hex digits");
+		return 1;
+	}
 	bh_gecos_format(&g, gecos);
 	if ((r = ctx_init(&c, true)) < 0)
 		goto out;
@@ -72,9 +85,6 @@ out:
 	json_decref(rec);
 	ctx_done(&c);
 	return r < 0 ? 1 : 0;
-usage:
-	prov_usage(&prov_cmd_update_gecos);
-	return 1;
 }
 
 const struct prov_cmd prov_cmd_update_gecos = {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -38,26 +39,45 @@ static pid_t read_pid(const char *path)
 	return parse_int(b, 1, INT32_MAX, &v) ? (pid_t)v : 0;
 }
 
+/* What a failure to create path says: a missing run directory is the agent's to make. */
+static void lock_error(const char *path, int r, struct bh_msg *msg)
+{
+	char *dir = NULL;
+	struct stat st;
+
+	if (r == -ENOENT && bh_path(BH_DIR_RUN, NULL, &dir) == 0 && stat(dir, &st) < 0 &&
+	    errno == ENOENT)
+		bh_msg_set(msg, "cannot take the provisioning lock: there is no runtime directory "
+			   "%s: is blockhost-root-agent running? (systemctl status "
+			   "blockhost-root-agent)", dir);
+	else
+		bh_msg_set(msg, "provisioning lock %s: %s", path, bh_strerror(r));
+	free(dir);
+}
+
 /*
  * /run/blockhost/provisioning.lock holds the PID of the running create.  A lock whose
  * PID is gone (or unreadable garbage) is stale and removed; the check-remove-create
  * sequence runs under a flock on provisioning.lock.guard so two creates never both
  * "recover" the same stale file.
  */
-int prov_lock(void)
+int prov_lock(struct bh_msg *msg)
 {
 	int64_t deadline = now_ms() + LOCK_WAIT_MS;
 	char *guard = NULL;
 	int r;
 
 	if ((r = bh_path(BH_DIR_RUN, "provisioning.lock", &lock_path)) < 0 ||
-	    asprintf(&guard, "%s.guard", lock_path) < 0)
-		return r < 0 ? r : -ENOMEM;
+	    asprintf(&guard, "%s.guard", lock_path) < 0) {
+		r = r < 0 ? r : -ENOMEM;
+		bh_msg_set(msg, "provisioning lock: %s", bh_strerror(r));
+		return r;
+	}
 	for (;;) {
 		struct bh_lock g = BH_LOCK_INIT;
 		pid_t other = 0;
 		if ((r = bh_lock_acquire(guard, true, 5000, &g)) < 0) {
-			say("provisioning lock %s: %s", guard, bh_strerror(r));
+			lock_error(guard, r, msg);
 			break;
 		}
 		int fd = open(lock_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -71,12 +91,14 @@ int prov_lock(void)
 				lock_held = true;
 			else
 				unlink(lock_path);
+			if (r < 0)
+				lock_error(lock_path, r, msg);
 			break;
 		}
 		if (errno != EEXIST) {
 			r = bh_negerrno();
 			bh_lock_release(&g);
-			say("provisioning lock %s: %s", lock_path, strerror(-r));
+			lock_error(lock_path, r, msg);
 			break;
 		}
 		other = read_pid(lock_path);
@@ -88,8 +110,8 @@ int prov_lock(void)
 		}
 		bh_lock_release(&g);
 		if (now_ms() > deadline) {
-			say("another create is running (PID %d); gave up after %d s", (int)other,
-			    LOCK_WAIT_MS / 1000);
+			bh_msg_set(msg, "another create is running (PID %d); gave up after %d s",
+				   (int)other, LOCK_WAIT_MS / 1000);
 			r = BH_ERR_TIMEOUT;
 			break;
 		}

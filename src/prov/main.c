@@ -13,6 +13,7 @@
  * clock for tests).
  */
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include <libvirt/virterror.h>
 
 #include "cli.h"
+#include "core/cli.h"
 #include "sandbox/policy.h"
 #include "sandbox/sandbox.h"
 #include "subcommands.h"
@@ -40,6 +42,38 @@ static const struct prov_cmd *const verbs[] = {
 void prov_usage(const struct prov_cmd *cmd)
 {
 	fprintf(stderr, "usage: %s\n", cmd->usage);
+}
+
+const char *prov_program(const struct prov_cmd *cmd)
+{
+	static char name[64];
+
+	snprintf(name, sizeof name, "%.*s", (int)strcspn(cmd->usage, " \n"), cmd->usage);
+	return name;
+}
+
+int prov_usage_error(const struct prov_cmd *cmd, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	say("%s (see %s --help)", text, prov_program(cmd));
+	return BH_EXIT_USAGE;
+}
+
+int prov_getopt(const struct prov_cmd *cmd, int argc, char **argv)
+{
+	struct bh_msg m = { "" };
+	int o;
+
+	if (bh_cli_getopt(argc, argv, cmd->options_first ? "+" : "", cmd->options, &o, &m) < 0) {
+		prov_usage_error(cmd, "%s", m.text);
+		return '?';
+	}
+	return o;
 }
 
 static void quiet_virt(void *ud, virErrorPtr e)
@@ -70,20 +104,26 @@ static int sandbox(const struct prov_cmd *cmd)
 	} else {
 		r = bh_sandbox_apply(PROV_SERVICE, BH_SANDBOX_ALLOW_DEBUG_ENV, &m);
 	}
-	if (r < 0)
-		say("sandbox: %s: %s", m.text[0] ? m.text : "", bh_strerror(r));
+	if (r < 0) { /* the errno once: most messages end with it already */
+		const char *e = bh_strerror(r);
+		size_t n = strlen(m.text), k = strlen(e);
+		bool said = n >= k && !strcmp(m.text + n - k, e);
+		say("sandbox: %s%s%s", m.text, said || !n ? "" : ": ", said ? "" : e);
+	}
 	return r;
 }
 
 /*
  * Before any config is read or the sandbox applied: --help (the usage on stdout) and
- * --version answer with exit 0; an unknown flag or a missing value is exit 2 naming it.
- * The verb's own options are only recognised here (their values are the verb's to
- * check).  Scans a copy: GNU getopt permutes argv.  -1: run the verb; else the exit code.
+ * --version answer with exit 0; an unknown or abbreviated flag, a flag without its value
+ * or a value given to a flag is exit 2 naming it (bh_cli_getopt: never the value).  The
+ * verb's own options are only recognised here (their values are the verb's to check).
+ * Scans a copy: GNU getopt permutes argv.  -1: run the verb; else the exit code.
  */
 static int prescan(const struct prov_cmd *cmd, int argc, char **argv)
 {
 	struct option opts[24];
+	struct bh_msg m = { "" };
 	size_t n = 0;
 	char **copy;
 	int o, rc = -1;
@@ -99,27 +139,19 @@ static int prescan(const struct prov_cmd *cmd, int argc, char **argv)
 	if (!(copy = calloc((size_t)argc + 1, sizeof *copy)))
 		return 1;
 	memcpy(copy, argv, (size_t)argc * sizeof *copy);
-	opterr = 0;
 	optind = 0;
-	while (rc < 0 && (o = getopt_long(argc, copy, cmd->options_first ? "+:" : ":", opts,
-					   NULL)) != -1) {
-		if (o == 1) {
+	while (rc < 0) {
+		if (bh_cli_getopt(argc, copy, cmd->options_first ? "+" : "", opts, &o, &m) < 0) {
+			rc = prov_usage_error(cmd, "%s", m.text);
+		} else if (o == -1) {
+			break;
+		} else if (o == 1) {
 			printf("usage: %s\n", cmd->usage);
 			rc = 0;
 		} else if (o == 2) {
-			/* the program's name: the usage's first word */
-			printf("%.*s (BlockHost libvirt provisioner) %s\n",
-			       (int)strcspn(cmd->usage, " "), cmd->usage, PROV_VERSION);
+			printf("%s (BlockHost libvirt provisioner) %s\n", prov_program(cmd),
+			       PROV_VERSION);
 			rc = 0;
-		} else if (o == '?' || o == ':') {
-			const char *arg = copy[optind - 1];
-			if (optopt && optopt > 2 && optopt < 128 && !(arg[0] == '-' && arg[1] == '-'))
-				say("%s option '-%c' (see --help)", o == ':' ? "no value for" : "unknown",
-				    optopt);
-			else
-				say("%s option '%s' (see --help)", o == ':' ? "no value for" : "unknown",
-				    arg);
-			rc = 2;
 		}
 	}
 	free(copy);

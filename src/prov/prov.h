@@ -217,7 +217,8 @@ int prov_sshd_config_fix(const char *text, size_t len, char **ret);
 /*
  * Send {action, params} to the root agent and check the reply: ok:true → 0 and
  * *ret_reply (may be NULL) the reply; ok:false → BH_ERR_DENIED with the agent's
- * error in msg; unreachable agent → its -errno with a message naming the socket.
+ * error in msg; unreachable agent → its -errno: -ENOENT / -ECONNREFUSED with "is
+ * blockhost-root-agent running?", -EACCES / -EPERM naming the group, else the socket.
  */
 int prov_agent_call(const char *socket_path, const char *action, json_t *params,
 		    int timeout_ms, json_t **ret_reply, struct bh_msg *msg);

@@ -11,6 +11,8 @@
 #include <getopt.h>
 #include <stdbool.h>
 
+#include "core/cli.h"
+
 enum prov_sandbox {
 	PROV_SANDBOX_FULL,        /* policy + seccomp (seccomp/blockhost-provisioner) */
 	PROV_SANDBOX_POLICY_ONLY, /* create: the filter would be inherited by qemu-img/cloud-localds */
@@ -36,5 +38,20 @@ extern const struct prov_cmd prov_cmd_create, prov_cmd_destroy, prov_cmd_start, 
 
 /* "usage: <cmd->usage>\n" on stderr. */
 void prov_usage(const struct prov_cmd *cmd);
+/* The program's name (the usage's first word: "blockhost-vm-stop"). */
+const char *prov_program(const struct prov_cmd *cmd);
+/*
+ * A usage error: "[vm-<verb>] <text> (see blockhost-vm-<verb> --help)" on stderr, nothing
+ * on stdout; returns BH_EXIT_USAGE (2), the verb's exit code.  The text names the option
+ * or the missing operand and what it takes, never the value given.
+ */
+int prov_usage_error(const struct prov_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * The verb's next option from cmd->options through bh_cli_getopt (core/cli.h: never an
+ * abbreviation): its val, -1 after the last, or '?' after a usage error was printed
+ * (main's prescan refuses those first, so a verb only sees valid option names).
+ */
+int prov_getopt(const struct prov_cmd *cmd, int argc, char **argv);
 
 #endif

@@ -1,17 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bhcrypt subcommands.  bhcrypt.c holds the dispatch table and most commands;
- * a subcommand may live in its own .c file: define
+ * bhcrypt subcommands.  bhcrypt.c holds the dispatch table; each subcommand lives in
+ * a file of its concern (bhcrypt_keys.c, bhcrypt_sym.c, bhcrypt_ecies.c, bhcrypt_sig.c,
+ * bhcrypt_abi.c), which defines
  *
  *	const struct bhcrypt_cmd bhcrypt_cmd_abi_decode_log = { "abi-decode-log", ... };
  *
- * and add the object as an extra prerequisite of $(BUILD)/bin/bhcrypt in your own
- * make fragment (the link rule links every .o prerequisite):
- *
- *	$(BUILD)/bin/bhcrypt: $(BUILD)/obj/common/tools/bhcrypt_abi.o
- *
- * Hook symbols are declared weak in bhcrypt.c, so bhcrypt links and runs (the
- * command is simply absent) until the file exists.
+ * declared below and listed in bhcrypt.c's table; the object is a prerequisite of
+ * $(BUILD)/bin/bhcrypt in src/tools/module.mk (the link rule links every .o
+ * prerequisite).  What the command files share beyond this header is in bhcrypt_int.h.
  *
  * Conventions for every subcommand: results on stdout exactly as upstream
  * (raw, no trailing newline unless the command documents one); errors on
@@ -32,8 +29,15 @@ struct bhcrypt_cmd {
 	int (*run)(const struct bhcrypt_cmd *self, int argc, char **argv);
 };
 
-/* Hooks implemented in other files (weak: may be absent). */
-extern const struct bhcrypt_cmd bhcrypt_cmd_abi_decode_log;
+/* The subcommands, in `bhcrypt --help` order (one file per concern, see above). */
+extern const struct bhcrypt_cmd bhcrypt_cmd_generate_keypair, bhcrypt_cmd_derive_pubkey,
+	bhcrypt_cmd_key_to_address, bhcrypt_cmd_keccak, bhcrypt_cmd_checksum; /* bhcrypt_keys.c */
+extern const struct bhcrypt_cmd bhcrypt_cmd_encrypt_symmetric,
+	bhcrypt_cmd_decrypt_symmetric;                                     /* bhcrypt_sym.c */
+extern const struct bhcrypt_cmd bhcrypt_cmd_encrypt, bhcrypt_cmd_decrypt; /* bhcrypt_ecies.c */
+extern const struct bhcrypt_cmd bhcrypt_cmd_sign, bhcrypt_cmd_recover,
+	bhcrypt_cmd_verify;                                                /* bhcrypt_sig.c */
+extern const struct bhcrypt_cmd bhcrypt_cmd_abi_decode_log;               /* bhcrypt_abi.c */
 
 /* Write all of p to stdout; 0 or -errno. */
 int bhcrypt_write(const void *p, size_t n);

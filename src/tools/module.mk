@@ -8,10 +8,12 @@
 #   $(BUILD)/bin/<name>: $(BUILD)/obj/tools/<name>.o $(LIBCOMMON)
 #   	$(call link)
 
-# bhcrypt; the abi-decode-log subcommand lives in bhcrypt_abi.c (hook declared in
-# bhcrypt.h): `link` orders objects before archives, so an extra object is enough.
+# bhcrypt: the dispatch in bhcrypt.c, the subcommands one file per concern (bhcrypt.h):
+# `link` orders objects before archives, so the objects are simply listed.
+BHCRYPT_OBJS = $(patsubst %,$(BUILD)/obj/tools/%.o,bhcrypt bhcrypt_input bhcrypt_keys \
+               bhcrypt_sym bhcrypt_ecies bhcrypt_sig bhcrypt_abi)
 PROGRAMS += $(BUILD)/bin/bhcrypt
-$(BUILD)/bin/bhcrypt: $(BUILD)/obj/tools/bhcrypt.o $(BUILD)/obj/tools/bhcrypt_abi.o $(LIBCOMMON)
+$(BUILD)/bin/bhcrypt: $(BHCRYPT_OBJS) $(LIBCOMMON)
 	$(call link)
 
 PROGRAMS += $(BUILD)/bin/blockhost-vmdb
