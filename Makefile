@@ -86,7 +86,7 @@ CHECK_DEPS :=
 ACTION_SRCS :=
 INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 
-.PHONY: all check layers unit fuzz-replay integration policy-check fuzz bench deps demo install install-common clean \
+.PHONY: all check layers unit fuzz-replay integration policy-check policy-table fuzz bench deps demo install install-common clean \
         distclean help
 all: $(LIBCOMMON)
 
@@ -172,6 +172,12 @@ layers:
 policy-check: $(BUILD)/bin/blockhost-policy-check
 	$(BUILD)/bin/blockhost-policy-check --policy-dir policy --seccomp-dir seccomp \
 	  --actions-dir policy/actions $(addprefix --action-source ,$(ACTION_SRCS))
+
+# policy/README.md's service and action tables are this output (tests/unit/test_policy_check.c
+# fails when they differ): regenerate them after changing policy/ or seccomp/
+policy-table: $(BUILD)/bin/blockhost-policy-check
+	@scripts/policy-table.sh $(BUILD)/bin/blockhost-policy-check policy/README.md \
+	  $(addprefix --action-source ,$(ACTION_SRCS))
 
 # check and demo do their own set-up (README: two commands on a fresh machine);
 # NODEPS=1 skips it when you know the machine is ready.

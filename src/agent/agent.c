@@ -8,8 +8,9 @@
  * One request per connection, each handled in a forked child (forked ahead of
  * time with its reader, so the fork is off the request path; so a slow
  * action — virsh shutdown waits minutes — does not block others); at most
- * --max-children at once.  Callers: uid 0 and members of group blockhost
- * (SO_PEERCRED + SO_PEERGROUPS), on top of the socket's 0660 root:blockhost.
+ * --max-children at once.  Callers: the socket's group and mode, and which
+ * uid/group may call which action, come from policy/blockhost-root-agent.policy
+ * ([socket], [callers]); checked with SO_PEERCRED + SO_PEERGROUPS.
  *
  * Privilege separation (docs/root-agent.md): the client's bytes are read and
  * parsed by a spare "reader" child that is already nobody, capability-less and
@@ -30,6 +31,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,7 +65,7 @@ struct opts {
 	char *actions_dir;
 	char *keys_dir;
 	char *state_dir;
-	const char *group;
+	char group[BH_POLICY_USER_MAX + 1]; /* [socket] group */
 	gid_t gid;
 	const char *plugin_user;  /* NULL = blockhost-agent-plugin, else nobody */
 	uid_t plugin_uid;
@@ -71,7 +73,10 @@ struct opts {
 	mode_t socket_mode;
 	int max_children;
 	struct bh_seccomp *reader_filter;
+	struct bh_callers *callers;  /* [callers]: who may call which action */
 };
+
+#define PEER_GROUPS_MAX 256
 
 static volatile sig_atomic_t quit;
 
@@ -231,6 +236,20 @@ out:
 	return r;
 }
 
+/* Whether dir/name exists (no symlink followed; only to tell "unknown" from "denied"). */
+static bool file_in_dir(const char *dir, const char *name)
+{
+	struct stat st;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	bool found;
+
+	if (dfd < 0)
+		return false;
+	found = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	close(dfd);
+	return found;
+}
+
 static noreturn void serve(const struct opts *o, int fd, int ctl)
 {
 	struct bh_plugin_env env = {
@@ -263,6 +282,31 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 	if (req.unknown) {
 		snprintf(text, sizeof(text), "Unknown action: %s", action);
 		goto fail;
+	}
+	/* [callers]: may this peer call this action?  Before anything about the plugin is
+	 * opened; an action with no rule that is not installed either is just unknown */
+	{
+		gid_t groups[PEER_GROUPS_MAX];
+		struct bh_caller who = { .uid = cred.uid, .gid = cred.gid, .groups = groups };
+		char mf[BH_PLUGIN_NAME_MAX + 16];
+		if ((r = bh_usock_peer_groups(fd, groups, PEER_GROUPS_MAX, &who.n_groups)) < 0) {
+			snprintf(text, sizeof(text), "permission denied: cannot read the caller's "
+				 "groups (%s)", bh_strerror(r));
+			goto fail;
+		}
+		if (!bh_callers_allowed(o->callers, action, &who, &msg)) {
+			snprintf(mf, sizeof(mf), "%s.manifest", action);
+			if (!bh_callers_find(o->callers, action) &&
+			    faccessat(AT_FDCWD, o->actions_dir, X_OK, 0) == 0 &&
+			    !file_in_dir(o->actions_dir, mf)) {
+				snprintf(text, sizeof(text), "Unknown action: %s", action);
+				goto fail;
+			}
+			snprintf(text, sizeof(text), "permission denied: %s", msg.text);
+			r = BH_ERR_DENIED;
+			goto fail;
+		}
+		msg.text[0] = '\0';
 	}
 	r = bh_plugin_load(&env, action, &p, &msg);
 	if (r == BH_ERR_NOT_FOUND) {
@@ -381,10 +425,51 @@ static int make_socket(const struct opts *o)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: blockhost-root-agent [--socket PATH] [--group NAME] [--socket-mode OCTAL]\n"
+		"usage: blockhost-root-agent [--socket PATH]\n"
 		"                            [--actions-dir D] [--keys-dir D] [--state-dir D]\n"
 		"                            [--max-children N] [--plugin-user NAME]\n"
 		"                            [--syslog] [--debug]\n");
+}
+
+/* [socket] group and mode of the agent's policy into o. */
+static int socket_policy(const struct bh_policy *pol, struct opts *o, struct bh_msg *msg)
+{
+	const struct bh_ini_section *sec = bh_policy_section(pol, "socket");
+	const char *g, *m;
+	char *end = NULL;
+	unsigned long mode;
+	int r;
+
+	if (!sec) {
+		bh_msg_set(msg, "%s: no [socket] section (group, mode)", pol->ini->file);
+		return BH_ERR_MISSING_KEY;
+	}
+	for (size_t i = 0; i < sec->n_entries; i++)
+		if (strcmp(sec->entries[i].key, "group") && strcmp(sec->entries[i].key, "mode")) {
+			bh_msg_set(msg, "%s:%u: [socket] unknown key '%s' (group, mode)", pol->ini->file,
+				   sec->entries[i].line, sec->entries[i].key);
+			return BH_ERR_CONFIG;
+		}
+	if ((r = bh_ini_get(pol->ini, sec, "group", &g, msg)) < 0 ||
+	    (r = bh_ini_get(pol->ini, sec, "mode", &m, msg)) < 0) {
+		if (r == BH_ERR_MISSING_KEY)
+			bh_msg_set(msg, "%s: [socket] needs group and mode", pol->ini->file);
+		return r;
+	}
+	errno = 0;
+	mode = strtoul(m, &end, 8);
+	if (errno || !*m || *end || m[0] != '0' || mode > 0777 || (mode & 0111) || !(mode & 0600)) {
+		bh_msg_set(msg, "%s: [socket] mode '%s': an octal mode like 0660 without x bits",
+			   pol->ini->file, m);
+		return BH_ERR_CONFIG;
+	}
+	if (!bh_name_valid(g, BH_NAME_USER)) {
+		bh_msg_set(msg, "%s: [socket] group '%s' is not a group name", pol->ini->file, g);
+		return BH_ERR_CONFIG;
+	}
+	snprintf(o->group, sizeof(o->group), "%s", g);
+	o->socket_mode = (mode_t)mode;
+	return 0;
 }
 
 /* Plugins run as this user unless their signed manifest says "run_as": "root". */
@@ -508,8 +593,6 @@ int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "socket", required_argument, NULL, 'S' },
-		{ "group", required_argument, NULL, 'g' },
-		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "actions-dir", required_argument, NULL, 'a' },
 		{ "keys-dir", required_argument, NULL, 'k' },
 		{ "state-dir", required_argument, NULL, 's' },
@@ -519,7 +602,7 @@ int main(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .group = "blockhost", .socket_mode = 0660, .max_children = 32 };
+	struct opts o = { .max_children = 32 };
 	enum bh_log_target target = BH_LOG_STDERR;
 	struct sigaction sa = { 0 };
 	struct group *gr;
@@ -530,8 +613,6 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'S': o.socket_path = strdup(optarg); break;
-		case 'g': o.group = optarg; break;
-		case 'm': o.socket_mode = (mode_t)strtoul(optarg, NULL, 8) & 0777; break;
 		case 'a': o.actions_dir = strdup(optarg); break;
 		case 'k': o.keys_dir = strdup(optarg); break;
 		case 's': o.state_dir = strdup(optarg); break;
@@ -549,9 +630,6 @@ int main(int argc, char **argv)
 	bh_log_init("blockhost-root-agent", target, LOG_DAEMON);
 	if (geteuid() != 0)
 		bh_fatal("must run as root (it is the host's only root process)");
-	if (!(gr = getgrnam(o.group)))
-		bh_fatal("group %s does not exist", o.group);
-	o.gid = gr->gr_gid;
 	resolve_plugin_user(&o);
 	if ((!o.socket_path && bh_path(BH_DIR_RUN, "root-agent.sock", &o.socket_path) < 0) ||
 	    (!o.actions_dir && bh_path(BH_DIR_SHARE, "root-agent-actions", &o.actions_dir) < 0) ||
@@ -567,6 +645,14 @@ int main(int argc, char **argv)
 		bh_fatal("policy: %s", msg.text[0] ? msg.text : bh_strerror(r));
 	if ((r = bh_seccomp_load(NULL, SERVICE, 0, &o.reader_filter, &msg)) < 0)
 		bh_fatal("seccomp: %s", msg.text[0] ? msg.text : bh_strerror(r));
+	if ((r = socket_policy(pol, &o, &msg)) < 0)
+		bh_fatal("policy: %s", msg.text);
+	if (!(gr = getgrnam(o.group)))
+		bh_fatal("policy: %s: [socket] group %s does not exist", pol->ini->file, o.group);
+	o.gid = gr->gr_gid;
+	if ((r = bh_callers_parse(pol->ini, bh_policy_section(pol, "callers"), true, &o.callers,
+				  &msg)) < 0)
+		bh_fatal("policy: %s", msg.text);
 
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
@@ -582,11 +668,11 @@ int main(int argc, char **argv)
 	/* capabilities down to the policy's ceiling, no_new_privs, not dumpable */
 	if ((r = bh_sandbox_apply_policy(pol, 0, &msg)) < 0)
 		bh_fatal("sandbox policy: %s", msg.text[0] ? msg.text : bh_strerror(r));
+	log_info("listening on %s (group %s, mode %04o, %zu [callers] rules); plugins run as "
+		 "%s (%u:%u) unless signed \"run_as\": \"root\"; %d actions verified",
+		 o.socket_path, o.group, (unsigned)o.socket_mode, o.callers->n, o.plugin_user,
+		 (unsigned)o.plugin_uid, (unsigned)o.plugin_gid, nplugins);
 	pol = bh_policy_free(pol);
-	log_info("listening on %s (group %s, mode %04o); plugins run as %s (%u:%u) unless signed "
-		 "\"run_as\": \"root\"; %d actions verified", o.socket_path, o.group,
-		 (unsigned)o.socket_mode, o.plugin_user, (unsigned)o.plugin_uid,
-		 (unsigned)o.plugin_gid, nplugins);
 
 	accept_loop(&o, lfd);
 	log_info("terminating");
@@ -597,5 +683,6 @@ int main(int argc, char **argv)
 	free(o.keys_dir);
 	free(o.state_dir);
 	bh_seccomp_free(o.reader_filter);
+	free(o.callers);
 	return 0;
 }

@@ -31,7 +31,7 @@ nsx ip link set vnet7 master br0
 for d in br0 vnet7 vnet7p; do nsx ip link set "$d" up; done
 
 # the agent (and so its plugins) runs inside the namespace
-ip netns exec "$NS" "$AGENT_BIN" --keys-dir "$KEYS" --group "$AGENT_GROUP" > "$T/agent.log" 2>&1 &
+ip netns exec "$NS" "$AGENT_BIN" --keys-dir "$KEYS" > "$T/agent.log" 2>&1 &
 AGENT_PID=$!; bh_track "$AGENT_PID"
 for _ in $(seq 200); do grep -q 'actions verified' "$T/agent.log" && break; sleep 0.05; done
 [ -S "$SOCK" ] || { cat "$T/agent.log"; fail "agent did not start"; }

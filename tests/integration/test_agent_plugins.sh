@@ -11,6 +11,8 @@ install_test_plugin echo 3 '["net_admin"]' \
 "$VERIFY" --actions-dir "$ACT" --keys-dir "$KEYS" | grepq '^echo: ok' || fail "verify tool"
 start_agent
 [ "$(stat -c '%a %U %G' "$SOCK")" = "660 root $AGENT_GROUP" ] || fail "socket mode/owner: $(stat -c '%a %U %G' "$SOCK")"
+grep -q '(group users, mode 0660, 19 \[callers\] rules)' "$T/agent.log" || [ "$AGENT_GROUP" != users ] ||
+	fail "socket group/mode/callers from policy: $(grep listening "$T/agent.log")"
 
 # 1. a signed plugin runs; its reply comes back; it holds only its capabilities
 out=$(expect_ok echo '{"port":22,"names":["a","b"],"flag":true}')
@@ -27,26 +29,36 @@ for f in '"uid":65534' '"gid":65534' '"capprm":"0000000000001000"' '"capamb":"00
 done
 grep -q 'plugins run as nobody (65534)' "$T/agent.log" || fail "fallback to nobody not logged"
 ok "plugin runs as the plugin user with ambient cap_net_admin and locked securebits"
-# a manifest may ask for uid 0 ("run_as": "root"): caps still reduced, none ambient;
-# one granted CAP_SETUID runs as root without saying so (it could setuid(0) anyway)
+# a manifest may ask for uid 0 ("run_as": "root", with a signed "root_equivalent" reason):
+# caps still reduced, none ambient.  No hidden root: a manifest without run_as, or a
+# root-equivalent one without a reason (or a reason where none applies), is refused
 install -m 0755 "$TESTPLUGIN" "$ACT/rooty"
-write_manifest rooty 1 '["net_admin"]' '{"mode":{"type":"string"}}' 5000 65536 ',"run_as":"root"'; sign_action rooty
+write_manifest rooty 1 '["net_admin"]' '{"mode":{"type":"string"}}' 5000 65536 ',"run_as":"root","root_equivalent":"test: needs uid 0"'; sign_action rooty
 out=$(expect_ok rooty '{}')
 for f in '"uid":0' '"capeff":"0000000000001000"' '"capamb":"0000000000000000"' \
 	 '"capbnd":"0000000000001000"' '"secbits":0'; do
 	case $out in *"$f"*) ;; *) fail "run_as root: no $f in $out" ;; esac
 done
-write_manifest rooty 2 '["setuid","setgid"]' '{"mode":{"type":"string"}}'; sign_action rooty
+# (the signing tool runs the agent's parser, so such a manifest cannot even be signed)
+refuse_sign() { ! "$SIGN" sign "$T/test.key" "$ACT/rooty.manifest" 2> "$T/sign.err" > /dev/null &&
+	grepq -F "$1" "$T/sign.err" || fail "signed a bad manifest (want '$1'): $(cat "$T/sign.err")"; }
+write_manifest rooty 2 '["setuid","setgid"]' '{"mode":{"type":"string"}}' 5000 65536 ''
+refuse_sign '"run_as" missing'
+write_manifest rooty 2 '["setuid","setgid"]' '{"mode":{"type":"string"}}'
+refuse_sign 'root-equivalent but gives no "root_equivalent" reason'
+write_manifest rooty 2 '["net_admin"]' '{"mode":{"type":"string"}}' 5000 65536 ',"run_as":"plugin","root_equivalent":"not true at all"'
+refuse_sign '"root_equivalent" given, but'
+write_manifest rooty 5 '["setuid","setgid"]' '{"mode":{"type":"string"}}' 5000 65536 ',"run_as":"root","root_equivalent":"test: changes uid"'; sign_action rooty
 case $(expect_ok rooty '{}') in *'"uid":0'*'"capeff":"00000000000000c0"'*) ;; *) fail "setuid plugin not root" ;; esac
-ok "run_as root honoured (caps reduced, none ambient); a setuid plugin runs as root"
+ok "run_as root honoured (caps reduced, none ambient); no run_as, or root without a reason, refused"
 
 # 1b. the monitor holds exactly the policy's capabilities, with no_new_privs; a plugin
 # asking for more than that ceiling is refused
 st=$(cat /proc/"$AGENT_PID"/status)
 grep -q '^CapEff:.*00000000000031e1$' <<< "$st" || fail "agent caps: $(grep Cap <<< "$st")"
 grep -q '^NoNewPrivs:.*1$' <<< "$st" || fail "agent without no_new_privs"
-install_test_plugin greedy 1 '["sys_admin"]'
-expect_err greedy '{}' "needs capability sys_admin, which the agent does not hold"
+install_test_plugin greedy 1 '["net_bind_service"]'
+expect_err greedy '{}' "needs capability net_bind_service, which the agent does not hold"
 # the request reader: a spare is forked and sandboxed before any connection arrives:
 # nobody, no capabilities, seccomp filter
 rd=""
@@ -167,11 +179,27 @@ if setpriv --reuid=65534 --regid=65534 --clear-groups $CALL "$SOCK" echo '{}' 2>
 fi
 ok "non-member cannot connect to the 0660 socket"
 stop_agent
-start_agent --socket-mode 0666
+bh_agent_socket_mode 0666
+start_agent
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups $CALL "$SOCK" echo '{}')
 case $out in *'"ok": false'*'permission denied'*|*'"ok":false'*'permission denied'*) ;; *) fail "peercred: $out" ;; esac
 grep -q 'refused connection from uid 65534' "$T/agent.log" || fail "refusal not logged"
 ok "non-member refused by SO_PEERCRED check"
+# 10b. [callers]: a group member calling an action whose rule does not list it is refused
+# with the rule named; an installed action without a rule may be called by nobody (not
+# even root); an action that is neither listed nor installed is just unknown
+sed -i 's/^echo = .*/echo = user:root/' "$BLOCKHOST_POLICY_DIR/blockhost-root-agent.policy"
+install_test_plugin unlisted 1
+stop_agent; start_agent
+out=$(setpriv --reuid=65534 --regid=65534 --groups="$(getent group "$AGENT_GROUP" | cut -d: -f3)" $CALL "$SOCK" echo '{}')
+case $out in *'permission denied: '*'blockhost-root-agent.policy:'*'[callers] echo = user:root (uid 65534 gid 65534 is none of them)'*) ;;
+	*) fail "caller outside [callers]: $out" ;; esac
+expect_ok echo '{}' > /dev/null
+expect_err unlisted '{}' 'permission denied: no [callers] rule for unlisted'
+expect_err nosuch2 '{}' 'Unknown action: nosuch2'
+ok "[callers]: a caller outside an action's list is refused naming the rule"
+sed -i "s/^echo = .*/echo = user:root, group:$AGENT_GROUP/" "$BLOCKHOST_POLICY_DIR/blockhost-root-agent.policy"
+stop_agent; start_agent
 
 # 11. framing: oversized length prefix refused before allocation; garbage refused
 printf '\x7f\xff\xff\xff' | $CALL --raw "$SOCK" | grepq 'bad request' || fail "size cap"

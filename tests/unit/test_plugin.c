@@ -21,9 +21,10 @@
 #include "../../src/agent/request.h"
 
 #define SHA "0000000000000000000000000000000000000000000000000000000000000000"
-#define HEAD "{\"format\":1,\"namespace\":\"blockhost-plugin-v1\",\"action\":\"t\",\"version\":1," \
+#define HEAD0 "{\"format\":1,\"namespace\":\"blockhost-plugin-v1\",\"action\":\"t\",\"version\":1," \
 	     "\"sha256\":\"" SHA "\",\"capabilities\":[],\"timeout_ms\":1000,\"output_max\":100," \
 	     "\"input\":\"stdin-json\","
+#define HEAD HEAD0 "\"run_as\":\"plugin\","
 #define GOOD HEAD "\"params\":{\"port\":{\"type\":\"int\",\"required\":true,\"min\":1,\"max\":65535}," \
 	"\"proto\":{\"type\":\"string\",\"pattern\":\"^(tcp|udp)$\"},\"on\":{\"type\":\"bool\"}," \
 	"\"list\":{\"type\":\"string-array\",\"max_items\":2,\"max_len\":3}," \
@@ -46,15 +47,25 @@ static void test_manifest_good(void **state)
 	assert_int_equal(m->n_params, 5);
 	assert_int_equal(m->timeout_ms, 1000);
 	assert_int_equal(m->caps, 0);
-	assert_int_equal(m->run_as, BH_PLUGIN_RUN_USER); /* default: never uid 0 */
+	assert_int_equal(m->run_as, BH_PLUGIN_RUN_USER);
+	assert_string_equal(m->root_equivalent, "");
 	bh_plugin_manifest_free(m);
 	bh_plugin_manifest_free(NULL);
-	/* run_as: explicit root / plugin; CAP_SETUID implies root (it could setuid(0)) */
-	static const struct { const char *extra, *caps; enum bh_plugin_run_as want; } ra[] = {
-		{ "\"run_as\":\"root\",", "[]", BH_PLUGIN_RUN_ROOT },
-		{ "\"run_as\":\"plugin\",", "[\"net_admin\"]", BH_PLUGIN_RUN_USER },
-		{ "", "[\"setuid\"]", BH_PLUGIN_RUN_ROOT },
-		{ "\"run_as\":\"plugin\",", "[\"setuid\"]", BH_PLUGIN_RUN_USER },
+	/* run_as is required (no implicit rule); uid 0 or a root-equivalent capability
+	 * needs a signed "root_equivalent" reason, and a reason needs one of them */
+#define RE "\"root_equivalent\":\"test: needs root\","
+	static const struct { const char *extra, *caps; int r; enum bh_plugin_run_as want; } ra[] = {
+		{ "\"run_as\":\"root\"," RE, "[]", 0, BH_PLUGIN_RUN_ROOT },
+		{ "\"run_as\":\"plugin\",", "[\"net_admin\"]", 0, BH_PLUGIN_RUN_USER },
+		{ "", "[\"setuid\"]", BH_ERR_MISSING_KEY, 0 },
+		{ "", "[]", BH_ERR_MISSING_KEY, 0 },
+		{ "\"run_as\":\"plugin\",", "[\"setuid\"]", BH_ERR_CONFIG, 0 },
+		{ "\"run_as\":\"plugin\"," RE, "[\"setuid\"]", 0, BH_PLUGIN_RUN_USER },
+		{ "\"run_as\":\"plugin\"," RE, "[\"chown\",\"net_admin\"]", 0, BH_PLUGIN_RUN_USER },
+		{ "\"run_as\":\"root\",", "[]", BH_ERR_CONFIG, 0 },
+		{ "\"run_as\":\"plugin\"," RE, "[\"net_admin\"]", BH_ERR_CONFIG, 0 },
+		{ "\"run_as\":\"root\",\"root_equivalent\":\"short\",", "[]", BH_ERR_FORMAT, 0 },
+		{ "\"run_as\":\"root\",\"root_equivalent\":\"bad\\nnewline\",", "[]", BH_ERR_FORMAT, 0 },
 	};
 	for (size_t i = 0; i < sizeof(ra) / sizeof(ra[0]); i++) {
 		char man[1024];
@@ -62,11 +73,18 @@ static void test_manifest_good(void **state)
 			 "\"action\":\"t\",\"version\":1,\"sha256\":\"" SHA "\",%s\"capabilities\":%s,"
 			 "\"timeout_ms\":1000,\"output_max\":100,\"input\":\"stdin-json\",\"params\":{}}",
 			 ra[i].extra, ra[i].caps);
-		assert_int_equal(parse(man, &m, &msg), 0);
-		assert_int_equal(m->run_as, ra[i].want);
+		int r = parse(man, &m, &msg);
+		if (r != ra[i].r)
+			fail_msg("row %zu: got %d (%s) for %s", i, r, msg.text, man);
+		if (r == 0) {
+			assert_int_equal(m->run_as, ra[i].want);
+			assert_string_equal(m->root_equivalent, ra[i].extra[0] && strstr(ra[i].extra,
+					    "root_equivalent") ? "test: needs root" : "");
+		}
 		bh_plugin_manifest_free(m);
 		m = NULL;
 	}
+#undef RE
 }
 
 static void expect_bad(const char *s, int code, const char *needle)
@@ -105,8 +123,9 @@ static void test_manifest_bad(void **state)
 {
 	(void)state;
 	expect_bad("{\"format\":2}", BH_ERR_UNSUPPORTED, "format 2 is not supported");
-	expect_bad(HEAD "\"run_as\":\"admin\",\"params\":{}}", BH_ERR_FORMAT, "run_as must be");
-	expect_bad(HEAD "\"run_as\":0,\"params\":{}}", BH_ERR_FORMAT, "run_as must be");
+	expect_bad(HEAD0 "\"run_as\":\"admin\",\"params\":{}}", BH_ERR_FORMAT, "run_as must be");
+	expect_bad(HEAD0 "\"run_as\":0,\"params\":{}}", BH_ERR_FORMAT, "run_as must be");
+	expect_bad(HEAD0 "\"params\":{}}", BH_ERR_MISSING_KEY, "\"run_as\" missing");
 	expect_bad("{\"format\":\"1\"}", BH_ERR_WRONG_TYPE, "format");
 	expect_bad("{}", BH_ERR_MISSING_KEY, "format");
 	expect_bad("[1]", BH_ERR_WRONG_TYPE, "");
@@ -376,7 +395,8 @@ static void setup_plugin_extra(uint8_t sk[static 64], int version, const char *e
 	bh_hex_encode(h, 32, hex);
 	snprintf(man, sizeof(man), "{\"format\":1,\"namespace\":\"blockhost-plugin-v1\",\"action\":\"t\","
 		 "\"version\":%d,\"sha256\":\"%s\",\"capabilities\":[],\"timeout_ms\":5000,"
-		 "\"output_max\":4096,\"input\":\"stdin-json\",\"params\":{\"mode\":{\"type\":\"string\"}}%s}",
+		 "\"output_max\":4096,\"input\":\"stdin-json\",\"run_as\":\"plugin\","
+		 "\"params\":{\"mode\":{\"type\":\"string\"}}%s}",
 		 version, hex, extra);
 	snprintf(path, sizeof(path), "%s/t.manifest", dir);
 	FILE *f = fopen(path, "w");
