@@ -154,11 +154,8 @@ static int from_ini(const struct bh_ini *ini, const struct bh_ini *site, struct 
 					return BH_ERR_LIMIT;
 				}
 				if ((r = ks_grant_parse(e->value, &p->grants[p->n_grants], msg,
-							file, e->line)) < 0) {
-					free(p->grants[p->n_grants].members);
-					p->grants[p->n_grants].members = NULL;
+							file, e->line)) < 0)
 					return r;
-				}
 				p->n_grants++;
 			} else if (!strcmp(e->key, "mode")) {
 				char *end;
@@ -176,7 +173,6 @@ static int from_ini(const struct bh_ini *ini, const struct bh_ini *site, struct 
 						   e->value);
 					return BH_ERR_CONFIG;
 				}
-				free(g.members);
 				p->has_sock_group = true;
 				p->sock_group = g.id;
 			} else {
@@ -250,8 +246,6 @@ void ks_policy_done(struct ks_policy *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->n_grants; i++)
-		free(p->grants[i].members);
 	memset(p, 0, sizeof(*p));
 }
 

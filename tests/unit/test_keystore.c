@@ -513,6 +513,15 @@ static void test_handle_policy(void **state)
 	assert_int_equal(ks_handle(&f->s, &peer, (const uint8_t *)req, strlen(req), &r), 0);
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	json_decref(r);
+	/* ... or as one of its supplementary groups (SO_PEERGROUPS), as the agent does */
+	struct ks_peer sup = { .uid = 78, .gid = 5, .n_groups = 3, .groups = { 7, 2000, 9 } };
+	assert_int_equal(ks_handle(&f->s, &sup, (const uint8_t *)req, strlen(req), &r), 0);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	struct ks_peer none = { .uid = 78, .gid = 5, .n_groups = 2, .groups = { 7, 9 } };
+	assert_int_equal(ks_handle(&f->s, &none, (const uint8_t *)req, strlen(req), &r), 0);
+	assert_false(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
 	expect_refusal(f, 1000, "not json", "bad_request", NULL);
 	expect_refusal(f, 1000, "{\"op\":\"dump_keys\"}", "bad_request", NULL);
 	expect_refusal(f, 1000, "{\"op\":\"address\",\"x\":1}", "bad_request", NULL);
