@@ -34,6 +34,15 @@ bh_policy_copy() {
 	export BLOCKHOST_POLICY_DIR="$T/policy"
 }
 
+# bh_policy_identity SERVICE USER GROUP [SUPPLEMENTARY]: the [identity] of SERVICE in the
+# copy, for a test that runs it as another user than production's (daemons refuse to start
+# under any identity but their policy's).
+bh_policy_identity() {
+	bh_policy_copy
+	sed -i -e "/^\[identity\]/,/^\[/{s/^user *=.*/user = $2/;s/^group *=.*/group = $3/;s/^supplementary_groups *=.*/supplementary_groups = ${4:-}/}" \
+		"$T/policy/$1.policy"
+}
+
 # bh_agent_policy GROUP [ACTION...]: in the copy, the root agent's socket group and every
 # group:blockhost of its [callers] become GROUP (tests cannot create a blockhost group),
 # and each test ACTION gets a line "ACTION = user:root, group:GROUP".

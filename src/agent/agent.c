@@ -50,13 +50,6 @@
 #define SERVICE "blockhost-root-agent"
 #define NOBODY 65534
 #define PLUGIN_USER_DEFAULT "blockhost-agent-plugin"
-/*
- * Address-space cap of a request reader: a 10 MiB frame plus jansson's tree for it
- * (a pathological array of small values costs ~30x its text) fits; 32 concurrent
- * readers cannot take more than 8 GiB of address space between them, and a reader
- * that hits the cap fails its malloc and answers "bad request".
- */
-#define READER_AS_MAX (256UL * 1024 * 1024)
 /* rollback state, in root-owned /var/lib (relocated by BLOCKHOST_ROOT) */
 #define STATE_DIR_DEFAULT "/var/lib/blockhost-root-agent"
 
@@ -74,6 +67,11 @@ struct opts {
 	int max_children;
 	struct bh_seccomp *reader_filter;
 	struct bh_callers *callers;  /* [callers]: who may call which action */
+	/* [reader]: the request reader's identity and limits */
+	char reader_user[BH_POLICY_USER_MAX + 1], reader_group[BH_POLICY_USER_MAX + 1];
+	uid_t reader_uid;
+	gid_t reader_gid;
+	rlim_t reader_cpu, reader_as;
 };
 
 #define PEER_GROUPS_MAX 256
@@ -132,14 +130,26 @@ static noreturn void reader(const struct opts *o, int ctl)
 	char text[600];
 	struct bh_msg msg = { "" };
 	json_t *req = NULL, *out;
-	struct rlimit cpu = { 10, 11 }, as = { READER_AS_MAX, READER_AS_MAX };
-	gid_t g = NOBODY;
-	int client = -1, r;
+	struct rlimit cpu = { o->reader_cpu, o->reader_cpu + 1 },
+		      as = { o->reader_as, o->reader_as };
+	gid_t g = o->reader_gid, gl[2];
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	int client = -1, r, ng;
 
-	if (setgroups(1, &g) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-	    setresuid(NOBODY, NOBODY, NOBODY) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0 ||
-	    setrlimit(RLIMIT_CPU, &cpu) < 0)
+	if (setgroups(1, &g) < 0 || setresgid(g, g, g) < 0 ||
+	    setresuid(o->reader_uid, o->reader_uid, o->reader_uid) < 0 ||
+	    prctl(PR_SET_DUMPABLE, 0) < 0 || setrlimit(RLIMIT_CPU, &cpu) < 0)
 		_exit(2);
+	/* [reader] identity, exactly (policy/blockhost-root-agent.policy) */
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
+	    (ng = getgroups(2, gl)) < 0 || ru != o->reader_uid || eu != ru || su != ru ||
+	    rg != g || eg != g || sg != g || ng != 1 || gl[0] != g || ru == 0) {
+		log_error("request reader: not running as [reader] %s:%s (%u:%u) after the switch: "
+			  "refusing to read requests", o->reader_user, o->reader_group,
+			  (unsigned)o->reader_uid, (unsigned)o->reader_gid);
+		_exit(4);
+	}
 	/* before any client byte is read or parsed.  Not under ASan/UBSan builds: ASan
 	 * reserves terabytes of shadow address space up front, so any RLIMIT_AS kills it */
 	if (!bh_sandbox_built_with_sanitizer() && setrlimit(RLIMIT_AS, &as) < 0)
@@ -472,6 +482,80 @@ static int socket_policy(const struct bh_policy *pol, struct opts *o, struct bh_
 	return 0;
 }
 
+/* "N", "NK", "NM", "NG" (powers of 1024) into *ret; false if malformed. */
+static bool parse_size(const char *s, rlim_t *ret)
+{
+	char *end = NULL;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || v == 0)
+		return false;
+	switch (*end) {
+	case 'K': v <<= 10; end++; break;
+	case 'M': v <<= 20; end++; break;
+	case 'G': v <<= 30; end++; break;
+	default: break;
+	}
+	if (*end)
+		return false;
+	*ret = (rlim_t)v;
+	return true;
+}
+
+/* [reader] of the agent's policy into o (names resolved now, before any sandbox). */
+static int reader_policy(const struct bh_policy *pol, struct opts *o, struct bh_msg *msg)
+{
+	static const char *const keys[] = { "user", "group", "cpu", "as" };
+	const struct bh_ini_section *sec = bh_policy_section(pol, "reader");
+	const char *v[4];
+	struct passwd *pw;
+	struct group *gr;
+	int r;
+
+	if (!sec) {
+		bh_msg_set(msg, "%s: no [reader] section (user, group, cpu, as)", pol->ini->file);
+		return BH_ERR_MISSING_KEY;
+	}
+	for (size_t i = 0; i < sec->n_entries; i++) {
+		bool known = false;
+		for (size_t k = 0; k < 4; k++)
+			known |= strcmp(sec->entries[i].key, keys[k]) == 0;
+		if (!known) {
+			bh_msg_set(msg, "%s:%u: [reader] unknown key '%s' (user, group, cpu, as)",
+				   pol->ini->file, sec->entries[i].line, sec->entries[i].key);
+			return BH_ERR_CONFIG;
+		}
+	}
+	for (size_t k = 0; k < 4; k++)
+		if ((r = bh_ini_get(pol->ini, sec, keys[k], &v[k], msg)) < 0) {
+			if (r == BH_ERR_MISSING_KEY)
+				bh_msg_set(msg, "%s: [reader] needs %s", pol->ini->file, keys[k]);
+			return r;
+		}
+	if (!bh_name_valid(v[0], BH_NAME_USER) || !bh_name_valid(v[1], BH_NAME_USER) ||
+	    !(pw = getpwnam(v[0])) || !(gr = getgrnam(v[1]))) {
+		bh_msg_set(msg, "%s: [reader] user '%s' / group '%s': no such user or group",
+			   pol->ini->file, v[0], v[1]);
+		return BH_ERR_CONFIG;
+	}
+	if (pw->pw_uid == 0 || gr->gr_gid == 0) {
+		bh_msg_set(msg, "%s: [reader] must not be root", pol->ini->file);
+		return BH_ERR_CONFIG;
+	}
+	if (!parse_size(v[2], &o->reader_cpu) || !parse_size(v[3], &o->reader_as)) {
+		bh_msg_set(msg, "%s: [reader] cpu (seconds) and as (bytes, K/M/G) must be positive "
+			   "numbers", pol->ini->file);
+		return BH_ERR_CONFIG;
+	}
+	snprintf(o->reader_user, sizeof(o->reader_user), "%s", v[0]);
+	snprintf(o->reader_group, sizeof(o->reader_group), "%s", v[1]);
+	o->reader_uid = pw->pw_uid;
+	o->reader_gid = gr->gr_gid;
+	return 0;
+}
+
 /* Plugins run as this user unless their signed manifest says "run_as": "root". */
 static void resolve_plugin_user(struct opts *o)
 {
@@ -645,7 +729,7 @@ int main(int argc, char **argv)
 		bh_fatal("policy: %s", msg.text[0] ? msg.text : bh_strerror(r));
 	if ((r = bh_seccomp_load(NULL, SERVICE, 0, &o.reader_filter, &msg)) < 0)
 		bh_fatal("seccomp: %s", msg.text[0] ? msg.text : bh_strerror(r));
-	if ((r = socket_policy(pol, &o, &msg)) < 0)
+	if ((r = socket_policy(pol, &o, &msg)) < 0 || (r = reader_policy(pol, &o, &msg)) < 0)
 		bh_fatal("policy: %s", msg.text);
 	if (!(gr = getgrnam(o.group)))
 		bh_fatal("policy: %s: [socket] group %s does not exist", pol->ini->file, o.group);
@@ -666,7 +750,7 @@ int main(int argc, char **argv)
 		fatal_r(lfd, "socket %s", o.socket_path);
 	nplugins = scan_plugins(&o);
 	/* capabilities down to the policy's ceiling, no_new_privs, not dumpable */
-	if ((r = bh_sandbox_apply_policy(pol, 0, &msg)) < 0)
+	if ((r = bh_sandbox_apply_policy(pol, BH_SANDBOX_CHECK_IDENTITY, &msg)) < 0)
 		bh_fatal("sandbox policy: %s", msg.text[0] ? msg.text : bh_strerror(r));
 	log_info("listening on %s (group %s, mode %04o, %zu [callers] rules); plugins run as "
 		 "%s (%u:%u) unless signed \"run_as\": \"root\"; %d actions verified",

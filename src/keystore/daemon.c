@@ -247,7 +247,8 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 
 	/* 5. sandbox: nothing is opened by name through NSS or dlopen after this */
 	if ((r = bh_sandbox_apply("blockhost-keystore",
-				  (setid && getuid() == 0) ? BH_SANDBOX_SETID : 0, &m)) < 0) {
+				  BH_SANDBOX_CHECK_IDENTITY |
+				  ((setid && getuid() == 0) ? BH_SANDBOX_SETID : 0), &m)) < 0) {
 		log_error("sandbox: %s (%s)", m.text, bh_strerror(r));
 		goto out;
 	}

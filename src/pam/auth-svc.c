@@ -442,7 +442,8 @@ int main(int argc, char **argv)
 	free(cert);
 	/* everything is open: drop to policy/web3-auth-svc.policy + seccomp/web3-auth-svc */
 	struct bh_msg sm = { { 0 } };
-	if ((r = bh_sandbox_apply("web3-auth-svc", BH_SANDBOX_ALLOW_DEBUG_ENV, &sm)) < 0)
+	if ((r = bh_sandbox_apply("web3-auth-svc",
+				     BH_SANDBOX_ALLOW_DEBUG_ENV | BH_SANDBOX_CHECK_IDENTITY, &sm)) < 0)
 		bh_fatal("sandbox: %s: %s", sm.text, bh_strerror(r));
 	log_info("listening on %s://[%s]:%u, pending %s (sandboxed)", plain ? "http" : "https",
 	         bind_addr, port, pending);

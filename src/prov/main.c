@@ -65,10 +65,11 @@ static int sandbox(const struct prov_cmd *cmd)
 	(void)getpwuid(getuid());
 	if (cmd->sandbox == PROV_SANDBOX_POLICY_ONLY) {
 		if ((r = bh_policy_load(NULL, PROV_SERVICE, &p, &m)) == 0)
-			r = bh_sandbox_apply_policy(p, 0, &m);
+			r = bh_sandbox_apply_policy(p, BH_SANDBOX_CHECK_IDENTITY, &m);
 		bh_policy_free(p);
 	} else {
-		r = bh_sandbox_apply(PROV_SERVICE, BH_SANDBOX_ALLOW_DEBUG_ENV, &m);
+		r = bh_sandbox_apply(PROV_SERVICE,
+				     BH_SANDBOX_ALLOW_DEBUG_ENV | BH_SANDBOX_CHECK_IDENTITY, &m);
 	}
 	if (r < 0)
 		say("sandbox: %s: %s", m.text[0] ? m.text : "", bh_strerror(r));

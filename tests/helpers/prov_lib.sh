@@ -26,6 +26,8 @@ OWNER=0x00000000000000000000000000000000000000aa
 
 chmod 0755 "$T" "$R"
 bh_agent_policy "$AGENT_GROUP"   # the agent's [socket] group and [callers] for the test group
+# the verbs run as nobody:nogroup + the agent's group here (production: blockhost)
+bh_policy_identity blockhost-provisioner nobody "$(getent group "$PGID" | cut -d: -f1)" "$AGENT_GROUP"
 mkdir -p "$ACT" "$KEYS" "$R/run/blockhost" "$R/etc/blockhost" "$STATE/vms" "$STATE/cloud-init" \
 	"$STATE/templates" "$VHOME/run" "$R/usr/share/blockhost/vm"
 chown -R "$PUID:$PGID" "$STATE" "$VHOME"

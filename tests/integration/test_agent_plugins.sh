@@ -201,6 +201,22 @@ ok "[callers]: a caller outside an action's list is refused naming the rule"
 sed -i "s/^echo = .*/echo = user:root, group:$AGENT_GROUP/" "$BLOCKHOST_POLICY_DIR/blockhost-root-agent.policy"
 stop_agent; start_agent
 
+# 10c. identity: the monitor refuses to start under another identity than its policy's
+# [identity], and a [reader] that would be root is refused
+stop_agent
+cp "$BLOCKHOST_POLICY_DIR/blockhost-root-agent.policy" "$T/agent.policy.good"
+sed -i '/^\[identity\]/,/^\[/{s/^user = .*/user = nobody/;s/^group = .*/group = nogroup/}' "$BLOCKHOST_POLICY_DIR/blockhost-root-agent.policy"
+rc=0; "$AGENT_BIN" --keys-dir "$KEYS" > "$T/wrong.log" 2>&1 || rc=$?
+[ $rc != 0 ] && grep -q "identity: running as uid 0 gid 0 .*\[identity\] says user nobody" "$T/wrong.log" ||
+	fail "agent under the wrong identity: rc $rc $(cat "$T/wrong.log")"
+cp "$T/agent.policy.good" "$BLOCKHOST_POLICY_DIR/blockhost-root-agent.policy"
+sed -i '/^\[reader\]/,/^\[/{s/^user = .*/user = root/}' "$BLOCKHOST_POLICY_DIR/blockhost-root-agent.policy"
+rc=0; "$AGENT_BIN" --keys-dir "$KEYS" > "$T/wrong.log" 2>&1 || rc=$?
+[ $rc != 0 ] && grep -q "\[reader\] must not be root" "$T/wrong.log" || fail "root reader: $(cat "$T/wrong.log")"
+cp "$T/agent.policy.good" "$BLOCKHOST_POLICY_DIR/blockhost-root-agent.policy"
+start_agent
+ok "agent: refuses another identity than [identity], and a root [reader]"
+
 # 11. framing: oversized length prefix refused before allocation; garbage refused
 printf '\x7f\xff\xff\xff' | $CALL --raw "$SOCK" | grepq 'bad request' || fail "size cap"
 printf '\x00\x00\x00\x05hello' | $CALL --raw "$SOCK" | grepq 'bad request' || fail "garbage"

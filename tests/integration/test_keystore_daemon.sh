@@ -209,11 +209,20 @@ ok "recover + reseal restore service with the same wallet"
 kill "$KS_PID"; wait "$KS_PID" 2>/dev/null || true
 
 # a syscall outside the filter kills the daemon (test build: --test-forbidden-syscall)
-chown -R root:root "$BLOCKHOST_ROOT/var/lib/blockhost/keystore"
-rc=0; "$TESTD" serve --no-setid --test-forbidden-syscall 2> "$T/testd.log" || rc=$?
+chown -R nobody:nogroup "$BLOCKHOST_ROOT/var/lib/blockhost/keystore"
+rc=0; setpriv --reuid=nobody --regid=nogroup --clear-groups "$TESTD" serve --no-setid --test-forbidden-syscall 2> "$T/testd.log" || rc=$?
 [ $rc = 159 ] || { cat "$T/testd.log"; fail "forbidden syscall: exit $rc, expected 159 (SIGSYS)"; }
 grep -q "calling socket(AF_INET) under the filter" "$T/testd.log" || fail "hook did not run"
 ! grep -q "did not kill us" "$T/testd.log" || fail "filter did not kill"
 ok "socket(AF_INET) after sandboxing kills the daemon with SIGSYS"
+# under an identity other than its policy's [identity] it refuses to start, naming both
+cp -r "$BLOCKHOST_POLICY_DIR" "$T/policy-wrong"
+sed -i '/^\[identity\]/,/^\[/{s/^user = .*/user = daemon/;s/^group = .*/group = daemon/}' "$T/policy-wrong/blockhost-keystore.policy"
+chown -R nobody:nogroup "$BLOCKHOST_ROOT/var/lib/blockhost/keystore"
+rc=0; BLOCKHOST_POLICY_DIR="$T/policy-wrong" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	"$KS" serve --no-setid > /dev/null 2> "$T/wrong-id.log" || rc=$?
+[ $rc != 0 ] && grep -q "identity: running as uid 65534 gid 65534 groups \[\], but .*blockhost-keystore.policy \[identity\] says user daemon" "$T/wrong-id.log" ||
+	fail "keystore under the wrong identity: rc $rc $(cat "$T/wrong-id.log")"
+ok "the keystore refuses an identity other than its policy's"
 "$KS" serve --help | grepq test-forbidden && fail "production binary has the test hook"
 ok "the production binary has no test hook"

@@ -89,6 +89,16 @@ if "$BIN/web3-auth-svc" --port "$(free_port)" --bind 127.0.0.1 > "$T/root-run.lo
 fi
 grep -q "refusing to run as root" "$T/root-run.log" || fail "no clear message when started as root"
 ok "web3-auth-svc refuses to run as root"
+# a user other than its policy's [identity] (here: the policy says daemon) refuses too
+cp -r "$BLOCKHOST_POLICY_DIR" "$T/policy-wrong"
+sed -i '/^\[identity\]/,/^\[/{s/^user = .*/user = daemon/;s/^group = .*/group = daemon/}' "$T/policy-wrong/web3-auth-svc.policy"
+if BLOCKHOST_POLICY_DIR="$T/policy-wrong" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	"$BIN/web3-auth-svc" --port "$(free_port)" --bind 127.0.0.1 --pages "$TOP/src/pam/pages" > "$T/wrong-id.log" 2>&1; then
+	fail "web3-auth-svc ran under the wrong identity"
+fi
+grep -q "identity: running as uid 65534 gid 65534 groups \[\], but .*web3-auth-svc.policy \[identity\] says user daemon" "$T/wrong-id.log" ||
+	fail "wrong identity: $(cat "$T/wrong-id.log")"
+ok "web3-auth-svc refuses an identity other than its policy's, naming both"
 kill -0 "$SVC_PID" || fail "web3-auth-svc died (seccomp?)"
 kill "$SVC_PID"; rc=0; wait "$SVC_PID" || rc=$?
 [ "$rc" = 0 ] || { cat "$T/svc.log"; fail "web3-auth-svc exit status $rc on SIGTERM"; }

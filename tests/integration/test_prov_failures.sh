@@ -18,6 +18,15 @@ expect_rc 1 vm create bh-in --owner-wallet 0x1234 --apply; expect_error
 expect_rc 1 vm create bh-in --owner-wallet $OWNER --username Root --apply; expect_error
 nothing_leaked bh-in
 ok "bad name / wallet / username refused"
+# a verb under an identity other than its policy's (here root, and nobody without the
+# agent's group) refuses to start, naming both
+rc=0; "$BIN/blockhost-vm-metrics" nosuch > "$T/out" 2> "$T/err" || rc=$?
+[ $rc != 0 ] && grep -q "identity: running as uid 0 gid 0 .*blockhost-provisioner.policy \[identity\] says user nobody" "$T/err" ||
+	fail "verb as root: rc $rc $(cat "$T/err")"
+rc=0; setpriv --reuid=$PUID --regid=$PGID --clear-groups "$BIN/blockhost-vm-metrics" nosuch > "$T/out" 2> "$T/err" || rc=$?
+[ $rc != 0 ] && grep -q "identity: running as uid 65534 gid 65534 groups \[\], but" "$T/err" ||
+	fail "verb without its supplementary group: rc $rc $(cat "$T/err")"
+ok "provisioner verbs refuse an identity other than their policy's"
 
 # 1. agent down
 stop_agent

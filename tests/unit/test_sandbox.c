@@ -1083,6 +1083,55 @@ static void test_policy_check_fixtures(void **state)
 	}
 }
 
+/* BH_SANDBOX_CHECK_IDENTITY: the running ids must be the policy's [identity], exactly */
+static int identity_child(const struct bh_policy *p, unsigned flags, const char *want_msg)
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(60);
+		struct bh_msg m = { "" };
+		gid_t none = 0;
+		if (setgroups(0, &none) < 0)
+			_exit(98);
+		int r = bh_sandbox_apply_policy(p, flags, &m);
+		if (r == 0)
+			_exit(0);
+		if (r != BH_ERR_DENIED || (want_msg && !strstr(m.text, want_msg))) {
+			dprintf(STDERR_FILENO, "apply: %d %s\n", r, m.text);
+			_exit(2);
+		}
+		_exit(1);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void test_check_identity(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipping: needs root\n");
+		skip();
+	}
+	struct bh_policy *root = policy_with("", "root"), *nob = policy_with("", "nobody");
+	/* root as root: fine; nobody's policy while root, no switch: refused, naming both */
+	assert_int_equal(identity_child(root, BH_SANDBOX_CHECK_IDENTITY, NULL), 0);
+	assert_int_equal(identity_child(nob, BH_SANDBOX_CHECK_IDENTITY,
+					"identity: running as uid 0 gid 0 groups [], but"), 1);
+	assert_int_equal(identity_child(nob, BH_SANDBOX_CHECK_IDENTITY, "says user nobody (65534), "
+					"group nogroup (65534)"), 1);
+	/* ... but switching to it first (SETID) satisfies the check */
+	assert_int_equal(identity_child(nob, BH_SANDBOX_CHECK_IDENTITY | BH_SANDBOX_SETID, NULL), 0);
+	/* without the flag nothing is checked (the library's old behaviour) */
+	assert_int_equal(identity_child(nob, 0, NULL), 0);
+	bh_policy_free(root);
+	bh_policy_free(nob);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1103,6 +1152,7 @@ int main(void)
 		cmocka_unit_test(test_caps_dropped),
 		cmocka_unit_test(test_caps_setid),
 		cmocka_unit_test(test_strict_caps),
+		cmocka_unit_test(test_check_identity),
 		cmocka_unit_test(test_policy_check_fixtures),
 	};
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);

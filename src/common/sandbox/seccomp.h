@@ -36,6 +36,11 @@ enum {
 	/* apply: fail if a capability named in the policy is not currently held
 	 * (default: keep the intersection — never more than the policy names) */
 	BH_SANDBOX_STRICT_CAPS     = 1u << 4,
+	/* apply: after any switch, the process's real/effective/saved uid and gid and its
+	 * supplementary groups must be exactly the policy's [identity] (the primary group
+	 * may also appear among the supplementary ones); otherwise BH_ERR_DENIED and msg
+	 * says what runs and what the policy wants: the daemon refuses to start */
+	BH_SANDBOX_CHECK_IDENTITY  = 1u << 5,
 };
 
 /* True in a binary built with AddressSanitizer (make SANITIZE=1). */
