@@ -24,6 +24,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,26 @@ struct opts {
 };
 
 #define PEER_GROUPS_MAX 256
+
+#define QUEUE_MAX 256
+#define RESERVED_SLOTS 1
+#define PER_UID_MAX(max) ((max) > 2 ? (max) / 2 : 1)
+#define LISTEN_BACKLOG 512
+
+struct queued {
+	int fd;
+	uid_t uid;
+};
+static struct queued queue[QUEUE_MAX];
+static size_t n_queue;
+
+/* in a child just forked by the monitor: drop every queued connection */
+static void close_queued(void)
+{
+	for (size_t i = 0; i < n_queue; i++)
+		close(queue[i].fd);
+	n_queue = 0;
+}
 
 static volatile sig_atomic_t quit;
 
@@ -168,6 +189,10 @@ static noreturn void reader(const struct opts *o, int ctl)
 		out = json_pack("{s:s}", "error", text);
 	} else if (q.unknown) {
 		out = json_pack("{s:s}", "unknown", q.action);
+	} else if (q.n_ignored) {
+		/* the monitor logs what was ignored; the fixed-shape request carries no other key */
+		out = json_pack("{s:s, s:O, s:s, s:I}", "action", q.action, "params", q.params,
+				"ignored", q.ignored, "n_ignored", (json_int_t)q.n_ignored);
 	} else {
 		out = json_pack("{s:s, s:O}", "action", q.action, "params", q.params);
 	}
@@ -188,6 +213,7 @@ static pid_t spawn_reader(const struct opts *o, int lfd, int *ret_ctl)
 		return -1;
 	if ((pid = fork()) == 0) {
 		close(lfd);
+		close_queued();
 		close(sp[0]);
 		reader(o, sp[1]);
 	}
@@ -238,6 +264,15 @@ static int read_request(int ctl, int client, struct bh_agent_request *ret, char 
 	} else if ((r = bh_agent_request_parse(j, &q, &msg)) < 0) {
 		snprintf(text, textlen, "bad request: %s", msg.text);
 		goto out;
+	} else {
+		/* what the reader ignored, re-sanitised (the reader may be compromised) */
+		json_t *ig = json_object_get(j, "ignored"), *ni = json_object_get(j, "n_ignored");
+		q.n_ignored = 0;
+		q.ignored[0] = '\0';
+		if (json_is_string(ig) && json_is_integer(ni) && json_integer_value(ni) > 0) {
+			bh_str_sanitize(json_string_value(ig), BH_STR_CSTR, q.ignored, sizeof(q.ignored));
+			q.n_ignored = (size_t)json_integer_value(ni);
+		}
 	}
 	*ret = q;
 	r = 0;
@@ -293,6 +328,10 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 		snprintf(text, sizeof(text), "Unknown action: %s", action);
 		goto fail;
 	}
+	if (req.n_ignored)
+		log_info("uid %u pid %d: %s: ignored %zu unknown top-level key%s (first \"%s\"), as "
+			 "upstream does", (unsigned)cred.uid, (int)cred.pid, action, req.n_ignored,
+			 req.n_ignored == 1 ? "" : "s", req.ignored);
 	/* [callers]: may this peer call this action?  Before anything about the plugin is
 	 * opened; an action with no rule that is not installed either is just unknown */
 	{
@@ -368,6 +407,7 @@ static pid_t spawn_handler(const struct opts *o, int lfd, int rctl, int *ret_ctl
 		signal(SIGINT, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		close(lfd);
+		close_queued();
 		close(sp[0]);
 		if (bh_usock_recv_fd(sp[1], &fd) < 0)
 			_exit(0);
@@ -421,14 +461,9 @@ static int make_socket(const struct opts *o)
 {
 	int fd, r;
 
-	if ((r = bh_usock_listen(o->socket_path, o->socket_mode, 0, o->gid, 64, &fd)) < 0)
+	/* non-blocking (bh_usock_listen): the loop polls it and accepts what is waiting */
+	if ((r = bh_usock_listen(o->socket_path, o->socket_mode, 0, o->gid, LISTEN_BACKLOG, &fd)) < 0)
 		return r;
-	/* blocking accept: SIGTERM / SIGCHLD interrupt it (no SA_RESTART) */
-	if (fcntl(fd, F_SETFL, 0) < 0) {
-		r = bh_negerrno();
-		close(fd);
-		return r;
-	}
 	return fd;
 }
 
@@ -578,28 +613,83 @@ static void resolve_plugin_user(struct opts *o)
 }
 
 /*
+ * Fairness (issue 11): connections are accepted as they come (a 512-deep listen backlog,
+ * then a queue of at most QUEUE_MAX accepted connections in the monitor) and given a
+ * handler slot (at most --max-children at once) in this order:
+ *  - a uid other than 0 holds at most PER_UID_MAX(max) slots at once, so one caller's
+ *    stalled or slow requests cannot take every slot;
+ *  - the last RESERVED_SLOTS slots go only to a uid that holds none (a new client);
+ *  - among the eligible, the uid holding the fewest slots first, then arrival order.
+ * A queued connection costs one descriptor and nothing is read from it until it has a
+ * slot; no caller is refused for being busy (the client's own deadline still applies).
+ * Queued descriptors are closed in every child right after fork (a reader must never
+ * hold another client's connection).
+ */
+struct slot {
+	pid_t pid;
+	uid_t uid;
+};
+
+static size_t slots_of(const struct slot *slots, int max, uid_t uid)
+{
+	size_t n = 0;
+	for (int i = 0; i < max; i++)
+		n += slots[i].pid > 0 && slots[i].uid == uid;
+	return n;
+}
+
+/* The queued connection to serve next, or -1 (none eligible now). */
+static int pick(const struct slot *slots, int max, int active)
+{
+	int best = -1;
+	size_t best_n = SIZE_MAX;
+
+	for (size_t i = 0; i < n_queue; i++) {
+		uid_t u = queue[i].uid;
+		size_t n = slots_of(slots, max, u);
+		if (u != 0 && n >= (size_t)PER_UID_MAX(max))
+			continue;
+		if (active >= max - RESERVED_SLOTS && n > 0 && max > RESERVED_SLOTS)
+			continue;
+		if (n < best_n) {
+			best = (int)i;
+			best_n = n;
+		}
+	}
+	return best;
+}
+
+/*
  * Accept connections until SIGTERM/SIGINT: each goes to a spare handler (or a handler
- * forked after accept), at most --max-children at once.
+ * forked after accept), at most --max-children at once, in the order above.
  */
 static void accept_loop(const struct opts *o, int lfd)
 {
-	int children = 0;
+	int children = 0, active = 0, max = o->max_children;
+	struct slot *slots = calloc((size_t)max, sizeof(*slots));
 
 	/*
 	 * children = connection handlers + readers (the spares and those handed off).
 	 * Spares: a reader (spare, spare_ctl) and, once forked, a handler paired with it
 	 * (spare_h, spare_hctl) that took over the reader's control socket.  A connection
 	 * goes to the spare handler; if there is none (fork failed), a handler is forked
-	 * after accept() with the spare reader, as before.
+	 * with the spare reader, as before.
 	 */
 	pid_t spare = -1, spare_h = -1;
 	int spare_ctl = -1, spare_hctl = -1;
+	if (!slots)
+		bh_fatal("out of memory");
 	while (!quit) {
 		pid_t pid;
 		int status;
-		/* reap; block only when at the limit */
-		while ((pid = waitpid(-1, &status, children >= 2 * o->max_children + 2 ? 0 : WNOHANG)) > 0) {
+		/* reap */
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			children--;
+			for (int i = 0; i < max; i++)
+				if (slots[i].pid == pid) {
+					slots[i].pid = 0;
+					active--;
+				}
 			if (pid == spare || pid == spare_h) { /* died before use: replace the pair */
 				log_warn("spare request %s exited (status %d)",
 					 pid == spare ? "reader" : "handler", status);
@@ -611,15 +701,14 @@ static void accept_loop(const struct opts *o, int lfd)
 				spare_ctl = spare_hctl = -1;
 			}
 		}
-		if (children >= 2 * o->max_children + 2)
-			continue; /* interrupted (SIGTERM?) while waiting */
-		if (spare < 0) {
+		bool room = children < 2 * max + 2;
+		if (room && spare < 0) {
 			if ((spare = spawn_reader(o, lfd, &spare_ctl)) < 0)
 				log_warn("fork (request reader): %m");
 			else
 				children++;
 		}
-		if (spare >= 0 && spare_h < 0) {
+		if (room && spare >= 0 && spare_h < 0 && children < 2 * max + 2) {
 			if ((spare_h = spawn_handler(o, lfd, spare_ctl, &spare_hctl)) < 0) {
 				log_warn("fork (connection handler): %m");
 			} else {
@@ -628,49 +717,73 @@ static void accept_loop(const struct opts *o, int lfd)
 				spare_ctl = -1;
 			}
 		}
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EINTR && errno != ECONNABORTED)
-				log_warn("accept: %m");
+		/* one queued connection to a slot per round (the spares are renewed above) */
+		int k = active < max && (spare_h >= 0 || spare >= 0) ? pick(slots, max, active) : -1;
+		if (k >= 0) {
+			struct queued c = queue[k];
+			memmove(&queue[k], &queue[k + 1], (n_queue - (size_t)k - 1) * sizeof(queue[0]));
+			n_queue--;
+			pid = -1;
+			if (spare_h >= 0) {
+				int r2 = bh_usock_send_fd(spare_hctl, c.fd);
+				/* either way this pair is used up: EOF makes an unused handler exit */
+				close(spare_hctl);
+				spare_hctl = -1;
+				if (r2 == 0)
+					pid = spare_h;
+				else
+					log_warn_r(r2, "handing a connection to the spare handler");
+				spare = spare_h = -1;
+			} else if ((pid = fork()) == 0) {
+				close(lfd);
+				close_queued();
+				serve(o, c.fd, spare_ctl);
+			} else if (pid < 0) {
+				log_warn("fork: %m");
+			} else {
+				children++;
+				/* the spare reader now belongs to that connection */
+				close(spare_ctl);
+				spare = -1;
+				spare_ctl = -1;
+			}
+			if (pid > 0) {
+				for (int i = 0; i < max; i++)
+					if (slots[i].pid <= 0) {
+						slots[i] = (struct slot){ .pid = pid, .uid = c.uid };
+						active++;
+						break;
+					}
+			}
+			close(c.fd);
 			continue;
 		}
-		if (spare_h >= 0) {
-			int r2 = bh_usock_send_fd(spare_hctl, fd);
-			/* either way this pair is used up: EOF makes an unused handler exit */
-			close(spare_hctl);
-			spare = spare_h = -1;
-			spare_hctl = -1;
-			if (r2 == 0) {
+		/* accept what is waiting (up to the queue's room), else wait for a child or a
+		 * client; 100 ms bounds a SIGCHLD that lands just before poll */
+		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+		if (poll(&pfd, n_queue < QUEUE_MAX ? 1 : 0, 100) <= 0)
+			continue;
+		for (int n = 0; n < 64 && n_queue < QUEUE_MAX; n++) {
+			struct bh_peer peer;
+			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			if (fd < 0) {
+				if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN)
+					log_warn("accept: %m");
+				break;
+			}
+			if (bh_usock_peer(fd, &peer) < 0) {
 				close(fd);
 				continue;
 			}
-			log_warn_r(r2, "handing a connection to the spare handler");
-			if ((spare = spawn_reader(o, lfd, &spare_ctl)) < 0)
-				log_warn("fork (request reader): %m");
-			else
-				children++;
+			queue[n_queue++] = (struct queued){ .fd = fd, .uid = peer.uid };
 		}
-		pid = fork();
-		if (pid == 0) {
-			close(lfd);
-			serve(o, fd, spare_ctl);
-		}
-		if (pid < 0) {
-			log_warn("fork: %m");
-		} else {
-			children++;
-			/* the spare now belongs to that connection; it exits after one request */
-			if (spare_ctl >= 0)
-				close(spare_ctl);
-			spare = -1;
-			spare_ctl = -1;
-		}
-		close(fd);
 	}
 	if (spare_hctl >= 0)
 		close(spare_hctl); /* EOF: the spare handler exits, and its reader with it */
 	if (spare_ctl >= 0)
 		close(spare_ctl); /* EOF: the spare exits */
+	close_queued();
+	free(slots);
 }
 
 int main(int argc, char **argv)

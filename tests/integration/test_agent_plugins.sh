@@ -225,13 +225,13 @@ ok "framing errors refused"
 # 12. log injection: newlines and escapes in request-derived text (a JSON key, a param
 # name, an action name) never reach the log as separate or raw lines
 inj() { python3 -c 'import json,struct,sys; b=json.dumps(json.loads(sys.argv[1])).encode(); sys.stdout.buffer.write(struct.pack(">I",len(b))+b)' "$1"; }
-inj '{"action":"echo","x\nFORGED-A: root login":1}' | $CALL --raw "$SOCK" | grepq 'unknown key' || fail "key reply"
+inj '{"action":"echo","x\nFORGED-A: root login":1}' | $CALL --raw "$SOCK" | grepq '"ok": *true' || fail "unknown key not ignored"
 inj '{"action":"echo","params":{"p\nFORGED-B: x\u001b[2J":1}}' | $CALL --raw "$SOCK" | grepq 'not accepted' || fail "param reply"
 inj '{"action":"e\nFORGED-C: y"}' | $CALL --raw "$SOCK" | grepq 'Unknown action' || fail "action reply"
 sleep 0.2
 grep -q '^FORGED\|^[^:]*: FORGED' "$T/agent.log" && { cat "$T/agent.log"; fail "forged log line"; }
 grep -q $'\x1b' "$T/agent.log" && fail "escape sequence in the log"
-grep -q 'unknown key "x?FORGED-A: root login"' "$T/agent.log" || { tail -5 "$T/agent.log"; fail "sanitised key not logged"; }
+grep -q 'ignored 1 unknown top-level key (first "x?FORGED-A: root login")' "$T/agent.log" || { tail -5 "$T/agent.log"; fail "sanitised key not logged"; }
 grep -q "param 'p?FORGED-B: x?\[2J'" "$T/agent.log" || fail "sanitised param not logged"
 grep -q 'Unknown action: e?FORGED-C: y' "$T/agent.log" || fail "sanitised action not logged"
 ok "request-derived text is logged as one printable line"
