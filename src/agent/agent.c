@@ -180,6 +180,14 @@ static noreturn void reader(const struct opts *o, int ctl)
 	/* wait for the connection; EOF = the agent is going away */
 	if (bh_usock_recv_fd(ctl, &client) < 0)
 		_exit(0);
+#ifdef BH_TEST_HOOKS
+	if (bh_test_forbidden_syscall_wanted()) {
+		log_info("test: request reader calling mount(2) under the filter");
+		long x = bh_test_forbidden_syscall();
+		log_error("test: mount(2) returned %ld: the filter did not kill the reader", x);
+		_exit(5);
+	}
+#endif
 
 	if ((r = bh_frame_read_json(client, BH_FRAME_MAX_REQUEST, BH_FRAME_SERVER_TIMEOUT_MS, &req)) < 0) {
 		snprintf(text, sizeof(text), "bad request: %s", bh_strerror(r));
@@ -685,6 +693,10 @@ static void accept_loop(const struct opts *o, int lfd)
 		/* reap */
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			children--;
+			/* a reader or handler killed by its seccomp filter: worth an audit line */
+			if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+				log_warn("child %d killed by SIGSYS: a system call outside its seccomp "
+					 "filter (dmesg: type=1326)", (int)pid);
 			for (int i = 0; i < max; i++)
 				if (slots[i].pid == pid) {
 					slots[i].pid = 0;

@@ -445,6 +445,13 @@ int main(int argc, char **argv)
 	if ((r = bh_sandbox_apply("web3-auth-svc",
 				     BH_SANDBOX_ALLOW_DEBUG_ENV | BH_SANDBOX_CHECK_IDENTITY, &sm)) < 0)
 		bh_fatal("sandbox: %s: %s", sm.text, bh_strerror(r));
+#ifdef BH_TEST_HOOKS
+	if (bh_test_forbidden_syscall_wanted()) {
+		log_info("test: calling mount(2) under the filter");
+		long x = bh_test_forbidden_syscall();
+		bh_fatal("test: mount(2) returned %ld: the filter did not kill us", x);
+	}
+#endif
 	log_info("listening on %s://[%s]:%u, pending %s (sandboxed)", plain ? "http" : "https",
 	         bind_addr, port, pending);
 

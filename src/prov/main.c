@@ -182,5 +182,13 @@ int main(int argc, char **argv)
 		}
 		return 1;
 	}
+#ifdef BH_TEST_HOOKS
+	if (cmd->sandbox != PROV_SANDBOX_NONE && bh_test_forbidden_syscall_wanted()) {
+		say("test: calling mount(2) under the filter");
+		long x = bh_test_forbidden_syscall();
+		say("test: mount(2) returned %ld: the filter did not kill us", x);
+		return 1;
+	}
+#endif
 	return cmd->run(argc, argv);
 }

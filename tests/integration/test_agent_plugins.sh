@@ -248,3 +248,19 @@ if ! ldd "$AGENT_BIN" | grepq libasan; then
 	expect_ok echo '{}' > /dev/null
 	ok "reader address-space cap: pathological request refused, agent still serving"
 fi
+
+# 14. a system call outside the reader's filter kills the reader (test build of the agent
+# with the BH_TEST_HOOKS hook): the client gets an error, the monitor logs the SIGSYS and
+# keeps serving with the next reader
+stop_agent
+AGENT_BIN="$BUILD/tests/helpers/blockhost-root-agent-testd"
+[ -x "$AGENT_BIN" ] || fail "$AGENT_BIN not built"
+BH_TEST_FORBIDDEN_SYSCALL=1 start_agent
+out=$(call echo '{}')
+case $out in *'"ok": false'*'no answer from the request reader'*|*'"ok":false'*'no answer from the request reader'*) ;;
+	*) fail "reader under a forbidden syscall: $out" ;; esac
+for _ in $(seq 50); do grep -q 'killed by SIGSYS' "$T/agent.log" && break; sleep 0.1; done
+grep -q 'test: request reader calling mount(2) under the filter' "$T/agent.log" &&
+	grep -q 'killed by SIGSYS' "$T/agent.log" || { cat "$T/agent.log"; fail "reader not killed by SIGSYS"; }
+! grep -aq BH_TEST_FORBIDDEN_SYSCALL "$BIN/blockhost-root-agent" || fail "production agent has the test hook"
+ok "agent reader: a syscall outside its filter kills it with SIGSYS (the production binary has no hook)"

@@ -99,6 +99,15 @@ fi
 grep -q "identity: running as uid 65534 gid 65534 groups \[\], but .*web3-auth-svc.policy \[identity\] says user daemon" "$T/wrong-id.log" ||
 	fail "wrong identity: $(cat "$T/wrong-id.log")"
 ok "web3-auth-svc refuses an identity other than its policy's, naming both"
+# a system call outside its filter kills it (test build with the BH_TEST_HOOKS hook)
+TESTD="$BUILD/tests/helpers/web3-auth-svc-testd"
+[ -x "$TESTD" ] || fail "$TESTD not built"
+rc=0; BH_TEST_FORBIDDEN_SYSCALL=1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	"$TESTD" --port "$(free_port)" --bind 127.0.0.1 --pages "$TOP/src/pam/pages" > "$T/testd.log" 2>&1 || rc=$?
+[ $rc = 159 ] && grep -q "calling mount(2) under the filter" "$T/testd.log" ||
+	fail "forbidden syscall: exit $rc, expected 159 (SIGSYS): $(cat "$T/testd.log")"
+! grep -aq BH_TEST_FORBIDDEN_SYSCALL "$BIN/web3-auth-svc" || fail "production web3-auth-svc has the test hook"
+ok "web3-auth-svc: a syscall outside its filter kills it with SIGSYS (the production binary has no hook)"
 kill -0 "$SVC_PID" || fail "web3-auth-svc died (seccomp?)"
 kill "$SVC_PID"; rc=0; wait "$SVC_PID" || rc=$?
 [ "$rc" = 0 ] || { cat "$T/svc.log"; fail "web3-auth-svc exit status $rc on SIGTERM"; }

@@ -27,6 +27,16 @@ rc=0; setpriv --reuid=$PUID --regid=$PGID --clear-groups "$BIN/blockhost-vm-metr
 [ $rc != 0 ] && grep -q "identity: running as uid 65534 gid 65534 groups \[\], but" "$T/err" ||
 	fail "verb without its supplementary group: rc $rc $(cat "$T/err")"
 ok "provisioner verbs refuse an identity other than their policy's"
+# a system call outside the filter kills a verb (test build with the BH_TEST_HOOKS hook)
+TESTD="$BUILD/tests/helpers/bh-prov-testd"
+[ -x "$TESTD" ] || fail "$TESTD not built"
+for v in metrics list status; do
+	rc=0; as_user BH_TEST_FORBIDDEN_SYSCALL=1 "$TESTD" $v nosuch > "$T/out" 2> "$T/err" || rc=$?
+	[ $rc = 159 ] && grep -q "calling mount(2) under the filter" "$T/err" ||
+		fail "vm-$v forbidden syscall: exit $rc, expected 159 (SIGSYS): $(cat "$T/err")"
+done
+! grep -aq BH_TEST_FORBIDDEN_SYSCALL "$BIN/blockhost-vm" || fail "production blockhost-vm has the test hook"
+ok "provisioner verbs: a syscall outside the filter kills them with SIGSYS"
 
 # 1. agent down
 stop_agent

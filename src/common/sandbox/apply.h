@@ -28,4 +28,26 @@ int bh_sandbox_apply_policy(const struct bh_policy *p, unsigned flags, struct bh
  */
 int bh_sandbox_apply(const char *service, unsigned flags, struct bh_msg *msg);
 
+/*
+ * Test builds only (compiled with -DBH_TEST_HOOKS, never installed): when the environment
+ * has BH_TEST_FORBIDDEN_SYSCALL=1, make a call that no seccomp/ file allows (mount), so an
+ * integration test can watch the filter kill the process with SIGSYS.  Returns only if
+ * the filter did not kill it (the caller reports that and exits non-zero).
+ */
+#ifdef BH_TEST_HOOKS
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static inline bool bh_test_forbidden_syscall_wanted(void)
+{
+	const char *e = getenv("BH_TEST_FORBIDDEN_SYSCALL");
+	return e && strcmp(e, "1") == 0;
+}
+static inline long bh_test_forbidden_syscall(void)
+{
+	return syscall(SYS_mount, "none", "/", "none", 0UL, NULL);
+}
+#endif
+
 #endif
