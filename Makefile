@@ -26,6 +26,10 @@ CC      ?= gcc
 FUZZCC  ?= clang
 PKG_CONFIG ?= pkg-config
 SANITIZE ?= 0
+# SECCOMP_DEBUG=1: a development build whose sandbox honours BH_SANDBOX_DEBUG /
+# BLOCKHOST_SECCOMP_DEBUG=1 (filters trap and log instead of killing); every other build
+# refuses the flag and ignores the variable (seccomp/README.md "Debug mode")
+SECCOMP_DEBUG ?= 0
 WERROR  ?= 0
 FUZZ_SECONDS ?= 30
 
@@ -66,6 +70,9 @@ COMMON_PKGS = libcrypto jansson libsecp256k1 libsodium libseccomp libcap-ng nett
 BASE_CFLAGS  = -std=gnu11 $(OPT) $(WARN) $(HARDEN_CFLAGS) $(SANFLAGS) -MMD -MP \
                -Isrc/common -D_GNU_SOURCE \
                $(shell $(PKG_CONFIG) --cflags $(COMMON_PKGS) 2>/dev/null)
+ifeq ($(SECCOMP_DEBUG),1)
+BASE_CFLAGS += -DBH_SECCOMP_DEBUG_BUILD
+endif
 CFLAGS_ALL   = $(BASE_CFLAGS) $(CFLAGS)
 COMMON_LIBS  = $(shell $(PKG_CONFIG) --libs $(COMMON_PKGS) 2>/dev/null)
 LDFLAGS_ALL  = $(HARDEN_LDFLAGS) $(SANFLAGS) $(LDFLAGS)

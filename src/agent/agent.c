@@ -877,6 +877,18 @@ int main(int argc, char **argv)
 	/* capabilities down to the policy's ceiling, no_new_privs, not dumpable */
 	if ((r = bh_sandbox_apply_policy(pol, BH_SANDBOX_CHECK_IDENTITY, &msg)) < 0)
 		bh_fatal("sandbox policy: %s", msg.text[0] ? msg.text : bh_strerror(r));
+	{
+		char *sdir = NULL;
+		if (bh_path(BH_DIR_SECCOMP, NULL, &sdir) < 0)
+			sdir = NULL;
+		log_info("sandbox: policy %s applied to the monitor (capability ceiling, "
+			 "no_new_privs, not dumpable; no seccomp filter: docs/root-agent.md); request "
+			 "readers: [reader] %s:%s, seccomp %s/%s (%zu rules%s), enforcing: any other "
+			 "system call kills the reader", pol->ini->file, o.reader_user, o.reader_group,
+			 sdir ? sdir : "?", SERVICE, o.reader_filter->n_rules,
+			 bh_sandbox_built_with_sanitizer() ? ", with the sanitizer runtime's rules" : "");
+		free(sdir);
+	}
 	log_info("listening on %s (group %s, mode %04o, %zu [callers] rules); plugins run as "
 		 "%s (%u:%u) unless signed \"run_as\": \"root\"; %d actions verified",
 		 o.socket_path, o.group, (unsigned)o.socket_mode, o.callers->n, o.plugin_user,

@@ -442,9 +442,13 @@ int main(int argc, char **argv)
 	free(cert);
 	/* everything is open: drop to policy/web3-auth-svc.policy + seccomp/web3-auth-svc */
 	struct bh_msg sm = { { 0 } };
-	if ((r = bh_sandbox_apply("web3-auth-svc",
-				     BH_SANDBOX_ALLOW_DEBUG_ENV | BH_SANDBOX_CHECK_IDENTITY, &sm)) < 0)
+	struct bh_sandbox_info si;
+	char sis[700];
+	if ((r = bh_sandbox_apply_info("web3-auth-svc",
+				       BH_SANDBOX_ALLOW_DEBUG_ENV | BH_SANDBOX_CHECK_IDENTITY, &si,
+				       &sm)) < 0)
 		bh_fatal("sandbox: %s: %s", sm.text, bh_strerror(r));
+	log_info("sandbox: %s", bh_sandbox_info_format(&si, sis, sizeof(sis)));
 #ifdef BH_TEST_HOOKS
 	if (bh_test_forbidden_syscall_wanted()) {
 		log_info("test: calling mount(2) under the filter");

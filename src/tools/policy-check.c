@@ -212,9 +212,9 @@ static void check_service(const char *pdir, const char *sdir, const char *svc, b
 	struct bh_seccomp *sc = NULL, *san = NULL;
 	int r;
 
-	if ((r = bh_policy_load(pdir, svc, &p, &m)) < 0)
+	if ((r = bh_policy_load_flags(pdir, svc, BH_SECCOMP_ANY_OWNER, &p, &m)) < 0)
 		problem("%s", m.text);
-	if ((r = bh_seccomp_load(sdir, svc, 0, &sc, &m)) < 0) {
+	if ((r = bh_seccomp_load(sdir, svc, BH_SECCOMP_ANY_OWNER, &sc, &m)) < 0) {
 		problem("%s", m.text);
 	} else {
 		/* a process that cannot exit or return from a signal handler is a broken filter */
@@ -223,7 +223,7 @@ static void check_service(const char *pdir, const char *sdir, const char *svc, b
 			if (!allows(sc, essential[i]))
 				problem("%s/%s: does not allow %s (include base.inc)", sdir, svc,
 					essential[i]);
-		if ((r = bh_seccomp_load(sdir, svc, BH_SECCOMP_SANITIZER, &san, &m)) < 0)
+		if ((r = bh_seccomp_load(sdir, svc, BH_SECCOMP_SANITIZER | BH_SECCOMP_ANY_OWNER, &san, &m)) < 0)
 			problem("%s (with the sanitizer include)", m.text);
 	}
 	if (p && sc)
@@ -276,7 +276,7 @@ static void check_orphans(const char *pdir, const char *sdir,
 			/* shared include: must parse on its own (in both views) */
 			struct bh_msg m = { "" };
 			struct bh_seccomp *sc = NULL;
-			if (bh_seccomp_load(sdir, nm, BH_SECCOMP_SANITIZER, &sc, &m) < 0)
+			if (bh_seccomp_load(sdir, nm, BH_SECCOMP_SANITIZER | BH_SECCOMP_ANY_OWNER, &sc, &m) < 0)
 				problem("%s", m.text);
 			bh_seccomp_free(sc);
 			continue;
@@ -504,7 +504,7 @@ static struct bh_callers *read_callers(const char *pdir)
 	struct bh_policy *p = NULL;
 	struct bh_callers *cs = NULL;
 
-	if (bh_policy_load(pdir, "blockhost-root-agent", &p, &m) < 0) {
+	if (bh_policy_load_flags(pdir, "blockhost-root-agent", BH_SECCOMP_ANY_OWNER, &p, &m) < 0) {
 		problem("%s", m.text);
 		return NULL;
 	}
@@ -610,7 +610,7 @@ int main(int argc, char **argv)
 		struct bh_msg m = { "" };
 		struct bh_seccomp *sc = NULL;
 		char line[512];
-		if (bh_seccomp_load(sdir, dump, 0, &sc, &m) < 0) {
+		if (bh_seccomp_load(sdir, dump, BH_SECCOMP_ANY_OWNER, &sc, &m) < 0) {
 			log_error("%s", m.text);
 			return 1;
 		}

@@ -14,6 +14,17 @@ start_agent
 grep -q '(group users, mode 0660, 19 \[callers\] rules)' "$T/agent.log" || [ "$AGENT_GROUP" != users ] ||
 	fail "socket group/mode/callers from policy: $(grep listening "$T/agent.log")"
 
+grep -q 'sandbox: policy .*/blockhost-root-agent.policy applied to the monitor.*seccomp .*/blockhost-root-agent ([0-9]* rules.*), enforcing' "$T/agent.log" ||
+	fail "no start-up line naming the policy and filter files: $(cat "$T/agent.log")"
+# a policy file that is group-writable (or not root-owned) stops the agent before it listens
+stop_agent
+chmod g+w "$BLOCKHOST_POLICY_DIR/blockhost-root-agent.policy"
+rc=0; "$AGENT_BIN" --keys-dir "$KEYS" > "$T/unsafe.log" 2>&1 || rc=$?
+chmod g-w "$BLOCKHOST_POLICY_DIR/blockhost-root-agent.policy"
+[ $rc != 0 ] && grep -q 'blockhost-root-agent.policy.*group/world-writable\|blockhost-root-agent.policy.*writable' "$T/unsafe.log" ||
+	fail "group-writable policy: rc $rc $(cat "$T/unsafe.log")"
+start_agent
+
 # 1. a signed plugin runs; its reply comes back; it holds only its capabilities
 out=$(expect_ok echo '{"port":22,"names":["a","b"],"flag":true}')
 case $out in *'"tag":"good"'*'"port":22'*) ;; *) fail "reply: $out" ;; esac

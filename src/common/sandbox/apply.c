@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/path.h"
 #include "sandbox/apply.h"
 #include "sandbox/policy.h"
 #include "sandbox/seccomp.h"
@@ -260,14 +261,37 @@ int bh_sandbox_apply_policy(const struct bh_policy *p, unsigned flags, struct bh
 
 int bh_sandbox_apply(const char *service, unsigned flags, struct bh_msg *msg)
 {
+	return bh_sandbox_apply_info(service, flags, NULL, msg);
+}
+
+const char *bh_sandbox_info_format(const struct bh_sandbox_info *i, char *buf, size_t len)
+{
+	snprintf(buf, len, "policy %s, seccomp %s (%zu rules%s), %s%s", i->policy, i->seccomp,
+		 i->n_rules, i->sanitizer ? ", with the sanitizer runtime's rules" : "",
+		 i->enforcing ? "enforcing: any other system call kills the process"
+			      : "NOT ENFORCING (debug build: disallowed calls are only logged)",
+		 i->debug_env_ignored ? "; BLOCKHOST_SECCOMP_DEBUG=1 ignored (not a debug build)"
+				      : "");
+	return buf;
+}
+
+int bh_sandbox_apply_info(const char *service, unsigned flags, struct bh_sandbox_info *ret_info,
+			  struct bh_msg *msg)
+{
+	struct bh_sandbox_info info = { .enforcing = true };
 	struct bh_policy *p = NULL;
 	struct bh_seccomp *sc = NULL;
 	int r;
 
 	if (flags & BH_SANDBOX_ALLOW_DEBUG_ENV) {
 		const char *e = secure_getenv("BLOCKHOST_SECCOMP_DEBUG");
-		if (e && strcmp(e, "1") == 0)
-			flags |= BH_SANDBOX_DEBUG;
+		/* honoured only by a build that says so (make SECCOMP_DEBUG=1) */
+		if (e && strcmp(e, "1") == 0) {
+			if (bh_sandbox_debug_build())
+				flags |= BH_SANDBOX_DEBUG;
+			else
+				info.debug_env_ignored = true;
+		}
 	}
 	/* parse both files before changing anything */
 	if ((r = bh_policy_load(NULL, service, &p, msg)) < 0 ||
@@ -276,6 +300,19 @@ int bh_sandbox_apply(const char *service, unsigned flags, struct bh_msg *msg)
 	if ((r = bh_sandbox_apply_policy(p, flags, msg)) < 0 ||
 	    (r = bh_seccomp_install(sc, flags, msg)) < 0)
 		goto out;
+	if (ret_info) {
+		char *dir = NULL;
+		snprintf(info.policy, sizeof(info.policy), "%s", p->ini ? p->ini->file : service);
+		if (bh_path(BH_DIR_SECCOMP, NULL, &dir) == 0)
+			snprintf(info.seccomp, sizeof(info.seccomp), "%s/%s", dir, service);
+		else
+			snprintf(info.seccomp, sizeof(info.seccomp), "%s", service);
+		free(dir);
+		info.n_rules = sc->n_rules;
+		info.enforcing = !(flags & BH_SANDBOX_DEBUG);
+		info.sanitizer = bh_sandbox_built_with_sanitizer();
+		*ret_info = info;
+	}
 	r = 0;
 out:
 	bh_seccomp_free(sc);

@@ -59,9 +59,16 @@ struct bh_policy {
  */
 int bh_policy_parse(const void *data, size_t len, const char *fname, const char *service,
 		    struct bh_policy **ret, struct bh_msg *msg);
-/* Load <dir>/<service>.policy, or bh_path(BH_DIR_POLICY, ...) when dir is NULL. */
+/*
+ * Load <dir>/<service>.policy, or bh_path(BH_DIR_POLICY, ...) when dir is NULL.  The
+ * file must be a regular file owned by root and not group/world-writable
+ * (BH_ERR_UNSAFE_FILE naming the rule otherwise).  _flags: BH_SECCOMP_ANY_OWNER
+ * (seccomp.h) drops the owner rule, for blockhost-policy-check only.
+ */
 int bh_policy_load(const char *dir, const char *service, struct bh_policy **ret,
 		   struct bh_msg *msg);
+int bh_policy_load_flags(const char *dir, const char *service, unsigned flags,
+			 struct bh_policy **ret, struct bh_msg *msg);
 struct bh_policy *bh_policy_free(struct bh_policy *p);
 /* A component's own section (e.g. "socket"), or NULL if the file has none. */
 const struct bh_ini_section *bh_policy_section(const struct bh_policy *p, const char *name);
