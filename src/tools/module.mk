@@ -43,3 +43,9 @@ bench-recover: $(BUILD)/bench/bench_recover
 	$(BUILD)/bench/bench_recover --peer bench/peer-ethers-verify.js
 $(BUILD)/bench/bench_recover: $(BUILD)/bench/bench_recover.o $(LIBCOMMON)
 	$(call link)
+
+# tests/integration/test_escape_probes.sh: one escape attempt under a service's policy,
+# identity and filter (tests/helpers/escape_probe.c); never installed
+CHECK_DEPS += $(BUILD)/helpers/escape_probe
+$(BUILD)/helpers/escape_probe: $(BUILD)/helpers/escape_probe.o $(LIBCOMMON)
+	$(call link)
