@@ -537,7 +537,7 @@ static void test_load_swap_run(void **state)
 	}
 	sh("mv %s %s.real && ln -s %s.real %s", state_dir, state_dir, state_dir, state_dir);
 	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_UNSAFE_FILE);
-	assert_non_null(strstr(msg.text, "symlink"));
+	assert_non_null(strstr(msg.text, "symbolic link"));
 	sh("rm %s && mv %s.real %s", state_dir, state_dir, state_dir);
 	sh("mv %s/versions %s/versions.good && mkfifo -m 0600 %s/versions", state_dir, state_dir,
 	   state_dir);
@@ -545,7 +545,7 @@ static void test_load_swap_run(void **state)
 	assert_non_null(strstr(msg.text, "not a regular file"));
 	sh("rm %s/versions && ln -s versions.good %s/versions", state_dir, state_dir);
 	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_UNSAFE_FILE);
-	assert_non_null(strstr(msg.text, "symlink"));
+	assert_non_null(strstr(msg.text, "symbolic link"));
 	sh("rm %s/versions && mv %s/versions.good %s/versions && chmod 0666 %s/versions", state_dir,
 	   state_dir, state_dir, state_dir);
 	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_UNSAFE_FILE);
