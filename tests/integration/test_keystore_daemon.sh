@@ -186,7 +186,7 @@ for how in "chown nobody" "chmod 664" "chmod 646"; do
 done
 mv "$SITE" "$SITE.real"; ln -s "$SITE.real" "$SITE"
 rc=0; setpriv --reuid=nobody --regid=nogroup --clear-groups "$KS" serve --no-setid 2> "$T/site.log" || rc=$?
-[ $rc != 0 ] && grep -q "keystore.policy: is a symlink" "$T/site.log" || fail "symlinked site policy: $(cat "$T/site.log")"
+[ $rc != 0 ] && grep -q "keystore.policy: is a symbolic link" "$T/site.log" || fail "symlinked site policy: $(cat "$T/site.log")"
 rm "$SITE"; mv "$SITE.real" "$SITE"
 ok "a site policy owned by another user, group/world-writable or a symlink is refused at start"
 
