@@ -141,7 +141,7 @@ expect_rc 1 vm start bh-tamper
 grep -q 'backing file is not the configured template' "$T/err" || fail "backing: $(cat "$T/err")"
 rm -f "$D"; ln -s "$T/good.qcow2" "$D"
 expect_rc 1 vm start bh-tamper
-grep -q 'is a symlink' "$T/err" || fail "symlink: $(cat "$T/err")"
+grep -q 'is a symbolic link' "$T/err" || fail "symlink: $(cat "$T/err")"
 rm -f "$D"; as_user qemu-img create -q -f qcow2 -o data_file="$STATE/data.raw" "$D" 1G
 expect_rc 1 vm start bh-tamper
 grep -q 'external data file' "$T/err" || fail "data file: $(cat "$T/err")"
