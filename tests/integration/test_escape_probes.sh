@@ -10,6 +10,9 @@
 PROBE="$BUILD/helpers/escape_probe"
 TABLE="$TOP/tests/escape_probes.tsv"
 [ -x "$PROBE" ] || fail "$PROBE not built"
+# the table is for production filters: a sanitizer build adds the runtime's rules
+# (seccomp/sanitizer.inc: ptrace, clone, read-only openat ...), so outcomes differ there
+ldd "$PROBE" | grepq libasan && skip "sanitizer build: escape probes are checked against production filters only"
 chmod 0755 "$T"
 
 # Each service under its own test user (the production users do not exist here); the root
@@ -48,7 +51,7 @@ while IFS=$'\t' read -r svc probe want why; do
 	esac
 	rc=0; ( "$PROBE" "$svc" "$probe" $a 2> "$T/probe.err" ) 2> /dev/null || rc=$?
 	case $rc in 0) got=allowed ;; 1) got=denied ;; 159) got=killed ;; *) got="error($rc): $(head -c 300 "$T/probe.err")" ;; esac
-	kill "$victim" 2>/dev/null || true; wait "$victim" 2>/dev/null || true
+	kill -9 "$victim" 2>/dev/null || true; wait "$victim" 2>/dev/null || true   # -9: a traced victim is stopped
 	n=$((n + 1))
 	if [ "$got" = "$want" ]; then
 		echo "ok   $svc $probe: $got"

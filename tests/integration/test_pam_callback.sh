@@ -89,7 +89,7 @@ if "$BIN/web3-auth-svc" --port "$(free_port)" --bind 127.0.0.1 > "$T/root-run.lo
 fi
 grep -q "refusing to run as root" "$T/root-run.log" || fail "no clear message when started as root"
 ok "web3-auth-svc refuses to run as root"
-grep -q 'sandbox: policy .*/web3-auth-svc.policy, seccomp .*/web3-auth-svc ([0-9]* rules), enforcing' "$T/svc.log" ||
+grep -q 'sandbox: policy .*/web3-auth-svc.policy, seccomp .*/web3-auth-svc ([0-9]* rules[^)]*), enforcing' "$T/svc.log" ||
 	fail "no start-up line naming the policy and filter files: $(cat "$T/svc.log")"
 # a user other than its policy's [identity] (here: the policy says daemon) refuses too
 cp -r "$BLOCKHOST_POLICY_DIR" "$T/policy-wrong"
