@@ -96,7 +96,10 @@ else
 		fail "reader RLIMIT_AS: $(grep 'address space' /proc/"$rd"/limits)"
 	ok "reader: RLIMIT_AS 256 MiB"
 fi
-ok "monitor: policy caps + no_new_privs; reader: nobody, no caps, seccomp filter"
+PP="/usr/bin/python3 $TOP/tests/helpers/proc_policy.py"
+$PP "$AGENT_PID" "$BLOCKHOST_POLICY_DIR/blockhost-root-agent.policy" --seccomp 0 || fail "monitor differs from its policy"
+$PP "$rd" "$BLOCKHOST_POLICY_DIR/blockhost-root-agent.policy" --section reader || fail "reader differs from [reader]"
+ok "monitor: policy caps + no_new_privs; reader: nobody, no caps, seccomp filter (/proc status = policy)"
 
 # 2. params outside the schema, naming the param
 expect_err echo '{"port":70000}' "param 'port'"

@@ -44,6 +44,9 @@ grep -q 'sandbox: policy .*/blockhost-keystore.policy, seccomp .*/blockhost-keys
 	{ cat "$T/keystored.log"; fail "no start-up line naming the policy and filter files and enforcement"; }
 
 # hardening visible from /proc
+# /proc/<pid>/status against the policy the daemon loaded (issue 19)
+/usr/bin/python3 "$TOP/tests/helpers/proc_policy.py" "$KS_PID" "$BLOCKHOST_POLICY_DIR/blockhost-keystore.policy" ||
+	fail "the running keystore differs from its policy"
 st=/proc/$KS_PID/status
 grep -q "^Uid:[[:space:]]*65534" "$st" || fail "daemon not running as nobody: $(grep Uid "$st")"
 grep -q "^CapEff:[[:space:]]*0000000000000000" "$st" || fail "capabilities held"

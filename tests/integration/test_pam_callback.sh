@@ -111,6 +111,9 @@ rc=0; BH_TEST_FORBIDDEN_SYSCALL=1 setpriv --reuid=nobody --regid=nogroup --clear
 ! grep -aq BH_TEST_FORBIDDEN_SYSCALL "$BIN/web3-auth-svc" || fail "production web3-auth-svc has the test hook"
 ok "web3-auth-svc: a syscall outside its filter kills it with SIGSYS (the production binary has no hook)"
 kill -0 "$SVC_PID" || fail "web3-auth-svc died (seccomp?)"
+/usr/bin/python3 "$TOP/tests/helpers/proc_policy.py" "$SVC_PID" "$BLOCKHOST_POLICY_DIR/web3-auth-svc.policy" ||
+	fail "the running web3-auth-svc differs from its policy"
+ok "web3-auth-svc's /proc status matches its policy (ids, capabilities, no_new_privs, seccomp)"
 kill "$SVC_PID"; rc=0; wait "$SVC_PID" || rc=$?
 [ "$rc" = 0 ] || { cat "$T/svc.log"; fail "web3-auth-svc exit status $rc on SIGTERM"; }
 ! grep -q 'disallowed syscall' "$T/svc.log" || { cat "$T/svc.log"; fail "seccomp debug reported a call"; }
