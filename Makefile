@@ -28,6 +28,10 @@ CC      ?= gcc
 FUZZCC  ?= clang
 PKG_CONFIG ?= pkg-config
 SANITIZE ?= 0
+# SECCOMP_DEBUG=1: a development build whose sandbox honours BH_SANDBOX_DEBUG /
+# BLOCKHOST_SECCOMP_DEBUG=1 (filters trap and log instead of killing); every other build
+# refuses the flag and ignores the variable (seccomp/README.md "Debug mode")
+SECCOMP_DEBUG ?= 0
 WERROR  ?= 0
 FUZZ_SECONDS ?= 30
 # make fuzz-long: per target, stop at FUZZ_LONG_RUNS executions or FUZZ_LONG_SECONDS,
@@ -76,6 +80,9 @@ COMMON_PKGS = libcrypto jansson libsecp256k1 libsodium libseccomp libcap-ng nett
 BASE_CFLAGS  = -std=gnu11 $(OPT) $(WARN) $(HARDEN_CFLAGS) $(SANFLAGS) -MMD -MP \
                -Isrc/common -D_GNU_SOURCE \
                $(shell $(PKG_CONFIG) --cflags $(COMMON_PKGS) 2>/dev/null)
+ifeq ($(SECCOMP_DEBUG),1)
+BASE_CFLAGS += -DBH_SECCOMP_DEBUG_BUILD
+endif
 CFLAGS_ALL   = $(BASE_CFLAGS) $(CFLAGS)
 COMMON_LIBS  = $(shell $(PKG_CONFIG) --libs $(COMMON_PKGS) 2>/dev/null)
 LDFLAGS_ALL  = $(HARDEN_LDFLAGS) $(SANFLAGS) $(LDFLAGS)
@@ -96,7 +103,7 @@ CHECK_DEPS :=
 ACTION_SRCS :=
 INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 
-.PHONY: all check layers unit fuzz-replay integration policy-check fuzz fuzz-long bench deps demo install install-common clean \
+.PHONY: all check layers unit fuzz-replay integration policy-check policy-table fuzz fuzz-long bench deps demo install install-common clean \
         distclean help
 all: $(LIBCOMMON)
 
@@ -187,6 +194,12 @@ layers:
 policy-check: $(BUILD)/bin/blockhost-policy-check
 	$(BUILD)/bin/blockhost-policy-check --policy-dir policy --seccomp-dir seccomp \
 	  --actions-dir policy/actions $(addprefix --action-source ,$(ACTION_SRCS))
+
+# policy/README.md's service and action tables are this output (tests/unit/test_policy_check.c
+# fails when they differ): regenerate them after changing policy/ or seccomp/
+policy-table: $(BUILD)/bin/blockhost-policy-check
+	@scripts/policy-table.sh $(BUILD)/bin/blockhost-policy-check policy/README.md \
+	  $(addprefix --action-source ,$(ACTION_SRCS))
 
 # check and demo do their own set-up (README: two commands on a fresh machine);
 # NODEPS=1 skips it when you know the machine is ready.

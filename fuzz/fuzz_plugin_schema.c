@@ -17,7 +17,7 @@
 static const char fixed[] =
 	"{\"format\":1,\"namespace\":\"blockhost-plugin-v1\",\"action\":\"f\",\"version\":1,"
 	"\"sha256\":\"0000000000000000000000000000000000000000000000000000000000000000\","
-	"\"capabilities\":[],\"timeout_ms\":1000,\"output_max\":100,\"input\":\"stdin-json\","
+	"\"capabilities\":[],\"timeout_ms\":1000,\"output_max\":100,\"input\":\"stdin-json\",\"run_as\":\"plugin\","
 	"\"params\":{\"port\":{\"type\":\"int\",\"required\":true,\"min\":1,\"max\":65535},"
 	"\"proto\":{\"type\":\"string\",\"pattern\":\"^(tcp|udp)$\"},\"on\":{\"type\":\"bool\"},"
 	"\"comment\":{\"type\":\"string\",\"pattern\":\"^[a-zA-Z0-9-]+$\",\"max_len\":64},"

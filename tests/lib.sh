@@ -26,6 +26,35 @@ bh_cleanup() {
 trap bh_cleanup EXIT
 trap "exit 143" TERM INT   # so a timeout or Ctrl-C still runs bh_cleanup
 
+# bh_policy_copy: a private copy of policy/ that the test may edit (root-owned and not
+# group/world-writable, as the sandbox requires of every policy file); BLOCKHOST_POLICY_DIR
+# points at it from now on.
+bh_policy_copy() {
+	[ -d "$T/policy" ] || { cp -r "$TOP/policy" "$T/policy"; chmod -R go-w "$T/policy"; }
+	export BLOCKHOST_POLICY_DIR="$T/policy"
+}
+
+# bh_policy_identity SERVICE USER GROUP [SUPPLEMENTARY]: the [identity] of SERVICE in the
+# copy, for a test that runs it as another user than production's (daemons refuse to start
+# under any identity but their policy's).
+bh_policy_identity() {
+	bh_policy_copy
+	sed -i -e "/^\[identity\]/,/^\[/{s/^user *=.*/user = $2/;s/^group *=.*/group = $3/;s/^supplementary_groups *=.*/supplementary_groups = ${4:-}/}" \
+		"$T/policy/$1.policy"
+}
+
+# bh_agent_policy GROUP [ACTION...]: in the copy, the root agent's socket group and every
+# group:blockhost of its [callers] become GROUP (tests cannot create a blockhost group),
+# and each test ACTION gets a line "ACTION = user:root, group:GROUP".
+bh_agent_policy() {
+	bh_policy_copy
+	local f="$T/policy/blockhost-root-agent.policy" g=$1 a; shift
+	sed -i -e "s/^group = blockhost\$/group = $g/" -e "s/group:blockhost/group:$g/g" "$f"
+	for a in "$@"; do echo "$a = user:root, group:$g" >> "$f"; done
+}
+# bh_agent_socket_mode MODE: the root agent's [socket] mode in the copy.
+bh_agent_socket_mode() { sed -i "s/^mode = 0[0-7]*\$/mode = $1/" "$T/policy/blockhost-root-agent.policy"; }
+
 # Remember a PID to stop at exit.
 bh_track() { _bh_pids+=("$1"); }
 

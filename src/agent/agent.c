@@ -8,8 +8,9 @@
  * One request per connection, each handled in a forked child (forked ahead of
  * time with its reader, so the fork is off the request path; so a slow
  * action — virsh shutdown waits minutes — does not block others); at most
- * --max-children at once.  Callers: uid 0 and members of group blockhost
- * (SO_PEERCRED + SO_PEERGROUPS), on top of the socket's 0660 root:blockhost.
+ * --max-children at once.  Callers: the socket's group and mode, and which
+ * uid/group may call which action, come from policy/blockhost-root-agent.policy
+ * ([socket], [callers]); checked with SO_PEERCRED + SO_PEERGROUPS.
  *
  * Privilege separation (docs/root-agent.md): the client's bytes are read and
  * parsed by a spare "reader" child that is already nobody, capability-less and
@@ -23,6 +24,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,13 +51,6 @@
 #define SERVICE "blockhost-root-agent"
 #define NOBODY 65534
 #define PLUGIN_USER_DEFAULT "blockhost-agent-plugin"
-/*
- * Address-space cap of a request reader: a 10 MiB frame plus jansson's tree for it
- * (a pathological array of small values costs ~30x its text) fits; 32 concurrent
- * readers cannot take more than 8 GiB of address space between them, and a reader
- * that hits the cap fails its malloc and answers "bad request".
- */
-#define READER_AS_MAX (256UL * 1024 * 1024)
 /* rollback state, in root-owned /var/lib (relocated by BLOCKHOST_ROOT) */
 #define STATE_DIR_DEFAULT "/var/lib/blockhost-root-agent"
 
@@ -63,7 +59,7 @@ struct opts {
 	char *actions_dir;
 	char *keys_dir;
 	char *state_dir;
-	const char *group;
+	char group[BH_POLICY_USER_MAX + 1]; /* [socket] group */
 	gid_t gid;
 	const char *plugin_user;  /* NULL = blockhost-agent-plugin, else nobody */
 	uid_t plugin_uid;
@@ -71,7 +67,35 @@ struct opts {
 	mode_t socket_mode;
 	int max_children;
 	struct bh_seccomp *reader_filter;
+	struct bh_callers *callers;  /* [callers]: who may call which action */
+	/* [reader]: the request reader's identity and limits */
+	char reader_user[BH_POLICY_USER_MAX + 1], reader_group[BH_POLICY_USER_MAX + 1];
+	uid_t reader_uid;
+	gid_t reader_gid;
+	rlim_t reader_cpu, reader_as;
 };
+
+#define PEER_GROUPS_MAX 256
+
+#define QUEUE_MAX 256
+#define RESERVED_SLOTS 1
+#define PER_UID_MAX(max) ((max) > 2 ? (max) / 2 : 1)
+#define LISTEN_BACKLOG 512
+
+struct queued {
+	int fd;
+	uid_t uid;
+};
+static struct queued queue[QUEUE_MAX];
+static size_t n_queue;
+
+/* in a child just forked by the monitor: drop every queued connection */
+static void close_queued(void)
+{
+	for (size_t i = 0; i < n_queue; i++)
+		close(queue[i].fd);
+	n_queue = 0;
+}
 
 static volatile sig_atomic_t quit;
 
@@ -127,14 +151,26 @@ static noreturn void reader(const struct opts *o, int ctl)
 	char text[600];
 	struct bh_msg msg = { "" };
 	json_t *req = NULL, *out;
-	struct rlimit cpu = { 10, 11 }, as = { READER_AS_MAX, READER_AS_MAX };
-	gid_t g = NOBODY;
-	int client = -1, r;
+	struct rlimit cpu = { o->reader_cpu, o->reader_cpu + 1 },
+		      as = { o->reader_as, o->reader_as };
+	gid_t g = o->reader_gid, gl[2];
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	int client = -1, r, ng;
 
-	if (setgroups(1, &g) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-	    setresuid(NOBODY, NOBODY, NOBODY) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0 ||
-	    setrlimit(RLIMIT_CPU, &cpu) < 0)
+	if (setgroups(1, &g) < 0 || setresgid(g, g, g) < 0 ||
+	    setresuid(o->reader_uid, o->reader_uid, o->reader_uid) < 0 ||
+	    prctl(PR_SET_DUMPABLE, 0) < 0 || setrlimit(RLIMIT_CPU, &cpu) < 0)
 		_exit(2);
+	/* [reader] identity, exactly (policy/blockhost-root-agent.policy) */
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
+	    (ng = getgroups(2, gl)) < 0 || ru != o->reader_uid || eu != ru || su != ru ||
+	    rg != g || eg != g || sg != g || ng != 1 || gl[0] != g || ru == 0) {
+		log_error("request reader: not running as [reader] %s:%s (%u:%u) after the switch: "
+			  "refusing to read requests", o->reader_user, o->reader_group,
+			  (unsigned)o->reader_uid, (unsigned)o->reader_gid);
+		_exit(4);
+	}
 	/* before any client byte is read or parsed.  Not under ASan/UBSan builds: ASan
 	 * reserves terabytes of shadow address space up front, so any RLIMIT_AS kills it */
 	if (!bh_sandbox_built_with_sanitizer() && setrlimit(RLIMIT_AS, &as) < 0)
@@ -144,6 +180,14 @@ static noreturn void reader(const struct opts *o, int ctl)
 	/* wait for the connection; EOF = the agent is going away */
 	if (bh_usock_recv_fd(ctl, &client) < 0)
 		_exit(0);
+#ifdef BH_TEST_HOOKS
+	if (bh_test_forbidden_syscall_wanted()) {
+		log_info("test: request reader calling mount(2) under the filter");
+		long x = bh_test_forbidden_syscall();
+		log_error("test: mount(2) returned %ld: the filter did not kill the reader", x);
+		_exit(5);
+	}
+#endif
 
 	if ((r = bh_frame_read_json(client, BH_FRAME_MAX_REQUEST, BH_FRAME_SERVER_TIMEOUT_MS, &req)) < 0) {
 		snprintf(text, sizeof(text), "bad request: %s", bh_strerror(r));
@@ -153,6 +197,10 @@ static noreturn void reader(const struct opts *o, int ctl)
 		out = json_pack("{s:s}", "error", text);
 	} else if (q.unknown) {
 		out = json_pack("{s:s}", "unknown", q.action);
+	} else if (q.n_ignored) {
+		/* the monitor logs what was ignored; the fixed-shape request carries no other key */
+		out = json_pack("{s:s, s:O, s:s, s:I}", "action", q.action, "params", q.params,
+				"ignored", q.ignored, "n_ignored", (json_int_t)q.n_ignored);
 	} else {
 		out = json_pack("{s:s, s:O}", "action", q.action, "params", q.params);
 	}
@@ -173,6 +221,7 @@ static pid_t spawn_reader(const struct opts *o, int lfd, int *ret_ctl)
 		return -1;
 	if ((pid = fork()) == 0) {
 		close(lfd);
+		close_queued();
 		close(sp[0]);
 		reader(o, sp[1]);
 	}
@@ -223,12 +272,35 @@ static int read_request(int ctl, int client, struct bh_agent_request *ret, char 
 	} else if ((r = bh_agent_request_parse(j, &q, &msg)) < 0) {
 		snprintf(text, textlen, "bad request: %s", msg.text);
 		goto out;
+	} else {
+		/* what the reader ignored, re-sanitised (the reader may be compromised) */
+		json_t *ig = json_object_get(j, "ignored"), *ni = json_object_get(j, "n_ignored");
+		q.n_ignored = 0;
+		q.ignored[0] = '\0';
+		if (json_is_string(ig) && json_is_integer(ni) && json_integer_value(ni) > 0) {
+			bh_str_sanitize(json_string_value(ig), BH_STR_CSTR, q.ignored, sizeof(q.ignored));
+			q.n_ignored = (size_t)json_integer_value(ni);
+		}
 	}
 	*ret = q;
 	r = 0;
 out:
 	json_decref(j);
 	return r;
+}
+
+/* Whether dir/name exists (no symlink followed; only to tell "unknown" from "denied"). */
+static bool file_in_dir(const char *dir, const char *name)
+{
+	struct stat st;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	bool found;
+
+	if (dfd < 0)
+		return false;
+	found = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	close(dfd);
+	return found;
 }
 
 static noreturn void serve(const struct opts *o, int fd, int ctl)
@@ -263,6 +335,35 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 	if (req.unknown) {
 		snprintf(text, sizeof(text), "Unknown action: %s", action);
 		goto fail;
+	}
+	if (req.n_ignored)
+		log_info("uid %u pid %d: %s: ignored %zu unknown top-level key%s (first \"%s\"), as "
+			 "upstream does", (unsigned)cred.uid, (int)cred.pid, action, req.n_ignored,
+			 req.n_ignored == 1 ? "" : "s", req.ignored);
+	/* [callers]: may this peer call this action?  Before anything about the plugin is
+	 * opened; an action with no rule that is not installed either is just unknown */
+	{
+		gid_t groups[PEER_GROUPS_MAX];
+		struct bh_caller who = { .uid = cred.uid, .gid = cred.gid, .groups = groups };
+		char mf[BH_PLUGIN_NAME_MAX + 16];
+		if ((r = bh_usock_peer_groups(fd, groups, PEER_GROUPS_MAX, &who.n_groups)) < 0) {
+			snprintf(text, sizeof(text), "permission denied: cannot read the caller's "
+				 "groups (%s)", bh_strerror(r));
+			goto fail;
+		}
+		if (!bh_callers_allowed(o->callers, action, &who, &msg)) {
+			snprintf(mf, sizeof(mf), "%s.manifest", action);
+			if (!bh_callers_find(o->callers, action) &&
+			    faccessat(AT_FDCWD, o->actions_dir, X_OK, 0) == 0 &&
+			    !file_in_dir(o->actions_dir, mf)) {
+				snprintf(text, sizeof(text), "Unknown action: %s", action);
+				goto fail;
+			}
+			snprintf(text, sizeof(text), "permission denied: %s", msg.text);
+			r = BH_ERR_DENIED;
+			goto fail;
+		}
+		msg.text[0] = '\0';
 	}
 	r = bh_plugin_load(&env, action, &p, &msg);
 	if (r == BH_ERR_NOT_FOUND) {
@@ -314,6 +415,7 @@ static pid_t spawn_handler(const struct opts *o, int lfd, int rctl, int *ret_ctl
 		signal(SIGINT, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		close(lfd);
+		close_queued();
 		close(sp[0]);
 		if (bh_usock_recv_fd(sp[1], &fd) < 0)
 			_exit(0);
@@ -367,24 +469,134 @@ static int make_socket(const struct opts *o)
 {
 	int fd, r;
 
-	if ((r = bh_usock_listen(o->socket_path, o->socket_mode, 0, o->gid, 64, &fd)) < 0)
+	/* non-blocking (bh_usock_listen): the loop polls it and accepts what is waiting */
+	if ((r = bh_usock_listen(o->socket_path, o->socket_mode, 0, o->gid, LISTEN_BACKLOG, &fd)) < 0)
 		return r;
-	/* blocking accept: SIGTERM / SIGCHLD interrupt it (no SA_RESTART) */
-	if (fcntl(fd, F_SETFL, 0) < 0) {
-		r = bh_negerrno();
-		close(fd);
-		return r;
-	}
 	return fd;
 }
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: blockhost-root-agent [--socket PATH] [--group NAME] [--socket-mode OCTAL]\n"
+		"usage: blockhost-root-agent [--socket PATH]\n"
 		"                            [--actions-dir D] [--keys-dir D] [--state-dir D]\n"
 		"                            [--max-children N] [--plugin-user NAME]\n"
 		"                            [--syslog] [--debug]\n");
+}
+
+/* [socket] group and mode of the agent's policy into o. */
+static int socket_policy(const struct bh_policy *pol, struct opts *o, struct bh_msg *msg)
+{
+	const struct bh_ini_section *sec = bh_policy_section(pol, "socket");
+	const char *g, *m;
+	char *end = NULL;
+	unsigned long mode;
+	int r;
+
+	if (!sec) {
+		bh_msg_set(msg, "%s: no [socket] section (group, mode)", pol->ini->file);
+		return BH_ERR_MISSING_KEY;
+	}
+	for (size_t i = 0; i < sec->n_entries; i++)
+		if (strcmp(sec->entries[i].key, "group") && strcmp(sec->entries[i].key, "mode")) {
+			bh_msg_set(msg, "%s:%u: [socket] unknown key '%s' (group, mode)", pol->ini->file,
+				   sec->entries[i].line, sec->entries[i].key);
+			return BH_ERR_CONFIG;
+		}
+	if ((r = bh_ini_get(pol->ini, sec, "group", &g, msg)) < 0 ||
+	    (r = bh_ini_get(pol->ini, sec, "mode", &m, msg)) < 0) {
+		if (r == BH_ERR_MISSING_KEY)
+			bh_msg_set(msg, "%s: [socket] needs group and mode", pol->ini->file);
+		return r;
+	}
+	errno = 0;
+	mode = strtoul(m, &end, 8);
+	if (errno || !*m || *end || m[0] != '0' || mode > 0777 || (mode & 0111) || !(mode & 0600)) {
+		bh_msg_set(msg, "%s: [socket] mode '%s': an octal mode like 0660 without x bits",
+			   pol->ini->file, m);
+		return BH_ERR_CONFIG;
+	}
+	if (!bh_name_valid(g, BH_NAME_USER)) {
+		bh_msg_set(msg, "%s: [socket] group '%s' is not a group name", pol->ini->file, g);
+		return BH_ERR_CONFIG;
+	}
+	snprintf(o->group, sizeof(o->group), "%s", g);
+	o->socket_mode = (mode_t)mode;
+	return 0;
+}
+
+/* "N", "NK", "NM", "NG" (powers of 1024) into *ret; false if malformed. */
+static bool parse_size(const char *s, rlim_t *ret)
+{
+	char *end = NULL;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || v == 0)
+		return false;
+	switch (*end) {
+	case 'K': v <<= 10; end++; break;
+	case 'M': v <<= 20; end++; break;
+	case 'G': v <<= 30; end++; break;
+	default: break;
+	}
+	if (*end)
+		return false;
+	*ret = (rlim_t)v;
+	return true;
+}
+
+/* [reader] of the agent's policy into o (names resolved now, before any sandbox). */
+static int reader_policy(const struct bh_policy *pol, struct opts *o, struct bh_msg *msg)
+{
+	static const char *const keys[] = { "user", "group", "cpu", "as" };
+	const struct bh_ini_section *sec = bh_policy_section(pol, "reader");
+	const char *v[4];
+	struct passwd *pw;
+	struct group *gr;
+	int r;
+
+	if (!sec) {
+		bh_msg_set(msg, "%s: no [reader] section (user, group, cpu, as)", pol->ini->file);
+		return BH_ERR_MISSING_KEY;
+	}
+	for (size_t i = 0; i < sec->n_entries; i++) {
+		bool known = false;
+		for (size_t k = 0; k < 4; k++)
+			known |= strcmp(sec->entries[i].key, keys[k]) == 0;
+		if (!known) {
+			bh_msg_set(msg, "%s:%u: [reader] unknown key '%s' (user, group, cpu, as)",
+				   pol->ini->file, sec->entries[i].line, sec->entries[i].key);
+			return BH_ERR_CONFIG;
+		}
+	}
+	for (size_t k = 0; k < 4; k++)
+		if ((r = bh_ini_get(pol->ini, sec, keys[k], &v[k], msg)) < 0) {
+			if (r == BH_ERR_MISSING_KEY)
+				bh_msg_set(msg, "%s: [reader] needs %s", pol->ini->file, keys[k]);
+			return r;
+		}
+	if (!bh_name_valid(v[0], BH_NAME_USER) || !bh_name_valid(v[1], BH_NAME_USER) ||
+	    !(pw = getpwnam(v[0])) || !(gr = getgrnam(v[1]))) {
+		bh_msg_set(msg, "%s: [reader] user '%s' / group '%s': no such user or group",
+			   pol->ini->file, v[0], v[1]);
+		return BH_ERR_CONFIG;
+	}
+	if (pw->pw_uid == 0 || gr->gr_gid == 0) {
+		bh_msg_set(msg, "%s: [reader] must not be root", pol->ini->file);
+		return BH_ERR_CONFIG;
+	}
+	if (!parse_size(v[2], &o->reader_cpu) || !parse_size(v[3], &o->reader_as)) {
+		bh_msg_set(msg, "%s: [reader] cpu (seconds) and as (bytes, K/M/G) must be positive "
+			   "numbers", pol->ini->file);
+		return BH_ERR_CONFIG;
+	}
+	snprintf(o->reader_user, sizeof(o->reader_user), "%s", v[0]);
+	snprintf(o->reader_group, sizeof(o->reader_group), "%s", v[1]);
+	o->reader_uid = pw->pw_uid;
+	o->reader_gid = gr->gr_gid;
+	return 0;
 }
 
 /* Plugins run as this user unless their signed manifest says "run_as": "root". */
@@ -409,28 +621,87 @@ static void resolve_plugin_user(struct opts *o)
 }
 
 /*
+ * Fairness (issue 11): connections are accepted as they come (a 512-deep listen backlog,
+ * then a queue of at most QUEUE_MAX accepted connections in the monitor) and given a
+ * handler slot (at most --max-children at once) in this order:
+ *  - a uid other than 0 holds at most PER_UID_MAX(max) slots at once, so one caller's
+ *    stalled or slow requests cannot take every slot;
+ *  - the last RESERVED_SLOTS slots go only to a uid that holds none (a new client);
+ *  - among the eligible, the uid holding the fewest slots first, then arrival order.
+ * A queued connection costs one descriptor and nothing is read from it until it has a
+ * slot; no caller is refused for being busy (the client's own deadline still applies).
+ * Queued descriptors are closed in every child right after fork (a reader must never
+ * hold another client's connection).
+ */
+struct slot {
+	pid_t pid;
+	uid_t uid;
+};
+
+static size_t slots_of(const struct slot *slots, int max, uid_t uid)
+{
+	size_t n = 0;
+	for (int i = 0; i < max; i++)
+		n += slots[i].pid > 0 && slots[i].uid == uid;
+	return n;
+}
+
+/* The queued connection to serve next, or -1 (none eligible now). */
+static int pick(const struct slot *slots, int max, int active)
+{
+	int best = -1;
+	size_t best_n = SIZE_MAX;
+
+	for (size_t i = 0; i < n_queue; i++) {
+		uid_t u = queue[i].uid;
+		size_t n = slots_of(slots, max, u);
+		if (u != 0 && n >= (size_t)PER_UID_MAX(max))
+			continue;
+		if (active >= max - RESERVED_SLOTS && n > 0 && max > RESERVED_SLOTS)
+			continue;
+		if (n < best_n) {
+			best = (int)i;
+			best_n = n;
+		}
+	}
+	return best;
+}
+
+/*
  * Accept connections until SIGTERM/SIGINT: each goes to a spare handler (or a handler
- * forked after accept), at most --max-children at once.
+ * forked after accept), at most --max-children at once, in the order above.
  */
 static void accept_loop(const struct opts *o, int lfd)
 {
-	int children = 0;
+	int children = 0, active = 0, max = o->max_children;
+	struct slot *slots = calloc((size_t)max, sizeof(*slots));
 
 	/*
 	 * children = connection handlers + readers (the spares and those handed off).
 	 * Spares: a reader (spare, spare_ctl) and, once forked, a handler paired with it
 	 * (spare_h, spare_hctl) that took over the reader's control socket.  A connection
 	 * goes to the spare handler; if there is none (fork failed), a handler is forked
-	 * after accept() with the spare reader, as before.
+	 * with the spare reader, as before.
 	 */
 	pid_t spare = -1, spare_h = -1;
 	int spare_ctl = -1, spare_hctl = -1;
+	if (!slots)
+		bh_fatal("out of memory");
 	while (!quit) {
 		pid_t pid;
 		int status;
-		/* reap; block only when at the limit */
-		while ((pid = waitpid(-1, &status, children >= 2 * o->max_children + 2 ? 0 : WNOHANG)) > 0) {
+		/* reap */
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			children--;
+			/* a reader or handler killed by its seccomp filter: worth an audit line */
+			if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+				log_warn("child %d killed by SIGSYS: a system call outside its seccomp "
+					 "filter (dmesg: type=1326)", (int)pid);
+			for (int i = 0; i < max; i++)
+				if (slots[i].pid == pid) {
+					slots[i].pid = 0;
+					active--;
+				}
 			if (pid == spare || pid == spare_h) { /* died before use: replace the pair */
 				log_warn("spare request %s exited (status %d)",
 					 pid == spare ? "reader" : "handler", status);
@@ -442,15 +713,14 @@ static void accept_loop(const struct opts *o, int lfd)
 				spare_ctl = spare_hctl = -1;
 			}
 		}
-		if (children >= 2 * o->max_children + 2)
-			continue; /* interrupted (SIGTERM?) while waiting */
-		if (spare < 0) {
+		bool room = children < 2 * max + 2;
+		if (room && spare < 0) {
 			if ((spare = spawn_reader(o, lfd, &spare_ctl)) < 0)
 				log_warn("fork (request reader): %m");
 			else
 				children++;
 		}
-		if (spare >= 0 && spare_h < 0) {
+		if (room && spare >= 0 && spare_h < 0 && children < 2 * max + 2) {
 			if ((spare_h = spawn_handler(o, lfd, spare_ctl, &spare_hctl)) < 0) {
 				log_warn("fork (connection handler): %m");
 			} else {
@@ -459,57 +729,79 @@ static void accept_loop(const struct opts *o, int lfd)
 				spare_ctl = -1;
 			}
 		}
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EINTR && errno != ECONNABORTED)
-				log_warn("accept: %m");
+		/* one queued connection to a slot per round (the spares are renewed above) */
+		int k = active < max && (spare_h >= 0 || spare >= 0) ? pick(slots, max, active) : -1;
+		if (k >= 0) {
+			struct queued c = queue[k];
+			memmove(&queue[k], &queue[k + 1], (n_queue - (size_t)k - 1) * sizeof(queue[0]));
+			n_queue--;
+			pid = -1;
+			if (spare_h >= 0) {
+				int r2 = bh_usock_send_fd(spare_hctl, c.fd);
+				/* either way this pair is used up: EOF makes an unused handler exit */
+				close(spare_hctl);
+				spare_hctl = -1;
+				if (r2 == 0)
+					pid = spare_h;
+				else
+					log_warn_r(r2, "handing a connection to the spare handler");
+				spare = spare_h = -1;
+			} else if ((pid = fork()) == 0) {
+				close(lfd);
+				close_queued();
+				serve(o, c.fd, spare_ctl);
+			} else if (pid < 0) {
+				log_warn("fork: %m");
+			} else {
+				children++;
+				/* the spare reader now belongs to that connection */
+				close(spare_ctl);
+				spare = -1;
+				spare_ctl = -1;
+			}
+			if (pid > 0) {
+				for (int i = 0; i < max; i++)
+					if (slots[i].pid <= 0) {
+						slots[i] = (struct slot){ .pid = pid, .uid = c.uid };
+						active++;
+						break;
+					}
+			}
+			close(c.fd);
 			continue;
 		}
-		if (spare_h >= 0) {
-			int r2 = bh_usock_send_fd(spare_hctl, fd);
-			/* either way this pair is used up: EOF makes an unused handler exit */
-			close(spare_hctl);
-			spare = spare_h = -1;
-			spare_hctl = -1;
-			if (r2 == 0) {
+		/* accept what is waiting (up to the queue's room), else wait for a child or a
+		 * client; 100 ms bounds a SIGCHLD that lands just before poll */
+		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+		if (poll(&pfd, n_queue < QUEUE_MAX ? 1 : 0, 100) <= 0)
+			continue;
+		for (int n = 0; n < 64 && n_queue < QUEUE_MAX; n++) {
+			struct bh_peer peer;
+			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			if (fd < 0) {
+				if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN)
+					log_warn("accept: %m");
+				break;
+			}
+			if (bh_usock_peer(fd, &peer) < 0) {
 				close(fd);
 				continue;
 			}
-			log_warn_r(r2, "handing a connection to the spare handler");
-			if ((spare = spawn_reader(o, lfd, &spare_ctl)) < 0)
-				log_warn("fork (request reader): %m");
-			else
-				children++;
+			queue[n_queue++] = (struct queued){ .fd = fd, .uid = peer.uid };
 		}
-		pid = fork();
-		if (pid == 0) {
-			close(lfd);
-			serve(o, fd, spare_ctl);
-		}
-		if (pid < 0) {
-			log_warn("fork: %m");
-		} else {
-			children++;
-			/* the spare now belongs to that connection; it exits after one request */
-			if (spare_ctl >= 0)
-				close(spare_ctl);
-			spare = -1;
-			spare_ctl = -1;
-		}
-		close(fd);
 	}
 	if (spare_hctl >= 0)
 		close(spare_hctl); /* EOF: the spare handler exits, and its reader with it */
 	if (spare_ctl >= 0)
 		close(spare_ctl); /* EOF: the spare exits */
+	close_queued();
+	free(slots);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "socket", required_argument, NULL, 'S' },
-		{ "group", required_argument, NULL, 'g' },
-		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "actions-dir", required_argument, NULL, 'a' },
 		{ "keys-dir", required_argument, NULL, 'k' },
 		{ "state-dir", required_argument, NULL, 's' },
@@ -519,7 +811,7 @@ int main(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .group = "blockhost", .socket_mode = 0660, .max_children = 32 };
+	struct opts o = { .max_children = 32 };
 	enum bh_log_target target = BH_LOG_STDERR;
 	struct sigaction sa = { 0 };
 	struct group *gr;
@@ -530,8 +822,6 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'S': o.socket_path = strdup(optarg); break;
-		case 'g': o.group = optarg; break;
-		case 'm': o.socket_mode = (mode_t)strtoul(optarg, NULL, 8) & 0777; break;
 		case 'a': o.actions_dir = strdup(optarg); break;
 		case 'k': o.keys_dir = strdup(optarg); break;
 		case 's': o.state_dir = strdup(optarg); break;
@@ -549,9 +839,6 @@ int main(int argc, char **argv)
 	bh_log_init("blockhost-root-agent", target, LOG_DAEMON);
 	if (geteuid() != 0)
 		bh_fatal("must run as root (it is the host's only root process)");
-	if (!(gr = getgrnam(o.group)))
-		bh_fatal("group %s does not exist", o.group);
-	o.gid = gr->gr_gid;
 	resolve_plugin_user(&o);
 	if ((!o.socket_path && bh_path(BH_DIR_RUN, "root-agent.sock", &o.socket_path) < 0) ||
 	    (!o.actions_dir && bh_path(BH_DIR_SHARE, "root-agent-actions", &o.actions_dir) < 0) ||
@@ -567,6 +854,14 @@ int main(int argc, char **argv)
 		bh_fatal("policy: %s", msg.text[0] ? msg.text : bh_strerror(r));
 	if ((r = bh_seccomp_load(NULL, SERVICE, 0, &o.reader_filter, &msg)) < 0)
 		bh_fatal("seccomp: %s", msg.text[0] ? msg.text : bh_strerror(r));
+	if ((r = socket_policy(pol, &o, &msg)) < 0 || (r = reader_policy(pol, &o, &msg)) < 0)
+		bh_fatal("policy: %s", msg.text);
+	if (!(gr = getgrnam(o.group)))
+		bh_fatal("policy: %s: [socket] group %s does not exist", pol->ini->file, o.group);
+	o.gid = gr->gr_gid;
+	if ((r = bh_callers_parse(pol->ini, bh_policy_section(pol, "callers"), true, &o.callers,
+				  &msg)) < 0)
+		bh_fatal("policy: %s", msg.text);
 
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
@@ -580,13 +875,25 @@ int main(int argc, char **argv)
 		fatal_r(lfd, "socket %s", o.socket_path);
 	nplugins = scan_plugins(&o);
 	/* capabilities down to the policy's ceiling, no_new_privs, not dumpable */
-	if ((r = bh_sandbox_apply_policy(pol, 0, &msg)) < 0)
+	if ((r = bh_sandbox_apply_policy(pol, BH_SANDBOX_CHECK_IDENTITY, &msg)) < 0)
 		bh_fatal("sandbox policy: %s", msg.text[0] ? msg.text : bh_strerror(r));
+	{
+		char *sdir = NULL;
+		if (bh_path(BH_DIR_SECCOMP, NULL, &sdir) < 0)
+			sdir = NULL;
+		log_info("sandbox: policy %s applied to the monitor (capability ceiling, "
+			 "no_new_privs, not dumpable; no seccomp filter: docs/root-agent.md); request "
+			 "readers: [reader] %s:%s, seccomp %s/%s (%zu rules%s), enforcing: any other "
+			 "system call kills the reader", pol->ini->file, o.reader_user, o.reader_group,
+			 sdir ? sdir : "?", SERVICE, o.reader_filter->n_rules,
+			 bh_sandbox_built_with_sanitizer() ? ", with the sanitizer runtime's rules" : "");
+		free(sdir);
+	}
+	log_info("listening on %s (group %s, mode %04o, %zu [callers] rules); plugins run as "
+		 "%s (%u:%u) unless signed \"run_as\": \"root\"; %d actions verified",
+		 o.socket_path, o.group, (unsigned)o.socket_mode, o.callers->n, o.plugin_user,
+		 (unsigned)o.plugin_uid, (unsigned)o.plugin_gid, nplugins);
 	pol = bh_policy_free(pol);
-	log_info("listening on %s (group %s, mode %04o); plugins run as %s (%u:%u) unless signed "
-		 "\"run_as\": \"root\"; %d actions verified", o.socket_path, o.group,
-		 (unsigned)o.socket_mode, o.plugin_user, (unsigned)o.plugin_uid,
-		 (unsigned)o.plugin_gid, nplugins);
 
 	accept_loop(&o, lfd);
 	log_info("terminating");
@@ -597,5 +904,6 @@ int main(int argc, char **argv)
 	free(o.keys_dir);
 	free(o.state_dir);
 	bh_seccomp_free(o.reader_filter);
+	free(o.callers);
 	return 0;
 }

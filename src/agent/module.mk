@@ -13,6 +13,15 @@ PROGRAMS += $(BUILD)/bin/blockhost-root-agent $(BUILD)/bin/blockhost-sign-plugin
 
 $(BUILD)/bin/blockhost-root-agent: $(BUILD)/obj/agent/agent.o $(AGENT_LIB_OBJS) $(LIBCOMMON)
 	$(call link)
+# Test build (never installed): the agent with the BH_TEST_HOOKS forbidden-syscall hook
+# (sandbox/apply.h) in its request reader, for test_agent_plugins.sh.
+$(BUILD)/obj/agent/agent-test.o: src/agent/agent.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -DBH_TEST_HOOKS -c $< -o $@
+$(BUILD)/tests/helpers/blockhost-root-agent-testd: $(BUILD)/obj/agent/agent-test.o $(AGENT_LIB_OBJS) $(LIBCOMMON)
+	$(call link)
+CHECK_DEPS += $(BUILD)/tests/helpers/blockhost-root-agent-testd
 $(BUILD)/bin/blockhost-sign-plugin: $(BUILD)/obj/agent/tools/sign-plugin.o $(AGENT_LIB_OBJS) $(LIBCOMMON)
 	$(call link)
 $(BUILD)/bin/blockhost-verify-plugin: $(BUILD)/obj/agent/tools/verify-plugin.o $(AGENT_LIB_OBJS) $(LIBCOMMON)

@@ -17,6 +17,10 @@
 #include "core/frame.h"
 #include "core/hex.h"
 #include "plugin.h"
+#include "sandbox/policy.h"
+
+_Static_assert(CAP_SETUID == 7 && CAP_SETGID == 6 && CAP_SYS_ADMIN == 21 && CAP_MKNOD == 27 &&
+	       CAP_SETFCAP == 31 && CAP_SYS_PTRACE == 19, "BH_CAPS_ROOT_EQUIVALENT bit numbers");
 
 int bh_plugin_cap_from_name(const char *name)
 {
@@ -295,7 +299,7 @@ static int parse_params(json_t *v, struct bh_plugin_manifest *m, struct bh_msg *
 
 /* The keys every manifest must have, in the order of their bits in `seen`. */
 static const char *const required_keys[] = { "format", "namespace", "action", "version",
-	"sha256", "capabilities", "timeout_ms", "output_max", "input", "params" };
+	"sha256", "capabilities", "timeout_ms", "output_max", "input", "params", "run_as" };
 #define N_REQUIRED (sizeof(required_keys) / sizeof(required_keys[0]))
 
 /* key's bit in `seen`, or 0 for an optional key */
@@ -361,13 +365,25 @@ static int manifest_key(struct bh_plugin_manifest *m, const char *key, json_t *v
 		}
 		m->expires = x;
 	} else if (!strcmp(key, "run_as")) {
-		/* optional: "plugin" (the agent's unprivileged plugin user, the default)
-		 * or "root" (only for actions that genuinely need uid 0) */
+		/* required (no implicit rule): "plugin" (the agent's unprivileged plugin
+		 * user) or "root" (only for actions that genuinely need uid 0) */
 		if (!s || (strcmp(s, "root") && strcmp(s, "plugin"))) {
 			bh_msg_set(msg, "manifest: run_as must be \"plugin\" or \"root\"");
 			return BH_ERR_FORMAT;
 		}
 		m->run_as = !strcmp(s, "root") ? BH_PLUGIN_RUN_ROOT : BH_PLUGIN_RUN_USER;
+	} else if (!strcmp(key, "root_equivalent")) {
+		/* why the action needs root-equivalent power; shown in the action table */
+		size_t n = s ? json_string_length(v) : 0;
+		bool printable = s && n == strlen(s);
+		for (size_t i = 0; printable && i < n; i++)
+			printable = s[i] >= 0x20 && s[i] < 0x7f;
+		if (!printable || n < 8 || n > BH_PLUGIN_ROOT_EQ_MAX) {
+			bh_msg_set(msg, "manifest: root_equivalent must be a reason of 8..%d printable "
+				   "ASCII characters", BH_PLUGIN_ROOT_EQ_MAX);
+			return BH_ERR_FORMAT;
+		}
+		memcpy(m->root_equivalent, s, n + 1);
 	} else if (!strcmp(key, "input")) {
 		if (!s || strcmp(s, "stdin-json")) {
 			bh_msg_set(msg, "manifest: input must be \"stdin-json\"");
@@ -433,10 +449,22 @@ int bh_plugin_manifest_parse(const uint8_t *data, size_t len, struct bh_plugin_m
 			goto out;
 		}
 	}
-	/* default: the plugin user, except that a plugin granted CAP_SETUID can make
-	 * itself uid 0 anyway (setuid(0)), so it runs as root instead of pretending */
-	if (m->run_as == BH_PLUGIN_RUN_DEFAULT)
-		m->run_as = (m->caps & (1ull << CAP_SETUID)) ? BH_PLUGIN_RUN_ROOT : BH_PLUGIN_RUN_USER;
+	/* no hidden root: uid 0 or a root-equivalent capability only with a signed reason,
+	 * and a reason only where it is true (the action table must not drift) */
+	bool req = bh_caps_root_equivalent(m->caps, m->run_as == BH_PLUGIN_RUN_ROOT);
+	if (req && !m->root_equivalent[0]) {
+		bh_msg_set(msg, "manifest: %s is root-equivalent but gives no \"root_equivalent\" "
+			   "reason", m->run_as == BH_PLUGIN_RUN_ROOT ? "\"run_as\": \"root\""
+			   : "a capability it is granted");
+		r = BH_ERR_CONFIG;
+		goto out;
+	}
+	if (!req && m->root_equivalent[0]) {
+		bh_msg_set(msg, "manifest: \"root_equivalent\" given, but the action runs as the "
+			   "plugin user without a root-equivalent capability");
+		r = BH_ERR_CONFIG;
+		goto out;
+	}
 	*ret = m;
 	m = NULL;
 	r = 0;

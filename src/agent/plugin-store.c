@@ -22,6 +22,7 @@
 #include "core/deadline.h"
 #include "core/err.h"
 #include "core/frame.h"
+#include "core/file.h"
 #include "core/hex.h"
 #include "plugin.h"
 
@@ -29,57 +30,21 @@
 #define MFD_EXEC 0x0010U
 #endif
 
+/* The section-1 recipe (core/file.h): a regular file owned by `owner`, not group- or
+ * world-writable, at most cap bytes; opened O_NOFOLLOW|O_NONBLOCK, checked on the fd,
+ * returned blocking.  Returns the fd. */
 static int open_checked(int dirfd, const char *name, uid_t owner, size_t cap, struct stat *ret_st,
 			struct bh_msg *msg)
 {
-	struct stat st;
+	const struct bh_file_rules rules = {
+		.type = S_IFREG, .owner = BH_FILE_OWNER_UID, .uid = owner, .forbid_mode = 022,
+		.max_size = (off_t)cap,
+	};
 	int fd, r;
 
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		r = bh_negerrno();
-		if (r == -ELOOP)
-			r = BH_ERR_UNSAFE_FILE;
-		bh_msg_set(msg, "%s: %s", name, r == BH_ERR_UNSAFE_FILE ? "is a symlink" : bh_strerror(r));
+	if ((r = bh_file_open(dirfd, name, O_RDONLY, &rules, &fd, ret_st, msg)) < 0)
 		return r;
-	}
-	if (fstat(fd, &st) < 0) {
-		r = bh_negerrno();
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		bh_msg_set(msg, "%s: not a regular file", name);
-		r = BH_ERR_UNSAFE_FILE;
-		goto fail_quiet;
-	}
-	if (st.st_uid != owner) {
-		bh_msg_set(msg, "%s: owned by uid %u, not %u", name, (unsigned)st.st_uid, (unsigned)owner);
-		r = BH_ERR_UNSAFE_FILE;
-		goto fail_quiet;
-	}
-	if (st.st_mode & 022) {
-		bh_msg_set(msg, "%s: group- or world-writable (mode %04o)", name,
-			   (unsigned)(st.st_mode & 07777));
-		r = BH_ERR_UNSAFE_FILE;
-		goto fail_quiet;
-	}
-	if ((uint64_t)st.st_size > cap) {
-		bh_msg_set(msg, "%s: larger than %zu bytes", name, cap);
-		r = BH_ERR_LIMIT;
-		goto fail_quiet;
-	}
-	/* back to blocking reads */
-	if (fcntl(fd, F_SETFL, 0) < 0) {
-		r = bh_negerrno();
-		goto fail;
-	}
-	*ret_st = st;
 	return fd;
-fail:
-	bh_msg_set(msg, "%s: %s", name, bh_strerror(r));
-fail_quiet:
-	close(fd);
-	return r;
 }
 
 int bh_plugin_read_file(int dirfd, const char *name, uid_t owner, size_t cap, uint8_t **ret,
@@ -124,7 +89,10 @@ out:
  */
 static int state_dir_open(const char *state_dir, uid_t owner, struct bh_msg *msg)
 {
-	struct stat st;
+	const struct bh_file_rules rules = {
+		.type = S_IFDIR, .owner = BH_FILE_OWNER_UID, .uid = owner, .forbid_mode = 022,
+	};
+	struct bh_msg m = { "" };
 	int dfd, r;
 
 	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
@@ -132,27 +100,9 @@ static int state_dir_open(const char *state_dir, uid_t owner, struct bh_msg *msg
 		bh_msg_set(msg, "state dir %s: %s", state_dir, bh_strerror(r));
 		return r;
 	}
-	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0) {
-		r = bh_negerrno();
-		if (r == -ELOOP || r == -ENOTDIR) {
-			bh_msg_set(msg, "state dir %s: is a symlink or not a directory", state_dir);
-			return BH_ERR_UNSAFE_FILE;
-		}
-		bh_msg_set(msg, "state dir %s: %s", state_dir, bh_strerror(r));
+	if ((r = bh_file_open(AT_FDCWD, state_dir, O_RDONLY, &rules, &dfd, NULL, &m)) < 0) {
+		bh_msg_set(msg, "state dir %s; refusing to trust its rollback state", m.text);
 		return r;
-	}
-	if (fstat(dfd, &st) < 0) {
-		r = bh_negerrno();
-		close(dfd);
-		return r;
-	}
-	if (st.st_uid != owner || (st.st_mode & 022)) {
-		bh_msg_set(msg, "state dir %s: must be owned by uid %u and not group/world-writable "
-			   "(owner %u, mode %04o); refusing to trust its rollback state", state_dir,
-			   (unsigned)owner, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-		close(dfd);
-		return BH_ERR_UNSAFE_FILE;
 	}
 	return dfd;
 }
@@ -160,7 +110,6 @@ static int state_dir_open(const char *state_dir, uid_t owner, struct bh_msg *msg
 /* Exclusive flock on dfd/versions.lock (a regular file owned by `owner`), waiting up to 10 s. */
 static int state_lock(int dfd, uid_t owner, struct bh_msg *msg)
 {
-	struct stat st;
 	int fd, r;
 
 	fd = openat(dfd, "versions.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
@@ -170,11 +119,12 @@ static int state_lock(int dfd, uid_t owner, struct bh_msg *msg)
 		bh_msg_set(msg, "versions.lock: %s", r == -ELOOP ? "is a symlink" : bh_strerror(r));
 		return r == -ELOOP ? BH_ERR_UNSAFE_FILE : r;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != owner || (st.st_mode & 022)) {
-		bh_msg_set(msg, "versions.lock: not a regular file owned by uid %u without group/world "
-			   "write", (unsigned)owner);
+	const struct bh_file_rules rules = {
+		.type = S_IFREG, .owner = BH_FILE_OWNER_UID, .uid = owner, .forbid_mode = 022,
+	};
+	if ((r = bh_file_check(fd, "versions.lock", &rules, NULL, msg)) < 0) {
 		close(fd);
-		return BH_ERR_UNSAFE_FILE;
+		return r;
 	}
 	int64_t deadline = bh_deadline_from_ms(10000);
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {

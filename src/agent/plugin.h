@@ -70,8 +70,10 @@ struct bh_param_schema {
 	char *path_prefix;        /* string; NULL = not a path */
 };
 
+#define BH_PLUGIN_ROOT_EQ_MAX 400 /* bytes of a "root_equivalent" reason */
+
 enum bh_plugin_run_as {
-	BH_PLUGIN_RUN_DEFAULT = 0, /* parsing only: no "run_as" key */
+	BH_PLUGIN_RUN_DEFAULT = 0, /* parsing only: "run_as" not seen yet (it is required) */
 	BH_PLUGIN_RUN_USER,        /* the agent's plugin user, caps ambient, SECBIT_NOROOT */
 	BH_PLUGIN_RUN_ROOT,        /* uid 0, caps reduced (bounding set included) */
 };
@@ -79,6 +81,9 @@ enum bh_plugin_run_as {
 struct bh_plugin_manifest {
 	char action[BH_PLUGIN_NAME_MAX + 1];
 	enum bh_plugin_run_as run_as; /* after parsing: USER or ROOT (section 6) */
+	/* "root_equivalent": why it needs uid 0 or a root-equivalent capability; required
+	 * exactly when bh_caps_root_equivalent(caps, run_as == ROOT), else "" */
+	char root_equivalent[BH_PLUGIN_ROOT_EQ_MAX + 1];
 	uint64_t version;
 	int64_t expires;          /* unix seconds; 0 = no expiry */
 	uint8_t sha256[32];

@@ -14,11 +14,13 @@ int bh_agent_request_parse(const json_t *req, struct bh_agent_request *ret, stru
 		bh_msg_set(msg, "request is not a JSON object");
 		return BH_ERR_WRONG_TYPE;
 	}
+	/* unknown top-level keys are ignored (upstream's rule, docs/PROTOCOL.socket section
+	 * 6); the first is kept, printable, so the agent can log that it was ignored */
 	json_object_foreach((json_t *)req, key, v) {
 		if (strcmp(key, "action") && strcmp(key, "params")) {
-			char k[68];
-			bh_msg_set(msg, "request: unknown key \"%s\"", bh_str_sanitize(key, BH_STR_CSTR, k, sizeof(k)));
-			return BH_ERR_FORMAT;
+			q.n_ignored++;
+			if (q.n_ignored == 1)
+				bh_str_sanitize(key, BH_STR_CSTR, q.ignored, sizeof(q.ignored));
 		}
 	}
 	v = json_object_get(req, "action");

@@ -19,12 +19,15 @@ struct bh_agent_request {
 	bool unknown;
 	char action[BH_PLUGIN_NAME_MAX + 1]; /* else NAME, bh_name_valid(BH_NAME_ACTION) */
 	json_t *params;                      /* a new reference; {} when absent */
+	size_t n_ignored;                    /* unknown top-level keys (ignored, as upstream) */
+	char ignored[68];                    /* the first of them, printable (for the log) */
 };
 
 /*
  * Split a decoded request into *ret (filled only on success; an unknown action is a
- * successful parse with ret->unknown).  Errors: BH_ERR_WRONG_TYPE /
- * BH_ERR_MISSING_KEY / BH_ERR_FORMAT (unknown top-level key), with msg; -ENOMEM.
+ * successful parse with ret->unknown).  Unknown top-level keys are ignored (upstream's
+ * rule) and counted in ret->n_ignored.  Errors: BH_ERR_WRONG_TYPE / BH_ERR_MISSING_KEY,
+ * with msg; -ENOMEM.
  */
 int bh_agent_request_parse(const json_t *req, struct bh_agent_request *ret, struct bh_msg *msg)
 	__attribute__((warn_unused_result));

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "blob.h"
 
 int bh_ks_name_valid(const char *name)
@@ -135,48 +136,34 @@ out:
 
 int bh_ks_dir_open(const char *dir, bool create, uid_t also, int *ret_fd, struct bh_msg *msg)
 {
-	struct stat st;
-	int r, fd;
+	/* core/file.h: a directory owned by root, this process or `also`, mode 0700 */
+	const struct bh_file_rules rules = {
+		.type = S_IFDIR,
+		.owner = BH_FILE_OWNER_ROOT | BH_FILE_OWNER_SELF |
+			 (also != (uid_t)-1 ? BH_FILE_OWNER_UID : 0),
+		.uid = also, .forbid_mode = 077,
+	};
+	struct bh_msg m = { "" };
+	int r;
 
 	if (create && mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		r = bh_negerrno();
 		bh_msg_set(msg, "%s: %s", dir, strerror(-r));
 		return r;
 	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		r = bh_negerrno();
-		if (r == -ELOOP || r == -ENOTDIR) {
-			bh_msg_set(msg, "%s: not a directory (a symlink?): refused", dir);
-			return BH_ERR_UNSAFE_FILE;
-		}
+	if ((r = bh_file_open(AT_FDCWD, dir, O_RDONLY, &rules, ret_fd, NULL, &m)) < 0) {
 		if (r == -ENOENT) {
 			bh_msg_set(msg, "keystore directory %s not found (run 'blockhost-keystore "
 				   "init' or 'recover')", dir);
 			return BH_ERR_NOT_FOUND;
 		}
-		bh_msg_set(msg, "%s: %s", dir, strerror(-r));
+		if (r == BH_ERR_UNSAFE_FILE)
+			bh_msg_set(msg, "%s; the keystore directory must be a directory owned by root "
+				   "or the keystore user, mode 0700: refused", m.text);
+		else
+			bh_msg_set(msg, "%s", m.text);
 		return r;
 	}
-	if (fstat(fd, &st) < 0) {
-		r = bh_negerrno();
-		bh_msg_set(msg, "%s: %s", dir, strerror(-r));
-		close(fd);
-		return r;
-	}
-	if (!(st.st_uid == 0 || st.st_uid == geteuid() || (also != (uid_t)-1 && st.st_uid == also))) {
-		bh_msg_set(msg, "%s: owned by uid %u, not by root or the keystore user: refused", dir,
-			   (unsigned)st.st_uid);
-		close(fd);
-		return BH_ERR_UNSAFE_FILE;
-	}
-	if (st.st_mode & 077) {
-		bh_msg_set(msg, "%s: mode %04o: the keystore directory must be 0700 (no group or "
-			   "other access): refused", dir, (unsigned)(st.st_mode & 07777));
-		close(fd);
-		return BH_ERR_UNSAFE_FILE;
-	}
-	*ret_fd = fd;
 	return 0;
 }
 
@@ -252,33 +239,26 @@ int bh_ks_blob_load(int dfd, const char *dir, const char *name, struct bh_ks_blo
 	bh_buf_init(&b, BH_KS_BLOB_MAX);
 	if ((r = blob_name(name, fname)) < 0)
 		goto out;
-	fd = openat(dfd, fname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		r = bh_negerrno();
+	/* core/file.h: a regular file, mode 0600 (no group/other bits), at most
+	 * BH_KS_BLOB_MAX; owner ourselves or root; root (the daemon before it drops to its
+	 * user, the operator CLI) also reads blobs owned by the keystore user */
+	const struct bh_file_rules rules = {
+		.type = S_IFREG, .owner = geteuid() == 0 ? 0 : BH_FILE_OWNER_ROOT | BH_FILE_OWNER_SELF,
+		.forbid_mode = 077, .max_size = BH_KS_BLOB_MAX,
+	};
+	struct bh_msg m = { "" };
+	if ((r = bh_file_open(dfd, fname, O_RDONLY, &rules, &fd, &st, &m)) < 0) {
 		if (r == -ENOENT) {
 			bh_msg_set(msg, "sealed key '%s' not found: %s/%s (run 'blockhost-keystore "
 				   "init' or 'recover')", name, dir, fname);
 			r = BH_ERR_NOT_FOUND;
-		} else
-			bh_msg_set(msg, "%s/%s: %s", dir, fname, strerror(-r));
-		goto out;
-	}
-	if (fstat(fd, &st) < 0) {
-		r = bh_negerrno();
-		goto out;
-	}
-	/* owner: ourselves or root; root (the daemon before it drops to its user, the
-	 * operator CLI) also reads blobs owned by the keystore user */
-	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) ||
-	    !(st.st_uid == geteuid() || st.st_uid == 0 || geteuid() == 0)) {
-		bh_msg_set(msg, "%s/%s: must be a regular file owned by uid %u (or root) with mode "
-			   "0600", dir, fname, (unsigned)geteuid());
-		r = BH_ERR_UNSAFE_FILE;
-		goto out;
-	}
-	if (st.st_size > BH_KS_BLOB_MAX) {
-		bh_msg_set(msg, "%s/%s: larger than %d bytes", dir, fname, BH_KS_BLOB_MAX);
-		r = BH_ERR_LIMIT;
+		} else if (r == BH_ERR_UNSAFE_FILE) {
+			bh_msg_set(msg, "%s/%s; it must be a regular file owned by uid %u (or root) "
+				   "with mode 0600: refused", dir, m.text, (unsigned)geteuid());
+		} else {
+			bh_msg_set(msg, "%s/%s", dir, m.text);
+		}
+		fd = -1;
 		goto out;
 	}
 	if ((r = bh_buf_read_fd_all(&b, fd)) < 0) {

@@ -249,11 +249,15 @@ int ks_cmd_serve(struct ks_global *g, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* 5. sandbox: nothing is opened by name through NSS or dlopen after this */
-	if ((r = bh_sandbox_apply("blockhost-keystore",
-				  (setid && getuid() == 0) ? BH_SANDBOX_SETID : 0, &m)) < 0) {
+	struct bh_sandbox_info si;
+	char sis[700];
+	if ((r = bh_sandbox_apply_info("blockhost-keystore",
+				       BH_SANDBOX_CHECK_IDENTITY |
+				       ((setid && getuid() == 0) ? BH_SANDBOX_SETID : 0), &si, &m)) < 0) {
 		log_error("sandbox: %s (%s)", m.text, bh_strerror(r));
 		goto out;
 	}
+	log_info("sandbox: %s", bh_sandbox_info_format(&si, sis, sizeof(sis)));
 #ifdef KS_TEST_HOOKS
 	if (forbidden) {
 		/* test build only: an IP socket is outside the filter -> SIGSYS */

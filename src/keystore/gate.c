@@ -14,48 +14,29 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "ops.h"
 #include "sandbox/policy.h"
 
 int ks_site_policy_load(const char *path, struct bh_ini **ret, struct bh_msg *msg)
 {
+	/* core/file.h: a regular file owned by root, not group/world-writable, <= 64 KiB */
+	static const struct bh_file_rules rules = {
+		.type = S_IFREG, .owner = BH_FILE_OWNER_ROOT, .forbid_mode = 022,
+	};
+	struct bh_msg m = { "" };
 	struct bh_buf b;
-	struct stat st;
-	int r, fd;
+	int r;
 
-	bh_buf_init(&b, BH_POLICY_FILE_MAX);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		r = bh_negerrno();
-		if (r == -ELOOP) {
-			bh_msg_set(msg, "%s: is a symlink (refused)", path);
-			r = BH_ERR_UNSAFE_FILE;
-		} else if (r != -ENOENT) {
-			bh_msg_set(msg, "%s: %s", path, strerror(-r));
-		}
-		goto out;
-	}
-	if (fstat(fd, &st) < 0) {
-		r = bh_negerrno();
-		bh_msg_set(msg, "%s: %s", path, strerror(-r));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
-		bh_msg_set(msg, "%s: refused: the site policy must be a regular file owned by root "
-			   "and not group- or world-writable (it is %s, owner uid %u, mode %04o)",
-			   path, S_ISREG(st.st_mode) ? "a file" : "not a regular file",
-			   (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-		r = BH_ERR_UNSAFE_FILE;
-		goto out;
-	}
-	if ((r = bh_buf_read_fd_all(&b, fd)) < 0) {
-		bh_msg_set(msg, "%s: %s", path, r == BH_ERR_LIMIT ? "too large" : bh_strerror(r));
-		goto out;
+	if ((r = bh_file_read(AT_FDCWD, path, &rules, BH_POLICY_FILE_MAX, &b, &m)) < 0) {
+		if (r == BH_ERR_UNSAFE_FILE)
+			bh_msg_set(msg, "%s: refused: the site policy must be a regular file owned by "
+				   "root and not group- or world-writable (%s)", path, m.text);
+		else if (r != -ENOENT)
+			bh_msg_set(msg, "%s", r == BH_ERR_LIMIT ? "too large" : m.text);
+		return r;
 	}
 	r = bh_ini_parse(bh_buf_ptr(&b), bh_buf_len(&b), path, ret, msg);
-out:
-	if (fd >= 0)
-		close(fd);
 	bh_buf_done(&b);
 	return r;
 }
@@ -79,31 +60,11 @@ static const char *untrusted_why(const struct stat *st, mode_t type)
 
 int ks_deploy_dir_open(const char *dir, int *ret_fd, struct bh_msg *msg)
 {
-	struct stat st;
-	const char *why;
-	int r, fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		r = bh_negerrno();
-		if (r == -ELOOP || r == -ENOTDIR) {
-			bh_msg_set(msg, "%s: not a directory (a symlink?)", dir);
-			return BH_ERR_UNSAFE_FILE;
-		}
-		bh_msg_set(msg, "%s: %s", dir, strerror(-r));
-		return r;
-	}
-	if (fstat(fd, &st) < 0) {
-		r = bh_negerrno();
-		bh_msg_set(msg, "%s: %s", dir, strerror(-r));
-		close(fd);
-		return r;
-	}
-	if ((why = untrusted_why(&st, S_IFDIR))) {
-		bh_msg_set(msg, "%s: %s", dir, why);
-		close(fd);
-		return BH_ERR_UNSAFE_FILE;
-	}
-	*ret_fd = fd;
-	return 0;
+	/* core/file.h: a directory owned by root, not group/world-writable */
+	static const struct bh_file_rules rules = {
+		.type = S_IFDIR, .owner = BH_FILE_OWNER_ROOT, .forbid_mode = 022,
+	};
+	return bh_file_open(AT_FDCWD, dir, O_RDONLY, &rules, ret_fd, NULL, msg);
 }
 
 bool ks_deploy_gate_open(const struct ks_server *s, char *why, size_t why_len)

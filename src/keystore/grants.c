@@ -2,7 +2,9 @@
 /*
  * The [socket] rules (ops.h, docs/PROTOCOL.keystore "Authorisation"): principals
  * (user:NAME, uid:N, group:NAME, gid:N; names resolved through NSS, so only before the
- * sandbox), allow lines, and whether a peer is granted an operation.  Library code.
+ * sandbox), allow lines, and whether a peer is granted an operation: a group principal
+ * matches the peer's egid or a supplementary group from SO_PEERGROUPS (struct ks_peer),
+ * as the root agent's [callers] do.  Library code.
  */
 #include <errno.h>
 #include <grp.h>
@@ -30,31 +32,17 @@ int ks_group_lookup(const char *name, struct ks_grant *g)
 {
 	struct group gr, *res = NULL;
 	char *buf = malloc(65536);
-	int r;
+	int e;
+
 	if (!buf)
 		return -ENOMEM;
-	int e = getgrnam_r(name, &gr, buf, 65536, &res);
-	if (e || !res) {
-		free(buf);
-		return e ? -e : BH_ERR_NOT_FOUND;
-	}
-	g->kind = KS_PRIN_GID;
-	g->id = gr.gr_gid;
-	size_t n = 0;
-	while (gr.gr_mem[n])
-		n++;
-	r = 0;
-	if (n) {
-		if (!(g->members = calloc(n, sizeof(uid_t))))
-			r = -ENOMEM;
-		for (size_t i = 0; r == 0 && i < n; i++) {
-			uid_t u;
-			if (lookup_uid(gr.gr_mem[i], &u) == 0)
-				g->members[g->n_members++] = u;
-		}
+	e = getgrnam_r(name, &gr, buf, 65536, &res);
+	if (!e && res) {
+		g->kind = KS_PRIN_GID;
+		g->id = gr.gr_gid;
 	}
 	free(buf);
-	return r;
+	return e ? -e : res ? 0 : BH_ERR_NOT_FOUND;
 }
 
 static int parse_id(const char *s, size_t n, uint32_t *ret)
@@ -154,8 +142,8 @@ bool ks_granted(const struct ks_policy *p, const struct ks_peer *peer, enum ks_o
 		if (g->kind == KS_PRIN_GID) {
 			if (g->id == peer->gid)
 				return true;
-			for (size_t k = 0; k < g->n_members; k++)
-				if (g->members[k] == peer->uid)
+			for (size_t k = 0; k < peer->n_groups; k++)
+				if (peer->groups[k] == g->id)
 					return true;
 		}
 	}

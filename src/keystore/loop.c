@@ -308,6 +308,14 @@ static void conn_open(struct ks_loop *l, int fd)
 		return;
 	}
 	struct ks_peer peer = { .pid = bp.pid, .uid = bp.uid, .gid = bp.gid };
+	int gr = bh_usock_peer_groups(fd, peer.groups, KS_PEER_GROUPS_MAX, &peer.n_groups);
+	if (gr < 0) {
+		/* fail closed: more groups than we look at, or no SO_PEERGROUPS */
+		log_warn("pid %d uid %u: cannot read its groups (%s): refused", (int)bp.pid,
+			 (unsigned)bp.uid, bh_strerror(gr));
+		refuse_now(fd, ks_denied_peer(&peer));
+		return;
+	}
 	if (!ks_peer_known(l->srv->policy, &peer)) {
 		/* nothing read from a stranger: it learns why and is closed at once */
 		log_warn("pid %d uid %u gid %u: not allowed by [socket]", (int)peer.pid,

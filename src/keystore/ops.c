@@ -23,6 +23,7 @@
 
 #include <sodium.h>
 
+#include "core/file.h"
 #include "eth/abi.h"
 #include "blob.h"
 #include "core/buf.h"
@@ -154,11 +155,8 @@ static int from_ini(const struct bh_ini *ini, const struct bh_ini *site, struct 
 					return BH_ERR_LIMIT;
 				}
 				if ((r = ks_grant_parse(e->value, &p->grants[p->n_grants], msg,
-							file, e->line)) < 0) {
-					free(p->grants[p->n_grants].members);
-					p->grants[p->n_grants].members = NULL;
+							file, e->line)) < 0)
 					return r;
-				}
 				p->n_grants++;
 			} else if (!strcmp(e->key, "mode")) {
 				char *end;
@@ -176,7 +174,6 @@ static int from_ini(const struct bh_ini *ini, const struct bh_ini *site, struct 
 						   e->value);
 					return BH_ERR_CONFIG;
 				}
-				free(g.members);
 				p->has_sock_group = true;
 				p->sock_group = g.id;
 			} else {
@@ -250,8 +247,6 @@ void ks_policy_done(struct ks_policy *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->n_grants; i++)
-		free(p->grants[i].members);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -293,25 +288,23 @@ int ks_counter_load(struct ks_server *s, struct bh_msg *msg)
 	s->day = today(s);
 	if (!s->counter_path)
 		return 0;
-	bh_buf_init(&b, 4096);
-	int fd = openat(s->counter_dirfd, KS_COUNTER_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-			O_NOCTTY | O_NONBLOCK);
-	struct stat st;
-	if (fd < 0 && errno == ENOENT) {
+	/* core/file.h: a regular file, not group/world-writable, <= 4 KiB (any owner: the
+	 * directory fd is the keystore's own 0700 directory) */
+	static const struct bh_file_rules rules = { .type = S_IFREG, .forbid_mode = 022 };
+	struct bh_msg m = { "" };
+	r = bh_file_read(s->counter_dirfd, KS_COUNTER_FILE, &rules, 4096, &b, &m);
+	if (r == -ENOENT) {
+		bh_buf_init(&b, 0);
 		r = 0;
 		goto out;
 	}
-	if (fd < 0)
-		r = bh_negerrno();
-	else if (fstat(fd, &st) < 0)
-		r = bh_negerrno();
-	else if (!S_ISREG(st.st_mode) || (st.st_mode & 022))
-		r = BH_ERR_UNSAFE_FILE;
-	else
-		r = bh_buf_read_fd_all(&b, fd);
-	if (fd >= 0)
-		close(fd);
-	if (r < 0 || (r = bh_frame_decode_json(bh_buf_ptr(&b), bh_buf_len(&b), &j)) < 0) {
+	if (r < 0) {
+		bh_buf_init(&b, 0);
+		bh_msg_set(msg, "%s: %s", s->counter_path, r == BH_ERR_UNSAFE_FILE ? m.text
+			   : bh_strerror(r));
+		goto out;
+	}
+	if ((r = bh_frame_decode_json(bh_buf_ptr(&b), bh_buf_len(&b), &j)) < 0) {
 		bh_msg_set(msg, "%s: %s", s->counter_path, bh_strerror(r));
 		goto out;
 	}

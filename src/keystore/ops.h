@@ -36,8 +36,6 @@ enum ks_principal_kind { KS_PRIN_UID, KS_PRIN_GID };
 struct ks_grant {
 	enum ks_principal_kind kind;
 	uint32_t id;            /* uid or gid */
-	uid_t *members;         /* group: member uids (resolved at start, before the sandbox) */
-	size_t n_members;
 	uint32_t ops;           /* bit per enum ks_op */
 	unsigned line;
 };
@@ -83,10 +81,17 @@ int ks_site_policy_load(const char *path, struct bh_ini **ret, struct bh_msg *ms
 int ks_policy_parse(const char *text, size_t len, struct ks_policy *ret, struct bh_msg *msg);
 void ks_policy_done(struct ks_policy *p);
 
+#define KS_PEER_GROUPS_MAX 64
+
+/* A caller as the kernel recorded it at connect(): SO_PEERCRED + SO_PEERGROUPS.  A
+ * group: grant matches gid or any of groups (as the root agent's [callers] do), never the
+ * account database. */
 struct ks_peer {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
+	size_t n_groups;
+	gid_t groups[KS_PEER_GROUPS_MAX];
 };
 
 #define KS_COUNTER_FILE "daily-value.json"

@@ -523,13 +523,25 @@ int main(int argc, char **argv)
 		bh_fatal("cannot create the secp256k1 context");
 	/* everything is open: drop to policy/web3-auth-svc.policy + seccomp/web3-auth-svc */
 	struct bh_msg sm = { { 0 } };
-	if ((r = bh_sandbox_apply("web3-auth-svc", BH_SANDBOX_ALLOW_DEBUG_ENV, &sm)) < 0) {
+	struct bh_sandbox_info si;
+	char sis[700];
+	if ((r = bh_sandbox_apply_info("web3-auth-svc",
+				       BH_SANDBOX_ALLOW_DEBUG_ENV | BH_SANDBOX_CHECK_IDENTITY, &si,
+				       &sm)) < 0) {
 		/* the errno once: most messages end with it already */
 		const char *e = bh_strerror(r);
 		size_t n = strlen(sm.text), k = strlen(e);
 		bool said = n >= k && !strcmp(sm.text + n - k, e);
 		bh_fatal("sandbox: %s%s%s", sm.text, said || !n ? "" : ": ", said ? "" : e);
 	}
+	log_info("sandbox: %s", bh_sandbox_info_format(&si, sis, sizeof(sis)));
+#ifdef BH_TEST_HOOKS
+	if (bh_test_forbidden_syscall_wanted()) {
+		log_info("test: calling mount(2) under the filter");
+		long x = bh_test_forbidden_syscall();
+		bh_fatal("test: mount(2) returned %ld: the filter did not kill us", x);
+	}
+#endif
 	log_info("listening on %s://[%s]:%u, pending %s (sandboxed)", plain ? "http" : "https",
 	         bind_addr, port, pending);
 

@@ -40,6 +40,17 @@ $(BUILD)/bin/web3-auth-svc: EXTRA_LIBS = $(MHD_LIBS)
 $(BUILD)/bin/web3-auth-svc: $(BUILD)/obj/pam/auth-svc.o $(LIBPW3) $(LIBCOMMON)
 	$(call link)
 
+# Test build (never installed): the same code plus the BH_TEST_HOOKS forbidden-syscall
+# hook (sandbox/apply.h), so test_pam_callback.sh can watch the filter kill it.
+$(BUILD)/obj/pam/auth-svc-test.o: src/pam/auth-svc.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -DBH_TEST_HOOKS -c $< -o $@
+$(BUILD)/tests/helpers/web3-auth-svc-testd: EXTRA_LIBS = $(MHD_LIBS)
+$(BUILD)/tests/helpers/web3-auth-svc-testd: $(BUILD)/obj/pam/auth-svc-test.o $(LIBPW3) $(LIBCOMMON)
+	$(call link)
+CHECK_DEPS += $(BUILD)/tests/helpers/web3-auth-svc-testd
+
 # unit tests: test_pam (library) and test_pam_module (the built .so through libpam)
 # and test_pam_hostile (tests/pam_hostile.tsv through the .so and the request handler)
 $(BUILD)/tests/test_pam $(BUILD)/tests/test_pam_module $(BUILD)/tests/test_pam_hostile: $(LIBPW3)

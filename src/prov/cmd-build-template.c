@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "cli.h"
 #include "core/atomicio.h"
 #include "core/buf.h"
@@ -149,12 +150,17 @@ static int write_mbr(int fd, uint64_t bytes)
 
 static int copy_boot_code(int disk_fd, const char *mbr_bin)
 {
+	/* core/file.h: syslinux's mbr.bin, a root-owned regular file, not group/world-
+	 * writable, at most the 440 bytes of MBR boot code (build-template runs as root) */
+	static const struct bh_file_rules rules = {
+		.type = S_IFREG, .owner = BH_FILE_OWNER_ROOT, .forbid_mode = 022, .max_size = 440,
+	};
 	uint8_t code[440];
-	int fd = open(mbr_bin, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	ssize_t n;
+	int fd, r;
 
-	if (fd < 0)
-		return bh_negerrno();
+	if ((r = bh_file_open(AT_FDCWD, mbr_bin, O_RDONLY, &rules, &fd, NULL, NULL)) < 0)
+		return r;
 	n = read(fd, code, sizeof code);
 	close(fd);
 	if (n <= 0 || n > 440)
@@ -297,7 +303,12 @@ static void debootstrap_log_tail(const struct tctx *t)
 
 	if (asprintf(&lp, "%s/debootstrap/debootstrap.log", t->root) < 0)
 		return;
-	if ((lf = open(lp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
+	/* core/file.h: written by debootstrap as root inside the new root: a root-owned
+	 * regular file, not group/world-writable (O_NONBLOCK: a FIFO there cannot hang us) */
+	static const struct bh_file_rules rules = {
+		.type = S_IFREG, .owner = BH_FILE_OWNER_ROOT, .forbid_mode = 022,
+	};
+	if (bh_file_open(AT_FDCWD, lp, O_RDONLY, &rules, &lf, NULL, NULL) == 0) {
 		off_t end = lseek(lf, 0, SEEK_END);
 		tn = pread(lf, tb, sizeof tb, end > 3000 ? end - 3000 : 0);
 		fprintf(stderr, "[build-template] tail of %s:\n%.*s\n", lp, (int)(tn > 0 ? tn : 0), tb);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "cli.h"
 #include "core/atomicio.h"
 #include "lock.h"
@@ -23,13 +24,18 @@ static bool lock_held;
 
 static pid_t read_pid(const char *path)
 {
+	/* core/file.h: a regular file written by the provisioner's user (us), not group/
+	 * world-writable, a PID's worth of bytes; anything else counts as garbage (stale) */
+	static const struct bh_file_rules rules = {
+		.type = S_IFREG, .owner = BH_FILE_OWNER_SELF, .forbid_mode = 022, .max_size = 31,
+	};
 	char b[32];
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	ssize_t n;
 	long long v;
+	int fd, r;
 
-	if (fd < 0)
-		return -1;
+	if ((r = bh_file_open(AT_FDCWD, path, O_RDONLY, &rules, &fd, NULL, NULL)) < 0)
+		return r == -ENOENT ? -1 : 0;
 	n = read(fd, b, sizeof b - 1);
 	close(fd);
 	if (n <= 0)

@@ -99,10 +99,11 @@ static int sandbox(const struct prov_cmd *cmd)
 	(void)getpwuid(getuid());
 	if (cmd->sandbox == PROV_SANDBOX_POLICY_ONLY) {
 		if ((r = bh_policy_load(NULL, PROV_SERVICE, &p, &m)) == 0)
-			r = bh_sandbox_apply_policy(p, 0, &m);
+			r = bh_sandbox_apply_policy(p, BH_SANDBOX_CHECK_IDENTITY, &m);
 		bh_policy_free(p);
 	} else {
-		r = bh_sandbox_apply(PROV_SERVICE, BH_SANDBOX_ALLOW_DEBUG_ENV, &m);
+		r = bh_sandbox_apply(PROV_SERVICE,
+				     BH_SANDBOX_ALLOW_DEBUG_ENV | BH_SANDBOX_CHECK_IDENTITY, &m);
 	}
 	if (r < 0) { /* the errno once: most messages end with it already */
 		const char *e = bh_strerror(r);
@@ -213,5 +214,13 @@ int main(int argc, char **argv)
 		}
 		return 1;
 	}
+#ifdef BH_TEST_HOOKS
+	if (cmd->sandbox != PROV_SANDBOX_NONE && bh_test_forbidden_syscall_wanted()) {
+		say("test: calling mount(2) under the filter");
+		long x = bh_test_forbidden_syscall();
+		say("test: mount(2) returned %ld: the filter did not kill us", x);
+		return 1;
+	}
+#endif
 	return cmd->run(argc, argv);
 }

@@ -34,6 +34,18 @@ PROV_VERSION := $(shell sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' src/prov/pr
 $(BUILD)/obj/prov/main.o: src/prov/provisioner.json
 $(BUILD)/obj/prov/main.o: CFLAGS_ALL += -DPROV_VERSION='"$(PROV_VERSION)"'
 
+# Test build (never installed): main.c with the BH_TEST_HOOKS forbidden-syscall hook
+# (sandbox/apply.h) after a verb's sandbox, for test_prov_failures.sh.
+$(BUILD)/obj/prov/main-test.o: src/prov/main.c src/prov/provisioner.json
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -DPROV_VERSION='"$(PROV_VERSION)"' -DBH_TEST_HOOKS -c $< -o $@
+$(BUILD)/tests/helpers/bh-prov-testd: EXTRA_LIBS = $(PROV_EXTRA)
+$(BUILD)/tests/helpers/bh-prov-testd: $(filter-out $(BUILD)/obj/prov/main.o,$(PROV_CLI_OBJS)) \
+		$(BUILD)/obj/prov/main-test.o $(PROV_LIB) $(LIBCOMMON)
+	$(call link)
+CHECK_DEPS += $(BUILD)/tests/helpers/bh-prov-testd
+
 $(PROV_LINKS): | $(BUILD)/bin/blockhost-vm
 	$(Q)ln -sf blockhost-vm $@
 

@@ -57,3 +57,9 @@ $(BUILD)/helpers/faultinj.so: tests/helpers/faultinj.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -shared -fPIC -O2 -g -Wall -Wextra -o $@ $< -ldl
+
+# tests/integration/test_escape_probes.sh: one escape attempt under a service's policy,
+# identity and filter (tests/helpers/escape_probe.c); never installed
+CHECK_DEPS += $(BUILD)/helpers/escape_probe
+$(BUILD)/helpers/escape_probe: $(BUILD)/helpers/escape_probe.o $(LIBCOMMON)
+	$(call link)

@@ -14,8 +14,10 @@
  * strict JSON object whose "action" is <name>, and must have exactly one source among the
  * --action-source files (<dir>/<name>.c), and every source must have a manifest.  Then a
  * table of every action: who it runs as, the capabilities it is granted, whether those
- * include setuid/setgid (it can become any user), its source.  The run_as shown is the one
- * the agent applies (docs/PROTOCOL.plugin section 6: no "run_as" and CAP_SETUID = root).
+ * include setuid/setgid (it can become any user), its source.  "run_as" is required (no
+ * implicit rule), and a manifest that runs as uid 0 or is granted a root-equivalent
+ * capability (sandbox/policy.h bh_caps_root_equivalent) must give its "root_equivalent"
+ * reason, which the table prints; the agent's parser applies the same rules.
  * The agent's own parser (src/agent/plugin-manifest.c) validates each manifest in full
  * when the build signs it; this is the auditor's view, not the enforcement.
  *
@@ -164,6 +166,68 @@ static bool allows(const struct bh_seccomp *sc, const char *name)
 	return false;
 }
 
+/* Syscalls an auditor looks at first: allowed at all (any condition) = listed. */
+static const char *const dangerous[] = {
+	"execve", "execveat", "fork", "vfork", "clone", "clone3", "ptrace", "process_vm_writev",
+	"process_vm_readv", "mount", "umount2", "pivot_root", "chroot", "unshare", "setns",
+	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups",
+	"capset", "kill", "tkill", "tgkill", "socket", "connect", "bind", "listen",
+	"memfd_create", "bpf", "init_module", "finit_module", "delete_module", "kexec_load",
+	"keyctl", "add_key", "perf_event_open", "chmod", "fchmod", "fchmodat", "chown", "fchown",
+	"fchownat", "lchown", "link", "linkat", "symlink", "symlinkat", "mknod", "mknodat",
+	"open", "creat", "unlink", "unlinkat", "rename", "renameat", "renameat2",
+};
+
+struct service_row {
+	char name[BH_POLICY_NAME_MAX + 1];
+	char user[BH_POLICY_USER_MAX + 1], group[BH_POLICY_USER_MAX + 1];
+	char groups[256], caps[512], danger[1024];
+	size_t n_rules;
+};
+static struct service_row svc_rows[MAX_SERVICES];
+static size_t n_svc_rows;
+
+static void append(char *buf, size_t len, const char *sep, const char *s)
+{
+	size_t off = strlen(buf);
+	if (off < len)
+		snprintf(buf + off, len - off, "%s%s", off ? sep : "", s);
+}
+
+static void service_row(const char *svc, const struct bh_policy *p, const struct bh_seccomp *sc)
+{
+	struct service_row *row;
+
+	if (n_svc_rows == MAX_SERVICES)
+		return;
+	row = &svc_rows[n_svc_rows++];
+	memset(row, 0, sizeof(*row));
+	snprintf(row->name, sizeof(row->name), "%.64s", svc);
+	snprintf(row->user, sizeof(row->user), "%s", p->user);
+	snprintf(row->group, sizeof(row->group), "%s", p->group);
+	for (size_t i = 0; i < p->n_groups; i++)
+		append(row->groups, sizeof(row->groups), ", ", p->groups[i]);
+	for (int c = 0; c < 64; c++)
+		if (p->caps & (UINT64_C(1) << c))
+			append(row->caps, sizeof(row->caps), ", ", bh_cap_name(c));
+	row->n_rules = sc->n_rules;
+	for (size_t d = 0; d < sizeof(dangerous) / sizeof(dangerous[0]); d++) {
+		bool any = false, cond = false;
+		for (size_t i = 0; i < sc->n_rules; i++) {
+			const struct bh_seccomp_rule *r = &sc->rules[i];
+			if (r->dropped || r->action != BH_SECCOMP_ALLOW || strcmp(r->name, dangerous[d]))
+				continue;
+			any = true;
+			cond |= r->n_conds > 0;
+		}
+		if (any) {
+			char item[80];
+			snprintf(item, sizeof(item), "%s%s", dangerous[d], cond ? " (cond.)" : "");
+			append(row->danger, sizeof(row->danger), ", ", item);
+		}
+	}
+}
+
 static void check_service(const char *pdir, const char *sdir, const char *svc, bool quiet)
 {
 	struct bh_msg m = { "" };
@@ -171,9 +235,9 @@ static void check_service(const char *pdir, const char *sdir, const char *svc, b
 	struct bh_seccomp *sc = NULL, *san = NULL;
 	int r;
 
-	if ((r = bh_policy_load(pdir, svc, &p, &m)) < 0)
+	if ((r = bh_policy_load_flags(pdir, svc, BH_SECCOMP_ANY_OWNER, &p, &m)) < 0)
 		problem("%s", m.text);
-	if ((r = bh_seccomp_load(sdir, svc, 0, &sc, &m)) < 0) {
+	if ((r = bh_seccomp_load(sdir, svc, BH_SECCOMP_ANY_OWNER, &sc, &m)) < 0) {
 		problem("%s", m.text);
 	} else {
 		/* a process that cannot exit or return from a signal handler is a broken filter */
@@ -182,9 +246,11 @@ static void check_service(const char *pdir, const char *sdir, const char *svc, b
 			if (!allows(sc, essential[i]))
 				problem("%s/%s: does not allow %s (include base.inc)", sdir, svc,
 					essential[i]);
-		if ((r = bh_seccomp_load(sdir, svc, BH_SECCOMP_SANITIZER, &san, &m)) < 0)
+		if ((r = bh_seccomp_load(sdir, svc, BH_SECCOMP_SANITIZER | BH_SECCOMP_ANY_OWNER, &san, &m)) < 0)
 			problem("%s (with the sanitizer include)", m.text);
 	}
+	if (p && sc)
+		service_row(svc, p, sc);
 	if (p && sc && (!quiet || report)) {
 		char caps[512] = "";
 		size_t off = 0;
@@ -239,7 +305,7 @@ static void check_orphans(const char *pdir, const char *sdir,
 			/* shared include: must parse on its own (in both views) */
 			struct bh_msg m = { "" };
 			struct bh_seccomp *sc = NULL;
-			if (bh_seccomp_load(sdir, nm, BH_SECCOMP_SANITIZER, &sc, &m) < 0)
+			if (bh_seccomp_load(sdir, nm, BH_SECCOMP_SANITIZER | BH_SECCOMP_ANY_OWNER, &sc, &m) < 0)
 				problem("%s", m.text);
 			bh_seccomp_free(sc);
 			continue;
@@ -257,7 +323,10 @@ struct action_row {
 	char name[65];
 	char run_as[8];
 	char caps[256];
+	uint64_t capbits;
 	bool setid;
+	bool root_eq;
+	char reason[512];
 	const char *source;
 };
 
@@ -291,7 +360,7 @@ static bool read_action(const char *adir, const char *fname, struct action_row *
 	struct bh_buf b;
 	json_t *j = NULL, *v, *c;
 	char *path = NULL;
-	bool ok = false, setuid = false;
+	bool ok = false;
 	size_t i, off = 0;
 	int r;
 
@@ -322,8 +391,17 @@ static bool read_action(const char *adir, const char *fname, struct action_row *
 			problem("%s: capabilities[%zu] is not a string", path, i);
 			goto out;
 		}
-		setuid |= strcmp(s, "setuid") == 0;
 		row->setid |= strcmp(s, "setuid") == 0 || strcmp(s, "setgid") == 0;
+		char capname[64];
+		snprintf(capname, sizeof(capname), "CAP_%s", s);
+		for (char *q = capname; *q; q++)
+			*q = (char)(*q >= 'a' && *q <= 'z' ? *q - 32 : *q);
+		int cn = bh_cap_from_name(capname);
+		if (cn < 0) {
+			problem("%s: unknown capability \"%s\"", path, s);
+			goto out;
+		}
+		row->capbits |= UINT64_C(1) << cn;
 		int n = snprintf(row->caps + off, sizeof(row->caps) - off, "%s%s", off ? "," : "", s);
 		if (n < 0 || (size_t)n >= sizeof(row->caps) - off) {
 			problem("%s: capability list too long to report", path);
@@ -332,14 +410,34 @@ static bool read_action(const char *adir, const char *fname, struct action_row *
 		off += (size_t)n;
 	}
 	v = json_object_get(j, "run_as");
-	if (v && (!json_is_string(v) || (strcmp(json_string_value(v), "root") &&
-					 strcmp(json_string_value(v), "plugin")))) {
+	if (!v) {
+		problem("%s: \"run_as\" missing (required: \"plugin\" or \"root\"; there is no "
+			"implicit rule)", path);
+		goto out;
+	}
+	if (!json_is_string(v) || (strcmp(json_string_value(v), "root") &&
+				   strcmp(json_string_value(v), "plugin"))) {
 		problem("%s: run_as must be \"plugin\" or \"root\"", path);
 		goto out;
 	}
-	/* the agent's rule: without "run_as", CAP_SETUID means root (it could setuid(0)) */
-	snprintf(row->run_as, sizeof(row->run_as), "%s",
-		 v ? json_string_value(v) : setuid ? "root" : "plugin");
+	snprintf(row->run_as, sizeof(row->run_as), "%s", json_string_value(v));
+	row->root_eq = bh_caps_root_equivalent(row->capbits, strcmp(row->run_as, "root") == 0);
+	v = json_object_get(j, "root_equivalent");
+	if (v && !json_is_string(v)) {
+		problem("%s: root_equivalent must be a string (the reason)", path);
+		goto out;
+	}
+	if (row->root_eq && !v) {
+		problem("%s: root-equivalent (run_as %s, capabilities %s) but no \"root_equivalent\" "
+			"reason", path, row->run_as, row->caps[0] ? row->caps : "none");
+		goto out;
+	}
+	if (!row->root_eq && v) {
+		problem("%s: \"root_equivalent\" given, but it is not root-equivalent", path);
+		goto out;
+	}
+	if (v)
+		snprintf(row->reason, sizeof(row->reason), "%s", json_string_value(v));
 	ok = true;
 out:
 	json_decref(j);
@@ -353,9 +451,11 @@ static int cmp_rows(const void *a, const void *b)
 	return strcmp(((const struct action_row *)a)->name, ((const struct action_row *)b)->name);
 }
 
+static struct action_row rows[MAX_ACTIONS];
+static size_t n_rows;
+
 static void check_actions(const char *adir, const char *const *srcs, size_t n_srcs, bool quiet)
 {
-	static struct action_row rows[MAX_ACTIONS];
 	struct dirent *de;
 	size_t n = 0, n_root = 0, n_setid = 0;
 	DIR *d;
@@ -407,37 +507,95 @@ static void check_actions(const char *adir, const char *const *srcs, size_t n_sr
 			problem("%s: no such action source", srcs[i]);
 	}
 	qsort(rows, n, sizeof(rows[0]), cmp_rows);
+	n_rows = n;
 	for (size_t i = 0; report && i < n; i++)
 		json_array_append_new(json_object_get(report, "actions"),
-			json_pack("{s:s, s:s, s:b, s:o, s:s?}", "action", rows[i].name, "run_as",
-				  rows[i].run_as, "setid", rows[i].setid, "capabilities",
-				  split_list(rows[i].caps), "source", rows[i].source));
+			json_pack("{s:s, s:s, s:b, s:b, s:o, s:s?}", "action", rows[i].name, "run_as",
+				  rows[i].run_as, "setid", rows[i].setid, "root_equivalent",
+				  rows[i].root_eq, "capabilities", split_list(rows[i].caps), "source",
+				  rows[i].source));
 	if (quiet || report)
 		return;
-	printf("%-22s %-7s %-5s %-36s %s\n", "action", "run_as", "setid", "capabilities",
-	       "source");
+	printf("%-22s %-7s %-5s %-7s %-36s %s\n", "action", "run_as", "setid", "root-eq",
+	       "capabilities", "source");
+	size_t n_req = 0;
 	for (size_t i = 0; i < n; i++) {
-		printf("%-22s %-7s %-5s %-36s %s\n", rows[i].name, rows[i].run_as,
-		       rows[i].setid ? "YES" : "-", rows[i].caps[0] ? rows[i].caps : "none",
+		printf("%-22s %-7s %-5s %-7s %-36s %s\n", rows[i].name, rows[i].run_as,
+		       rows[i].setid ? "YES" : "-", rows[i].root_eq ? "YES" : "-",
+		       rows[i].caps[0] ? rows[i].caps : "none",
 		       rows[i].source ? rows[i].source : "(none)");
 		n_root += strcmp(rows[i].run_as, "root") == 0;
 		n_setid += rows[i].setid;
+		n_req += rows[i].root_eq;
 	}
 	printf("policy-check: %zu actions in %s/: %zu run as root, %zu may change uid/gid "
-	       "(setuid/setgid)\n", n, adir, n_root, n_setid);
+	       "(setuid/setgid), %zu root-equivalent\n", n, adir, n_root, n_setid, n_req);
+}
+
+/* The root agent's [callers] (read from its policy; names not resolved). */
+static struct bh_callers *read_callers(const char *pdir)
+{
+	struct bh_msg m = { "" };
+	struct bh_policy *p = NULL;
+	struct bh_callers *cs = NULL;
+
+	if (bh_policy_load_flags(pdir, "blockhost-root-agent", BH_SECCOMP_ANY_OWNER, &p, &m) < 0) {
+		problem("%s", m.text);
+		return NULL;
+	}
+	if (bh_callers_parse(p->ini, bh_policy_section(p, "callers"), false, &cs, &m) < 0)
+		problem("%s", m.text);
+	bh_policy_free(p);
+	return cs;
+}
+
+/*
+ * --table: the auditor's tables as markdown, the ones policy/README.md shows (a unit
+ * test compares them): every service and every action.
+ */
+static void print_tables(const char *pdir, bool have_actions)
+{
+	printf("| service | user | group | supplementary groups | capabilities | syscall rules "
+	       "| dangerous syscalls allowed |\n|---|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < n_svc_rows; i++) {
+		const struct service_row *r = &svc_rows[i];
+		printf("| %s | %s | %s | %s | %s | %zu | %s |\n", r->name, r->user, r->group,
+		       r->groups[0] ? r->groups : "-", r->caps[0] ? r->caps : "none", r->n_rules,
+		       r->danger[0] ? r->danger : "none");
+	}
+	if (!have_actions)
+		return;
+	struct bh_callers *cs = read_callers(pdir);
+	printf("\n| action | run_as | capabilities | callers | root-equivalent | source |\n"
+	       "|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < n_rows; i++) {
+		const struct action_row *r = &rows[i];
+		char who[256];
+		const struct bh_callers_rule *cr = bh_callers_find(cs, r->name);
+		printf("| %s | %s | %s | %s | %s | %s |\n", r->name, r->run_as,
+		       r->caps[0] ? r->caps : "none",
+		       cr ? bh_callers_format(cr, who, sizeof(who)) : "nobody (no [callers] rule)",
+		       r->root_eq ? "**yes**" : "no", r->source ? r->source : "(none)");
+	}
+	printf("\nRoot-equivalent actions, with the reason signed in their manifests:\n\n");
+	for (size_t i = 0; i < n_rows; i++)
+		if (rows[i].root_eq)
+			printf("- `%s`: %s\n", rows[i].name, rows[i].reason);
+	free(cs);
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: blockhost-policy-check --policy-dir DIR --seccomp-dir DIR "
-		   "[--dump SERVICE] [-q] [--json]\n"
+		   "[--dump SERVICE] [-q] [--json] [--table]\n"
 		   "       [--actions-dir DIR --action-source FILE.c ...]\n"
 		   "       blockhost-policy-check --help | --version\n"
 		   "  validates every policy/<service>.policy and seccomp/<service> listed in\n"
 		   "  DIR/services; --dump prints the expanded syscall rules of one service;\n"
 		   "  --actions-dir checks that every action has a manifest and a source and\n"
 		   "  prints every action with its run_as and capabilities (-q: problems only;\n"
-		   "  --json: one object {ok, problems, services, actions} on stdout).\n"
+		   "  --json: one object {ok, problems, services, actions} on stdout); --table\n"
+		   "  prints the service and action tables of policy/README.md (markdown).\n"
 		   "  `make policy-check` runs it on this tree.\n"
 		   "Exit: 0 all valid, 1 problems found (each one named), 2 usage error.\n");
 }
@@ -451,6 +609,7 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "actions-dir", required_argument, NULL, 'a' },
 		{ "action-source", required_argument, NULL, 'A' },
+		{ "table", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "json", no_argument, NULL, 'j' },
@@ -463,16 +622,17 @@ int main(int argc, char **argv)
 	size_t n_srcs = 0;
 	char names[MAX_SERVICES][BH_POLICY_NAME_MAX + 1];
 	size_t n = 0;
-	bool quiet = false;
+	bool quiet = false, table = false;
 	int c;
 
 	bh_log_init("blockhost-policy-check", BH_LOG_STDERR, 0);
-	while (bh_cli_getopt(argc, argv, "p:s:d:qha:A:", opts, &c, &m) == 0 && c != -1) {
+	while (bh_cli_getopt(argc, argv, "p:s:d:qhta:A:", opts, &c, &m) == 0 && c != -1) {
 		switch (c) {
 		case 'p': pdir = optarg; break;
 		case 's': sdir = optarg; break;
 		case 'd': dump = optarg; break;
 		case 'q': quiet = true; break;
+		case 't': table = true; quiet = true; break;
 		case 'a': adir = optarg; break;
 		case 'A':
 			if (n_srcs == MAX_ACTIONS) {
@@ -497,7 +657,7 @@ int main(int argc, char **argv)
 	if (dump) {
 		struct bh_seccomp *sc = NULL;
 		char line[512];
-		if (bh_seccomp_load(sdir, dump, 0, &sc, &m) < 0) {
+		if (bh_seccomp_load(sdir, dump, BH_SECCOMP_ANY_OWNER, &sc, &m) < 0) {
 			log_error("%s", m.text);
 			return 1;
 		}
@@ -530,13 +690,15 @@ int main(int argc, char **argv)
 		free(t);
 		json_decref(report);
 	}
+	if (table && !errors)
+		print_tables(pdir, adir != NULL);
 	if (errors) {
 		log_error("%d problem%s in %s/ and %s/", errors, errors == 1 ? "" : "s", pdir, sdir);
 		return 1;
 	}
 	if (json)
 		return 0;
-	if (!quiet)
+	if (!quiet && !table)
 		printf("policy-check: %zu services OK (%s/, %s/)\n", n, pdir, sdir);
 	return 0;
 }

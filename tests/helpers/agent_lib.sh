@@ -16,15 +16,20 @@ AGENT_GROUP=${AGENT_GROUP:-users}
 mkdir -p "$ACT" "$KEYS" "$BLOCKHOST_ROOT/run/blockhost" "$BLOCKHOST_ROOT/var/lib/blockhost"
 chmod 0755 "$T" "$BLOCKHOST_ROOT" # let setpriv'd clients reach the socket
 "$SIGN" keygen "$T/test.key" "$KEYS" > /dev/null
+# the agent's [socket] group and [callers] in a private policy copy: the shipped actions
+# for $AGENT_GROUP, and the test plugins the agent tests install
+bh_agent_policy "$AGENT_GROUP" echo rooty greedy script slow
 
 # write_manifest NAME VERSION CAPS_JSON PARAMS_JSON [TIMEOUT_MS] [OUTPUT_MAX] [EXTRA_MEMBERS]
-# (EXTRA_MEMBERS e.g. ',"run_as":"root"')
+# EXTRA_MEMBERS defaults to ',"run_as":"plugin"' (run_as is required); a root one is
+# e.g. ',"run_as":"root","root_equivalent":"test: needs uid 0"'; '' writes no run_as
 write_manifest() {
-	local h; h=$("$SIGN" hash "$ACT/$1")
+	local h extra=',"run_as":"plugin"'; h=$("$SIGN" hash "$ACT/$1")
+	[ $# -ge 7 ] && extra=$7
 	cat > "$ACT/$1.manifest" <<EOM
 {"format":1,"namespace":"blockhost-plugin-v1","action":"$1","version":$2,
  "sha256":"$h","capabilities":$3,"timeout_ms":${5:-5000},"output_max":${6:-65536},
- "input":"stdin-json","params":$4${7:-}}
+ "input":"stdin-json","params":$4$extra}
 EOM
 	chmod 0644 "$ACT/$1.manifest"
 }
@@ -42,7 +47,7 @@ install_test_plugin() {
 
 # start_agent [extra args...]
 start_agent() {
-	"$AGENT_BIN" --keys-dir "$KEYS" --group "$AGENT_GROUP" "$@" > "$T/agent.log" 2>&1 &
+	"$AGENT_BIN" --keys-dir "$KEYS" "$@" > "$T/agent.log" 2>&1 &
 	AGENT_PID=$!; bh_track "$AGENT_PID"
 	# the socket exists before the start-up scan; the log line comes after it
 	for _ in $(seq 200); do grep -q 'actions verified' "$T/agent.log" && return 0; sleep 0.05; done

@@ -8,6 +8,8 @@ ks_start_swtpm() { start_swtpm; }
 # The keystore tree and config under $BLOCKHOST_ROOT (PCR 16: resettable, for tests).
 ks_setup() {
 	[ -x "$KS" ] || fail "$KS not built"
+	# the daemon runs as nobody here: its policy's [identity] in a private copy says so
+	bh_policy_identity blockhost-keystore nobody nogroup
 	mkdir -p "$BLOCKHOST_ROOT/etc/blockhost" "$BLOCKHOST_ROOT/var/lib/blockhost" \
 		"$BLOCKHOST_ROOT/run/blockhost"
 	printf '{"tcti": "%s", "pcrs": [%s]}\n' "$TPM_TCTI" "${KS_PCRS:-16}" \

@@ -117,6 +117,7 @@ pw3_start_svc() {
 	chown root:nogroup "$run/pending"; chmod 0770 "$run/pending"
 	chown nobody "$tls"
 	SVC_PORT=$(free_port)
+	bh_policy_identity web3-auth-svc nobody nogroup   # its [identity] in a test copy
 	${PW3_SVC_WRAP:-} setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all \
 		"$BIN/web3-auth-svc" --port "$SVC_PORT" --bind 127.0.0.1 --pages "$TOP/src/pam/pages" \
 		> "$T/svc.log" 2>&1 &

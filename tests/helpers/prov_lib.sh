@@ -25,6 +25,9 @@ DB="$STATE/vms.json"
 OWNER=0x00000000000000000000000000000000000000aa
 
 chmod 0755 "$T" "$R"
+bh_agent_policy "$AGENT_GROUP"   # the agent's [socket] group and [callers] for the test group
+# the verbs run as nobody:nogroup + the agent's group here (production: blockhost)
+bh_policy_identity blockhost-provisioner nobody "$(getent group "$PGID" | cut -d: -f1)" "$AGENT_GROUP"
 mkdir -p "$ACT" "$KEYS" "$R/run/blockhost" "$R/etc/blockhost" "$STATE/vms" "$STATE/cloud-init" \
 	"$STATE/templates" "$VHOME/run" "$R/usr/share/blockhost/vm"
 chown -R "$PUID:$PGID" "$STATE" "$VHOME"
@@ -113,7 +116,7 @@ prov_cleanup() {
 trap prov_cleanup EXIT
 
 start_agent() {
-	"$AGENT_BIN" --keys-dir "$KEYS" --group "$AGENT_GROUP" > "$T/agent.log" 2>&1 &
+	"$AGENT_BIN" --keys-dir "$KEYS" > "$T/agent.log" 2>&1 &
 	AGENT_PID=$!; bh_track "$AGENT_PID"
 	for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
 	cat "$T/agent.log"; fail "agent did not start"

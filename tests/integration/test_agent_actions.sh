@@ -31,7 +31,7 @@ nsx ip link set vnet7 master br0
 for d in br0 vnet7 vnet7p; do nsx ip link set "$d" up; done
 
 # the agent (and so its plugins) runs inside the namespace
-ip netns exec "$NS" "$AGENT_BIN" --keys-dir "$KEYS" --group "$AGENT_GROUP" > "$T/agent.log" 2>&1 &
+ip netns exec "$NS" "$AGENT_BIN" --keys-dir "$KEYS" > "$T/agent.log" 2>&1 &
 AGENT_PID=$!; bh_track "$AGENT_PID"
 for _ in $(seq 200); do grep -q 'actions verified' "$T/agent.log" && break; sleep 0.05; done
 [ -S "$SOCK" ] || { cat "$T/agent.log"; fail "agent did not start"; }
@@ -71,6 +71,18 @@ grep -q '^2001:db8::42 dev br0' <<< "$routes" || fail "route missing: $routes"
 expect_err ip6-route-add '{"address":"2001:db8::42/64","dev":"br0"}' "param 'address'"
 expect_err ip6-route-add '{"address":"2001:db8::42/128","dev":"eth0"}' "param 'dev'"
 expect_err ip6-route-add '{"address":"2001:zz8::42/128","dev":"br0"}' "param 'address'"
+# addresses that are never a VM's (issue 11): unspecified, loopback, multicast, link-local
+expect_err ip6-route-add '{"address":"::/128","dev":"br0"}' "unspecified address"
+expect_err ip6-route-add '{"address":"0:0:0:0:0:0:0:0/128","dev":"br0"}' "unspecified address"
+expect_err ip6-route-add '{"address":"::1/128","dev":"br0"}' "loopback address"
+expect_err ip6-route-add '{"address":"ff02::1/128","dev":"br0"}' "multicast address"
+expect_err ip6-route-add '{"address":"FF05::2/128","dev":"br0"}' "multicast address"
+expect_err ip6-route-add '{"address":"fe80::1/128","dev":"br0"}' "link-local address"
+expect_err ip6-route-add '{"address":"febf:ffff::1/128","dev":"br0"}' "link-local address"
+expect_err ip6-route-add '{"address":"::ffff:192.0.2.1/128","dev":"br0"}' "param 'address'"
+expect_err ip6-route-del '{"address":"::1/128","dev":"br0"}' "loopback address"
+expect_ok ip6-route-add '{"address":"fec0::1/128","dev":"br0"}' > /dev/null   # just outside fe80::/10
+expect_ok ip6-route-del '{"address":"fec0::1/128","dev":"br0"}' > /dev/null
 expect_ok ip6-route-del '{"address":"2001:db8::42/128","dev":"br0"}' > /dev/null
 routes=$(nsx ip -6 route show)
 grep -q '2001:db8::42' <<< "$routes" && fail "route not deleted"

@@ -40,8 +40,13 @@ ks_serve || { cat "$T/keystored.log"; fail "daemon did not start"; }
 got=$("$KS" request '{"op":"address"}')
 [[ $got == *"\"address\":\"$addr\""* ]] || fail "address: $got"
 ok "daemon serves the wallet address"
+grep -q 'sandbox: policy .*/blockhost-keystore.policy, seccomp .*/blockhost-keystore ([0-9]* rules[^)]*), enforcing: any other system call kills the process' "$T/keystored.log" ||
+	{ cat "$T/keystored.log"; fail "no start-up line naming the policy and filter files and enforcement"; }
 
 # hardening visible from /proc
+# /proc/<pid>/status against the policy the daemon loaded (issue 19)
+/usr/bin/python3 "$TOP/tests/helpers/proc_policy.py" "$KS_PID" "$BLOCKHOST_POLICY_DIR/blockhost-keystore.policy" ||
+	fail "the running keystore differs from its policy"
 st=/proc/$KS_PID/status
 grep -q "^Uid:[[:space:]]*65534" "$st" || fail "daemon not running as nobody: $(grep Uid "$st")"
 grep -q "^CapEff:[[:space:]]*0000000000000000" "$st" || fail "capabilities held"
@@ -184,7 +189,7 @@ for how in "chown nobody" "chmod 664" "chmod 646"; do
 done
 mv "$SITE" "$SITE.real"; ln -s "$SITE.real" "$SITE"
 rc=0; setpriv --reuid=nobody --regid=nogroup --clear-groups "$KS" serve --no-setid 2> "$T/site.log" || rc=$?
-[ $rc != 0 ] && grep -q "keystore.policy: is a symlink" "$T/site.log" || fail "symlinked site policy: $(cat "$T/site.log")"
+[ $rc != 0 ] && grep -q "keystore.policy: is a symbolic link" "$T/site.log" || fail "symlinked site policy: $(cat "$T/site.log")"
 rm "$SITE"; mv "$SITE.real" "$SITE"
 ok "a site policy owned by another user, group/world-writable or a symlink is refused at start"
 
@@ -209,11 +214,20 @@ ok "recover + reseal restore service with the same wallet"
 kill "$KS_PID"; wait "$KS_PID" 2>/dev/null || true
 
 # a syscall outside the filter kills the daemon (test build: --test-forbidden-syscall)
-chown -R root:root "$BLOCKHOST_ROOT/var/lib/blockhost/keystore"
-rc=0; "$TESTD" serve --no-setid --test-forbidden-syscall 2> "$T/testd.log" || rc=$?
+chown -R nobody:nogroup "$BLOCKHOST_ROOT/var/lib/blockhost/keystore"
+rc=0; setpriv --reuid=nobody --regid=nogroup --clear-groups "$TESTD" serve --no-setid --test-forbidden-syscall 2> "$T/testd.log" || rc=$?
 [ $rc = 159 ] || { cat "$T/testd.log"; fail "forbidden syscall: exit $rc, expected 159 (SIGSYS)"; }
 grep -q "calling socket(AF_INET) under the filter" "$T/testd.log" || fail "hook did not run"
 ! grep -q "did not kill us" "$T/testd.log" || fail "filter did not kill"
 ok "socket(AF_INET) after sandboxing kills the daemon with SIGSYS"
+# under an identity other than its policy's [identity] it refuses to start, naming both
+cp -r "$BLOCKHOST_POLICY_DIR" "$T/policy-wrong"
+sed -i '/^\[identity\]/,/^\[/{s/^user = .*/user = daemon/;s/^group = .*/group = daemon/}' "$T/policy-wrong/blockhost-keystore.policy"
+chown -R nobody:nogroup "$BLOCKHOST_ROOT/var/lib/blockhost/keystore"
+rc=0; BLOCKHOST_POLICY_DIR="$T/policy-wrong" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	"$KS" serve --no-setid > /dev/null 2> "$T/wrong-id.log" || rc=$?
+[ $rc != 0 ] && grep -q "identity: running as uid 65534 gid 65534 groups \[\], but .*blockhost-keystore.policy \[identity\] says user daemon" "$T/wrong-id.log" ||
+	fail "keystore under the wrong identity: rc $rc $(cat "$T/wrong-id.log")"
+ok "the keystore refuses an identity other than its policy's"
 "$KS" serve --help | grepq test-forbidden && fail "production binary has the test hook"
 ok "the production binary has no test hook"

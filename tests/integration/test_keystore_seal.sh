@@ -127,17 +127,17 @@ mkdir -p "$E/etc/blockhost" "$E/var/lib/blockhost" "$T/target"
 cp "$BLOCKHOST_ROOT/etc/blockhost/keystore.json" "$E/etc/blockhost/"
 chmod 700 "$T/target"
 ln -s "$T/target" "$EKS"
-BLOCKHOST_ROOT=$E ks_expect_fail 1 "not a directory (a symlink?): refused" "$KS" init
-BLOCKHOST_ROOT=$E ks_expect_fail 1 "not a directory (a symlink?): refused" "$KS" recover \
+BLOCKHOST_ROOT=$E ks_expect_fail 1 "is a symbolic link, not a directory (refused); the keystore directory must be" "$KS" init
+BLOCKHOST_ROOT=$E ks_expect_fail 1 "is a symbolic link, not a directory (refused); the keystore directory must be" "$KS" recover \
 	--recovery "$T/recovery.bhkr" --passphrase-fd 3 3<"$T/pass"
-BLOCKHOST_ROOT=$E ks_expect_fail 1 "symlink" "$KS" reseal
-BLOCKHOST_ROOT=$E ks_expect_fail 1 "symlink" "$KS" status
+BLOCKHOST_ROOT=$E ks_expect_fail 1 "symbolic link" "$KS" reseal
+BLOCKHOST_ROOT=$E ks_expect_fail 1 "symbolic link" "$KS" status
 [ -z "$(ls -A "$T/target")" ] || fail "something was written through the symlink: $(ls -A "$T/target")"
 ok "a symlink planted at the keystore directory: init/recover/reseal/status refuse, nothing written"
 rm "$EKS"; mkdir -m 700 "$EKS"; chown 4242:4242 "$EKS"
-BLOCKHOST_ROOT=$E ks_expect_fail 1 "owned by uid 4242, not by root or the keystore user" "$KS" init
+BLOCKHOST_ROOT=$E ks_expect_fail 1 "owned by uid 4242 (group 4242); it must be owned by root" "$KS" init
 chown root:root "$EKS"; chmod 755 "$EKS"
-BLOCKHOST_ROOT=$E ks_expect_fail 1 "must be 0700" "$KS" recover \
+BLOCKHOST_ROOT=$E ks_expect_fail 1 "mode 0700: refused" "$KS" recover \
 	--recovery "$T/recovery.bhkr" --passphrase-fd 3 3<"$T/pass"
 [ -z "$(ls -A "$EKS")" ] || fail "written into an untrusted keystore directory"
 ok "a keystore directory owned by another user, or with group/other access, is refused"

@@ -112,7 +112,31 @@ if "$BIN/web3-auth-svc" --port "$(free_port)" --bind 127.0.0.1 > "$T/root-run.lo
 fi
 grep -q "refusing to run as root" "$T/root-run.log" || fail "no clear message when started as root"
 ok "web3-auth-svc refuses to run as root"
+grep -q 'sandbox: policy .*/web3-auth-svc.policy, seccomp .*/web3-auth-svc ([0-9]* rules[^)]*), enforcing' "$T/svc.log" ||
+	fail "no start-up line naming the policy and filter files: $(cat "$T/svc.log")"
+# a user other than its policy's [identity] (here: the policy says daemon) refuses too
+cp -r "$BLOCKHOST_POLICY_DIR" "$T/policy-wrong"
+sed -i '/^\[identity\]/,/^\[/{s/^user = .*/user = daemon/;s/^group = .*/group = daemon/}' "$T/policy-wrong/web3-auth-svc.policy"
+if BLOCKHOST_POLICY_DIR="$T/policy-wrong" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	"$BIN/web3-auth-svc" --port "$(free_port)" --bind 127.0.0.1 --pages "$TOP/src/pam/pages" > "$T/wrong-id.log" 2>&1; then
+	fail "web3-auth-svc ran under the wrong identity"
+fi
+grep -q "identity: running as uid 65534 gid 65534 groups \[\], but .*web3-auth-svc.policy \[identity\] says user daemon" "$T/wrong-id.log" ||
+	fail "wrong identity: $(cat "$T/wrong-id.log")"
+ok "web3-auth-svc refuses an identity other than its policy's, naming both"
+# a system call outside its filter kills it (test build with the BH_TEST_HOOKS hook)
+TESTD="$BUILD/tests/helpers/web3-auth-svc-testd"
+[ -x "$TESTD" ] || fail "$TESTD not built"
+rc=0; BH_TEST_FORBIDDEN_SYSCALL=1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	"$TESTD" --port "$(free_port)" --bind 127.0.0.1 --pages "$TOP/src/pam/pages" > "$T/testd.log" 2>&1 || rc=$?
+[ $rc = 159 ] && grep -q "calling mount(2) under the filter" "$T/testd.log" ||
+	fail "forbidden syscall: exit $rc, expected 159 (SIGSYS): $(cat "$T/testd.log")"
+! grep -aq BH_TEST_FORBIDDEN_SYSCALL "$BIN/web3-auth-svc" || fail "production web3-auth-svc has the test hook"
+ok "web3-auth-svc: a syscall outside its filter kills it with SIGSYS (the production binary has no hook)"
 kill -0 "$SVC_PID" || fail "web3-auth-svc died (seccomp?)"
+/usr/bin/python3 "$TOP/tests/helpers/proc_policy.py" "$SVC_PID" "$BLOCKHOST_POLICY_DIR/web3-auth-svc.policy" ||
+	fail "the running web3-auth-svc differs from its policy"
+ok "web3-auth-svc's /proc status matches its policy (ids, capabilities, no_new_privs, seccomp)"
 kill "$SVC_PID"; rc=0; wait "$SVC_PID" || rc=$?
 [ "$rc" = 0 ] || { cat "$T/svc.log"; fail "web3-auth-svc exit status $rc on SIGTERM"; }
 ! grep -q 'disallowed syscall' "$T/svc.log" || { cat "$T/svc.log"; fail "seccomp debug reported a call"; }

@@ -18,6 +18,25 @@ expect_rc 1 vm create bh-in --owner-wallet 0x1234 --apply; expect_error
 expect_rc 1 vm create bh-in --owner-wallet $OWNER --username Root --apply; expect_error
 nothing_leaked bh-in
 ok "bad name / wallet / username refused"
+# a verb under an identity other than its policy's (here root, and nobody without the
+# agent's group) refuses to start, naming both
+rc=0; "$BIN/blockhost-vm-metrics" nosuch > "$T/out" 2> "$T/err" || rc=$?
+[ $rc != 0 ] && grep -q "identity: running as uid 0 gid 0 .*blockhost-provisioner.policy \[identity\] says user nobody" "$T/err" ||
+	fail "verb as root: rc $rc $(cat "$T/err")"
+rc=0; setpriv --reuid=$PUID --regid=$PGID --clear-groups "$BIN/blockhost-vm-metrics" nosuch > "$T/out" 2> "$T/err" || rc=$?
+[ $rc != 0 ] && grep -q "identity: running as uid 65534 gid 65534 groups \[\], but" "$T/err" ||
+	fail "verb without its supplementary group: rc $rc $(cat "$T/err")"
+ok "provisioner verbs refuse an identity other than their policy's"
+# a system call outside the filter kills a verb (test build with the BH_TEST_HOOKS hook)
+TESTD="$BUILD/tests/helpers/bh-prov-testd"
+[ -x "$TESTD" ] || fail "$TESTD not built"
+for v in metrics list status; do
+	rc=0; as_user BH_TEST_FORBIDDEN_SYSCALL=1 "$TESTD" $v nosuch > "$T/out" 2> "$T/err" || rc=$?
+	[ $rc = 159 ] && grep -q "calling mount(2) under the filter" "$T/err" ||
+		fail "vm-$v forbidden syscall: exit $rc, expected 159 (SIGSYS): $(cat "$T/err")"
+done
+! grep -aq BH_TEST_FORBIDDEN_SYSCALL "$BIN/blockhost-vm" || fail "production blockhost-vm has the test hook"
+ok "provisioner verbs: a syscall outside the filter kills them with SIGSYS"
 
 # 1. agent down
 stop_agent
@@ -123,7 +142,7 @@ expect_rc 1 vm start bh-tamper
 grep -q 'backing file is not the configured template' "$T/err" || fail "backing: $(cat "$T/err")"
 rm -f "$D"; ln -s "$T/good.qcow2" "$D"
 expect_rc 1 vm start bh-tamper
-grep -q 'is a symlink' "$T/err" || fail "symlink: $(cat "$T/err")"
+grep -q 'is a symbolic link' "$T/err" || fail "symlink: $(cat "$T/err")"
 rm -f "$D"; as_user qemu-img create -q -f qcow2 -o data_file="$STATE/data.raw" "$D" 1G
 expect_rc 1 vm start bh-tamper
 grep -q 'external data file' "$T/err" || fail "data file: $(cat "$T/err")"

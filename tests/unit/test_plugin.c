@@ -21,9 +21,10 @@
 #include "../../src/agent/request.h"
 
 #define SHA "0000000000000000000000000000000000000000000000000000000000000000"
-#define HEAD "{\"format\":1,\"namespace\":\"blockhost-plugin-v1\",\"action\":\"t\",\"version\":1," \
+#define HEAD0 "{\"format\":1,\"namespace\":\"blockhost-plugin-v1\",\"action\":\"t\",\"version\":1," \
 	     "\"sha256\":\"" SHA "\",\"capabilities\":[],\"timeout_ms\":1000,\"output_max\":100," \
 	     "\"input\":\"stdin-json\","
+#define HEAD HEAD0 "\"run_as\":\"plugin\","
 #define GOOD HEAD "\"params\":{\"port\":{\"type\":\"int\",\"required\":true,\"min\":1,\"max\":65535}," \
 	"\"proto\":{\"type\":\"string\",\"pattern\":\"^(tcp|udp)$\"},\"on\":{\"type\":\"bool\"}," \
 	"\"list\":{\"type\":\"string-array\",\"max_items\":2,\"max_len\":3}," \
@@ -46,15 +47,25 @@ static void test_manifest_good(void **state)
 	assert_int_equal(m->n_params, 5);
 	assert_int_equal(m->timeout_ms, 1000);
 	assert_int_equal(m->caps, 0);
-	assert_int_equal(m->run_as, BH_PLUGIN_RUN_USER); /* default: never uid 0 */
+	assert_int_equal(m->run_as, BH_PLUGIN_RUN_USER);
+	assert_string_equal(m->root_equivalent, "");
 	bh_plugin_manifest_free(m);
 	bh_plugin_manifest_free(NULL);
-	/* run_as: explicit root / plugin; CAP_SETUID implies root (it could setuid(0)) */
-	static const struct { const char *extra, *caps; enum bh_plugin_run_as want; } ra[] = {
-		{ "\"run_as\":\"root\",", "[]", BH_PLUGIN_RUN_ROOT },
-		{ "\"run_as\":\"plugin\",", "[\"net_admin\"]", BH_PLUGIN_RUN_USER },
-		{ "", "[\"setuid\"]", BH_PLUGIN_RUN_ROOT },
-		{ "\"run_as\":\"plugin\",", "[\"setuid\"]", BH_PLUGIN_RUN_USER },
+	/* run_as is required (no implicit rule); uid 0 or a root-equivalent capability
+	 * needs a signed "root_equivalent" reason, and a reason needs one of them */
+#define RE "\"root_equivalent\":\"test: needs root\","
+	static const struct { const char *extra, *caps; int r; enum bh_plugin_run_as want; } ra[] = {
+		{ "\"run_as\":\"root\"," RE, "[]", 0, BH_PLUGIN_RUN_ROOT },
+		{ "\"run_as\":\"plugin\",", "[\"net_admin\"]", 0, BH_PLUGIN_RUN_USER },
+		{ "", "[\"setuid\"]", BH_ERR_MISSING_KEY, 0 },
+		{ "", "[]", BH_ERR_MISSING_KEY, 0 },
+		{ "\"run_as\":\"plugin\",", "[\"setuid\"]", BH_ERR_CONFIG, 0 },
+		{ "\"run_as\":\"plugin\"," RE, "[\"setuid\"]", 0, BH_PLUGIN_RUN_USER },
+		{ "\"run_as\":\"plugin\"," RE, "[\"chown\",\"net_admin\"]", 0, BH_PLUGIN_RUN_USER },
+		{ "\"run_as\":\"root\",", "[]", BH_ERR_CONFIG, 0 },
+		{ "\"run_as\":\"plugin\"," RE, "[\"net_admin\"]", BH_ERR_CONFIG, 0 },
+		{ "\"run_as\":\"root\",\"root_equivalent\":\"short\",", "[]", BH_ERR_FORMAT, 0 },
+		{ "\"run_as\":\"root\",\"root_equivalent\":\"bad\\nnewline\",", "[]", BH_ERR_FORMAT, 0 },
 	};
 	for (size_t i = 0; i < sizeof(ra) / sizeof(ra[0]); i++) {
 		char man[1024];
@@ -62,11 +73,18 @@ static void test_manifest_good(void **state)
 			 "\"action\":\"t\",\"version\":1,\"sha256\":\"" SHA "\",%s\"capabilities\":%s,"
 			 "\"timeout_ms\":1000,\"output_max\":100,\"input\":\"stdin-json\",\"params\":{}}",
 			 ra[i].extra, ra[i].caps);
-		assert_int_equal(parse(man, &m, &msg), 0);
-		assert_int_equal(m->run_as, ra[i].want);
+		int r = parse(man, &m, &msg);
+		if (r != ra[i].r)
+			fail_msg("row %zu: got %d (%s) for %s", i, r, msg.text, man);
+		if (r == 0) {
+			assert_int_equal(m->run_as, ra[i].want);
+			assert_string_equal(m->root_equivalent, ra[i].extra[0] && strstr(ra[i].extra,
+					    "root_equivalent") ? "test: needs root" : "");
+		}
 		bh_plugin_manifest_free(m);
 		m = NULL;
 	}
+#undef RE
 }
 
 static void expect_bad(const char *s, int code, const char *needle)
@@ -105,8 +123,9 @@ static void test_manifest_bad(void **state)
 {
 	(void)state;
 	expect_bad("{\"format\":2}", BH_ERR_UNSUPPORTED, "format 2 is not supported");
-	expect_bad(HEAD "\"run_as\":\"admin\",\"params\":{}}", BH_ERR_FORMAT, "run_as must be");
-	expect_bad(HEAD "\"run_as\":0,\"params\":{}}", BH_ERR_FORMAT, "run_as must be");
+	expect_bad(HEAD0 "\"run_as\":\"admin\",\"params\":{}}", BH_ERR_FORMAT, "run_as must be");
+	expect_bad(HEAD0 "\"run_as\":0,\"params\":{}}", BH_ERR_FORMAT, "run_as must be");
+	expect_bad(HEAD0 "\"params\":{}}", BH_ERR_MISSING_KEY, "\"run_as\" missing");
 	expect_bad("{\"format\":\"1\"}", BH_ERR_WRONG_TYPE, "format");
 	expect_bad("{}", BH_ERR_MISSING_KEY, "format");
 	expect_bad("[1]", BH_ERR_WRONG_TYPE, "");
@@ -317,9 +336,10 @@ static void test_names_and_requests(void **state)
 	json_decref(req);
 	/* log injection: a newline in a key, a param name or the action never survives */
 	req = json_loads("{\"action\":\"a\",\"x\\nFORGED: y\":1}", 0, &e);
-	assert_int_equal(bh_agent_request_parse(req, &q, &msg), BH_ERR_FORMAT);
-	assert_null(strchr(msg.text, '\n'));
-	assert_non_null(strstr(msg.text, "x?FORGED: y"));
+	assert_int_equal(bh_agent_request_parse(req, &q, &msg), 0);
+	assert_int_equal(q.n_ignored, 1);
+	assert_string_equal(q.ignored, "x?FORGED: y");
+	bh_agent_request_done(&q);
 	json_decref(req);
 	req = json_loads("{\"action\":\"a\\nb\"}", 0, &e);
 	assert_int_equal(bh_agent_request_parse(req, &q, &msg), 0);
@@ -337,8 +357,12 @@ static void test_names_and_requests(void **state)
 	req = json_loads("{\"action\":\"a\",\"params\":[]}", 0, &e);
 	assert_int_equal(bh_agent_request_parse(req, &q, &msg), BH_ERR_WRONG_TYPE);
 	json_decref(req);
-	req = json_loads("{\"action\":\"a\",\"x\":1}", 0, &e);
-	assert_int_equal(bh_agent_request_parse(req, &q, &msg), BH_ERR_FORMAT);
+	/* unknown top-level keys are ignored, as upstream (docs/PROTOCOL.socket section 6) */
+	req = json_loads("{\"action\":\"a\",\"x\":1,\"y\":2,\"params\":{\"p\":1}}", 0, &e);
+	assert_int_equal(bh_agent_request_parse(req, &q, &msg), 0);
+	assert_int_equal(q.n_ignored, 2);
+	assert_int_equal(json_integer_value(json_object_get(q.params, "p")), 1);
+	bh_agent_request_done(&q);
 	json_decref(req);
 	req = json_loads("{}", 0, &e);
 	assert_int_equal(bh_agent_request_parse(req, &q, &msg), BH_ERR_MISSING_KEY);
@@ -376,7 +400,8 @@ static void setup_plugin_extra(uint8_t sk[static 64], int version, const char *e
 	bh_hex_encode(h, 32, hex);
 	snprintf(man, sizeof(man), "{\"format\":1,\"namespace\":\"blockhost-plugin-v1\",\"action\":\"t\","
 		 "\"version\":%d,\"sha256\":\"%s\",\"capabilities\":[],\"timeout_ms\":5000,"
-		 "\"output_max\":4096,\"input\":\"stdin-json\",\"params\":{\"mode\":{\"type\":\"string\"}}%s}",
+		 "\"output_max\":4096,\"input\":\"stdin-json\",\"run_as\":\"plugin\","
+		 "\"params\":{\"mode\":{\"type\":\"string\"}}%s}",
 		 version, hex, extra);
 	snprintf(path, sizeof(path), "%s/t.manifest", dir);
 	FILE *f = fopen(path, "w");
@@ -512,7 +537,7 @@ static void test_load_swap_run(void **state)
 	}
 	sh("mv %s %s.real && ln -s %s.real %s", state_dir, state_dir, state_dir, state_dir);
 	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_UNSAFE_FILE);
-	assert_non_null(strstr(msg.text, "symlink"));
+	assert_non_null(strstr(msg.text, "symbolic link"));
 	sh("rm %s && mv %s.real %s", state_dir, state_dir, state_dir);
 	sh("mv %s/versions %s/versions.good && mkfifo -m 0600 %s/versions", state_dir, state_dir,
 	   state_dir);
@@ -520,7 +545,7 @@ static void test_load_swap_run(void **state)
 	assert_non_null(strstr(msg.text, "not a regular file"));
 	sh("rm %s/versions && ln -s versions.good %s/versions", state_dir, state_dir);
 	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_UNSAFE_FILE);
-	assert_non_null(strstr(msg.text, "symlink"));
+	assert_non_null(strstr(msg.text, "symbolic link"));
 	sh("rm %s/versions && mv %s/versions.good %s/versions && chmod 0666 %s/versions", state_dir,
 	   state_dir, state_dir, state_dir);
 	assert_int_equal(bh_plugin_load(&env, "t", &p, &msg), BH_ERR_UNSAFE_FILE);

@@ -78,7 +78,11 @@ static int run(const char *const *args, char *out, size_t outlen)
 }
 
 #define MANIFEST(name, extra) \
-	"{\"format\":1,\"action\":\"" name "\",\"capabilities\":[" extra "],\"params\":{}}\n"
+	"{\"format\":1,\"action\":\"" name "\",\"run_as\":\"plugin\",\"capabilities\":[" extra "]," \
+	"\"params\":{}}\n"
+#define MANIFEST_ROOT(name, extra) \
+	"{\"format\":1,\"action\":\"" name "\",\"run_as\":\"root\",\"root_equivalent\":\"test: " \
+	"changes uid\",\"capabilities\":[" extra "],\"params\":{}}\n"
 
 static void test_actions_tree(void **state)
 {
@@ -92,7 +96,7 @@ static void test_actions_tree(void **state)
 	assert_int_equal(mkdir(strcat(strcpy(a, tmp), "/actions"), 0755), 0);
 	assert_int_equal(mkdir(strcat(strcpy(s1, tmp), "/src"), 0755), 0);
 	put("actions/net.manifest.in", MANIFEST("net", "\"net_admin\""));
-	put("actions/vm.manifest.in", MANIFEST("vm", "\"setuid\",\"setgid\""));
+	put("actions/vm.manifest.in", MANIFEST_ROOT("vm", "\"setuid\",\"setgid\""));
 	put("src/net.c", "");
 	put("src/vm.c", "");
 	snprintf(s1, sizeof(s1), "%s/src/net.c", tmp);
@@ -107,11 +111,26 @@ static void test_actions_tree(void **state)
 				"--actions-dir", a, "--action-source", s1, "--action-source", s2,
 				NULL };
 	assert_int_equal(run(table, out, sizeof(out)), 0);
-	assert_non_null(strstr(out, "net                    plugin  -     net_admin"));
-	/* no run_as + setuid: the agent runs it as root, and the table says so */
-	assert_non_null(strstr(out, "vm                     root    YES   setuid,setgid"));
+	assert_non_null(strstr(out, "net                    plugin  -     -       net_admin"));
+	assert_non_null(strstr(out, "vm                     root    YES   YES     setuid,setgid"));
 	assert_non_null(strstr(out, "2 actions in"));
-	assert_non_null(strstr(out, "1 run as root, 1 may change uid/gid"));
+	assert_non_null(strstr(out, "1 run as root, 1 may change uid/gid (setuid/setgid), 1 root-equivalent"));
+
+	/* no hidden root: run_as is required; root-equivalent needs its reason, and only it */
+	put("actions/vm.manifest.in", "{\"format\":1,\"action\":\"vm\",\"capabilities\":[\"setuid\"]}");
+	assert_int_equal(run(ok, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "\"run_as\" missing (required"));
+	put("actions/vm.manifest.in", MANIFEST("vm", "\"setuid\",\"setgid\""));
+	assert_int_equal(run(ok, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "root-equivalent (run_as plugin, capabilities setuid,setgid) but no"));
+	put("actions/vm.manifest.in", "{\"format\":1,\"action\":\"vm\",\"run_as\":\"root\",\"capabilities\":[]}");
+	assert_int_equal(run(ok, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "root-equivalent (run_as root, capabilities none) but no"));
+	put("actions/vm.manifest.in", "{\"format\":1,\"action\":\"vm\",\"run_as\":\"plugin\","
+	    "\"root_equivalent\":\"no reason\",\"capabilities\":[\"net_admin\"]}");
+	assert_int_equal(run(ok, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "\"root_equivalent\" given, but it is not root-equivalent"));
+	put("actions/vm.manifest.in", MANIFEST_ROOT("vm", "\"setuid\",\"setgid\""));
 
 	/* a source without a manifest */
 	put("src/orphan.c", "");
@@ -160,12 +179,36 @@ static void test_real_tree(void **state)
 	}
 	args[n] = NULL;
 	int rc = run(args, out, sizeof(out));
-	globfree(&g);
 	if (rc != 0)
 		fail_msg("policy-check on the real tree: exit %d\n%s", rc, out);
 	assert_non_null(strstr(out, "addressbook-save       root"));
-	assert_non_null(strstr(out, "domain-define          root    YES   setuid,setgid"));
+	assert_non_null(strstr(out, "domain-define          root    YES   YES     setuid,setgid"));
 	assert_non_null(strstr(out, "src/prov/actions/domain-define.c"));
+
+	/* policy/README.md's tables are --table's output, between its two markers */
+	static char tab[65536], readme[131072];
+	args[n++] = "--table";
+	args[n] = NULL;
+	rc = run(args, tab, sizeof(tab));
+	globfree(&g);
+	if (rc != 0)
+		fail_msg("policy-check --table: exit %d\n%s", rc, tab);
+	FILE *f = fopen("policy/README.md", "r");
+	assert_non_null(f);
+	size_t k = fread(readme, 1, sizeof(readme) - 1, f);
+	fclose(f);
+	readme[k] = '\0';
+	static const char begin[] = "<!-- begin: blockhost-policy-check --table (make policy-table) -->\n",
+			  end[] = "<!-- end: blockhost-policy-check --table -->";
+	char *b = strstr(readme, begin), *e = b ? strstr(b, end) : NULL;
+	if (!b || !e)
+		fail_msg("policy/README.md has no '%s' ... '%s' block", begin, end);
+	b += strlen(begin);
+	*e = '\0';
+	if (strcmp(b, tab) != 0)
+		fail_msg("policy/README.md's tables differ from blockhost-policy-check --table; "
+			 "run `make policy-table` and commit the result.\n--- README:\n%s\n--- "
+			 "--table:\n%s", b, tab);
 }
 
 int main(void)

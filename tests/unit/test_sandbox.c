@@ -570,6 +570,10 @@ static int call_getpgrp_enosys(void)
 	return r == -1 && errno == ENOSYS ? 0 : 3;
 }
 static int call_mkdir(void) { (void)mkdir("/nonexistent-bh/x", 0700); return 0; }
+/* base.inc's tgkill: SIGABRT to itself only (arg0=SELF) */
+static pid_t victim;
+static int call_abort_other(void) { (void)syscall(SYS_tgkill, victim, victim, SIGABRT); return 0; }
+static int call_abort_self(void) { (void)syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), SIGABRT); return 3; }
 static int call_unix_socket(void) { return socket(AF_UNIX, SOCK_STREAM, 0) >= 0 ? 0 : 2; }
 static int call_inet_socket(void) { (void)socket(AF_INET, SOCK_STREAM, 0); return 0; }
 static int call_mmap_rw(void)
@@ -641,6 +645,45 @@ static void test_filter_kills(void **state)
 	expect_exit0(run_filtered(sc, 0, call_unix_socket, -1));
 	expect_sigsys(run_filtered(sc, 0, call_inet_socket, -1));
 	bh_seccomp_free(sc);
+	/* signals only to itself: abort() works, SIGABRT to another process kills the sender */
+	sc = tree_filter("include base.inc\n", 0);
+	int vst;
+	if ((victim = fork()) == 0) {
+		alarm(20);
+		pause();
+		_exit(0);
+	}
+	assert_true(victim > 0);
+	expect_sigsys(run_filtered(sc, 0, call_abort_other, -1));
+	int st = run_filtered(sc, 0, call_abort_self, -1);
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGABRT)
+		fail_msg("abort on itself: expected SIGABRT, got %d", st);
+	assert_int_equal(kill(victim, 0), 0); /* the victim was not aborted */
+	kill(victim, SIGKILL);
+	assert_int_equal(waitpid(victim, &vst, 0), victim);
+	assert_true(WIFSIGNALED(vst) && WTERMSIG(vst) == SIGKILL);
+	bh_seccomp_free(sc);
+}
+
+/* BH_SANDBOX_DEBUG outside a debug build: install refuses, nothing is loaded */
+static void st_debug_refused(const struct bh_seccomp *sc, struct bh_msg *m)
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(60);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(99);
+		int r = bh_seccomp_install(sc, BH_SANDBOX_DEBUG, m);
+		if (r != BH_ERR_UNSUPPORTED || !strstr(m->text, "not a debug build"))
+			_exit(1);
+		/* and no filter is in place: getpgrp still works */
+		_exit(getpgrp() > 0 ? 0 : 2);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	expect_exit0(st);
 }
 
 static void test_filter_debug(void **state)
@@ -652,7 +695,16 @@ static void test_filter_debug(void **state)
 
 	assert_true(fd >= 0);
 	unlink(tmpl);
-	/* debug: the call fails with ENOSYS, the child lives, and the name is printed */
+	if (!bh_sandbox_debug_build()) {
+		/* not a debug build (make SECCOMP_DEBUG=1): the flag is refused, never honoured
+		 * (run_filtered's child exits 100 when the install fails) */
+		struct bh_msg m = { "" };
+		st_debug_refused(sc, &m);
+		close(fd);
+		bh_seccomp_free(sc);
+		return;
+	}
+	/* debug build: the call fails with ENOSYS, the child lives, and the name is printed */
 	expect_exit0(run_filtered(sc, BH_SANDBOX_DEBUG, call_getpgrp_enosys, fd));
 	assert_true(pread(fd, out, sizeof(out) - 1, 0) > 0);
 	if (!strstr(out, "disallowed syscall getpgrp (111)"))
@@ -751,7 +803,11 @@ static void test_apply_debug_env(void **state)
 	setenv("BLOCKHOST_SECCOMP_DEBUG", "1", 1);
 	/* the env var is ignored unless the program allows it */
 	expect_sigsys(apply_and_getpgrp(0));
-	expect_exit0(apply_and_getpgrp(BH_SANDBOX_ALLOW_DEBUG_ENV));
+	/* ... and unless this is a debug build (make SECCOMP_DEBUG=1): elsewhere it enforces */
+	if (bh_sandbox_debug_build())
+		expect_exit0(apply_and_getpgrp(BH_SANDBOX_ALLOW_DEBUG_ENV));
+	else
+		expect_sigsys(apply_and_getpgrp(BH_SANDBOX_ALLOW_DEBUG_ENV));
 	setenv("BLOCKHOST_SECCOMP_DEBUG", "yes", 1); /* only "1" switches it on */
 	expect_sigsys(apply_and_getpgrp(BH_SANDBOX_ALLOW_DEBUG_ENV));
 	unsetenv("BLOCKHOST_SECCOMP_DEBUG");
@@ -764,6 +820,53 @@ static void test_apply_debug_env(void **state)
 	write_file(tmpdir, "test-svc", "include base.inc\n");
 	assert_int_equal(bh_sandbox_apply("no-such-svc", 0, &m), -ENOENT);
 	assert_non_null(strstr(m.text, "no-such-svc.policy: cannot read"));
+}
+
+/* Policy and filter files must be root-owned and not group/world-writable when loaded */
+static void test_file_trust(void **state)
+{
+	(void)state;
+	struct bh_msg m = { "" };
+	struct bh_policy *p = NULL;
+	struct bh_seccomp *sc = NULL;
+	char pp[128], sp[128], ip[128];
+
+	if (geteuid() != 0) {
+		print_message("skipping: needs root (chown)\n");
+		skip();
+	}
+	snprintf(pp, sizeof(pp), "%s/test-svc.policy", tmpdir);
+	snprintf(sp, sizeof(sp), "%s/test-svc", tmpdir);
+	snprintf(ip, sizeof(ip), "%s/base.inc", tmpdir);
+	assert_int_equal(bh_policy_load(NULL, "test-svc", &p, &m), 0);
+	p = bh_policy_free(p);
+	assert_int_equal(bh_seccomp_load(NULL, "test-svc", 0, &sc, &m), 0);
+	bh_seccomp_free(sc);
+	sc = NULL;
+	const struct { const char *path; mode_t mode; uid_t uid; } bad[] = {
+		{ pp, 0664, 0 }, { pp, 0646, 0 }, { pp, 0644, 65534 },
+		{ sp, 0664, 0 }, { sp, 0644, 65534 }, { ip, 0666, 0 }, { ip, 0644, 65534 },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(chmod(bad[i].path, bad[i].mode), 0);
+		assert_int_equal(chown(bad[i].path, bad[i].uid, 0), 0);
+		int r = bad[i].path == pp ? bh_policy_load(NULL, "test-svc", &p, &m)
+					  : bh_seccomp_load(NULL, "test-svc", 0, &sc, &m);
+		if (bad[i].path == ip ? r >= 0 : r != BH_ERR_UNSAFE_FILE)
+			fail_msg("%s mode %o uid %u: got %d '%s'", bad[i].path, (unsigned)bad[i].mode,
+				 (unsigned)bad[i].uid, r, m.text);
+		assert_null(p);
+		assert_null(sc);
+		/* the checker's view (BH_SECCOMP_ANY_OWNER): another owner is fine, g/o-w never */
+		r = bad[i].path == pp ? bh_policy_load_flags(NULL, "test-svc", BH_SECCOMP_ANY_OWNER, &p, &m)
+				      : bh_seccomp_load(NULL, "test-svc", BH_SECCOMP_ANY_OWNER, &sc, &m);
+		assert_int_equal(r == 0, bad[i].uid != 0);
+		p = bh_policy_free(p);
+		bh_seccomp_free(sc);
+		sc = NULL;
+		assert_int_equal(chmod(bad[i].path, 0644), 0);
+		assert_int_equal(chown(bad[i].path, 0, 0), 0);
+	}
 }
 
 /* rlimits, dumpable and no_new_privs from a policy (no seccomp, so they can be read back) */
@@ -1083,6 +1186,55 @@ static void test_policy_check_fixtures(void **state)
 	}
 }
 
+/* BH_SANDBOX_CHECK_IDENTITY: the running ids must be the policy's [identity], exactly */
+static int identity_child(const struct bh_policy *p, unsigned flags, const char *want_msg)
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(60);
+		struct bh_msg m = { "" };
+		gid_t none = 0;
+		if (setgroups(0, &none) < 0)
+			_exit(98);
+		int r = bh_sandbox_apply_policy(p, flags, &m);
+		if (r == 0)
+			_exit(0);
+		if (r != BH_ERR_DENIED || (want_msg && !strstr(m.text, want_msg))) {
+			dprintf(STDERR_FILENO, "apply: %d %s\n", r, m.text);
+			_exit(2);
+		}
+		_exit(1);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void test_check_identity(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipping: needs root\n");
+		skip();
+	}
+	struct bh_policy *root = policy_with("", "root"), *nob = policy_with("", "nobody");
+	/* root as root: fine; nobody's policy while root, no switch: refused, naming both */
+	assert_int_equal(identity_child(root, BH_SANDBOX_CHECK_IDENTITY, NULL), 0);
+	assert_int_equal(identity_child(nob, BH_SANDBOX_CHECK_IDENTITY,
+					"identity: running as uid 0 gid 0 groups [], but"), 1);
+	assert_int_equal(identity_child(nob, BH_SANDBOX_CHECK_IDENTITY, "says user nobody (65534), "
+					"group nogroup (65534)"), 1);
+	/* ... but switching to it first (SETID) satisfies the check */
+	assert_int_equal(identity_child(nob, BH_SANDBOX_CHECK_IDENTITY | BH_SANDBOX_SETID, NULL), 0);
+	/* without the flag nothing is checked (the library's old behaviour) */
+	assert_int_equal(identity_child(nob, 0, NULL), 0);
+	bh_policy_free(root);
+	bh_policy_free(nob);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1098,11 +1250,13 @@ int main(void)
 		cmocka_unit_test(test_filter_kills),
 		cmocka_unit_test(test_filter_debug),
 		cmocka_unit_test(test_apply_debug_env),
+		cmocka_unit_test(test_file_trust),
 		cmocka_unit_test(test_apply_policy_effects),
 		cmocka_unit_test(test_real_services),
 		cmocka_unit_test(test_caps_dropped),
 		cmocka_unit_test(test_caps_setid),
 		cmocka_unit_test(test_strict_caps),
+		cmocka_unit_test(test_check_identity),
 		cmocka_unit_test(test_policy_check_fixtures),
 	};
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);

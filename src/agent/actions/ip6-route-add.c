@@ -7,6 +7,9 @@
  *           (upstream ALLOWED_ROUTE_DEVS), the bridge named in
  *           /run/blockhost/bridge, or a VM tap (tapNiM, vnetN)
  *   add:    ip -6 route replace ADDR dev DEV      del: ip -6 route del ADDR dev DEV
+ * Refused addresses (issue 11): unspecified (::), loopback (::1), multicast (ff00::/8),
+ * link-local (fe80::/10) and IPv4-mapped (::ffff:0:0/96): none is a VM's address, and a
+ * host route for one would hijack the host's own traffic.
  * ip6-route-del.c includes this file with ROUTE_DEL defined.
  */
 #include <arpa/inet.h>
@@ -62,6 +65,16 @@ int main(void)
 	addr[strlen(address) - 4] = 0;
 	if (inet_pton(AF_INET6, addr, &a) != 1)
 		act_fail("param 'address': not a valid IPv6 address");
+	if (IN6_IS_ADDR_UNSPECIFIED(&a))
+		act_fail("param 'address': the unspecified address (::) is not a VM address");
+	if (IN6_IS_ADDR_LOOPBACK(&a))
+		act_fail("param 'address': the loopback address (::1) is not a VM address");
+	if (IN6_IS_ADDR_MULTICAST(&a))
+		act_fail("param 'address': a multicast address (ff00::/8) is not a VM address");
+	if (IN6_IS_ADDR_LINKLOCAL(&a))
+		act_fail("param 'address': a link-local address (fe80::/10) is not a VM address");
+	if (IN6_IS_ADDR_V4MAPPED(&a))
+		act_fail("param 'address': an IPv4-mapped address (::ffff:0:0/96) is not a VM address");
 	if (!dev || !dev_allowed(dev))
 		act_fail("param 'dev': not an allowed device");
 #ifdef ROUTE_DEL

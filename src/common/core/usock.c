@@ -177,6 +177,29 @@ out:
 	return r;
 }
 
+int bh_usock_peer_groups(int fd, gid_t *ret_groups, size_t cap, size_t *ret_n)
+{
+	socklen_t len = (socklen_t)(cap * sizeof(gid_t));
+	int r;
+
+	if (cap == 0 || cap > MAX_GROUPS)
+		return -EINVAL;
+	gid_t *groups = calloc(cap, sizeof(gid_t));
+	if (!groups)
+		return -ENOMEM;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0) {
+		/* ERANGE: more than cap groups */
+		r = errno == ERANGE ? BH_ERR_LIMIT : bh_negerrno();
+		goto out;
+	}
+	memcpy(ret_groups, groups, len);
+	*ret_n = len / sizeof(gid_t);
+	r = 0;
+out:
+	free(groups);
+	return r;
+}
+
 static size_t nss_bufsize(int which)
 {
 	long n = sysconf(which);

@@ -72,6 +72,14 @@ int bh_usock_peer(int fd, struct bh_peer *ret);
 int bh_usock_peer_in_group(int fd, gid_t gid, bool *ret);
 
 /*
+ * The peer's supplementary groups at connect() time (SO_PEERGROUPS): at most cap of
+ * them into ret_groups[0..*ret_n).  Returns 0, BH_ERR_LIMIT (more than cap), -EINVAL
+ * (cap 0 or over 65536) or -errno (-ENOPROTOOPT without SO_PEERGROUPS).  The egid is
+ * bh_usock_peer's gid.
+ */
+int bh_usock_peer_groups(int fd, gid_t *ret_groups, size_t cap, size_t *ret_n);
+
+/*
  * *ret = whether the account uid is a member of gid, as primary group or through
  * the group database (getpwuid_r + getgrouplist).  Returns 0, BH_ERR_NOT_FOUND
  * (no such uid), BH_ERR_LIMIT (more than 65536 groups), -ENOMEM or -errno.

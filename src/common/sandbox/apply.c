@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/path.h"
 #include "sandbox/apply.h"
 #include "sandbox/policy.h"
 #include "sandbox/seccomp.h"
@@ -176,19 +177,74 @@ static int apply_caps(const struct bh_policy *p, const struct ids *ids, unsigned
 	return 0;
 }
 
+static bool in_list(gid_t g, const gid_t *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i] == g)
+			return true;
+	return false;
+}
+
+/* The running identity must be the policy's (BH_SANDBOX_CHECK_IDENTITY). */
+static int check_identity(const struct bh_policy *p, const struct ids *want, struct bh_msg *msg)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg, groups[BH_POLICY_MAX_GROUPS + 64];
+	int n, r;
+	bool same;
+
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
+	    (n = getgroups((int)(sizeof(groups) / sizeof(groups[0])), groups)) < 0) {
+		r = bh_negerrno();
+		bh_msg_set(msg, "identity: cannot read the process's ids: %s", bh_strerror(r));
+		return r;
+	}
+	same = ru == want->uid && eu == want->uid && su == want->uid && rg == want->gid &&
+	       eg == want->gid && sg == want->gid;
+	/* the same set of supplementary groups, the primary group aside */
+	for (int i = 0; same && i < n; i++)
+		same = groups[i] == want->gid || in_list(groups[i], want->groups, want->n_groups);
+	for (size_t i = 0; same && i < want->n_groups; i++)
+		same = want->groups[i] == want->gid || in_list(want->groups[i], groups, (size_t)n);
+	if (same)
+		return 0;
+	char have[256] = "", pol[256] = "";
+	size_t off = 0;
+	for (int i = 0; i < n && off < sizeof(have); i++) {
+		int k = snprintf(have + off, sizeof(have) - off, "%s%u", i ? "," : "", (unsigned)groups[i]);
+		off += k > 0 ? (size_t)k : 0;
+	}
+	off = 0;
+	for (size_t i = 0; i < want->n_groups && off < sizeof(pol); i++) {
+		int k = snprintf(pol + off, sizeof(pol) - off, "%s%s(%u)", i ? "," : "", p->groups[i],
+				 (unsigned)want->groups[i]);
+		off += k > 0 ? (size_t)k : 0;
+	}
+	bh_msg_set(msg, "identity: running as uid %u gid %u groups [%s], but %s [identity] says "
+		   "user %s (%u), group %s (%u), supplementary_groups [%s]: refusing to start "
+		   "(start it as that user, or as root so it switches itself)", (unsigned)eu,
+		   (unsigned)eg, have, p->ini ? p->ini->file : p->service, p->user,
+		   (unsigned)want->uid, p->group, (unsigned)want->gid, pol);
+	return BH_ERR_DENIED;
+}
+
 int bh_sandbox_apply_policy(const struct bh_policy *p, unsigned flags, struct bh_msg *msg)
 {
 	struct ids ids;
-	bool setid = false;
+	bool setid = false, have_ids = false;
 	int r;
 
-	if ((flags & BH_SANDBOX_SETID) && geteuid() == 0 && strcmp(p->user, "root") != 0) {
+	if (((flags & BH_SANDBOX_SETID) && geteuid() == 0 && strcmp(p->user, "root") != 0) ||
+	    (flags & BH_SANDBOX_CHECK_IDENTITY)) {
 		/* NSS lookups now, while files and libraries may still be opened */
 		if ((r = lookup_ids(p, &ids, msg)) < 0)
 			return r;
-		setid = true;
+		have_ids = true;
+		setid = (flags & BH_SANDBOX_SETID) && geteuid() == 0 && strcmp(p->user, "root") != 0;
 	}
 	if ((r = apply_limits(p, msg)) < 0 || (r = apply_caps(p, setid ? &ids : NULL, flags, msg)) < 0)
+		return r;
+	if ((flags & BH_SANDBOX_CHECK_IDENTITY) && have_ids && (r = check_identity(p, &ids, msg)) < 0)
 		return r;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		r = bh_negerrno();
@@ -205,14 +261,37 @@ int bh_sandbox_apply_policy(const struct bh_policy *p, unsigned flags, struct bh
 
 int bh_sandbox_apply(const char *service, unsigned flags, struct bh_msg *msg)
 {
+	return bh_sandbox_apply_info(service, flags, NULL, msg);
+}
+
+const char *bh_sandbox_info_format(const struct bh_sandbox_info *i, char *buf, size_t len)
+{
+	snprintf(buf, len, "policy %s, seccomp %s (%zu rules%s), %s%s", i->policy, i->seccomp,
+		 i->n_rules, i->sanitizer ? ", with the sanitizer runtime's rules" : "",
+		 i->enforcing ? "enforcing: any other system call kills the process"
+			      : "NOT ENFORCING (debug build: disallowed calls are only logged)",
+		 i->debug_env_ignored ? "; BLOCKHOST_SECCOMP_DEBUG=1 ignored (not a debug build)"
+				      : "");
+	return buf;
+}
+
+int bh_sandbox_apply_info(const char *service, unsigned flags, struct bh_sandbox_info *ret_info,
+			  struct bh_msg *msg)
+{
+	struct bh_sandbox_info info = { .enforcing = true };
 	struct bh_policy *p = NULL;
 	struct bh_seccomp *sc = NULL;
 	int r;
 
 	if (flags & BH_SANDBOX_ALLOW_DEBUG_ENV) {
 		const char *e = secure_getenv("BLOCKHOST_SECCOMP_DEBUG");
-		if (e && strcmp(e, "1") == 0)
-			flags |= BH_SANDBOX_DEBUG;
+		/* honoured only by a build that says so (make SECCOMP_DEBUG=1) */
+		if (e && strcmp(e, "1") == 0) {
+			if (bh_sandbox_debug_build())
+				flags |= BH_SANDBOX_DEBUG;
+			else
+				info.debug_env_ignored = true;
+		}
 	}
 	/* parse both files before changing anything */
 	if ((r = bh_policy_load(NULL, service, &p, msg)) < 0 ||
@@ -221,6 +300,19 @@ int bh_sandbox_apply(const char *service, unsigned flags, struct bh_msg *msg)
 	if ((r = bh_sandbox_apply_policy(p, flags, msg)) < 0 ||
 	    (r = bh_seccomp_install(sc, flags, msg)) < 0)
 		goto out;
+	if (ret_info) {
+		char *dir = NULL;
+		snprintf(info.policy, sizeof(info.policy), "%s", p->ini ? p->ini->file : service);
+		if (bh_path(BH_DIR_SECCOMP, NULL, &dir) == 0)
+			snprintf(info.seccomp, sizeof(info.seccomp), "%s/%s", dir, service);
+		else
+			snprintf(info.seccomp, sizeof(info.seccomp), "%s", service);
+		free(dir);
+		info.n_rules = sc->n_rules;
+		info.enforcing = !(flags & BH_SANDBOX_DEBUG);
+		info.sanitizer = bh_sandbox_built_with_sanitizer();
+		*ret_info = info;
+	}
 	r = 0;
 out:
 	bh_seccomp_free(sc);

@@ -14,6 +14,7 @@
 #include "core/strutil.h"
 #include "sandbox/ini.h"
 #include "sandbox/policy.h"
+#include "sandbox/seccomp.h"
 
 /* ---------------------------------------------------------------- helpers */
 static bool is_ws(char c)
@@ -478,7 +479,18 @@ out:
 int bh_policy_load(const char *dir, const char *service, struct bh_policy **ret,
 		   struct bh_msg *msg)
 {
-	static const struct bh_file_rules rules = { .type = S_IFREG };
+	return bh_policy_load_flags(dir, service, 0, ret, msg);
+}
+
+int bh_policy_load_flags(const char *dir, const char *service, unsigned flags,
+			 struct bh_policy **ret, struct bh_msg *msg)
+{
+	/* root-owned and not group/world-writable: it says who the process may be */
+	static const struct bh_file_rules root_rules = {
+		.type = S_IFREG, .owner = BH_FILE_OWNER_ROOT, .forbid_mode = 022,
+	};
+	static const struct bh_file_rules any_rules = { .type = S_IFREG, .forbid_mode = 022 };
+	const struct bh_file_rules *rules = (flags & BH_SECCOMP_ANY_OWNER) ? &any_rules : &root_rules;
 	struct bh_buf b;
 	char *path = NULL, *name = NULL;
 	int r = BH_ERR_INTERNAL;
@@ -504,7 +516,7 @@ int bh_policy_load(const char *dir, const char *service, struct bh_policy **ret,
 		bh_msg_set(msg, "policy path for %s: %s", service, bh_strerror(r));
 		goto out;
 	}
-	if ((r = bh_file_read(AT_FDCWD, path, &rules, BH_POLICY_FILE_MAX, &b, msg)) < 0)
+	if ((r = bh_file_read(AT_FDCWD, path, rules, BH_POLICY_FILE_MAX, &b, msg)) < 0)
 		goto out;
 	r = bh_policy_parse(bh_buf_ptr(&b), bh_buf_len(&b), path, service, ret, msg);
 out:

@@ -25,5 +25,6 @@
 #include "sandbox/policy.h"   /* policy/<service>.policy */
 #include "sandbox/seccomp.h"  /* seccomp/<service> */
 #include "sandbox/apply.h"    /* caps, no_new_privs, dumpable, rlimits, applying it all */
+#include "sandbox/callers.h"  /* principals (user:/uid:/group:/gid:) and [callers] */
 
 #endif

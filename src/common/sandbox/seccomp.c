@@ -49,6 +49,15 @@ bool bh_sandbox_built_with_sanitizer(void)
 	return BH_ASAN;
 }
 
+bool bh_sandbox_debug_build(void)
+{
+#ifdef BH_SECCOMP_DEBUG_BUILD
+	return true;
+#else
+	return false;
+#endif
+}
+
 /* ---------------------------------------------------------------- tables */
 struct argname {
 	const char *sys;
@@ -91,7 +100,7 @@ static const struct {
 	C(O_RDONLY), C(O_WRONLY), C(O_RDWR), C(O_CREAT), C(O_EXCL), C(O_TRUNC), C(O_APPEND),
 	C(O_NONBLOCK), C(O_CLOEXEC), C(O_NOFOLLOW), C(O_DIRECTORY), C(O_NOCTTY), C(O_PATH),
 	C(O_TMPFILE), C(O_ACCMODE),
-	C(CLONE_VM), C(CLONE_FS), C(CLONE_FILES), C(CLONE_SIGHAND), C(CLONE_THREAD),
+	C(CLONE_VM), C(CLONE_FS), C(CLONE_FILES), C(CLONE_SIGHAND), C(CLONE_THREAD), C(CLONE_UNTRACED),
 	C(CLONE_VFORK), C(CLONE_NEWUSER), C(CLONE_NEWNS), C(CLONE_NEWNET), C(CLONE_NEWPID),
 	C(CLONE_SETTLS), C(CLONE_PARENT_SETTID), C(CLONE_CHILD_CLEARTID), C(CLONE_SYSVSEM),
 	C(MADV_NORMAL), C(MADV_RANDOM), C(MADV_SEQUENTIAL), C(MADV_WILLNEED), C(MADV_DONTNEED),
@@ -99,7 +108,7 @@ static const struct {
 	C(MADV_DONTFORK), C(MADV_WIPEONFORK),
 	C(SIGHUP), C(SIGINT), C(SIGQUIT), C(SIGABRT), C(SIGKILL), C(SIGUSR1), C(SIGUSR2),
 	C(SIGPIPE), C(SIGALRM), C(SIGTERM), C(SIGCHLD), C(SIGCONT), C(SIGSTOP), C(SIGSYS),
-	C(SOL_SOCKET), C(SO_PEERCRED), C(SO_ERROR), C(SO_REUSEADDR), C(SO_REUSEPORT),
+	C(SOL_SOCKET), C(SO_PEERCRED), C(SO_PEERGROUPS), C(SO_ERROR), C(SO_REUSEADDR), C(SO_REUSEPORT),
 	C(SO_KEEPALIVE), C(SO_RCVBUF), C(SO_SNDBUF), C(SO_PASSCRED), C(SO_RCVTIMEO),
 	C(SO_SNDTIMEO), C(SO_TYPE), C(SO_DOMAIN),
 	C(IPPROTO_IP), C(IPPROTO_IPV6), C(IPPROTO_TCP), C(IPPROTO_UDP), C(IPPROTO_ICMP),
@@ -173,6 +182,11 @@ static int parse_term(const char *s, size_t n, uint64_t *ret)
 			*ret = constants[i].value;
 			return 0;
 		}
+	/* SELF: the pid of the process that installs the filter (kill/tgkill to itself) */
+	if (n == 4 && memcmp(s, "SELF", 4) == 0) {
+		*ret = BH_SECCOMP_VAL_SELF;
+		return 0;
+	}
 	return BH_ERR_NOT_FOUND;
 }
 
@@ -767,11 +781,18 @@ out:
 	return r;
 }
 
-/* seccomp files are read with the untrusted-file recipe (core/file.h) */
-static const struct bh_file_rules seccomp_file_rules = { .type = S_IFREG };
+/* seccomp files are read with the untrusted-file recipe (core/file.h): root-owned and
+ * not group/world-writable, as the filter is what the process may do from then on */
+static const struct bh_file_rules seccomp_file_rules = {
+	.type = S_IFREG, .owner = BH_FILE_OWNER_ROOT, .forbid_mode = 022,
+};
+static const struct bh_file_rules seccomp_file_rules_any_owner = {
+	.type = S_IFREG, .forbid_mode = 022,
+};
 
 struct dir_ctx {
 	const char *dir;
+	const struct bh_file_rules *rules;
 };
 
 static int include_from_dir(void *vctx, const char *name, struct bh_buf *out)
@@ -785,8 +806,7 @@ static int include_from_dir(void *vctx, const char *name, struct bh_buf *out)
 	if (asprintf(&path, "%s/%s", c->dir, name) < 0)
 		return -ENOMEM;
 	/* the parser names the include and the error; no message here */
-	if ((r = bh_file_read(AT_FDCWD, path, &seccomp_file_rules, bh_buf_avail(out), &b,
-			      NULL)) == 0) {
+	if ((r = bh_file_read(AT_FDCWD, path, c->rules, bh_buf_avail(out), &b, NULL)) == 0) {
 		r = bh_buf_put(out, bh_buf_ptr(&b), bh_buf_len(&b));
 		bh_buf_done(&b);
 	}
@@ -820,8 +840,9 @@ int bh_seccomp_load(const char *dir, const char *service, unsigned flags,
 		r = -ENOMEM;
 		goto out;
 	}
-	if ((r = bh_file_read(AT_FDCWD, path, &seccomp_file_rules, BH_SECCOMP_FILE_MAX, &b,
-			      msg)) < 0)
+	ctx.rules = (flags & BH_SECCOMP_ANY_OWNER) ? &seccomp_file_rules_any_owner
+						    : &seccomp_file_rules;
+	if ((r = bh_file_read(AT_FDCWD, path, ctx.rules, BH_SECCOMP_FILE_MAX, &b, msg)) < 0)
 		goto out;
 	if (BH_ASAN)
 		flags |= BH_SECCOMP_SANITIZER;
@@ -872,6 +893,8 @@ void bh_seccomp_rule_format(const struct bh_seccomp_rule *ru, char *out, size_t 
 		if (c->op == SCMP_CMP_MASKED_EQ)
 			APPEND(" %s&0x%llx=0x%llx", an, (unsigned long long)c->a,
 			       (unsigned long long)c->b);
+		else if (c->op == SCMP_CMP_EQ && c->a == BH_SECCOMP_VAL_SELF)
+			APPEND(" %s=SELF", an);
 		else
 			APPEND(" %s%s0x%llx", an, op_str(c->op), (unsigned long long)c->a);
 	}
@@ -928,6 +951,11 @@ int bh_seccomp_install(const struct bh_seccomp *sc, unsigned flags, struct bh_ms
 		bh_msg_set(msg, "seccomp: only x86_64 is supported");
 		return BH_ERR_UNSUPPORTED;
 	}
+	if (debug && !bh_sandbox_debug_build()) {
+		bh_msg_set(msg, "seccomp: debug mode (BH_SANDBOX_DEBUG) requested, but this is not a "
+			   "debug build (make SECCOMP_DEBUG=1): refusing rather than not enforcing");
+		return BH_ERR_UNSUPPORTED;
+	}
 	if (debug) {
 		struct sigaction sa;
 		for (int i = 0; i < 512; i++) {
@@ -969,6 +997,10 @@ int bh_seccomp_install(const struct bh_seccomp *sc, unsigned flags, struct bh_ms
 			cmp[k].op = (enum scmp_compare)ru->conds[k].op;
 			cmp[k].datum_a = ru->conds[k].a;
 			cmp[k].datum_b = ru->conds[k].b;
+			/* SELF: resolved here, in the process the filter is for (a forked reader
+			 * installs its own) */
+			if (cmp[k].op == SCMP_CMP_EQ && cmp[k].datum_a == BH_SECCOMP_VAL_SELF)
+				cmp[k].datum_a = (uint64_t)getpid();
 		}
 		uint32_t act = ru->action == BH_SECCOMP_ALLOW ? SCMP_ACT_ALLOW :
 			       SCMP_ACT_ERRNO((uint32_t)ru->err);

@@ -36,7 +36,22 @@ enum {
 	/* apply: fail if a capability named in the policy is not currently held
 	 * (default: keep the intersection — never more than the policy names) */
 	BH_SANDBOX_STRICT_CAPS     = 1u << 4,
+	/* apply: after any switch, the process's real/effective/saved uid and gid and its
+	 * supplementary groups must be exactly the policy's [identity] (the primary group
+	 * may also appear among the supplementary ones); otherwise BH_ERR_DENIED and msg
+	 * says what runs and what the policy wants: the daemon refuses to start */
+	BH_SANDBOX_CHECK_IDENTITY  = 1u << 5,
+	/* load: accept policy/seccomp files of any owner (still not group/world-writable).
+	 * For blockhost-policy-check on a developer's checkout only; a daemon never passes
+	 * it: the files a daemon loads must be root-owned (policy/README.md) */
+	BH_SECCOMP_ANY_OWNER       = 1u << 6,
 };
+
+/* The value SELF in a condition: replaced by getpid() when the filter is installed. */
+#define BH_SECCOMP_VAL_SELF UINT64_C(0xb10c5e1f00000000)
+
+/* True in a build made with SECCOMP_DEBUG=1: only there is BH_SANDBOX_DEBUG honoured. */
+bool bh_sandbox_debug_build(void);
 
 /* True in a binary built with AddressSanitizer (make SANITIZE=1). */
 bool bh_sandbox_built_with_sanitizer(void);
@@ -91,7 +106,9 @@ int bh_seccomp_parse(const void *data, size_t len, const char *fname, unsigned f
 		     struct bh_msg *msg);
 /*
  * Load <dir>/<service> (dir NULL: bh_path(BH_DIR_SECCOMP)); includes come from the
- * same dir.  BH_SECCOMP_SANITIZER is added automatically in a sanitizer build.
+ * same dir.  BH_SECCOMP_SANITIZER is added automatically in a sanitizer build.  Every
+ * file must be a regular file owned by root and not group/world-writable (unless
+ * BH_SECCOMP_ANY_OWNER); otherwise BH_ERR_UNSAFE_FILE naming the file and the rule.
  */
 int bh_seccomp_load(const char *dir, const char *service, unsigned flags,
 		    struct bh_seccomp **ret, struct bh_msg *msg);

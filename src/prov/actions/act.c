@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "act.h"
 #include "core/buf.h"
 #include "core/frame.h"
@@ -75,19 +76,16 @@ int act_path_under(struct act_ctx *c, const char *what, const char *path, const 
 	return 0;
 }
 
+/* core/file.h: a regular file (O_NOFOLLOW|O_NONBLOCK, checked on the fd); returns the fd */
 static int open_regular(struct act_ctx *c, const char *what, const char *path, struct stat *st)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		int r = bh_negerrno();
-		bh_msg_set(&c->msg, "%s %s: %s", what, path,
-			   r == -ELOOP ? "is a symlink" : strerror(-r));
+	static const struct bh_file_rules rules = { .type = S_IFREG };
+	struct bh_msg m = { "" };
+	int fd, r;
+
+	if ((r = bh_file_open(AT_FDCWD, path, O_RDONLY, &rules, &fd, st, &m)) < 0) {
+		bh_msg_set(&c->msg, "%s %s", what, m.text);
 		return r;
-	}
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-		close(fd);
-		bh_msg_set(&c->msg, "%s %s: not a regular file", what, path);
-		return BH_ERR_UNSAFE_FILE;
 	}
 	return fd;
 }

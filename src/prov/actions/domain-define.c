@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "act.h"
 #include "core/spawn.h"
 
@@ -47,18 +48,19 @@ static int copy_seed(struct act_ctx *c, const char *src, const char *dst)
 		setfsuid(dir.st_uid);
 		switched = true;
 	}
-	in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	r = in < 0 ? bh_negerrno() : 0;
+	/* core/file.h: a regular file of at most SEED_MAX bytes (and not empty, below) */
+	static const struct bh_file_rules rules = { .type = S_IFREG, .max_size = SEED_MAX };
+	struct bh_msg m = { "" };
+	r = bh_file_open(AT_FDCWD, src, O_RDONLY, &rules, &in, &st, &m);
 	if (switched) {
 		setfsuid(0);
 		setfsgid(0);
 	}
 	if (r < 0) {
-		bh_msg_set(&c->msg, "seed %s: %s", src, r == -ELOOP ? "is a symlink" : strerror(-r));
+		bh_msg_set(&c->msg, "seed %s", m.text);
 		return r;
 	}
-	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (size_t)st.st_size > SEED_MAX) {
+	if (st.st_size <= 0) {
 		close(in);
 		bh_msg_set(&c->msg, "seed %s: not a regular file of 1..%u bytes", src, SEED_MAX);
 		return BH_ERR_UNSAFE_FILE;
