@@ -28,21 +28,10 @@
 #include "core/file.h"
 #include "core/path.h"
 #include "sandbox/seccomp.h"
+#include "sandbox/seccomp-int.h"
 #include "core/strutil.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define BH_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BH_ASAN 1
-#endif
-#endif
-#ifndef BH_ASAN
-#define BH_ASAN 0
-#endif
 
-#define MAX_FILES 32u      /* files parsed per filter, includes counted */
-#define MAX_ALTS 16u       /* values in one V1|V2|... list */
 
 bool bh_sandbox_built_with_sanitizer(void)
 {
@@ -56,169 +45,6 @@ bool bh_sandbox_debug_build(void)
 #else
 	return false;
 #endif
-}
-
-/* ---------------------------------------------------------------- tables */
-struct argname {
-	const char *sys;
-	const char *name;
-	unsigned arg;
-};
-
-static const struct argname argnames[] = {
-	{ "socket", "domain", 0 },     { "socket", "type", 1 },     { "socket", "protocol", 2 },
-	{ "socketpair", "domain", 0 }, { "socketpair", "type", 1 }, { "socketpair", "protocol", 2 },
-	{ "mmap", "prot", 2 },         { "mmap", "flags", 3 },
-	{ "mprotect", "prot", 2 },     { "pkey_mprotect", "prot", 2 },
-	{ "ioctl", "fd", 0 },          { "ioctl", "request", 1 },
-	{ "fcntl", "fd", 0 },          { "fcntl", "cmd", 1 },
-	{ "prctl", "option", 0 },      { "clone", "flags", 0 },
-	{ "kill", "sig", 1 },          { "tgkill", "sig", 2 },
-	{ "setsockopt", "level", 1 },  { "setsockopt", "optname", 2 },
-	{ "getsockopt", "level", 1 },  { "getsockopt", "optname", 2 },
-	{ "openat", "flags", 2 },      { "madvise", "advice", 2 },
-	{ "futex", "op", 1 },
-};
-
-#define C(x) { #x, (uint64_t)(x) }
-static const struct {
-	const char *name;
-	uint64_t value;
-} constants[] = {
-	C(AF_UNSPEC), C(AF_UNIX), C(AF_LOCAL), C(AF_INET), C(AF_INET6), C(AF_NETLINK),
-	C(AF_PACKET), C(AF_VSOCK),
-	C(SOCK_STREAM), C(SOCK_DGRAM), C(SOCK_RAW), C(SOCK_SEQPACKET), C(SOCK_NONBLOCK),
-	C(SOCK_CLOEXEC),
-	C(PROT_NONE), C(PROT_READ), C(PROT_WRITE), C(PROT_EXEC),
-	C(MAP_SHARED), C(MAP_PRIVATE), C(MAP_FIXED), C(MAP_ANONYMOUS), C(MAP_NORESERVE),
-	C(MAP_STACK), C(MAP_GROWSDOWN),
-	C(PR_SET_PDEATHSIG), C(PR_GET_PDEATHSIG), C(PR_SET_DUMPABLE), C(PR_GET_DUMPABLE),
-	C(PR_SET_NO_NEW_PRIVS), C(PR_GET_NO_NEW_PRIVS), C(PR_SET_NAME), C(PR_GET_NAME),
-	C(PR_CAPBSET_READ), C(PR_SET_KEEPCAPS), C(PR_SET_PTRACER),
-	C(F_GETFD), C(F_SETFD), C(F_GETFL), C(F_SETFL), C(F_DUPFD), C(F_DUPFD_CLOEXEC),
-	C(F_GETLK), C(F_SETLK), C(F_SETLKW), C(F_OFD_GETLK), C(F_OFD_SETLK), C(F_OFD_SETLKW),
-	C(O_RDONLY), C(O_WRONLY), C(O_RDWR), C(O_CREAT), C(O_EXCL), C(O_TRUNC), C(O_APPEND),
-	C(O_NONBLOCK), C(O_CLOEXEC), C(O_NOFOLLOW), C(O_DIRECTORY), C(O_NOCTTY), C(O_PATH),
-	C(O_TMPFILE), C(O_ACCMODE),
-	C(CLONE_VM), C(CLONE_FS), C(CLONE_FILES), C(CLONE_SIGHAND), C(CLONE_THREAD), C(CLONE_UNTRACED),
-	C(CLONE_VFORK), C(CLONE_NEWUSER), C(CLONE_NEWNS), C(CLONE_NEWNET), C(CLONE_NEWPID),
-	C(CLONE_SETTLS), C(CLONE_PARENT_SETTID), C(CLONE_CHILD_CLEARTID), C(CLONE_SYSVSEM),
-	C(MADV_NORMAL), C(MADV_RANDOM), C(MADV_SEQUENTIAL), C(MADV_WILLNEED), C(MADV_DONTNEED),
-	C(MADV_FREE), C(MADV_DONTDUMP), C(MADV_DODUMP), C(MADV_HUGEPAGE), C(MADV_NOHUGEPAGE),
-	C(MADV_DONTFORK), C(MADV_WIPEONFORK),
-	C(SIGHUP), C(SIGINT), C(SIGQUIT), C(SIGABRT), C(SIGKILL), C(SIGUSR1), C(SIGUSR2),
-	C(SIGPIPE), C(SIGALRM), C(SIGTERM), C(SIGCHLD), C(SIGCONT), C(SIGSTOP), C(SIGSYS),
-	C(SOL_SOCKET), C(SO_PEERCRED), C(SO_PEERGROUPS), C(SO_ERROR), C(SO_REUSEADDR), C(SO_REUSEPORT),
-	C(SO_KEEPALIVE), C(SO_RCVBUF), C(SO_SNDBUF), C(SO_PASSCRED), C(SO_RCVTIMEO),
-	C(SO_SNDTIMEO), C(SO_TYPE), C(SO_DOMAIN),
-	C(IPPROTO_IP), C(IPPROTO_IPV6), C(IPPROTO_TCP), C(IPPROTO_UDP), C(IPPROTO_ICMP),
-	C(TCP_NODELAY), C(TCP_KEEPIDLE), C(TCP_KEEPINTVL), C(TCP_KEEPCNT),
-	C(FUTEX_WAIT), C(FUTEX_WAKE), C(FUTEX_PRIVATE_FLAG), C(FUTEX_WAIT_BITSET),
-	C(FUTEX_WAKE_BITSET), C(FUTEX_CLOCK_REALTIME),
-	C(TCGETS), C(TCSETS), C(TIOCGWINSZ), C(FIONREAD), C(FIONBIO), C(FIOCLEX), C(FIONCLEX),
-	C(SIOCGIFINDEX), C(SIOCGIFFLAGS), C(SIOCSIFFLAGS), C(TUNSETIFF),
-};
-#undef C
-
-static int lookup_arg(const char *sys, const char *name, size_t n)
-{
-	if (n == 4 && memcmp(name, "arg", 3) == 0 && name[3] >= '0' && name[3] <= '5')
-		return name[3] - '0';
-	for (size_t i = 0; i < sizeof(argnames) / sizeof(argnames[0]); i++)
-		if (strcmp(argnames[i].sys, sys) == 0 && strlen(argnames[i].name) == n &&
-		    memcmp(argnames[i].name, name, n) == 0)
-			return (int)argnames[i].arg;
-	return -1;
-}
-
-static const char *arg_label(const char *sys, unsigned arg, char tmp[8])
-{
-	for (size_t i = 0; i < sizeof(argnames) / sizeof(argnames[0]); i++)
-		if (strcmp(argnames[i].sys, sys) == 0 && argnames[i].arg == arg)
-			return argnames[i].name;
-	snprintf(tmp, 8, "arg%u", arg);
-	return tmp;
-}
-
-/* One term: decimal, 0x hex, or a constant name. */
-static int parse_term(const char *s, size_t n, uint64_t *ret)
-{
-	uint64_t v = 0;
-
-	if (n == 0)
-		return BH_ERR_FORMAT;
-	if (s[0] >= '0' && s[0] <= '9') {
-		if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-			if (n - 2 > 16)
-				return BH_ERR_RANGE;
-			for (size_t i = 2; i < n; i++) {
-				char c = s[i];
-				unsigned d;
-				if (c >= '0' && c <= '9')
-					d = (unsigned)(c - '0');
-				else if (c >= 'a' && c <= 'f')
-					d = (unsigned)(c - 'a' + 10);
-				else if (c >= 'A' && c <= 'F')
-					d = (unsigned)(c - 'A' + 10);
-				else
-					return BH_ERR_FORMAT;
-				v = (v << 4) | d;
-			}
-		} else {
-			for (size_t i = 0; i < n; i++) {
-				if (s[i] < '0' || s[i] > '9')
-					return BH_ERR_FORMAT;
-				unsigned d = (unsigned)(s[i] - '0');
-				if (v > (UINT64_MAX - d) / 10)
-					return BH_ERR_RANGE;
-				v = v * 10 + d;
-			}
-		}
-		*ret = v;
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(constants) / sizeof(constants[0]); i++)
-		if (strlen(constants[i].name) == n && memcmp(constants[i].name, s, n) == 0) {
-			*ret = constants[i].value;
-			return 0;
-		}
-	/* SELF: the pid of the process that installs the filter (kill/tgkill to itself) */
-	if (n == 4 && memcmp(s, "SELF", 4) == 0) {
-		*ret = BH_SECCOMP_VAL_SELF;
-		return 0;
-	}
-	return BH_ERR_NOT_FOUND;
-}
-
-/* term('+'term)* : bitwise OR of the terms */
-static int parse_value(const char *s, size_t n, uint64_t *ret)
-{
-	uint64_t acc = 0, v;
-	int r;
-
-	for (;;) {
-		const char *plus = memchr(s, '+', n);
-		size_t tn = plus ? (size_t)(plus - s) : n;
-		if ((r = parse_term(s, tn, &v)) < 0)
-			return r;
-		acc |= v;
-		if (!plus)
-			break;
-		n -= tn + 1;
-		s = plus + 1;
-	}
-	*ret = acc;
-	return 0;
-}
-
-static int errno_from_name(const char *name)
-{
-	for (int e = 1; e < 4096; e++) {
-		const char *n = strerrorname_np(e);
-		if (n && strcmp(n, name) == 0)
-			return e;
-	}
-	return -1;
 }
 
 /* ---------------------------------------------------------------- parser */
@@ -298,7 +124,7 @@ static int parse_cond(struct parser *ps, const char *file, unsigned line, const 
 			   "or prot&PROT_EXEC=0)", file, line, tok);
 		return BH_ERR_FORMAT;
 	}
-	if ((arg = lookup_arg(sys, tok, an)) < 0) {
+	if ((arg = bh_seccomp__lookup_arg(sys, tok, an)) < 0) {
 		bh_msg_set(ps->msg, "%s:%u: %s has no argument named '%.*s' (use arg0..arg5 or a "
 			   "name from seccomp/README.md)", file, line, sys, (int)an, tok);
 		return BH_ERR_FORMAT;
@@ -312,7 +138,7 @@ static int parse_cond(struct parser *ps, const char *file, unsigned line, const 
 			bh_msg_set(ps->msg, "%s:%u: '%.64s': expected ARG&MASK=VALUE", file, line, tok);
 			return BH_ERR_FORMAT;
 		}
-		if ((r = parse_value(p + 1, (size_t)(eq - p - 1), &c->mask)) < 0)
+		if ((r = bh_seccomp__parse_value(p + 1, (size_t)(eq - p - 1), &c->mask)) < 0)
 			goto badval;
 		c->op = SCMP_CMP_MASKED_EQ;
 		p = eq + 1;
@@ -353,7 +179,7 @@ static int parse_cond(struct parser *ps, const char *file, unsigned line, const 
 				   line, MAX_ALTS, tok);
 			return BH_ERR_LIMIT;
 		}
-		if ((r = parse_value(p, vn, &c->vals[c->n])) < 0)
+		if ((r = bh_seccomp__parse_value(p, vn, &c->vals[c->n])) < 0)
 			goto badval;
 		if (c->op == SCMP_CMP_MASKED_EQ && (c->vals[c->n] & ~c->mask)) {
 			bh_msg_set(ps->msg, "%s:%u: '%.64s': value has bits outside the mask (can never "
@@ -531,7 +357,7 @@ static int parse_line(struct parser *ps, const char *file, unsigned line, char *
 				   file, line);
 			return BH_ERR_FORMAT;
 		}
-		if ((err = errno_from_name(tok[2])) < 0) {
+		if ((err = bh_seccomp__errno_from_name(tok[2])) < 0) {
 			bh_msg_set(ps->msg, "%s:%u: unknown errno name '%.32s' (e.g. EPERM, ENOSYS)",
 				   file, line, tok[2]);
 			return BH_ERR_FORMAT;
@@ -853,174 +679,5 @@ out:
 	bh_buf_done(&b);
 	free(path);
 	free(owned_dir);
-	return r;
-}
-
-static const char *op_str(int op)
-{
-	switch (op) {
-	case SCMP_CMP_NE: return "!=";
-	case SCMP_CMP_LT: return "<";
-	case SCMP_CMP_LE: return "<=";
-	case SCMP_CMP_GT: return ">";
-	case SCMP_CMP_GE: return ">=";
-	default: return "=";
-	}
-}
-
-void bh_seccomp_rule_format(const struct bh_seccomp_rule *ru, char *out, size_t size)
-{
-	size_t off = 0;
-	char tmp[8];
-	int n;
-
-#define APPEND(...)                                                              \
-	do {                                                                     \
-		n = snprintf(out + off, off < size ? size - off : 0, __VA_ARGS__); \
-		if (n > 0)                                                       \
-			off += (size_t)n;                                        \
-	} while (0)
-	if (size == 0)
-		return;
-	out[0] = '\0';
-	if (ru->action == BH_SECCOMP_ERRNO)
-		APPEND("errno %s %s", ru->name, strerrorname_np(ru->err) ? strerrorname_np(ru->err) : "?");
-	else
-		APPEND("allow %s", ru->name);
-	for (unsigned i = 0; i < ru->n_conds; i++) {
-		const struct bh_seccomp_cond *c = &ru->conds[i];
-		const char *an = arg_label(ru->name, c->arg, tmp);
-		if (c->op == SCMP_CMP_MASKED_EQ)
-			APPEND(" %s&0x%llx=0x%llx", an, (unsigned long long)c->a,
-			       (unsigned long long)c->b);
-		else if (c->op == SCMP_CMP_EQ && c->a == BH_SECCOMP_VAL_SELF)
-			APPEND(" %s=SELF", an);
-		else
-			APPEND(" %s%s0x%llx", an, op_str(c->op), (unsigned long long)c->a);
-	}
-	APPEND("    # %s:%u%s", ru->file, ru->line, ru->sanitizer ? " (sanitizer)" : "");
-#undef APPEND
-	if (off >= size)
-		out[size - 1] = '\0';
-}
-
-/* ---------------------------------------------------------------- loading */
-/* Debug mode: names precomputed before the filter is loaded (the handler may not allocate). */
-static char dbg_names[512][32];
-
-static void put_str(char *buf, size_t *off, size_t size, const char *s)
-{
-	while (*s && *off + 1 < size)
-		buf[(*off)++] = *s++;
-}
-
-static void sigsys_handler(int sig, siginfo_t *si, void *vctx)
-{
-	ucontext_t *uc = vctx;
-	char line[160], num[16];
-	size_t off = 0, k = 0;
-	int nr = si->si_syscall;
-	unsigned v = (unsigned)nr;
-	int saved = errno;
-
-	(void)sig;
-	do
-		num[k++] = (char)('0' + v % 10);
-	while ((v /= 10) && k < sizeof(num));
-	put_str(line, &off, sizeof(line), "blockhost-sandbox: seccomp: disallowed syscall ");
-	put_str(line, &off, sizeof(line),
-		nr >= 0 && nr < 512 && dbg_names[nr][0] ? dbg_names[nr] : "?");
-	put_str(line, &off, sizeof(line), " (");
-	while (k && off + 1 < sizeof(line))
-		line[off++] = num[--k];
-	put_str(line, &off, sizeof(line), ") [debug mode: NOT enforcing]\n");
-	ssize_t w = write(STDERR_FILENO, line, off);
-	(void)w;
-	/* the call was not made; make it fail with ENOSYS and continue */
-	uc->uc_mcontext.gregs[REG_RAX] = -ENOSYS;
-	errno = saved;
-}
-
-int bh_seccomp_install(const struct bh_seccomp *sc, unsigned flags, struct bh_msg *msg)
-{
-	scmp_filter_ctx ctx = NULL;
-	bool debug = flags & BH_SANDBOX_DEBUG;
-	int r = BH_ERR_INTERNAL;
-
-	if (seccomp_arch_native() != SCMP_ARCH_X86_64) {
-		bh_msg_set(msg, "seccomp: only x86_64 is supported");
-		return BH_ERR_UNSUPPORTED;
-	}
-	if (debug && !bh_sandbox_debug_build()) {
-		bh_msg_set(msg, "seccomp: debug mode (BH_SANDBOX_DEBUG) requested, but this is not a "
-			   "debug build (make SECCOMP_DEBUG=1): refusing rather than not enforcing");
-		return BH_ERR_UNSUPPORTED;
-	}
-	if (debug) {
-		struct sigaction sa;
-		for (int i = 0; i < 512; i++) {
-			char *n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, i);
-			snprintf(dbg_names[i], sizeof(dbg_names[i]), "%s", n ? n : "");
-			free(n);
-		}
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = sigsys_handler;
-		sa.sa_flags = SA_SIGINFO;
-		sigemptyset(&sa.sa_mask);
-		if (sigaction(SIGSYS, &sa, NULL) < 0) {
-			r = bh_negerrno();
-			bh_msg_set(msg, "seccomp debug: sigaction(SIGSYS): %s", bh_strerror(r));
-			return r;
-		}
-		sigset_t set;
-		sigemptyset(&set);
-		sigaddset(&set, SIGSYS);
-		sigprocmask(SIG_UNBLOCK, &set, NULL);
-	}
-	if (!(ctx = seccomp_init(debug ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS))) {
-		bh_msg_set(msg, "seccomp_init failed");
-		return -ENOMEM;
-	}
-	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
-	    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1)) < 0 ||
-	    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0) {
-		bh_msg_set(msg, "seccomp: setting filter attributes: %s", bh_strerror(r));
-		goto out;
-	}
-	for (size_t i = 0; i < sc->n_rules; i++) {
-		const struct bh_seccomp_rule *ru = &sc->rules[i];
-		struct scmp_arg_cmp cmp[6];
-		if (ru->dropped)
-			continue;
-		for (unsigned k = 0; k < ru->n_conds; k++) {
-			cmp[k].arg = ru->conds[k].arg;
-			cmp[k].op = (enum scmp_compare)ru->conds[k].op;
-			cmp[k].datum_a = ru->conds[k].a;
-			cmp[k].datum_b = ru->conds[k].b;
-			/* SELF: resolved here, in the process the filter is for (a forked reader
-			 * installs its own) */
-			if (cmp[k].op == SCMP_CMP_EQ && cmp[k].datum_a == BH_SECCOMP_VAL_SELF)
-				cmp[k].datum_a = (uint64_t)getpid();
-		}
-		uint32_t act = ru->action == BH_SECCOMP_ALLOW ? SCMP_ACT_ALLOW :
-			       SCMP_ACT_ERRNO((uint32_t)ru->err);
-		if ((r = seccomp_rule_add_exact_array(ctx, act, ru->nr, ru->n_conds, cmp)) < 0) {
-			bh_msg_set(msg, "%s:%u: libseccomp rejected the rule for %s: %s", ru->file,
-				   ru->line, ru->name, bh_strerror(r));
-			goto out;
-		}
-	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		r = bh_negerrno();
-		bh_msg_set(msg, "prctl(PR_SET_NO_NEW_PRIVS): %s", bh_strerror(r));
-		goto out;
-	}
-	if ((r = seccomp_load(ctx)) < 0) {
-		bh_msg_set(msg, "seccomp_load: %s", bh_strerror(r));
-		goto out;
-	}
-	r = 0;
-out:
-	seccomp_release(ctx);
 	return r;
 }
