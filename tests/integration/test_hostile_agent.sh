@@ -12,6 +12,8 @@ PARAMS='{"mode":{"type":"string","pattern":"^[a-z]+$","max_len":16},
 install -m 0755 "$TESTPLUGIN" "$ACT/hostile-echo"
 write_manifest hostile-echo 1 '[]' "$PARAMS" 1500 65536
 sign_action hostile-echo
+# the agent's [callers] (issue 19): the test action may be called like the others
+echo "hostile-echo = user:root, group:$AGENT_GROUP" >> "$T/policy/blockhost-root-agent.policy"
 start_agent
 fds0=$(ls /proc/$AGENT_PID/fd | wc -l)
 
