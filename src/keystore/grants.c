@@ -15,6 +15,26 @@
 #include "core/err.h"
 #include "ops.h"
 
+/* The operations' names: what [socket] grants and requests' "op" say.  They live here,
+ * with the grants, so ops.c depends on grants.c and not the other way round. */
+static const char *const op_names[KS_OP__MAX] = {
+	"address", "pubkeys", "sign_tx", "personal_sign", "ecies_decrypt", "tls_sign",
+};
+
+const char *ks_op_name(enum ks_op op)
+{
+	return (unsigned)op < KS_OP__MAX ? op_names[op] : "?";
+}
+
+int ks_op_from_name(const char *s, size_t n)
+{
+	for (int i = 0; i < KS_OP__MAX; i++)
+		if (strlen(op_names[i]) == n && !memcmp(op_names[i], s, n))
+			return i;
+	return -1;
+}
+
+
 static int lookup_uid(const char *name, uid_t *ret)
 {
 	struct passwd pw, *res = NULL;

@@ -40,23 +40,6 @@
 #define KS_MAX_DATA (128u * 1024u)     /* calldata / init code */
 #define KS_MAX_MESSAGE (64u * 1024u)   /* personal_sign, ECIES ciphertext */
 
-static const char *const op_names[KS_OP__MAX] = {
-	"address", "pubkeys", "sign_tx", "personal_sign", "ecies_decrypt", "tls_sign",
-};
-
-const char *ks_op_name(enum ks_op op)
-{
-	return (unsigned)op < KS_OP__MAX ? op_names[op] : "?";
-}
-
-int ks_op_from_name(const char *s, size_t n)
-{
-	for (int i = 0; i < KS_OP__MAX; i++)
-		if (strlen(op_names[i]) == n && !memcmp(op_names[i], s, n))
-			return i;
-	return -1;
-}
-
 /* ------------------------------------------------------------------ u256 */
 
 /* bh_u256_from_dec, except that more than 78 digits is a format error (not a range
@@ -784,7 +767,7 @@ int ks_handle(struct ks_server *s, const struct ks_peer *peer, const uint8_t *re
 	}
 	if (!ks_granted(s->policy, peer, op)) {
 		resp = err_resp("denied", "socket", "operation %s is not granted to uid %u (gid %u)",
-				op_names[op], (unsigned)peer->uid, (unsigned)peer->gid);
+				ks_op_name(op), (unsigned)peer->uid, (unsigned)peer->gid);
 		goto out;
 	}
 	switch (op) {
@@ -793,7 +776,7 @@ int ks_handle(struct ks_server *s, const struct ks_peer *peer, const uint8_t *re
 		static const char *const none[] = { NULL };
 		char shown[KS_KEY_SHOWN];
 		const char *bad = unknown_key(j, none, shown);
-		resp = bad ? err_resp("bad_request", NULL, "%s: unknown field '%s'", op_names[op], bad)
+		resp = bad ? err_resp("bad_request", NULL, "%s: unknown field '%s'", ks_op_name(op), bad)
 			   : op_address(s, op == KS_OP_PUBKEYS);
 		break;
 	}
@@ -807,7 +790,7 @@ out:
 	if (!resp)
 		return -ENOMEM;
 	if (op >= 0)
-		json_object_set_new(resp, "op", json_string(op_names[op]));
+		json_object_set_new(resp, "op", json_string(ks_op_name(op)));
 	*ret = resp;
 	return 0;
 }
