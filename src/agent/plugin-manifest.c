@@ -14,6 +14,7 @@
 #include <linux/capability.h>
 
 #include "core/err.h"
+#include "core/strutil.h"
 #include "core/frame.h"
 #include "core/hex.h"
 #include "plugin.h"
@@ -27,11 +28,8 @@ int bh_plugin_cap_from_name(const char *name)
 	char up[64];
 	size_t n = strlen(name);
 
-	if (n == 0 || n >= sizeof(up))
+	if (n >= sizeof(up) || !bh_name_valid_len(name, n, BH_NAME_CAP))
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') || name[i] == '_'))
-			return -1;
 	int c = capng_name_to_capability(name);
 	if (c < 0 || c >= 64)
 		return -1;

@@ -11,19 +11,13 @@
 #include <unistd.h>
 
 #include "core/file.h"
+#include "core/strutil.h"
 #include "blob.h"
 
 int bh_ks_name_valid(const char *name)
 {
-	size_t n = 0;
-	if (!name)
-		return 0;
-	for (; name[n]; n++) {
-		char c = name[n];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-			return 0;
-	}
-	return n >= 1 && n <= BH_KS_NAME_MAX;
+	_Static_assert(BH_KS_NAME_MAX == BH_NAME_KEY_MAX, "key name length");
+	return bh_name_valid(name, BH_NAME_KEY);
 }
 
 int bh_ks_blob_encode(const struct bh_ks_blob *b, struct bh_buf *out)

@@ -18,6 +18,7 @@
 #include "core/file.h"
 #include "eth/eth.h"
 #include "core/hex.h"
+#include "core/strutil.h"
 #include "eth/keccak.h"
 #include "pw3.h"
 #include "eth/secp.h"
@@ -213,16 +214,8 @@ static const struct {
 
 static bool machine_id_valid(const char *s)
 {
-	size_t n = strlen(s);
-	if (n == 0 || n > PW3_MACHINE_ID_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_' || c == '.'))
-			return false;
-	}
-	return true;
+	_Static_assert(PW3_MACHINE_ID_MAX == BH_NAME_MACHINE_MAX, "machine id length");
+	return bh_name_valid(s, BH_NAME_MACHINE);
 }
 
 int pw3_config_parse(const char *data, size_t len, struct pw3_config *ret, struct bh_msg *msg)

@@ -17,7 +17,7 @@ static void test_name_classes(void **state)
 	memset(long65, 'a', 65);
 	long65[65] = '\0';
 	/* NULL and empty are never names */
-	for (int c = BH_NAME_ACTION; c <= BH_NAME_IDENT; c++) {
+	for (int c = BH_NAME_ACTION; c <= BH_NAME_CAP; c++) {
 		assert_false(bh_name_valid(NULL, c));
 		assert_false(bh_name_valid("", c));
 		assert_false(bh_name_valid("a/b", c));
@@ -27,6 +27,21 @@ static void test_name_classes(void **state)
 		assert_false(bh_name_valid(long65, c));
 	}
 	assert_false(bh_name_valid("a", (enum bh_name_class)99));
+
+	/* keystore keys ^[a-z0-9-]{1,32}$, machine ids ^[A-Za-z0-9._-]{1,64}$, caps ^[a-z_]{1,63}$ */
+	assert_true(bh_name_valid("wallet", BH_NAME_KEY));
+	assert_true(bh_name_valid("-tls-1", BH_NAME_KEY));
+	assert_false(bh_name_valid("Wallet", BH_NAME_KEY));
+	assert_false(bh_name_valid("a_b", BH_NAME_KEY));
+	assert_false(bh_name_valid(long65 + 32, BH_NAME_KEY)); /* 33 */
+	assert_true(bh_name_valid(long65 + 33, BH_NAME_KEY));  /* 32 */
+	assert_true(bh_name_valid("VM-1.example_x", BH_NAME_MACHINE));
+	assert_true(bh_name_valid("..", BH_NAME_MACHINE)); /* not a path: as before */
+	assert_false(bh_name_valid("vm:1", BH_NAME_MACHINE));
+	assert_true(bh_name_valid(long65 + 1, BH_NAME_MACHINE)); /* 64 */
+	assert_true(bh_name_valid("net_admin", BH_NAME_CAP));
+	assert_false(bh_name_valid("NET_ADMIN", BH_NAME_CAP));
+	assert_false(bh_name_valid("cap1", BH_NAME_CAP));
 
 	/* actions and services: ^[a-z0-9][a-z0-9-]{0,63}$ */
 	assert_true(bh_name_valid("iptables-open", BH_NAME_ACTION));

@@ -21,6 +21,9 @@ static const struct {
 	[BH_NAME_FILE]    = { LOWER UPPER DIGIT "._-", LOWER UPPER DIGIT "._-", BH_NAME_FILE_MAX },
 	[BH_NAME_SYSCALL] = { LOWER DIGIT "_", LOWER DIGIT "_", BH_NAME_SYSCALL_MAX },
 	[BH_NAME_IDENT]   = { LOWER UPPER DIGIT "_", LOWER UPPER DIGIT "._-", BH_NAME_IDENT_MAX },
+	[BH_NAME_KEY]     = { LOWER DIGIT "-", LOWER DIGIT "-", BH_NAME_KEY_MAX },
+	[BH_NAME_MACHINE] = { LOWER UPPER DIGIT "._-", LOWER UPPER DIGIT "._-", BH_NAME_MACHINE_MAX },
+	[BH_NAME_CAP]     = { LOWER "_", LOWER "_", BH_NAME_CAP_MAX },
 };
 
 bool bh_name_valid_len(const char *s, size_t n, enum bh_name_class cls)

@@ -40,6 +40,13 @@ enum bh_name_class {
 	/* identifier in a provisioner manifest (verb, chain name):
 	 * ^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$ */
 	BH_NAME_IDENT,
+	/* keystore key name (the sealed blob's name): ^[a-z0-9-]{1,32}$ */
+	BH_NAME_KEY,
+	/* pam_web3 machine id (config.toml machine.id, part of the signed message):
+	 * ^[A-Za-z0-9._-]{1,64}$ */
+	BH_NAME_MACHINE,
+	/* capability name as libcap-ng spells it, lower case: ^[a-z_]{1,63}$ */
+	BH_NAME_CAP,
 };
 
 #define BH_NAME_ACTION_MAX  64u
@@ -50,6 +57,9 @@ enum bh_name_class {
 #define BH_NAME_FILE_MAX    63u
 #define BH_NAME_SYSCALL_MAX 63u
 #define BH_NAME_IDENT_MAX   64u
+#define BH_NAME_KEY_MAX     32u
+#define BH_NAME_MACHINE_MAX 64u
+#define BH_NAME_CAP_MAX     63u
 
 /* True if the C string s (NULL = false) is a valid name of class cls. */
 bool bh_name_valid(const char *s, enum bh_name_class cls);
