@@ -64,3 +64,20 @@ void eng_wallet_close(struct eng_wallet *w);
 int eng_parse_address(const char *s, uint8_t ret[static 20], struct bh_msg *msg);
 
 #endif
+
+/*
+ * mint(address to, bytes userEncrypted) on the NFT contract, signed by the keystore; the
+ * token id comes from the receipt's CredentialMinted(tokenId, recipient) log emitted by
+ * nft for owner (exactly one such log), never from totalSupply.  errors (may be NULL)
+ * decode a revert.  ret_tx: the mined transaction's hash.
+ */
+int eng_mint(struct eng_wallet *w, const uint8_t nft[static 20], const uint8_t owner[static 20],
+	     const uint8_t *user_encrypted, size_t len, uint64_t *ret_token, uint8_t ret_tx[static 32],
+	     struct bh_msg *msg) __attribute__((warn_unused_result));
+/* The token id from a mint receipt (as above). */
+int eng_token_from_receipt(const struct bh_rpc_receipt *rc, const uint8_t nft[static 20],
+			   const uint8_t owner[static 20], uint64_t *ret, struct bh_msg *msg)
+	__attribute__((warn_unused_result));
+/* The calldata of mint(to, userEncrypted), appended to out. */
+int eng_mint_calldata(const uint8_t owner[static 20], const uint8_t *ue, size_t len,
+		      struct bh_buf *out, struct bh_msg *msg);

@@ -63,6 +63,14 @@ static void test_envelope(void **state)
 	assert_int_equal(e.data_len, 4);
 	assert_int_equal(e.data[0], 0xfb);
 	free(e.data);
+	/* anvil puts revert strings with \u0000 in messages: accepted, shown sanitized */
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(reply("{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":3,"
+			       "\"message\":\"reverted: \\u0000x\"}}", &res, &e), BH_ERR_RPC);
+	assert_int_equal(strlen(e.message) > strlen("reverted: "), 1);
+	/* ... but never in the version */
+	assert_int_equal(reply("{\"jsonrpc\":\"2.0\\u0000\",\"id\":7,\"result\":1}", &res, &e),
+			 BH_ERR_PEER);
 	/* an error about the request may come with id null */
 	memset(&e, 0, sizeof(e));
 	assert_int_equal(reply("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,"

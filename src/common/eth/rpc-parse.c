@@ -421,13 +421,16 @@ int bh_rpc_parse_reply(const struct bh_buf *body, size_t cap, int64_t id, json_t
 	const json_t *ver, *idv, *res, *err;
 	int r;
 
-	if ((r = bh_json_load_buf(body, cap, BH_JSON_OBJECT, &j, msg)) < 0)
+	/* anvil and geth put revert strings with \u0000 in error messages: allowed, and every
+	 * string below is read by its length */
+	if ((r = bh_json_load_buf(body, cap, BH_JSON_OBJECT | BH_JSON_ALLOW_ESCAPED_NUL, &j, msg)) < 0)
 		return r;
 	ver = json_object_get(j, "jsonrpc");
 	idv = json_object_get(j, "id");
 	res = json_object_get(j, "result");
 	err = json_object_get(j, "error");
-	if (!json_is_string(ver) || strcmp(json_string_value(ver), "2.0") != 0) {
+	if (!json_is_string(ver) || json_string_length(ver) != 3 ||
+	    memcmp(json_string_value(ver), "2.0", 3) != 0) {
 		bh_msg_set(msg, "reply is not JSON-RPC 2.0");
 		r = BH_ERR_PEER;
 		goto out;

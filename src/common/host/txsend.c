@@ -9,6 +9,7 @@
 
 #include "core/deadline.h"
 #include "core/hex.h"
+#include "eth/keccak.h"
 #include "eth/tx.h"
 #include "eth/u256.h"
 #include "host/txsend.h"
@@ -190,6 +191,12 @@ again:
 	kt.nonce = s->have_nonce && s->next_nonce > pending ? s->next_nonce : pending;
 	if ((r = sign(s, &kt, &raw, hashes[0], msg)) < 0)
 		goto out;
+	if (s->on_signed && (r = s->on_signed(s->on_signed_ud, kt.nonce, bh_buf_ptr(&raw),
+					      bh_buf_len(&raw), hashes[0])) < 0) {
+		bh_msg_set(msg, "%s: could not journal the signed transaction: %s", what,
+			   bh_strerror(r));
+		goto out;
+	}
 	if ((r = bh_rpc_send_raw(s->rpc, bh_buf_ptr(&raw), bh_buf_len(&raw), hashes[0], &m)) < 0) {
 		const struct bh_rpc_error *e = bh_rpc_last_error(s->rpc);
 		if (!resynced && e->has_code && strstr(e->message, "nonce")) {
@@ -252,6 +259,12 @@ again:
 				goto out;
 			if ((r = sign(s, &kt, &raw, h, msg)) < 0)
 				goto out;
+			if (s->on_signed && (r = s->on_signed(s->on_signed_ud, kt.nonce,
+							      bh_buf_ptr(&raw), bh_buf_len(&raw), h)) < 0) {
+				bh_msg_set(msg, "%s: could not journal the replacement: %s", what,
+					   bh_strerror(r));
+				goto out;
+			}
 			if (bh_rpc_send_raw(s->rpc, bh_buf_ptr(&raw), bh_buf_len(&raw), h, &m) == 0) {
 				memcpy(hashes[nhashes++], h, 32);
 				s->replacements++;
@@ -265,4 +278,72 @@ again:
 out:
 	bh_buf_done(&raw);
 	return r;
+}
+
+int bh_txsend_resume(struct bh_txsend *s, const char *what, uint64_t nonce,
+		     const uint8_t *const *raw, const size_t *len, size_t n,
+		     struct bh_rpc_receipt *ret, struct bh_msg *msg)
+{
+	uint8_t hashes[MAX_HASHES][32];
+	struct bh_msg m = { "" };
+	int r;
+
+	if (n == 0 || n > MAX_HASHES)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t h[32];
+		bh_keccak256(raw[i], len[i], hashes[i]);
+		/* the same bytes again: "already known" / "nonce too low" are expected */
+		(void)bh_rpc_send_raw(s->rpc, raw[i], len[i], h, NULL);
+	}
+	int64_t deadline = bh_deadline_from_ms(s->receipt_timeout_ms);
+	for (;;) {
+		for (size_t i = 0; i < n; i++) {
+			struct bh_rpc_receipt rc;
+			r = bh_rpc_get_receipt(s->rpc, hashes[i], &rc, &m);
+			if (r == BH_ERR_NOT_FOUND)
+				continue;
+			if (r < 0) {
+				bh_msg_set(msg, "%s: %s", what, m.text);
+				return r;
+			}
+			if (!rc.status) {
+				bh_msg_set(msg, "%s: reverted (status 0) in block %llu", what,
+					   (unsigned long long)rc.block_number);
+				bh_rpc_receipt_clear(&rc);
+				return BH_ERR_REVERT;
+			}
+			*ret = rc;
+			return 0;
+		}
+		uint64_t mined;
+		if ((r = bh_rpc_get_transaction_count(s->rpc, s->from, "latest", &mined, &m)) < 0) {
+			bh_msg_set(msg, "%s: %s", what, m.text);
+			return r;
+		}
+		if (mined > nonce) {
+			/* the nonce is used; check once more that it was not by one of ours (a
+			 * receipt may appear between the two queries) */
+			for (size_t i = 0; i < n; i++) {
+				struct bh_rpc_receipt rc;
+				if (bh_rpc_get_receipt(s->rpc, hashes[i], &rc, NULL) == 0) {
+					if (!rc.status) {
+						bh_rpc_receipt_clear(&rc);
+						bh_msg_set(msg, "%s: reverted (status 0)", what);
+						return BH_ERR_REVERT;
+					}
+					*ret = rc;
+					return 0;
+				}
+			}
+			bh_msg_set(msg, "%s: nonce %llu was used by another transaction: never mined",
+				   what, (unsigned long long)nonce);
+			return BH_ERR_NOT_FOUND;
+		}
+		if (bh_deadline_left(deadline) == 0) {
+			bh_msg_set(msg, "%s: still pending (nonce %llu)", what, (unsigned long long)nonce);
+			return BH_ERR_TIMEOUT;
+		}
+		sleep_ms(s->poll_ms);
+	}
 }

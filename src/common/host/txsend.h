@@ -46,6 +46,15 @@ struct bh_txsend {
 	size_t nerrors;
 	unsigned replacements;                   /* counters, for status and tests */
 	unsigned sent;
+	/*
+	 * Called with every signed transaction before it is broadcast (the first and each
+	 * replacement): the engine journals it durably here, so that after a crash it can
+	 * tell "mined", "still pending" and "never mined" apart (bh_txsend_resume).  A
+	 * negative return aborts before anything is sent.  NULL: none.
+	 */
+	int (*on_signed)(void *ud, uint64_t nonce, const uint8_t *raw, size_t len,
+			 const uint8_t hash[static 32]);
+	void *on_signed_ud;
 };
 
 /* Reads the chain id (checked against expect_chain_id unless 0) and the keystore address. */
@@ -60,6 +69,17 @@ int bh_txsend_init(struct bh_txsend *s, struct bh_rpc *rpc, const struct bh_keys
 int bh_txsend_send(struct bh_txsend *s, const char *what, const uint8_t *to,
 		   const uint8_t *value, const uint8_t *data, size_t len,
 		   struct bh_rpc_receipt *ret, struct bh_msg *msg) __attribute__((warn_unused_result));
+
+/*
+ * After a restart: the transactions journaled by on_signed (raw[i], len[i]; one nonce).
+ * Each is broadcast again (harmless: the same bytes) and their receipts polled until
+ * receipt_timeout_ms.  0 with *ret: one was mined.  BH_ERR_NOT_FOUND: none was mined and
+ * the wallet's mined nonce has passed theirs, so none ever will be (safe to do the work
+ * again).  BH_ERR_TIMEOUT: still pending.  BH_ERR_REVERT: mined and reverted.
+ */
+int bh_txsend_resume(struct bh_txsend *s, const char *what, uint64_t nonce,
+		     const uint8_t *const *raw, const size_t *len, size_t n,
+		     struct bh_rpc_receipt *ret, struct bh_msg *msg) __attribute__((warn_unused_result));
 
 /* Describe revert data with errors[] into out (for messages). */
 void bh_txsend_describe_revert(const struct bh_txsend *s, const uint8_t *data, size_t len,
