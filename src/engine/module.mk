@@ -2,7 +2,7 @@
 # through the keystore: blockhost-deploy-contracts, blockhost-mint-nft.
 # docs/engine.md is the manual.  chain.c (settings, artifacts, wallet) is shared.
 
-ENGINE_LIB_OBJS = $(BUILD)/obj/engine/chain.o $(BUILD)/obj/engine/mint.o
+ENGINE_LIB_OBJS = $(BUILD)/obj/engine/chain.o $(BUILD)/obj/engine/mint.o $(BUILD)/obj/engine/journal.o
 ENGINE_LIB      = $(BUILD)/engine/libbhengine.a
 
 $(ENGINE_LIB): $(ENGINE_LIB_OBJS)
@@ -17,3 +17,16 @@ $(BUILD)/bin/blockhost-deploy-contracts: $(BUILD)/obj/engine/deploy.o $(ENGINE_L
 PROGRAMS += $(BUILD)/bin/blockhost-mint-nft
 $(BUILD)/bin/blockhost-mint-nft: $(BUILD)/obj/engine/mint-main.o $(ENGINE_LIB) $(LIBCOMMON)
 	$(call link)
+
+PROGRAMS += $(BUILD)/bin/blockhost-engine
+$(BUILD)/bin/blockhost-engine: EXTRA_LIBS = -lpthread
+$(BUILD)/bin/blockhost-engine: $(BUILD)/obj/engine/engine.o $(BUILD)/obj/engine/work.o $(ENGINE_LIB) $(LIBCOMMON)
+	$(call link)
+
+# fuzz/fuzz_engine_journal.c: the journal parsers
+$(BUILD)/fuzz/replay_engine_journal: $(BUILD)/obj/engine/journal.o
+FUZZ_EXTRA_SRCS_engine_journal = src/engine/journal.c
+
+# tests/unit/test_engine_journal.c: the journal, cursor and chunking logic
+$(BUILD)/tests/test_engine_journal: $(ENGINE_LIB)
+TEST_EXTRA_LIBS_engine_journal = $(ENGINE_LIB) $(LIBCOMMON) $(COMMON_LIBS)
