@@ -31,6 +31,7 @@
 #include "host/config.h"
 #include "sandbox/sandbox.h"
 #include "engine.h"
+#include "spawner.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -78,9 +79,16 @@ static struct eng_item *add_item(struct eng *e, uint64_t id, json_t *rec)
 }
 
 /* ---------------------------------------------------------------- workers */
+struct worker_arg {
+	struct eng *e;
+	struct eng_spawner *sp;
+};
+
 static void *worker(void *ud)
 {
-	struct eng *e = ud;
+	struct worker_arg *wa = ud;
+	struct eng *e = wa->e;
+	eng_work_set_spawner(wa->sp);
 	pthread_mutex_lock(&e->lock);
 	while (!stop_flag) {
 		struct eng_item *pick = NULL;
@@ -567,7 +575,10 @@ int main(int argc, char **argv)
 	const char *config = NULL, *rpc_url = NULL, *subs = NULL, *nft = NULL, *sock = NULL;
 	char *lock_path = NULL;
 	pthread_t th[64];
-	unsigned nth = 0;
+	struct worker_arg wa[64];
+	struct eng_spawner sp[64];
+	struct bh_policy *pol = NULL;
+	unsigned nth = 0, nsp = 0;
 	uint64_t v;
 	int c, r, rc = 1;
 
@@ -721,17 +732,32 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (e.cfg.sandbox && (r = bh_sandbox_apply("blockhost-engine", BH_SANDBOX_ALLOW_DEBUG_ENV, &m)) < 0) {
-		bh_log(LOG_ERR, "sandbox: %s", m.text);
-		goto out;
+	if (e.cfg.sandbox) {
+		/* the spawners first: unfiltered (the filter is inherited across execve and
+		 * forbids executable memory), under the same policy (spawner.h) */
+		if ((r = bh_policy_load(NULL, "blockhost-engine", &pol, &m)) < 0) {
+			bh_log(LOG_ERR, "sandbox: %s", m.text);
+			goto out;
+		}
+		for (nsp = 0; nsp < e.cfg.workers; nsp++)
+			if ((r = eng_spawner_start(pol, &sp[nsp], &m)) < 0) {
+				bh_log(LOG_ERR, "%s", m.text);
+				goto out;
+			}
+		if ((r = bh_sandbox_apply("blockhost-engine", BH_SANDBOX_ALLOW_DEBUG_ENV, &m)) < 0) {
+			bh_log(LOG_ERR, "sandbox: %s", m.text);
+			goto out;
+		}
 	}
 	pthread_mutex_init(&e.lock, NULL);
 	pthread_mutex_init(&e.db_lock, NULL);
 	pthread_mutex_init(&e.mint_lock, NULL);
 	pthread_cond_init(&e.cond, NULL);
-	for (nth = 0; nth < e.cfg.workers; nth++)
-		if (pthread_create(&th[nth], NULL, worker, &e) != 0)
+	for (nth = 0; nth < e.cfg.workers; nth++) {
+		wa[nth] = (struct worker_arg){ &e, e.cfg.sandbox ? &sp[nth] : NULL };
+		if (pthread_create(&th[nth], NULL, worker, &wa[nth]) != 0)
 			break;
+	}
 	bh_log(LOG_INFO, "started: chain %llu, subscriptions %s.., cursor %llu, confirmations %u, "
 	       "%u workers", (unsigned long long)e.wallet.tx.chain_id, subs ? subs : "",
 	       (unsigned long long)in.cur.block, e.cfg.confirmations, nth);
@@ -758,6 +784,9 @@ int main(int argc, char **argv)
 	bh_log(LOG_INFO, "stopped");
 	rc = 0;
 out:
+	for (unsigned i = 0; i < nsp; i++)
+		eng_spawner_stop(&sp[i]);
+	bh_policy_free(pol);
 	for (size_t i = 0; i < e.nitems; i++) {
 		json_decref(e.items[i]->rec);
 		free(e.items[i]);

@@ -60,6 +60,9 @@ struct eng {
 	char ingest_error[256];
 };
 
+struct eng_spawner;
+/* work.c: the calling worker thread's spawner (NULL: run children directly) */
+void eng_work_set_spawner(struct eng_spawner *sp);
 /* work.c: run every step item can take now (a worker thread, e->lock NOT held). */
 void eng_work(struct eng *e, struct eng_item *it);
 /* a record for a new subscription */

@@ -32,6 +32,15 @@
 #include "eth/eth.h"
 #include "host/result.h"
 #include "engine.h"
+#include "spawner.h"
+
+/* the worker thread's spawner (NULL without the sandbox: children started here) */
+static __thread struct eng_spawner *tls_spawner;
+
+void eng_work_set_spawner(struct eng_spawner *sp)
+{
+	tls_spawner = sp;
+}
 
 int64_t eng_now_ms(void)
 {
@@ -86,8 +95,10 @@ static int run(struct eng *e, const char *const *argv, struct bh_spawn_result *r
 		.stdout_max = 64 * 1024, .stderr_max = 64 * 1024, .allow_truncate = true,
 		.timeout_ms = e->cfg.prov_timeout_ms,
 	};
-	int r = bh_spawn_run(&o, ret);
-	if (r < 0)
+	int r;
+	if (tls_spawner)
+		return eng_spawner_run(tls_spawner, &o, ret, msg);
+	if ((r = bh_spawn_run(&o, ret)) < 0)
 		bh_msg_set(msg, "%s: %s", argv[0], bh_strerror(r));
 	return r;
 }
@@ -136,7 +147,11 @@ static int prov_run(struct eng *e, const char *verb, const char *const *args, si
 		tail_of(&res.err, t, sizeof(t));
 		if (!t[0])
 			tail_of(&res.out, t, sizeof(t));
-		bh_msg_set(msg, "provisioner %s exited %d: %s", verb, res.exit_code, t);
+		if (res.exit_code < 0)
+			bh_msg_set(msg, "provisioner %s killed by signal %d%s: %s", verb, res.term_signal,
+				   res.timed_out ? " (timed out)" : "", t);
+		else
+			bh_msg_set(msg, "provisioner %s exited %d: %s", verb, res.exit_code, t);
 		bh_spawn_result_done(&res);
 		return BH_ERR_CHILD;
 	}

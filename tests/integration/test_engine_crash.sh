@@ -17,7 +17,7 @@ echo 0.2 > "$REC/delay"   # a create takes a while: kills land inside it too
 
 # downtime: three purchases before the engine ever ran
 node "$BUYER" burst "$RPC_URL" "$SUBS" "$STABLE" "$PUB" 1 3 > "$T/down" || fail "buy while down"
-ENGINE_ARGS=(--confirmations 1 --no-sandbox --workers 4)
+ENGINE_ARGS=(--confirmations 1 --workers 4)
 eng_engine_start
 for id in 1 2 3; do eng_wait_state $id done 60 || fail "downtime purchase $id"; done
 ok "3 purchases made while the engine was down: all handled after it started"

@@ -13,7 +13,7 @@ eng_deploy
 node "$BUYER" setup "$RPC_URL" "$SUBS" "$STABLE" "$ADDR" || fail "plan set-up"
 eng_prov_install
 PUB=$(eng_server_pub)
-eng_engine_start --confirmations 2 --no-sandbox
+eng_engine_start --confirmations 2
 
 read -r id1 b1 blk < <(node "$BUYER" buy "$RPC_URL" "$SUBS" "$STABLE" "$PUB" 1) || fail "buy"
 [ "$id1" = 1 ] || fail "subscription id $id1"
@@ -70,6 +70,13 @@ grep -q "^head [0-9]*, safe [0-9]* (confirmations 2), cursor [0-9]*" "$T/status"
 if (j.queue.done !== 1 || j.queue.refused !== 2 || j.cursor < 1 || !Array.isArray(j.failing)) process.exit(1)})' ||
 	fail "status --json: $("$ENGINE" status --json)"
 ok "status: $(head -1 "$T/status"); $(sed -n 2p "$T/status")"
+
+grep -q '^Seccomp:[[:space:]]*2' "/proc/$ENGINE_PID/status" && grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$ENGINE_PID/status" ||
+	fail "the engine runs without its seccomp filter / no_new_privs"
+sp=$(pgrep -P "$ENGINE_PID" | head -1)
+[ -n "$sp" ] && grep -q '^Seccomp:[[:space:]]*0' "/proc/$sp/status" && grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$sp/status" ||
+	fail "spawner $sp: expected no filter but no_new_privs"
+ok "the engine runs under seccomp/blockhost-engine (no exec, no W+X); its spawners unfiltered with no_new_privs"
 
 eng_engine_stop || fail "engine exit status on SIGTERM"
 grep -q "stopped" "$T/engine.log" || fail "no clean stop"

@@ -11,7 +11,7 @@ eng_deploy
 node "$BUYER" setup "$RPC_URL" "$SUBS" "$STABLE" "$ADDR" || fail "plan set-up"
 eng_prov_install
 PUB=$(eng_server_pub)
-ENGINE_ARGS=(--confirmations 3 --no-sandbox)
+ENGINE_ARGS=(--confirmations 3)
 eng_engine_start
 
 # 1. blocks the engine has read leave the chain
