@@ -2,7 +2,8 @@
 # through the keystore: blockhost-deploy-contracts, blockhost-mint-nft.
 # docs/engine.md is the manual.  chain.c (settings, artifacts, wallet) is shared.
 
-ENGINE_LIB_OBJS = $(BUILD)/obj/engine/chain.o $(BUILD)/obj/engine/mint.o $(BUILD)/obj/engine/journal.o
+ENGINE_LIB_OBJS = $(BUILD)/obj/engine/chain.o $(BUILD)/obj/engine/mint.o $(BUILD)/obj/engine/journal.o \
+                  $(BUILD)/obj/engine/payload.o
 ENGINE_LIB      = $(BUILD)/engine/libbhengine.a
 
 $(ENGINE_LIB): $(ENGINE_LIB_OBJS)
@@ -30,3 +31,7 @@ FUZZ_EXTRA_SRCS_engine_journal = src/engine/journal.c
 # tests/unit/test_engine_journal.c: the journal, cursor and chunking logic
 $(BUILD)/tests/test_engine_journal: $(ENGINE_LIB)
 TEST_EXTRA_LIBS_engine_journal = $(ENGINE_LIB) $(LIBCOMMON) $(COMMON_LIBS)
+
+# fuzz/fuzz_engine_payload.c: the purchase payload path (ECIES -> signature -> details)
+$(BUILD)/fuzz/replay_engine_payload: $(BUILD)/obj/engine/payload.o
+FUZZ_EXTRA_SRCS_engine_payload = src/engine/payload.c

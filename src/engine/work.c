@@ -32,6 +32,7 @@
 #include "eth/eth.h"
 #include "host/result.h"
 #include "engine.h"
+#include "payload.h"
 #include "spawner.h"
 
 /* the worker thread's spawner (NULL without the sandbox: children started here) */
@@ -208,7 +209,7 @@ static int payload_signature(struct eng *e, const json_t *rec, uint8_t ret_raw[s
 			     struct bh_msg *msg)
 {
 	struct bh_buf plain;
-	uint8_t *ct = NULL, norm[65], raw[65];
+	uint8_t *ct = NULL;
 	size_t ctlen = 0;
 	int r;
 
@@ -221,20 +222,10 @@ static int payload_signature(struct eng *e, const json_t *rec, uint8_t ret_raw[s
 	}
 	if ((r = bh_keystore_ecies_decrypt(&e->wallet.ks, ct, ctlen, &plain, msg)) < 0)
 		goto out;
-	/* upstream.md §5.8c: the UTF-8 text "0x" + 130 hex digits */
-	const char *s = (const char *)bh_buf_ptr(&plain);
-	size_t n = bh_buf_len(&plain);
-	if (n != 132 || bh_sig_parse_hex(s, n, norm) < 0 || s[0] != '0' || s[1] != 'x' ||
-	    bh_hex_decode_ct(s + 2, 130, raw, 65) < 0) {
-		bh_msg_set(msg, "the payload decrypts but is not a wallet signature (0x + 130 hex)");
-		r = BH_ERR_FORMAT;
+	if ((r = eng_payload_signature(bh_buf_ptr(&plain), bh_buf_len(&plain), ret_raw, msg)) < 0)
 		goto out;
-	}
-	memcpy(ret_raw, raw, 65);
 	r = 0;
 out:
-	explicit_bzero(norm, sizeof(norm));
-	explicit_bzero(raw, sizeof(raw));
 	bh_buf_done(&plain);
 	free(ct);
 	return r;
@@ -450,7 +441,6 @@ static int step_mint(struct eng *e, struct eng_item *it, json_t *rec, struct bh_
 	struct bh_buf ue, data;
 	struct bh_rpc_receipt rc;
 	struct mint_ctx ctx = { e, rec };
-	char *pt = NULL;
 	int r;
 
 	memset(&rc, 0, sizeof(rc));
@@ -459,26 +449,15 @@ static int step_mint(struct eng *e, struct eng_item *it, json_t *rec, struct bh_
 	if ((r = payload_signature(e, rec, sig, msg)) < 0)
 		goto out;
 	pthread_mutex_lock(&e->lock);
-	pt = json_dumps(json_object_get(rec, "create"), JSON_COMPACT);
+	json_t *c = json_deep_copy(json_object_get(rec, "create"));
 	pthread_mutex_unlock(&e->lock);
-	/* upstream.md §5.8b: {"hostname":..,"port":..,"username":..}, that order */
-	json_t *c = json_object_get(rec, "create");
-	free(pt);
-	pt = NULL;
-	json_t *details = json_pack("{s:s, s:I, s:s}", "hostname",
-				    json_string_value(json_object_get(c, "host")), "port",
-				    json_integer_value(json_object_get(c, "port")), "username",
-				    json_string_value(json_object_get(c, "username")));
-	if (!details || !(pt = json_dumps(details, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
-		json_decref(details);
-		r = -ENOMEM;
+	r = c ? eng_payload_details(sig, json_string_value(json_object_get(c, "host")),
+				    json_integer_value(json_object_get(c, "port")),
+				    json_string_value(json_object_get(c, "username")), &ue, msg)
+	      : -ENOMEM;
+	json_decref(c);
+	if (r < 0)
 		goto out;
-	}
-	json_decref(details);
-	if ((r = bh_sym_encrypt(sig, (const uint8_t *)pt, strlen(pt), &ue)) < 0) {
-		bh_msg_set(msg, "encrypting the connection details: %s", bh_strerror(r));
-		goto out;
-	}
 	(void)eng_parse_address(json_string_value(json_object_get(rec, "subscriber")), owner, NULL);
 	if ((r = eng_mint_calldata(owner, bh_buf_ptr(&ue), bh_buf_len(&ue), &data, msg)) < 0)
 		goto out;
@@ -497,7 +476,6 @@ out:
 	bh_rpc_receipt_clear(&rc);
 	bh_buf_done(&ue);
 	bh_buf_done(&data);
-	free(pt);
 	return r;
 }
 
