@@ -35,3 +35,11 @@ TEST_EXTRA_LIBS_engine_journal = $(ENGINE_LIB) $(LIBCOMMON) $(COMMON_LIBS)
 # fuzz/fuzz_engine_payload.c: the purchase payload path (ECIES -> signature -> details)
 $(BUILD)/fuzz/replay_engine_payload: $(BUILD)/obj/engine/payload.o
 FUZZ_EXTRA_SRCS_engine_payload = src/engine/payload.c
+
+# /usr/share/blockhost/engine.json (upstream.md §2.2): how the installer and the packages
+# find the engine
+INSTALL_TARGETS += install-engine
+.PHONY: install-engine
+install-engine:
+	install -d -m 0755 $(DESTDIR)$(DATADIR)/blockhost
+	install -m 0644 src/engine/engine.json $(DESTDIR)$(DATADIR)/blockhost/engine.json

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "host/manifest.h"
 #include "../../src/engine/journal.h"
 
 static void test_cursor(void **state)
@@ -168,12 +169,32 @@ static void test_chunker(void **state)
 	assert_int_equal(c.cur, 1000);
 }
 
+/* the installed engine manifest passes the shared manifest loader (upstream.md §2.2) */
+static void test_engine_manifest(void **state)
+{
+	(void)state;
+	struct bh_manifest *mf = NULL;
+	struct bh_msg m = { "" };
+	const char *v;
+	int r = bh_manifest_load_path(BH_MANIFEST_ENGINE, "src/engine/engine.json", &mf, &m);
+	if (r)
+		print_error("%s\n", m.text);
+	assert_int_equal(r, 0);
+	assert_string_equal(bh_manifest_name(mf), "evm");
+	assert_int_equal(bh_manifest_constraint(mf, "address_pattern", &v), 0);
+	assert_string_equal(v, "^0x[0-9a-fA-F]{40}$");
+	assert_int_equal(bh_manifest_match(mf, "address_pattern", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"), 0);
+	assert_int_equal(bh_manifest_match(mf, "address_pattern", "0x1234"), BH_ERR_MISMATCH);
+	bh_manifest_free(mf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cursor),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_chunker),
+		cmocka_unit_test(test_engine_manifest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
