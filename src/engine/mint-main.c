@@ -2,14 +2,15 @@
 /*
  * blockhost-mint-nft --owner-wallet <addr> [--user-encrypted <hex>] [--dry-run]
  *     [--nft ADDR] [--rpc-url URL] [--chain-id N] [--config FILE] [--artifacts DIR]
- *     [--keystore-socket PATH]
+ *     [--keystore-socket PATH] [--replace-after SECONDS]
  *
  * upstream.md §1.3: mints an access credential to the owner with userEncrypted (default
  * "0x") and prints "BLOCKHOST_RESULT: <tokenId>" (host/result.h).  The token id is the
  * CredentialMinted log of this transaction's receipt (upstream reads totalSupply() - 1
  * afterwards, wrong when two mints race).  Signed by the keystore (its policy must list
  * the NFT contract in allow_to).  --dry-run: checks the call with eth_estimateGas and
- * sends nothing.  Exit 0 / 1 (message on stderr).
+ * sends nothing.  --replace-after: a transaction not mined after that many seconds (default
+ * 30) is replaced by one with the same nonce and 25 % higher fees.  Exit 0 / 1 (message on stderr).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: blockhost-mint-nft --owner-wallet ADDR [--user-encrypted HEX] [--dry-run]\n"
 		   "         [--nft ADDR] [--rpc-url URL] [--chain-id N] [--config FILE]\n"
-		   "         [--artifacts DIR] [--keystore-socket PATH]\n");
+		   "         [--artifacts DIR] [--keystore-socket PATH] [--replace-after SECONDS]\n");
 }
 
 int main(int argc, char **argv)
@@ -41,6 +42,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'f' },
 		{ "artifacts", required_argument, NULL, 'a' },
 		{ "keystore-socket", required_argument, NULL, 'k' },
+		{ "replace-after", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -54,6 +56,7 @@ int main(int argc, char **argv)
 	size_t uelen = 0;
 	uint64_t chain_id = 0, token;
 	bool dry = false, have_art = false;
+	int replace_s = 0;
 	char *line = NULL;
 	int c, r, rc = 1;
 
@@ -79,6 +82,16 @@ int main(int argc, char **argv)
 		case 'f': config = optarg; break;
 		case 'a': artifacts = optarg; break;
 		case 'k': sock = optarg; break;
+		case 'R': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || !v || v > 3600) {
+				bh_log(LOG_ERR, "--replace-after: seconds, 1..3600");
+				return 1;
+			}
+			replace_s = (int)v;
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -130,6 +143,8 @@ int main(int argc, char **argv)
 		w.tx.errors = (const struct bh_abi_sig *const *)art.errors;
 		w.tx.nerrors = art.nerrors;
 	}
+	if (replace_s)
+		w.tx.replace_after_ms = replace_s * 1000;
 	if (dry) {
 		struct bh_buf data;
 		uint8_t zero[32] = { 0 };
@@ -149,7 +164,11 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	if ((r = eng_mint(&w, nft, owner, ue, uelen, &token, tx, &m)) < 0) {
+	r = eng_mint(&w, nft, owner, ue, uelen, &token, tx, &m);
+	if (w.tx.replacements)
+		bh_log(LOG_NOTICE, "the mint was stuck: replaced %u times with higher fees",
+		       w.tx.replacements);
+	if (r < 0) {
 		bh_log(LOG_ERR, "%s", m.text);
 		goto out;
 	}

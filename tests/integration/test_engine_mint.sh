@@ -54,3 +54,20 @@ ks_expect_fail 1 "ERC721InvalidReceiver(0x00000000000000000000000000000000000000
 ok "a revert is reported with its decoded custom error (ERC721InvalidReceiver)"
 ks_expect_fail 1 "--owner-wallet" "${M[@]}" --owner-wallet 0x1234
 ok "a malformed owner wallet is refused before anything is sent"
+
+# a stuck transaction (anvil not mining) is replaced with higher fees; the one mined wins
+rpc evm_setAutomine '[false]' > /dev/null
+"${M[@]}" --owner-wallet "$B1" --user-encrypted 0x0a --replace-after 1 > "$T/stuck" 2> "$T/stuck.err" &
+mp=$!
+sleep 3.5
+rpc evm_mine '[]' > /dev/null
+wait "$mp" || { cat "$T/stuck.err"; fail "stuck mint"; }
+rpc evm_setAutomine '[true]' > /dev/null
+grep -q "the mint was stuck: replaced [1-9][0-9]* times with higher fees" "$T/stuck.err" || fail "no replacement: $(cat "$T/stuck.err")"
+id=$(sed -n 's/^BLOCKHOST_RESULT: \([0-9]*\)$/\1/p' "$T/stuck")
+check "$id" "$B1" 0x0a || fail "replaced mint"
+ts=$(node -e 'const { JsonRpcProvider, Contract } = require("ethers");
+new Contract(process.argv[2], ["function totalSupply() view returns (uint256)"], new JsonRpcProvider(process.argv[1]))
+  .totalSupply().then(t => console.log(t.toString()));' "$RPC_URL" "$NFT")
+[ "$ts" = $((id + 1)) ] || fail "totalSupply $ts after the replaced mint (token $id): minted twice?"
+ok "stuck mint: $(grep -o 'replaced [0-9]* times' "$T/stuck.err") with higher fees, token $id minted once"
