@@ -197,7 +197,8 @@ int eng_wallet_open(const struct eng_chain_cfg *cfg, struct eng_wallet *ret, str
 		bh_msg_set(msg, "no RPC URL (--rpc-url, or blockchain.rpc_url in web3-defaults.json)");
 		return BH_ERR_CONFIG;
 	}
-	if ((r = bh_rpc_new(cfg->rpc_url, NULL, &w.rpc, msg)) < 0)
+	struct bh_rpc_opts ro = { .timeout_ms = cfg->rpc_timeout_ms, .retries = -1 };
+	if ((r = bh_rpc_new(cfg->rpc_url, &ro, &w.rpc, msg)) < 0)
 		return r;
 	if ((r = bh_keystore_client_init(&w.ks, cfg->keystore_socket)) < 0) {
 		bh_msg_set(msg, "keystore client: %s", bh_strerror(r));

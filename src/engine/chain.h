@@ -30,6 +30,7 @@ struct eng_chain_cfg {
 	uint8_t subs[20];
 	char *keystore_socket;          /* NULL: default */
 	char *artifacts_dir;            /* NULL: <share>/contracts */
+	int rpc_timeout_ms;             /* 0: eth/rpc.h default */
 };
 
 /* Load the config file if it exists (path NULL: <etc>/web3-defaults.json); a missing

@@ -245,6 +245,16 @@ struct ingest {
 	struct eng_chunker chunk;
 };
 
+/* One log line per transient fault that a retry got past (the client never logs). */
+static void note_retries(struct bh_rpc *rpc)
+{
+	static unsigned long seen;
+	unsigned long n = bh_rpc_retries(rpc);
+	if (n != seen)
+		bh_log(LOG_NOTICE, "rpc: retried %lu times (%s)", n - seen, bh_rpc_retry_note(rpc));
+	seen = n;
+}
+
 /* One round: returns 1 if there may be more to read now, 0 when caught up, or < 0. */
 static int ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 {
@@ -253,7 +263,9 @@ static int ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 	uint64_t head, safe, from, to;
 	int r;
 
-	if ((r = bh_rpc_block_number(in->rpc, &head, msg)) < 0)
+	r = bh_rpc_block_number(in->rpc, &head, msg);
+	note_retries(in->rpc);
+	if (r < 0)
 		return r;
 	safe = head >= e->cfg.confirmations ? head - e->cfg.confirmations : 0;
 	e->head = head;
@@ -264,7 +276,9 @@ static int ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 	/* reorg check: the next block's parent must be the block we stopped at */
 	if (in->cur.nhashes) {
 		const uint8_t *prev = eng_cursor_hash(&in->cur, in->cur.block);
-		if ((r = bh_rpc_get_block(in->rpc, from, NULL, &blk, msg)) < 0)
+		r = bh_rpc_get_block(in->rpc, from, NULL, &blk, msg);
+		note_retries(in->rpc);
+		if (r < 0)
 			return r;
 		if (prev && memcmp(blk.parent_hash, prev, 32) != 0) {
 			/* walk back to the newest stored block still on the chain */
@@ -305,6 +319,7 @@ static int ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 	const uint8_t (*addrs)[20] = (const uint8_t (*)[20])e->cfg.chain.subs;
 	struct bh_rpc_filter f = { from, to, addrs, 1, topics, 3 };
 	r = bh_rpc_get_logs(in->rpc, &f, &logs, msg);
+	note_retries(in->rpc);
 	if (r < 0) {
 		uint64_t was = in->chunk.cur;
 		if (bh_rpc_error_is_range_limit(in->rpc) && eng_chunk_refused(&in->chunk)) {
@@ -317,7 +332,9 @@ static int ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 		return r;
 	}
 	/* the block we stop at: its hash (and the logs of it must name that hash) */
-	if ((r = bh_rpc_get_block(in->rpc, to, NULL, &blk, msg)) < 0)
+	r = bh_rpc_get_block(in->rpc, to, NULL, &blk, msg);
+	note_retries(in->rpc);
+	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < logs.n; i++)
 		if (logs.v[i].block_number == to && memcmp(logs.v[i].block_hash, blk.hash, 32)) {
@@ -456,7 +473,7 @@ static void usage(FILE *f)
 		"         [--chain-id N] [--confirmations N] [--poll-ms N] [--start-block N]\n"
 		"         [--workers N] [--chunk N] [--retry-ms N] [--state-dir DIR]\n"
 		"         [--provisioner-manifest FILE] [--network-hook PATH] [--config FILE]\n"
-		"         [--keystore-socket PATH] [--no-sandbox]\n"
+		"         [--keystore-socket PATH] [--rpc-timeout-ms N] [--no-sandbox]\n"
 		"       blockhost-engine status [--json] [--state-dir DIR]\n");
 }
 
@@ -564,6 +581,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'f' },
 		{ "keystore-socket", required_argument, NULL, 's' },
 		{ "no-sandbox", no_argument, NULL, 'n' },
+		{ "rpc-timeout-ms", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -615,7 +633,7 @@ int main(int argc, char **argv)
 		case 'H': e.cfg.network_hook = strdup(optarg); break;
 		case 'n': e.cfg.sandbox = false; break;
 		case 'h': usage(stdout); return 0;
-		case 'c': case 'C': case 'p': case 'b': case 'w': case 'k': case 'R':
+		case 'c': case 'C': case 'p': case 'b': case 'w': case 'k': case 'R': case 'T':
 			if (parse_u64(optarg, &v) < 0 || v > INT32_MAX) {
 				bh_log(LOG_ERR, "%s: not a number", optarg);
 				return 1;
@@ -627,6 +645,7 @@ int main(int argc, char **argv)
 			if (c == 'w') e.cfg.workers = (unsigned)(v < 1 ? 1 : v > 64 ? 64 : v);
 			if (c == 'k') e.cfg.chunk_max = v ? v : 1;
 			if (c == 'R') e.cfg.retry_base_ms = (int)(v ? v : 1);
+			if (c == 'T') e.cfg.chain.rpc_timeout_ms = (int)v;
 			break;
 		default: usage(stderr); return 1;
 		}
@@ -636,12 +655,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	uint64_t cli_chain = e.cfg.chain.chain_id;
+	int cli_timeout = e.cfg.chain.rpc_timeout_ms;
 	if (eng_chain_cfg_load(config, &e.cfg.chain, &m) < 0) {
 		bh_log(LOG_ERR, "%s", m.text);
 		return 1;
 	}
 	if (cli_chain)
 		e.cfg.chain.chain_id = cli_chain;
+	e.cfg.chain.rpc_timeout_ms = cli_timeout;
 	if (rpc_url) {
 		free(e.cfg.chain.rpc_url);
 		e.cfg.chain.rpc_url = strdup(rpc_url);
@@ -702,7 +723,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	e.wallet.tx.poll_ms = 100;
-	if ((r = bh_rpc_new(e.cfg.chain.rpc_url, NULL, &in.rpc, &m)) < 0) {
+	struct bh_rpc_opts ro = { .timeout_ms = e.cfg.chain.rpc_timeout_ms, .retries = -1 };
+	if ((r = bh_rpc_new(e.cfg.chain.rpc_url, &ro, &in.rpc, &m)) < 0) {
 		bh_log(LOG_ERR, "%s", m.text);
 		goto out;
 	}

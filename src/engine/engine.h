@@ -53,6 +53,7 @@ struct eng {
 	size_t nitems, aitems;
 	pthread_mutex_t mint_lock;      /* one sender: nonces in order */
 	struct eng_wallet wallet;
+	unsigned long wallet_retries_seen;  /* under mint_lock */
 	volatile sig_atomic_t *stop;
 	/* status */
 	uint64_t head, safe, chunk;
@@ -70,5 +71,7 @@ json_t *eng_new_record(uint64_t id, enum eng_state st);
 /* true if the record has something to do */
 bool eng_needs_work(const json_t *rec);
 int64_t eng_now_ms(void);
+/* One log line when the wallet's RPC client retried (mint_lock held). */
+void eng_note_wallet_retries(struct eng *e);
 
 #endif

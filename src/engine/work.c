@@ -50,6 +50,15 @@ int64_t eng_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void eng_note_wallet_retries(struct eng *e)
+{
+	unsigned long n = bh_rpc_retries(e->wallet.rpc);
+	if (n != e->wallet_retries_seen)
+		bh_log(LOG_NOTICE, "rpc: retried %lu times (%s)", n - e->wallet_retries_seen,
+		       bh_rpc_retry_note(e->wallet.rpc));
+	e->wallet_retries_seen = n;
+}
+
 json_t *eng_new_record(uint64_t id, enum eng_state st)
 {
 	char vm[32];
@@ -467,6 +476,7 @@ static int step_mint(struct eng *e, struct eng_item *it, json_t *rec, struct bh_
 	r = bh_txsend_send(&e->wallet.tx, "mint", e->cfg.chain.nft, NULL, bh_buf_ptr(&data),
 			   bh_buf_len(&data), &rc, msg);
 	e->wallet.tx.on_signed = NULL;
+	eng_note_wallet_retries(e);
 	pthread_mutex_unlock(&e->mint_lock);
 	if (r < 0)
 		goto out;
@@ -506,6 +516,7 @@ static int step_resume_mint(struct eng *e, struct eng_item *it, json_t *rec, str
 	}
 	pthread_mutex_lock(&e->mint_lock);
 	r = bh_txsend_resume(&e->wallet.tx, "mint", nonce, raws, lens, n, &rc, msg);
+	eng_note_wallet_retries(e);
 	pthread_mutex_unlock(&e->mint_lock);
 	if (r == BH_ERR_NOT_FOUND) {
 		/* provably never mined: mint again */

@@ -26,6 +26,8 @@ struct bh_rpc {
 	struct bh_rpc_error err;
 	struct bh_buf body;
 	bool overflow;
+	char retry_note[300];
+	unsigned long retries;
 };
 
 static void err_reset(struct bh_rpc_error *e)
@@ -42,6 +44,16 @@ const struct bh_rpc_error *bh_rpc_last_error(const struct bh_rpc *c)
 unsigned bh_rpc_attempts(const struct bh_rpc *c)
 {
 	return c->attempts;
+}
+
+unsigned long bh_rpc_retries(const struct bh_rpc *c)
+{
+	return c->retries;
+}
+
+const char *bh_rpc_retry_note(const struct bh_rpc *c)
+{
+	return c->retry_note;
 }
 
 static bool ci_contains(const char *hay, const char *needle)
@@ -255,6 +267,8 @@ int bh_rpc_call(struct bh_rpc *c, const char *method, json_t *params, json_t **r
 		}
 		if (r == 0 || !retry || attempt >= (unsigned)c->o.retries)
 			break;
+		snprintf(c->retry_note, sizeof(c->retry_note), "%s: %s", method, m.text);
+		c->retries++;
 		sleep_ms(backoff(c, attempt));
 	}
 	c->err.r = r;

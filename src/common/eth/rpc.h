@@ -72,8 +72,13 @@ int bh_rpc_new(const char *url, const struct bh_rpc_opts *opts, struct bh_rpc **
 void bh_rpc_free(struct bh_rpc *c);
 /* Valid until the next call on c. */
 const struct bh_rpc_error *bh_rpc_last_error(const struct bh_rpc *c);
-/* Attempts made by the last call (1 = no retry); total retries since creation. */
+/* Attempts made by the last call (1 = no retry). */
 unsigned bh_rpc_attempts(const struct bh_rpc *c);
+/* Retries made since the client was created, and what the latest retried attempt got:
+ * "<method>: <failure>" (e.g. "eth_getLogs: HTTP 500"), "" before the first.  Callers
+ * log one line when the count moves (the client itself never logs). */
+unsigned long bh_rpc_retries(const struct bh_rpc *c);
+const char *bh_rpc_retry_note(const struct bh_rpc *c);
 /*
  * True if the last failure says the log query was too big for the provider: HTTP 413,
  * code -32005, a timeout, or a message with "range", "more than", "too many", "limit",

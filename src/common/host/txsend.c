@@ -197,16 +197,40 @@ again:
 			   bh_strerror(r));
 		goto out;
 	}
-	if ((r = bh_rpc_send_raw(s->rpc, bh_buf_ptr(&raw), bh_buf_len(&raw), hashes[0], &m)) < 0) {
+	{
+		uint8_t h0[32];
+		memcpy(h0, hashes[0], 32);   /* our hash, whatever the reply */
+		r = bh_rpc_send_raw(s->rpc, bh_buf_ptr(&raw), bh_buf_len(&raw), hashes[0], &m);
+		memcpy(hashes[0], h0, 32);
+	}
+	if (r < 0) {
 		const struct bh_rpc_error *e = bh_rpc_last_error(s->rpc);
-		if (!resynced && e->has_code && strstr(e->message, "nonce")) {
-			/* someone else used our nonce (another process, a lost counter) */
-			resynced = true;
-			s->have_nonce = false;
-			goto again;
+		struct bh_rpc_receipt rc0;
+		/*
+		 * The transaction may have arrived even though the reply did not (a dropped
+		 * connection, a timeout, a retried send answered "already known" or, once
+		 * mined, "nonce too low").  Signing another one with a new nonce could do the
+		 * work twice, so: no reply, or "already known": wait for this one (the
+		 * replacement below re-sends it if it never arrived); "nonce too low": ours if
+		 * it has a receipt, else someone else took the nonce and a new one is safe.
+		 */
+		if (!e->has_code || strcasestr(e->message, "already known") ||
+		    strcasestr(e->message, "known transaction")) {
+			r = 0;
+		} else if (strcasestr(e->message, "nonce")) {
+			if (bh_rpc_get_receipt(s->rpc, hashes[0], &rc0, NULL) == 0) {
+				bh_rpc_receipt_clear(&rc0);
+				r = 0;
+			} else if (!resynced) {
+				resynced = true;
+				s->have_nonce = false;
+				goto again;
+			}
 		}
-		bh_msg_set(msg, "%s: %s", what, m.text);
-		goto out;
+		if (r < 0) {
+			bh_msg_set(msg, "%s: %s", what, m.text);
+			goto out;
+		}
 	}
 	nhashes = 1;
 	s->sent++;
