@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Exactly once across crashes: purchases made while the engine is down are all handled
-# after it starts (downtime); then a burst of ENGINE_BURST (default 20) purchases while the
-# engine is killed with SIGKILL at random moments (at least 10 times) and restarted: every
+# after it starts (downtime); then a burst of ENGINE_BURST (default 50) purchases while the
+# engine is killed with SIGKILL at random moments (20 times) and restarted: every
 # subscription ends with exactly one VM and one NFT (owned by its buyer), none with two.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/helpers/engine_lib.sh"
 [ -x "$ENGINE" ] || fail "$ENGINE not built"
-N=${ENGINE_BURST:-20}
-KILLS=${ENGINE_KILLS:-12}
+N=${ENGINE_BURST:-50}
+KILLS=${ENGINE_KILLS:-20}
 eng_start
 eng_deploy
 node "$BUYER" setup "$RPC_URL" "$SUBS" "$STABLE" "$ADDR" || fail "plan set-up"
