@@ -149,6 +149,8 @@ static int journal_event(struct eng *e, const struct bh_rpc_log *l, const struct
 	if (ev->kind == BH_EV_SUBSCRIPTION_CREATED) {
 		const struct bh_ev_subscription_created *c = &ev->subscription_created;
 		uint64_t exp;
+		if (it && it->busy)
+			return -EAGAIN;   /* a worker holds the old record: read this range again later */
 		if (rec && eng_sub_state(rec) != ENG_EXTERNAL && eng_sub_state(rec) != ENG_REVERTED) {
 			bh_log(LOG_WARNING, "subscription %llu created again at %s: ignored (journal has "
 			       "it from another log)", (unsigned long long)id, key);

@@ -247,8 +247,10 @@ int bh_rpc_call(struct bh_rpc *c, const char *method, json_t *params, json_t **r
 
 	err_reset(&c->err);
 	c->attempts = 0;
-	req = json_pack("{s:s, s:I, s:s, s:O}", "jsonrpc", "2.0", "id", (json_int_t)id,
-			"method", method, "params", params ? params : json_array());
+	req = params ? json_pack("{s:s, s:I, s:s, s:O}", "jsonrpc", "2.0", "id", (json_int_t)id,
+				 "method", method, "params", params)
+		     : json_pack("{s:s, s:I, s:s, s:[]}", "jsonrpc", "2.0", "id", (json_int_t)id,
+				 "method", method, "params");
 	if (!req || !(text = json_dumps(req, JSON_COMPACT))) {
 		r = -ENOMEM;
 		goto out;
@@ -267,7 +269,7 @@ int bh_rpc_call(struct bh_rpc *c, const char *method, json_t *params, json_t **r
 		}
 		if (r == 0 || !retry || attempt >= (unsigned)c->o.retries)
 			break;
-		snprintf(c->retry_note, sizeof(c->retry_note), "%s: %s", method, m.text);
+		snprintf(c->retry_note, sizeof(c->retry_note), "%.40s: %.250s", method, m.text);
 		c->retries++;
 		sleep_ms(backoff(c, attempt));
 	}

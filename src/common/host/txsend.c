@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 
 #include "core/deadline.h"
 #include "core/hex.h"
@@ -146,7 +147,7 @@ int bh_txsend_send(struct bh_txsend *s, const char *what, const uint8_t *to,
 	size_t nhashes = 0;
 	uint64_t pending, gas;
 	int r;
-	bool resynced = false;
+	unsigned resyncs = 0;
 
 	bh_buf_init(&raw, BH_TX_MAX_RAW);
 	memset(&kt, 0, sizeof(kt));
@@ -221,8 +222,13 @@ again:
 			if (bh_rpc_get_receipt(s->rpc, hashes[0], &rc0, NULL) == 0) {
 				bh_rpc_receipt_clear(&rc0);
 				r = 0;
-			} else if (!resynced) {
-				resynced = true;
+			} else if (resyncs++ < 8) {
+				/* another sender of this wallet took it (another process): take the
+				 * next one, after a short random pause so racing senders spread out */
+				uint8_t j = 0;
+				if (getrandom(&j, 1, 0) != 1)
+					j = 0;
+				sleep_ms(20 + j);
 				s->have_nonce = false;
 				goto again;
 			}
