@@ -75,7 +75,7 @@ ifeq ($(SANITIZE),1)
 HARDEN_CFLAGS  = -fstack-protector-strong -fPIE -ftrivial-auto-var-init=zero
 endif
 
-COMMON_PKGS = libcrypto jansson libsecp256k1 libsodium libseccomp libcap-ng nettle
+COMMON_PKGS = libcrypto jansson libsecp256k1 libsodium libseccomp libcap-ng nettle libcurl
 
 BASE_CFLAGS  = -std=gnu11 $(OPT) $(WARN) $(HARDEN_CFLAGS) $(SANFLAGS) -MMD -MP \
                -Isrc/common -D_GNU_SOURCE \

@@ -112,6 +112,13 @@ static void test_refusals(void **state)
 	bh_buf_done(&pt);
 	srv_stop(&s);
 
+	srv_start(&s, "{\"ok\":false,\"error\":\"bad_request\",\"message\":\"ecies_decrypt: invalid format\"}");
+	bh_buf_init(&pt, 1024);
+	assert_int_equal(bh_keystore_ecies_decrypt(&c, (const uint8_t *)"\x05", 1, &pt, &m),
+			 BH_ERR_FORMAT);
+	bh_buf_done(&pt);
+	srv_stop(&s);
+
 	/* malformed answers */
 	srv_start(&s, "{\"ok\":true,\"address\":\"0x1234\"}");
 	assert_int_equal(bh_keystore_address(&c, a, &m), BH_ERR_PEER);

@@ -99,7 +99,10 @@ int bh_json_load(const void *data, size_t len, size_t cap, unsigned flags, json_
 		bh_msg_set(msg, "NUL byte at offset %zu", (size_t)(nul - (const char *)data));
 		return BH_ERR_NUL;
 	}
-	if (!(j = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e))) {
+	size_t jflags = JSON_REJECT_DUPLICATES | JSON_DECODE_ANY;
+	if (flags & BH_JSON_ALLOW_ESCAPED_NUL)
+		jflags |= JSON_ALLOW_NUL;
+	if (!(j = json_loadb(data, len, jflags, &e))) {
 		/* jansson names its own flag here ("\u0000 is not allowed without
 		 * JSON_ALLOW_NUL"): say what is wrong in the input instead */
 		const char *why = strstr(e.text, "JSON_ALLOW_NUL") ?

@@ -36,6 +36,13 @@
 #define BH_JSON_INTEGER  0x04u
 #define BH_JSON_SCALAR   0x08u   /* string, real, true, false, null */
 #define BH_JSON_ANY      (BH_JSON_OBJECT | BH_JSON_ARRAY | BH_JSON_INTEGER | BH_JSON_SCALAR)
+/*
+ * Modifier: accept "\u0000" inside string values (a raw NUL byte stays BH_ERR_NUL).  Only
+ * for JSON-RPC replies (eth/rpc-parse.c): geth and anvil copy revert strings, NULs and
+ * all, into error messages.  A caller setting it reads every string by its length
+ * (json_string_length), never as a C string.
+ */
+#define BH_JSON_ALLOW_ESCAPED_NUL 0x100u
 
 int bh_json_load(const void *data, size_t len, size_t cap, unsigned flags, json_t **ret,
                  struct bh_msg *msg) __attribute__((warn_unused_result));

@@ -66,7 +66,8 @@ static int call_ok(const struct bh_keystore_client *c, json_t *req, json_t **ret
 		bh_msg_set(msg, "keystore refused%s%s: %s", rule ? " by rule " : "",
 			   rule ? shown_rule : "", m ? shown : "(no message)");
 		r = (e && !strcmp(e, "denied")) ? BH_ERR_DENIED
-		    : (e && !strcmp(e, "decrypt")) ? BH_ERR_DECRYPT : BH_ERR_PEER;
+		    : (e && !strcmp(e, "decrypt")) ? BH_ERR_DECRYPT
+		    : (e && !strcmp(e, "bad_request")) ? BH_ERR_FORMAT : BH_ERR_PEER;
 		json_decref(resp);
 		return r;
 	}

@@ -6,7 +6,9 @@
  * Every call returns 0 or a negative code: socket errors (-ENOENT, -ECONNREFUSED,
  * -EACCES), BH_ERR_TIMEOUT, BH_ERR_DENIED (the daemon's policy refused: msg holds
  * its rule and message, e.g. "to_allowlist: 'to' 0x.. is not in ..."),
- * BH_ERR_DECRYPT (ecies_decrypt: authentication failed), BH_ERR_PEER (a malformed
+ * BH_ERR_DECRYPT (ecies_decrypt: authentication failed), BH_ERR_FORMAT (the daemon
+ * answered "bad_request": what we passed is malformed, e.g. a ciphertext that is not an
+ * ECIES blob — the engine refuses such a purchase rather than retrying), BH_ERR_PEER (a malformed
  * or failed response; msg says why).  Out-params are written only on success.
  * Nothing here logs.
  */

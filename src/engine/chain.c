@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Chain settings, contract artifacts, wallet (src/engine/chain.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hex.h"
+#include "core/path.h"
+#include "eth/eth.h"
+#include "host/config.h"
+#include "chain.h"
+
+int eng_parse_address(const char *s, uint8_t ret[static 20], struct bh_msg *msg)
+{
+	uint8_t a[20];
+	int r = bh_eth_addr_parse(s, strlen(s), a);
+	if (r < 0) {
+		bh_msg_set(msg, "'%.64s' is not an address (0x + 40 hex digits, EIP-55 when mixed case): %s",
+			   s, bh_strerror(r));
+		return r;
+	}
+	memcpy(ret, a, 20);
+	return 0;
+}
+
+static const struct bh_cfg_key web3_schema[] = {
+	{ "blockchain", BH_CFG_OBJECT, true, 0, 0, 0 },
+	{ "blockchain.chain_id", BH_CFG_INT, false, 1, INT64_MAX, 0 },
+	{ "blockchain.rpc_url", BH_CFG_STRING, false, 0, 0, 2048 },
+	{ "blockchain.nft_contract", BH_CFG_EVM_ADDRESS | BH_CFG_NULL_OK, false, 0, 0, 0 },
+	{ "blockchain.subscription_contract", BH_CFG_EVM_ADDRESS | BH_CFG_NULL_OK, false, 0, 0, 0 },
+};
+
+int eng_chain_cfg_load(const char *path, struct eng_chain_cfg *ret, struct bh_msg *msg)
+{
+	struct eng_chain_cfg c;
+	char *p = NULL;
+	json_t *root = NULL, *v;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	if (!path) {
+		if ((r = bh_path(BH_DIR_ETC, "web3-defaults.json", &p)) < 0)
+			return r;
+		path = p;
+	}
+	r = bh_config_load(path, &root, msg);
+	if (r == -ENOENT) {
+		r = 0;
+		goto done;
+	}
+	if (r < 0)
+		goto out;
+	if ((r = bh_config_check(root, web3_schema, sizeof(web3_schema) / sizeof(web3_schema[0]),
+				 path, msg)) < 0)
+		goto out;
+	if ((v = bh_config_get(root, "blockchain.chain_id")))
+		c.chain_id = (uint64_t)json_integer_value(v);
+	if ((v = bh_config_get(root, "blockchain.rpc_url")) && !(c.rpc_url = strdup(json_string_value(v)))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if ((v = bh_config_get(root, "blockchain.nft_contract")) && json_is_string(v)) {
+		if ((r = eng_parse_address(json_string_value(v), c.nft, msg)) < 0)
+			goto out;
+		c.has_nft = true;
+	}
+	if ((v = bh_config_get(root, "blockchain.subscription_contract")) && json_is_string(v)) {
+		if ((r = eng_parse_address(json_string_value(v), c.subs, msg)) < 0)
+			goto out;
+		c.has_subs = true;
+	}
+done:
+	*ret = c;
+	memset(&c, 0, sizeof(c));
+	r = 0;
+out:
+	eng_chain_cfg_done(&c);
+	json_decref(root);
+	free(p);
+	return r;
+}
+
+void eng_chain_cfg_done(struct eng_chain_cfg *c)
+{
+	if (!c)
+		return;
+	free(c->rpc_url);
+	free(c->keystore_socket);
+	free(c->artifacts_dir);
+	memset(c, 0, sizeof(*c));
+}
+
+/* "Name(type,type)" from an ABI "error" entry; NULL for shapes we do not decode. */
+static char *error_sig(const json_t *e)
+{
+	const json_t *name = json_object_get(e, "name"), *in = json_object_get(e, "inputs");
+	char buf[1024];
+	size_t off = 0;
+	if (!json_is_string(name) || !json_is_array(in))
+		return NULL;
+	off = (size_t)snprintf(buf, sizeof(buf), "%s(", json_string_value(name));
+	for (size_t i = 0; i < json_array_size(in) && off < sizeof(buf); i++) {
+		const json_t *t = json_object_get(json_array_get(in, i), "type");
+		if (!json_is_string(t) || strncmp(json_string_value(t), "tuple", 5) == 0)
+			return NULL;
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", i ? "," : "",
+					json_string_value(t));
+	}
+	if (off + 2 > sizeof(buf))
+		return NULL;
+	buf[off++] = ')';
+	buf[off] = 0;
+	return strdup(buf);
+}
+
+int eng_artifact_load(const char *dir, const char *name, struct eng_artifact *ret,
+		      struct bh_msg *msg)
+{
+	struct eng_artifact a;
+	char *d = NULL, *path = NULL;
+	json_t *root = NULL, *abi, *bc, *ch;
+	struct bh_msg m = { "" };
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	if (!dir) {
+		if ((r = bh_path(BH_DIR_SHARE, "contracts", &d)) < 0)
+			return r;
+		dir = d;
+	}
+	if (asprintf(&path, "%s/%s.json", dir, name) < 0) {
+		path = NULL;
+		r = -ENOMEM;
+		goto out;
+	}
+	if ((r = bh_config_load(path, &root, msg)) < 0)
+		goto out;
+	abi = json_object_get(root, "abi");
+	bc = json_object_get(root, "bytecode");
+	ch = json_object_get(root, "codeHash");
+	if (!json_is_array(abi) || !json_is_string(bc) || !json_is_string(ch)) {
+		bh_msg_set(msg, "%s: not a contract artifact (abi, bytecode, codeHash)", path);
+		r = BH_ERR_FORMAT;
+		goto out;
+	}
+	if ((r = bh_hex_decode_alloc(json_string_value(bc), 1024 * 1024, &a.bytecode,
+				     &a.bytecode_len)) < 0 ||
+	    (r = bh_hex_decode_exact(json_string_value(ch), a.code_hash, 32)) < 0) {
+		bh_msg_set(msg, "%s: bytecode or codeHash is not hex", path);
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(abi) && a.nerrors < ENG_MAX_ERRORS; i++) {
+		const json_t *e = json_array_get(abi, i);
+		const json_t *t = json_object_get(e, "type");
+		if (!json_is_string(t) || strcmp(json_string_value(t), "error") != 0)
+			continue;
+		char *s = error_sig(e);
+		if (!s)
+			continue;
+		r = bh_abi_sig_parse(s, &a.errors[a.nerrors], &m);
+		free(s);
+		if (r == 0)
+			a.nerrors++;
+	}
+	*ret = a;
+	memset(&a, 0, sizeof(a));
+	r = 0;
+out:
+	eng_artifact_done(&a);
+	json_decref(root);
+	free(path);
+	free(d);
+	return r;
+}
+
+void eng_artifact_done(struct eng_artifact *a)
+{
+	if (!a)
+		return;
+	free(a->bytecode);
+	for (size_t i = 0; i < a->nerrors; i++)
+		bh_abi_sig_free(a->errors[i]);
+	memset(a, 0, sizeof(*a));
+}
+
+int eng_wallet_open(const struct eng_chain_cfg *cfg, struct eng_wallet *ret, struct bh_msg *msg)
+{
+	struct eng_wallet w;
+	int r;
+
+	memset(&w, 0, sizeof(w));
+	if (!cfg->rpc_url) {
+		bh_msg_set(msg, "no RPC URL (--rpc-url, or blockchain.rpc_url in web3-defaults.json)");
+		return BH_ERR_CONFIG;
+	}
+	struct bh_rpc_opts ro = { .timeout_ms = cfg->rpc_timeout_ms, .retries = -1 };
+	if ((r = bh_rpc_new(cfg->rpc_url, &ro, &w.rpc, msg)) < 0)
+		return r;
+	if ((r = bh_keystore_client_init(&w.ks, cfg->keystore_socket)) < 0) {
+		bh_msg_set(msg, "keystore client: %s", bh_strerror(r));
+		goto out;
+	}
+	w.ks_open = true;
+	if ((r = bh_txsend_init(&w.tx, w.rpc, &w.ks, cfg->chain_id, msg)) < 0)
+		goto out;
+	*ret = w;
+	ret->tx.ks = &ret->ks;   /* the sender borrows the client: point it at its new home */
+	memset(&w, 0, sizeof(w));
+	r = 0;
+out:
+	eng_wallet_close(&w);
+	return r;
+}
+
+void eng_wallet_close(struct eng_wallet *w)
+{
+	if (!w)
+		return;
+	if (w->ks_open)
+		bh_keystore_client_done(&w->ks);
+	bh_rpc_free(w->rpc);
+	memset(w, 0, sizeof(*w));
+}

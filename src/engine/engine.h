@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * blockhost-engine internals shared by engine.c (ingest, queue, status) and work.c (the
+ * per-subscription steps).  docs/engine.md is the manual.
+ */
+#ifndef BH_ENGINE_ENGINE_H
+#define BH_ENGINE_ENGINE_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "host/manifest.h"
+#include "host/vmdb.h"
+#include "chain.h"
+#include "journal.h"
+
+struct eng_cfg {
+	struct eng_chain_cfg chain;
+	unsigned confirmations;         /* act on blocks <= head - confirmations */
+	int poll_ms;
+	uint64_t start_block;
+	unsigned workers;               /* parallel subscriptions */
+	uint64_t chunk_max;             /* eth_getLogs blocks per request, upper bound */
+	int retry_base_ms;              /* first retry delay of a failed step */
+	int retry_max_ms;
+	int prov_timeout_ms;
+	char *state_dir;                /* <state>/engine */
+	char *manifest_path;            /* NULL: <share>/provisioner.json */
+	char *network_hook;             /* NULL: blockhost-network-hook on PATH, if any */
+	bool sandbox;
+};
+
+struct eng_item {
+	uint64_t id;
+	json_t *rec;                    /* the record (the journal's truth in memory) */
+	bool busy;                      /* a worker has it */
+	int64_t next_ms;                /* monotonic: not before */
+};
+
+struct eng {
+	struct eng_cfg cfg;
+	char *subs_dir, *cursor_path, *status_path;
+	struct bh_manifest *prov;
+	struct bh_vmdb *db;
+	pthread_mutex_t db_lock;        /* the vmdb handle */
+	pthread_mutex_t lock;           /* items + records */
+	pthread_cond_t cond;
+	struct eng_item **items;
+	size_t nitems, aitems;
+	pthread_mutex_t mint_lock;      /* one sender: nonces in order */
+	struct eng_wallet wallet;
+	unsigned long wallet_retries_seen;  /* under mint_lock */
+	volatile sig_atomic_t *stop;
+	/* status */
+	uint64_t head, safe, chunk;
+	unsigned running;
+	char ingest_error[256];
+};
+
+struct eng_spawner;
+/* work.c: the calling worker thread's spawner (NULL: run children directly) */
+void eng_work_set_spawner(struct eng_spawner *sp);
+/* work.c: run every step item can take now (a worker thread, e->lock NOT held). */
+void eng_work(struct eng *e, struct eng_item *it);
+/* a record for a new subscription */
+json_t *eng_new_record(uint64_t id, enum eng_state st);
+/* true if the record has something to do */
+bool eng_needs_work(const json_t *rec);
+int64_t eng_now_ms(void);
+/* One log line when the wallet's RPC client retried (mint_lock held). */
+void eng_note_wallet_retries(struct eng *e);
+
+#endif
