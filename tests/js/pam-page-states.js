@@ -185,6 +185,13 @@ async function main() {
       if (!!c.manual !== got.manual) bad(c, 'signature box ' + (got.manual ? 'shown' : 'hidden'));
       if (c.manual && !/^0x[0-9a-f]{130}$/.test(got.sig)) bad(c, 'signature box holds ' + got.sig);
       if (got.role !== 'status' || got.live !== 'polite') bad(c, 'status is not a polite live region');
+      // the certificate fingerprint web3-auth-svc wrote for pam_web3's prompt, shown on the page
+      const fpFile = path.join(pending, 'tls-fingerprint');
+      if (!c.failGet && base.startsWith('https:')) {
+        const fp = await page.evaluate(() => document.getElementById('tls').hidden ? '' : document.getElementById('tls-fp').textContent);
+        if (!fs.existsSync(fpFile)) bad(c, 'web3-auth-svc wrote no tls-fingerprint');
+        else if (fp !== fs.readFileSync(fpFile, 'utf8').trim()) bad(c, `certificate fingerprint shown as "${fp}"`);
+      }
       if (sess && sess.file) {
         const stored = fs.existsSync(path.join(pending, sess.sid + '.sig'));
         if (!!(c.stored || c.state === 'already') !== stored) bad(c, 'the service ' + (stored ? 'stored' : 'did not store') + ' a signature');
