@@ -26,5 +26,5 @@ ok "session files removed"
 # order or low contrast fail.  PW3_SHOTS=<dir> also saves the screenshots (docs/screenshots/).
 node "$JS/pam-page-states.js" "$PW3_SVC" "$BLOCKHOST_ROOT/run/libpam-web3/pending" "$PW3_KEY" "$PW3_OTHER_KEY" \
 	2> "$T/states" || { cat "$T/states"; fail "a signing page state shows the wrong thing"; }
-grep -q "pam-page-states: 19 states ok" "$T/states" || { cat "$T/states"; fail "not every page state ran"; }
+grep -q "pam-page-states: 20 states ok" "$T/states" || { cat "$T/states"; fail "not every page state ran"; }
 ok "every signing page state says what it should (desktop and phone width, labels, live region, focus, contrast)"

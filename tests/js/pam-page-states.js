@@ -65,7 +65,7 @@ async function main() {
   const cases = [
     { shot: 'ready', state: 'ready', s: () => session(120), wallet: 'good', click: false,
       want: ['Ready to sign', 'machine and code match'], a11y: ['message', 'sign'] },
-    { shot: 'posted', state: 'posted', s: () => session(120), wallet: 'good',
+    { shot: 'posted', state: 'posted', post: 200, s: () => session(120), wallet: 'good',
       want: ['Signature accepted', WALLET, 'Press Enter in your terminal'], signed: true, stored: true },
     { shot: 'wrong-wallet', state: 'wrong-wallet', s: () => session(120), wallet: 'other',
       want: ['Wrong wallet account', OTHER, WALLET, 'Switch your wallet to account ' + WALLET] },
@@ -74,11 +74,11 @@ async function main() {
     { shot: 'no-wallet', state: 'no-wallet', s: () => session(120), wallet: null,
       want: ['No wallet found', 'Install a wallet extension', 'MetaMask', 'sign the Message: line',
              'paste the 0x... signature at the SSH prompt'] },
-    { shot: 'rejected-403', state: 'rejected', s: () => session(120), wallet: 'tamper',
+    { shot: 'rejected-403', state: 'rejected', post: 403, s: () => session(120), wallet: 'tamper',
       want: ['The VM rejected the signature', WALLET, 'Nothing was stored'], signed: true },
-    { shot: 'malformed-400', state: 'malformed', s: () => session(120), wallet: 'garbage',
+    { shot: 'malformed-400', state: 'malformed', post: 400, s: () => session(120), wallet: 'garbage',
       want: ['not a signature', 'invalid signature format', 'Nothing was stored'], signed: true },
-    { shot: 'already-409', state: 'already', s: () => session(120, { sig: true }), wallet: 'good',
+    { shot: 'already-409', state: 'already', post: 409, s: () => session(120, { sig: true }), wallet: 'good',
       want: ['already sent', 'keeps the first one', 'run ssh again'], signed: true },
     { shot: 'gone-on-load', state: 'gone', s: () => ({ sid: crypto.randomBytes(16).toString('hex') }),
       wallet: 'good', click: false, want: ['This sign-in has ended', 'Run ssh again', 'new Sign at:'] },
@@ -86,9 +86,13 @@ async function main() {
       want: ['This sign-in has ended', 'Nothing was stored', 'Run ssh again'], signed: true },
     { shot: 'expired-on-load', state: 'expired', s: () => session(-5), wallet: 'good', click: false,
       want: ['has expired', 'valid until', 'Run ssh again'] },
-    // the device's clock an hour slow: only the service's 410 knows the session is over
-    { shot: 'expired-410', state: 'expired', s: () => session(-2), wallet: 'good', slowClock: true,
-      want: ['has expired', 'Nothing was stored', 'Run ssh again'], signed: true },
+    // the device's clock an hour slow and the VM's Date header hidden: only the service's
+    // 410 knows the session is over
+    { shot: 'expired-410', state: 'expired', post: 410, s: () => session(-2), wallet: 'good', clock: -3600, noDate: true,
+      want: ['has expired', 'Nothing was stored', 'Run ssh again'], signed: true, stored: false },
+    // the device's clock an hour fast: the VM's Date header corrects it, the live session works
+    { shot: 'skewed-clock', state: 'posted', post: 200, s: () => session(120), wallet: 'good', clock: 3600,
+      want: ['Signature accepted', 'Press Enter in your terminal'], signed: true, stored: true, noShot: true },
     { shot: 'network-error', state: 'network', s: () => session(120), wallet: 'good', abortPost: true,
       want: ['Could not deliver', WALLET, 'Copy the signature below', 'paste it at the SSH prompt'],
       signed: true, manual: true },
@@ -123,6 +127,8 @@ async function main() {
       const page = await browser.newPage();
       const log = [];
       page.on('pageerror', (e) => log.push('pageerror: ' + e.message));
+      const posts = [];   // what the real service answered the page's POSTs
+      page.on('response', (r) => { if (r.request().method() === 'POST') posts.push(r.status()); });
       const sess = c.s ? c.s() : null;
       await page.exposeFunction('__pw3Sign', (dataHex) => {
         const msg = Buffer.from(dataHex.replace(/^0x/, ''), 'hex');
@@ -148,10 +154,18 @@ async function main() {
           };
         }, { addr: c.wallet === 'other' ? OTHER : WALLET, mode: c.wallet });
       }
-      if (c.slowClock) {
-        await page.addInitScript(() => {
+      if (c.clock) {
+        await page.addInitScript((off) => {
           const real = Date.now.bind(Date);
-          Date.now = () => real() - 3600 * 1000;
+          Date.now = () => real() + off * 1000;
+        }, c.clock);
+      }
+      if (c.noDate) {
+        await page.route(/\/auth\/(pending|tls-fingerprint)/, async (route) => {
+          const resp = await route.fetch();
+          const h = resp.headers();
+          delete h.date;
+          await route.fulfill({ response: resp, headers: h });
         });
       }
       if (c.abortPost) await page.route('**/auth/callback/**', (r) => r.abort('connectionrefused'));
@@ -161,7 +175,7 @@ async function main() {
       await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 10000 });
       if (c.fill) await page.fill('#message', c.fill());
       if (c.click !== false) {
-        await page.click('#sign');
+        await page.click('#sign', { timeout: 3000 }).catch(() => bad(c, 'the sign button cannot be pressed'));
         await page.waitForFunction((w) => document.body.dataset.state === w ||
           !['signing', 'sending', 'ready', 'paste'].includes(document.body.dataset.state), c.state,
         { timeout: 10000 }).catch(() => {});
@@ -176,6 +190,7 @@ async function main() {
         role: document.getElementById('status').getAttribute('role'),
       }));
       if (got.state !== c.state) bad(c, `state ${got.state}, want ${c.state} (${got.text})`);
+      if (posts.join(',') !== (c.post ? String(c.post) : '')) bad(c, `POST answers [${posts}], want [${c.post || ''}]`);
       for (const w of c.want) {
         if (!got.text.toLowerCase().includes(w.toLowerCase())) bad(c, `status lacks "${w}": ${got.text}`);
       }
@@ -211,7 +226,7 @@ async function main() {
         if (lay.msgHidden) bad(c, `${name}: the message or signature does not fit its box`);
         if (lay.sw > lay.w) bad(c, `${name}: scrolls sideways (${lay.sw} > ${lay.w})`);
         if (lay.left < 0 || lay.right > lay.w) bad(c, `${name}: status box outside the page`);
-        if (shots) {
+        if (shots && !c.noShot) {
           const f = path.join(shots, `${c.shot}-${name}.png`);
           await page.screenshot({ path: f, fullPage: true });
           // small files: a 64-colour palette where pngquant is installed (text stays sharp)

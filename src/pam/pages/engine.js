@@ -155,11 +155,19 @@
     return h;
   }
 
-  function expired(iso) { return Date.parse(iso) < Date.now(); }
+  // the VM's clock, from its answers' Date header: a device clock that is off must not make
+  // the page call a live session expired (or an expired one live)
+  let skew = 0;
+  function noteClock(r) {
+    const d = Date.parse(r.headers.get('Date') || '');
+    if (!Number.isNaN(d)) skew = d - Date.now();
+  }
+  function expired(iso) { return Date.parse(iso) < Date.now() + skew; }
 
   // GET /auth/pending/<sid>: the checked session, or null when the VM has none (404)
   async function fetchSession() {
     const r = await fetch('/auth/pending/' + sid, { cache: 'no-store' });
+    noteClock(r);
     if (r.status === 404) return null;
     if (!r.ok) throw new Error('the VM answered HTTP ' + r.status);
     const j = await r.json();
@@ -175,6 +183,7 @@
   async function loadFingerprint() {
     try {
       const r = await fetch('/auth/tls-fingerprint', { cache: 'no-store' });
+      if (!sid) noteClock(r);
       if (!r.ok || window.location.protocol !== 'https:') return;
       const t = (await r.text()).trim();
       if (!FP_RE.test(t)) return;
