@@ -92,8 +92,8 @@
       () => 'Copy the signature below and paste it at the SSH prompt (instead of pressing ' +
             'Enter there without it).'],
     copy: ['', 'Signed: now paste the signature in your terminal',
-      (v) => 'Signed by ' + v.account + '. This page did not send it and cannot tell whether ' +
-             'the VM accepts it: only a signature from the VM\'s wallet, before the expiry, is.',
+      () => 'This page did not send it and cannot tell whether the VM accepts it: only a ' +
+            'signature from the VM\'s wallet, before the expiry, is.',
       () => 'Copy the signature below and paste it at the SSH prompt; your terminal says ' +
             'whether it was accepted.'],
     'bad-message': ['err', 'That is not a Message: line',
@@ -195,6 +195,7 @@
   async function loadSession() {
     if (!sid) {
       $('message').readOnly = false;
+      $('wallet').value = 'not known without a sign-in link (the VM checks it)';
       show(sidParam ? 'bad-link' : 'paste');
       return;
     }
