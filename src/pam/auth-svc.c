@@ -322,6 +322,24 @@ static int load_tls(const char *dir, char **ret_key, char **ret_cert)
 	return 0;
 }
 
+/* SHA-256 of the (first) certificate in cert.pem, as pw3_tls_fp_format writes it (issue 18) */
+static int cert_fingerprint(const char *pem, char out[static PW3_TLS_FP_LEN + 1])
+{
+	BIO *b = BIO_new_mem_buf(pem, -1);
+	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+	int r = BH_ERR_CRYPTO;
+
+	if (x && X509_digest(x, EVP_sha256(), md, &n) && n == 32) {
+		pw3_tls_fp_format(md, out);
+		r = 0;
+	}
+	X509_free(x);
+	BIO_free(b);
+	return r;
+}
+
 static const char usage_text[] =
 	"usage: web3-auth-svc [--port 1..65535] [--bind ADDR] [--pending DIR] [--pages DIR]\n"
 	"                     [--tls-dir DIR] [--config FILE] [--plain-http]\n"
@@ -454,6 +472,20 @@ int main(int argc, char **argv)
 		return 1;
 	if ((r = pw3_pending_open(pending, &g_ctx.pending_fd)) < 0)
 		fatal_r(r, "pending directory %s", pending);
+	/* the fingerprint pam_web3 shows in the prompt and the page at /auth/tls-fingerprint */
+	static char fp[PW3_TLS_FP_LEN + 1];
+	if (cert && cert_fingerprint(cert, fp) == 0) {
+		g_ctx.tls_fp = fp;
+		if ((r = pw3_tls_fp_write(g_ctx.pending_fd, fp)) < 0)
+			log_warn("cannot write %s/%s: %s (the prompt will not show the fingerprint)",
+			         pending, PW3_TLS_FP_FILE, bh_strerror(r));
+		else
+			log_info("certificate SHA-256 %s", fp);
+	} else if (cert) {
+		log_warn("cannot compute the certificate's SHA-256 fingerprint");
+	} else {
+		(void)unlinkat(g_ctx.pending_fd, PW3_TLS_FP_FILE, 0); /* plain HTTP: none */
+	}
 	char *ih = NULL, *ej = NULL;
 	if (load_page(pages, "index.html", &ih, &g_ctx.index_len) < 0 ||
 	    load_page(pages, "engine.js", &ej, &g_ctx.engine_len) < 0)

@@ -243,6 +243,14 @@ int pw3_http_handle(const struct pw3_http_ctx *ctx, const char *method, const ch
 		resp->body_len = ctx->engine_len;
 		return 0;
 	}
+	/* the certificate fingerprint the page shows next to the SSH prompt's (issue 18) */
+	if (get && ulen == 21 && !memcmp(url, "/auth/tls-fingerprint", 21)) {
+		if (ctx->tls_fp)
+			set(resp, 200, TEXT, ctx->tls_fp);
+		else
+			set(resp, 404, TEXT, "Not Found");
+		return 0;
+	}
 	if (get && ulen > sizeof(pend) - 1 && !memcmp(url, pend, sizeof(pend) - 1)) {
 		const char *sid = url + sizeof(pend) - 1;
 		size_t sl = ulen - (sizeof(pend) - 1);

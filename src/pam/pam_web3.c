@@ -346,7 +346,7 @@ static int authenticate(struct ctx *c)
 	struct bh_msg msg = { { 0 } };
 	const char *user = NULL;
 	char *gecos = NULL, *path = NULL, *reply = NULL, *sigtext = NULL;
-	char host[256], url[PW3_URL_MAX + 64], info[PW3_URL_MAX + PW3_MESSAGE_MAX + 512];
+	char host[256], url[PW3_URL_MAX + 64], info[PW3_URL_MAX + PW3_MESSAGE_MAX + 768];
 	char ulog[65] = "", m[PW3_MESSAGE_MAX], t[9];
 	uint8_t wallet[20];
 	bool have_session = false, attempted = false;
@@ -456,11 +456,17 @@ static int authenticate(struct ctx *c)
 	         (unsigned)pw3_chain_port("evm"), have_session ? "?session=" : "",
 	         have_session ? sess.sid : "");
 	hms(otp.expires_at, t);
+	/* the page's certificate fingerprint, written by web3-auth-svc (issue 18): what the
+	 * user compares when the browser warns about the self-signed certificate */
+	char fp[PW3_TLS_FP_LEN + 1], tls[PW3_TLS_FP_LEN + 128] = "";
+	if (have_session && cfg.use_tls && pw3_tls_fp_read(&sess, fp) == 0)
+		snprintf(tls, sizeof(tls), "If the browser warns about the page's certificate, "
+		         "compare its SHA-256 fingerprint:\nTLS SHA-256: %s\n", fp);
 	snprintf(info, sizeof(info),
 	         "\n=== Web3 Authentication ===\nCode: %s\nMachine: %s\nSign at: %s\n"
 	         "Message: %s\n"
-	         "Valid for %u seconds, until %s UTC.\n%s",
-	         otp.code, otp.machine_id, url, m, cfg.otp_ttl, t,
+	         "Valid for %u seconds, until %s UTC.\n%s%s",
+	         otp.code, otp.machine_id, url, m, cfg.otp_ttl, t, tls,
 	         have_session ?
 	         "Either open the Sign at: page, sign with your wallet and press Enter here,\n"
 	         "or sign the Message: line (personal_sign) and paste the 0x... signature.\n" :

@@ -409,3 +409,88 @@ int pw3_state_sweep(int state_fd, uint64_t now, uint64_t used_max_age, uint64_t 
 	closedir(d);
 	return removed;
 }
+
+void pw3_tls_fp_format(const uint8_t sha256[static 32], char out[static PW3_TLS_FP_LEN + 1])
+{
+	static const char hx[] = "0123456789ABCDEF";
+	for (size_t i = 0; i < 32; i++) {
+		out[3 * i] = hx[sha256[i] >> 4];
+		out[3 * i + 1] = hx[sha256[i] & 15];
+		out[3 * i + 2] = i == 31 ? '\0' : ':';
+	}
+}
+
+bool pw3_tls_fp_valid(const char *s, size_t len)
+{
+	if (len != PW3_TLS_FP_LEN)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (i % 3 == 2 ? c != ':' : !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F')))
+			return false;
+	}
+	return true;
+}
+
+int pw3_tls_fp_write(int dfd, const char *fp)
+{
+	static const char tmp[] = "." PW3_TLS_FP_FILE ".tmp";
+	char line[PW3_TLS_FP_LEN + 2];
+	int fd, r;
+
+	if (!pw3_tls_fp_valid(fp, strlen(fp)))
+		return -EINVAL;
+	memcpy(line, fp, PW3_TLS_FP_LEN);
+	line[PW3_TLS_FP_LEN] = '\n';
+	(void)unlinkat(dfd, tmp, 0);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return bh_negerrno();
+	if (fchmod(fd, 0640) < 0 || write(fd, line, sizeof(line) - 1) != (ssize_t)sizeof(line) - 1 ||
+	    fsync(fd) < 0) {
+		r = bh_negerrno();
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) < 0 || renameat(dfd, tmp, dfd, PW3_TLS_FP_FILE) < 0) {
+		r = bh_negerrno();
+		goto fail;
+	}
+	return 0;
+fail:
+	(void)unlinkat(dfd, tmp, 0);
+	return r;
+}
+
+int pw3_tls_fp_read(const struct pw3_session *s, char out[static PW3_TLS_FP_LEN + 1])
+{
+	/* the .sig rules: web3-auth-svc (the directory's group) or root; one link */
+	const struct bh_file_rules rules = {
+		.type = S_IFREG,
+		.owner = BH_FILE_OWNER_ROOT | BH_FILE_OWNER_SELF | BH_FILE_GROUP_GID,
+		.gid = s->dir_gid,
+		.forbid_mode = S_IWOTH,
+		.single_link = true,
+	};
+	struct bh_buf b;
+	char *str = NULL;
+	size_t a, n;
+	int r;
+
+	bh_buf_init(&b, 0);
+	if ((r = bh_file_read(s->dfd, PW3_TLS_FP_FILE, &rules, 256, &b, NULL)) < 0 ||
+	    (r = bh_buf_steal_cstr(&b, &str)) < 0)
+		goto out;
+	n = bh_str_trim(str, strlen(str), &a);
+	if (!pw3_tls_fp_valid(str + a, n)) {
+		r = -EINVAL;
+		goto out;
+	}
+	memcpy(out, str + a, PW3_TLS_FP_LEN);
+	out[PW3_TLS_FP_LEN] = '\0';
+	r = 0;
+out:
+	bh_buf_done(&b);
+	free(str);
+	return r;
+}

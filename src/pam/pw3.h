@@ -317,11 +317,29 @@ void pw3_session_destroy(struct pw3_session *s);
 #define PW3_SWEEP_MARGIN 60   /* seconds added to ttl + grace by the module */
 int pw3_pending_sweep(int dfd, uint64_t now, uint64_t max_age);
 
+/*
+ * The signing page's certificate fingerprint (issue 18): web3-auth-svc writes the SHA-256
+ * of its certificate as 32 upper-case hex pairs joined by ':' (95 characters, as browsers'
+ * certificate viewers show it) plus '\n' to PW3_TLS_FP_FILE in the pending dir at start;
+ * pam_web3 shows it in the prompt.  It is display data for the user to compare, nothing
+ * trusts it.  The name is not a session file's, so the sweep leaves it alone.
+ */
+#define PW3_TLS_FP_LEN 95
+#define PW3_TLS_FP_FILE "tls-fingerprint"
+void pw3_tls_fp_format(const uint8_t sha256[static 32], char out[static PW3_TLS_FP_LEN + 1]);
+bool pw3_tls_fp_valid(const char *s, size_t len);
+/* write it (replacing an older one) through the pending dir fd: tmp O_EXCL 0640 + rename */
+int pw3_tls_fp_write(int dfd, const char *fp) __attribute__((warn_unused_result));
+/* read it through the session's dir fd with the .sig rules; -EINVAL if malformed */
+int pw3_tls_fp_read(const struct pw3_session *s, char out[static PW3_TLS_FP_LEN + 1])
+	__attribute__((warn_unused_result));
+
 /* ---------------------------------------------------------------- auth-svc request handling */
 struct pw3_http_ctx {
 	int pending_fd;           /* the pending dir, opened by the service */
 	const char *index_html;  size_t index_len;
 	const char *engine_js;   size_t engine_len;
+	const char *tls_fp;       /* its certificate's SHA-256 (pw3_tls_fp_format), or NULL */
 };
 
 struct pw3_http_resp {

@@ -14,9 +14,17 @@ echo "127.0.0.1" > "$BLOCKHOST_ROOT/run/libpam-web3/signing_host"
 pw3_start_sshd
 export PW3_LOG="$T/prompts"
 expect_login browser
-grep -q "pam-browser: Signature sent. Press Enter in your terminal." "$PW3_LOG" ||
+grep -q "pam-browser: Signature accepted .*Press Enter in your terminal to finish logging in." "$PW3_LOG" ||
 	{ cat "$PW3_LOG"; fail "the page did not report the posted signature"; }
 grep -q "authenticated by callback wallet signature" "$SSHD_LOG" || fail "no callback success line"
 ok "headless Chromium + injected wallet signed on the served page; ssh login completed"
-[ -z "$(ls -A "$BLOCKHOST_ROOT/run/libpam-web3/pending")" ] || fail "session files left behind"
+[ -z "$(ls -A "$BLOCKHOST_ROOT/run/libpam-web3/pending" | grep -vx tls-fingerprint)" ] || fail "session files left behind"
 ok "session files removed"
+
+# every page state (issue 18): sessions written into the pending dir as the module writes
+# them, the real service answers; wrong message, sideways scroll, unnamed control, focus
+# order or low contrast fail.  PW3_SHOTS=<dir> also saves the screenshots (docs/screenshots/).
+node "$JS/pam-page-states.js" "$PW3_SVC" "$BLOCKHOST_ROOT/run/libpam-web3/pending" "$PW3_KEY" "$PW3_OTHER_KEY" \
+	2> "$T/states" || { cat "$T/states"; fail "a signing page state shows the wrong thing"; }
+grep -q "pam-page-states: 20 states ok" "$T/states" || { cat "$T/states"; fail "not every page state ran"; }
+ok "every signing page state says what it should (desktop and phone width, labels, live region, focus, contrast)"

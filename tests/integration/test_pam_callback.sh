@@ -16,7 +16,11 @@ pending="$BLOCKHOST_ROOT/run/libpam-web3/pending"
 expect_login callback;  ok "signature posted to /auth/callback, Enter pressed -> logged in, command ran"
 grep -q "authenticated by callback wallet signature" "$SSHD_LOG" || fail "no callback success line"
 grep -q "^OK" "$PW3_LOG" || fail "auth-svc did not answer 200 OK"
-python3 - "$PW3_LOG" "$PW3_MACHINE" <<'PY' || fail "prompt text differs"
+# the certificate's SHA-256 as openssl sees it (issue 18: the prompt shows it)
+fp=$(openssl x509 -in "$BLOCKHOST_ROOT/etc/libpam-web3/tls/cert.pem" -noout -fingerprint -sha256 | sed 's/^.*=//')
+[ "$(cat "$pending/tls-fingerprint")" = "$fp" ] || fail "tls-fingerprint is not the certificate's SHA-256"
+[ "$(curl -sk "$PW3_SVC/auth/tls-fingerprint")" = "$fp" ] || fail "/auth/tls-fingerprint differs"
+python3 - "$PW3_LOG" "$PW3_MACHINE" "$fp" <<'PY' || fail "prompt text differs"
 import re, sys
 text = open(sys.argv[1]).read().split("\n--END--\n")[0]
 want = re.compile(r"^\(w3user@127\.0\.0\.1\) \n=== Web3 Authentication ===\nCode: [0-9]{6}\nMachine: "
@@ -24,14 +28,16 @@ want = re.compile(r"^\(w3user@127\.0\.0\.1\) \n=== Web3 Authentication ===\nCode
                   r"Message: Authenticate to " + re.escape(sys.argv[2]) + r" with code: [0-9]{6} nonce: [0-9a-f]{32} "
                   r"expires: \d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)Z\n"
                   r"Valid for 90 seconds, until (\d\d:\d\d:\d\d) UTC\.\n"
+                  r"If the browser warns about the page's certificate, compare its SHA-256 fingerprint:\n"
+                  r"TLS SHA-256: " + re.escape(sys.argv[3]) + r"\n"
                   r"Either open the Sign at: page, sign with your wallet and press Enter here,\n"
                   r"or sign the Message: line \(personal_sign\) and paste the 0x\.\.\. signature\.\n"
                   r"\nPress Enter after signing in browser, or paste signature: $")
 m = want.match(text)
 sys.exit(0 if m and m.group(1) == m.group(2) else print(repr(text)) or 1)
 PY
-ok "info block with ?session=, the Message: line, validity, what to do, and the callback prompt"
-[ -z "$(ls -A "$pending")" ] || { ls -la "$pending"; fail "session files left behind"; }
+ok "info block with ?session=, the Message: line, validity, the certificate's SHA-256, what to do, and the callback prompt"
+[ -z "$(ls -A "$pending" | grep -vx tls-fingerprint)" ] || { ls -la "$pending"; fail "session files left behind"; }
 ok "session files removed after login"
 
 expect_login sign;  ok "pasting still works while a session exists"
@@ -44,7 +50,7 @@ grepq -x 'signature does not match the session' "$PW3_LOG" || { cat "$PW3_LOG"; 
 ok "callback signature from the wrong wallet refused by the service (403), login fails after the grace"
 expect_reject empty "no callback signature: none arrived in time" "" "No signature arrived from the signing page"
 ok "Enter without a posted signature rejected after the grace period"
-[ -z "$(ls -A "$pending")" ] || { ls -la "$pending"; fail "session files left behind after failures"; }
+[ -z "$(ls -A "$pending" | grep -vx tls-fingerprint)" ] || { ls -la "$pending"; fail "session files left behind after failures"; }
 ok "session files removed after failures"
 
 # the HTTP contract (status codes, headers, normalisation) against the running service

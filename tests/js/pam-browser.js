@@ -4,7 +4,7 @@
 // its keys never enter the page: personal_sign is forwarded to this Node process, which
 // signs with @noble/curves (an implementation independent of ours and of ethers).
 //   node tests/js/pam-browser.js <signing-url> <privkey-hex>
-// Exit 0 once the page reports the signature was posted ("Press Enter ...").
+// Exit 0 once the page reports the signature was accepted (state "posted", "Press Enter ...").
 'use strict';
 const path = require('path');
 const os = require('os');
@@ -57,9 +57,10 @@ async function main() {
     await page.goto(url, { waitUntil: 'domcontentloaded' });
     await page.waitForFunction(() => document.getElementById('code').value.length > 0, null, { timeout: 15000 });
     await page.click('#sign');
-    await page.waitForFunction(() => document.body.dataset.done, null, { timeout: 15000 });
-    const done = await page.evaluate(() => document.body.dataset.done);
-    const status = await page.textContent('#status');
+    await page.waitForFunction(() => !['ready', 'signing', 'sending'].includes(document.body.dataset.state),
+      null, { timeout: 15000 });
+    const done = await page.evaluate(() => document.body.dataset.state);
+    const status = (await page.innerText('#status')).replace(/\s+/g, ' ').trim();
     if (done !== 'posted' || !/Press Enter/.test(status)) {
       throw new Error('page did not post the signature: ' + done + ' / ' + status);
     }

@@ -749,6 +749,46 @@ static void test_http(void **state)
 	assert_string_equal(r.content_type, "application/javascript; charset=utf-8");
 	assert_int_equal(http(&ctx, "GET", "/nope", NULL, 0, 0, &r, NULL), 0);
 	assert_int_equal(r.status, 404);
+	/* the certificate fingerprint (issue 18): 404 without TLS, the text with it; the file
+	 * pam_web3 reads round-trips; a malformed one is refused */
+	assert_int_equal(http(&ctx, "GET", "/auth/tls-fingerprint", NULL, 0, 0, &r, NULL), 0);
+	assert_int_equal(r.status, 404);
+	{
+		uint8_t md[32];
+		char fp[PW3_TLS_FP_LEN + 1], back[PW3_TLS_FP_LEN + 1];
+		for (int i = 0; i < 32; i++)
+			md[i] = (uint8_t)(i * 37 + 11);
+		pw3_tls_fp_format(md, fp);
+		assert_int_equal(strlen(fp), PW3_TLS_FP_LEN);
+		assert_memory_equal(fp, "0B:30:55:7A", 11);
+		assert_true(pw3_tls_fp_valid(fp, strlen(fp)));
+		assert_false(pw3_tls_fp_valid(fp, strlen(fp) - 1));
+		fp[0] = 'b';
+		assert_false(pw3_tls_fp_valid(fp, strlen(fp)));
+		assert_int_equal(pw3_tls_fp_write(dfd2, fp), -EINVAL);
+		fp[0] = '0';
+		fp[2] = '-';
+		assert_false(pw3_tls_fp_valid(fp, strlen(fp)));
+		fp[2] = ':';
+		assert_int_equal(pw3_tls_fp_write(dfd2, fp), 0);
+		assert_int_equal(pw3_tls_fp_write(dfd2, fp), 0); /* replaces an older one */
+		assert_int_equal(pw3_tls_fp_read(&s, back), 0);
+		assert_string_equal(back, fp);
+		ctx.tls_fp = fp;
+		assert_int_equal(http(&ctx, "GET", "/auth/tls-fingerprint", NULL, 0, 0, &r, NULL), 0);
+		assert_int_equal(r.status, 200);
+		assert_memory_equal(r.body, fp, PW3_TLS_FP_LEN);
+		assert_int_equal(http(&ctx, "POST", "/auth/tls-fingerprint", NULL, 0, 0, &r, NULL), 0);
+		assert_int_equal(r.status, 404);
+		ctx.tls_fp = NULL;
+		snprintf(p, sizeof(p), "%s/" PW3_TLS_FP_FILE, dir);
+		FILE *ff = fopen(p, "w");
+		assert_non_null(ff);
+		fputs("not a fingerprint\n", ff);
+		fclose(ff);
+		assert_int_equal(pw3_tls_fp_read(&s, back), -EINVAL);
+		assert_int_equal(unlink(p), 0);
+	}
 	snprintf(url, sizeof(url), "/auth/pending/%s", s.sid);
 	assert_int_equal(http(&ctx, "GET", url, NULL, 0, 0, &r, NULL), 0);
 	assert_int_equal(r.status, 200);
