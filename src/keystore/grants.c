@@ -35,20 +35,7 @@ int ks_op_from_name(const char *s, size_t n)
 }
 
 
-static int lookup_uid(const char *name, uid_t *ret)
-{
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-	int e = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
-	if (e)
-		return -e;
-	if (!res)
-		return BH_ERR_NOT_FOUND;
-	*ret = pw.pw_uid;
-	return 0;
-}
-
-int ks_group_lookup(const char *name, struct ks_grant *g)
+int ks_group_lookup(const char *name, gid_t *ret)
 {
 	struct group gr, *res = NULL;
 	char *buf = malloc(65536);
@@ -57,28 +44,10 @@ int ks_group_lookup(const char *name, struct ks_grant *g)
 	if (!buf)
 		return -ENOMEM;
 	e = getgrnam_r(name, &gr, buf, 65536, &res);
-	if (!e && res) {
-		g->kind = KS_PRIN_GID;
-		g->id = gr.gr_gid;
-	}
+	if (!e && res)
+		*ret = gr.gr_gid;
 	free(buf);
 	return e ? -e : res ? 0 : BH_ERR_NOT_FOUND;
-}
-
-static int parse_id(const char *s, size_t n, uint32_t *ret)
-{
-	uint64_t v = 0;
-	if (n == 0 || n > 10)
-		return BH_ERR_FORMAT;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return BH_ERR_FORMAT;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v >= 0xffffffffu)
-		return BH_ERR_RANGE;
-	*ret = (uint32_t)v;
-	return 0;
 }
 
 /* "user:NAME|uid:N|group:NAME|gid:N op, op, ..." */
@@ -93,37 +62,11 @@ int ks_grant_parse(const char *v, struct ks_grant *g, struct bh_msg *msg, const 
 			   "op[,op...]'", file, line);
 		return BH_ERR_CONFIG;
 	}
-	char who[128];
-	size_t kl = (size_t)(colon - v), wl = (size_t)(sp - colon - 1);
-	if (wl == 0 || wl >= sizeof(who)) {
-		bh_msg_set(msg, "%s:%u: [socket] allow: empty or too long principal", file, line);
-		return BH_ERR_CONFIG;
-	}
-	memcpy(who, colon + 1, wl);
-	who[wl] = '\0';
+	struct bh_msg pm = { { 0 } };
 	g->line = line;
-	if (kl == 3 && !memcmp(v, "uid", 3)) {
-		g->kind = KS_PRIN_UID;
-		r = parse_id(who, wl, &g->id);
-	} else if (kl == 3 && !memcmp(v, "gid", 3)) {
-		g->kind = KS_PRIN_GID;
-		r = parse_id(who, wl, &g->id);
-	} else if (kl == 4 && !memcmp(v, "user", 4)) {
-		uid_t u = 0;
-		g->kind = KS_PRIN_UID;
-		r = lookup_uid(who, &u);
-		g->id = u;
-	} else if (kl == 5 && !memcmp(v, "group", 5)) {
-		r = ks_group_lookup(who, g);
-	} else {
-		bh_msg_set(msg, "%s:%u: [socket] allow: principal must start with user:, uid:, "
-			   "group: or gid:", file, line);
-		return BH_ERR_CONFIG;
-	}
-	if (r < 0) {
-		bh_msg_set(msg, "%s:%u: [socket] allow: '%.*s': %s", file, line, (int)(sp - v), v,
-			   r == BH_ERR_NOT_FOUND ? "no such user or group" : bh_strerror(r));
-		return BH_ERR_CONFIG;
+	if ((r = bh_principal_parse(v, (size_t)(sp - v), true, &g->who, &pm)) < 0) {
+		bh_msg_set(msg, "%s:%u: [socket] allow: %s", file, line, pm.text);
+		return r;
 	}
 	const char *p = sp;
 	g->ops = 0;
@@ -153,20 +96,13 @@ int ks_grant_parse(const char *v, struct ks_grant *g, struct bh_msg *msg, const 
 
 bool ks_granted(const struct ks_policy *p, const struct ks_peer *peer, enum ks_op op)
 {
-	for (size_t i = 0; i < p->n_grants; i++) {
-		const struct ks_grant *g = &p->grants[i];
-		if (!(g->ops & (1u << op)))
-			continue;
-		if (g->kind == KS_PRIN_UID && g->id == peer->uid)
+	const struct bh_caller c = {
+		.uid = peer->uid, .gid = peer->gid, .n_groups = peer->n_groups, .groups = peer->groups,
+	};
+
+	for (size_t i = 0; i < p->n_grants; i++)
+		if ((p->grants[i].ops & (1u << op)) && bh_principal_match(&p->grants[i].who, &c))
 			return true;
-		if (g->kind == KS_PRIN_GID) {
-			if (g->id == peer->gid)
-				return true;
-			for (size_t k = 0; k < peer->n_groups; k++)
-				if (peer->groups[k] == g->id)
-					return true;
-		}
-	}
 	return false;
 }
 

@@ -151,14 +151,14 @@ static int from_ini(const struct bh_ini *ini, const struct bh_ini *site, struct 
 				}
 				p->sock_mode = (mode_t)m;
 			} else if (!strcmp(e->key, "group")) {
-				struct ks_grant g = { 0 };
+				gid_t g = 0;
 				if (ks_group_lookup(e->value, &g) < 0) {
 					bh_msg_set(msg, "%s:%u: [socket] group: no group '%s'", file, e->line,
 						   e->value);
 					return BH_ERR_CONFIG;
 				}
 				p->has_sock_group = true;
-				p->sock_group = g.id;
+				p->sock_group = g;
 			} else {
 				bh_msg_set(msg, "%s:%u: [socket]: unknown key '%s' (allow, mode, group)",
 					   file, e->line, e->key);

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "core/err.h"
+#include "sandbox/callers.h"
 #include "keys.h"
 #include "sandbox/policy.h"
 
@@ -31,11 +32,10 @@ enum ks_op {
 };
 const char *ks_op_name(enum ks_op op);
 
-enum ks_principal_kind { KS_PRIN_UID, KS_PRIN_GID };
-
+/* One [socket] allow line: a principal (sandbox/callers.h, the root agent's [callers] use
+ * the same parser and matcher) and the operations it is granted. */
 struct ks_grant {
-	enum ks_principal_kind kind;
-	uint32_t id;            /* uid or gid */
+	struct bh_principal who;
 	uint32_t ops;           /* bit per enum ks_op */
 	unsigned line;
 };
@@ -121,7 +121,7 @@ struct ks_server {
 bool ks_granted(const struct ks_policy *p, const struct ks_peer *peer, enum ks_op op);
 int ks_grant_parse(const char *v, struct ks_grant *g, struct bh_msg *msg, const char *file,
 		   unsigned line);
-int ks_group_lookup(const char *name, struct ks_grant *g);
+int ks_group_lookup(const char *name, gid_t *ret);
 /* An operation by name (n bytes, not NUL-terminated); -1 when there is none. */
 int ks_op_from_name(const char *s, size_t n);
 

@@ -415,7 +415,7 @@ static void test_policy_parse(void **state)
 	static const struct { const char *text, *want; } bad[] = {
 		{ "[socket]\nallow = uid:1 fly\n", "unknown operation 'fly'" },
 		{ "[socket]\nallow = uid:1\n", "expected" },
-		{ "[socket]\nallow = host:1 address\n", "principal must start" },
+		{ "[socket]\nallow = host:1 address\n", "a principal starts with user:, uid:, group: or gid:" },
 		{ "[socket]\nallow = user:no-such-user-xyz address\n", "no such user" },
 		{ "[socket]\nmode = 0777\n", "at most 0666" },
 		{ "[socket]\ncolour = red\n", "unknown key 'colour'" },
