@@ -86,3 +86,12 @@ $(BUILD)/tests/test_pam.o $(BUILD)/tests/test_pam_module.o $(BUILD)/tests/test_p
 $(foreach f,$(PW3_FUZZ),$(eval $(BUILD)/fuzz/fuzz_$(f).o: CFLAGS += -Isrc/pam))
 # FUZZ_BUILD (<build>-fuzz) is set after this include: a pattern-specific variable matches it
 $(foreach f,$(PW3_FUZZ),$(eval %-fuzz/fuzz_$(f): FUZZ_CFLAGS += -Isrc/pam))
+
+# fuzz_pam_module: pam_sm_authenticate on a real libpam handle, the module's code linked in
+# (instrumented) rather than dlopened
+FUZZ_EXTRA_SRCS_pam_module = $(PW3_SRCS) src/pam/pam_web3.c
+FUZZ_EXTRA_LIBS_pam_module = -lpam
+$(BUILD)/fuzz/replay_pam_module: $(BUILD)/obj/pam/pam_web3.o $(LIBPW3)
+$(BUILD)/fuzz/replay_pam_module: FUZZ_EXTRA_LIBS_pam_module = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS) -lpam
+$(BUILD)/fuzz/fuzz_pam_module.o: CFLAGS += -Isrc/pam
+%-fuzz/fuzz_pam_module: FUZZ_CFLAGS += -Isrc/pam
