@@ -158,16 +158,16 @@ static char *dup_bytes(const uint8_t *p, size_t n)
 	return s;
 }
 
-/* Is `a` (up to its first NUL, trimmed, "0x" optional, any case) the signature `sig`? */
+/*
+ * Is `a` (up to its first NUL) the signature `sig`, in any form the strict parser takes
+ * (src/common's bh_sig_parse_hex: blanks around it, optional 0x, any case, v = 0/1,
+ * 27/28 or EIP-155's >= 35)?  Compared as normalized bytes.
+ */
 static bool is_sig(const char *a, const char *sig)
 {
-	size_t st, n = bh_str_trim(a, strlen(a), &st);
-	a += st;
-	if (n >= 2 && a[0] == '0' && (a[1] == 'x' || a[1] == 'X')) {
-		a += 2;
-		n -= 2;
-	}
-	return n == 130 && !strncasecmp(a, sig + 2, 130);
+	uint8_t x[65], y[65];
+	return strlen(a) <= PW3_REPLY_MAX && bh_sig_parse_hex(a, strlen(a), x) == 0 &&
+	       bh_sig_parse_hex(sig, strlen(sig), y) == 0 && !memcmp(x, y, 65);
 }
 
 /* one prompt's answer, chosen by the next input byte */
