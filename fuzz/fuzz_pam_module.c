@@ -11,8 +11,10 @@
  * Input: a header byte (pending dir or not, keep the per-user failure record, a bad
  * module argument, no PAM_USER so pam_get_user asks the conversation, a signing_host
  * file, a fuzzed config, use_tls = false, a small first getpwnam_r buffer), a GECOS
- * choice (alice's wallet, fuzzed text, no such user, another wallet), the chunks those
- * need, then one op per prompt the module makes: conversation error, NULL response
+ * byte (low 2 bits: alice's wallet, fuzzed text, no such user, another wallet; then: a
+ * failure record for the user (6 failures just now: the backoff), a malformed one, the
+ * conversation failing on the info block, no run dir, a world-writable pending dir, a
+ * stale session file to sweep), the chunks those need, then one op per prompt the module makes: conversation error, NULL response
  * array, NULL reply, a fuzzed reply (embedded NULs kept), the right signature of the
  * Message: line (as is, with one character replaced, padded with fuzzed bytes, repeated
  * to a huge reply), or Enter after a .sig was dropped in the session's pending dir (the
@@ -24,6 +26,7 @@
  * mallory's).
  */
 #include <dirent.h>
+#include <time.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -112,6 +115,7 @@ struct conv_state {
 	struct in *in;
 	char info[2048];
 	bool have_pending;
+	bool fail_info;           /* the conversation fails on the info block */
 	unsigned signed_by;       /* a safe, exact signature of the shown message: 1 alice, 2 mallory */
 };
 
@@ -184,7 +188,16 @@ static int answer(struct conv_state *s, int style, char **ret)
 	if (style == PAM_PROMPT_ECHO_ON && !m[0]) {
 		/* pam_get_user asking for the name: alice, or fuzzed bytes */
 		cl = in_chunk(s->in, &c);
-		*ret = (op & 1) ? dup_bytes(c, cl) : strdup("alice");
+		if ((op & 3) == 3) {            /* over the module's 256-byte limit */
+			char *u = malloc(300);
+			if (!u)
+				abort();
+			memset(u, 'a', 299);
+			u[299] = '\0';
+			*ret = u;
+		} else {
+			*ret = (op & 1) ? dup_bytes(c, cl) : strdup("alice");
+		}
 		return 0;
 	}
 	/* bit 7 of the op: sign with mallory's key instead of alice's */
@@ -293,6 +306,10 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 		return PAM_BUF_ERR;
 	for (int i = 0; i < n; i++) {
 		if (msg[i]->msg_style == PAM_TEXT_INFO) {
+			if (s->fail_info) {
+				free(r);
+				return PAM_CONV_ERR;
+			}
 			snprintf(s->info, sizeof(s->info), "%s", msg[i]->msg);
 			continue;
 		}
@@ -416,9 +433,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		unlink(hostpath);
 	}
-	if (h & 1)
+	if (h & 1) {
 		mkdir(pending, 0750);
-	cs.have_pending = h & 1;
+		chmod(pending, (g & 0x40) ? 0777 : 0750);   /* world-writable: not safe */
+		if (g & 0x80) {                              /* a killed login's leftovers */
+			char p[256];
+			struct timespec old[2] = { { 1000, 0 }, { 1000, 0 } };
+			snprintf(p, sizeof(p), "%s/ffffffffffffffffffffffffffffffff.json", pending);
+			put_file(p, "{}", 2, 0640);
+			utimensat(AT_FDCWD, p, old, 0);
+		}
+	}
+	cs.have_pending = (h & 1) && !(g & 0x40) && !(g & 0x20);
+	cs.fail_info = g & 0x10;
+	if (g & 0x0c) {                                  /* the user's failure record */
+		char rec[40], p[256], line[64];
+		struct pw3_backoff b = { 6, (uint64_t)time(NULL) };
+		int n = pw3_backoff_format(&b, line, sizeof(line));
+		mkdir(statedir, 0700);
+		pw3_backoff_name("alice", rec);
+		snprintf(p, sizeof(p), "%s/%s", statedir, rec);
+		if (g & 0x08)
+			put_file(p, "garbage\n", 8, 0600);
+		else if (n > 0)
+			put_file(p, line, (size_t)n, 0600);
+	}
 	pw_ctl.mode = g % 4;
 	pw_ctl.small_buf = h & 0x80;
 	if (pw_ctl.mode == 1) {
@@ -429,7 +468,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(pw_ctl.gecos, sizeof(pw_ctl.gecos), "wallet=0x%s,nft=7",
 		         pw_ctl.mode == 3 ? mallory_hex : alice_hex);
 	}
-	const char *argv[3] = { cfgarg, runarg, "bogus=1" };
+	static char norun[200];
+	snprintf(norun, sizeof(norun), "run_dir=%s/none", root);
+	const char *argv[3] = { cfgarg, (g & 0x20) ? norun : runarg, "bogus=1" };
 	if (pam_set_item(pamh, PAM_CONV, &pc) != PAM_SUCCESS ||
 	    pam_set_item(pamh, PAM_USER, (h & 8) ? NULL : "alice") != PAM_SUCCESS)
 		abort();

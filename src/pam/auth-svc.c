@@ -456,6 +456,40 @@ static int load_tls(const char *dir, char **ret_key, char **ret_cert)
 	return 0;
 }
 
+/*
+ * The daemon with every limit and callback of the service; main() and the fuzz target
+ * fuzz/fuzz_authsvc_mhd.c (MHD_USE_NO_LISTEN_SOCKET, connections added over a
+ * socketpair) start it the same way.  key and cert are NULL for plain HTTP.
+ */
+static struct MHD_Daemon *svc_start(unsigned mflags, uint16_t port, const struct sockaddr *sa,
+                                    const char *key, const char *cert)
+{
+	if (!key)
+		return MHD_start_daemon(mflags, port, accept_policy, NULL, handler, NULL,
+		                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,  /* first: all messages */
+		                        MHD_OPTION_SOCK_ADDR, sa,
+		                        MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
+		                        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+		                        MHD_OPTION_NOTIFY_CONNECTION, notify_conn, NULL,
+		                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HANDSHAKE_TIMEOUT_S,
+		                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)PW3_CONN_MAX,
+		                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+		                        MHD_OPTION_END);
+	return MHD_start_daemon(mflags, port, accept_policy, NULL, handler, NULL,
+	                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,  /* first: all messages */
+	                        MHD_OPTION_SOCK_ADDR, sa,
+	                        MHD_OPTION_HTTPS_MEM_KEY, key,
+	                        MHD_OPTION_HTTPS_MEM_CERT, cert,
+	                        MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	                        MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
+	                        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	                        MHD_OPTION_NOTIFY_CONNECTION, notify_conn, NULL,
+	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HANDSHAKE_TIMEOUT_S,
+	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)PW3_CONN_MAX,
+	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+	                        MHD_OPTION_END);
+}
+
 static const char usage_text[] =
 	"usage: web3-auth-svc [--port 1..65535] [--bind ADDR] [--pending DIR] [--pages DIR]\n"
 	"                     [--tls-dir DIR] [--config FILE] [--plain-http]\n"
@@ -620,32 +654,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct MHD_Daemon *d;
-	if (plain)
-		d = MHD_start_daemon(mflags, (uint16_t)port, accept_policy, NULL, handler, NULL,
-		                     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,  /* first: all messages */
-		                     MHD_OPTION_SOCK_ADDR, sa,
-		                     MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
-		                     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-		                     MHD_OPTION_NOTIFY_CONNECTION, notify_conn, NULL,
-		                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HANDSHAKE_TIMEOUT_S,
-		                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)PW3_CONN_MAX,
-		                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-		                     MHD_OPTION_END);
-	else
-		d = MHD_start_daemon(mflags, (uint16_t)port, accept_policy, NULL, handler, NULL,
-		                     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,  /* first: all messages */
-		                     MHD_OPTION_SOCK_ADDR, sa,
-		                     MHD_OPTION_HTTPS_MEM_KEY, key,
-		                     MHD_OPTION_HTTPS_MEM_CERT, cert,
-		                     MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
-		                     MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
-		                     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-		                     MHD_OPTION_NOTIFY_CONNECTION, notify_conn, NULL,
-		                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HANDSHAKE_TIMEOUT_S,
-		                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)PW3_CONN_MAX,
-		                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-		                     MHD_OPTION_END);
+	struct MHD_Daemon *d = svc_start(mflags, (uint16_t)port, sa, key, cert);
 	if (!d)
 		bh_fatal("cannot listen on [%s]:%u (in use, or bad TLS key/certificate)", bind_addr, port);
 	if (key) {

@@ -95,3 +95,12 @@ $(BUILD)/fuzz/replay_pam_module: $(BUILD)/obj/pam/pam_web3.o $(LIBPW3)
 $(BUILD)/fuzz/replay_pam_module: FUZZ_EXTRA_LIBS_pam_module = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS) -lpam
 $(BUILD)/fuzz/fuzz_pam_module.o: CFLAGS += -Isrc/pam
 %-fuzz/fuzz_pam_module: FUZZ_CFLAGS += -Isrc/pam
+
+# fuzz_authsvc_mhd: the service's MHD daemon (auth-svc.c included, main renamed) with
+# connections added over a socketpair
+FUZZ_EXTRA_SRCS_authsvc_mhd = $(PW3_SRCS)
+FUZZ_EXTRA_LIBS_authsvc_mhd = $(MHD_LIBS)
+$(BUILD)/fuzz/replay_authsvc_mhd: $(LIBPW3)
+$(BUILD)/fuzz/replay_authsvc_mhd: FUZZ_EXTRA_LIBS_authsvc_mhd = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS) $(MHD_LIBS)
+$(BUILD)/fuzz/fuzz_authsvc_mhd.o: CFLAGS += -Isrc/pam
+%-fuzz/fuzz_authsvc_mhd: FUZZ_CFLAGS += -Isrc/pam
