@@ -94,7 +94,8 @@ static void rl_log(const void *kind, int prio, const char *fmt, ...)
 	va_end(ap);
 	line[strcspn(line, "\r\n")] = '\0';
 	if (dropped)
-		bh_log(prio, "suppressed %u similar lines in the last %u s", dropped, LOG_INTERVAL_S);
+		bh_log(prio, "suppressed %u similar lines (at most %u per %u s)", dropped, LOG_BURST,
+		       LOG_INTERVAL_S);
 	bh_log(prio, "%s", line);
 }
 
@@ -116,7 +117,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 #pragma GCC diagnostic pop
 	line[strcspn(line, "\r\n")] = '\0';
 	if (dropped)
-		log_warn("suppressed %u similar lines in the last %u s", dropped, LOG_INTERVAL_S);
+		log_warn("suppressed %u similar lines (at most %u per %u s)", dropped, LOG_BURST,
+		         LOG_INTERVAL_S);
 	log_warn("%s", line);
 }
 
