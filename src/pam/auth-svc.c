@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdnoreturn.h>
@@ -48,6 +49,18 @@
 
 #define REQUEST_TIMEOUT_S 5
 #define PAGE_MAX (1024u * 1024u)
+/*
+ * Stalled clients (issue 11 item 3).  A new connection must show activity (TLS handshake,
+ * request line, headers) at least every HANDSHAKE_TIMEOUT_S or it is closed; once its
+ * first request's headers are in, the idle limit is IDLE_TIMEOUT_S (the 408 of a slow body
+ * comes from REQUEST_TIMEOUT_S).  Connections are counted per IPv4 address / IPv6 /64
+ * (pw3_conn_*: PW3_CONN_PER_GROUP each, PW3_CONN_MAX in all, PW3_CONN_RESERVED kept for
+ * clients with none open).  Repeated log lines of one kind: LOG_BURST per LOG_INTERVAL_S.
+ */
+#define HANDSHAKE_TIMEOUT_S 5
+#define IDLE_TIMEOUT_S 10
+#define LOG_BURST 5
+#define LOG_INTERVAL_S 60
 
 struct req {
 	struct timespec start;
@@ -57,6 +70,125 @@ struct req {
 };
 
 static struct pw3_http_ctx g_ctx;
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER; /* g_conns, g_rl */
+static struct pw3_conn_table g_conns;
+static struct pw3_ratelimit g_rl = { .burst = LOG_BURST, .interval = LOG_INTERVAL_S };
+
+/* A log line that a client can cause: at most LOG_BURST of its kind per LOG_INTERVAL_S. */
+static void rl_log(const void *kind, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void rl_log(const void *kind, int prio, const char *fmt, ...)
+{
+	char line[256];
+	unsigned dropped = 0;
+	va_list ap;
+	bool go;
+
+	pthread_mutex_lock(&g_lock);
+	go = pw3_ratelimit(&g_rl, kind, (uint64_t)time(NULL), &dropped);
+	pthread_mutex_unlock(&g_lock);
+	if (!go)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (dropped)
+		bh_log(prio, "suppressed %u similar lines (at most %u per %u s)", dropped, LOG_BURST,
+		       LOG_INTERVAL_S);
+	bh_log(prio, "%s", line);
+}
+
+/* libmicrohttpd's own messages (a failed TLS handshake, a malformed request...) */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[256];
+	unsigned dropped = 0;
+	bool go;
+	(void)cls;
+	pthread_mutex_lock(&g_lock);
+	go = pw3_ratelimit(&g_rl, fmt, (uint64_t)time(NULL), &dropped);
+	pthread_mutex_unlock(&g_lock);
+	if (!go)
+		return;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	vsnprintf(line, sizeof(line), fmt, ap);
+#pragma GCC diagnostic pop
+	line[strcspn(line, "\r\n")] = '\0';
+	if (dropped)
+		log_warn("suppressed %u similar lines (at most %u per %u s)", dropped, LOG_BURST,
+		         LOG_INTERVAL_S);
+	log_warn("%s", line);
+}
+
+static void group_text(const struct pw3_conn_key *k, char *out, size_t outlen)
+{
+	char a[INET6_ADDRSTRLEN];
+	uint8_t b[16] = { 0 };
+	if (k->b[0] == 4) {
+		inet_ntop(AF_INET, k->b + 1, a, sizeof(a));
+		snprintf(out, outlen, "%s", a);
+	} else {
+		memcpy(b, k->b + 1, 8);
+		inet_ntop(AF_INET6, b, a, sizeof(a));
+		snprintf(out, outlen, "%s/64", a);
+	}
+}
+
+/* Accept policy: the group's share and the reserve for new clients (pw3_conn_admit). */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct pw3_conn_key k;
+	char g[INET6_ADDRSTRLEN + 4];
+	unsigned n;
+	bool ok;
+	(void)cls;
+	if (pw3_conn_key(addr, len, &k) < 0)
+		return MHD_NO;
+	pthread_mutex_lock(&g_lock);
+	ok = pw3_conn_admit(&g_conns, &k);
+	n = pw3_conn_count(&g_conns, &k);
+	pthread_mutex_unlock(&g_lock);
+	if (!ok) {
+		group_text(&k, g, sizeof(g));
+		rl_log(accept_policy, LOG_NOTICE, "connection from %s refused: %u open (limit %u per "
+		       "IPv4 address or IPv6 /64, %u in all)", g, n, PW3_CONN_PER_GROUP, PW3_CONN_MAX);
+	}
+	return ok ? MHD_YES : MHD_NO;
+}
+
+/* Count a connection from its start to its close; its group rides in the socket context. */
+static void notify_conn(void *cls, struct MHD_Connection *conn, void **socket_context,
+                        enum MHD_ConnectionNotificationCode code)
+{
+	struct pw3_conn_key *k = *socket_context;
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		struct pw3_conn_key key;
+		if (!ci || !ci->client_addr ||
+		    pw3_conn_key(ci->client_addr, sizeof(struct sockaddr_in6), &key) < 0 ||
+		    !(k = malloc(sizeof(*k))))
+			return;
+		*k = key;
+		pthread_mutex_lock(&g_lock);
+		int r = pw3_conn_add(&g_conns, k);
+		pthread_mutex_unlock(&g_lock);
+		if (r < 0) {
+			free(k);
+			return;
+		}
+		*socket_context = k;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && k) {
+		pthread_mutex_lock(&g_lock);
+		pw3_conn_remove(&g_conns, k);
+		pthread_mutex_unlock(&g_lock);
+		free(k);
+		*socket_context = NULL;
+	}
+}
 
 static double elapsed_s(const struct timespec *t0)
 {
@@ -98,6 +230,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		if (cl && strtoull(cl, NULL, 10) > PW3_EVM_BODY_MAX)
 			rq->too_large = true;
 		*con_cls = rq;
+		/* past the handshake and the headers: the longer idle limit */
+		(void)MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+		                                (unsigned)IDLE_TIMEOUT_S);
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -118,8 +253,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	                      (uint64_t)time(NULL), &resp, &why);
 	safe_url(url, u, sizeof(u));
 	if (why.text[0] || resp.status >= 400)
-		log_info("%s %s -> %u%s%s", strcmp(method, "POST") ? "GET" : "POST", u, resp.status,
-		         why.text[0] ? ": " : "", why.text);
+		rl_log((const void *)(uintptr_t)resp.status, LOG_INFO, "%s %s -> %u%s%s",
+		       strcmp(method, "POST") ? "GET" : "POST", u, resp.status,
+		       why.text[0] ? ": " : "", why.text);
 	struct MHD_Response *r = MHD_create_response_from_buffer(resp.body_len, (void *)resp.body,
 	                                                         MHD_RESPMEM_MUST_COPY);
 	pw3_http_resp_done(&resp);
@@ -340,6 +476,40 @@ static int cert_fingerprint(const char *pem, char out[static PW3_TLS_FP_LEN + 1]
 	return r;
 }
 
+/*
+ * The daemon with every limit and callback of the service; main() and the fuzz target
+ * fuzz/fuzz_authsvc_mhd.c (MHD_USE_NO_LISTEN_SOCKET, connections added over a
+ * socketpair) start it the same way.  key and cert are NULL for plain HTTP.
+ */
+static struct MHD_Daemon *svc_start(unsigned mflags, uint16_t port, const struct sockaddr *sa,
+                                    const char *key, const char *cert)
+{
+	if (!key)
+		return MHD_start_daemon(mflags, port, accept_policy, NULL, handler, NULL,
+		                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,  /* first: all messages */
+		                        MHD_OPTION_SOCK_ADDR, sa,
+		                        MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
+		                        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+		                        MHD_OPTION_NOTIFY_CONNECTION, notify_conn, NULL,
+		                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HANDSHAKE_TIMEOUT_S,
+		                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)PW3_CONN_MAX,
+		                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+		                        MHD_OPTION_END);
+	return MHD_start_daemon(mflags, port, accept_policy, NULL, handler, NULL,
+	                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,  /* first: all messages */
+	                        MHD_OPTION_SOCK_ADDR, sa,
+	                        MHD_OPTION_HTTPS_MEM_KEY, key,
+	                        MHD_OPTION_HTTPS_MEM_CERT, cert,
+	                        MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	                        MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
+	                        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	                        MHD_OPTION_NOTIFY_CONNECTION, notify_conn, NULL,
+	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HANDSHAKE_TIMEOUT_S,
+	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)PW3_CONN_MAX,
+	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+	                        MHD_OPTION_END);
+}
+
 static const char usage_text[] =
 	"usage: web3-auth-svc [--port 1..65535] [--bind ADDR] [--pending DIR] [--pages DIR]\n"
 	"                     [--tls-dir DIR] [--config FILE] [--plain-http]\n"
@@ -518,30 +688,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct MHD_Daemon *d;
-	if (plain)
-		d = MHD_start_daemon(mflags, (uint16_t)port, NULL, NULL, handler, NULL,
-		                     MHD_OPTION_SOCK_ADDR, sa,
-		                     MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
-		                     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-		                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-		                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)128,
-		                     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
-		                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-		                     MHD_OPTION_END);
-	else
-		d = MHD_start_daemon(mflags, (uint16_t)port, NULL, NULL, handler, NULL,
-		                     MHD_OPTION_SOCK_ADDR, sa,
-		                     MHD_OPTION_HTTPS_MEM_KEY, key,
-		                     MHD_OPTION_HTTPS_MEM_CERT, cert,
-		                     MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
-		                     MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
-		                     MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-		                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-		                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)128,
-		                     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
-		                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-		                     MHD_OPTION_END);
+	struct MHD_Daemon *d = svc_start(mflags, (uint16_t)port, sa, key, cert);
 	if (!d)
 		bh_fatal("cannot listen on [%s]:%u (in use, or bad TLS key/certificate)", bind_addr, port);
 	if (key) {

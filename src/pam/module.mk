@@ -8,7 +8,7 @@
 # but not its JSON writer, so it does not depend on libjansson (the VM template installs
 # only the module's own dependencies).
 
-PW3_SRCS      = src/pam/pw3.c src/pam/pending.c src/pam/http.c
+PW3_SRCS      = src/pam/pw3.c src/pam/pending.c src/pam/http.c src/pam/svclimit.c
 PW3_OBJS      = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(PW3_SRCS))
 LIBPW3        = $(BUILD)/libpw3.a
 PAM_COMMON    = core/atomicio core/buf core/deadline core/err core/file eth/eth core/hex eth/keccak core/path eth/secp core/strutil host/gecos
@@ -53,11 +53,12 @@ CHECK_DEPS += $(BUILD)/tests/helpers/web3-auth-svc-testd
 
 # unit tests: test_pam (library) and test_pam_module (the built .so through libpam)
 # and test_pam_hostile (tests/pam_hostile.tsv through the .so and the request handler)
-$(BUILD)/tests/test_pam $(BUILD)/tests/test_pam_module $(BUILD)/tests/test_pam_hostile: $(LIBPW3)
+$(BUILD)/tests/test_pam $(BUILD)/tests/test_pam_module $(BUILD)/tests/test_pam_hostile $(BUILD)/tests/test_pam_limits: $(LIBPW3)
 $(BUILD)/tests/test_pam_module $(BUILD)/tests/test_pam_hostile: $(PAM_SO)
 $(BUILD)/tests/test_pam_module.o $(BUILD)/tests/test_pam_hostile.o: \
 	CFLAGS += -DPW3_MODULE_PATH='"$(abspath $(PAM_SO))"'
 TEST_EXTRA_LIBS_pam = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS)
+TEST_EXTRA_LIBS_pam_limits = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS)
 TEST_EXTRA_LIBS_pam_module = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS) -lpam -ldl
 TEST_EXTRA_LIBS_pam_hostile = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS) -lpam
 
@@ -91,8 +92,26 @@ install-pam: $(PAM_SO) $(BUILD)/bin/web3-auth-svc
 	install -D -m 0644 src/pam/vm/libpam-web3.tmpfiles $(DESTDIR)$(DATADIR)/blockhost/vm/libpam-web3.tmpfiles
 
 # libpw3's header for tests, fuzzers and the benchmark
-$(BUILD)/tests/test_pam.o $(BUILD)/tests/test_pam_module.o $(BUILD)/tests/test_pam_hostile.o: \
+$(BUILD)/tests/test_pam.o $(BUILD)/tests/test_pam_module.o $(BUILD)/tests/test_pam_hostile.o $(BUILD)/tests/test_pam_limits.o: \
 	CFLAGS += -Isrc/pam
 $(foreach f,$(PW3_FUZZ),$(eval $(BUILD)/fuzz/fuzz_$(f).o: CFLAGS += -Isrc/pam))
 # FUZZ_BUILD (<build>-fuzz) is set after this include: a pattern-specific variable matches it
 $(foreach f,$(PW3_FUZZ),$(eval %-fuzz/fuzz_$(f): FUZZ_CFLAGS += -Isrc/pam))
+
+# fuzz_pam_module: pam_sm_authenticate on a real libpam handle, the module's code linked in
+# (instrumented) rather than dlopened
+FUZZ_EXTRA_SRCS_pam_module = $(PW3_SRCS) src/pam/pam_web3.c
+FUZZ_EXTRA_LIBS_pam_module = -lpam
+$(BUILD)/fuzz/replay_pam_module: $(BUILD)/obj/pam/pam_web3.o $(LIBPW3)
+$(BUILD)/fuzz/replay_pam_module: FUZZ_EXTRA_LIBS_pam_module = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS) -lpam
+$(BUILD)/fuzz/fuzz_pam_module.o: CFLAGS += -Isrc/pam
+%-fuzz/fuzz_pam_module: FUZZ_CFLAGS += -Isrc/pam
+
+# fuzz_authsvc_mhd: the service's MHD daemon (auth-svc.c included, main renamed) with
+# connections added over a socketpair
+FUZZ_EXTRA_SRCS_authsvc_mhd = $(PW3_SRCS)
+FUZZ_EXTRA_LIBS_authsvc_mhd = $(MHD_LIBS)
+$(BUILD)/fuzz/replay_authsvc_mhd: $(LIBPW3)
+$(BUILD)/fuzz/replay_authsvc_mhd: FUZZ_EXTRA_LIBS_authsvc_mhd = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS) $(MHD_LIBS)
+$(BUILD)/fuzz/fuzz_authsvc_mhd.o: CFLAGS += -Isrc/pam
+%-fuzz/fuzz_authsvc_mhd: FUZZ_CFLAGS += -Isrc/pam

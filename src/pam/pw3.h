@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "core/err.h"
@@ -371,5 +372,65 @@ int pw3_http_handle(const struct pw3_http_ctx *ctx, const char *method, const ch
                     uint64_t now, struct pw3_http_resp *resp, struct bh_msg *why);
 
 void pw3_http_resp_done(struct pw3_http_resp *r);
+
+/* ---------------------------------------------------------------- auth-svc connection limits
+ * (issue 11 item 3; svclimit.c).  A client is its group: an IPv4 address (an IPv4-mapped
+ * IPv6 address counts as that IPv4 address), or an IPv6 /64 (one subscriber's usual
+ * allocation, so a host cannot multiply itself by its 2^64 addresses).  A group holds at
+ * most PW3_CONN_PER_GROUP connections; all groups together hold at most
+ * PW3_CONN_MAX - PW3_CONN_RESERVED, and the last PW3_CONN_RESERVED slots go only to a
+ * group with no connection open (a new client gets in while others hold their share;
+ * filling the reserve takes PW3_CONN_RESERVED more groups).  No allocation, no logging;
+ * the caller serialises the calls (the service: one MHD thread, plus a mutex).
+ */
+#define PW3_CONN_MAX        256
+#define PW3_CONN_PER_GROUP  8
+#define PW3_CONN_RESERVED   32
+
+struct pw3_conn_key {
+	uint8_t b[17];            /* b[0]: 4 or 6; then the IPv4 address or the /64 prefix */
+};
+
+struct pw3_conn_table {
+	struct {
+		struct pw3_conn_key key;
+		unsigned n;       /* 0: a free entry */
+	} g[PW3_CONN_MAX];
+	unsigned total;
+};
+
+/* The group of a peer address (AF_INET or AF_INET6); BH_ERR_FORMAT for anything else. */
+int pw3_conn_key(const struct sockaddr *sa, socklen_t len, struct pw3_conn_key *ret);
+
+/* May a new connection of this group be accepted now? */
+bool pw3_conn_admit(const struct pw3_conn_table *t, const struct pw3_conn_key *k);
+
+/* Count an accepted connection (BH_ERR_LIMIT if the table is full: refuse it). */
+int pw3_conn_add(struct pw3_conn_table *t, const struct pw3_conn_key *k);
+
+/* Uncount a connection counted by pw3_conn_add (a key never added is ignored). */
+void pw3_conn_remove(struct pw3_conn_table *t, const struct pw3_conn_key *k);
+
+/* Connections the group holds now. */
+unsigned pw3_conn_count(const struct pw3_conn_table *t, const struct pw3_conn_key *k);
+
+/*
+ * Repeated log lines: at most `burst` lines of one kind (any pointer identifying it, e.g.
+ * a format string) per `interval` seconds; the rest are counted.  pw3_ratelimit returns
+ * true when the line may be printed, and then sets *ret_suppressed to the number of lines of
+ * that kind dropped since the last printed one (print "suppressed K similar lines" first
+ * when it is > 0).  Up to PW3_RL_KINDS kinds; later kinds share the last entry.
+ */
+#define PW3_RL_KINDS 32
+struct pw3_ratelimit {
+	unsigned burst, interval;
+	struct {
+		const void *kind;
+		uint64_t start;
+		unsigned n, suppressed;
+	} k[PW3_RL_KINDS];
+};
+bool pw3_ratelimit(struct pw3_ratelimit *rl, const void *kind, uint64_t now,
+                   unsigned *ret_suppressed);
 
 #endif

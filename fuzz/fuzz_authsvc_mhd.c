@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fuzz web3-auth-svc's network handler: the service's own libmicrohttpd daemon
+ * (svc_start: the accept policy, per-group counting, request callback, identity
+ * unescape, completion and connection notifications, rate-limited MHD logger) with
+ * MHD_USE_NO_LISTEN_SOCKET; each input is one client connection added with
+ * MHD_add_connection over a socketpair (no network).  Byte 0 picks the client's address
+ * (IPv4 or an IPv6 /64, so the group accounting runs); the rest is the byte stream the
+ * client sends (several pipelined requests, chunked bodies, anything), then it half-closes.
+ * auth-svc.c is included with its main() renamed: its callbacks are static.  Plain HTTP:
+ * the TLS layer is GnuTLS's, not ours.
+ *
+ * Invariants: every answer starts with an HTTP/1.x status line; after the connection is
+ * closed the group table is empty again (counting balanced); a stored <sid>.sig is a
+ * signature of the session's message by the session's wallet.
+ */
+#define main web3_auth_svc_main
+#include "../src/pam/auth-svc.c"
+#undef main
+
+#include <sys/socket.h>
+
+#include "core/hex.h"
+#include "eth/eth.h"
+
+#define SID "0123456789abcdef0123456789abcdef"
+#define MSG "Authenticate to m with code: 123456 nonce: 00112233445566778899aabbccddeeff " \
+            "expires: 2100-01-01T00:00:00Z"
+
+static struct MHD_Daemon *daemon_;
+static uint8_t wallet[20];
+static char dirpath[64];
+
+static void teardown(void)
+{
+	if (daemon_)
+		MHD_stop_daemon(daemon_);
+	unlinkat(g_ctx.pending_fd, SID ".json", 0);
+	unlinkat(g_ctx.pending_fd, SID ".sig", 0);
+	rmdir(dirpath);
+}
+
+static void setup(void)
+{
+	char dir[] = "/tmp/pw3fuzzmhd.XXXXXX", p[256], wh[41];
+	uint8_t priv[32];
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(p, sizeof(p), "%s/" SID ".json", dir);
+	FILE *f = fopen(p, "w");
+	if (!f)
+		abort();
+	memset(priv, 0x11, 32);
+	if (bh_eth_address_from_priv(priv, wallet) < 0)
+		abort();
+	bh_hex_encode(wallet, 20, wh);
+	fprintf(f, "{\"otp\":\"123456\",\"machine_id\":\"m\",\"session_id\":\"" SID "\","
+	        "\"nonce\":\"00112233445566778899aabbccddeeff\",\"expires\":\"2100-01-01T00:00:00Z\","
+	        "\"wallet\":\"0x%s\",\"message\":\"" MSG "\"}", wh);
+	fclose(f);
+	if (pw3_pending_open(dir, &g_ctx.pending_fd) < 0)
+		abort();
+	snprintf(dirpath, sizeof(dirpath), "%s", dir);
+	g_ctx.index_html = "<html>";
+	g_ctx.index_len = 6;
+	g_ctx.engine_js = "js";
+	g_ctx.engine_len = 2;
+	bh_log_init("fuzz_authsvc_mhd", BH_LOG_STDERR, LOG_AUTH);
+	if (!getenv("PW3_FUZZ_VERBOSE"))
+		bh_log_set_level(LOG_CRIT);  /* the rate limiter still runs */
+	signal(SIGPIPE, SIG_IGN);
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	daemon_ = svc_start(MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, 0,
+	                    (const struct sockaddr *)&s4, NULL, NULL);
+	if (!daemon_)
+		abort();
+	atexit(teardown);
+}
+
+static void client_addr(uint8_t b, struct sockaddr_in6 *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->sin6_family = AF_INET6;
+	ret->sin6_port = htons(40000);
+	if (b & 0x80) {      /* 2001:db8:0:<b>::<b> */
+		ret->sin6_addr.s6_addr[0] = 0x20;
+		ret->sin6_addr.s6_addr[1] = 0x01;
+		ret->sin6_addr.s6_addr[2] = 0x0d;
+		ret->sin6_addr.s6_addr[3] = 0xb8;
+		ret->sin6_addr.s6_addr[7] = b & 0x0f;
+		ret->sin6_addr.s6_addr[15] = b;
+	} else {             /* ::ffff:127.0.0.<b> */
+		ret->sin6_addr.s6_addr[10] = 0xff;
+		ret->sin6_addr.s6_addr[11] = 0xff;
+		ret->sin6_addr.s6_addr[12] = 127;
+		ret->sin6_addr.s6_addr[15] = b;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char out[1 << 16];
+	struct sockaddr_in6 sa;
+	size_t got = 0, sent = 0;
+	int sv[2];
+
+	if (!daemon_)
+		setup();
+	if (size < 1)
+		return 0;
+	client_addr(data[0], &sa);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+		abort();
+	if (MHD_add_connection(daemon_, sv[1], (const struct sockaddr *)&sa, sizeof(sa)) != MHD_YES) {
+		close(sv[0]);  /* MHD closed sv[1] */
+		return 0;
+	}
+	const uint8_t *req = data + 1;
+	size_t rlen = size - 1;
+	bool half_closed = false;
+	for (int it = 0; it < 2000; it++) {
+		if (sent < rlen) {
+			ssize_t n = send(sv[0], req + sent, rlen - sent, MSG_NOSIGNAL);
+			if (n > 0)
+				sent += (size_t)n;
+			else if (n < 0 && errno != EAGAIN)
+				sent = rlen;  /* MHD closed its end */
+		}
+		if (sent == rlen && !half_closed) {
+			shutdown(sv[0], SHUT_WR);
+			half_closed = true;
+		}
+		MHD_run(daemon_);
+		ssize_t n;
+		for (;;) {
+			/* the first 64 KiB are kept (the first answer's start is checked); the rest
+			 * is drained */
+			static char sink[4096];
+			bool full = got == sizeof(out) - 1;
+			n = recv(sv[0], full ? sink : out + got, full ? sizeof(sink) : sizeof(out) - 1 - got, 0);
+			if (n <= 0)
+				break;
+			if (!full)
+				got += (size_t)n;
+		}
+		const union MHD_DaemonInfo *di =
+			MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (half_closed && (n == 0 || (di && di->num_connections == 0)))
+			break;
+	}
+	close(sv[0]);
+	/* let MHD notice the closed peer and clean up */
+	for (int it = 0; it < 100; it++) {
+		const union MHD_DaemonInfo *di =
+			MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (di && di->num_connections == 0)
+			break;
+		MHD_run(daemon_);
+	}
+	const union MHD_DaemonInfo *di =
+		MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	if (di && di->num_connections == 0 && g_conns.total != 0)
+		abort();  /* a connection closed but still counted */
+	if (got >= 12 && strncmp(out, "HTTP/1.", 7) != 0) {
+		fprintf(stderr, "answer starts: %.64s (got %zu)\n", out, got);
+		abort();
+	}
+	if (getenv("PW3_FUZZ_VERBOSE")) {  /* seeds: what each one reached */
+		out[got] = '\0';
+		for (char *l = out; (l = strstr(l, "HTTP/1.")); l += 7)
+			fprintf(stderr, "answer: %.12s\n", l);
+		fprintf(stderr, ".sig stored: %s\n",
+		        faccessat(g_ctx.pending_fd, SID ".sig", F_OK, AT_SYMLINK_NOFOLLOW) ? "no" : "yes");
+	}
+	/* only the session's wallet signing the session's message is ever stored */
+	char *sig = NULL;
+	if (pw3_read_small_file(g_ctx.pending_fd, SID ".sig", 256, &sig) == 0) {
+		uint8_t s65[65];
+		if (bh_sig_parse_hex(sig, strlen(sig), s65) < 0 ||
+		    bh_eth_verify_personal(MSG, strlen(MSG), s65, wallet) < 0)
+			abort();
+		free(sig);
+		unlinkat(g_ctx.pending_fd, SID ".sig", 0);
+	}
+	return 0;
+}
