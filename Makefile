@@ -103,7 +103,7 @@ CHECK_DEPS :=
 ACTION_SRCS :=
 INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 
-.PHONY: all check layers unit fuzz-replay integration policy-check policy-table fuzz fuzz-long bench deps demo install install-common clean \
+.PHONY: all check check-deps layers unit fuzz-replay integration policy-check policy-table fuzz fuzz-long bench deps demo install install-common clean \
         distclean help
 all: $(LIBCOMMON)
 
@@ -182,6 +182,9 @@ fuzz-long: $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_LONG_NAMES))
 	  $(FUZZ_LONG_MAX_LEN) $(FUZZ_LONG_NAMES)
 
 # ---------------------------------------------------------------- integration + policy
+# everything the integration tests need built (then run one: tests/run-integration.sh T)
+check-deps: $(PROGRAMS) $(CHECK_DEPS)
+
 integration: $(PROGRAMS) $(CHECK_DEPS)
 	@BUILD=$(BUILD) tests/run-integration.sh $(INTEGRATION_TESTS)
 

@@ -38,6 +38,7 @@
 
 #include <jansson.h>
 
+#include "core/cli.h"
 #include "core/err.h"
 #include "core/frame.h"
 #include "core/log.h"
@@ -475,13 +476,18 @@ static int make_socket(const struct opts *o)
 	return fd;
 }
 
-static void usage(void)
+static void usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: blockhost-root-agent [--socket PATH]\n"
 		"                            [--actions-dir D] [--keys-dir D] [--state-dir D]\n"
 		"                            [--max-children N] [--plugin-user NAME]\n"
-		"                            [--syslog] [--debug]\n");
+		"                            [--syslog] [--debug]\n"
+		"       blockhost-root-agent --help | --version\n"
+		"  the host's only root process: runs signed action plugins for the callers\n"
+		"  policy/blockhost-root-agent.policy names (docs/root-agent.md).\n"
+		"  --max-children N: 1..1024 requests at once (default 32).\n"
+		"Exit: 0 stopped cleanly, 1 error, 2 usage error.\n");
 }
 
 /* [socket] group and mode of the agent's policy into o. */
@@ -809,6 +815,8 @@ int main(int argc, char **argv)
 		{ "plugin-user", required_argument, NULL, 'u' },
 		{ "syslog", no_argument, NULL, 'L' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .max_children = 32 };
@@ -819,22 +827,36 @@ int main(int argc, char **argv)
 	struct bh_msg msg = { "" };
 	int c, lfd, r, nplugins = 0;
 
-	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+	bh_log_init("blockhost-root-agent", BH_LOG_STDERR, LOG_DAEMON);
+	while (bh_cli_getopt(argc, argv, "", lopts, &c, &msg) == 0 && c != -1) {
+		char *end = NULL;
+		long v;
 		switch (c) {
 		case 'S': o.socket_path = strdup(optarg); break;
 		case 'a': o.actions_dir = strdup(optarg); break;
 		case 'k': o.keys_dir = strdup(optarg); break;
 		case 's': o.state_dir = strdup(optarg); break;
-		case 'n': o.max_children = atoi(optarg); break;
+		case 'n':
+			v = strtol(optarg, &end, 10);
+			if (end == optarg || *end || v < 1 || v > 1024)
+				bh_msg_set(&msg, "--max-children: expected 1..1024");
+			else
+				o.max_children = (int)v;
+			break;
 		case 'u': o.plugin_user = optarg; break;
 		case 'L': target = BH_LOG_SYSLOG; break;
 		case 'd': bh_log_set_level(LOG_DEBUG); break;
-		default: usage(); return 2;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("blockhost-root-agent (BlockHost) %s\n", BH_VERSION); return 0;
 		}
+		if (msg.text[0])
+			break;
 	}
-	if (optind != argc || o.max_children < 1) {
-		usage();
-		return 2;
+	if (!msg.text[0] && optind != argc)
+		bh_msg_set(&msg, "unexpected argument '%s'", argv[optind]);
+	if (msg.text[0]) {
+		log_error("%s (see blockhost-root-agent --help)", msg.text);
+		return BH_EXIT_USAGE;
 	}
 	bh_log_init("blockhost-root-agent", target, LOG_DAEMON);
 	if (geteuid() != 0)
