@@ -143,15 +143,18 @@ static void reply(int fd, json_t *j)
  * with no capabilities, a CPU limit and seccomp/blockhost-root-agent, and waits
  * on its control socket for a client fd (SCM_RIGHTS).  Sandboxing ahead of time
  * keeps the filter's set-up cost off the request path.  Only then does it read
- * and parse the client's bytes, and it answers the monitor with one frame:
- * {"action": NAME, "params": {...}}, or {"unknown": NAME}, or {"error": TEXT}.
+ * and parse the client's bytes, and it answers the monitor with one frame holding the
+ * reader->monitor record (request.h, docs/root-agent.md): a request (action name,
+ * params as typed binary nodes), an unknown action or an error text.  The monitor
+ * decodes only that record, never the client's JSON.
  */
 static noreturn void reader(const struct opts *o, int ctl)
 {
 	struct bh_agent_request q = { .unknown = false };
 	char text[600];
 	struct bh_msg msg = { "" };
-	json_t *req = NULL, *out;
+	struct bh_buf rec;
+	json_t *req = NULL;
 	struct rlimit cpu = { o->reader_cpu, o->reader_cpu + 1 },
 		      as = { o->reader_as, o->reader_as };
 	gid_t g = o->reader_gid, gl[2];
@@ -190,25 +193,24 @@ static noreturn void reader(const struct opts *o, int ctl)
 	}
 #endif
 
+	bh_buf_init(&rec, BH_AGENT_RECORD_MAX);
 	if ((r = bh_frame_read_json(client, BH_FRAME_MAX_REQUEST, BH_FRAME_SERVER_TIMEOUT_MS, &req)) < 0) {
 		snprintf(text, sizeof(text), "bad request: %s", bh_strerror(r));
-		out = json_pack("{s:s}", "error", text);
+		r = bh_agent_record_put_error(&rec, text);
 	} else if ((r = bh_agent_request_parse(req, &q, &msg)) < 0) {
 		snprintf(text, sizeof(text), "bad request: %s", msg.text);
-		out = json_pack("{s:s}", "error", text);
-	} else if (q.unknown) {
-		out = json_pack("{s:s}", "unknown", q.action);
-	} else if (q.n_ignored) {
-		/* the monitor logs what was ignored; the fixed-shape request carries no other key */
-		out = json_pack("{s:s, s:O, s:s, s:I}", "action", q.action, "params", q.params,
-				"ignored", q.ignored, "n_ignored", (json_int_t)q.n_ignored);
-	} else {
-		out = json_pack("{s:s, s:O}", "action", q.action, "params", q.params);
+		r = bh_agent_record_put_error(&rec, text);
+	} else if ((r = bh_agent_record_put_request(&rec, &q, &msg)) < 0) {
+		snprintf(text, sizeof(text), "bad request: %s", msg.text);
+		bh_buf_reset(&rec);
+		r = bh_agent_record_put_error(&rec, text);
 	}
 	bh_agent_request_done(&q);
 	json_decref(req);
-	r = out ? bh_frame_write_json(ctl, out, BH_FRAME_SERVER_TIMEOUT_MS) : -ENOMEM;
-	json_decref(out);
+	/* the one frame the monitor reads: the fixed-shape record (request.h), never JSON */
+	if (r == 0)
+		r = bh_frame_write(ctl, bh_buf_ptr(&rec), bh_buf_len(&rec), BH_FRAME_SERVER_TIMEOUT_MS);
+	bh_buf_done(&rec);
 	_exit(r < 0 ? 1 : 0);
 }
 
@@ -236,17 +238,19 @@ static pid_t spawn_reader(const struct opts *o, int lfd, int *ret_ctl)
 }
 
 /*
- * Monitor side: hand the client to the spare reader, take its one frame, check
- * it again (the reader may have been compromised by what it parsed).  Returns 0
- * with *ret (an unknown action is a request too: ret->unknown), or an error with
- * text.
+ * Monitor side: hand the client to the spare reader, take its one frame and decode it
+ * as the reader->monitor record (bh_agent_record_decode: binary, bounded, through
+ * struct bh_buf; the client's JSON is never parsed here).  The reader may have been
+ * compromised by what it parsed: the record is checked strictly, and the params are
+ * checked against the signed manifest again by bh_plugin_run.  Returns 0 with *ret (an
+ * unknown action is a request too: ret->unknown), or an error with text.
  */
 static int read_request(int ctl, int client, struct bh_agent_request *ret, char *text,
 			size_t textlen)
 {
 	struct bh_agent_request q = { .unknown = false };
 	struct bh_msg msg = { "" };
-	json_t *j = NULL, *v;
+	struct bh_buf b;
 	int r;
 
 	snprintf(text, textlen, "bad request");
@@ -254,39 +258,30 @@ static int read_request(int ctl, int client, struct bh_agent_request *ret, char 
 		return BH_ERR_INTERNAL;
 	if ((r = bh_usock_send_fd(ctl, client)) < 0)
 		return r;
-	r = bh_frame_read_json(ctl, BH_FRAME_MAX_REQUEST + 4096, BH_FRAME_SERVER_TIMEOUT_MS + 2000, &j);
+	bh_buf_init(&b, BH_AGENT_RECORD_MAX);
+	r = bh_frame_read(ctl, BH_AGENT_RECORD_MAX, BH_FRAME_SERVER_TIMEOUT_MS + 2000, &b);
 	if (r < 0) {
 		/* the reader died (e.g. out of its address space) or sent garbage */
 		snprintf(text, textlen, "bad request: no answer from the request reader (%s)",
 			 bh_strerror(r));
-		return r;
+		goto out;
 	}
-	if ((v = json_object_get(j, "error")) && json_is_string(v)) {
-		snprintf(text, textlen, "%s", json_string_value(v));
+	if ((r = bh_agent_record_decode(bh_buf_ptr(&b), bh_buf_len(&b), &q, &msg)) < 0) {
+		char lt[BH_AGENT_LOG_TEXT_MAX];
+		log_warn("request reader sent a malformed record (compromised?): %s",
+			 bh_str_sanitize(msg.text, BH_STR_CSTR, lt, sizeof(lt)));
+		snprintf(text, textlen, "bad request: malformed answer from the request reader");
+		goto out;
+	}
+	if (q.error) {
+		snprintf(text, textlen, "%s", q.error_text);
 		r = BH_ERR_FORMAT;
 		goto out;
-	}
-	if ((v = json_object_get(j, "unknown")) && json_is_string(v)) {
-		/* the reader made it printable, but the reader may be compromised */
-		bh_str_sanitize(json_string_value(v), BH_STR_CSTR, q.action, sizeof(q.action));
-		q.unknown = true;
-	} else if ((r = bh_agent_request_parse(j, &q, &msg)) < 0) {
-		snprintf(text, textlen, "bad request: %s", msg.text);
-		goto out;
-	} else {
-		/* what the reader ignored, re-sanitised (the reader may be compromised) */
-		json_t *ig = json_object_get(j, "ignored"), *ni = json_object_get(j, "n_ignored");
-		q.n_ignored = 0;
-		q.ignored[0] = '\0';
-		if (json_is_string(ig) && json_is_integer(ni) && json_integer_value(ni) > 0) {
-			bh_str_sanitize(json_string_value(ig), BH_STR_CSTR, q.ignored, sizeof(q.ignored));
-			q.n_ignored = (size_t)json_integer_value(ni);
-		}
 	}
 	*ret = q;
 	r = 0;
 out:
-	json_decref(j);
+	bh_buf_done(&b);
 	return r;
 }
 
