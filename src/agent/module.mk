@@ -93,7 +93,8 @@ TEST_EXTRA_LIBS_plugin = $(AGENT_LIBS)
 FUZZ_AGENT_plugin_manifest = plugin-manifest plugin-sig
 FUZZ_AGENT_plugin_schema   = plugin-manifest plugin-params
 FUZZ_AGENT_agent_request   = request
-$(foreach f,plugin_manifest plugin_schema agent_request,\
+FUZZ_AGENT_agent_record    = request
+$(foreach f,plugin_manifest plugin_schema agent_request agent_record,\
   $(eval $(BUILD)/fuzz/replay_$(f): $(patsubst %,$(BUILD)/obj/agent/%.o,$(FUZZ_AGENT_$(f))))\
   $(eval FUZZ_EXTRA_SRCS_$(f) = $(patsubst %,src/agent/%.c,$(FUZZ_AGENT_$(f)))))
 

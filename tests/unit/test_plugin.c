@@ -20,6 +20,7 @@
 #include "../../src/agent/plugin.h"
 #include "../../src/agent/request.h"
 
+#define T_NULL_FOR_TEST 0x01 /* the record's null tag (request.h) */
 #define SHA "0000000000000000000000000000000000000000000000000000000000000000"
 #define HEAD0 "{\"format\":1,\"namespace\":\"blockhost-plugin-v1\",\"action\":\"t\",\"version\":1," \
 	     "\"sha256\":\"" SHA "\",\"capabilities\":[],\"timeout_ms\":1000,\"output_max\":100," \
@@ -587,6 +588,165 @@ static void test_load_swap_run(void **state)
 	sh("rm -rf %s", dir);
 }
 
+/* encode a request given as JSON text the way the reader does; returns the record */
+static void rec_of(const char *req_json, struct bh_buf *out)
+{
+	struct bh_agent_request q;
+	struct bh_msg msg = { "" };
+	json_t *j = json_loads(req_json, 0, NULL);
+
+	assert_non_null(j);
+	bh_buf_init(out, BH_AGENT_RECORD_MAX);
+	assert_int_equal(bh_agent_request_parse(j, &q, &msg), 0);
+	assert_int_equal(bh_agent_record_put_request(out, &q, &msg), 0);
+	bh_agent_request_done(&q);
+	json_decref(j);
+}
+
+static int dec(const uint8_t *d, size_t n, struct bh_agent_request *q)
+{
+	struct bh_msg msg = { "" };
+	return bh_agent_record_decode(d, n, q, &msg);
+}
+
+static void test_record(void **state)
+{
+	struct bh_agent_request q;
+	struct bh_msg msg = { "" };
+	struct bh_buf b;
+	json_t *want;
+	(void)state;
+
+	/* round trip: every node type, order kept, ignored keys carried */
+	const char *req = "{\"action\":\"firewall-open\",\"x\":1,\"params\":{\"port\":22,\"big\":"
+			  "-9223372036854775808,\"s\":\"caf\xc3\xa9\",\"on\":true,\"off\":false,\"n\":null,"
+			  "\"r\":1.5,\"list\":[\"a\",\"\"],\"o\":{\"k\":[[{}]],\"l\":\"" ;
+	char buf[1200];
+	char longs[301];
+	memset(longs, 'y', 300);
+	longs[300] = 0;
+	snprintf(buf, sizeof(buf), "%s%s\"}}}", req, longs);
+	rec_of(buf, &b);
+	assert_int_equal(dec(bh_buf_ptr(&b), bh_buf_len(&b), &q), 0);
+	assert_false(q.unknown);
+	assert_false(q.error);
+	assert_string_equal(q.action, "firewall-open");
+	assert_int_equal(q.n_ignored, 1);
+	assert_string_equal(q.ignored, "x");
+	json_t *whole = json_loads(buf, 0, NULL);
+	assert_non_null(whole);
+	want = json_object_get(whole, "params");
+	assert_true(json_equal(q.params, want));
+	{
+		char *a = json_dumps(q.params, JSON_COMPACT), *w = json_dumps(want, JSON_COMPACT);
+		assert_string_equal(a, w); /* member order too */
+		free(a);
+		free(w);
+	}
+	json_decref(whole);
+	bh_agent_request_done(&q);
+
+	/* every proper prefix is refused, as is one trailing byte */
+	for (size_t n = 0; n < bh_buf_len(&b); n++)
+		assert_true(dec(bh_buf_ptr(&b), n, &q) < 0);
+	{
+		uint8_t *t = malloc(bh_buf_len(&b) + 1);
+		memcpy(t, bh_buf_ptr(&b), bh_buf_len(&b));
+		t[bh_buf_len(&b)] = T_NULL_FOR_TEST;
+		assert_int_equal(dec(t, bh_buf_len(&b) + 1, &q), BH_ERR_TRAILING);
+		free(t);
+	}
+	bh_buf_done(&b);
+
+	/* unknown and error records; texts must be printable */
+	{
+		struct bh_agent_request u = { .unknown = true };
+		snprintf(u.action, sizeof(u.action), "../bin/sh");
+		bh_buf_init(&b, BH_AGENT_RECORD_MAX);
+		assert_int_equal(bh_agent_record_put_request(&b, &u, &msg), 0);
+		assert_int_equal(dec(bh_buf_ptr(&b), bh_buf_len(&b), &q), 0);
+		assert_true(q.unknown);
+		assert_null(q.params);
+		assert_string_equal(q.action, "../bin/sh");
+		bh_buf_done(&b);
+		bh_buf_init(&b, BH_AGENT_RECORD_MAX);
+		assert_int_equal(bh_agent_record_put_error(&b, "bad request: x\ny"), 0);
+		assert_int_equal(dec(bh_buf_ptr(&b), bh_buf_len(&b), &q), 0);
+		assert_true(q.error);
+		assert_string_equal(q.error_text, "bad request: x?y");
+		bh_buf_done(&b);
+	}
+
+	/* hand-made hostile records (what a compromised reader could send) */
+	static const struct { const char *what; const char *hex; } bad[] = {
+		{ "bad magic", "42484152ff0300" },
+		{ "version 2", "424841520203" "00" },
+		{ "kind 9", "4248415201" "09" },
+		{ "action not a name", "4248415201" "03" "022e2e" "00000000" "00" "0a00000000" },
+		{ "empty action", "4248415201" "03" "00" "00000000" "00" "0a00000000" },
+		{ "params not an object", "4248415201" "03" "0161" "00000000" "00" "01" },
+		{ "ignored without count", "4248415201" "03" "0161" "00000000" "0178" "0a00000000" },
+		{ "error text with ESC", "4248415201" "01" "0002" "1b41" },
+		{ "unknown with a newline", "4248415201" "02" "010a" },
+		{ "NUL in a string", "4248415201" "03" "0161" "00000000" "00" "0a00000001" "00000001" "6b" "070100" },
+		{ "bad UTF-8 in a string", "4248415201" "03" "0161" "00000000" "00" "0a00000001" "00000001" "6b" "0701c0" },
+		{ "bad UTF-8 in a key", "4248415201" "03" "0161" "00000000" "00" "0a00000001" "00000001" "ff" "01" },
+		{ "duplicate key", "4248415201" "03" "0161" "00000000" "00" "0a00000002" "000000016b01" "000000016b01" },
+		{ "int64 that fits int8", "4248415201" "03" "0161" "00000000" "00" "0a00000001" "000000016b" "050000000000000001" },
+		{ "str32 that fits str8", "4248415201" "03" "0161" "00000000" "00" "0a00000001" "000000016b" "080000000161" },
+		{ "NaN", "4248415201" "03" "0161" "00000000" "00" "0a00000001" "000000016b" "067ff8000000000000" },
+		{ "array count beyond the data", "4248415201" "03" "0161" "00000000" "00" "0a00000001" "000000016b" "09ffffffff" },
+		{ "object count beyond the data", "4248415201" "03" "0161" "00000000" "00" "0affffffff" },
+		{ "unknown tag", "4248415201" "03" "0161" "00000000" "00" "0a00000001" "000000016b" "ee" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint8_t raw[256];
+		size_t n = strlen(bad[i].hex) / 2;
+		for (size_t k = 0; k < n; k++)
+			sscanf(bad[i].hex + 2 * k, "%2hhx", &raw[k]);
+		int r = dec(raw, n, &q);
+		if (r >= 0)
+			fail_msg("record '%s' accepted", bad[i].what);
+	}
+
+	/* nesting over the cap is refused by both sides */
+	{
+		size_t depth = BH_AGENT_RECORD_DEPTH_MAX + 2, n = 0;
+		uint8_t *raw = malloc(16 + 5 * depth + 8);
+		memcpy(raw, "BHAR\x01\x03\x01" "a" "\0\0\0\0" "\0", 13);
+		n = 13;
+		memcpy(raw + n, "\x0a\0\0\0\x01\0\0\0\x01k", 10);
+		n += 10;
+		for (size_t k = 0; k < depth; k++) {
+			memcpy(raw + n, "\x09\0\0\0\x01", 5);
+			n += 5;
+		}
+		raw[n++] = 0x01;
+		assert_int_equal(dec(raw, n, &q), BH_ERR_LIMIT);
+		free(raw);
+	}
+
+	/* the reader's ceilings: no manifest allows a longer string or more items */
+	{
+		struct bh_agent_request r2;
+		size_t big = BH_PLUGIN_STRING_MAX + 1;
+		char *s = malloc(big + 64);
+		json_t *j;
+		memcpy(s, "{\"action\":\"a\",\"params\":{\"mode\":\"", 32);
+		memset(s + 32, 'a', big);
+		memcpy(s + 32 + big, "\"}}", 4);
+		assert_non_null(j = json_loads(s, 0, NULL));
+		assert_int_equal(bh_agent_request_parse(j, &r2, &msg), 0);
+		bh_buf_init(&b, BH_AGENT_RECORD_MAX);
+		assert_int_equal(bh_agent_record_put_request(&b, &r2, &msg), BH_ERR_LIMIT);
+		assert_non_null(strstr(msg.text, "param 'mode'"));
+		bh_buf_done(&b);
+		bh_agent_request_done(&r2);
+		json_decref(j);
+		free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -597,6 +757,7 @@ int main(void)
 		cmocka_unit_test(test_signatures),
 		cmocka_unit_test(test_names_and_requests),
 		cmocka_unit_test(test_load_swap_run),
+		cmocka_unit_test(test_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
