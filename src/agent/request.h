@@ -68,7 +68,8 @@ void bh_agent_request_done(struct bh_agent_request *r);
  * checks no manifest can relax (plugin.h): a param's string value or string element
  * longer than BH_PLUGIN_STRING_MAX, or an array / object param with more than
  * BH_PLUGIN_ITEMS_MAX items, is refused naming the param.  Errors: BH_ERR_LIMIT (those,
- * or the record over out's cap), BH_ERR_WRONG_TYPE, -ENOMEM; msg says which.
+ * or the record over out's cap), BH_ERR_WRONG_TYPE, -ENOMEM; msg says which.  On an
+ * error out may hold part of a record: bh_buf_reset it before writing another.
  */
 int bh_agent_record_put_request(struct bh_buf *out, const struct bh_agent_request *q,
 				struct bh_msg *msg) __attribute__((warn_unused_result));
