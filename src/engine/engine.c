@@ -789,7 +789,7 @@ int main(int argc, char **argv)
 		m.text[0] = 0;
 		r = ingest_round(&e, &in, &m);
 		if (r < 0) {
-			snprintf(e.ingest_error, sizeof(e.ingest_error), "%s", m.text);
+			snprintf(e.ingest_error, sizeof(e.ingest_error), "%.*s", (int)sizeof(e.ingest_error) - 1, m.text);
 			bh_log(LOG_WARNING, "ingest: %s (retrying)", m.text);
 		} else {
 			e.ingest_error[0] = 0;
