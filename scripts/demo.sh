@@ -341,9 +341,11 @@ else
 	SOCK="$R/run/blockhost/root-agent.sock"
 	STATE="$R/var/lib/blockhost"
 	# the session user's home: libvirt's guest-agent channel sockets live under it and
-	# must fit in sun_path (108 bytes), so a long DEMO_DIR gets a short /tmp directory
+	# must fit in sun_path (108 bytes): <home>/.config/libvirt/qemu/channel/target/
+	# domain-<id>-blockhost-NNN/org.qemu.guest_agent.0 is the home + 83 bytes, so a home
+	# longer than 20 bytes (the default DEMO_DIR's is 29) is a short /tmp directory instead
 	VHOME="$DEMO_DIR/vh"
-	if [ ${#VHOME} -gt 32 ]; then VHOME_TMP=$(mktemp -d /tmp/bhv.XXXXXX); VHOME=$VHOME_TMP; fi
+	if [ ${#VHOME} -gt 20 ]; then VHOME_TMP=$(mktemp -d /tmp/bhv.XXXXXX); VHOME=$VHOME_TMP; fi
 	chmod 0755 "$DEMO_DIR" "$R"
 	mkdir -p "$ACT" "$KEYS" "$R/run/blockhost" "$R/etc/blockhost" "$STATE/vms" "$STATE/cloud-init" \
 		"$STATE/templates" "$VHOME/run" "$R/usr/share/blockhost/vm"
