@@ -5,7 +5,7 @@
 #   2. the root agent with the provisioner's signed domain-* plugins (test signing key of
 #      this build) and a qemu:///session libvirt owned by nobody
 #   3. the VM template (built once with pam_web3 inside; cached under /var/tmp/blockhost-demo)
-#   4. the contracts: the keystore's deployment gate opened (docs/keystore.md), 
+#   4. the contracts: the keystore's deployment gate opened (docs/keystore.md),
 #      blockhost-deploy-contracts --test-stablecoin, gate shut; setPrimaryStablecoin and
 #      createPlan("Basic VM", 50 cents/day) signed by the keystore (sign_tx)
 #   5. blockhost-engine run (as nobody, sandboxed) with the real provisioner (SSH forwarded
