@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
-# make demo: run the BlockHost host locally on embedded defaults, as far as the components
-# exist.  There is no engine (chain-event daemon) yet, so the purchase → VM flow is driven
-# here with the CLIs that do exist:
-#   1. chain + TPM + keystore: anvil, swtpm, `blockhost-keystore init` + `serve` (as nobody);
-#      the host wallet is funded and one keystore-signed transaction is mined by anvil
+# make demo: a BlockHost host on this machine, driven by a real on-chain purchase:
+#   1. chain + TPM + keystore: anvil (a block every second), swtpm, `blockhost-keystore init`
+#      + `serve` (as nobody); the host wallet is funded and one keystore-signed transfer mined
 #   2. the root agent with the provisioner's signed domain-* plugins (test signing key of
 #      this build) and a qemu:///session libvirt owned by nobody
 #   3. the VM template (built once with pam_web3 inside; cached under /var/tmp/blockhost-demo)
-#   4. a buyer wallet and its VM (blockhost-vm-create --apply), SSH forwarded from
-#      127.0.0.1 (libvirt.json "user_net_ssh")
-#   5. a wallet-signature SSH login into that VM (pam_web3 inside the VM checks it)
-#   6. wait for Ctrl-C (unless DEMO_EXIT=1), then stop everything it started, by PID.
-# Everything lives in a private tree: BLOCKHOST_ROOT=$DEMO_DIR/root.  The daemons run in
-# their own sessions (setsid), so a Ctrl-C reaches this script only and the trap can still
-# destroy the VM through the agent and libvirtd before stopping them.
+#   4. the contracts: the keystore's deployment gate opened (docs/keystore.md),
+#      blockhost-deploy-contracts --test-stablecoin, gate shut; setPrimaryStablecoin and
+#      createPlan("Basic VM", 50 cents/day) signed by the keystore (sign_tx)
+#   5. blockhost-engine run (as nobody, sandboxed) with the real provisioner (SSH forwarded
+#      from 127.0.0.1, libvirt.json "user_net_ssh"); $DEMO_DIR/demo.json for other buyers
+#   6. a buyer wallet (ethers + noble, scripts/demo-buyer.js) mints test stablecoin, approves
+#      and calls buySubscription with the upstream ECIES payload; the engine creates the VM
+#      and mints the NFT (each journal step printed as it happens)
+#   7. the buyer decrypts the NFT's connection details with its own signature
+#   8. a wallet-signature SSH login to the host:port of those details (pam_web3 in the VM)
+#   9. wait for Ctrl-C (unless DEMO_EXIT=1), then stop everything it started, by PID.
+# Everything lives in a private tree: BLOCKHOST_ROOT=$DEMO_DIR/root, with a private copy of
+# policy/ whose [identity] sections name the users the demo runs its services as (nobody).
+# The daemons run in their own sessions (setsid), so a Ctrl-C reaches this script only and
+# the trap can stop the engine and destroy the VMs through the CLI before stopping the rest.
 #
 # Environment: BUILD (build dir, default build), DEMO_DIR (default: a new /tmp dir),
 # DEMO_EXIT=1 (stop after the flow), DEMO_REBUILD_TEMPLATE=1, DEMO_TEMPLATE (cached image
@@ -29,10 +35,16 @@ mkdir -p "$DEMO_DIR"; DEMO_DIR=$(cd "$DEMO_DIR" && pwd)
 LOGS="$DEMO_DIR/logs"; mkdir -p "$LOGS"
 R="$DEMO_DIR/root"
 export BLOCKHOST_ROOT="$R"
-export BLOCKHOST_POLICY_DIR="$TOP/policy" BLOCKHOST_SECCOMP_DIR="$TOP/seccomp"
+# the policy and seccomp files where the programs look without an override
+# ($BLOCKHOST_ROOT/usr/share/blockhost/{policy,seccomp}): the engine gives the provisioner
+# CLIs it runs only PATH, LANG and BLOCKHOST_ROOT
+export BLOCKHOST_POLICY_DIR="$R/usr/share/blockhost/policy" BLOCKHOST_SECCOMP_DIR="$R/usr/share/blockhost/seccomp"
+NODE_MODULES="$TOP/tests/js/node_modules"
+DEMO_JSON="$DEMO_DIR/demo.json"
+PUBLIC_SECRET=blockhost-access   # upstream's default public_secret (upstream.md §3.4, §5.8)
 TEMPLATE_CACHE=${DEMO_TEMPLATE:-/var/tmp/blockhost-demo/blockhost-base.qcow2}
 ANVIL="$TOP/tests/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
-VMNAME=demo1
+VMNAME=
 mkdir -p "$R"
 
 bold=$'\033[1m' red=$'\033[31m' green=$'\033[32m' off=$'\033[0m'
@@ -40,12 +52,16 @@ bold=$'\033[1m' red=$'\033[31m' green=$'\033[32m' off=$'\033[0m'
 say()  { printf '%s[demo]%s %s\n' "$bold" "$off" "$*"; }
 good() { printf '%s[demo]%s %s%s%s\n' "$bold" "$off" "$green" "$*" "$off"; }
 bad()  { printf '%s[demo]%s %s%s%s\n' "$bold" "$off" "$red" "$*" "$off" >&2; }
-step() { printf '\n%s[demo] ==== %s ====%s\n' "$bold" "$*" "$off"; }
+now_ms() { date +%s%3N; }
+DEMO_T0=$(now_ms); STEP_T0=$DEMO_T0
+secs() { local d=$(( $(now_ms) - $1 )); printf '%d.%d' $((d / 1000)) $(((d % 1000) / 100)); }
+# step TITLE: a heading with the time since the demo started; step times are since here
+step() { STEP_T0=$(now_ms); printf '\n%s[demo] ==== %s ==== (at +%s s)%s\n' "$bold" "$*" "$(secs "$DEMO_T0")" "$off"; }
 results=()
 # failed STEP WHAT LOG: record and print a step failure
 nfailed=0
-failed() { bad "step $1 FAILED: $2 (log: $3)"; results+=("step $1: FAILED — $2 (log: $3)"); nfailed=$((nfailed + 1)); }
-passed() { results+=("step $1: ok — $2"); }
+failed() { bad "step $1 FAILED after $(secs "$STEP_T0") s: $2 (log: $3)"; results+=("step $1: FAILED ($(secs "$STEP_T0") s) — $2 (log: $3)"); nfailed=$((nfailed + 1)); }
+passed() { good "step $1 ok in $(secs "$STEP_T0") s"; results+=("step $1: ok ($(secs "$STEP_T0") s) — $2"); }
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 wait_port() {   # wait_port PORT [tenths]
 	local i
@@ -70,17 +86,65 @@ if "error" in j: sys.exit("rpc error: " + json.dumps(j["error"]))
 r=j["result"]; print(r if isinstance(r,str) else json.dumps(r))'
 }
 
+# wait_receipt HASH [seconds]: the receipt JSON once mined (anvil mines a block a second)
+wait_receipt() {
+	local i r
+	for i in $(seq $(( ${2:-30} * 5 ))); do
+		r=$(rpc eth_getTransactionReceipt "[\"$1\"]" 2>/dev/null) && [ "$r" != None ] && [ "$r" != null ] &&
+			{ echo "$r"; return 0; }
+		sleep 0.2
+	done
+	return 1
+}
+# ks_send TO DATA: a call from the host wallet, signed by the keystore (sign_tx: its policy
+# checks chain id, allow_to and the caps), sent, mined; sets TX_HASH TX_BLOCK; 0 on status 1
+ks_send() {
+	local nonce gas blk req resp raw rcpt
+	nonce=$(rpc eth_getTransactionCount "[\"$HOST_ADDR\",\"pending\"]") &&
+		gas=$(rpc eth_estimateGas "[{\"from\":\"$HOST_ADDR\",\"to\":\"$1\",\"data\":\"$2\"}]") &&
+		blk=$(rpc eth_getBlockByNumber '["latest",false]') || return 1
+	req=$(python3 -c 'import json,sys
+n, gas, blk, to, data = sys.argv[1:6]
+base = int(json.loads(blk)["baseFeePerGas"], 16); tip = 10**9
+print(json.dumps({"op": "sign_tx", "chainId": 31337, "nonce": n, "maxPriorityFeePerGas": hex(tip),
+  "maxFeePerGas": hex(2 * base + tip), "gas": int(gas, 16) * 6 // 5, "to": to, "value": "0", "data": data}))' \
+		"$nonce" "$gas" "$blk" "$1" "$2") || return 1
+	resp=$("$KS" request "$req" 2>> "$LOGS/keystore-client.log") || { bad "keystore refused: $resp"; return 1; }
+	raw=$(json_get "$resp" raw) && TX_HASH=$(rpc eth_sendRawTransaction "[\"$raw\"]" 2>> "$LOGS/anvil-client.log") &&
+		rcpt=$(wait_receipt "$TX_HASH") || return 1
+	TX_BLOCK=$(( $(json_get "$rcpt" blockNumber) ))
+	[ "$(json_get "$rcpt" status)" = 0x1 ]
+}
+buyer_js() { node "$TOP/scripts/demo-buyer.js" "$@"; }
+
 # ---------------------------------------------------------------- cleanup (always runs)
 PIDS=() PNAMES=()
 track() { PIDS+=("$1"); PNAMES+=("$2"); }
-VM_CREATED=
+ENGINE_PID=
 cleanup() {
 	trap - EXIT INT TERM
 	step "stopping everything the demo started"
-	if [ -n "$VM_CREATED" ]; then
-		say "destroying VM $VMNAME (blockhost-vm-destroy, through the root agent)"
-		vm destroy "$VMNAME" >> "$LOGS/vm-destroy.log" 2>&1 ||
-			bad "blockhost-vm-destroy $VMNAME failed (log: $LOGS/vm-destroy.log)"
+	if [ -n "$ENGINE_PID" ] && kill -0 "$ENGINE_PID" 2>/dev/null; then
+		# first, so it starts nothing new; SIGTERM lets it finish the step in progress (a
+		# create can take minutes under TCG): after 20 s its session (spawners, CLIs) is killed
+		say "stopping blockhost-engine (pid $ENGINE_PID, SIGTERM)"
+		kill "$ENGINE_PID" 2>/dev/null || true
+		for _ in $(seq 200); do kill -0 "$ENGINE_PID" 2>/dev/null || break; sleep 0.1; done
+		if kill -0 "$ENGINE_PID" 2>/dev/null; then
+			say "the engine is still in a step after 20 s: SIGKILL to its session (pgid $ENGINE_PID)"
+			kill -9 -- "-$ENGINE_PID" 2>/dev/null || true
+		fi
+	fi
+	# every VM the engine made (vms.json), destroyed through the CLI and the root agent
+	if [ -f "$R/var/lib/blockhost/vms.json" ] && [ -n "${LIBVIRTD_PID:-}" ]; then
+		local v
+		for v in $(python3 -c 'import json,sys
+for n, r in sorted(json.load(open(sys.argv[1])).get("vms", {}).items()):
+    if r.get("status") != "destroyed": print(n)' "$R/var/lib/blockhost/vms.json" 2>/dev/null); do
+			say "destroying VM $v (blockhost-vm-destroy, through the root agent)"
+			vm destroy "$v" >> "$LOGS/vm-destroy.log" 2>&1 ||
+				bad "blockhost-vm-destroy $v failed (log: $LOGS/vm-destroy.log)"
+		done
 	fi
 	if [ -n "${LIBVIRTD_PID:-}" ] && kill -0 "$LIBVIRTD_PID" 2>/dev/null; then
 		local d
@@ -108,9 +172,9 @@ step "BlockHost demo — private tree $DEMO_DIR"
 say "BLOCKHOST_ROOT=$R (nothing outside it is touched except the template cache $(dirname "$TEMPLATE_CACHE"))"
 say "logs: $LOGS"
 IS_ROOT=; [ "$(id -u)" = 0 ] && IS_ROOT=1
-[ -n "$IS_ROOT" ] || bad "not root: the keystore runs as you, and steps 2-5 (root agent, libvirt as nobody, template, VM) are skipped"
+[ -n "$IS_ROOT" ] || bad "not root: the keystore runs as you, and steps 2-8 (root agent, libvirt as nobody, template, contracts, engine, purchase, login) are skipped"
 for c in bhcrypt blockhost-keystore blockhost-root-agent blockhost-vm blockhost-vm-create \
-	blockhost-build-template blockhost-vmdb; do
+	blockhost-build-template blockhost-vmdb blockhost-engine blockhost-deploy-contracts; do
 	[ -x "$BIN/$c" ] || { bad "$BIN/$c is not built: run 'make BUILD=$BUILD all' first"; exit 1; }
 done
 # the signed plugins and the agent's test key are CHECK_DEPS targets, not 'all'
@@ -119,10 +183,32 @@ for a in define destroy guest-exec shutdown start throttle undefine update-gecos
 	SIGS+=("$BUILD/prov-actions/domain-$a.sig")
 done
 for a in bridge-port-isolate ip6-route-add ip6-route-del; do SIGS+=("$BUILD/agent-actions/$a.sig"); done
-say "building the signed root-agent plugins (make ${SIGS[*]##*/})"
-if ! make -C "$TOP" --no-print-directory BUILD="$BUILD" "${SIGS[@]}" > "$LOGS/make-plugins.log" 2>&1; then
-	bad "building the signed plugins failed (log: $LOGS/make-plugins.log)"; exit 1
+command -v node > /dev/null && [ -d "$NODE_MODULES/ethers" ] ||
+	{ bad "node and tests/js/node_modules (ethers, noble, solc, anvil) are needed: run 'make deps'"; exit 1; }
+say "building the signed root-agent plugins and the contracts (make ${SIGS[*]##*/} contracts)"
+if ! make -C "$TOP" --no-print-directory BUILD="$BUILD" "${SIGS[@]}" "$BUILD/contracts/build-info.json" \
+	> "$LOGS/make-plugins.log" 2>&1; then
+	bad "building the signed plugins / the contracts failed (log: $LOGS/make-plugins.log)"; exit 1
 fi
+# The private policy copy: root-owned, not group/world-writable (the sandbox requires it).
+# Production names its own users (blockhost, blockhost-keystore); here the keystore runs as
+# nobody, and the engine and the provisioner CLIs as nobody with the root agent's group
+# ("users": the agent's socket group and its [callers] group:blockhost become it).
+AGENT_GROUP=users
+mkdir -p "$R/usr/share/blockhost"
+rm -rf "$BLOCKHOST_POLICY_DIR" "$BLOCKHOST_SECCOMP_DIR"
+cp -r "$TOP/policy" "$BLOCKHOST_POLICY_DIR"; cp -r "$TOP/seccomp" "$BLOCKHOST_SECCOMP_DIR"
+chmod -R go-w "$BLOCKHOST_POLICY_DIR" "$BLOCKHOST_SECCOMP_DIR"
+policy_identity() {   # SERVICE USER GROUP [SUPPLEMENTARY]
+	sed -i -e "/^\[identity\]/,/^\[/{s/^user *=.*/user = $2/;s/^group *=.*/group = $3/;s/^supplementary_groups *=.*/supplementary_groups = ${4:-}/}" \
+		"$BLOCKHOST_POLICY_DIR/$1.policy"
+}
+policy_identity blockhost-keystore nobody nogroup
+policy_identity blockhost-engine nobody nogroup "$AGENT_GROUP"
+policy_identity blockhost-provisioner nobody nogroup "$AGENT_GROUP"
+sed -i -e "s/^group = blockhost\$/group = $AGENT_GROUP/" -e "s/group:blockhost/group:$AGENT_GROUP/g" \
+	"$BLOCKHOST_POLICY_DIR/blockhost-root-agent.policy"
+say "policy: a private copy in $BLOCKHOST_POLICY_DIR ([identity]: keystore nobody; engine and provisioner nobody + group $AGENT_GROUP; root agent's group $AGENT_GROUP)"
 
 # ================================================================ 1. chain, TPM, keystore
 step "1. chain (anvil), TPM (swtpm), keystore (TPM-sealed host key)"
@@ -132,10 +218,10 @@ if [ ! -x "$ANVIL" ]; then
 fi
 if [ -n "$STEP1" ]; then
 	aport=$(free_port)
-	setsid "$ANVIL" --host 127.0.0.1 --port "$aport" --chain-id 31337 --silent > "$LOGS/anvil.log" 2>&1 &
+	setsid "$ANVIL" --host 127.0.0.1 --port "$aport" --chain-id 31337 --block-time 1 --silent > "$LOGS/anvil.log" 2>&1 &
 	track $! anvil
 	export RPC_URL="http://127.0.0.1:$aport"
-	if wait_port "$aport" 100; then say "anvil chain on $RPC_URL (chain id 31337)"
+	if wait_port "$aport" 100; then say "anvil chain on $RPC_URL (chain id 31337, a block every second)"
 	else failed 1 "anvil did not start" "$LOGS/anvil.log"; STEP1=; fi
 fi
 if [ -n "$STEP1" ]; then
@@ -169,16 +255,28 @@ if [ -n "$STEP1" ]; then
 fi
 BURN_TO=0x70997970C51812dc3A010C7d01b50e0d17dc79C8   # anvil's account #1
 if [ -n "$STEP1" ]; then
+	# the contracts' addresses are the host wallet's CREATE addresses for nonces 1, 2, 3
+	# (nonce 0: the transfer below; deployment order NFT, subscriptions, stablecoin): the
+	# site policy names them in allow_to (the wizard writes them the same way)
+	read -r NFT SUBS STABLE < <(NODE_PATH="$NODE_MODULES" node -e '
+const { getCreateAddress } = require("ethers");
+console.log([1, 2, 3].map(n => getCreateAddress({ from: process.argv[1], nonce: n })).join(" "));' "$HOST_ADDR")
+	[ -n "$STABLE" ] || { failed 1 "predicting the contract addresses (node + ethers)" "-"; STEP1=; }
+fi
+if [ -n "$STEP1" ]; then
+	# allow_deploy = yes: a contract creation is still signed only while the root-owned flag
+	# /etc/blockhost/finalization-open exists (step 4 opens and shuts it)
 	cat > "$R/etc/blockhost/keystore.policy" <<P
 [socket]
 mode = 0666
-allow = uid:0 address, pubkeys, sign_tx, personal_sign
+allow = uid:0 address, pubkeys, sign_tx, personal_sign, ecies_decrypt
+allow = user:nobody address, pubkeys, sign_tx, personal_sign, ecies_decrypt
 [transactions]
 chain_id = 31337
-allow_to = $BURN_TO
+allow_to = $BURN_TO, $NFT, $SUBS, $STABLE
 max_value_per_tx = 1000000000000000000
 max_value_per_day = 2000000000000000000
-allow_deploy = no
+allow_deploy = yes
 P
 	chmod 0644 "$R/etc/blockhost/keystore.policy"
 	[ -z "$IS_ROOT" ] || chown -R nobody:nogroup "$R/var/lib/blockhost/keystore" "$R/run/blockhost"
@@ -217,7 +315,7 @@ if [ -n "$STEP1" ]; then
 		if ! hash=$(rpc eth_sendRawTransaction "[\"$raw\"]" 2>> "$LOGS/anvil-client.log"); then
 			failed 1 "anvil rejected the keystore-signed transaction" "$LOGS/anvil-client.log"; STEP1=
 		else
-			rcpt=$(rpc eth_getTransactionReceipt "[\"$hash\"]")
+			rcpt=$(wait_receipt "$hash") || rcpt='{"status":"none","from":"none","blockNumber":"0x0"}'
 			st=$(json_get "$rcpt" status); from=$(json_get "$rcpt" from); blk=$(json_get "$rcpt" blockNumber)
 			if [ "$st" = 0x1 ] && [ "${from,,}" = "${HOST_ADDR,,}" ]; then
 				good "anvil mined the keystore-signed transaction $hash (block $((blk)), status 1, from $from)"
@@ -232,21 +330,22 @@ fi
 # ================================================================ 2. root agent + libvirt
 VM_OK=
 if [ -z "$IS_ROOT" ]; then
-	results+=("steps 2-5: skipped (not root)")
+	results+=("steps 2-8: skipped (not root)")
 else
 	VM_OK=1
 	step "2. root agent (signed domain-* plugins) and qemu:///session libvirt for user nobody"
 	PUID=65534 PGID=65534
-	AGENT_GROUP=users
 	AGID=$(getent group "$AGENT_GROUP" | cut -d: -f3)
 	ACT="$R/usr/share/blockhost/root-agent-actions"
 	KEYS="$DEMO_DIR/plugin-keys"
 	SOCK="$R/run/blockhost/root-agent.sock"
 	STATE="$R/var/lib/blockhost"
 	# the session user's home: libvirt's guest-agent channel sockets live under it and
-	# must fit in sun_path (108 bytes), so a long DEMO_DIR gets a short /tmp directory
+	# must fit in sun_path (108 bytes): <home>/.config/libvirt/qemu/channel/target/
+	# domain-<id>-blockhost-NNN/org.qemu.guest_agent.0 is the home + 83 bytes, so a home
+	# longer than 20 bytes (the default DEMO_DIR's is 29) is a short /tmp directory instead
 	VHOME="$DEMO_DIR/vh"
-	if [ ${#VHOME} -gt 32 ]; then VHOME_TMP=$(mktemp -d /tmp/bhv.XXXXXX); VHOME=$VHOME_TMP; fi
+	if [ ${#VHOME} -gt 20 ]; then VHOME_TMP=$(mktemp -d /tmp/bhv.XXXXXX); VHOME=$VHOME_TMP; fi
 	chmod 0755 "$DEMO_DIR" "$R"
 	mkdir -p "$ACT" "$KEYS" "$R/run/blockhost" "$R/etc/blockhost" "$STATE/vms" "$STATE/cloud-init" \
 		"$STATE/templates" "$VHOME/run" "$R/usr/share/blockhost/vm"
@@ -290,7 +389,7 @@ else
 JSON
 		chmod 0644 "$R/etc/blockhost/libvirt.json"
 	}
-	if [ "$DTYPE" = kvm ]; then write_libvirt_json kvm 240; else write_libvirt_json qemu 600; fi
+	if [ "$DTYPE" = kvm ]; then write_libvirt_json kvm 240; else write_libvirt_json qemu 540; fi
 	if [ "${DEMO_NET:-dhcp}" = static ]; then
 		# pools of one address each, slirp's own guest address (the SSH forward goes to
 		# 10.0.2.15) and IPv6 net: the seed's network-config is static, no DHCP
@@ -308,8 +407,10 @@ JSON
 	chmod 0644 "$R/etc/blockhost/db.json"
 	say "libvirt.json: qemu:///session as uid $PUID, domain type $DTYPE, SSH forward from 127.0.0.1:$sport..$smax"
 
+	# the CLIs (and the engine) as nobody + the agent's group, exactly their policy's
+	# [identity]; the session daemons also get the kvm group
 	as_user() {
-		setpriv --reuid=$PUID --regid=$PGID --groups="$AGID$KVM_GROUPS" --inh-caps=-all \
+		setpriv --reuid=$PUID --regid=$PGID --groups="$AGID" --inh-caps=-all \
 			env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$VHOME" XDG_RUNTIME_DIR="$VHOME/run" \
 			BLOCKHOST_ROOT="$R" BLOCKHOST_POLICY_DIR="$BLOCKHOST_POLICY_DIR" \
 			BLOCKHOST_SECCOMP_DIR="$BLOCKHOST_SECCOMP_DIR" "$@"
@@ -322,7 +423,7 @@ JSON
 	vm() { local v=$1; shift; as_user "$BIN/blockhost-vm-$v" "$@"; }
 	virsh_u() { as_user virsh -c qemu:///session "$@"; }
 
-	setsid "$BIN/blockhost-root-agent" --keys-dir "$KEYS" --group "$AGENT_GROUP" > "$LOGS/agent.log" 2>&1 &
+	setsid "$BIN/blockhost-root-agent" --keys-dir "$KEYS" > "$LOGS/agent.log" 2>&1 &
 	AGENT_PID=$!; track "$AGENT_PID" "root agent"
 	up=
 	for _ in $(seq 200); do grep -q 'actions verified' "$LOGS/agent.log" && { up=1; break; }; sleep 0.05; done
@@ -370,116 +471,245 @@ if [ -n "$VM_OK" ]; then
 	fi
 fi
 
-# ================================================================ 4. buyer wallet + VM
-SSH_PORT=
+# ================================================================ 4. contracts, plan, stablecoin
+if [ -n "$VM_OK" ] && [ -z "$STEP1" ]; then VM_OK=; results+=("steps 4-8: skipped (step 1 failed)"); fi
+CHAIN_OK=
 if [ -n "$VM_OK" ]; then
-	step "4. a buyer wallet and its VM"
+	step "4. contracts: deployed through the keystore's deployment gate; stablecoin and plan set"
+	CHAIN_OK=1
+	FLAG="$R/etc/blockhost/finalization-open"
+	install -m 0644 -o root -g root /dev/null "$FLAG"
+	say "deployment gate opened: root-owned $FLAG + allow_deploy = yes in the site policy (docs/keystore.md)"
+	t0=$(now_ms)
+	if "$BIN/blockhost-deploy-contracts" --test-stablecoin --json --rpc-url "$RPC_URL" --chain-id 31337 \
+		--artifacts "$BUILD/contracts" --keystore-socket "$R/run/blockhost/keystore.sock" \
+		> "$LOGS/deploy.json" 2> "$LOGS/deploy.log"; then
+		rm -f "$FLAG"
+		say "blockhost-deploy-contracts --test-stablecoin: $(secs "$t0") s; deployment gate shut (flag removed)"
+		read -r dn ds dt < <(python3 -c 'import json,sys
+c = json.load(open(sys.argv[1]))["contracts"]
+print(*(c[k]["address"] for k in ("AccessCredentialNFT", "BlockhostSubscriptions", "TestStablecoin")))' "$LOGS/deploy.json")
+		for k in "AccessCredentialNFT:$dn:$NFT" "BlockhostSubscriptions:$ds:$SUBS" "TestStablecoin:$dt:$STABLE"; do
+			IFS=: read -r name got want <<< "$k"
+			if [ "${got,,}" = "${want,,}" ]; then say "  $name at $got"
+			else failed 4 "$name deployed at $got, not at the predicted $want (keystore allow_to)" "$LOGS/deploy.json"; CHAIN_OK=; fi
+		done
+	else
+		rm -f "$FLAG"
+		failed 4 "blockhost-deploy-contracts: $(tail -n 1 "$LOGS/deploy.log")" "$LOGS/deploy.log"; CHAIN_OK=
+	fi
+fi
+PLAN_ID=
+if [ -n "$CHAIN_OK" ]; then
+	# no admin CLI for these two owner calls yet: the call data is encoded with ethers, the
+	# transaction signed by the keystore (sign_tx, its policy's allow_to) like the engine's own
+	t0=$(now_ms)
+	if ks_send "$SUBS" "$(buyer_js calldata 'function setPrimaryStablecoin(address)' "$STABLE")"; then
+		say "setPrimaryStablecoin($STABLE) signed by the keystore: tx $TX_HASH, block $TX_BLOCK ($(secs "$t0") s)"
+	else failed 4 "setPrimaryStablecoin" "$LOGS/keystore-client.log, $LOGS/anvil-client.log"; CHAIN_OK=; fi
+fi
+if [ -n "$CHAIN_OK" ]; then
+	t0=$(now_ms)
+	if ks_send "$SUBS" "$(buyer_js calldata 'function createPlan(string,uint256)' 'Basic VM' 50)"; then
+		PLAN_ID=$(buyer_js call "$RPC_URL" "$SUBS" 'function getTotalPlanCount() view returns (uint256)')
+		say "createPlan(\"Basic VM\", 50 cents/day) signed by the keystore: plan $PLAN_ID, tx $TX_HASH, block $TX_BLOCK ($(secs "$t0") s)"
+		passed 4 "contracts NFT $NFT, subscriptions $SUBS, stablecoin $STABLE; plan $PLAN_ID (50 cents/day)"
+	else failed 4 "createPlan" "$LOGS/keystore-client.log, $LOGS/anvil-client.log"; CHAIN_OK=; fi
+fi
+
+# ================================================================ 5. the engine
+if [ -n "$CHAIN_OK" ]; then
+	step "5. blockhost-engine run (as nobody, sandboxed) with the real provisioner"
+	# web3-defaults.json (upstream.md §3.3, in JSON) names the chain and the contracts; the
+	# provisioner's manifest names the CLIs by absolute path (this build, not installed)
+	cat > "$R/etc/blockhost/web3-defaults.json" <<J
+{ "blockchain": { "chain_id": 31337, "rpc_url": "$RPC_URL", "nft_contract": "$NFT",
+  "subscription_contract": "$SUBS" } }
+J
+	python3 -c 'import json,sys
+m = json.load(open(sys.argv[1]))
+m["commands"] = {k: sys.argv[2] + "/" + v for k, v in m["commands"].items()}
+json.dump(m, open(sys.argv[3], "w"), indent=1)' "$TOP/src/prov/provisioner.json" "$BIN" "$R/usr/share/blockhost/provisioner.json"
+	chmod 0644 "$R/etc/blockhost/web3-defaults.json" "$R/usr/share/blockhost/provisioner.json"
+	SERVER_PUB=$("$KS" request '{"op":"pubkeys"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["ecies_pubkey"])')
+	START_BLOCK=$(( $(rpc eth_blockNumber '[]') ))
+	ESTATE="$STATE/engine"
+	say "blockhost-engine run --confirmations 2 --poll-ms 500 --retry-ms 2000 --start-block $START_BLOCK"
+	say "  (web3-defaults.json: $RPC_URL, NFT $NFT, subscriptions $SUBS; provisioner.json: $BIN/blockhost-vm-*)"
+	setsid setpriv --reuid=$PUID --regid=$PGID --groups="$AGID" --inh-caps=-all \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin BLOCKHOST_ROOT="$R" \
+		"$BIN/blockhost-engine" run --confirmations 2 --poll-ms 500 --retry-ms 2000 \
+		--start-block "$START_BLOCK" > "$LOGS/engine.log" 2>&1 &
+	ENGINE_PID=$!; track "$ENGINE_PID" "blockhost-engine"
+	up=
+	for _ in $(seq 100); do
+		grep -q 'started: chain' "$LOGS/engine.log" && { up=1; break; }
+		kill -0 "$ENGINE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -n "$up" ]; then
+		say "engine up (pid $ENGINE_PID): $(grep -m1 -o 'started: .*' "$LOGS/engine.log")"
+		python3 - "$DEMO_JSON" <<PY
+import json, sys
+json.dump({"rpc_url": "$RPC_URL", "chain_id": 31337, "subscriptions": "$SUBS", "nft": "$NFT",
+           "stablecoin": "$STABLE", "plan_id": int("$PLAN_ID"), "server_public_key": "$SERVER_PUB",
+           "public_secret": "$PUBLIC_SECRET"}, open(sys.argv[1], "w"), indent=1)
+PY
+		chmod 0644 "$DEMO_JSON"
+		say "wrote $DEMO_JSON (rpc_url, chain_id, contracts, plan_id, server_public_key, public_secret \"$PUBLIC_SECRET\")"
+		passed 5 "engine pid $ENGINE_PID, $DEMO_JSON"
+	else
+		failed 5 "blockhost-engine did not start: $(tail -n 1 "$LOGS/engine.log")" "$LOGS/engine.log"; CHAIN_OK=
+	fi
+fi
+
+# ================================================================ 6. the purchase
+# sub_field ID KEY: a field of the engine's journal record of subscription ID ("" if none)
+sub_field() {
+	python3 -c 'import json,sys
+try: v = json.load(open(sys.argv[1])).get(sys.argv[2])
+except Exception: v = None
+print("" if v is None else v if isinstance(v, (str, int)) else json.dumps(v))' "$ESTATE/subs/$1.json" "$2" 2>/dev/null
+}
+SUB_DONE=
+if [ -n "$CHAIN_OK" ]; then
+	step "6. a buyer (ethers + noble) buys a subscription; the engine creates the VM and mints the NFT"
 	BUYER_KEY="$DEMO_DIR/buyer.key"
 	(umask 077; "$BIN/bhcrypt" generate-keypair > "$BUYER_KEY")
 	BUYER=$("$BIN/bhcrypt" key-to-address --key-file "$BUYER_KEY")
 	good "buyer wallet $BUYER (private key in $BUYER_KEY, mode $(stat -c %a "$BUYER_KEY"))"
-	# create_vm: blockhost-vm-create --apply with the current libvirt.json; 0 on success
-	create_vm() {
-		say "blockhost-vm-create $VMNAME --owner-wallet $BUYER --memory 1024 --disk 4 --apply"
-		say "  (as uid $PUID in the agent's group; domain type $DTYPE$([ "$DTYPE" = qemu ] && echo ' (TCG: a boot takes a minute or more)');"
-		say "   create waits for the guest agent; log $LOGS/vm-create.log)"
-		t0=$(date +%s)
-		VM_CREATED=1   # from here on, cleanup destroys it through the CLI
-		if vm create "$VMNAME" --owner-wallet "$BUYER" --memory 1024 --disk 4 --apply \
-			> "$LOGS/vm-create.out" 2>> "$LOGS/vm-create.log"; then
-			good "created in $(( $(date +%s) - t0 )) s: $(grep '^BLOCKHOST_RESULT' "$LOGS/vm-create.out")"
-			return 0
-		fi
-		# create undoes itself; if a domain is left, destroy it through the CLI
-		if grep -qx "$VMNAME" <(virsh_u list --all --name 2>/dev/null); then
-			vm destroy "$VMNAME" >> "$LOGS/vm-destroy.log" 2>&1 || true
-		fi
-		grep -qx "$VMNAME" <(virsh_u list --all --name 2>/dev/null) || VM_CREATED=
-		return 1
-	}
-	if create_vm; then :
-	elif [ "$DTYPE" = kvm ] && [ "$ACCEL" = auto ]; then
-		bad "the KVM domain did not come up: $(grep -m1 -o 'error: .*\|failed.*' "$LOGS/vm-create.log" | head -c 200)"
-		say "retrying once with TCG (software emulation): domain_type qemu"
-		DTYPE=qemu; write_libvirt_json qemu 600
-		echo "--- retry with TCG ---" >> "$LOGS/vm-create.log"
-		create_vm || { failed 4 "blockhost-vm-create $VMNAME failed (KVM, then TCG): $(tail -n 1 "$LOGS/vm-create.log")" "$LOGS/vm-create.log"; VM_OK=; }
+	T_BUY=$(now_ms)
+	if buy=$(buyer_js buy "$DEMO_JSON" "$BUYER_KEY" 30 2> >(tee "$LOGS/buyer.log" | sed -u 's/^/[demo]   /' >&2)); then
+		SUB_ID=$(json_get "$buy" subscription_id)
+		good "purchase mined: subscription $SUB_ID in block $(json_get "$buy" block) ($(secs "$T_BUY") s)"
 	else
-		failed 4 "blockhost-vm-create $VMNAME failed: $(tail -n 1 "$LOGS/vm-create.log")" "$LOGS/vm-create.log"
-		VM_OK=
+		sleep 0.2; failed 6 "the purchase failed: $(tail -n 1 "$LOGS/buyer.log")" "$LOGS/buyer.log"; CHAIN_OK=
 	fi
 fi
-if [ -n "$VM_OK" ]; then
-	SSH_PORT=$(virsh_u dumpxml "$VMNAME" 2>/dev/null | sed -n "s/.*hostfwd=tcp:127\.0\.0\.1:\([0-9]*\)-:22.*/\1/p" | head -1)
-	if [ -z "$SSH_PORT" ]; then
-		failed 4 "no SSH forward in the domain XML (libvirt.json user_net_ssh)" "$LOGS/vm-create.log"; VM_OK=
-	else
-		say "SSH forward: 127.0.0.1:$SSH_PORT → $VMNAME:22"
-		if vm guest-exec "$VMNAME" 'getent passwd admin' > "$LOGS/guest-exec.out" 2>&1; then
-			say "inside the VM (guest agent): $(cat "$LOGS/guest-exec.out")"
+if [ -n "$CHAIN_OK" ]; then
+	say "the engine's journal ($ESTATE/subs/$SUB_ID.json), as it happens (times since the purchase):"
+	T_SUB=$(now_ms); last= fell_back= err_seen=
+	deadline=$(( $(date +%s) + 1800 ))   # 30 min: a KVM attempt that times out, then a TCG boot
+	while [ "$(date +%s)" -lt "$deadline" ]; do
+		st=$(sub_field "$SUB_ID" state)
+		if [ -n "$st" ] && [ "$st" != "$last" ]; then
+			case $st in
+			seen) extra="SubscriptionCreated journaled (after 2 confirmations)" ;;
+			decrypted) extra="payload decrypted by the keystore: a wallet signature; provisioner create $(sub_field "$SUB_ID" vm) --apply ($DTYPE)" ;;
+			created) extra="VM $(sub_field "$SUB_ID" vm) created: $(sub_field "$SUB_ID" create)" ;;
+			minting) extra="mint(buyer, details encrypted with keccak256(signature)) signed by the keystore and journaled" ;;
+			minted) extra="NFT $(sub_field "$SUB_ID" token_id) minted (CredentialMinted)" ;;
+			gecos) extra="vms.json nft_token_id set; update-gecos next" ;;
+			done) extra="update-gecos $(sub_field "$SUB_ID" vm) $BUYER --nft-id $(sub_field "$SUB_ID" token_id): done" ;;
+			*) extra="$(sub_field "$SUB_ID" refusal)" ;;
+			esac
+			say "  +$(secs "$T_SUB") s  $st: $extra"
+			last=$st
 		fi
-		# The seed's network-config names the NIC enp0s16 (its fixed PCI slot, see
-		# docs/provisioner.md) and asks for DHCP (no ip_pool; DEMO_NET=static: pools); cloud-init's
-		# ifupdown renderer configures it at boot.  Only look: nothing is done here.
-		ips=
-		for _ in $(seq 30); do
-			ips=$(vm guest-exec "$VMNAME" 'ip -br -4 addr show dev enp0s16' 2>> "$LOGS/guest-exec.out")
-			grep -q '[0-9]\.[0-9]' <<< "$ips" && break
-			sleep 2
-		done
-		say "guest NIC from the seed (QEMU user-mode network, ${DEMO_NET:-dhcp}): ${ips:-none}"
-		vm guest-exec "$VMNAME" 'ip -br addr; ip route; ip -6 route; cat /etc/network/interfaces.d/50-cloud-init' \
-			> "$LOGS/guest-net.log" 2>&1 || true
-		grep -q '[0-9]\.[0-9]' <<< "$ips" ||
-			bad "the guest has no IPv4 address on enp0s16 (see the guest's /etc/network/interfaces.d/50-cloud-init)"
-		say "waiting for sshd in the VM"
-		up=
-		for _ in $(seq 120); do
-			b=$(timeout 5 python3 -c 'import socket,sys;s=socket.create_connection(("127.0.0.1",int(sys.argv[1])),4);s.settimeout(4);print(s.recv(64).decode(errors="replace").strip())' "$SSH_PORT" 2>/dev/null)
-			case $b in SSH-2.0*) up=1; break ;; esac
-			sleep 2
-		done
-		if [ -n "$up" ]; then say "sshd answers on 127.0.0.1:$SSH_PORT: $b"; passed 4 "VM $VMNAME for $BUYER, SSH on 127.0.0.1:$SSH_PORT"
-		else failed 4 "sshd in the VM did not answer on 127.0.0.1:$SSH_PORT" "$LOGS/vm-create.log"; VM_OK=; fi
+		case $st in done|refused|cancelled|reverted) break ;; esac
+		e=$(sub_field "$SUB_ID" last_error)
+		if [ -n "$e" ] && [ "$e" != "$err_seen" ]; then
+			err_seen=$e
+			bad "  +$(secs "$T_SUB") s  attempt $(sub_field "$SUB_ID" attempts) failed: ${e:0:240} (the engine retries)"
+			if [ "$st" = decrypted ] && [ "$DTYPE" = kvm ] && [ "$ACCEL" = auto ] && [ -z "$fell_back" ]; then
+				say "  the KVM domain did not come up: libvirt.json → TCG (software emulation), the engine's retry uses it"
+				DTYPE=qemu; fell_back=1; write_libvirt_json qemu 540
+			fi
+		fi
+		kill -0 "$ENGINE_PID" 2>/dev/null || { bad "the engine exited"; break; }
+		sleep 0.25
+	done
+	if [ "$st" = done ]; then
+		VMNAME=$(sub_field "$SUB_ID" vm); TOKEN_ID=$(sub_field "$SUB_ID" token_id)
+		SUB_DONE=1
+		passed 6 "subscription $SUB_ID → VM $VMNAME and NFT $TOKEN_ID by the engine ($(secs "$T_BUY") s from the purchase)"
+	else
+		failed 6 "subscription $SUB_ID ended in '${st:-no record}': $(sub_field "$SUB_ID" last_error)$(sub_field "$SUB_ID" refusal)" "$LOGS/engine.log"
 	fi
 fi
 
-# ================================================================ 5. wallet-signature login
-if [ -n "$VM_OK" ]; then
-	step "5. SSH login by wallet signature (pam_web3 in the VM)"
+# ================================================================ 7. the NFT's details
+SSH_HOST= SSH_PORT= SSH_USER=
+if [ -n "$SUB_DONE" ]; then
+	step "7. the buyer decrypts its NFT's connection details with its own signature"
+	if det=$(buyer_js details "$DEMO_JSON" "$BUYER_KEY" 60 2> >(tee "$LOGS/buyer-details.log" | sed -u 's/^/[demo]   /' >&2)); then
+		SSH_HOST=$(json_get "$det" hostname); SSH_PORT=$(json_get "$det" port); SSH_USER=$(json_get "$det" username)
+		rec_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["vms"][sys.argv[2]].get("ssh_port"))' \
+			"$STATE/vms.json" "$VMNAME" 2>/dev/null)
+		if [ "$SSH_HOST" = 127.0.0.1 ] && [ "$SSH_PORT" = "$rec_port" ]; then
+			passed 7 "NFT $(json_get "$det" token_id): $SSH_USER@$SSH_HOST port $SSH_PORT (the VM's forward, vms.json ssh_port)"
+		else
+			failed 7 "details name $SSH_HOST:$SSH_PORT, expected 127.0.0.1:$rec_port" "$LOGS/buyer-details.log"; SSH_PORT=
+		fi
+	else
+		sleep 0.2; failed 7 "decrypting the NFT's details: $(tail -n 1 "$LOGS/buyer-details.log")" "$LOGS/buyer-details.log"
+	fi
+fi
+
+# ================================================================ 8. wallet-signature login
+if [ -n "$SSH_PORT" ]; then
+	step "8. SSH login by wallet signature to $SSH_USER@$SSH_HOST:$SSH_PORT (pam_web3 in the VM)"
+	if vm guest-exec "$VMNAME" "getent passwd $SSH_USER" > "$LOGS/guest-exec.out" 2>&1; then
+		say "inside the VM (guest agent): $(cat "$LOGS/guest-exec.out")"
+	fi
+	vm guest-exec "$VMNAME" 'ip -br addr; ip route; ip -6 route; cat /etc/network/interfaces.d/50-cloud-init' \
+		> "$LOGS/guest-net.log" 2>&1 || true
+	say "waiting for sshd in the VM"
+	up=
+	for _ in $(seq 120); do
+		b=$(timeout 5 python3 -c 'import socket,sys;s=socket.create_connection((sys.argv[1],int(sys.argv[2])),4);s.settimeout(4);print(s.recv(64).decode(errors="replace").strip())' "$SSH_HOST" "$SSH_PORT" 2>/dev/null)
+		case $b in SSH-2.0*) up=1; break ;; esac
+		sleep 2
+	done
+	[ -n "$up" ] && say "sshd answers on $SSH_HOST:$SSH_PORT: $b"
 	say "signing automatically once: SSH_ASKPASS=scripts/demo-askpass.sh signs the Message: line of"
 	say "pam_web3's prompt and answers with 'bhcrypt sign --private-key-file $BUYER_KEY --message ...'"
 	: > "$LOGS/askpass.log"
-	if out=$(DEMO_BHCRYPT="$BIN/bhcrypt" DEMO_BUYER_KEY="$BUYER_KEY" DEMO_ASKPASS_LOG="$LOGS/askpass.log" \
+	if [ -z "$up" ]; then
+		failed 8 "sshd in the VM did not answer on $SSH_HOST:$SSH_PORT" "$LOGS/guest-net.log"
+	elif out=$(DEMO_BHCRYPT="$BIN/bhcrypt" DEMO_BUYER_KEY="$BUYER_KEY" DEMO_ASKPASS_LOG="$LOGS/askpass.log" \
 		SSH_ASKPASS="$TOP/scripts/demo-askpass.sh" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 \
 		timeout 120 setsid -w ssh -p "$SSH_PORT" -o StrictHostKeyChecking=no \
 		-o UserKnownHostsFile="$DEMO_DIR/known_hosts" -o PreferredAuthentications=keyboard-interactive \
-		-o NumberOfPasswordPrompts=1 -o LogLevel=ERROR admin@127.0.0.1 \
-		'echo "logged in as $(id -un) (uid $(id -u)) on $(hostname); GECOS: $(getent passwd admin | cut -d: -f5)"' \
+		-o NumberOfPasswordPrompts=1 -o LogLevel=ERROR "$SSH_USER@$SSH_HOST" \
+		'echo "logged in as $(id -un) (uid $(id -u)) on $(hostname); GECOS: $(getent passwd $(id -un) | cut -d: -f5)"' \
 		</dev/null 2> "$LOGS/ssh.log"); then
 		sed -n 's/^signing: /[demo]   askpass signed: /p' "$LOGS/askpass.log"
 		good "SSH login OK: $out"
-		passed 5 "wallet-signature SSH login into $VMNAME: $out"
+		passed 8 "wallet-signature SSH login into $VMNAME: $out"
 	else
 		cat "$LOGS/ssh.log" >&2
-		failed 5 "SSH login by signature failed" "$LOGS/ssh.log, $LOGS/askpass.log"
+		failed 8 "SSH login by signature failed" "$LOGS/ssh.log, $LOGS/askpass.log"
 	fi
-	cat <<EOF
+	cat <<EOT
 
 ${bold}Log in yourself:${off}
-    ssh -p $SSH_PORT -o UserKnownHostsFile=$DEMO_DIR/known_hosts admin@127.0.0.1
+    ssh -p $SSH_PORT -o UserKnownHostsFile=$DEMO_DIR/known_hosts $SSH_USER@$SSH_HOST
   pam_web3 shows a "Message: Authenticate to $VMNAME with code: … nonce: … expires: …" line;
   sign that whole line (after "Message: ") with the buyer's key:
     $BIN/bhcrypt sign --private-key-file $BUYER_KEY --message "<the Message: text>"
   and paste the 0x… signature at the prompt (it is valid for the seconds the prompt shows).
-EOF
+EOT
+fi
+if [ -n "$ENGINE_PID" ] && [ -f "$DEMO_JSON" ]; then
+	cat <<EOT
+
+${bold}Buy a VM yourself${off} (any wallet; the engine runs until Ctrl-C; $DEMO_JSON has the chain,
+contracts, plan, server key and public secret):
+    (umask 077; $BIN/bhcrypt generate-keypair > my.key)
+    node $TOP/scripts/demo-buyer.js buy $DEMO_JSON my.key
+    node $TOP/scripts/demo-buyer.js details $DEMO_JSON my.key 1200
+  then log in as above with the host and port it prints and "--private-key-file my.key".
+  The engine's state: $BIN/blockhost-engine status (BLOCKHOST_ROOT=$R), log $LOGS/engine.log
+EOT
 fi
 
 # ================================================================ summary
 step "summary"
 for l in "${results[@]}"; do say "$l"; done
-say "not in this demo: the engine (chain-event daemon: purchase → create → NFT mint), the signup"
-say "page, NFT-based ownership transfer — the VM above was created by calling the provisioner CLI directly."
+say "total: $(secs "$DEMO_T0") s"
+say "not in this demo: the signup page, the reconciler (NFT transfers → GECOS); the owner calls of"
+say "step 4 have no admin CLI yet (ethers encodes the call data, the keystore signs)."
 if [ "${DEMO_EXIT:-}" != 1 ]; then
 	say "running; press Ctrl-C to stop everything"
 	sleep infinity &

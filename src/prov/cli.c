@@ -96,6 +96,17 @@ int ctx_init(struct ctx *c, bool need_db)
 		return r;
 	}
 	c->have_conf = true;
+	/* qemu:///session: the client finds the daemon through HOME / XDG_RUNTIME_DIR, which a
+	 * caller like the engine does not pass (it gives its children PATH, LANG and
+	 * BLOCKHOST_ROOT only); the session owner's are in libvirt.json.  Set before libvirt
+	 * starts any thread. */
+	if (c->conf.has_session_user && getuid() == c->conf.session_uid &&
+	    (setenv("HOME", c->conf.session_home, 1) < 0 ||
+	     setenv("XDG_RUNTIME_DIR", c->conf.session_runtime_dir, 1) < 0)) {
+		r = bh_negerrno();
+		say("session_user: setenv: %s", bh_strerror(r));
+		return r;
+	}
 	if (!need_db)
 		return 0;
 	r = bh_db_config_load(NULL, &c->dbc, &m);

@@ -114,6 +114,7 @@ struct create {
 	char gw[INET_ADDRSTRLEN], gw6[INET6_ADDRSTRLEN];
 	char *ud, *md, *nc;                    /* user-data (holds the secret), meta-data, network-config */
 	char *seed_path;                       /* <cloud-init>/NAME/cidata.iso */
+	unsigned ssh_port;                     /* user_net_ssh: the forward domain-define picked, or 0 */
 };
 
 static void create_done(struct create *cr)
@@ -403,25 +404,38 @@ out:
 	return r;
 }
 
-/* domain-define (undo: domain-undefine), domain-start, bridge isolation + IPv6 route
- * (undo: the route), the guest agent wait. */
+/* domain-define (undo: domain-undefine; its reply's "ssh_port" kept when user_net_ssh is
+ * configured), domain-start, bridge isolation + IPv6 route (undo: the route). */
 static int create_domain(struct create *cr, struct bh_msg *m)
 {
 	const struct prov_conf *conf = &cr->c.conf;
 	const char *name = cr->q.name;
 	struct bh_msg am = { "" };
-	json_t *p;
+	json_t *p, *reply = NULL;
+	json_int_t port;
 	int r;
 
 	p = json_pack("{s:I,s:I,s:I,s:s}", "vcpus", (json_int_t)cr->q.cpu, "memory_mb",
 		      (json_int_t)cr->q.mem, "disk_gb", (json_int_t)cr->q.disk, "seed",
 		      cr->seed_path);
-	if ((r = agent_call(&cr->c, "domain-define", name, p, NULL, &am)) < 0) {
+	if ((r = agent_call(&cr->c, "domain-define", name, p, &reply, &am)) < 0) {
+		json_decref(reply);
 		bh_msg_set(m, "defining the domain failed: %s", am.text);
 		return r;
 	}
+	port = json_integer_value(json_object_get(reply, "ssh_port"));
+	json_decref(reply);
 	if ((r = undo_push(&cr->us, U_DOMAIN, name)) < 0)
 		return r;
+	if (conf->has_user_net_ssh) {
+		/* the plugin picked it inside port_min..port_max; anything else is not ours */
+		if (port < conf->ssh_port_min || port > conf->ssh_port_max) {
+			bh_msg_set(m, "domain-define: reply has no ssh_port in %u..%u (user_net_ssh)",
+				   conf->ssh_port_min, conf->ssh_port_max);
+			return BH_ERR_FORMAT;
+		}
+		cr->ssh_port = (unsigned)port;
+	}
 	if ((r = agent_call(&cr->c, "domain-start", name, NULL, NULL, &am)) < 0) {
 		bh_msg_set(m, "starting the domain failed: %s", am.text);
 		return r;
@@ -475,7 +489,9 @@ static char *network_mode(void)
 	return strdup("none");
 }
 
-/* The record in vms.json (status active, the allocated addresses, the network mode). */
+/* The record in vms.json (status active, the allocated addresses, the network mode; with a
+ * user_net_ssh forward also "ssh_port", where the engine finds it after a restart).  A
+ * record whose ssh_port could not be added is removed again: no half record stays. */
 static int create_register(struct create *cr, struct bh_msg *m)
 {
 	char *mode = network_mode();
@@ -487,6 +503,14 @@ static int create_register(struct create *cr, struct bh_msg *m)
 	};
 	int r = bh_vmdb_register(cr->c.db, &vs, NULL, m);
 
+	if (r == 0 && cr->ssh_port) {
+		json_t *f = json_pack("{s:I}", "ssh_port", (json_int_t)cr->ssh_port);
+		struct bh_msg dm = { "" };
+		r = f ? bh_vmdb_update_fields(cr->c.db, cr->q.name, f, m) : -ENOMEM;
+		json_decref(f);
+		if (r < 0 && bh_vmdb_delete(cr->c.db, cr->q.name, &dm) < 0)
+			say("undo: the record of %s stays in the VM database: %s", cr->q.name, dm.text);
+	}
 	if (r < 0) {
 		char detail[sizeof m->text];
 		snprintf(detail, sizeof detail, "%s", m->text[0] ? m->text : bh_strerror(r));
@@ -536,11 +560,14 @@ static int create_run(struct create *cr, struct bh_msg *m)
 	if ((r = create_register(cr, m)) < 0)
 		return r;
 	undo_forget(&cr->us);
-	if ((r = prov_result_line(q->name, cr->ip, cr->ip6, q->username, &line)) < 0)
+	if ((r = prov_result_line(q->name, cr->ip, cr->ip6, q->username, cr->ssh_port, &line)) < 0)
 		return r;
 	fputs(line, stdout);
 	free(line);
-	say("created %s (ip %s)", q->name, cr->ip ? cr->ip : "-");
+	if (cr->ssh_port)
+		say("created %s (ip %s, ssh 127.0.0.1:%u)", q->name, cr->ip ? cr->ip : "-", cr->ssh_port);
+	else
+		say("created %s (ip %s)", q->name, cr->ip ? cr->ip : "-");
 	return 0;
 }
 

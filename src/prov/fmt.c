@@ -244,7 +244,7 @@ json_t *prov_metrics_json(const struct prov_sample *c, const struct prov_sample 
 }
 
 int prov_result_line(const char *vm_name, const char *ip, const char *ipv6,
-		     const char *username, char **ret)
+		     const char *username, unsigned ssh_port, char **ret)
 {
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:n,s:s}", "status", "ok", "vm_name", vm_name,
 			      "ip", ip ? ip : "", "ipv6", ipv6 ? ipv6 : "", "vmid", vm_name,
@@ -253,6 +253,11 @@ int prov_result_line(const char *vm_name, const char *ip, const char *ipv6,
 
 	if (!o)
 		return -ENOMEM;
+	if (ssh_port > 0 && ssh_port <= 65535 &&
+	    json_object_set_new(o, "ssh_port", json_integer((json_int_t)ssh_port)) < 0) {
+		json_decref(o);
+		return -ENOMEM;
+	}
 	r = bh_result_format(o, ret, NULL);
 	json_decref(o);
 	return r;

@@ -180,9 +180,10 @@ int prov_sample_from_json(const char *data, size_t len, struct prov_sample *ret,
 /* The metrics JSON (upstream field set); prev may be NULL (rates 0). New reference. */
 json_t *prov_metrics_json(const struct prov_sample *cur, const struct prov_sample *prev);
 
-/* "BLOCKHOST_RESULT: {json}\n" for create (ipv6 "" when none; nft_token_id null). */
+/* "BLOCKHOST_RESULT: {json}\n" for create (ipv6 "" when none; nft_token_id null);
+ * ssh_port 1..65535 adds "ssh_port" (the user_net_ssh forward on 127.0.0.1), 0 leaves it out. */
 int prov_result_line(const char *vm_name, const char *ip, const char *ipv6,
-		     const char *username, char **ret);
+		     const char *username, unsigned ssh_port, char **ret);
 
 /* ------------------------------------------------------------ cloud-init */
 

@@ -2,7 +2,8 @@
 # Provisioner on qemu:///session through the real root agent and its signed domain-*
 # plugins: create → active → stop → suspended → start → active → destroy → destroyed,
 # list/metrics/status output, idempotent destroy, gc with an injected clock (suspend at
-# expiry, destroy after grace, resume on extension).
+# expiry, destroy after grace, resume on extension), and with user_net_ssh the forwarded
+# ssh_port in the create result and the vms.json record.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/helpers/prov_lib.sh"
 
@@ -126,3 +127,26 @@ expect_rc 0 vm status bh-003; [ "$(cat "$T/out")" = active ] || fail "bh-003 aft
 expect_rc 0 vm destroy bh-003
 nothing_leaked bh-003
 ok "gc: suspended again at expiry, destroyed after grace; the other VM untouched"
+
+# 5. user_net_ssh (the demo's NIC): create reports the forwarded port in its result and in
+# the vms.json record (where the engine finds it), the same one the domain forwards
+SP=$(free_port); SPMAX=$((SP + 15)); [ $SPMAX -le 65535 ] || SPMAX=65535
+write_prov_conf ", \"user_net_ssh\": { \"port_min\": $SP, \"port_max\": $SPMAX }"
+expect_rc 0 vm create bh-004 --owner-wallet $OWNER --memory 128 --disk 1 --apply
+res=$(grep '^BLOCKHOST_RESULT: ' "$T/out") || fail "no result line: $(cat "$T/out")"
+port=$(python3 - "$res" "$SP" "$SPMAX" <<'PY'
+import json, sys
+j = json.loads(sys.argv[1][len("BLOCKHOST_RESULT: "):])
+p = j.pop("ssh_port")
+assert isinstance(p, int) and int(sys.argv[2]) <= p <= int(sys.argv[3]), p
+assert j["status"] == "ok" and j["vm_name"] == "bh-004" and j["username"] == "admin", j
+print(p)
+PY
+) || fail "result: $res"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["vms"]["bh-004"]; assert r["ssh_port"]==int(sys.argv[2]), r' \
+	"$DB" "$port" || fail "vms.json ssh_port: $(cat "$DB")"
+virsh_u dumpxml bh-004 | grepq "hostfwd=tcp:127.0.0.1:$port-:22" || fail "domain forwards another port than $port"
+expect_rc 0 vm destroy bh-004
+nothing_leaked bh-004
+write_prov_conf
+ok "user_net_ssh: create reports ssh_port $port (result and vms.json), the domain's forward"

@@ -541,7 +541,7 @@ static void test_result_line(void **state)
 	json_t *j = NULL;
 
 	(void)state;
-	assert_int_equal(prov_result_line("bh-001", "10.0.0.5", NULL, "admin", &l), 0);
+	assert_int_equal(prov_result_line("bh-001", "10.0.0.5", NULL, "admin", 0, &l), 0);
 	assert_string_equal(l, "BLOCKHOST_RESULT: {\"status\":\"ok\",\"vm_name\":\"bh-001\","
 			       "\"ip\":\"10.0.0.5\",\"ipv6\":\"\",\"vmid\":\"bh-001\","
 			       "\"nft_token_id\":null,\"username\":\"admin\"}\n");
@@ -550,6 +550,17 @@ static void test_result_line(void **state)
 	bh_buf_view(&b, l, strlen(l));
 	assert_int_equal(bh_result_parse(&b, &j, NULL), 0);
 	assert_string_equal(json_string_value(json_object_get(j, "vmid")), "bh-001");
+	assert_null(json_object_get(j, "ssh_port"));
+	json_decref(j);
+	free(l);
+	/* a user_net_ssh forward: "ssh_port" last, an integer the engine reads back */
+	assert_int_equal(prov_result_line("bh-002", NULL, NULL, "admin", 22207, &l), 0);
+	assert_string_equal(l, "BLOCKHOST_RESULT: {\"status\":\"ok\",\"vm_name\":\"bh-002\","
+			       "\"ip\":\"\",\"ipv6\":\"\",\"vmid\":\"bh-002\","
+			       "\"nft_token_id\":null,\"username\":\"admin\",\"ssh_port\":22207}\n");
+	bh_buf_view(&b, l, strlen(l));
+	assert_int_equal(bh_result_parse(&b, &j, NULL), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "ssh_port")), 22207);
 	json_decref(j);
 	free(l);
 }
