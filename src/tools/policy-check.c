@@ -237,7 +237,7 @@ static void check_service(const char *pdir, const char *sdir, const char *svc, b
 
 	if ((r = bh_policy_load_flags(pdir, svc, BH_SECCOMP_ANY_OWNER, &p, &m)) < 0)
 		problem("%s", m.text);
-	if ((r = bh_seccomp_load(sdir, svc, BH_SECCOMP_ANY_OWNER, &sc, &m)) < 0) {
+	if ((r = bh_seccomp_load(sdir, svc, BH_SECCOMP_ANY_OWNER | BH_SECCOMP_PRODUCTION, &sc, &m)) < 0) {
 		problem("%s", m.text);
 	} else {
 		/* a process that cannot exit or return from a signal handler is a broken filter */

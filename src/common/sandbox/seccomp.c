@@ -670,7 +670,7 @@ int bh_seccomp_load(const char *dir, const char *service, unsigned flags,
 						    : &seccomp_file_rules;
 	if ((r = bh_file_read(AT_FDCWD, path, ctx.rules, BH_SECCOMP_FILE_MAX, &b, msg)) < 0)
 		goto out;
-	if (BH_ASAN)
+	if (BH_ASAN && !(flags & BH_SECCOMP_PRODUCTION))
 		flags |= BH_SECCOMP_SANITIZER;
 	ctx.dir = dir;
 	r = bh_seccomp_parse(bh_buf_ptr(&b), bh_buf_len(&b), path, flags, include_from_dir, &ctx,

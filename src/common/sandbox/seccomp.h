@@ -45,6 +45,9 @@ enum {
 	 * For blockhost-policy-check on a developer's checkout only; a daemon never passes
 	 * it: the files a daemon loads must be root-owned (policy/README.md) */
 	BH_SECCOMP_ANY_OWNER       = 1u << 6,
+	/* load: the production filter, even in a sanitizer build (no automatic
+	 * BH_SECCOMP_SANITIZER): for reports of what is shipped (policy-check --table) */
+	BH_SECCOMP_PRODUCTION      = 1u << 7,
 };
 
 /* The value SELF in a condition: replaced by getpid() when the filter is installed. */
