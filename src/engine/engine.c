@@ -50,7 +50,7 @@ static void sleep_ms(int ms)
 }
 
 /* ---------------------------------------------------------------- items */
-static struct eng_item *find_item(struct eng *e, uint64_t id)
+struct eng_item *eng_find_item(struct eng *e, uint64_t id)
 {
 	for (size_t i = 0; i < e->nitems; i++)
 		if (e->items[i]->id == id)
@@ -58,7 +58,7 @@ static struct eng_item *find_item(struct eng *e, uint64_t id)
 	return NULL;
 }
 
-static struct eng_item *add_item(struct eng *e, uint64_t id, json_t *rec)
+struct eng_item *eng_add_item(struct eng *e, uint64_t id, json_t *rec)
 {
 	/* items are separate allocations: workers keep their pointer while the array grows */
 	if (e->nitems == e->aitems) {
@@ -123,6 +123,14 @@ static void *worker(void *ud)
 	return NULL;
 }
 
+static void *recon_thread(void *ud)
+{
+	struct worker_arg *wa = ud;
+	eng_work_set_spawner(wa->sp);
+	eng_recon_loop(wa->e);
+	return NULL;
+}
+
 /* ---------------------------------------------------------------- journal of logs */
 /* One decoded log of the subscription contract; e->lock held. */
 static int journal_event(struct eng *e, const struct bh_rpc_log *l, const struct bh_event *ev)
@@ -142,7 +150,7 @@ static int journal_event(struct eng *e, const struct bh_rpc_log *l, const struct
 	}
 	if (id == 0)
 		return 0;
-	struct eng_item *it = find_item(e, id);
+	struct eng_item *it = eng_find_item(e, id);
 	rec = it ? it->rec : NULL;
 	if (rec && eng_sub_has_key(rec, key))
 		return 0;   /* seen before: a re-read range after a restart */
@@ -182,7 +190,7 @@ static int journal_event(struct eng *e, const struct bh_rpc_log *l, const struct
 			json_decref(it->rec);
 			it->rec = n;
 			it->next_ms = 0;
-		} else if (!add_item(e, id, n)) {
+		} else if (!eng_add_item(e, id, n)) {
 			json_decref(n);
 			return -EAGAIN;
 		}
@@ -193,7 +201,7 @@ static int journal_event(struct eng *e, const struct bh_rpc_log *l, const struct
 		rec = eng_new_record(id, ENG_EXTERNAL);
 		if (!rec)
 			return -ENOMEM;
-		if (!(it = add_item(e, id, rec))) {
+		if (!(it = eng_add_item(e, id, rec))) {
 			json_decref(rec);
 			return -EAGAIN;
 		}
@@ -313,13 +321,16 @@ static int ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 	if (to > safe)
 		to = safe;
 	const uint8_t (*topics)[32] = (const uint8_t (*)[32])(const uint8_t *)NULL;
-	uint8_t t0[3][32];
+	uint8_t t0[4][32], a0[2][20];
 	memcpy(t0[0], bh_event_topic(BH_EV_SUBSCRIPTION_CREATED), 32);
 	memcpy(t0[1], bh_event_topic(BH_EV_SUBSCRIPTION_EXTENDED), 32);
 	memcpy(t0[2], bh_event_topic(BH_EV_SUBSCRIPTION_CANCELLED), 32);
+	memcpy(t0[3], bh_event_topic(BH_EV_TRANSFER), 32);   /* of the NFT: the reconciler's cue */
 	topics = (const uint8_t (*)[32])t0;
-	const uint8_t (*addrs)[20] = (const uint8_t (*)[20])e->cfg.chain.subs;
-	struct bh_rpc_filter f = { from, to, addrs, 1, topics, 3 };
+	memcpy(a0[0], e->cfg.chain.subs, 20);
+	memcpy(a0[1], e->cfg.chain.nft, 20);
+	const uint8_t (*addrs)[20] = (const uint8_t (*)[20])a0;
+	struct bh_rpc_filter f = { from, to, addrs, 2, topics, 4 };
 	r = bh_rpc_get_logs(in->rpc, &f, &logs, msg);
 	note_retries(in->rpc);
 	if (r < 0) {
@@ -348,7 +359,24 @@ static int ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 	for (size_t i = 0; i < logs.n; i++) {
 		struct bh_event ev;
 		struct bh_msg dm = { "" };
-		if (logs.v[i].removed || memcmp(logs.v[i].log.address, e->cfg.chain.subs, 20))
+		if (logs.v[i].removed)
+			continue;
+		if (!memcmp(logs.v[i].log.address, e->cfg.chain.nft, 20)) {
+			/* an NFT changed hands (a mint's Transfer is from 0): the reconciler reads
+			 * ownerOf now rather than at its next period; nothing to journal */
+			static const uint8_t zero[20];
+			if (bh_event_decode(&logs.v[i].log, &ev, &dm) == 0) {
+				if (ev.kind == BH_EV_TRANSFER && memcmp(ev.transfer.from, zero, 20)) {
+					bh_log(LOG_INFO, "NFT %llu transferred in block %llu",
+					       (unsigned long long)ev.transfer.token_id,
+					       (unsigned long long)logs.v[i].block_number);
+					e->recon_kick = true;
+				}
+				bh_event_clear(&ev);
+			}
+			continue;
+		}
+		if (memcmp(logs.v[i].log.address, e->cfg.chain.subs, 20))
 			continue;
 		if (bh_event_decode(&logs.v[i].log, &ev, &dm) < 0) {
 			bh_log(LOG_WARNING, "block %llu log %llu: not decodable: %s",
@@ -455,7 +483,7 @@ static int load_records(struct eng *e)
 			bh_log(LOG_ERR, "journal: %s (skipped; fix or remove it)", m.text);
 			continue;
 		}
-		if (!add_item(e, id, rec)) {
+		if (!eng_add_item(e, id, rec)) {
 			json_decref(rec);
 			closedir(d);
 			return -ENOMEM;
@@ -475,7 +503,8 @@ static void usage(FILE *f)
 		"         [--chain-id N] [--confirmations N] [--poll-ms N] [--start-block N]\n"
 		"         [--workers N] [--chunk N] [--retry-ms N] [--state-dir DIR]\n"
 		"         [--provisioner-manifest FILE] [--network-hook PATH] [--config FILE]\n"
-		"         [--keystore-socket PATH] [--rpc-timeout-ms N] [--no-sandbox]\n"
+		"         [--keystore-socket PATH] [--rpc-timeout-ms N] [--reconcile-ms N]\n"
+		"         [--no-sandbox]\n"
 		"       blockhost-engine status [--json] [--state-dir DIR]\n");
 }
 
@@ -584,6 +613,7 @@ int main(int argc, char **argv)
 		{ "keystore-socket", required_argument, NULL, 's' },
 		{ "no-sandbox", no_argument, NULL, 'n' },
 		{ "rpc-timeout-ms", required_argument, NULL, 'T' },
+		{ "reconcile-ms", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -594,9 +624,10 @@ int main(int argc, char **argv)
 	struct bh_db_config dbc;
 	const char *config = NULL, *rpc_url = NULL, *subs = NULL, *nft = NULL, *sock = NULL;
 	char *lock_path = NULL;
-	pthread_t th[64];
-	struct worker_arg wa[64];
-	struct eng_spawner sp[64];
+	pthread_t th[64], rth;
+	struct worker_arg wa[64], rwa;
+	struct eng_spawner sp[65];
+	bool have_recon = false;
 	struct bh_policy *pol = NULL;
 	unsigned nth = 0, nsp = 0;
 	uint64_t v;
@@ -622,6 +653,7 @@ int main(int argc, char **argv)
 	e.cfg.retry_base_ms = 2000;
 	e.cfg.retry_max_ms = 300000;
 	e.cfg.prov_timeout_ms = 600000;
+	e.cfg.reconcile_ms = 300000;
 	e.cfg.sandbox = true;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -635,7 +667,7 @@ int main(int argc, char **argv)
 		case 'H': e.cfg.network_hook = strdup(optarg); break;
 		case 'n': e.cfg.sandbox = false; break;
 		case 'h': usage(stdout); return 0;
-		case 'c': case 'C': case 'p': case 'b': case 'w': case 'k': case 'R': case 'T':
+		case 'c': case 'C': case 'p': case 'b': case 'w': case 'k': case 'R': case 'T': case 'P':
 			if (parse_u64(optarg, &v) < 0 || v > INT32_MAX) {
 				bh_log(LOG_ERR, "%s: not a number", optarg);
 				return 1;
@@ -648,6 +680,7 @@ int main(int argc, char **argv)
 			if (c == 'k') e.cfg.chunk_max = v ? v : 1;
 			if (c == 'R') e.cfg.retry_base_ms = (int)(v ? v : 1);
 			if (c == 'T') e.cfg.chain.rpc_timeout_ms = (int)v;
+			if (c == 'P') e.cfg.reconcile_ms = (int)(v ? v : 1);
 			break;
 		default: usage(stderr); return 1;
 		}
@@ -763,7 +796,7 @@ int main(int argc, char **argv)
 			bh_log(LOG_ERR, "sandbox: %s", m.text);
 			goto out;
 		}
-		for (nsp = 0; nsp < e.cfg.workers; nsp++)
+		for (nsp = 0; nsp < e.cfg.workers + 1; nsp++)   /* + the reconciler's */
 			if ((r = eng_spawner_start(pol, &sp[nsp], &m)) < 0) {
 				bh_log(LOG_ERR, "%s", m.text);
 				goto out;
@@ -782,6 +815,8 @@ int main(int argc, char **argv)
 		if (pthread_create(&th[nth], NULL, worker, &wa[nth]) != 0)
 			break;
 	}
+	rwa = (struct worker_arg){ &e, e.cfg.sandbox ? &sp[e.cfg.workers] : NULL };
+	have_recon = pthread_create(&rth, NULL, recon_thread, &rwa) == 0;
 	bh_log(LOG_INFO, "started: chain %llu, subscriptions %s.., cursor %llu, confirmations %u, "
 	       "%u workers", (unsigned long long)e.wallet.tx.chain_id, subs ? subs : "",
 	       (unsigned long long)in.cur.block, e.cfg.confirmations, nth);
@@ -804,6 +839,8 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&e.lock);
 	for (unsigned i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
+	if (have_recon)
+		pthread_join(rth, NULL);
 	write_status(&e, &in);
 	bh_log(LOG_INFO, "stopped");
 	rc = 0;

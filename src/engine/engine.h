@@ -31,6 +31,7 @@ struct eng_cfg {
 	char *state_dir;                /* <state>/engine */
 	char *manifest_path;            /* NULL: <share>/provisioner.json */
 	char *network_hook;             /* NULL: blockhost-network-hook on PATH, if any */
+	int reconcile_ms;               /* the reconciler's period (recon.c) */
 	bool sandbox;
 };
 
@@ -59,6 +60,7 @@ struct eng {
 	uint64_t head, safe, chunk;
 	unsigned running;
 	char ingest_error[256];
+	bool recon_kick;                /* under lock: an NFT Transfer was seen, reconcile now */
 };
 
 struct eng_spawner;
@@ -71,6 +73,17 @@ json_t *eng_new_record(uint64_t id, enum eng_state st);
 /* true if the record has something to do */
 bool eng_needs_work(const json_t *rec);
 int64_t eng_now_ms(void);
+/* engine.c: the item of subscription id / a new one (e->lock held) */
+struct eng_item *eng_find_item(struct eng *e, uint64_t id);
+struct eng_item *eng_add_item(struct eng *e, uint64_t id, json_t *rec);
+/* work.c: run provisioner verb (through the calling thread's spawner); exit 0 required */
+struct bh_spawn_result;
+int eng_prov_run(struct eng *e, const char *verb, const char *const *args, size_t nargs,
+		 struct bh_spawn_result *ret, struct bh_msg *msg);
+/* work.c: {"host","port","username"} of a vms.json record; BH_ERR_NOT_FOUND if it lacks them */
+int eng_details_from_record(const json_t *vm, json_t **ret);
+/* recon.c: the reconciler thread's loop (returns when e->stop is set) */
+void eng_recon_loop(struct eng *e);
 /* One log line when the wallet's RPC client retried (mint_lock held). */
 void eng_note_wallet_retries(struct eng *e);
 
