@@ -2,6 +2,7 @@
 /*
  * blockhost-engine run [options]      the chain monitor (docs/engine.md)
  * blockhost-engine status [--json]    what the running (or last) engine reported
+ * blockhost-engine gc-check VM        the GC's on-chain check (gccheck.c)
  *
  * Ingest (this thread): eth_blockNumber; blocks up to head - confirmations; the next
  * block's parentHash checked against the stored hash of the cursor block (a mismatch is a
@@ -505,7 +506,9 @@ static void usage(FILE *f)
 		"         [--provisioner-manifest FILE] [--network-hook PATH] [--config FILE]\n"
 		"         [--keystore-socket PATH] [--rpc-timeout-ms N] [--reconcile-ms N]\n"
 		"         [--no-sandbox]\n"
-		"       blockhost-engine status [--json] [--state-dir DIR]\n");
+		"       blockhost-engine status [--json] [--state-dir DIR]\n"
+		"       blockhost-engine gc-check VM [--now T] [--rpc-url URL] [--subscriptions ADDR]\n"
+		"         [--config FILE]   (the GC's question; see gc-check --help)\n");
 }
 
 static int parse_u64(const char *s, uint64_t *ret)
@@ -636,6 +639,8 @@ int main(int argc, char **argv)
 	bh_log_init("blockhost-engine", BH_LOG_STDERR, 0);
 	if (argc >= 2 && !strcmp(argv[1], "status"))
 		return cmd_status(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "gc-check"))
+		return eng_gc_check_main(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "run") != 0) {
 		usage(argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
 		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 1;

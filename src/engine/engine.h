@@ -84,6 +84,8 @@ int eng_prov_run(struct eng *e, const char *verb, const char *const *args, size_
 int eng_details_from_record(const json_t *vm, json_t **ret);
 /* recon.c: the reconciler thread's loop (returns when e->stop is set) */
 void eng_recon_loop(struct eng *e);
+/* gccheck.c: blockhost-engine gc-check (argv[0] = "gc-check") */
+int eng_gc_check_main(int argc, char **argv);
 /* One log line when the wallet's RPC client retried (mint_lock held). */
 void eng_note_wallet_retries(struct eng *e);
 
