@@ -279,6 +279,27 @@ static int ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 	if (r < 0)
 		return r;
 	safe = head >= e->cfg.confirmations ? head - e->cfg.confirmations : 0;
+	if (e->cfg.finalized) {
+		/* min(head - confirmations, finalized); a chain without the tag (an RPC error or
+		 * a null block): confirmations alone, said once */
+		struct bh_msg fm = { "" };
+		r = bh_rpc_get_block(in->rpc, 0, "finalized", &blk, &fm);
+		note_retries(in->rpc);
+		if (r == 0) {
+			e->finalized = (int64_t)blk.number;
+			if (blk.number < safe)
+				safe = blk.number;
+		} else if (r == BH_ERR_NOT_FOUND || r == BH_ERR_RPC) {
+			e->finalized = -1;
+			if (!e->finalized_missing_said)
+				bh_log(LOG_NOTICE, "the chain has no \"finalized\" block (%s): acting on "
+				       "head - confirmations alone", r == BH_ERR_RPC ? fm.text : "null");
+			e->finalized_missing_said = true;
+		} else {
+			bh_msg_set(msg, "%s", fm.text);
+			return r;   /* a transport fault: not a reason to act on less-final blocks */
+		}
+	}
 	e->head = head;
 	e->safe = safe;
 	from = in->cur.nhashes ? in->cur.block + 1 : in->cur.block;
@@ -441,6 +462,8 @@ static void write_status(struct eng *e, const struct ingest *in)
 	pthread_mutex_unlock(&e->lock);
 	for (int s = ENG_SEEN; s <= ENG_REVERTED; s++)
 		json_object_set_new(q, eng_state_name((enum eng_state)s), json_integer(counts[s]));
+	json_object_set_new(st, "finalized", e->cfg.finalized && e->finalized >= 0
+					     ? json_integer((json_int_t)e->finalized) : json_null());
 	json_object_set_new(st, "queue", q);
 	json_object_set_new(st, "failing", fail);
 	(void)bh_atomic_write_json(e->status_path, st, 0644);
@@ -501,7 +524,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: blockhost-engine run [--rpc-url URL] [--subscriptions ADDR] [--nft ADDR]\n"
-		"         [--chain-id N] [--confirmations N] [--poll-ms N] [--start-block N]\n"
+		"         [--chain-id N] [--confirmations N] [--finalized] [--poll-ms N] [--start-block N]\n"
 		"         [--workers N] [--chunk N] [--retry-ms N] [--state-dir DIR]\n"
 		"         [--provisioner-manifest FILE] [--network-hook PATH] [--config FILE]\n"
 		"         [--keystore-socket PATH] [--rpc-timeout-ms N] [--reconcile-ms N]\n"
@@ -559,10 +582,14 @@ static int cmd_status(int argc, char **argv)
 		free(s);
 	} else {
 		json_t *q = json_object_get(st, "queue"), *f = json_object_get(st, "failing");
-		printf("head %lld, safe %lld (confirmations %lld), cursor %lld, chunk %lld blocks\n",
+		json_t *fin = json_object_get(st, "finalized");
+		char fs[48] = "";
+		if (json_is_integer(fin))
+			snprintf(fs, sizeof(fs), ", finalized %lld", (long long)json_integer_value(fin));
+		printf("head %lld, safe %lld (confirmations %lld%s), cursor %lld, chunk %lld blocks\n",
 		       (long long)json_integer_value(json_object_get(st, "head")),
 		       (long long)json_integer_value(json_object_get(st, "safe")),
-		       (long long)json_integer_value(json_object_get(st, "confirmations")),
+		       (long long)json_integer_value(json_object_get(st, "confirmations")), fs,
 		       (long long)json_integer_value(json_object_get(st, "cursor")),
 		       (long long)json_integer_value(json_object_get(st, "chunk")));
 		const char *k;
@@ -617,6 +644,7 @@ int main(int argc, char **argv)
 		{ "no-sandbox", no_argument, NULL, 'n' },
 		{ "rpc-timeout-ms", required_argument, NULL, 'T' },
 		{ "reconcile-ms", required_argument, NULL, 'P' },
+		{ "finalized", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -651,6 +679,7 @@ int main(int argc, char **argv)
 	memset(&in, 0, sizeof(in));
 	memset(&dbc, 0, sizeof(dbc));
 	e.stop = &stop_flag;
+	e.finalized = -1;
 	e.cfg.confirmations = 3;
 	e.cfg.poll_ms = 2000;
 	e.cfg.workers = 4;
@@ -671,6 +700,7 @@ int main(int argc, char **argv)
 		case 'm': e.cfg.manifest_path = strdup(optarg); break;
 		case 'H': e.cfg.network_hook = strdup(optarg); break;
 		case 'n': e.cfg.sandbox = false; break;
+		case 'F': e.cfg.finalized = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'c': case 'C': case 'p': case 'b': case 'w': case 'k': case 'R': case 'T': case 'P':
 			if (parse_u64(optarg, &v) < 0 || v > INT32_MAX) {
@@ -822,9 +852,10 @@ int main(int argc, char **argv)
 	}
 	rwa = (struct worker_arg){ &e, e.cfg.sandbox ? &sp[e.cfg.workers] : NULL };
 	have_recon = pthread_create(&rth, NULL, recon_thread, &rwa) == 0;
-	bh_log(LOG_INFO, "started: chain %llu, subscriptions %s.., cursor %llu, confirmations %u, "
+	bh_log(LOG_INFO, "started: chain %llu, subscriptions %s.., cursor %llu, confirmations %u%s, "
 	       "%u workers", (unsigned long long)e.wallet.tx.chain_id, subs ? subs : "",
-	       (unsigned long long)in.cur.block, e.cfg.confirmations, nth);
+	       (unsigned long long)in.cur.block, e.cfg.confirmations,
+	       e.cfg.finalized ? " and finalized" : "", nth);
 	while (!stop_flag) {
 		m.text[0] = 0;
 		r = ingest_round(&e, &in, &m);

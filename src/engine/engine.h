@@ -21,6 +21,7 @@
 struct eng_cfg {
 	struct eng_chain_cfg chain;
 	unsigned confirmations;         /* act on blocks <= head - confirmations */
+	bool finalized;                 /* and <= the "finalized" block, where the chain has one */
 	int poll_ms;
 	uint64_t start_block;
 	unsigned workers;               /* parallel subscriptions */
@@ -58,6 +59,8 @@ struct eng {
 	volatile sig_atomic_t *stop;
 	/* status */
 	uint64_t head, safe, chunk;
+	int64_t finalized;              /* the chain's finalized block, -1: none / not asked */
+	bool finalized_missing_said;    /* logged once that the chain has no finalized tag */
 	unsigned running;
 	char ingest_error[256];
 	bool recon_kick;                /* under lock: an NFT Transfer was seen, reconcile now */
