@@ -758,6 +758,12 @@ int main(int argc, char **argv)
 		       "or web3-defaults.json)");
 		goto out;
 	}
+	if (!memcmp(e.cfg.chain.subs, e.cfg.chain.nft, 20)) {
+		/* the ingest tells their logs apart by address */
+		bh_log(LOG_ERR, "the subscription and NFT contracts have the same address: check "
+		       "--subscriptions, --nft (or web3-defaults.json)");
+		goto out;
+	}
 	if (!e.cfg.state_dir && bh_path(BH_DIR_STATE, "engine", &e.cfg.state_dir) < 0)
 		goto out;
 	if (asprintf(&e.subs_dir, "%s/subs", e.cfg.state_dir) < 0 ||

@@ -43,3 +43,9 @@ INSTALL_TARGETS += install-engine
 install-engine:
 	install -d -m 0755 $(DESTDIR)$(DATADIR)/blockhost
 	install -m 0644 src/engine/engine.json $(DESTDIR)$(DATADIR)/blockhost/engine.json
+
+# bench/bench_engine_catchup.sh (make bench, never make check): cold-start catch-up over
+# 10,000 SubscriptionCreated logs vs an ethers v6 getLogs + decode loop
+.PHONY: bench-engine-catchup
+bench-engine-catchup: $(BUILD)/bin/blockhost-engine $(BUILD)/bin/blockhost-keystore $(BUILD)/bin/blockhost-vmdb
+	BUILD=$(BUILD) bench/bench_engine_catchup.sh
