@@ -2,6 +2,7 @@
 /*
  * blockhost-engine run [options]      the chain monitor (docs/engine.md)
  * blockhost-engine status [--json]    what the running (or last) engine reported
+ * blockhost-engine gc-check VM        the GC's on-chain check (gccheck.c)
  *
  * Ingest (this thread): eth_blockNumber; blocks up to head - confirmations; the next
  * block's parentHash checked against the stored hash of the cursor block (a mismatch is a
@@ -50,7 +51,7 @@ static void sleep_ms(int ms)
 }
 
 /* ---------------------------------------------------------------- items */
-static struct eng_item *find_item(struct eng *e, uint64_t id)
+struct eng_item *eng_find_item(struct eng *e, uint64_t id)
 {
 	for (size_t i = 0; i < e->nitems; i++)
 		if (e->items[i]->id == id)
@@ -58,7 +59,7 @@ static struct eng_item *find_item(struct eng *e, uint64_t id)
 	return NULL;
 }
 
-static struct eng_item *add_item(struct eng *e, uint64_t id, json_t *rec)
+struct eng_item *eng_add_item(struct eng *e, uint64_t id, json_t *rec)
 {
 	/* items are separate allocations: workers keep their pointer while the array grows */
 	if (e->nitems == e->aitems) {
@@ -123,6 +124,14 @@ static void *worker(void *ud)
 	return NULL;
 }
 
+static void *recon_thread(void *ud)
+{
+	struct worker_arg *wa = ud;
+	eng_work_set_spawner(wa->sp);
+	eng_recon_loop(wa->e);
+	return NULL;
+}
+
 /* ---------------------------------------------------------------- journal of logs */
 /* One decoded log of the subscription contract; e->lock held. */
 static int journal_event(struct eng *e, const struct bh_rpc_log *l, const struct bh_event *ev)
@@ -142,7 +151,7 @@ static int journal_event(struct eng *e, const struct bh_rpc_log *l, const struct
 	}
 	if (id == 0)
 		return 0;
-	struct eng_item *it = find_item(e, id);
+	struct eng_item *it = eng_find_item(e, id);
 	rec = it ? it->rec : NULL;
 	if (rec && eng_sub_has_key(rec, key))
 		return 0;   /* seen before: a re-read range after a restart */
@@ -182,7 +191,7 @@ static int journal_event(struct eng *e, const struct bh_rpc_log *l, const struct
 			json_decref(it->rec);
 			it->rec = n;
 			it->next_ms = 0;
-		} else if (!add_item(e, id, n)) {
+		} else if (!eng_add_item(e, id, n)) {
 			json_decref(n);
 			return -EAGAIN;
 		}
@@ -193,7 +202,7 @@ static int journal_event(struct eng *e, const struct bh_rpc_log *l, const struct
 		rec = eng_new_record(id, ENG_EXTERNAL);
 		if (!rec)
 			return -ENOMEM;
-		if (!(it = add_item(e, id, rec))) {
+		if (!(it = eng_add_item(e, id, rec))) {
 			json_decref(rec);
 			return -EAGAIN;
 		}
@@ -270,6 +279,27 @@ static int ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 	if (r < 0)
 		return r;
 	safe = head >= e->cfg.confirmations ? head - e->cfg.confirmations : 0;
+	if (e->cfg.finalized) {
+		/* min(head - confirmations, finalized); a chain without the tag (an RPC error or
+		 * a null block): confirmations alone, said once */
+		struct bh_msg fm = { "" };
+		r = bh_rpc_get_block(in->rpc, 0, "finalized", &blk, &fm);
+		note_retries(in->rpc);
+		if (r == 0) {
+			e->finalized = (int64_t)blk.number;
+			if (blk.number < safe)
+				safe = blk.number;
+		} else if (r == BH_ERR_NOT_FOUND || r == BH_ERR_RPC) {
+			e->finalized = -1;
+			if (!e->finalized_missing_said)
+				bh_log(LOG_NOTICE, "the chain has no \"finalized\" block (%s): acting on "
+				       "head - confirmations alone", r == BH_ERR_RPC ? fm.text : "null");
+			e->finalized_missing_said = true;
+		} else {
+			bh_msg_set(msg, "%s", fm.text);
+			return r;   /* a transport fault: not a reason to act on less-final blocks */
+		}
+	}
 	e->head = head;
 	e->safe = safe;
 	from = in->cur.nhashes ? in->cur.block + 1 : in->cur.block;
@@ -313,13 +343,16 @@ static int ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 	if (to > safe)
 		to = safe;
 	const uint8_t (*topics)[32] = (const uint8_t (*)[32])(const uint8_t *)NULL;
-	uint8_t t0[3][32];
+	uint8_t t0[4][32], a0[2][20];
 	memcpy(t0[0], bh_event_topic(BH_EV_SUBSCRIPTION_CREATED), 32);
 	memcpy(t0[1], bh_event_topic(BH_EV_SUBSCRIPTION_EXTENDED), 32);
 	memcpy(t0[2], bh_event_topic(BH_EV_SUBSCRIPTION_CANCELLED), 32);
+	memcpy(t0[3], bh_event_topic(BH_EV_TRANSFER), 32);   /* of the NFT: the reconciler's cue */
 	topics = (const uint8_t (*)[32])t0;
-	const uint8_t (*addrs)[20] = (const uint8_t (*)[20])e->cfg.chain.subs;
-	struct bh_rpc_filter f = { from, to, addrs, 1, topics, 3 };
+	memcpy(a0[0], e->cfg.chain.subs, 20);
+	memcpy(a0[1], e->cfg.chain.nft, 20);
+	const uint8_t (*addrs)[20] = (const uint8_t (*)[20])a0;
+	struct bh_rpc_filter f = { from, to, addrs, 2, topics, 4 };
 	r = bh_rpc_get_logs(in->rpc, &f, &logs, msg);
 	note_retries(in->rpc);
 	if (r < 0) {
@@ -348,7 +381,24 @@ static int ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 	for (size_t i = 0; i < logs.n; i++) {
 		struct bh_event ev;
 		struct bh_msg dm = { "" };
-		if (logs.v[i].removed || memcmp(logs.v[i].log.address, e->cfg.chain.subs, 20))
+		if (logs.v[i].removed)
+			continue;
+		if (!memcmp(logs.v[i].log.address, e->cfg.chain.nft, 20)) {
+			/* an NFT changed hands (a mint's Transfer is from 0): the reconciler reads
+			 * ownerOf now rather than at its next period; nothing to journal */
+			static const uint8_t zero[20];
+			if (bh_event_decode(&logs.v[i].log, &ev, &dm) == 0) {
+				if (ev.kind == BH_EV_TRANSFER && memcmp(ev.transfer.from, zero, 20)) {
+					bh_log(LOG_INFO, "NFT %llu transferred in block %llu",
+					       (unsigned long long)ev.transfer.token_id,
+					       (unsigned long long)logs.v[i].block_number);
+					e->recon_kick = true;
+				}
+				bh_event_clear(&ev);
+			}
+			continue;
+		}
+		if (memcmp(logs.v[i].log.address, e->cfg.chain.subs, 20))
 			continue;
 		if (bh_event_decode(&logs.v[i].log, &ev, &dm) < 0) {
 			bh_log(LOG_WARNING, "block %llu log %llu: not decodable: %s",
@@ -412,6 +462,8 @@ static void write_status(struct eng *e, const struct ingest *in)
 	pthread_mutex_unlock(&e->lock);
 	for (int s = ENG_SEEN; s <= ENG_REVERTED; s++)
 		json_object_set_new(q, eng_state_name((enum eng_state)s), json_integer(counts[s]));
+	json_object_set_new(st, "finalized", e->cfg.finalized && e->finalized >= 0
+					     ? json_integer((json_int_t)e->finalized) : json_null());
 	json_object_set_new(st, "queue", q);
 	json_object_set_new(st, "failing", fail);
 	(void)bh_atomic_write_json(e->status_path, st, 0644);
@@ -455,7 +507,7 @@ static int load_records(struct eng *e)
 			bh_log(LOG_ERR, "journal: %s (skipped; fix or remove it)", m.text);
 			continue;
 		}
-		if (!add_item(e, id, rec)) {
+		if (!eng_add_item(e, id, rec)) {
 			json_decref(rec);
 			closedir(d);
 			return -ENOMEM;
@@ -472,11 +524,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: blockhost-engine run [--rpc-url URL] [--subscriptions ADDR] [--nft ADDR]\n"
-		"         [--chain-id N] [--confirmations N] [--poll-ms N] [--start-block N]\n"
+		"         [--chain-id N] [--confirmations N] [--finalized] [--poll-ms N] [--start-block N]\n"
 		"         [--workers N] [--chunk N] [--retry-ms N] [--state-dir DIR]\n"
 		"         [--provisioner-manifest FILE] [--network-hook PATH] [--config FILE]\n"
-		"         [--keystore-socket PATH] [--rpc-timeout-ms N] [--no-sandbox]\n"
-		"       blockhost-engine status [--json] [--state-dir DIR]\n");
+		"         [--keystore-socket PATH] [--rpc-timeout-ms N] [--reconcile-ms N]\n"
+		"         [--no-sandbox]\n"
+		"       blockhost-engine status [--json] [--state-dir DIR]\n"
+		"       blockhost-engine gc-check VM [--now T] [--rpc-url URL] [--subscriptions ADDR]\n"
+		"         [--config FILE]   (the GC's question; see gc-check --help)\n");
 }
 
 static int parse_u64(const char *s, uint64_t *ret)
@@ -527,10 +582,14 @@ static int cmd_status(int argc, char **argv)
 		free(s);
 	} else {
 		json_t *q = json_object_get(st, "queue"), *f = json_object_get(st, "failing");
-		printf("head %lld, safe %lld (confirmations %lld), cursor %lld, chunk %lld blocks\n",
+		json_t *fin = json_object_get(st, "finalized");
+		char fs[48] = "";
+		if (json_is_integer(fin))
+			snprintf(fs, sizeof(fs), ", finalized %lld", (long long)json_integer_value(fin));
+		printf("head %lld, safe %lld (confirmations %lld%s), cursor %lld, chunk %lld blocks\n",
 		       (long long)json_integer_value(json_object_get(st, "head")),
 		       (long long)json_integer_value(json_object_get(st, "safe")),
-		       (long long)json_integer_value(json_object_get(st, "confirmations")),
+		       (long long)json_integer_value(json_object_get(st, "confirmations")), fs,
 		       (long long)json_integer_value(json_object_get(st, "cursor")),
 		       (long long)json_integer_value(json_object_get(st, "chunk")));
 		const char *k;
@@ -584,6 +643,8 @@ int main(int argc, char **argv)
 		{ "keystore-socket", required_argument, NULL, 's' },
 		{ "no-sandbox", no_argument, NULL, 'n' },
 		{ "rpc-timeout-ms", required_argument, NULL, 'T' },
+		{ "reconcile-ms", required_argument, NULL, 'P' },
+		{ "finalized", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -594,9 +655,10 @@ int main(int argc, char **argv)
 	struct bh_db_config dbc;
 	const char *config = NULL, *rpc_url = NULL, *subs = NULL, *nft = NULL, *sock = NULL;
 	char *lock_path = NULL;
-	pthread_t th[64];
-	struct worker_arg wa[64];
-	struct eng_spawner sp[64];
+	pthread_t th[64], rth;
+	struct worker_arg wa[64], rwa;
+	struct eng_spawner sp[65];
+	bool have_recon = false;
 	struct bh_policy *pol = NULL;
 	unsigned nth = 0, nsp = 0;
 	uint64_t v;
@@ -605,6 +667,8 @@ int main(int argc, char **argv)
 	bh_log_init("blockhost-engine", BH_LOG_STDERR, 0);
 	if (argc >= 2 && !strcmp(argv[1], "status"))
 		return cmd_status(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "gc-check"))
+		return eng_gc_check_main(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "run") != 0) {
 		usage(argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
 		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 1;
@@ -615,6 +679,7 @@ int main(int argc, char **argv)
 	memset(&in, 0, sizeof(in));
 	memset(&dbc, 0, sizeof(dbc));
 	e.stop = &stop_flag;
+	e.finalized = -1;
 	e.cfg.confirmations = 3;
 	e.cfg.poll_ms = 2000;
 	e.cfg.workers = 4;
@@ -622,6 +687,7 @@ int main(int argc, char **argv)
 	e.cfg.retry_base_ms = 2000;
 	e.cfg.retry_max_ms = 300000;
 	e.cfg.prov_timeout_ms = 600000;
+	e.cfg.reconcile_ms = 300000;
 	e.cfg.sandbox = true;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -634,8 +700,9 @@ int main(int argc, char **argv)
 		case 'm': e.cfg.manifest_path = strdup(optarg); break;
 		case 'H': e.cfg.network_hook = strdup(optarg); break;
 		case 'n': e.cfg.sandbox = false; break;
+		case 'F': e.cfg.finalized = true; break;
 		case 'h': usage(stdout); return 0;
-		case 'c': case 'C': case 'p': case 'b': case 'w': case 'k': case 'R': case 'T':
+		case 'c': case 'C': case 'p': case 'b': case 'w': case 'k': case 'R': case 'T': case 'P':
 			if (parse_u64(optarg, &v) < 0 || v > INT32_MAX) {
 				bh_log(LOG_ERR, "%s: not a number", optarg);
 				return 1;
@@ -648,6 +715,7 @@ int main(int argc, char **argv)
 			if (c == 'k') e.cfg.chunk_max = v ? v : 1;
 			if (c == 'R') e.cfg.retry_base_ms = (int)(v ? v : 1);
 			if (c == 'T') e.cfg.chain.rpc_timeout_ms = (int)v;
+			if (c == 'P') e.cfg.reconcile_ms = (int)(v ? v : 1);
 			break;
 		default: usage(stderr); return 1;
 		}
@@ -688,6 +756,12 @@ int main(int argc, char **argv)
 	if (!e.cfg.chain.has_subs || !e.cfg.chain.has_nft) {
 		bh_log(LOG_ERR, "the subscription and NFT contracts are needed (--subscriptions, --nft, "
 		       "or web3-defaults.json)");
+		goto out;
+	}
+	if (!memcmp(e.cfg.chain.subs, e.cfg.chain.nft, 20)) {
+		/* the ingest tells their logs apart by address */
+		bh_log(LOG_ERR, "the subscription and NFT contracts have the same address: check "
+		       "--subscriptions, --nft (or web3-defaults.json)");
 		goto out;
 	}
 	if (!e.cfg.state_dir && bh_path(BH_DIR_STATE, "engine", &e.cfg.state_dir) < 0)
@@ -763,7 +837,7 @@ int main(int argc, char **argv)
 			bh_log(LOG_ERR, "sandbox: %s", m.text);
 			goto out;
 		}
-		for (nsp = 0; nsp < e.cfg.workers; nsp++)
+		for (nsp = 0; nsp < e.cfg.workers + 1; nsp++)   /* + the reconciler's */
 			if ((r = eng_spawner_start(pol, &sp[nsp], &m)) < 0) {
 				bh_log(LOG_ERR, "%s", m.text);
 				goto out;
@@ -782,9 +856,12 @@ int main(int argc, char **argv)
 		if (pthread_create(&th[nth], NULL, worker, &wa[nth]) != 0)
 			break;
 	}
-	bh_log(LOG_INFO, "started: chain %llu, subscriptions %s.., cursor %llu, confirmations %u, "
+	rwa = (struct worker_arg){ &e, e.cfg.sandbox ? &sp[e.cfg.workers] : NULL };
+	have_recon = pthread_create(&rth, NULL, recon_thread, &rwa) == 0;
+	bh_log(LOG_INFO, "started: chain %llu, subscriptions %s.., cursor %llu, confirmations %u%s, "
 	       "%u workers", (unsigned long long)e.wallet.tx.chain_id, subs ? subs : "",
-	       (unsigned long long)in.cur.block, e.cfg.confirmations, nth);
+	       (unsigned long long)in.cur.block, e.cfg.confirmations,
+	       e.cfg.finalized ? " and finalized" : "", nth);
 	while (!stop_flag) {
 		m.text[0] = 0;
 		r = ingest_round(&e, &in, &m);
@@ -804,6 +881,8 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&e.lock);
 	for (unsigned i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
+	if (have_recon)
+		pthread_join(rth, NULL);
 	write_status(&e, &in);
 	bh_log(LOG_INFO, "stopped");
 	rc = 0;

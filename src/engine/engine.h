@@ -21,6 +21,7 @@
 struct eng_cfg {
 	struct eng_chain_cfg chain;
 	unsigned confirmations;         /* act on blocks <= head - confirmations */
+	bool finalized;                 /* and <= the "finalized" block, where the chain has one */
 	int poll_ms;
 	uint64_t start_block;
 	unsigned workers;               /* parallel subscriptions */
@@ -31,6 +32,7 @@ struct eng_cfg {
 	char *state_dir;                /* <state>/engine */
 	char *manifest_path;            /* NULL: <share>/provisioner.json */
 	char *network_hook;             /* NULL: blockhost-network-hook on PATH, if any */
+	int reconcile_ms;               /* the reconciler's period (recon.c) */
 	bool sandbox;
 };
 
@@ -57,8 +59,11 @@ struct eng {
 	volatile sig_atomic_t *stop;
 	/* status */
 	uint64_t head, safe, chunk;
+	int64_t finalized;              /* the chain's finalized block, -1: none / not asked */
+	bool finalized_missing_said;    /* logged once that the chain has no finalized tag */
 	unsigned running;
 	char ingest_error[256];
+	bool recon_kick;                /* under lock: an NFT Transfer was seen, reconcile now */
 };
 
 struct eng_spawner;
@@ -71,6 +76,19 @@ json_t *eng_new_record(uint64_t id, enum eng_state st);
 /* true if the record has something to do */
 bool eng_needs_work(const json_t *rec);
 int64_t eng_now_ms(void);
+/* engine.c: the item of subscription id / a new one (e->lock held) */
+struct eng_item *eng_find_item(struct eng *e, uint64_t id);
+struct eng_item *eng_add_item(struct eng *e, uint64_t id, json_t *rec);
+/* work.c: run provisioner verb (through the calling thread's spawner); exit 0 required */
+struct bh_spawn_result;
+int eng_prov_run(struct eng *e, const char *verb, const char *const *args, size_t nargs,
+		 struct bh_spawn_result *ret, struct bh_msg *msg);
+/* work.c: {"host","port","username"} of a vms.json record; BH_ERR_NOT_FOUND if it lacks them */
+int eng_details_from_record(const json_t *vm, json_t **ret);
+/* recon.c: the reconciler thread's loop (returns when e->stop is set) */
+void eng_recon_loop(struct eng *e);
+/* gccheck.c: blockhost-engine gc-check (argv[0] = "gc-check") */
+int eng_gc_check_main(int argc, char **argv);
 /* One log line when the wallet's RPC client retried (mint_lock held). */
 void eng_note_wallet_retries(struct eng *e);
 

@@ -21,7 +21,7 @@ $(BUILD)/bin/blockhost-mint-nft: $(BUILD)/obj/engine/mint-main.o $(ENGINE_LIB) $
 
 PROGRAMS += $(BUILD)/bin/blockhost-engine
 $(BUILD)/bin/blockhost-engine: EXTRA_LIBS = -lpthread
-$(BUILD)/bin/blockhost-engine: $(BUILD)/obj/engine/engine.o $(BUILD)/obj/engine/work.o $(BUILD)/obj/engine/spawner.o $(ENGINE_LIB) $(LIBCOMMON)
+$(BUILD)/bin/blockhost-engine: $(BUILD)/obj/engine/engine.o $(BUILD)/obj/engine/work.o $(BUILD)/obj/engine/spawner.o $(BUILD)/obj/engine/recon.o $(BUILD)/obj/engine/gccheck.o $(ENGINE_LIB) $(LIBCOMMON)
 	$(call link)
 
 # fuzz/fuzz_engine_journal.c: the journal parsers
@@ -43,3 +43,9 @@ INSTALL_TARGETS += install-engine
 install-engine:
 	install -d -m 0755 $(DESTDIR)$(DATADIR)/blockhost
 	install -m 0644 src/engine/engine.json $(DESTDIR)$(DATADIR)/blockhost/engine.json
+
+# bench/bench_engine_catchup.sh (make bench, never make check): cold-start catch-up over
+# 10,000 SubscriptionCreated logs vs an ethers v6 getLogs + decode loop
+.PHONY: bench-engine-catchup
+bench-engine-catchup: $(BUILD)/bin/blockhost-engine $(BUILD)/bin/blockhost-keystore $(BUILD)/bin/blockhost-vmdb
+	BUILD=$(BUILD) bench/bench_engine_catchup.sh

@@ -136,8 +136,8 @@ static int prov_cmd(struct eng *e, const char *verb, const char **ret, struct bh
 }
 
 /* Run provisioner verb; exit 0 required. */
-static int prov_run(struct eng *e, const char *verb, const char *const *args, size_t nargs,
-		    struct bh_spawn_result *ret, struct bh_msg *msg)
+int eng_prov_run(struct eng *e, const char *verb, const char *const *args, size_t nargs,
+		 struct bh_spawn_result *ret, struct bh_msg *msg)
 {
 	const char *exe, *argv[16];
 	struct bh_spawn_result res;
@@ -260,7 +260,7 @@ static int step_decrypt(struct eng *e, struct eng_item *it, json_t *rec, struct 
 }
 
 /* host, port, username of a VM record (vms.json) */
-static int details_from_record(const json_t *vm, json_t **ret)
+int eng_details_from_record(const json_t *vm, json_t **ret)
 {
 	const char *user = json_string_value(json_object_get(vm, "username"));
 	const char *ip = json_string_value(json_object_get(vm, "ipv6_address"));
@@ -326,7 +326,7 @@ static int step_create(struct eng *e, struct eng_item *it, json_t *rec, struct b
 			r = BH_ERR_STATE;
 			goto out;
 		}
-		if ((r = details_from_record(vmrec, &details)) < 0) {
+		if ((r = eng_details_from_record(vmrec, &details)) < 0) {
 			bh_msg_set(msg, "VM %s exists but its record lacks username/address", vm);
 			goto out;
 		}
@@ -344,7 +344,7 @@ static int step_create(struct eng *e, struct eng_item *it, json_t *rec, struct b
 		const char *args[] = { vm, "--owner-wallet", owner, "--expiry-days", days, "--apply" };
 		bh_log(LOG_INFO, "subscription %llu: provisioner create %s --owner-wallet %s --expiry-days %s",
 		       (unsigned long long)it->id, vm, owner, days);
-		if ((r = prov_run(e, "create", args, 6, &sr, msg)) < 0)
+		if ((r = eng_prov_run(e, "create", args, 6, &sr, msg)) < 0)
 			goto out;
 		struct bh_msg m = { "" };
 		r = bh_result_parse(&sr.out, &res, &m);
@@ -560,7 +560,7 @@ static int step_gecos(struct eng *e, json_t *rec, struct bh_msg *msg)
 	bh_eth_addr_checksum(sub, owner);
 	snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(rec, "token_id")));
 	const char *args[] = { json_string_value(json_object_get(rec, "vm")), owner, "--nft-id", id };
-	int r = prov_run(e, "update-gecos", args, 4, NULL, msg);
+	int r = eng_prov_run(e, "update-gecos", args, 4, NULL, msg);
 	if (r < 0)
 		return r;
 	return advance(e, rec, ENG_DONE);
@@ -604,7 +604,7 @@ static int step_op(struct eng *e, struct eng_item *it, json_t *rec, struct bh_ms
 		const char *st = json_string_value(json_object_get(vmrec, "status"));
 		if (st && !strcmp(st, "suspended")) {
 			const char *args[] = { vm };
-			if ((r = prov_run(e, "resume", args, 1, NULL, msg)) < 0)
+			if ((r = eng_prov_run(e, "resume", args, 1, NULL, msg)) < 0)
 				goto out;
 			bh_log(LOG_INFO, "subscription %llu: %s resumed", (unsigned long long)it->id, vm);
 		}
@@ -612,7 +612,7 @@ static int step_op(struct eng *e, struct eng_item *it, json_t *rec, struct bh_ms
 		const char *st = json_string_value(json_object_get(vmrec, "status"));
 		if (!st || strcmp(st, "destroyed")) {
 			const char *args[] = { vm };
-			if ((r = prov_run(e, "destroy", args, 1, NULL, msg)) < 0)
+			if ((r = eng_prov_run(e, "destroy", args, 1, NULL, msg)) < 0)
 				goto out;
 		}
 		bh_log(LOG_INFO, "subscription %llu: cancelled, %s destroyed", (unsigned long long)it->id, vm);

@@ -207,6 +207,8 @@ int main(int argc, char **argv)
 		say("libvirt initialisation failed");
 		return 1;
 	}
+	if (cmd->before_sandbox && cmd->before_sandbox(argc, argv) < 0)
+		return 1;
 	if (sandbox(cmd) < 0) {
 		if (cmd->on_sandbox_error) {
 			cmd->on_sandbox_error(argc, argv);

@@ -29,6 +29,9 @@ struct prov_cmd {
 	/* what the verb's contract says to print when the sandbox cannot be applied
 	 * (status: "unknown"; list: an empty list), NULL = nothing, exit 1 */
 	void (*on_sandbox_error)(int argc, char **argv);
+	/* called before the sandbox, for what the filter forbids later (gc: the fork of its
+	 * chain-check helper); < 0: exit 1.  NULL = nothing */
+	int (*before_sandbox)(int argc, char **argv);
 };
 
 extern const struct prov_cmd prov_cmd_create, prov_cmd_destroy, prov_cmd_start, prov_cmd_stop,

@@ -13,6 +13,7 @@
 //   node engine-buyer.js cancel RPC SUBS OWNER SUBID
 //   node engine-buyer.js check  RPC NFT TOKENID I          -> prints the decrypted details
 //   node engine-buyer.js expiry RPC SUBS SUBID             -> prints expiresAt
+//   node engine-buyer.js transfer RPC NFT TOKENID FROM_I TO_I  -> prints the new owner
 'use strict';
 const crypto = require('node:crypto');
 const { ethers } = require('ethers');
@@ -30,7 +31,8 @@ const SUBS_ABI = [
 	'event SubscriptionCreated(uint256 indexed subscriptionId, uint256 indexed planId, address indexed subscriber, uint256 expiresAt, uint256 paidAmount, address paymentToken, bytes userEncrypted)',
 ];
 const ERC20 = ['function mint(address,uint256)', 'function approve(address,uint256) returns (bool)'];
-const NFT = ['function ownerOf(uint256) view returns (address)', 'function getUserEncrypted(uint256) view returns (bytes)'];
+const NFT = ['function ownerOf(uint256) view returns (address)', 'function getUserEncrypted(uint256) view returns (bytes)',
+	'function transferFrom(address,address,uint256)'];
 
 async function noble() {
 	const { secp256k1 } = await import('@noble/curves/secp256k1.js');
@@ -105,6 +107,12 @@ async function buy(subs, stable, pub, i, mode) {
 	} else if (cmd === 'expiry') {
 		const [subs, id] = a;
 		console.log((await new ethers.Contract(subs, SUBS_ABI, provider).getSubscription(BigInt(id)))[2].toString());
+	} else if (cmd === 'transfer') {
+		const [nft, id, from, to] = a;
+		const w = buyer(from), dest = buyer(to).address;
+		await provider.send('anvil_setBalance', [w.address, '0x56BC75E2D63100000']);
+		await (await new ethers.Contract(nft, NFT, w).transferFrom(w.address, dest, BigInt(id))).wait();
+		console.log(dest);
 	} else if (cmd === 'check') {
 		const [nft, id, i] = a;
 		const w = buyer(i);
