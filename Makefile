@@ -162,8 +162,14 @@ $(BUILD)/fuzz/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/fuzz-main.o $(LIBCO
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(COMMON_LIBS) $(FUZZ_EXTRA_LIBS_$*)
 
-fuzz-replay: $(REPLAY_BINS)
+# differential oracle: the rlp corpus through our decoder and ethers (tests/js/oracle-rlp.js)
+$(BUILD)/fuzz/oracle_rlp: $(BUILD)/fuzz/oracle_rlp.o $(LIBCOMMON)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(COMMON_LIBS)
+
+fuzz-replay: $(REPLAY_BINS) $(BUILD)/fuzz/oracle_rlp
 	@tests/run-fuzz-replay.sh $(BUILD) $(FUZZ_NAMES)
+	@tests/run-fuzz-oracle.sh $(BUILD)
 
 FUZZ_CFLAGS  = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                -Isrc/common -D_GNU_SOURCE -DBH_FUZZING $(shell $(PKG_CONFIG) --cflags $(COMMON_PKGS))
