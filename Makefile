@@ -6,6 +6,8 @@
 #   make fuzz            libFuzzer run of every fuzz/fuzz_*.c for FUZZ_SECONDS each
 #   make fuzz-long       every target to FUZZ_LONG_RUNS executions (or FUZZ_LONG_SECONDS),
 #                        new coverage merged back into fuzz/corpus/ (docs/fuzzing.md)
+#   make fuzz-coverage   clang coverage build of every target replaying its corpus;
+#                        per-parser-file line/branch coverage (fuzz/README.md)
 #   make bench           benchmarks (ratios against named peers; never part of check)
 #   make deps            install the Debian packages and pinned npm tools (idempotent)
 #   make demo            run the host locally on embedded defaults
@@ -103,7 +105,7 @@ CHECK_DEPS :=
 ACTION_SRCS :=
 INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
 
-.PHONY: all check check-deps layers unit fuzz-replay integration policy-check policy-table fuzz fuzz-long bench deps demo install install-common clean \
+.PHONY: all check check-deps layers unit fuzz-replay integration policy-check policy-table fuzz fuzz-long fuzz-coverage bench deps demo install install-common clean \
         distclean help
 all: $(LIBCOMMON)
 
@@ -160,8 +162,14 @@ $(BUILD)/fuzz/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/fuzz-main.o $(LIBCO
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(COMMON_LIBS) $(FUZZ_EXTRA_LIBS_$*)
 
-fuzz-replay: $(REPLAY_BINS)
+# differential oracle: the rlp corpus through our decoder and ethers (tests/js/oracle-rlp.js)
+$(BUILD)/fuzz/oracle_rlp: $(BUILD)/fuzz/oracle_rlp.o $(LIBCOMMON)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(COMMON_LIBS)
+
+fuzz-replay: $(REPLAY_BINS) $(BUILD)/fuzz/oracle_rlp
 	@tests/run-fuzz-replay.sh $(BUILD) $(FUZZ_NAMES)
+	@tests/run-fuzz-oracle.sh $(BUILD)
 
 FUZZ_CFLAGS  = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                -Isrc/common -D_GNU_SOURCE -DBH_FUZZING $(shell $(PKG_CONFIG) --cflags $(COMMON_PKGS))
@@ -175,6 +183,27 @@ $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(COMMON_SRCS) $(wildcard src/common/*/*.h) 
 
 fuzz: $(FUZZ_BINS)
 	@tests/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+# make fuzz-coverage: every target built with clang source-based coverage and linked with
+# the standalone driver (no libFuzzer), each corpus replayed, per-file line/branch
+# coverage of the parser files printed (tests/run-fuzz-coverage.sh; fuzz/README.md).
+# Needs llvm-profdata and llvm-cov (Debian llvm-14); installs nothing.  Not in check.
+FUZZ_COV_BUILD  ?= $(patsubst %-san,%,$(BUILD))-cov
+FUZZ_COV_CORPUS ?= fuzz/corpus
+FUZZ_COV_CFLAGS  = -std=gnu11 -g -O0 -fprofile-instr-generate -fcoverage-mapping \
+                   -Isrc/common -Isrc/pam -D_GNU_SOURCE -DBH_FUZZING $(shell $(PKG_CONFIG) --cflags $(COMMON_PKGS))
+# FUZZ_COV_TARGETS="tx rlp" for a subset (default: all; each target is one clang -O0 build)
+FUZZ_COV_TARGETS ?=
+FUZZ_COV_NAMES   = $(if $(strip $(FUZZ_COV_TARGETS)),$(filter $(FUZZ_COV_TARGETS),$(FUZZ_NAMES)),$(FUZZ_NAMES))
+FUZZ_COV_BINS    = $(patsubst %,$(FUZZ_COV_BUILD)/cov_%,$(FUZZ_COV_NAMES))
+
+$(FUZZ_COV_BUILD)/cov_%: fuzz/fuzz_%.c fuzz/fuzz-main.c $(COMMON_SRCS) $(wildcard src/common/*/*.h) $$(filter %.c,$$(FUZZ_EXTRA_SRCS_$$*))
+	@mkdir -p $(dir $@)
+	$(call msg,COVCC,$@)
+	$(Q)$(FUZZCC) $(FUZZ_COV_CFLAGS) -o $@ $< fuzz/fuzz-main.c $(COMMON_SRCS) $(FUZZ_EXTRA_SRCS_$*) $(COMMON_LIBS) $(FUZZ_EXTRA_LIBS_$*)
+
+fuzz-coverage: $(FUZZ_COV_BINS)
+	@tests/run-fuzz-coverage.sh $(FUZZ_COV_BUILD) $(FUZZ_COV_CORPUS) $(FUZZ_COV_NAMES)
 
 FUZZ_LONG_NAMES = $(if $(strip $(FUZZ_LONG_TARGETS)),$(filter $(FUZZ_LONG_TARGETS),$(FUZZ_NAMES)),$(FUZZ_NAMES))
 fuzz-long: $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_LONG_NAMES))
@@ -240,7 +269,7 @@ install-common: all
 	find $(DESTDIR)$(DATADIR)/blockhost/policy $(DESTDIR)$(DATADIR)/blockhost/seccomp -type f -exec chmod 0444 {} +
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-cov
 
 distclean: clean
 	rm -rf tests/js/node_modules

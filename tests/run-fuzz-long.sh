@@ -17,16 +17,20 @@ MERGE=${FUZZ_LONG_MERGE:-1}
 sum="$FB/fuzz-long-summary.txt"
 fail=0
 rows=()
+# per-target -max_len: the larger of MAX_LEN and fuzz/max_len.tsv's value (the parser's cap)
+max_len() { local v; v=$(awk -v n="$1" '$1 == n { print $2 }' fuzz/max_len.tsv 2>/dev/null)
+	[ -n "$v" ] && [ "$v" -gt "$2" ] && echo "$v" || echo "$2"; }
 for n in "$@"; do
 	bin="$FB/fuzz_$n"; seeds="fuzz/corpus/$n"; work="$FB/corpus-long/$n"
 	log="$FB/fuzz-long_$n.log"
 	mkdir -p "$work" "$seeds"
 	before=$(ls "$seeds" | wc -l)
+	ml=$(max_len "$n" "$MAXLEN")
 	dict=(); [ -f "fuzz/$n.dict" ] && dict=(-dict="fuzz/$n.dict")
-	echo "== fuzz-long $n: up to $RUNS executions or ${SECS}s (max_len $MAXLEN)"
+	echo "== fuzz-long $n: up to $RUNS executions or ${SECS}s (max_len $ml)"
 	start=$(date +%s)
 	# work first: new inputs are written there, never into the checked-in seeds
-	"$bin" "${dict[@]}" -runs="$RUNS" -max_total_time="$SECS" -max_len="$MAXLEN" \
+	"$bin" "${dict[@]}" -runs="$RUNS" -max_total_time="$SECS" -max_len="$ml" \
 		-timeout=25 -rss_limit_mb=4096 -print_final_stats=1 \
 		-artifact_prefix="$FB/long-crash-$n-" "$work" "$seeds" > "$log" 2>&1
 	rc=$?
@@ -49,7 +53,7 @@ for n in "$@"; do
 		# -merge=1, which is the fallback; the checked-in seeds are never removed
 		mflag=-merge=1
 		"$bin" -help=1 2>&1 | grep -q '^ *set_cover_merge' && mflag=-set_cover_merge=1
-		if "$bin" $mflag -max_len="$MAXLEN" -timeout=25 -rss_limit_mb=4096 \
+		if "$bin" $mflag -max_len="$ml" -timeout=25 -rss_limit_mb=4096 \
 			"$seeds" "$work" > "$FB/fuzz-long-merge_$n.log" 2>&1; then
 			after=$(ls "$seeds" | wc -l)
 		else
