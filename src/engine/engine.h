@@ -92,4 +92,14 @@ int eng_gc_check_main(int argc, char **argv);
 /* One log line when the wallet's RPC client retried (mint_lock held). */
 void eng_note_wallet_retries(struct eng *e);
 
+/* ingest.c: the state of the ingest loop, and one round of it: 1 if there may be more to
+ * read now, 0 when caught up, or < 0 (msg says why; the caller retries). */
+struct ingest {
+	struct bh_rpc *rpc;
+	struct eng_cursor cur;
+	struct eng_chunker chunk;
+};
+
+int eng_ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg);
+
 #endif
