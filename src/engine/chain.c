@@ -83,6 +83,30 @@ out:
 	return r;
 }
 
+int eng_chain_cfg_override(struct eng_chain_cfg *c, const char *rpc_url, uint64_t chain_id,
+			   const char *keystore_socket)
+{
+	char *u = rpc_url ? strdup(rpc_url) : NULL;
+	char *k = keystore_socket ? strdup(keystore_socket) : NULL;
+
+	if ((rpc_url && !u) || (keystore_socket && !k)) {
+		free(u);
+		free(k);
+		return -ENOMEM;
+	}
+	if (u) {
+		free(c->rpc_url);
+		c->rpc_url = u;
+	}
+	if (k) {
+		free(c->keystore_socket);
+		c->keystore_socket = k;
+	}
+	if (chain_id)
+		c->chain_id = chain_id;
+	return 0;
+}
+
 void eng_chain_cfg_done(struct eng_chain_cfg *c)
 {
 	if (!c)

@@ -37,6 +37,10 @@ struct eng_chain_cfg {
  * file is not an error.  Flags are applied by the caller afterwards. */
 int eng_chain_cfg_load(const char *path, struct eng_chain_cfg *ret, struct bh_msg *msg);
 void eng_chain_cfg_done(struct eng_chain_cfg *c);
+/* The overrides every engine program takes on its command line (NULL / 0: keep what the
+ * file said): --rpc-url, --chain-id, --keystore-socket.  -ENOMEM if a copy fails. */
+int eng_chain_cfg_override(struct eng_chain_cfg *c, const char *rpc_url, uint64_t chain_id,
+			   const char *keystore_socket);
 
 /* A compiled contract (contracts/build.js output). */
 struct eng_artifact {

@@ -180,14 +180,10 @@ int main(int argc, char **argv)
 		bh_log(LOG_ERR, "%s", m.text);
 		goto out;
 	}
-	if (rpc_url) {
-		free(cfg.rpc_url);
-		cfg.rpc_url = strdup(rpc_url);
+	if (eng_chain_cfg_override(&cfg, rpc_url, chain_id, sock) < 0) {
+		bh_log(LOG_ERR, "out of memory");
+		goto out;
 	}
-	if (chain_id)
-		cfg.chain_id = chain_id;
-	if (sock)
-		cfg.keystore_socket = strdup(sock);
 	if (state_arg)
 		state_path = strdup(state_arg);
 	else if (bh_path(BH_DIR_STATE, "contracts.json", &state_path) < 0)

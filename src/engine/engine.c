@@ -433,15 +433,11 @@ int main(int argc, char **argv)
 		bh_log(LOG_ERR, "%s", m.text);
 		return 1;
 	}
-	if (cli_chain)
-		e.cfg.chain.chain_id = cli_chain;
 	e.cfg.chain.rpc_timeout_ms = cli_timeout;
-	if (rpc_url) {
-		free(e.cfg.chain.rpc_url);
-		e.cfg.chain.rpc_url = strdup(rpc_url);
+	if (eng_chain_cfg_override(&e.cfg.chain, rpc_url, cli_chain, sock) < 0) {
+		bh_log(LOG_ERR, "out of memory");
+		goto out;
 	}
-	if (sock)
-		e.cfg.chain.keystore_socket = strdup(sock);
 	if (subs) {
 		if (eng_parse_address(subs, e.cfg.chain.subs, &m) < 0) {
 			bh_log(LOG_ERR, "--subscriptions: %s", m.text);

@@ -157,9 +157,9 @@ int eng_gc_check_main(int argc, char **argv)
 		bh_log(LOG_ERR, "gc-check %s: %s", vm, m.text);
 		goto out;
 	}
-	if (rpc_url) {
-		free(cfg.rpc_url);
-		cfg.rpc_url = strdup(rpc_url);
+	if (eng_chain_cfg_override(&cfg, rpc_url, 0, NULL) < 0) {
+		bh_log(LOG_ERR, "gc-check %s: out of memory", vm);
+		goto out;
 	}
 	if (subs) {
 		if (eng_parse_address(subs, cfg.subs, &m) < 0) {

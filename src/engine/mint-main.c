@@ -113,14 +113,10 @@ int main(int argc, char **argv)
 		bh_log(LOG_ERR, "%s", m.text);
 		goto out;
 	}
-	if (rpc_url) {
-		free(cfg.rpc_url);
-		cfg.rpc_url = strdup(rpc_url);
+	if (eng_chain_cfg_override(&cfg, rpc_url, chain_id, sock) < 0) {
+		bh_log(LOG_ERR, "out of memory");
+		goto out;
 	}
-	if (chain_id)
-		cfg.chain_id = chain_id;
-	if (sock)
-		cfg.keystore_socket = strdup(sock);
 	if (nft_s) {
 		if (eng_parse_address(nft_s, cfg.nft, &m) < 0) {
 			bh_log(LOG_ERR, "--nft: %s", m.text);
