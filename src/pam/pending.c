@@ -212,14 +212,13 @@ static bool session_file_name(const char *n)
 	return false;
 }
 
-int pw3_pending_sweep(int dfd, uint64_t now, uint64_t max_age)
+/* A directory stream of its own over the directory dfd is open on (the sweeps read it;
+ * dfd stays open and unmoved). */
+static int dir_stream(int dfd, DIR **ret)
 {
-	int fd, removed = 0;
-	unsigned seen = 0;
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	DIR *d;
-	struct dirent *de;
 
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return bh_negerrno();
 	if (!(d = fdopendir(fd))) {
@@ -227,6 +226,19 @@ int pw3_pending_sweep(int dfd, uint64_t now, uint64_t max_age)
 		close(fd);
 		return r;
 	}
+	*ret = d;
+	return 0;
+}
+
+int pw3_pending_sweep(int dfd, uint64_t now, uint64_t max_age)
+{
+	int r, removed = 0;
+	unsigned seen = 0;
+	DIR *d;
+	struct dirent *de;
+
+	if ((r = dir_stream(dfd, &d)) < 0)
+		return r;
 	while (seen < PW3_SWEEP_MAX && (de = readdir(d))) {
 		struct stat st;
 		seen++;
@@ -379,19 +391,13 @@ static bool state_file_name(const char *n, char *kind)
 
 int pw3_state_sweep(int state_fd, uint64_t now, uint64_t used_max_age, uint64_t fail_max_age)
 {
-	int fd, removed = 0;
+	int r, removed = 0;
 	unsigned seen = 0;
 	DIR *d;
 	struct dirent *de;
 
-	fd = openat(state_fd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return bh_negerrno();
-	if (!(d = fdopendir(fd))) {
-		int r = bh_negerrno();
-		close(fd);
+	if ((r = dir_stream(state_fd, &d)) < 0)
 		return r;
-	}
 	while (seen < PW3_SWEEP_MAX && (de = readdir(d))) {
 		struct stat st;
 		char kind;
