@@ -7,18 +7,20 @@
  * MHD_add_connection over a socketpair (no network).  Byte 0 picks the client's address
  * (IPv4 or an IPv6 /64, so the group accounting runs); the rest is the byte stream the
  * client sends (several pipelined requests, chunked bodies, anything), then it half-closes.
- * auth-svc.c is included with its main() renamed: its callbacks are static.  Plain HTTP:
+ * auth-handler.c (split from auth-svc.c) is included: its callbacks are static.  Plain HTTP:
  * the TLS layer is GnuTLS's, not ours.
  *
  * Invariants: every answer starts with an HTTP/1.x status line; after the connection is
  * closed the group table is empty again (counting balanced); a stored <sid>.sig is a
  * signature of the session's message by the session's wallet.
  */
-#define main web3_auth_svc_main
-#include "../src/pam/auth-svc.c"
-#undef main
+#include "../src/pam/auth-handler.c"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/hex.h"
 #include "eth/eth.h"

@@ -53,7 +53,7 @@ T = {
  'rlp': (['rlp'], ['src/common/eth/rlp.c']),
  'tx': (['rlp', 'json', 'tx'], ['src/common/eth/tx.c']),
  'authsvc': (['http', 'json'], ['src/pam/auth-svc.c', 'src/pam/http.c', 'src/pam/pending.c']),
- 'authsvc_mhd': (['http', 'json'], ['src/pam/auth-svc.c', 'src/pam/http.c', 'src/pam/pending.c']),
+ 'authsvc_mhd': (['http', 'json'], ['src/pam/auth-handler.c', 'src/pam/http.c', 'src/pam/pending.c']),
  'pending': (['json'], ['src/pam/pending.c']),
  'seccomp': ([], glob.glob('src/common/sandbox/*.c')),
  'policy': (['toml'], glob.glob('src/common/sandbox/policy*.c')),

@@ -30,7 +30,7 @@ args=("${objs[0]}"); for o in "${objs[@]:1}"; do args+=(-object "$o"); done
 python3 - "$prof/summary.json" "${FUZZ_COV_ALL:-0}" <<'PY' | tee "$CB/coverage.txt"
 import json, sys, os, fnmatch
 d = json.load(open(sys.argv[1]))['data'][0]['files']
-want = ['src/pam/pam_web3.c', 'src/pam/auth-svc.c', 'src/pam/http.c', 'src/pam/pending.c',
+want = ['src/pam/pam_web3.c', 'src/pam/auth-handler.c', 'src/pam/http.c', 'src/pam/pending.c',
         'src/common/eth/abi-*.c', 'src/common/eth/rlp.c', 'src/common/eth/tx.c',
         'src/common/eth/ecies.c', 'src/common/eth/eth.c']
 rows = []

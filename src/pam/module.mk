@@ -37,7 +37,7 @@ $(PAM_SO): $(PAM_SO_OBJS) src/pam/pam_web3.map
 		-Wl,--version-script=src/pam/pam_web3.map -o $@ $(filter %.o,$^) $(PAM_SO_LIBS) $(LDFLAGS)
 
 $(BUILD)/bin/web3-auth-svc: EXTRA_LIBS = $(MHD_LIBS)
-$(BUILD)/bin/web3-auth-svc: $(BUILD)/obj/pam/auth-svc.o $(LIBPW3) $(LIBCOMMON)
+$(BUILD)/bin/web3-auth-svc: $(BUILD)/obj/pam/auth-svc.o $(BUILD)/obj/pam/auth-handler.o $(LIBPW3) $(LIBCOMMON)
 	$(call link)
 
 # Test build (never installed): the same code plus the BH_TEST_HOOKS forbidden-syscall
@@ -47,7 +47,8 @@ $(BUILD)/obj/pam/auth-svc-test.o: src/pam/auth-svc.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_ALL) -DBH_TEST_HOOKS -c $< -o $@
 $(BUILD)/tests/helpers/web3-auth-svc-testd: EXTRA_LIBS = $(MHD_LIBS)
-$(BUILD)/tests/helpers/web3-auth-svc-testd: $(BUILD)/obj/pam/auth-svc-test.o $(LIBPW3) $(LIBCOMMON)
+$(BUILD)/tests/helpers/web3-auth-svc-testd: $(BUILD)/obj/pam/auth-svc-test.o $(BUILD)/obj/pam/auth-handler.o \
+	$(LIBPW3) $(LIBCOMMON)
 	$(call link)
 CHECK_DEPS += $(BUILD)/tests/helpers/web3-auth-svc-testd
 
@@ -63,7 +64,7 @@ TEST_EXTRA_LIBS_pam_module = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS) -lpam -ldl
 TEST_EXTRA_LIBS_pam_hostile = $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS) -lpam
 
 # fuzz targets: libFuzzer builds compile libpw3 from source; replay links the archive
-PW3_FUZZ = pam_config gecos pending authsvc pam_message
+PW3_FUZZ = pam_config gecos pending pending_dir authsvc pam_message
 $(foreach f,$(PW3_FUZZ),$(eval FUZZ_EXTRA_SRCS_$(f) = $(PW3_SRCS)))
 $(foreach f,$(PW3_FUZZ),$(eval $(BUILD)/fuzz/replay_$(f): $(LIBPW3)))
 $(foreach f,$(PW3_FUZZ),$(eval $(BUILD)/fuzz/replay_$(f): FUZZ_EXTRA_LIBS_$(f) = \
@@ -107,8 +108,8 @@ $(BUILD)/fuzz/replay_pam_module: FUZZ_EXTRA_LIBS_pam_module = $(LIBPW3) $(LIBCOM
 $(BUILD)/fuzz/fuzz_pam_module.o: CFLAGS += -Isrc/pam
 %-fuzz/fuzz_pam_module: FUZZ_CFLAGS += -Isrc/pam
 
-# fuzz_authsvc_mhd: the service's MHD daemon (auth-svc.c included, main renamed) with
-# connections added over a socketpair
+# fuzz_authsvc_mhd: the service's MHD daemon (auth-handler.c included: its callbacks are
+# static) with connections added over a socketpair
 FUZZ_EXTRA_SRCS_authsvc_mhd = $(PW3_SRCS)
 FUZZ_EXTRA_LIBS_authsvc_mhd = $(MHD_LIBS)
 $(BUILD)/fuzz/replay_authsvc_mhd: $(LIBPW3)
