@@ -167,7 +167,18 @@ $(BUILD)/fuzz/oracle_rlp: $(BUILD)/fuzz/oracle_rlp.o $(LIBCOMMON)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(COMMON_LIBS)
 
-fuzz-replay: $(REPLAY_BINS) $(BUILD)/fuzz/oracle_rlp
+# and the abi and tx corpora (tests/js/oracle-abi.js, oracle-tx.js)
+$(BUILD)/fuzz/oracle_abi $(BUILD)/fuzz/oracle_tx: $(BUILD)/fuzz/oracle_%: $(BUILD)/fuzz/oracle_%.o $(LIBCOMMON)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(COMMON_LIBS)
+# and the pam_config corpus against python3's tomllib (fuzz/oracle-toml.py)
+$(BUILD)/fuzz/oracle_pam_config.o: CFLAGS += -Isrc/pam
+$(BUILD)/fuzz/oracle_pam_config: $(BUILD)/fuzz/oracle_pam_config.o $(LIBPW3) $(LIBCOMMON)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(LIBPW3) $(LIBCOMMON) $(COMMON_LIBS)
+
+fuzz-replay: $(REPLAY_BINS) $(BUILD)/fuzz/oracle_rlp $(BUILD)/fuzz/oracle_abi $(BUILD)/fuzz/oracle_tx \
+             $(BUILD)/fuzz/oracle_pam_config
 	@tests/run-fuzz-replay.sh $(BUILD) $(FUZZ_NAMES)
 	@tests/run-fuzz-oracle.sh $(BUILD)
 

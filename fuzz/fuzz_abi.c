@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz the strict ABI decoder, the log and revert decoders and the signature parser.
+ * Fuzz the strict ABI decoder, the log and revert decoders, the JSON value reader with the
+ * encoder, and the signature parser.
  * Input: byte 0 selects the mode and signature, the rest is the payload.
- * Invariant checked: anything the strict decoder accepts is canonical, so re-encoding
- * the decoded value gives back exactly the input bytes.
+ * Invariants: anything the strict decoder accepts is canonical, so re-encoding the decoded
+ * value gives back exactly the input bytes; a JSON value that bh_abi_value_from_json
+ * accepts encodes and decodes back to the same JSON; encoding a value under another type
+ * either works (and decodes) or fails with a message and nothing appended to the output.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +43,7 @@ static const char *const events[] = {
 
 static const char *const errors[] = {
 	"PlanNotFound(uint256)", "InvalidAddress()", "Weird((uint8,string)[],bytes)",
+	"Odd(bool,address,bytes4,int8,string,bytes32)",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -54,6 +58,61 @@ static void check_roundtrip(const struct bh_abi_type *t, const struct bh_abi_val
 	if (bh_buf_len(&out) != size || memcmp(bh_buf_ptr(&out), data, size))
 		abort();
 	bh_buf_done(&out);
+}
+
+/*
+ * JSON values: types[sel % N] reads the payload as JSON; what it accepts must encode,
+ * decode, and give the same JSON.  The same value is then encoded under the type the
+ * payload's first byte picks: a wrong type is refused with a message and the output left
+ * as it was (a sentinel byte before it stays the only byte).
+ */
+static void json_mode(uint8_t sel, const uint8_t *data, size_t size)
+{
+	struct bh_abi_type *t = NULL, *t2 = NULL;
+	struct bh_abi_value v, *back = NULL;
+	struct bh_msg m = { { 0 } };
+	json_error_t je;
+	json_t *j = json_loadb((const char *)data, size, JSON_DECODE_ANY, &je);
+	if (!j)
+		return;
+	if (bh_abi_type_parse(types[sel % N(types)], &t, NULL) < 0 ||
+	    bh_abi_type_parse(types[(size ? data[0] : 0) % N(types)], &t2, NULL) < 0)
+		abort();
+	if (bh_abi_value_from_json(t, j, &v, &m) == 0) {
+		struct bh_buf out;
+		bh_buf_init(&out, BH_ABI_MAX_DATA + 64);
+		int r = bh_abi_encode(t, &v, &out, &m);
+		if (r == 0) {
+			if (bh_abi_decode(t, bh_buf_ptr(&out), bh_buf_len(&out), &back, NULL) < 0)
+				abort();
+			json_t *a = bh_abi_value_to_json(&v), *b = bh_abi_value_to_json(back);
+			if (!a || !b || !json_equal(a, b))
+				abort();
+			json_decref(a);
+			json_decref(b);
+			bh_abi_value_free(back);
+		} else if (r != BH_ERR_LIMIT || bh_buf_len(&out) != 0 || !m.text[0]) {
+			abort();  /* only the size cap may refuse a value read for this type */
+		}
+		bh_buf_reset(&out);
+		(void)bh_buf_put_u8(&out, 0xa5);
+		m.text[0] = '\0';
+		r = bh_abi_encode(t2, &v, &out, &m);
+		if (r == 0) {
+			if (bh_abi_decode(t2, bh_buf_ptr(&out) + 1, bh_buf_len(&out) - 1, &back, NULL) < 0)
+				abort();
+			bh_abi_value_free(back);
+		} else if (bh_buf_len(&out) != 1 || !m.text[0]) {
+			abort();
+		}
+		bh_buf_done(&out);
+		bh_abi_value_clear(&v);
+	} else if (!m.text[0]) {
+		abort();
+	}
+	bh_abi_type_free(t);
+	bh_abi_type_free(t2);
+	json_decref(j);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -108,15 +167,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bh_abi_sig_free(sig);
 		break;
 	}
-	case 2: { /* revert data */
+	case 2: { /* revert data; with bit 5, a JSON value to encode */
+		if (sel & 0x20) {
+			json_mode(sel, data, size);
+			break;
+		}
 		struct bh_abi_sig *errs[N(errors)];
 		struct bh_abi_revert rv;
 		for (size_t i = 0; i < N(errors); i++)
 			if (bh_abi_sig_parse(errors[i], &errs[i], NULL) < 0)
 				abort();
-		if (bh_abi_decode_revert(data, size, (const struct bh_abi_sig *const *)errs, N(errors),
-					 &rv, NULL) == 0)
+		struct bh_msg m = { { 0 } };
+		int r = bh_abi_decode_revert(data, size, (const struct bh_abi_sig *const *)errs,
+					     N(errors), &rv, &m);
+		if (r == 0) {
+			if (!rv.text[0])
+				abort();
 			bh_abi_revert_clear(&rv);
+		} else if (!m.text[0]) {
+			abort();  /* a refusal says why */
+		}
 		for (size_t i = 0; i < N(errors); i++)
 			bh_abi_sig_free(errs[i]);
 		break;

@@ -3,7 +3,9 @@
  * Fuzz ECIES decryption with a fixed server key (anvil's first dev key, so seeds
  * made by noble for that key decrypt), and encrypt->decrypt of the input as
  * plaintext.  Invariants: nothing is appended on failure; errors are the
- * documented ones; a round trip returns the input.
+ * documented ones; a round trip returns the input.  The same operations into an output
+ * buffer whose cap (from byte 0) is too small, and decryption under the input's first 32
+ * bytes as the private key, fail cleanly: the buffer's earlier content is left as it was.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,50 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	bh_buf_done(&ct);
 	bh_buf_done(&out);
+	/* a small output cap: works, or fails with BH_ERR_LIMIT and the sentinel alone */
+	if (size >= 1) {
+		size_t cap = 1 + data[0] % 160;
+		bh_buf_init(&ct, cap);
+		(void)bh_buf_put_u8(&ct, 0x5a);
+		r = bh_ecies_encrypt(pub, sizeof(pub), data, size, &ct);
+		if (r != 0 && (r != BH_ERR_LIMIT || bh_buf_len(&ct) != 1 || bh_buf_ptr(&ct)[0] != 0x5a))
+			abort();
+		bh_buf_done(&ct);
+		bh_buf_init(&ct, 1 << 16);
+		bh_buf_init(&out, cap);
+		(void)bh_buf_put_u8(&out, 0x5a);
+		if (bh_ecies_encrypt(pub, sizeof(pub), data, size, &ct) != 0)
+			abort();
+		r = bh_ecies_decrypt(key, bh_buf_ptr(&ct), bh_buf_len(&ct), &out);
+		if (r != 0 && (r != BH_ERR_LIMIT || bh_buf_len(&out) != 1))
+			abort();
+		bh_buf_done(&out);
+		/* the symmetric layer alone, same cap */
+		uint8_t k2[32], iv[12] = { 0 };
+		memset(k2, data[0], sizeof(k2));
+		bh_buf_init(&out, cap);
+		r = bh_aes256gcm_encrypt(k2, iv, data, size, &out);
+		if (r != 0 && (r != BH_ERR_LIMIT || bh_buf_len(&out) != 0))
+			abort();
+		if (r == 0) {
+			struct bh_buf pt;
+			bh_buf_init(&pt, cap);
+			r = bh_aes256gcm_decrypt(k2, iv, bh_buf_ptr(&out), bh_buf_len(&out), &pt);
+			if (r != 0 && (r != BH_ERR_LIMIT || bh_buf_len(&pt) != 0))
+				abort();
+			bh_buf_done(&pt);
+		}
+		bh_buf_done(&out);
+		bh_buf_done(&ct);
+	}
+	/* the input's first 32 bytes as the private key */
+	if (size >= 32 + BH_ECIES_OVERHEAD) {
+		bh_buf_init(&out, 1 << 16);
+		r = bh_ecies_decrypt(data, data + 32, size - 32, &out);
+		if (r != 0 && bh_buf_len(&out) != 0)
+			abort();
+		bh_buf_done(&out);
+	}
 	/* the input as a recipient key: must be rejected cleanly or work */
 	bh_buf_init(&ct, 1 << 16);
 	r = bh_ecies_encrypt(data, size, (const uint8_t *)"x", 1, &ct);

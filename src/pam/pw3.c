@@ -218,6 +218,49 @@ static bool machine_id_valid(const char *s)
 	return bh_name_valid(s, BH_NAME_MACHINE);
 }
 
+/*
+ * What TOML refuses anywhere in a document, we refuse before parsing (docs/fuzzing.md
+ * "PAM config against TOML"): invalid UTF-8 (overlong forms, surrogates, past U+10FFFF,
+ * truncated sequences), control characters other than tab and line feed, DEL, and a
+ * carriage return not followed by a line feed.  Returns 0 or the error with msg set,
+ * naming the line.
+ */
+static int config_text_check(const uint8_t *p, size_t len, struct bh_msg *msg)
+{
+	unsigned line = 1;
+	for (size_t i = 0; i < len;) {
+		uint8_t c = p[i];
+		if (c < 0x80) {
+			if (c == '\n') {
+				line++;
+			} else if (c == '\r' ? i + 1 >= len || p[i + 1] != '\n' :
+			           (c < 0x20 && c != '\t') || c == 0x7f) {
+				bh_msg_set(msg, "line %u: control character 0x%02x (%s)", line, c,
+				           c == '\r' ? "a carriage return must end a line" :
+				           "TOML allows only tab and line feed");
+				return BH_ERR_FORMAT;
+			}
+			i++;
+			continue;
+		}
+		/* sequence length and the smallest code point it may encode */
+		size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+		uint32_t cp = n == 4 ? c & 0x07u : n == 3 ? c & 0x0fu : c & 0x1fu;
+		static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+		bool ok = n && c < 0xf8 && i + n <= len;
+		for (size_t k = 1; ok && k < n; k++) {
+			ok = (p[i + k] & 0xc0) == 0x80;
+			cp = (cp << 6) | (p[i + k] & 0x3fu);
+		}
+		if (!ok || cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+			bh_msg_set(msg, "line %u: invalid UTF-8", line);
+			return BH_ERR_UTF8;
+		}
+		i += n;
+	}
+	return 0;
+}
+
 int pw3_config_parse(const char *data, size_t len, struct pw3_config *ret, struct bh_msg *msg)
 {
 	struct pw3_config c;
@@ -246,6 +289,8 @@ int pw3_config_parse(const char *data, size_t len, struct pw3_config *ret, struc
 		r = BH_ERR_NUL;
 		goto out;
 	}
+	if ((r = config_text_check((const uint8_t *)data, len, msg)) < 0)
+		goto out;
 	bh_buf_view(&all, data, len);
 	while (bh_buf_len(&all) > 0) {
 		struct bh_buf ln;

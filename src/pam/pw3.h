@@ -55,9 +55,11 @@ struct pw3_config {
  * `[machine]`/`[auth]` sections, `key = value` with "basic" or 'literal'
  * strings, decimal integers, true/false, `#` comments.  Strict: unknown sections
  * and keys, duplicate keys or sections, wrong types, out-of-range numbers, NUL
- * bytes, a missing machine.id or machine.secret_key all fail (BH_ERR_CONFIG,
- * BH_ERR_DUPLICATE, BH_ERR_WRONG_TYPE, BH_ERR_RANGE, BH_ERR_MISSING_KEY,
- * BH_ERR_NUL, BH_ERR_LIMIT) with a message naming the line.
+ * bytes, what TOML refuses anywhere (invalid UTF-8, control characters but tab and
+ * line feed, a carriage return not ending a line), a missing machine.id or
+ * machine.secret_key all fail (BH_ERR_CONFIG, BH_ERR_DUPLICATE, BH_ERR_WRONG_TYPE,
+ * BH_ERR_RANGE, BH_ERR_MISSING_KEY, BH_ERR_NUL, BH_ERR_UTF8, BH_ERR_FORMAT,
+ * BH_ERR_LIMIT) with a message naming the line.
  * ret is written only on success; wipe it with pw3_config_wipe.
  */
 int pw3_config_parse(const char *data, size_t len, struct pw3_config *ret, struct bh_msg *msg)

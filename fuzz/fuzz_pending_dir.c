@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fuzz what pam_web3 does with the contents of the pending and state directories, which
+ * the service's group (pending) can write: the input is a list of directory entries made
+ * for real in two fresh directories, then the module's readers and sweeps run over them.
+ *
+ * Each record is 5 bytes plus content: b0 low 3 bits the kind (regular file, symlink,
+ * hard link to the previous file, directory, FIFO, empty file), b0 >> 3 the name (the
+ * session's <sid>.sig/.json/.tmp/.sig.tmp, u-/f- state records, the TLS fingerprint file,
+ * near misses: upper-case, short, long, dotted); b1 the mode bits (world-writable
+ * included); b2 the age (mtime relative to now against the sweep's max age: newer,
+ * exactly at, older, pre-1970, future); b3 bits 0-1 the owner (as is, another uid and
+ * gid, another uid in the directory's group; root only), bit 7 the directory (pending or
+ * state); b4 the content length, then the content.
+ *
+ * Invariants: pw3_session_read_sig and pw3_tls_fp_read accept only a regular file with
+ * one link, not world-writable, owned by root/us or in the directory's group, and give
+ * back trimmed non-empty text (a valid fingerprint); out-params are untouched on failure.
+ * pw3_pending_sweep and pw3_state_sweep remove exactly the regular files with their own
+ * name patterns whose mtime is at or past the max age, and nothing else (symlinks,
+ * directories, FIFOs, other names and young files stay).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "pw3.h"
+
+#define SID "0123456789abcdef0123456789abcdef"
+#define NOW 2000000000ull
+#define MAX_AGE 600u
+#define MAX_ENTRIES 48
+
+static const char *const names[] = {
+	SID ".sig", SID ".json", SID ".tmp", SID ".sig.tmp",
+	"u-" SID, "f-" SID, PW3_TLS_FP_FILE, SID ".sig",
+	"fedcba9876543210fedcba9876543210.sig", "fedcba9876543210fedcba9876543210.json",
+	"u-fedcba9876543210fedcba9876543210", "f-fedcba9876543210fedcba9876543210",
+	"0123456789ABCDEF0123456789ABCDEF.sig", "0123456789abcdef0123456789abcde.sig",
+	"0123456789abcdef0123456789abcdef0.sig", SID ".sigx", SID, "x-" SID,
+	"u-" SID "0", "u-0123456789abcdef", ".sig", "u-", "." SID ".sig", SID ".JSON",
+	"u-0123456789ABCDEF0123456789ABCDEF", "f_" SID, SID ".json.tmp", SID "..sig",
+	"g" SID ".sig", "u-" SID ".sig", SID ".sig ", "lost+found",
+};
+static const long long ages[] = {
+	0, 1, MAX_AGE - 1, MAX_AGE, MAX_AGE + 1, 86400, -100, -(long long)NOW - 5,
+};
+
+struct ent {
+	char name[64];
+	int dir;         /* 0 pending, 1 state */
+	unsigned kind;   /* 0 reg, 1 symlink, 2 hardlink, 3 dir, 4 fifo, 5 empty */
+	mode_t mode;
+	long long mtime;
+	uid_t uid;
+	gid_t gid;
+	size_t len;
+	const uint8_t *content;
+};
+
+static int dfd[2] = { -1, -1 };
+static char dpath[2][64];
+static struct pw3_session sess = { .dfd = -1 };
+
+static void clean(int d)
+{
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (unlinkat(dfd[d], names[i], 0) < 0 && errno == EISDIR)
+			(void)unlinkat(dfd[d], names[i], AT_REMOVEDIR);
+}
+
+static void teardown(void)
+{
+	for (int d = 0; d < 2; d++) {
+		clean(d);
+		rmdir(dpath[d]);
+	}
+}
+
+static void setup(void)
+{
+	for (int d = 0; d < 2; d++) {
+		snprintf(dpath[d], sizeof(dpath[d]), "/tmp/pw3fuzzdir.XXXXXX");
+		if (!mkdtemp(dpath[d]))
+			abort();
+	}
+	if (chmod(dpath[0], 0750) < 0)
+		abort();
+	if (pw3_pending_open(dpath[0], &dfd[0]) < 0 || pw3_state_open(dpath[1], &dfd[1]) < 0)
+		abort();
+	struct stat st;
+	if (fstat(dfd[0], &st) < 0)
+		abort();
+	sess.dfd = dfd[0];
+	sess.dir_gid = st.st_gid;
+	memcpy(sess.sid, SID, sizeof(sess.sid));
+	atexit(teardown);
+}
+
+static bool make(struct ent *e, const struct ent *prev)
+{
+	int d = dfd[e->dir], fd;
+	switch (e->kind) {
+	case 1:
+		if (symlinkat(prev ? prev->name : "no-such-file", d, e->name) < 0)
+			return false;
+		return true;
+	case 2:
+		if (!prev || prev->dir != e->dir || (prev->kind != 0 && prev->kind != 5) ||
+		    linkat(d, prev->name, d, e->name, 0) < 0)
+			return false;
+		break;
+	case 3:
+		if (mkdirat(d, e->name, 0700) < 0)
+			return false;
+		break;
+	case 4:
+		if (mkfifoat(d, e->name, 0600) < 0)
+			return false;
+		break;
+	default:
+		fd = openat(d, e->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return false;
+		if (e->kind == 0 && e->len && write(fd, e->content, e->len) != (ssize_t)e->len)
+			abort();
+		close(fd);
+	}
+	if (fchmodat(d, e->name, e->mode, 0) < 0)
+		abort();
+	if (geteuid() == 0 && (e->uid || e->gid) &&
+	    fchownat(d, e->name, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		abort();
+	struct timespec ts[2] = { { .tv_sec = (time_t)e->mtime }, { .tv_sec = (time_t)e->mtime } };
+	(void)utimensat(d, e->name, ts, AT_SYMLINK_NOFOLLOW);
+	return true;
+}
+
+/* what the reader of dir/name must have seen for it to accept */
+static void check_read(const char *name, const char *text)
+{
+	struct stat st;
+	if (fstatat(dfd[0], name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_nlink != 1 || (st.st_mode & S_IWOTH) ||
+	    !(st.st_uid == 0 || st.st_uid == geteuid() || st.st_gid == sess.dir_gid))
+		abort();
+	size_t n = strlen(text);
+	if (!n || text[0] == ' ' || text[0] == '\n' || text[n - 1] == ' ' || text[n - 1] == '\n')
+		abort();
+}
+
+static bool sweep_name(int dir, const char *n)
+{
+	static const char *const ext[] = { ".json", ".sig", ".tmp", ".sig.tmp" };
+	if (dir == 0) {
+		if (strnlen(n, 33) < 32 || !pw3_sid_valid(n, 32))
+			return false;
+		for (size_t i = 0; i < 4; i++)
+			if (!strcmp(n + 32, ext[i]))
+				return true;
+		return false;
+	}
+	return (n[0] == 'u' || n[0] == 'f') && n[1] == '-' && strlen(n + 2) == 32 &&
+	       pw3_sid_valid(n + 2, 32);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ent ents[MAX_ENTRIES];
+	size_t ne = 0, i = 0;
+	if (sess.dfd < 0)
+		setup();
+	while (i + 5 <= size && ne < MAX_ENTRIES) {
+		struct ent *e = &ents[ne];
+		const uint8_t *r = data + i;
+		memset(e, 0, sizeof(*e));
+		e->kind = r[0] & 7;
+		if (e->kind > 5)
+			e->kind = 0;
+		snprintf(e->name, sizeof(e->name), "%s", names[(r[0] >> 3) % (sizeof(names) / sizeof(names[0]))]);
+		e->mode = (mode_t)(0400 | r[1]);  /* owner-readable; any other bit */
+		if (e->kind == 3)
+			e->mode |= 0700;
+		e->mtime = (long long)NOW - ages[r[2] % 8];
+		switch (r[3] & 3) {
+		case 1: e->uid = 4242; e->gid = 4242; break;
+		case 2: e->uid = 4242; e->gid = sess.dir_gid; break;
+		case 3: e->uid = 0; e->gid = 4243; break;
+		}
+		e->dir = (r[3] >> 7) & 1;
+		e->len = r[4];
+		i += 5;
+		if (e->len > size - i)
+			e->len = size - i;
+		e->content = data + i;
+		i += e->len;
+		if (make(e, ne ? &ents[ne - 1] : NULL))
+			ne++;
+	}
+
+	/* the module's readers */
+	char *sig = (char *)"untouched";
+	int r = pw3_session_read_sig(&sess, &sig);
+	if (r == 0) {
+		check_read(SID ".sig", sig);
+		free(sig);
+	} else if (strcmp(sig, "untouched")) {
+		abort();
+	}
+	char fp[PW3_TLS_FP_LEN + 1] = "untouched";
+	r = pw3_tls_fp_read(&sess, fp);
+	if (r == 0) {
+		check_read(PW3_TLS_FP_FILE, fp);
+		if (!pw3_tls_fp_valid(fp, strlen(fp)))
+			abort();
+	} else if (strcmp(fp, "untouched")) {
+		abort();
+	}
+
+	/* which entries the sweeps must remove: a regular file of their name pattern, old */
+	bool gone[MAX_ENTRIES];
+	for (size_t k = 0; k < ne; k++) {
+		struct stat st;
+		gone[k] = false;
+		if (fstatat(dfd[ents[k].dir], ents[k].name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			abort();
+		if (S_ISREG(st.st_mode) && sweep_name(ents[k].dir, ents[k].name) && st.st_mtime >= 0 &&
+		    (uint64_t)st.st_mtime <= NOW - MAX_AGE)
+			gone[k] = true;
+	}
+	int n0 = pw3_pending_sweep(dfd[0], NOW, MAX_AGE);
+	int n1 = pw3_state_sweep(dfd[1], NOW, MAX_AGE, MAX_AGE);
+	if (n0 < 0 || n1 < 0)
+		abort();
+	for (size_t k = 0; k < ne; k++) {
+		bool there = faccessat(dfd[ents[k].dir], ents[k].name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+		if (there == gone[k]) {
+			fprintf(stderr, "%s/%s: %s by the sweep\n", ents[k].dir ? "state" : "pending",
+			        ents[k].name, there ? "not removed" : "removed");
+			abort();
+		}
+	}
+	clean(0);
+	clean(1);
+	return 0;
+}
