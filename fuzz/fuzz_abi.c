@@ -66,8 +66,53 @@ static void check_roundtrip(const struct bh_abi_type *t, const struct bh_abi_val
  * payload's first byte picks: a wrong type is refused with a message and the output left
  * as it was (a sentinel byte before it stays the only byte).
  */
+/*
+ * The public builders on the payload's bytes: a string up to the first NUL (the encoder
+ * checks UTF-8, not the builder), a (uint8,int16) from its first 4 bytes (the encoder
+ * checks the ranges).  Encoding works exactly when the value fits, and then decodes back.
+ */
+static void builders(const uint8_t *data, size_t size)
+{
+	struct bh_abi_type *ts = NULL, *ti = NULL;
+	struct bh_abi_value sv = { 0 }, tv = { 0 }, *back = NULL;
+	struct bh_msg m = { { 0 } };
+	struct bh_buf out;
+	char *str = strndup((const char *)data, size);
+	if (!str || bh_abi_type_parse("string", &ts, NULL) < 0 ||
+	    bh_abi_type_parse("(uint8,int16)", &ti, NULL) < 0 || bh_abi_value_string(&sv, str) < 0 ||
+	    bh_abi_value_list(&tv, BH_ABI_TUPLE, 2) < 0)
+		abort();
+	bh_buf_init(&out, BH_ABI_MAX_DATA + 64);
+	int r = bh_abi_encode(ts, &sv, &out, &m);
+	if (r == 0) {
+		if (bh_abi_decode(ts, bh_buf_ptr(&out), bh_buf_len(&out), &back, NULL) < 0 ||
+		    back->kind != BH_ABI_STRING || back->u.bytes.len != strlen(str) ||
+		    memcmp(back->u.bytes.data, str, back->u.bytes.len))
+			abort();
+		bh_abi_value_free(back);
+	} else if ((r != BH_ERR_UTF8 && r != BH_ERR_LIMIT) || bh_buf_len(&out) || !m.text[0]) {
+		abort();
+	}
+	uint64_t a = size > 1 ? (uint64_t)data[0] << 8 | data[1] : 0;
+	uint64_t b = size > 3 ? (uint64_t)data[2] << 8 | data[3] : 0;
+	bh_abi_value_uint(&tv.u.list.items[0], a);
+	bh_abi_value_uint(&tv.u.list.items[1], b);
+	bh_buf_reset(&out);
+	m.text[0] = '\0';
+	r = bh_abi_encode(ti, &tv, &out, &m);
+	if ((r == 0) != (a <= 255 && b <= 32767) || (r && (r != BH_ERR_RANGE || !m.text[0])))
+		abort();
+	bh_buf_done(&out);
+	bh_abi_value_clear(&sv);
+	bh_abi_value_clear(&tv);
+	bh_abi_type_free(ts);
+	bh_abi_type_free(ti);
+	free(str);
+}
+
 static void json_mode(uint8_t sel, const uint8_t *data, size_t size)
 {
+	builders(data, size);
 	struct bh_abi_type *t = NULL, *t2 = NULL;
 	struct bh_abi_value v, *back = NULL;
 	struct bh_msg m = { { 0 } };

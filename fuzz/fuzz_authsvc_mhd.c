@@ -10,9 +10,16 @@
  * auth-handler.c (split from auth-svc.c) is included: its callbacks are static.  Plain HTTP:
  * the TLS layer is GnuTLS's, not ours.
  *
+ * Byte 0 values 0x7f and 0xff first open PW3_CONN_PER_GROUP idle connections from the
+ * same group (an IPv4 address, an IPv6 /64), so the client's own connection meets the
+ * accept policy's refusal; 0x7e connects over a plain AF_INET address, 0x7d over an
+ * AF_UNIX one (no group: refused).
+ *
  * Invariants: every answer starts with an HTTP/1.x status line; after the connection is
  * closed the group table is empty again (counting balanced); a stored <sid>.sig is a
- * signature of the session's message by the session's wallet.
+ * signature of the session's message by the session's wallet; a connection over the
+ * group's limit, or without an address, is refused; a TLS daemon with an unusable key and
+ * certificate does not start.
  */
 #include "../src/pam/auth-handler.c"
 
@@ -20,6 +27,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "core/hex.h"
@@ -76,7 +84,23 @@ static void setup(void)
 	                    (const struct sockaddr *)&s4, NULL, NULL);
 	if (!daemon_)
 		abort();
+	/* the TLS variant of the same daemon refuses a key and certificate it cannot use */
+	struct MHD_Daemon *t = svc_start(MHD_USE_NO_LISTEN_SOCKET | MHD_USE_TLS, 0,
+	                                 (const struct sockaddr *)&s4, "not a key", "not a cert");
+	if (t)
+		abort();
 	atexit(teardown);
+}
+
+static void run_until_idle(void)
+{
+	for (int it = 0; it < 100; it++) {
+		const union MHD_DaemonInfo *di =
+			MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (di && di->num_connections == 0)
+			break;
+		MHD_run(daemon_);
+	}
 }
 
 static void client_addr(uint8_t b, struct sockaddr_in6 *ret)
@@ -111,12 +135,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	client_addr(data[0], &sa);
+	const struct sockaddr *addr = (const struct sockaddr *)&sa;
+	socklen_t alen = sizeof(sa);
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(40000),
+	                          .sin_addr.s_addr = htonl(0x7f000042) };
+	struct sockaddr_un su = { .sun_family = AF_UNIX };
+	if (data[0] == 0x7e) {
+		addr = (const struct sockaddr *)&s4;
+		alen = sizeof(s4);
+	} else if (data[0] == 0x7d) {
+		addr = (const struct sockaddr *)&su;
+		alen = sizeof(su);
+	}
+	int idle[PW3_CONN_PER_GROUP], nidle = 0;
+	if (data[0] == 0x7f || data[0] == 0xff) {
+		for (; nidle < PW3_CONN_PER_GROUP; nidle++) {
+			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+				abort();
+			if (MHD_add_connection(daemon_, sv[1], addr, alen) != MHD_YES)
+				abort();  /* within the group's share */
+			idle[nidle] = sv[0];
+		}
+		MHD_run(daemon_);
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
 		abort();
-	if (MHD_add_connection(daemon_, sv[1], (const struct sockaddr *)&sa, sizeof(sa)) != MHD_YES) {
+	if (MHD_add_connection(daemon_, sv[1], addr, alen) != MHD_YES) {
 		close(sv[0]);  /* MHD closed sv[1] */
+		for (int k = 0; k < nidle; k++)
+			close(idle[k]);
+		run_until_idle();
+		if (g_conns.total != 0)
+			abort();
 		return 0;
 	}
+	if (nidle || data[0] == 0x7d)
+		abort();  /* over the group's limit, or no address: must have been refused */
 	const uint8_t *req = data + 1;
 	size_t rlen = size - 1;
 	bool half_closed = false;
@@ -152,13 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	close(sv[0]);
 	/* let MHD notice the closed peer and clean up */
-	for (int it = 0; it < 100; it++) {
-		const union MHD_DaemonInfo *di =
-			MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (di && di->num_connections == 0)
-			break;
-		MHD_run(daemon_);
-	}
+	run_until_idle();
 	const union MHD_DaemonInfo *di =
 		MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 	if (di && di->num_connections == 0 && g_conns.total != 0)

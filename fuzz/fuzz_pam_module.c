@@ -8,11 +8,12 @@
  * interposes libc's, as nss_wrapper does in test_pam_module) so the fuzzer also decides
  * the user's GECOS.
  *
- * Input: a header byte (pending dir or not, keep the per-user failure record, a bad
- * module argument, no PAM_USER so pam_get_user asks the conversation, a signing_host
+ * Input: a header byte (pending dir or not, keep the per-user failure record, the
+ * "stderr" and a bad module argument, no PAM_USER so pam_get_user asks the conversation, a signing_host
  * file, a fuzzed config, use_tls = false, a small first getpwnam_r buffer), a GECOS
  * byte (low 2 bits: alice's wallet, fuzzed text, no such user, another wallet; then: a
- * failure record for the user (6 failures just now: the backoff), a malformed one, the
+ * failure record for the user (6 failures just now: the backoff), a malformed one (both
+ * bits: a world-writable state directory), the
  * conversation failing on the info block, no run dir, a world-writable pending dir, a
  * stale session file to sweep), the chunks those need, then one op per prompt the module makes: conversation error, NULL response
  * array, NULL reply, a fuzzed reply (embedded NULs kept), the right signature of the
@@ -47,6 +48,7 @@
 #include "pw3.h"
 
 #define SECRET "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define FP "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"
 
 struct in {
 	const uint8_t *p;
@@ -435,6 +437,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (h & 1) {
 		mkdir(pending, 0750);
 		chmod(pending, (g & 0x40) ? 0777 : 0750);   /* world-writable: not safe */
+		if (h & 0x10) {  /* with a signing host, the service's certificate fingerprint */
+			char p[256];
+			snprintf(p, sizeof(p), "%s/%s", pending, PW3_TLS_FP_FILE);
+			put_file(p, FP "\n", sizeof(FP), 0640);
+		}
 		if (g & 0x80) {                              /* a killed login's leftovers */
 			char p[256];
 			struct timespec old[2] = { { 1000, 0 }, { 1000, 0 } };
@@ -449,6 +456,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct pw3_backoff b = { 6, (uint64_t)time(NULL) };
 		int n = pw3_backoff_format(&b, line, sizeof(line));
 		mkdir(statedir, 0700);
+		if ((g & 0x0c) == 0x0c)
+			chmod(statedir, 0777);  /* both bits: an unsafe state directory */
 		pw3_backoff_name("alice", rec);
 		snprintf(p, sizeof(p), "%s/%s", statedir, rec);
 		if (g & 0x08)
@@ -468,12 +477,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	static char norun[200];
 	snprintf(norun, sizeof(norun), "run_dir=%s/none", root);
-	const char *argv[3] = { cfgarg, (g & 0x20) ? norun : runarg, "bogus=1" };
+	const char *argv[4] = { cfgarg, (g & 0x20) ? norun : runarg, "stderr", "bogus=1" };
 	if (pam_set_item(pamh, PAM_CONV, &pc) != PAM_SUCCESS ||
 	    pam_set_item(pamh, PAM_USER, (h & 8) ? NULL : "alice") != PAM_SUCCESS)
 		abort();
 
-	int r = pam_sm_authenticate(pamh, 0, (h & 4) ? 3 : 2, argv);
+	int r = pam_sm_authenticate(pamh, 0, (h & 4) ? 4 : 2, argv);
+	/* the module's other entry points answer success whatever the input */
+	if (pam_sm_setcred(pamh, 0, 0, NULL) != PAM_SUCCESS ||
+	    pam_sm_acct_mgmt(pamh, 0, 0, NULL) != PAM_SUCCESS)
+		abort();
 
 	if (getenv("PW3_FUZZ_VERBOSE"))  /* seeds: what each one reached */
 		fprintf(stderr, "pam_sm_authenticate = %d (%s), signed_by %u\n", r,
@@ -494,5 +507,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	wipe_dir(pending, false);
 	rmdir(pending);
 	wipe_dir(statedir, h & 2);
+	(void)chmod(statedir, 0700);
 	return 0;
 }

@@ -13,12 +13,18 @@
  * gid, another uid in the directory's group; root only), bit 7 the directory (pending or
  * state); b4 the content length, then the content.
  *
+ * Then pw3_tls_fp_write (a valid fingerprint when the input's length is odd) and
+ * pw3_used_record run over the same entries.
+ *
  * Invariants: pw3_session_read_sig and pw3_tls_fp_read accept only a regular file with
  * one link, not world-writable, owned by root/us or in the directory's group, and give
  * back trimmed non-empty text (a valid fingerprint); out-params are untouched on failure.
  * pw3_pending_sweep and pw3_state_sweep remove exactly the regular files with their own
  * name patterns whose mtime is at or past the max age, and nothing else (symlinks,
- * directories, FIFOs, other names and young files stay).
+ * directories, FIFOs, other names and young files stay); the fingerprint write refuses
+ * an invalid fingerprint and a directory in the way, replaces anything else, reads back
+ * and leaves no temporary; the used record is refused (BH_ERR_EXISTS) exactly when an
+ * entry of its name exists.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +51,7 @@ static const char *const names[] = {
 	"0123456789abcdef0123456789abcdef0.sig", SID ".sigx", SID, "x-" SID,
 	"u-" SID "0", "u-0123456789abcdef", ".sig", "u-", "." SID ".sig", SID ".JSON",
 	"u-0123456789ABCDEF0123456789ABCDEF", "f_" SID, SID ".json.tmp", SID "..sig",
-	"g" SID ".sig", "u-" SID ".sig", SID ".sig ", "lost+found",
+	"g" SID ".sig", "u-" SID ".sig", SID ".sig ", "." PW3_TLS_FP_FILE ".tmp",
 };
 static const long long ages[] = {
 	0, 1, MAX_AGE - 1, MAX_AGE, MAX_AGE + 1, 86400, -100, -(long long)NOW - 5,
@@ -222,13 +228,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 
+	/* the service's fingerprint write: a valid one replaces whatever non-directory
+	 * entry is there and reads back; an invalid one is refused and writes nothing */
+	static const char fp_good[] = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
+	                              "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
+	struct stat fst;
+	bool fp_dir = fstatat(dfd[0], PW3_TLS_FP_FILE, &fst, AT_SYMLINK_NOFOLLOW) == 0 &&
+	              S_ISDIR(fst.st_mode);
+	bool tmp_dir = fstatat(dfd[0], "." PW3_TLS_FP_FILE ".tmp", &fst, AT_SYMLINK_NOFOLLOW) == 0 &&
+	               S_ISDIR(fst.st_mode);
+	r = pw3_tls_fp_write(dfd[0], (size & 1) ? fp_good : "AB:CD");
+	if (!(size & 1) ? r != -EINVAL : (fp_dir || tmp_dir) ? r == 0 : r != 0)
+		abort();
+	if (r == 0) {
+		char back[PW3_TLS_FP_LEN + 1];
+		if (pw3_tls_fp_read(&sess, back) < 0 || strcmp(back, fp_good))
+			abort();
+	}
+	if ((size & 1) && !tmp_dir &&
+	    faccessat(dfd[0], "." PW3_TLS_FP_FILE ".tmp", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		abort();  /* a write that ran leaves no temporary */
+
 	/* which entries the sweeps must remove: a regular file of their name pattern, old */
-	bool gone[MAX_ENTRIES];
+	bool gone[MAX_ENTRIES], absent[MAX_ENTRIES];
 	for (size_t k = 0; k < ne; k++) {
 		struct stat st;
-		gone[k] = false;
-		if (fstatat(dfd[ents[k].dir], ents[k].name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			abort();
+		gone[k] = absent[k] = false;
+		if (fstatat(dfd[ents[k].dir], ents[k].name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			/* only the fingerprint write's temporary may have gone (it unlinks it) */
+			if (ents[k].dir != 0 || strcmp(ents[k].name, "." PW3_TLS_FP_FILE ".tmp"))
+				abort();
+			absent[k] = true;
+			continue;
+		}
 		if (S_ISREG(st.st_mode) && sweep_name(ents[k].dir, ents[k].name) && st.st_mtime >= 0 &&
 		    (uint64_t)st.st_mtime <= NOW - MAX_AGE)
 			gone[k] = true;
@@ -238,6 +270,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n0 < 0 || n1 < 0)
 		abort();
 	for (size_t k = 0; k < ne; k++) {
+		if (absent[k])
+			continue;
 		bool there = faccessat(dfd[ents[k].dir], ents[k].name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 		if (there == gone[k]) {
 			fprintf(stderr, "%s/%s: %s by the sweep\n", ents[k].dir ? "state" : "pending",
@@ -245,6 +279,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 	}
+	/* a used-challenge record: refused if any entry has its name, else created */
+	struct pw3_otp otp;
+	memset(&otp, 0, sizeof(otp));
+	memcpy(otp.nonce_hex, SID, sizeof(SID));
+	bool exists = faccessat(dfd[1], "u-" SID, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	r = pw3_used_record(dfd[1], &otp);
+	if (exists ? r != BH_ERR_EXISTS : r != 0)
+		abort();
 	clean(0);
 	clean(1);
 	return 0;
