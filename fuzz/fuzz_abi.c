@@ -102,6 +102,47 @@ static void builders(const uint8_t *data, size_t size)
 	r = bh_abi_encode(ti, &tv, &out, &m);
 	if ((r == 0) != (a <= 255 && b <= 32767) || (r && (r != BH_ERR_RANGE || !m.text[0])))
 		abort();
+	/* the payload's raw bytes as a caller-built string (NULs kept): the encoder refuses a
+	 * NUL before anything else */
+	struct bh_abi_value rv = { 0 };
+	if (bh_abi_value_bytes(&rv, data, size) < 0)
+		abort();
+	rv.kind = BH_ABI_STRING;
+	bh_buf_reset(&out);
+	r = bh_abi_encode(ts, &rv, &out, &m);
+	if (memchr(data, 0, size) ? r != BH_ERR_NUL : (r != 0 && r != BH_ERR_UTF8))
+		abort();
+	bh_abi_value_clear(&rv);
+	/* bytes4 from a fixed-bytes value of the payload's first n bytes: only what fits */
+	struct bh_abi_type *tb = NULL;
+	struct bh_abi_value bv = { 0 };
+	size_t n = size ? data[0] % 33 : 0;
+	if (bh_abi_type_parse("bytes4", &tb, NULL) < 0)
+		abort();
+	bh_abi_value_fixed_bytes(&bv, data, n <= size ? n : size);
+	bh_buf_reset(&out);
+	r = bh_abi_encode(tb, &bv, &out, &m);
+	bool fits = true;
+	for (size_t k = 4; k < 32; k++)
+		fits &= bv.u.word[k] == 0;
+	if ((r == 0) != fits || (r && r != BH_ERR_RANGE))
+		abort();
+	/* a uint256[] of more items than any encoding could hold (payload "\xff\xfe...") */
+	if (size >= 2 && data[0] == 0xff && data[1] == 0xfe) {
+		struct bh_abi_type *ta = NULL;
+		struct bh_abi_value av = { 0 };
+		if (bh_abi_type_parse("uint256[]", &ta, NULL) < 0 ||
+		    bh_abi_value_list(&av, BH_ABI_ARRAY, BH_ABI_MAX_DATA / 32 + 1) < 0)
+			abort();
+		for (size_t k = 0; k < av.u.list.n; k++)
+			bh_abi_value_uint(&av.u.list.items[k], k);
+		bh_buf_reset(&out);
+		if (bh_abi_encode(ta, &av, &out, &m) != BH_ERR_LIMIT || bh_buf_len(&out))
+			abort();
+		bh_abi_value_clear(&av);
+		bh_abi_type_free(ta);
+	}
+	bh_abi_type_free(tb);
 	bh_buf_done(&out);
 	bh_abi_value_clear(&sv);
 	bh_abi_value_clear(&tv);
@@ -139,6 +180,14 @@ static void json_mode(uint8_t sel, const uint8_t *data, size_t size)
 		} else if (r != BH_ERR_LIMIT || bh_buf_len(&out) != 0 || !m.text[0]) {
 			abort();  /* only the size cap may refuse a value read for this type */
 		}
+		/* into an output buffer with a small cap: fits, or BH_ERR_LIMIT and nothing added */
+		struct bh_buf small;
+		bh_buf_init(&small, 1 + (size_t)(size ? data[size - 1] : 0) * 3);
+		m.text[0] = '\0';
+		r = bh_abi_encode(t, &v, &small, &m);
+		if (r != 0 && (r != BH_ERR_LIMIT || bh_buf_len(&small) != 0 || !m.text[0]))
+			abort();
+		bh_buf_done(&small);
 		bh_buf_reset(&out);
 		(void)bh_buf_put_u8(&out, 0xa5);
 		m.text[0] = '\0';

@@ -5,7 +5,8 @@
  * the first 4 bytes of the calldata are replaced by the right selector so decoding
  * proceeds; the rest is the calldata.
  * Invariant: accepted calldata is canonical — bh_abi_encode_call of the decoded arguments
- * gives back exactly the input — and the selector matched.
+ * gives back exactly the input — and the selector matched; encoding into a buffer one
+ * byte too small fails with BH_ERR_LIMIT and a message, leaving the buffer empty.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    memcmp(bh_buf_ptr(&out), cd, n))
 			abort();
 		bh_buf_done(&out);
+		/* into a buffer too small by one byte, or with no room for the selector:
+		 * BH_ERR_LIMIT, a message, nothing appended */
+		for (int k = 0; k < 2; k++) {
+			struct bh_msg m2 = { { 0 } };
+			bh_buf_init(&out, k ? 3 : n - 1);
+			int r = bh_abi_encode_call(sig, v, &out, &m2);
+			if (r != BH_ERR_LIMIT || bh_buf_len(&out) != 0 || (!k && n > 4 && !m2.text[0]))
+				abort();
+			bh_buf_done(&out);
+		}
 		bh_abi_value_free(v);
 	}
 	free(cd);

@@ -13,7 +13,8 @@
  * Byte 0 values 0x7f and 0xff first open PW3_CONN_PER_GROUP idle connections from the
  * same group (an IPv4 address, an IPv6 /64), so the client's own connection meets the
  * accept policy's refusal; 0x7e connects over a plain AF_INET address, 0x7d over an
- * AF_UNIX one (no group: refused).
+ * AF_UNIX one (no group: refused); 0x7c moves the log rate limiter's windows back an
+ * interval (its "suppressed" summary line).
  *
  * Invariants: every answer starts with an HTTP/1.x status line; after the connection is
  * closed the group table is empty again (counting balanced); a stored <sid>.sig is a
@@ -134,6 +135,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	if (size < 1)
 		return 0;
+	/* 0x7c: every rate-limit window started an interval ago, so the next line of each
+	 * kind reports what was suppressed (the limiter's summary line) */
+	if (data[0] == 0x7c) {
+		pthread_mutex_lock(&g_lock);
+		for (size_t k = 0; k < sizeof(g_rl.k) / sizeof(g_rl.k[0]); k++) {
+			if (!g_rl.k[k].kind)
+				continue;
+			g_rl.k[k].start -= g_rl.interval + 1;
+			if (!g_rl.k[k].suppressed)
+				g_rl.k[k].suppressed = 1;  /* as if a line had been dropped then */
+		}
+		pthread_mutex_unlock(&g_lock);
+	}
 	client_addr(data[0], &sa);
 	const struct sockaddr *addr = (const struct sockaddr *)&sa;
 	socklen_t alen = sizeof(sa);

@@ -88,6 +88,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bh_buf_done(&out);
 		bh_buf_done(&ct);
 	}
+	/* the input itself as an AES-GCM ciphertext and tag under a fixed key: a short one is
+	 * BH_ERR_LENGTH, anything else fails authentication (nothing appended) */
+	{
+		uint8_t k3[32] = { 7 }, iv3[12] = { 9 };
+		bh_buf_init(&out, 1 << 16);
+		r = bh_aes256gcm_decrypt(k3, iv3, data, size, &out);
+		if (size < BH_GCM_TAG_LEN ? r != BH_ERR_LENGTH : (r != BH_ERR_DECRYPT || bh_buf_len(&out)))
+			abort();
+		bh_buf_done(&out);
+	}
 	/* the input's first 32 bytes as the private key */
 	if (size >= 32 + BH_ECIES_OVERHEAD) {
 		bh_buf_init(&out, 1 << 16);

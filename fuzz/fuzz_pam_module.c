@@ -17,7 +17,8 @@
  * conversation failing on the info block, no run dir, a world-writable pending dir, a
  * stale session file to sweep), the chunks those need, then one op per prompt the module makes: conversation error, NULL response
  * array, NULL reply, a fuzzed reply (embedded NULs kept), the right signature of the
- * Message: line (as is, with one character replaced, padded with fuzzed bytes, repeated
+ * Message: line (as is, after the clock moved past the challenge's expiry (time() is
+ * interposed too), with one character replaced, padded with fuzzed bytes, repeated
  * to a huge reply), or Enter after a .sig was dropped in the session's pending dir (the
  * right signature, fuzzed bytes, a symlink to the right one, a world-writable one).
  *
@@ -76,6 +77,20 @@ static char cfgarg[160], runarg[160];
 static uint8_t key_alice[32], key_mallory[32];
 static char alice_hex[41], mallory_hex[41];
 static pam_handle_t *pamh;
+
+/* ---------------------------------------------------------------- time */
+/* time() interposed like getpwnam_r: a conversation answer can move the module's clock
+ * past the challenge's expiry (the longest otp_ttl_seconds is 86400) */
+static time_t clock_skew;
+time_t time(time_t *t)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	time_t now = ts.tv_sec + clock_skew;
+	if (t)
+		*t = now;
+	return now;
+}
 
 /* ---------------------------------------------------------------- getpwnam_r */
 static struct {
@@ -222,7 +237,10 @@ static int answer(struct conv_state *s, int style, char **ret)
 		break;
 	case 4:
 		a = strdup(sig);
-		s->signed_by |= who;
+		if (op & 0x40)
+			clock_skew = 86400 + 3600;  /* signed, but after the challenge expired */
+		else
+			s->signed_by |= who;
 		break;
 	case 5: {
 		uint8_t pos = in_u8(s->in), ch = in_u8(s->in);
@@ -415,6 +433,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!pamh)
 		setup();
+	clock_skew = 0;
 	uint8_t h = in_u8(&in), g = in_u8(&in);
 	/* the config: a good one (callback grace 1 s, the shortest), or fuzzed bytes */
 	if (h & 0x20) {

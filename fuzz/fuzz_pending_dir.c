@@ -5,7 +5,8 @@
  * for real in two fresh directories, then the module's readers and sweeps run over them.
  *
  * Each record is 5 bytes plus content: b0 low 3 bits the kind (regular file, symlink,
- * hard link to the previous file, directory, FIFO, empty file), b0 >> 3 the name (the
+ * hard link to the previous file, directory, FIFO, empty file, regular file whose length
+ * is 16 bits: b4 and the byte after), b0 >> 3 the name (the
  * session's <sid>.sig/.json/.tmp/.sig.tmp, u-/f- state records, the TLS fingerprint file,
  * near misses: upper-case, short, long, dotted); b1 the mode bits (world-writable
  * included); b2 the age (mtime relative to now against the sweep's max age: newer,
@@ -13,10 +14,12 @@
  * gid, another uid in the directory's group; root only), bit 7 the directory (pending or
  * state); b4 the content length, then the content.
  *
- * Then pw3_tls_fp_write (a valid fingerprint when the input's length is odd) and
+ * A regular <sid>.json's content goes through pw3_session_json_parse (what the service
+ * reads).  Then pw3_tls_fp_write (a valid fingerprint when the input's length is odd) and
  * pw3_used_record run over the same entries.
  *
- * Invariants: pw3_session_read_sig and pw3_tls_fp_read accept only a regular file with
+ * Invariants: a session file is accepted only with its fields agreeing with its message,
+ * the out-param untouched otherwise; pw3_session_read_sig and pw3_tls_fp_read accept only a regular file with
  * one link, not world-writable, owned by root/us or in the directory's group, and give
  * back trimmed non-empty text (a valid fingerprint); out-params are untouched on failure.
  * pw3_pending_sweep and pw3_state_sweep remove exactly the regular files with their own
@@ -186,6 +189,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const uint8_t *r = data + i;
 		memset(e, 0, sizeof(*e));
 		e->kind = r[0] & 7;
+		bool wide = e->kind == 6;  /* a regular file with a 16-bit length (b4, b5) */
 		if (e->kind > 5)
 			e->kind = 0;
 		snprintf(e->name, sizeof(e->name), "%s", names[(r[0] >> 3) % (sizeof(names) / sizeof(names[0]))]);
@@ -201,12 +205,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		e->dir = (r[3] >> 7) & 1;
 		e->len = r[4];
 		i += 5;
+		if (wide && i < size)
+			e->len = e->len << 8 | data[i++];
 		if (e->len > size - i)
 			e->len = size - i;
 		e->content = data + i;
 		i += e->len;
 		if (make(e, ne ? &ents[ne - 1] : NULL))
 			ne++;
+	}
+
+	/* what the service reads of a <sid>.json entry (a group member may have written it):
+	 * accepted only in the module's exact layout, fields agreeing with the message */
+	for (size_t k = 0; k < ne; k++) {
+		if (ents[k].kind != 0 || ents[k].dir != 0 || strcmp(ents[k].name, SID ".json"))
+			continue;
+		struct pw3_session_info si;
+		memset(&si, 0x5a, sizeof(si));
+		int pr = pw3_session_json_parse((const char *)ents[k].content, ents[k].len, &si);
+		if (pr == 0) {
+			char check[PW3_MESSAGE_MAX];
+			int n = pw3_message_fmt(si.parts.machine_id, si.parts.code, si.parts.nonce_hex,
+			                        si.parts.expires_at, check, sizeof(check));
+			if (!pw3_sid_valid(si.sid, strlen(si.sid)) || n < 0 || (size_t)n != si.message_len ||
+			    memcmp(check, si.message, si.message_len) ||
+			    !memmem(ents[k].content, ents[k].len, si.message, si.message_len))
+				abort();
+		} else {
+			for (size_t b = 0; b < sizeof(si); b++)
+				if (((const uint8_t *)&si)[b] != 0x5a)
+					abort();  /* out-param untouched on failure */
+			if (pr != BH_ERR_FORMAT && pr != BH_ERR_MISMATCH)
+				abort();
+		}
 	}
 
 	/* the module's readers */

@@ -26,6 +26,16 @@ static void check_signed(struct bh_tx *tx)
 	uint8_t from[20], addr[20], h1[32], h2[32];
 	struct bh_buf raw;
 	struct bh_tx back;
+	/* unsigned: no raw form, hash or sender; an unknown type never serializes */
+	bh_buf_init(&raw, 64);
+	(void)bh_buf_put_u8(&raw, 0xa5);
+	struct bh_tx other = *tx;
+	other.type = 1;
+	if (bh_tx_serialize(tx, &raw) != BH_ERR_STATE || bh_tx_hash(tx, h1) != BH_ERR_STATE ||
+	    bh_tx_recover_sender(tx, addr) != BH_ERR_STATE ||
+	    bh_tx_serialize_unsigned(&other, &raw) != BH_ERR_UNSUPPORTED || bh_buf_len(&raw) != 1)
+		abort();
+	bh_buf_done(&raw);
 	int r = bh_tx_sign(tx, key);
 	if (r < 0) {
 		/* only a legacy chain id too large for v is refused */
@@ -66,8 +76,11 @@ static void check_reattach(const struct bh_tx *tx)
 	u.is_signed = false;
 	memset(u.r, 0, 32);
 	memset(u.s, 0, 32);
-	if (bh_tx_attach_signature_from(&u, sig, from) < 0 || !u.is_signed ||
+	if (bh_tx_attach_signature(&u, sig) < 0 || !u.is_signed ||
 	    bh_tx_recover_sender(&u, again) < 0 || memcmp(again, from, 20))
+		abort();
+	u.is_signed = false;
+	if (bh_tx_attach_signature_from(&u, sig, from) < 0 || !u.is_signed)
 		abort();
 	u.is_signed = false;
 	sig[64] ^= 1;
