@@ -98,6 +98,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		bh_buf_done(&out);
 	}
+	/* the signature-keyed layer (bh_sym_*) with the input's first 65 bytes as the
+	 * signature, into a small cap: works and decrypts back, or fails leaving nothing */
+	if (size >= 65) {
+		size_t cap = 1 + data[64] % 96;
+		bh_buf_init(&ct, cap);
+		r = bh_sym_encrypt(data, data + 65, size - 65, &ct);
+		if (r == 0) {
+			bh_buf_init(&out, 1 << 16);
+			if (bh_sym_decrypt(data, bh_buf_ptr(&ct), bh_buf_len(&ct), &out) != 0 ||
+			    bh_buf_len(&out) != size - 65 || memcmp(bh_buf_ptr(&out), data + 65, size - 65))
+				abort();
+			bh_buf_done(&out);
+		} else if (r != BH_ERR_LIMIT || bh_buf_len(&ct) != 0) {
+			abort();
+		}
+		bh_buf_done(&ct);
+	}
 	/* the input's first 32 bytes as the private key */
 	if (size >= 32 + BH_ECIES_OVERHEAD) {
 		bh_buf_init(&out, 1 << 16);

@@ -9,7 +9,9 @@
  * the user's GECOS.
  *
  * Input: a header byte (pending dir or not, keep the per-user failure record, the
- * "stderr" and a bad module argument, no PAM_USER so pam_get_user asks the conversation, a signing_host
+ * "stderr" argument with fixed randomness (getrandom is interposed: the harness plants a
+ * used-challenge record and a .sig for the nonce and session id to come) or with that
+ * bit a bad module argument, no PAM_USER so pam_get_user asks the conversation, a signing_host
  * file, a fuzzed config, use_tls = false, a small first getpwnam_r buffer), a GECOS
  * byte (low 2 bits: alice's wallet, fuzzed text, no such user, another wallet; then: a
  * failure record for the user (6 failures just now: the backoff), a malformed one (both
@@ -37,6 +39,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <security/pam_appl.h>
@@ -92,17 +95,33 @@ time_t time(time_t *t)
 	return now;
 }
 
+/* getrandom() too: with rand_fixed every byte is 0x5a, so the harness knows the
+ * challenge's nonce and the session id before the module makes them */
+static bool rand_fixed;
+ssize_t getrandom(void *buf, size_t n, unsigned flags)
+{
+	if (rand_fixed) {
+		memset(buf, 0x5a, n);
+		return (ssize_t)n;
+	}
+	return syscall(SYS_getrandom, buf, n, flags);
+}
+#define FIXED_HEX "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"  /* nonce and sid under rand_fixed */
+
 /* ---------------------------------------------------------------- getpwnam_r */
 static struct {
 	int mode;                 /* 0 alice's wallet, 1 fuzzed, 2 no such user, 3 mallory's */
 	char gecos[300];
-	bool small_buf;           /* ERANGE below 8 KiB (the module grows its buffer) */
+	bool small_buf;           /* ERANGE below 8 KiB (the module grows its buffer); with
+	                           * mode 2: ERANGE at any size for alice, EIO for others */
 } pw_ctl;
 
 int getpwnam_r(const char *name, struct passwd *pwd, char *buf, size_t buflen,
                struct passwd **result)
 {
 	*result = NULL;
+	if (pw_ctl.mode == 2 && pw_ctl.small_buf)
+		return strcmp(name, "alice") ? EIO : ERANGE;  /* a broken NSS: an error, or ERANGE forever */
 	if (strcmp(name, "alice") || pw_ctl.mode == 2)
 		return 0;
 	if (pw_ctl.small_buf && buflen < 8192)
@@ -496,12 +515,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	static char norun[200];
 	snprintf(norun, sizeof(norun), "run_dir=%s/none", root);
-	const char *argv[4] = { cfgarg, (g & 0x20) ? norun : runarg, "stderr", "bogus=1" };
+	static const char *const bad[] = { "bogus=1", "config=relative", "run_dir=relative",
+		                           "run_dir=/tmp/../etc" };
+	const char *argv[4] = { cfgarg, (g & 0x20) ? norun : runarg, "stderr", bad[(g >> 4) & 3] };
 	if (pam_set_item(pamh, PAM_CONV, &pc) != PAM_SUCCESS ||
 	    pam_set_item(pamh, PAM_USER, (h & 8) ? NULL : "alice") != PAM_SUCCESS)
 		abort();
 
-	int r = pam_sm_authenticate(pamh, 0, (h & 4) ? 4 : 2, argv);
+	/* bit 2 with bit 1: a bad module argument; bit 2 alone: the "stderr" argument and
+	 * fixed randomness, with a used-challenge record for the coming nonce planted in the
+	 * state dir (a replay: refused after verification) and a .sig for the coming sid in
+	 * the pending dir (a hostile leftover: no callback session) */
+	bool bad_arg = (h & 4) && (h & 2), planted = false;
+	rand_fixed = (h & 4) && !(h & 2);
+	if (rand_fixed) {
+		char p[256];
+		mkdir(statedir, 0700);
+		snprintf(p, sizeof(p), "%s/u-" FIXED_HEX, statedir);
+		put_file(p, "", 0, 0600);
+		planted = !(g & 0x20);  /* the module uses this run dir */
+		if (h & 1) {  /* a .sig (or, with g bit 7, a .tmp) for the coming session id */
+			snprintf(p, sizeof(p), "%s/" FIXED_HEX "%s", pending, (g & 0x80) ? ".tmp" : ".sig");
+			put_file(p, "0x00", 4, 0640);
+		}
+	}
+	int r = pam_sm_authenticate(pamh, 0, bad_arg ? 4 : (h & 4) ? 3 : 2, argv);
+	rand_fixed = false;
 	/* the module's other entry points answer success whatever the input */
 	if (pam_sm_setcred(pamh, 0, 0, NULL) != PAM_SUCCESS ||
 	    pam_sm_acct_mgmt(pamh, 0, 0, NULL) != PAM_SUCCESS)
@@ -517,7 +556,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bool alice = pw_ctl.mode == 0 || (pw_ctl.mode == 1 && strcasestr(pw_ctl.gecos, alice_hex));
 		bool mallory = pw_ctl.mode == 3 ||
 		               (pw_ctl.mode == 1 && strcasestr(pw_ctl.gecos, mallory_hex));
-		if (!((alice && (cs.signed_by & 1)) || (mallory && (cs.signed_by & 2))) || (h & 4) ||
+		if (!((alice && (cs.signed_by & 1)) || (mallory && (cs.signed_by & 2))) || bad_arg ||
+		    planted ||
 		    pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS || !user ||
 		    strcmp(user, "alice"))
 			abort();
@@ -526,6 +566,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	wipe_dir(pending, false);
 	rmdir(pending);
 	wipe_dir(statedir, h & 2);
+	char up[256];
+	snprintf(up, sizeof(up), "%s/u-" FIXED_HEX, statedir);
+	unlink(up);
 	(void)chmod(statedir, 0700);
 	return 0;
 }

@@ -15,8 +15,9 @@
  * state); b4 the content length, then the content.
  *
  * A regular <sid>.json's content goes through pw3_session_json_parse (what the service
- * reads).  Then pw3_tls_fp_write (a valid fingerprint when the input's length is odd) and
- * pw3_used_record run over the same entries.
+ * reads).  Then pw3_tls_fp_write (a valid fingerprint when the input's length is odd),
+ * pw3_session_create and pw3_used_record run over the same entries; the input's last
+ * byte can arm a fault (fsync, renameat or fchmod failing with EIO) for one of them.
  *
  * Invariants: a session file is accepted only with its fields agreeing with its message,
  * the out-param untouched otherwise; pw3_session_read_sig and pw3_tls_fp_read accept only a regular file with
@@ -34,7 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "core/err.h"
@@ -71,6 +74,58 @@ struct ent {
 	size_t len;
 	const uint8_t *content;
 };
+
+/*
+ * Fault injection: fsync, renameat and fchmod are interposed (the module's code is linked
+ * in) and fail with EIO on the n-th call once armed, so the write paths' failure handling
+ * runs: the operation fails and leaves nothing behind.
+ */
+static int fault_kind, fault_n;  /* 0 off, 1 fsync, 2 renameat, 3 fchmod */
+static bool fault_fired;
+static bool fault(int kind)
+{
+	if (fault_kind != kind || fault_n-- != 0)
+		return false;
+	fault_fired = true;
+	errno = EIO;
+	return true;
+}
+int fsync(int fd)
+{
+	return fault(1) ? -1 : (int)syscall(SYS_fsync, fd);
+}
+int renameat(int ofd, const char *o, int nfd, const char *n)
+{
+	return fault(2) ? -1 : (int)syscall(SYS_renameat2, ofd, o, nfd, n, 0);
+}
+int fchmod(int fd, mode_t mode)
+{
+	return fault(3) ? -1 : (int)syscall(SYS_fchmod, fd, mode);
+}
+static void arm(const uint8_t *data, size_t size, unsigned op)
+{
+	uint8_t f = size ? data[size - 1] : 0;
+	fault_kind = (f >> 3) % 3 == op ? f & 3 : 0;
+	fault_n = (f >> 2) & 1;
+	fault_fired = false;
+}
+static void disarm(void)
+{
+	fault_kind = 0;
+}
+
+static unsigned dir_count(int d)
+{
+	unsigned n = 0;
+	int fd = openat(d, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!dp)
+		abort();
+	while (readdir(dp))
+		n++;
+	closedir(dp);
+	return n;
+}
 
 static int dfd[2] = { -1, -1 };
 static char dpath[2][64];
@@ -240,6 +295,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 
+	/* the fingerprint format: any 32 bytes give a valid fingerprint */
+	if (size >= 32) {
+		char fpf[PW3_TLS_FP_LEN + 1];
+		pw3_tls_fp_format(data, fpf);
+		if (strlen(fpf) != PW3_TLS_FP_LEN || !pw3_tls_fp_valid(fpf, strlen(fpf)))
+			abort();
+	}
+
 	/* the module's readers */
 	char *sig = (char *)"untouched";
 	int r = pw3_session_read_sig(&sess, &sig);
@@ -268,8 +331,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	              S_ISDIR(fst.st_mode);
 	bool tmp_dir = fstatat(dfd[0], "." PW3_TLS_FP_FILE ".tmp", &fst, AT_SYMLINK_NOFOLLOW) == 0 &&
 	               S_ISDIR(fst.st_mode);
+	arm(data, size, 0);
 	r = pw3_tls_fp_write(dfd[0], (size & 1) ? fp_good : "AB:CD");
-	if (!(size & 1) ? r != -EINVAL : (fp_dir || tmp_dir) ? r == 0 : r != 0)
+	disarm();
+	if (!(size & 1) ? r != -EINVAL : (fp_dir || tmp_dir || fault_fired) ? r == 0 : r != 0)
 		abort();
 	if (r == 0) {
 		char back[PW3_TLS_FP_LEN + 1];
@@ -310,13 +375,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 	}
-	/* a used-challenge record: refused if any entry has its name, else created */
+	/* a session made next to the fuzzed entries: its file parses back to the challenge;
+	 * a failed write leaves the directory as it was */
 	struct pw3_otp otp;
+	struct pw3_session ns = { .dfd = -1 };
+	static const uint8_t wallet[20] = { 0xab, 0xcd };
 	memset(&otp, 0, sizeof(otp));
+	snprintf(otp.code, sizeof(otp.code), "123456");
+	snprintf(otp.machine_id, sizeof(otp.machine_id), "m");
 	memcpy(otp.nonce_hex, SID, sizeof(SID));
+	otp.created_at = NOW;
+	otp.expires_at = NOW + 90;
+	unsigned before = dir_count(dfd[0]);
+	int dup_fd = dup(dfd[0]);
+	if (dup_fd < 0)
+		abort();
+	arm(data, size, 1);
+	r = pw3_session_create(dup_fd, &otp, wallet, &ns);  /* takes dup_fd */
+	disarm();
+	if (r == 0) {
+		char name[64], *js = NULL;
+		struct pw3_session_info si;
+		snprintf(name, sizeof(name), "%s.json", ns.sid);
+		/* (a fault may have hit the directory's fsync after the rename: best effort) */
+		if (pw3_read_small_file(dfd[0], name, 1024, &js) < 0 ||
+		    pw3_session_json_parse(js, strlen(js), &si) < 0 || strcmp(si.sid, ns.sid) ||
+		    memcmp(si.wallet, wallet, 20) || si.parts.expires_at != otp.expires_at)
+			abort();
+		free(js);
+		pw3_session_destroy(&ns);
+	} else if (!fault_fired || dir_count(dfd[0]) != before) {
+		abort();  /* only an injected fault fails it, and it leaves nothing behind */
+	}
+	/* a used-challenge record: refused if any entry has its name, else created */
 	bool exists = faccessat(dfd[1], "u-" SID, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	arm(data, size, 2);
 	r = pw3_used_record(dfd[1], &otp);
-	if (exists ? r != BH_ERR_EXISTS : r != 0)
+	disarm();
+	if (exists ? r != BH_ERR_EXISTS : fault_fired ? r == 0 : r != 0)
 		abort();
 	clean(0);
 	clean(1);
