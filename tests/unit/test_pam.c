@@ -55,6 +55,10 @@ static void test_config_good(void **state)
 
 	const char min[] = "[machine]\nid=\"m\"\nsecret_key=\"" SECRET "\"\r\n";
 	assert_int_equal(pw3_config_parse(min, strlen(min), &c, &m), 0);
+	/* UTF-8 and tabs stay fine (TOML allows them) */
+	const char utf8[] = "# caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\n[machine]\n\tid = \"m\"\t# x\n"
+	                    "secret_key = \"" SECRET "\"\n";
+	assert_int_equal(pw3_config_parse(utf8, strlen(utf8), &c, &m), 0);
 	assert_int_equal(c.otp_length, 6);
 	assert_int_equal(c.otp_ttl, PW3_DEFAULT_TTL);
 	assert_int_equal(PW3_DEFAULT_TTL, 90);
@@ -88,6 +92,16 @@ static void test_config_bad(void **state)
 		{ "[machine]\nid\n", BH_ERR_FORMAT, "key = value" },
 		{ "[machine]\nid=\"m\"\nsecret_key=\"" SECRET "\"\n[auth]\notp_ttl_seconds=99999999999999999999\n", BH_ERR_RANGE, "too large" },
 		{ "[machine]\nid=\"m\"\nsecret_key=\"" SECRET "\"\n[auth]\notp_ttl_seconds=007\n", BH_ERR_FORMAT, "leading zero" },
+		/* what TOML refuses anywhere (docs/fuzzing.md "PAM config against TOML") */
+		{ "[machine]\nid=\"m\"\n# caf\xc3\x28\n", BH_ERR_UTF8, "line 3: invalid UTF-8" },
+		{ "[machine]\n# \xc0\xaf overlong\n", BH_ERR_UTF8, "invalid UTF-8" },
+		{ "[machine]\n# \xed\xa0\x80 surrogate\n", BH_ERR_UTF8, "invalid UTF-8" },
+		{ "[machine]\n# \xf4\x90\x80\x80 past U+10FFFF\n", BH_ERR_UTF8, "invalid UTF-8" },
+		{ "[machine]\n# cut \xe2\x82", BH_ERR_UTF8, "invalid UTF-8" },
+		{ "[machine]\nid=\"m\x07\"\n", BH_ERR_FORMAT, "line 2: control character 0x07" },
+		{ "[machine]\n# \x7f\n", BH_ERR_FORMAT, "control character 0x7f" },
+		{ "[machine]\rid=\"m\"\n", BH_ERR_FORMAT, "carriage return must end a line" },
+		{ "[machine]\nid=\"m\"\r", BH_ERR_FORMAT, "carriage return" },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct pw3_config c;
