@@ -55,6 +55,7 @@ T = {
  'authsvc': (['http', 'json'], ['src/pam/auth-svc.c', 'src/pam/http.c', 'src/pam/pending.c']),
  'authsvc_mhd': (['http', 'json'], ['src/pam/auth-handler.c', 'src/pam/http.c', 'src/pam/pending.c']),
  'pending': (['json'], ['src/pam/pending.c']),
+ 'pending_dir': (['json'], ['src/pam/pending.c']),
  'seccomp': ([], glob.glob('src/common/sandbox/*.c')),
  'policy': (['toml'], glob.glob('src/common/sandbox/policy*.c')),
 }
