@@ -14,7 +14,8 @@
  * same group (an IPv4 address, an IPv6 /64), so the client's own connection meets the
  * accept policy's refusal; 0x7e connects over a plain AF_INET address, 0x7d over an
  * AF_UNIX one (no group: refused); 0x7c moves the log rate limiter's windows back an
- * interval (its "suppressed" summary line).
+ * interval (its "suppressed" summary line); 0x7b makes time fly (clock_gettime is
+ * interposed: a request outlasts its timeout).
  *
  * Invariants: every answer starts with an HTTP/1.x status line; after the connection is
  * closed the group table is empty again (counting balanced); a stored <sid>.sig is a
@@ -28,7 +29,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/hex.h"
@@ -37,6 +40,19 @@
 #define SID "0123456789abcdef0123456789abcdef"
 #define MSG "Authenticate to m with code: 123456 nonce: 00112233445566778899aabbccddeeff " \
             "expires: 2100-01-01T00:00:00Z"
+
+/* clock_gettime interposed: with time_flies (byte 0 = 0x7b) every monotonic reading is 6 s
+ * later than the one before, so a request outlasts REQUEST_TIMEOUT_S (the 408 and
+ * its Connection: close) or libmicrohttpd's own timeouts close the connection first */
+static bool time_flies;
+static long flown;
+int clock_gettime(clockid_t id, struct timespec *ts)
+{
+	int r = (int)syscall(SYS_clock_gettime, id, ts);
+	if (r == 0 && time_flies && id != CLOCK_REALTIME)
+		ts->tv_sec += (flown += 6);
+	return r;
+}
 
 static struct MHD_Daemon *daemon_;
 static uint8_t wallet[20];
@@ -148,6 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		pthread_mutex_unlock(&g_lock);
 	}
+	time_flies = data[0] == 0x7b;
 	client_addr(data[0], &sa);
 	const struct sockaddr *addr = (const struct sockaddr *)&sa;
 	socklen_t alen = sizeof(sa);
@@ -221,6 +238,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(sv[0]);
 	/* let MHD notice the closed peer and clean up */
 	run_until_idle();
+	time_flies = false;
 	const union MHD_DaemonInfo *di =
 		MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 	if (di && di->num_connections == 0 && g_conns.total != 0)
