@@ -8,21 +8,24 @@
  * interposes libc's, as nss_wrapper does in test_pam_module) so the fuzzer also decides
  * the user's GECOS.
  *
- * Input: a header byte (pending dir or not, keep the per-user failure record, the
- * "stderr" argument with fixed randomness (getrandom is interposed: the harness plants a
- * used-challenge record and a .sig for the nonce and session id to come) or with that
- * bit a bad module argument, no PAM_USER so pam_get_user asks the conversation, a signing_host
- * file, a fuzzed config, use_tls = false, a small first getpwnam_r buffer), a GECOS
- * byte (low 2 bits: alice's wallet, fuzzed text, no such user, another wallet; then: a
- * failure record for the user (6 failures just now: the backoff), a malformed one (both
- * bits: a world-writable state directory), the
+ * Input: a header byte (pending dir or not, keep the per-user failure record, the "stderr"
+ * argument with fixed randomness (getrandom is interposed: the harness plants a
+ * used-challenge record and a .sig for the nonce and session id to come) or with that bit
+ * a bad module argument, no PAM_USER so pam_get_user asks the conversation (an empty
+ * PAM_USER for a user NSS does not know), a signing_host file, a fuzzed config, use_tls =
+ * false, a small first getpwnam_r buffer), a GECOS byte (low 2 bits: alice's wallet,
+ * fuzzed text (empty: a NULL pw_gecos), no such user, another wallet; then: a failure
+ * record for the user (6 failures just now: the backoff), a malformed one (both bits: a
+ * world-writable state directory, or with header bit 6 a symlinked record; the good one with header bit 6:
+ * a state lock that cannot be taken), the
  * conversation failing on the info block, no run dir, a world-writable pending dir, a
- * stale session file to sweep), the chunks those need, then one op per prompt the module makes: conversation error, NULL response
- * array, NULL reply, a fuzzed reply (embedded NULs kept), the right signature of the
- * Message: line (as is, after the clock moved past the challenge's expiry (time() is
- * interposed too), with one character replaced, padded with fuzzed bytes, repeated
- * to a huge reply), or Enter after a .sig was dropped in the session's pending dir (the
- * right signature, fuzzed bytes, a symlink to the right one, a world-writable one).
+ * stale session file to sweep), the chunks those need, then one op per prompt the module
+ * makes: conversation error, NULL response array, NULL reply, a fuzzed reply (embedded
+ * NULs kept), the right signature of the Message: line (as is, after the clock moved past
+ * the challenge's expiry (time() is interposed too), with the next fsync failing (so is
+ * fsync()), with one character replaced, padded with fuzzed bytes, repeated to a huge
+ * reply), or Enter after a .sig was dropped in the session's pending dir (the right
+ * signature, fuzzed bytes, a symlink to the right one, a world-writable one).
  *
  * Invariants: the result is PAM_SUCCESS, PAM_AUTH_ERR or PAM_CONV_ERR; PAM_SUCCESS only
  * for user alice, with good module arguments, when this harness gave a signature of the
@@ -108,6 +111,18 @@ ssize_t getrandom(void *buf, size_t n, unsigned flags)
 }
 #define FIXED_HEX "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"  /* nonce and sid under rand_fixed */
 
+/* and fsync(): an answer can make the next one fail with EIO (the used-challenge record's) */
+static bool fsync_fail;
+int fsync(int fd)
+{
+	if (fsync_fail) {
+		fsync_fail = false;
+		errno = EIO;
+		return -1;
+	}
+	return (int)syscall(SYS_fsync, fd);
+}
+
 /* ---------------------------------------------------------------- getpwnam_r */
 static struct {
 	int mode;                 /* 0 alice's wallet, 1 fuzzed, 2 no such user, 3 mallory's */
@@ -134,6 +149,8 @@ int getpwnam_r(const char *name, struct passwd *pwd, char *buf, size_t buflen,
 	pwd->pw_name = strcpy(p, "alice");
 	p += 6;
 	pwd->pw_gecos = strcpy(p, g);
+	if (pw_ctl.mode == 1 && !g[0])
+		pwd->pw_gecos = NULL;  /* an NSS module may leave it NULL */
 	p += strlen(g) + 1;
 	pwd->pw_passwd = strcpy(p, "x");
 	p += 2;
@@ -221,8 +238,10 @@ static int answer(struct conv_state *s, int style, char **ret)
 
 	shown(s, m, sid);
 	if (style == PAM_PROMPT_ECHO_ON && !m[0]) {
-		/* pam_get_user asking for the name: alice, or fuzzed bytes */
+		/* pam_get_user asking for the name: alice, fuzzed bytes, a failure, too long */
 		cl = in_chunk(s->in, &c);
+		if ((op & 3) == 2)
+			return -1;              /* the conversation fails: no user */
 		if ((op & 3) == 3) {            /* over the module's 256-byte limit */
 			char *u = malloc(300);
 			if (!u)
@@ -256,6 +275,7 @@ static int answer(struct conv_state *s, int style, char **ret)
 		break;
 	case 4:
 		a = strdup(sig);
+		fsync_fail = op & 0x20;  /* the login cannot be recorded */
 		if (op & 0x40)
 			clock_skew = 86400 + 3600;  /* signed, but after the challenge expired */
 		else
@@ -453,6 +473,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!pamh)
 		setup();
 	clock_skew = 0;
+	fsync_fail = false;
 	uint8_t h = in_u8(&in), g = in_u8(&in);
 	/* the config: a good one (callback grace 1 s, the shortest), or fuzzed bytes */
 	if (h & 0x20) {
@@ -494,14 +515,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct pw3_backoff b = { 6, (uint64_t)time(NULL) };
 		int n = pw3_backoff_format(&b, line, sizeof(line));
 		mkdir(statedir, 0700);
-		if ((g & 0x0c) == 0x0c)
+		bool link_rec = (g & 0x0c) == 0x0c && (h & 0x40);
+		if ((g & 0x0c) == 0x04 && (h & 0x40)) {  /* the state lock cannot be taken */
+			snprintf(p, sizeof(p), "%s/.lock", statedir);
+			mkdir(p, 0700);
+		}
+		if ((g & 0x0c) == 0x0c && !link_rec)
 			chmod(statedir, 0777);  /* both bits: an unsafe state directory */
 		pw3_backoff_name("alice", rec);
 		snprintf(p, sizeof(p), "%s/%s", statedir, rec);
-		if (g & 0x08)
+		if (link_rec) {        /* both bits and h bit 6: the record is a symlink */
+			char real[300];
+			snprintf(real, sizeof(real), "%s.real", p);
+			if (n > 0)
+				put_file(real, line, (size_t)n, 0600);
+			unlink(p);
+			if (symlink(real, p) < 0)
+				abort();
+		} else if (g & 0x08) {
 			put_file(p, "garbage\n", 8, 0600);
-		else if (n > 0)
+		} else if (n > 0) {
 			put_file(p, line, (size_t)n, 0600);
+		}
 	}
 	pw_ctl.mode = g % 4;
 	pw_ctl.small_buf = h & 0x80;
@@ -519,7 +554,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		                           "run_dir=/tmp/../etc" };
 	const char *argv[4] = { cfgarg, (g & 0x20) ? norun : runarg, "stderr", bad[(g >> 4) & 3] };
 	if (pam_set_item(pamh, PAM_CONV, &pc) != PAM_SUCCESS ||
-	    pam_set_item(pamh, PAM_USER, (h & 8) ? NULL : "alice") != PAM_SUCCESS)
+	    pam_set_item(pamh, PAM_USER, !(h & 8) ? "alice" :
+	                 (pw_ctl.mode == 2 && !(h & 0x80)) ? "" : NULL) != PAM_SUCCESS)
 		abort();
 
 	/* bit 2 with bit 1: a bad module argument; bit 2 alone: the "stderr" argument and
@@ -569,6 +605,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char up[256];
 	snprintf(up, sizeof(up), "%s/u-" FIXED_HEX, statedir);
 	unlink(up);
+	snprintf(up, sizeof(up), "%s/.lock", statedir);
+	(void)rmdir(up);  /* the lock made a directory (a file is unlinked above) */
 	(void)chmod(statedir, 0700);
 	return 0;
 }
