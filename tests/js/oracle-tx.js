@@ -15,7 +15,7 @@ const dec = (x) => (x === null || x === undefined ? null : BigInt(x).toString())
 // it, noble recovers it anyway)
 const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 const sender = (t) => { if (BigInt(t.signature._s) > HALF_N) return null; try { return t.from ? t.from.toLowerCase() : null; } catch (e) { return null; } };
-let bad = 0, n = 0, stricter = [];
+let bad = 0, n = 0, stricter = [], feeInverted = [];
 for (const line of ours) {
 	const [file, verdict, json] = line.split('\t');
 	const base = file.split('/').pop();
@@ -44,7 +44,15 @@ for (const line of ours) {
 		want.gasPrice = dec(t.gasPrice);
 		want.v = dec(t.signature.networkV ?? t.signature.v);
 	}
+	// ethers refuses to hash (so to recover) a type-2 transaction whose priority fee is over
+	// its max fee (invalid for inclusion, EIP-1559); ours decodes it and recovers the sender
+	// (the fee rule is not the encoding's): the sender is not compared there
+	if (t.type === 2 && t.maxPriorityFeePerGas > t.maxFeePerGas) {
+		want.from = undefined;
+		feeInverted.push(base);
+	}
 	const got = {};
+	for (const k of Object.keys(want)) if (want[k] === undefined) delete want[k];
 	for (const k of Object.keys(want)) got[k] = k === 'accessList' && o[k] ?
 		o[k].map((a) => ({ address: a.address.toLowerCase(), storageKeys: a.storageKeys })) : o[k] ?? null;
 	const a = JSON.stringify(got), b = JSON.stringify(want);
@@ -54,5 +62,7 @@ for (const line of ours) {
 	}
 }
 if (stricter.length) console.log(`ours stricter (refused, ethers accepts): ${stricter.join(' ')}`);
-console.log(`oracle-tx: ${n} inputs, ${bad} differences, ${stricter.length} refused by us only`);
+if (feeInverted.length) console.log(`priority fee over max fee (sender not compared): ${feeInverted.join(' ')}`);
+console.log(`oracle-tx: ${n} inputs, ${bad} differences, ${stricter.length} refused by us only, ` +
+	`${feeInverted.length} with the priority fee over the max fee`);
 process.exit(bad ? 1 : 0);
