@@ -31,3 +31,8 @@ $(foreach l,$(COMMON_LAYERS),$(eval $(BUILD)/libbh$(l).a: \
 $(LIBCOMMON):
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+# tests/helpers/proof_tool: the proof code from JSON (tests/integration/test_eth_proof_*.sh)
+CHECK_DEPS += $(BUILD)/helpers/proof_tool
+$(BUILD)/helpers/proof_tool: $(BUILD)/helpers/proof_tool.o $(LIBCOMMON)
+	$(call link)
