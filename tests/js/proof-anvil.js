@@ -4,7 +4,8 @@
 // never by us), then prints every block with its receipts as
 //   [{"block": <eth_getBlockByNumber(n,false)>, "receipts": <eth_getBlockReceipts>,
 //     "perTx": <eth_getTransactionReceipt of each tx, in order>, "logs": <eth_getLogs>}]
-// Usage: node proof-anvil.js RPC_URL mixed HARDFORK   (the mixed chain; 7702 on prague)
+// Usage: node proof-anvil.js RPC_URL mixed HARDFORK   (the mixed chain; 4844 from cancun,
+//                                                     7702 on prague)
 //        node proof-anvil.js RPC_URL bulk N           (one block of N transfers + logs)
 'use strict';
 const { ethers } = require('ethers');
@@ -66,6 +67,14 @@ async function mixed(fork) {
 		{ type: 2, to: ethers.ZeroAddress, value: 1n, gasLimit: 21000, ...eip1559 }, // no logs
 		{ type: 2, to: emitter, data: '0x' + 'ab'.repeat(3000), gasLimit: 200000, ...eip1559 },
 	];
+	if (fork === 'cancun' || fork === 'prague') {
+		// EIP-4844: one all-zero blob, whose KZG commitment and proof are both the point at
+		// infinity (the commitment to the zero polynomial), so no KZG library is needed
+		const inf = ethers.getBytes('0xc0' + '00'.repeat(47));
+		txs.push({ type: 3, to: emitter, data: '0x4844', gasLimit: 60000, blobs: ['0x' + '00'.repeat(131072)],
+			   kzg: { blobToKzgCommitment: () => inf, computeBlobKzgProof: () => inf },
+			   maxFeePerBlobGas: 10n ** 10n, ...eip1559 });
+	}
 	if (fork === 'prague') {
 		// EIP-7702: delegate a second account's code to the emitter, then call it
 		const other = new ethers.Wallet(KEYS[1], provider);
