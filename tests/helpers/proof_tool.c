@@ -8,6 +8,7 @@
  *        ("receipts" may be absent: no receiptsRoot then)
  *   proof_tool check-log < [{"block":{..},"receipts":[..],"expect":"0x..","log":{..rpc log..}}]
  *        -> [{"ok":true} or {"error":"..","code":".."}]   (bh_proof_check_log)
+ *        ("logs":[..] instead of "log": an array of such answers, one per log)
  *   proof_tool check-tx < [{"block":..,"receipts":..,"expect":"0x..","tx":"0x.."}]
  *        -> [{"ok":true,"index":N} or {"error":..}]        (bh_proof_check_tx)
  *   proof_tool trie < [["0x..value0", "0x..value1", ...], ...]
@@ -75,6 +76,21 @@ static json_t *one_check(const json_t *it, bool is_tx)
 		r = bh_proof_check_tx(json_object_get(it, "block"), json_object_get(it, "receipts"),
 				      expect, tx, &idx, &m);
 		return r < 0 ? errj(r, &m) : json_pack("{s:b, s:I}", "ok", 1, "index", (json_int_t)idx);
+	}
+	if (json_object_get(it, "logs")) {
+		/* every log of one block against the same block and receipts */
+		const json_t *logs = json_object_get(it, "logs");
+		json_t *res = json_array();
+		for (size_t i = 0; i < json_array_size(logs); i++) {
+			m.text[0] = 0;
+			if ((r = bh_rpc_parse_log(json_array_get(logs, i), &log, &m)) == 0) {
+				r = bh_proof_check_log(json_object_get(it, "block"),
+						       json_object_get(it, "receipts"), expect, &log, &m);
+				bh_rpc_log_clear(&log);
+			}
+			json_array_append_new(res, r < 0 ? errj(r, &m) : json_pack("{s:b}", "ok", 1));
+		}
+		return res;
 	}
 	if ((r = bh_rpc_parse_log(json_object_get(it, "log"), &log, &m)) < 0)
 		return errj(r, &m);
