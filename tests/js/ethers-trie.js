@@ -91,4 +91,18 @@ function orderedRoot(values) {
 
 const receiptsRoot = (receipts) => orderedRoot(receipts.map(receiptBytes));
 
-module.exports = { headerHash, receiptBytes, orderedRoot, receiptsRoot };
+// the logs bloom: three bits per address and topic, from the first six bytes of keccak256
+function bloom(logs) {
+	const b = new Uint8Array(256);
+	const add = (x) => {
+		const h = ethers.getBytes(ethers.keccak256(x));
+		for (let i = 0; i < 6; i += 2) {
+			const bit = ((h[i] << 8) | h[i + 1]) & 2047;
+			b[255 - (bit >> 3)] |= 1 << (bit & 7);
+		}
+	};
+	for (const l of logs) { add(l.address); l.topics.forEach(add); }
+	return ethers.hexlify(b);
+}
+
+module.exports = { headerHash, receiptBytes, orderedRoot, receiptsRoot, bloom };
