@@ -29,6 +29,7 @@ int bh_block_header_hash(const json_t *block, uint8_t ret_hash[static 32], struc
 int bh_receipts_root(const json_t *receipts, uint8_t ret_root[static 32], struct bh_msg *msg)
 {
 	struct bh_trie_val *v = NULL;
+	struct bh_bloom_cache *cache = NULL;
 	size_t *off = NULL, n;
 	struct bh_buf b;
 	int r;
@@ -45,7 +46,8 @@ int bh_receipts_root(const json_t *receipts, uint8_t ret_root[static 32], struct
 		r = BH_ERR_LIMIT;
 		goto out;
 	}
-	if (!(v = calloc(n + 1, sizeof(*v))) || !(off = calloc(n + 1, sizeof(*off)))) {
+	if (!(v = calloc(n + 1, sizeof(*v))) || !(off = calloc(n + 1, sizeof(*off))) ||
+	    !(cache = calloc(1, sizeof(*cache)))) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -55,7 +57,7 @@ int bh_receipts_root(const json_t *receipts, uint8_t ret_root[static 32], struct
 		char w[40];
 		snprintf(w, sizeof(w), "receipt %zu", i);
 		off[i] = bh_buf_len(&b);
-		if ((r = bh_receipt_encode_json(rc, &b, NULL, NULL, msg)) < 0 ||
+		if ((r = bh_receipt_encode_json_cached(rc, &b, NULL, NULL, cache, msg)) < 0 ||
 		    (r = bh_proof_q64(rc, "transactionIndex", &ti, msg)) < 0) {
 			bh_proof_prefix(msg, w);
 			goto out;
@@ -77,6 +79,7 @@ int bh_receipts_root(const json_t *receipts, uint8_t ret_root[static 32], struct
 out:
 	free(v);
 	free(off);
+	free(cache);
 	bh_buf_done(&b);
 	return r;
 }
