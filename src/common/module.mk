@@ -36,3 +36,11 @@ $(LIBCOMMON):
 CHECK_DEPS += $(BUILD)/helpers/proof_tool
 $(BUILD)/helpers/proof_tool: $(BUILD)/helpers/proof_tool.o $(LIBCOMMON)
 	$(call link)
+
+# make bench-proof (never in check): proof cost per block and per event on anvil blocks of
+# 1, 100 and 1,000 transactions, ours vs ethers in node (bench/bench_proof.sh)
+.PHONY: bench-proof
+bench-proof: $(BUILD)/bench/bench_proof
+	bench/bench_proof.sh $(BUILD)/bench/bench_proof
+$(BUILD)/bench/bench_proof: $(BUILD)/bench/bench_proof.o $(LIBCOMMON)
+	$(call link)
