@@ -1,7 +1,7 @@
 # src/common: the shared library, in four layers, one archive each (see docs/layout.md).
 #
 #   core/     err buf hex strutil deadline path log atomicio spawn frame usock json file cli
-#   eth/      keccak secp eth rlp tx ecies u256 abi-*        (uses core)
+#   eth/      keccak secp eth rlp tx ecies u256 abi-* header receipt trie proof  (uses core)
 #   sandbox/  ini policy seccomp apply                        (uses core)
 #   host/     config vmdb manifest keystore_client gecos result  (uses eth, core)
 #
