@@ -44,6 +44,7 @@ T = {
  'rpc_reply': (['json'], ['src/common/eth/rpc-parse.c', 'src/common/eth/rpc.c']),
  'header': (['json'], ['src/common/eth/header.c', 'src/common/eth/rpc-parse.c']),
  'receipts': (['json'], ['src/common/eth/receipt.c', 'src/common/eth/proof.c', 'src/common/eth/rpc-parse.c']),
+ 'txs': (['json', 'tx'], ['src/common/eth/proof-tx.c', 'src/common/eth/rpc-parse.c']),
  'proof': (['json'], ['src/common/eth/proof.c', 'src/common/eth/receipt.c', 'src/common/eth/header.c', 'src/common/eth/rpc-parse.c']),
  'events': (['json', 'abi'], ['src/common/eth/events.c']),
  'engine_journal': (['json'], ['src/engine/journal.c']),

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Regenerate the seed corpora of fuzz/fuzz_{header,receipts,trie,proof}.c from the proof
+"""Regenerate the seed corpora of fuzz/fuzz_{header,receipts,trie,proof,txs}.c from the proof
 fixtures and vectors (tests/fixtures/proof/mainnet-*.json: real mainnet replies;
 tests/vectors/proof.json: receipts of every type with their ethers receipts root).
 Run from the top directory: fuzz/gen-proof-seeds.py"""
 import glob, json, os, struct
 
 C = 'fuzz/corpus'
-for d in ('header', 'receipts', 'trie', 'proof'):
+for d in ('header', 'receipts', 'trie', 'proof', 'txs'):
     os.makedirs(os.path.join(C, d), exist_ok=True)
 
 def write(d, name, data):
@@ -64,3 +64,12 @@ lg.update({'blockNumber': b['number'], 'blockHash': '0x' + '00' * 32,
 write('proof', 'prague-vectors', {'block': b, 'receipts': prs, 'log': lg, 'tx': prs[3]['transactionHash']})
 fail = dict(prs[6])
 write('proof', 'failed-tx', {'block': b, 'receipts': prs, 'tx': prs[6]['transactionHash']})
+
+# txs: the vectors' transactions (every type, signed by ethers), all and one by one
+txs = [t['tx'] for t in vec['transactions']]
+write('txs', 'vectors', txs)
+for i, t in enumerate(txs):
+    x = dict(t)
+    x['transactionIndex'] = '0x0'
+    write('txs', 'tx-%d' % i, [x])
+write('txs', 'empty', [])

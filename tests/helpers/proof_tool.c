@@ -11,6 +11,8 @@
  *        ("logs":[..] instead of "log": an array of such answers, one per log)
  *   proof_tool check-tx < [{"block":..,"receipts":..,"expect":"0x..","tx":"0x.."}]
  *        -> [{"ok":true,"index":N} or {"error":..}]        (bh_proof_check_tx)
+ *   proof_tool txroot < [{"transactions":[..full objects..]}, ...]
+ *        -> [{"transactionsRoot":"0x.."} or {"error":..}]   (bh_transactions_root)
  *   proof_tool trie < [["0x..value0", "0x..value1", ...], ...]
  *        -> ["0x..root", ...]                             (bh_trie_root_list)
  */
@@ -100,6 +102,14 @@ static json_t *one_check(const json_t *it, bool is_tx)
 	return r < 0 ? errj(r, &m) : json_pack("{s:b}", "ok", 1);
 }
 
+static json_t *one_txroot(const json_t *it)
+{
+	struct bh_msg m = { "" };
+	uint8_t root[32];
+	int r = bh_transactions_root(json_object_get(it, "transactions"), root, &m);
+	return r < 0 ? errj(r, &m) : json_pack("{s:o}", "transactionsRoot", hexj(root, 32));
+}
+
 static json_t *one_trie(const json_t *vals)
 {
 	struct bh_msg m = { "" };
@@ -138,7 +148,7 @@ int main(int argc, char **argv)
 	int r;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: proof_tool blocks|check-log|check-tx|trie < JSON\n");
+		fprintf(stderr, "usage: proof_tool blocks|check-log|check-tx|txroot|trie < JSON\n");
 		return 2;
 	}
 	bh_buf_init(&b, 512u << 20 > BH_BUF_SIZE_MAX ? BH_BUF_SIZE_MAX : 512u << 20);
@@ -159,6 +169,8 @@ int main(int argc, char **argv)
 			o = one_check(it, false);
 		else if (!strcmp(argv[1], "check-tx"))
 			o = one_check(it, true);
+		else if (!strcmp(argv[1], "txroot"))
+			o = one_txroot(it);
 		else if (!strcmp(argv[1], "trie"))
 			o = one_trie(it);
 		else {

@@ -10,12 +10,17 @@
 #     blob, whose KZG commitment and proof are the point at infinity), EIP-7702 with an
 #     authorization (prague), an empty
 #     block and a block of 150 transactions (trie keys RLP(i) of one and two bytes);
+#   - transactionsRoot recomputed from eth_getBlockByNumber(n, true) (every type re-encoded,
+#     each hash checked) equals ethers' root of the raw transactions, which is the header's
+#     (bh_transactions_root); anvil alone puts a blob transaction's sidecar into its header's
+#     root, so for that block ethers' root of the consensus form (sidecar dropped) is the
+#     expectation, and the header is checked to be ethers' root of the served form;
 #   - every log of eth_getLogs proves (bh_proof_check_log) and every transaction's success
 #     proves or, for the reverted one, is refused (bh_proof_check_tx);
 #   - lies refused: a log's data altered (in the log, and in the log and its receipt), a
 #     forged topic, a log hidden from its receipt, a different agreed hash, a header with a
 #     fake receiptsRoot, a flipped status, a wrong logIndex, receipts out of order, one
-#     receipt missing.
+#     receipt missing, a receipt relabelled as another transaction's (with a full block).
 source "$(dirname "$0")/../lib.sh"
 
 TOOL="$BUILD/helpers/proof_tool"
@@ -36,6 +41,8 @@ for fork in london shanghai cancun prague; do
 	kill "$ANVIL_PID"; wait "$ANVIL_PID" 2>/dev/null || true
 	n=$(check "$T/$fork.json" blocks blocks) || exit 1
 	ok "$fork: block hash and receiptsRoot equal anvil's for every block ($n)"
+	n=$(check "$T/$fork.json" txroots txroot) || exit 1
+	ok "$fork: transactionsRoot from the full transaction objects equals ethers' ($n)"
 	n=$(check "$T/$fork.json" logs check-log) || exit 1
 	ok "$fork: every log of eth_getLogs proves against its block hash ($n)"
 	n=$(check "$T/$fork.json" txs check-tx) || exit 1

@@ -198,6 +198,63 @@ static void test_receipt_malformed(void **state)
 	json_decref(v);
 }
 
+static void test_transactions(void **state)
+{
+	(void)state;
+	json_t *v = load(VECTORS), *x, *txs = json_array(), *c;
+	uint8_t want[32], root[32];
+	struct bh_msg m = { "" };
+	size_t i;
+
+	json_array_foreach(json_object_get(v, "transactions"), i, x)
+		json_array_append(txs, json_object_get(x, "tx"));
+	hex32(json_string_value(json_object_get(v, "transactionsRoot")), want);
+	if (bh_transactions_root(txs, root, &m) < 0)
+		fail_msg("%s", m.text);
+	assert_memory_equal(root, want, 32);
+
+	/* one field of the 7702 transaction (index 5) changed: its hash no longer matches */
+	c = json_deep_copy(txs);
+	json_object_set_new(json_array_get(c, 5), "nonce", json_string("0x6"));
+	assert_int_equal(bh_transactions_root(c, root, &m), BH_ERR_MISMATCH);
+	assert_string_equal(m.text, "transaction 5: its fields hash to another transaction than its \"hash\"");
+	json_decref(c);
+	/* an authorization's signature */
+	c = json_deep_copy(txs);
+	json_object_set_new(json_array_get(json_object_get(json_array_get(c, 5), "authorizationList"), 0),
+			    "yParity", json_string("0x2"));
+	assert_int_equal(bh_transactions_root(c, root, &m), BH_ERR_MISMATCH);
+	json_decref(c);
+	/* a blob hash */
+	c = json_deep_copy(txs);
+	json_array_set_new(json_object_get(json_array_get(c, 4), "blobVersionedHashes"), 0,
+			   json_string("0x00"));
+	assert_int_equal(bh_transactions_root(c, root, &m), BH_ERR_LENGTH);
+	assert_non_null(strstr(m.text, "transaction 4: \"blobVersionedHashes\": expected 32 bytes"));
+	json_decref(c);
+	/* a deposit transaction (an L2's 0x7e) */
+	c = json_deep_copy(txs);
+	json_object_set_new(json_array_get(c, 0), "type", json_string("0x7e"));
+	assert_int_equal(bh_transactions_root(c, root, &m), BH_ERR_UNSUPPORTED);
+	json_decref(c);
+	/* no input, hashes only, out of order */
+	c = json_deep_copy(txs);
+	json_object_del(json_array_get(c, 2), "input");
+	assert_int_equal(bh_transactions_root(c, root, &m), BH_ERR_MISSING_KEY);
+	assert_string_equal(m.text, "transaction 2: missing \"input\"");
+	json_decref(c);
+	c = json_pack("[s]", "0x00");
+	assert_int_equal(bh_transactions_root(c, root, &m), BH_ERR_WRONG_TYPE);
+	json_decref(c);
+	c = json_deep_copy(txs);
+	json_array_remove(c, 0);
+	assert_int_equal(bh_transactions_root(c, root, &m), BH_ERR_FORMAT);
+	assert_non_null(strstr(m.text, "must be in block order"));
+	json_decref(c);
+	json_decref(txs);
+	json_decref(v);
+}
+
 static void test_header_fixtures(void **state)
 {
 	(void)state;
@@ -376,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_trie_edges),
 		cmocka_unit_test(test_receipt_vectors),
 		cmocka_unit_test(test_receipt_malformed),
+		cmocka_unit_test(test_transactions),
 		cmocka_unit_test(test_header_fixtures),
 		cmocka_unit_test(test_header_malformed),
 		cmocka_unit_test(test_proof_cancun),

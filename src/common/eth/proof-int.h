@@ -146,7 +146,7 @@ static inline int bh_proof_unhex(const char *hex, size_t n, uint8_t *out)
 	for (size_t i = 0; i < n; i++) {
 		int hi = t[h[2 * i]], lo = t[h[2 * i + 1]];
 		bad |= !hi | !lo;
-		out[i] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 0x0f));
+		out[i] = (uint8_t)(((unsigned)(hi - 1) & 0x0fu) << 4 | ((unsigned)(lo - 1) & 0x0fu));
 	}
 	return bad ? BH_ERR_HEX : 0;
 }

@@ -93,7 +93,8 @@ static void hex32(const uint8_t h[static 32], char out[static 67])
 
 /* The block's header hashes to expect_hash and its receiptsRoot is the receipts' root. */
 static int check_block(const json_t *block, const json_t *receipts,
-		       const uint8_t expect_hash[static 32], uint64_t *ret_number, struct bh_msg *msg)
+		       const uint8_t expect_hash[static 32], uint64_t *ret_number,
+		       uint8_t ret_txroot[static 32], struct bh_msg *msg)
 {
 	struct bh_header *h;
 	uint8_t hash[32], root[32];
@@ -127,6 +128,7 @@ static int check_block(const json_t *block, const json_t *receipts,
 		goto out;
 	}
 	*ret_number = h->number;
+	memcpy(ret_txroot, h->transactions_root, 32);
 	r = 0;
 out:
 	free(h);
@@ -134,12 +136,15 @@ out:
 }
 
 /* The block's own list of transactions (hashes or objects with "hash"), where it has one,
- * agrees with the receipts on the count and on tx_hash at index i. */
-static int check_block_tx(const json_t *block, size_t nreceipts, size_t i,
-			  const uint8_t tx_hash[static 32], struct bh_msg *msg)
+ * agrees with the receipts on the count and on tx_hash at index i.  Full objects are
+ * re-encoded and their root compared with the header's transactionsRoot, which proves the
+ * hash at i. */
+static int check_block_tx(const json_t *block, const uint8_t txroot[static 32], size_t nreceipts,
+			  size_t i, const uint8_t tx_hash[static 32], struct bh_msg *msg)
 {
 	const json_t *txs = json_object_get(block, "transactions"), *t;
-	uint8_t h[32];
+	uint8_t h[32], root[32];
+	char a[67], b[67];
 	int r;
 
 	if (!txs)
@@ -155,8 +160,20 @@ static int check_block_tx(const json_t *block, size_t nreceipts, size_t i,
 		return BH_ERR_MISMATCH;
 	}
 	t = json_array_get(txs, i);
-	if (json_is_object(t))
+	if (json_is_object(t)) {
+		if ((r = bh_transactions_root(txs, root, msg)) < 0) {
+			bh_proof_prefix(msg, "block");
+			return r;
+		}
+		if (memcmp(root, txroot, 32) != 0) {
+			hex32(root, a);
+			hex32(txroot, b);
+			bh_msg_set(msg, "block: the transactions' trie root is %s, the header's "
+				   "transactionsRoot %s", a, b);
+			return BH_ERR_MISMATCH;
+		}
 		t = json_object_get(t, "hash");
+	}
 	if ((r = bh_rpc_parse_fixed(t, h, 32, msg)) < 0) {
 		bh_proof_prefix(msg, "block: \"transactions\"");
 		return r;
@@ -214,7 +231,7 @@ int bh_proof_check_log(const json_t *block, const json_t *receipts,
 {
 	uint64_t number, first = 0;
 	const json_t *rc, *logs;
-	uint8_t th[32];
+	uint8_t th[32], txroot[32];
 	size_t n;
 	int r;
 
@@ -230,7 +247,7 @@ int bh_proof_check_log(const json_t *block, const json_t *receipts,
 		bh_msg_set(msg, "the log names a block hash other than the agreed one");
 		return BH_ERR_MISMATCH;
 	}
-	if ((r = check_block(block, receipts, expect_hash, &number, msg)) < 0)
+	if ((r = check_block(block, receipts, expect_hash, &number, txroot, msg)) < 0)
 		return r;
 	if (log->block_number != number) {
 		bh_msg_set(msg, "the log names block %llu, the agreed block is %llu",
@@ -253,7 +270,7 @@ int bh_proof_check_log(const json_t *block, const json_t *receipts,
 			   (unsigned long long)log->tx_index, (unsigned long long)number);
 		return BH_ERR_NOT_FOUND;
 	}
-	if ((r = check_block_tx(block, n, (size_t)log->tx_index, th, msg)) < 0)
+	if ((r = check_block_tx(block, txroot, n, (size_t)log->tx_index, th, msg)) < 0)
 		return r;
 	/* logIndex counts the block's logs: the ones before this receipt, then its own */
 	for (size_t i = 0; i < (size_t)log->tx_index; i++)
@@ -281,11 +298,11 @@ int bh_proof_check_tx(const json_t *block, const json_t *receipts,
 		      uint64_t *ret_tx_index, struct bh_msg *msg)
 {
 	uint64_t number, status;
-	uint8_t th[32];
+	uint8_t th[32], txroot[32];
 	size_t n;
 	int r;
 
-	if ((r = check_block(block, receipts, expect_hash, &number, msg)) < 0)
+	if ((r = check_block(block, receipts, expect_hash, &number, txroot, msg)) < 0)
 		return r;
 	n = json_array_size(receipts);
 	for (size_t i = 0; i < n; i++) {
@@ -296,7 +313,7 @@ int bh_proof_check_tx(const json_t *block, const json_t *receipts,
 		}
 		if (memcmp(th, tx_hash, 32) != 0)
 			continue;
-		if ((r = check_block_tx(block, n, i, th, msg)) < 0)
+		if ((r = check_block_tx(block, txroot, n, i, th, msg)) < 0)
 			return r;
 		/* a pre-Byzantium receipt ("root") has no status: success is not provable */
 		if (!json_object_get(rc, "status") || bh_proof_q64(rc, "status", &status, NULL) < 0 ||
