@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Proof cost per block and per event (issue 13): for each block of a dump (proof-anvil.js
- * output: [{block, receipts, logs}]), the block proof (bh_block_header_hash +
- * bh_receipts_root, compared with the header) and the event proof of one log
- * (bh_proof_check_log: the block proof again, then the log found in its receipt), repeated
- * for SECONDS each.  JSON parsing of the RPC replies is not timed (the peer, bench/
+ * output: [{block, receipts, logs}]), the block proof (bh_proof_check_block: header hash,
+ * receipts root compared with the header), the event proof of one log (bh_proof_check_log:
+ * the block proof again, then the log found in its receipt), each repeated for SECONDS, and
+ * the lookup of a log in a block already proven (bh_proof_find_log).  JSON parsing of the RPC replies is not timed (the peer, bench/
  * bench_proof_peer.js, gets the same parsed objects).  One core, no threads.
  *
  *   bench_proof DUMP [SECONDS]   prints per block:
- *     "block txs=N receipts_bytes=B block_proof_ms=X event_proof_ms=Y"
+ *     "block txs=N receipts_json_bytes=B block_proof_ms=X event_proof_ms=Y
+ *      lookup_in_proven_block_us=Z"
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,7 @@ int main(int argc, char **argv)
 		const json_t *logs = json_object_get(d, "logs");
 		struct bh_msg m = { "" };
 		struct bh_rpc_log log;
-		uint8_t hash[32], h[32], root[32];
+		uint8_t hash[32];
 		size_t n = 0, bytes = 0;
 		double t0, tb, te;
 
@@ -65,8 +66,7 @@ int main(int argc, char **argv)
 		/* the block proof: hash and root, as the engine does once per agreed block */
 		t0 = now();
 		do {
-			if (bh_block_header_hash(block, h, &m) < 0 || memcmp(h, hash, 32) ||
-			    bh_receipts_root(rs, root, &m) < 0) {
+			if (bh_proof_check_block(block, rs, hash, &m) < 0) {
 				fprintf(stderr, "bench_proof: block %zu: %s\n", i, m.text);
 				return 1;
 			}
@@ -84,8 +84,20 @@ int main(int argc, char **argv)
 			n++;
 		} while ((te = now() - t0) < secs);
 		te = te * 1e3 / (double)n;
-		printf("block txs=%zu receipts_json_bytes=%zu block_proof_ms=%.3f event_proof_ms=%.3f\n",
-		       json_array_size(rs), bytes, tb, te);
+		/* the lookup alone, in a block proven once (bh_proof_find_log) */
+		double tl;
+		n = 0;
+		t0 = now();
+		do {
+			if (bh_proof_find_log(block, rs, hash, &log, &m) < 0) {
+				fprintf(stderr, "bench_proof: block %zu: %s\n", i, m.text);
+				return 1;
+			}
+			n++;
+		} while ((tl = now() - t0) < secs / 4);
+		tl = tl * 1e6 / (double)n;
+		printf("block txs=%zu receipts_json_bytes=%zu block_proof_ms=%.3f event_proof_ms=%.3f "
+		       "lookup_in_proven_block_us=%.1f\n", json_array_size(rs), bytes, tb, te, tl);
 		bh_rpc_log_clear(&log);
 	}
 	json_decref(dump);

@@ -32,6 +32,6 @@ echo "theirs: ethers $(node -e 'console.log(require(process.argv[1]).version)' "
 echo "$theirs" | sed 's/^/  /'
 paste <(echo "$ours") <(echo "$theirs") | awk '{
 	for(i=1;i<=NF;i++){split($i,kv,"="); v[i]=kv[2]}
-	# ours: block txs bytes block_ms event_ms | theirs: block txs block_ms event_ms
+	# ours: block txs bytes block_ms event_ms lookup_us | theirs: block txs block_ms event_ms
 	printf "ratio txs=%s: block proof %.1fx the peer (%.3f ms vs %.3f ms), event proof %.1fx\n",
-		v[2], v[8]/v[4], v[4], v[8], v[9]/v[5] }'
+		v[2], v[9]/v[4], v[4], v[9], v[10]/v[5] }'

@@ -361,6 +361,9 @@ static void test_proof_cancun(void **state)
 	fixture_log(json_array_get(logs, json_array_size(logs) - 1), &log);
 	if (bh_proof_check_log(b, rs, hash, &log, &m) < 0)
 		fail_msg("%s", m.text);
+	/* the same in two steps */
+	assert_int_equal(bh_proof_check_block(b, rs, hash, &m), 0);
+	assert_int_equal(bh_proof_find_log(b, rs, hash, &log, &m), 0);
 
 	/* one byte of data */
 	if (bh_buf_len(&log.log.data)) {

@@ -87,4 +87,24 @@ int bh_proof_check_tx(const json_t *block, const json_t *receipts,
 		      const uint8_t expect_hash[static 32], const uint8_t tx_hash[static 32],
 		      uint64_t *ret_tx_index, struct bh_msg *msg) __attribute__((warn_unused_result));
 
+/*
+ * The same two proofs in two steps, for a caller that proves a block once and then looks up
+ * many logs in it (the engine: several events per agreed block):
+ *  - bh_proof_check_block: the header hashes to expect_hash, the receipts root matches, and
+ *    (with full transaction objects) so does the transactions root;
+ *  - bh_proof_find_log / bh_proof_find_tx: the log / the successful transaction is where it
+ *    is claimed to be.  Proof only after bh_proof_check_block returned 0 for the very same
+ *    block and receipts objects (unchanged since).
+ * bh_proof_check_log = check_block + find_log; bh_proof_check_tx = check_block + find_tx.
+ */
+int bh_proof_check_block(const json_t *block, const json_t *receipts,
+			 const uint8_t expect_hash[static 32], struct bh_msg *msg)
+	__attribute__((warn_unused_result));
+int bh_proof_find_log(const json_t *block, const json_t *receipts,
+		      const uint8_t expect_hash[static 32], const struct bh_rpc_log *log,
+		      struct bh_msg *msg) __attribute__((warn_unused_result));
+int bh_proof_find_tx(const json_t *block, const json_t *receipts,
+		     const uint8_t tx_hash[static 32], uint64_t *ret_tx_index, struct bh_msg *msg)
+	__attribute__((warn_unused_result));
+
 #endif
