@@ -14,7 +14,7 @@ T=$(mktemp -d /tmp/bhbench.XXXXXX)
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 "$ANVIL" --host 127.0.0.1 --port "$port" --silent --gas-limit 100000000 --hardfork prague \
 	> "$T/anvil.log" 2>&1 & pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$T"' EXIT
+trap 'kill $pid 2>/dev/null || true; rm -rf "$T"' EXIT
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
 url="http://127.0.0.1:$port"
 for n in 1 100 1000; do
