@@ -21,7 +21,7 @@ $(BUILD)/bin/blockhost-mint-nft: $(BUILD)/obj/engine/mint-main.o $(ENGINE_LIB) $
 
 PROGRAMS += $(BUILD)/bin/blockhost-engine
 $(BUILD)/bin/blockhost-engine: EXTRA_LIBS = -lpthread
-$(BUILD)/bin/blockhost-engine: $(BUILD)/obj/engine/engine.o $(BUILD)/obj/engine/ingest.o $(BUILD)/obj/engine/work.o $(BUILD)/obj/engine/spawner.o $(BUILD)/obj/engine/recon.o $(BUILD)/obj/engine/gccheck.o $(ENGINE_LIB) $(LIBCOMMON)
+$(BUILD)/bin/blockhost-engine: $(BUILD)/obj/engine/engine.o $(BUILD)/obj/engine/ingest.o $(BUILD)/obj/engine/quorum.o $(BUILD)/obj/engine/work.o $(BUILD)/obj/engine/spawner.o $(BUILD)/obj/engine/recon.o $(BUILD)/obj/engine/gccheck.o $(ENGINE_LIB) $(LIBCOMMON)
 	$(call link)
 
 # fuzz/fuzz_engine_journal.c: the journal parsers
