@@ -146,16 +146,6 @@ static void revert_above(struct eng *e, uint64_t n)
 }
 
 
-/* One log line per transient fault that a retry got past (the client never logs). */
-static void note_retries(struct bh_rpc *rpc)
-{
-	static unsigned long seen;
-	unsigned long n = bh_rpc_retries(rpc);
-	if (n != seen)
-		bh_log(LOG_NOTICE, "rpc: retried %lu times (%s)", n - seen, bh_rpc_retry_note(rpc));
-	seen = n;
-}
-
 /* The same log (eth_getLogs' and the proven receipts' copies). */
 static bool same_log(const struct bh_rpc_log *a, const struct bh_rpc_log *b)
 {
@@ -231,7 +221,7 @@ int eng_ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 	pthread_mutex_lock(&q->lock);
 	r = eng_quorum_head(q, &head, msg);
 	in->rpc = q->ep[q->source].rpc;
-	note_retries(in->rpc);
+	eng_quorum_note_retries(q);
 	if (r < 0)
 		goto quorum_fail;
 	safe = head >= e->cfg.confirmations ? head - e->cfg.confirmations : 0;
@@ -241,7 +231,7 @@ int eng_ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 		 * height the quorum is asked about. */
 		struct bh_msg fm = { "" };
 		r = bh_rpc_get_block(in->rpc, 0, "finalized", &blk, &fm);
-		note_retries(in->rpc);
+		eng_quorum_note_retries(q);
 		if (r == 0) {
 			e->finalized = (int64_t)blk.number;
 			if (blk.number < safe)
@@ -283,7 +273,7 @@ int eng_ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 	const uint8_t (*addrs)[20] = (const uint8_t (*)[20])a0;
 	struct bh_rpc_filter f = { from, to, addrs, 2, topics, 4 };
 	r = bh_rpc_get_logs(in->rpc, &f, &logs, msg);
-	note_retries(in->rpc);
+	eng_quorum_note_retries(q);
 	if (r < 0) {
 		uint64_t was = in->chunk.cur;
 		if (bh_rpc_error_is_range_limit(in->rpc) && eng_chunk_refused(&in->chunk)) {
@@ -297,7 +287,7 @@ int eng_ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 	}
 	/* what we act on: the logs of receipts that hash up to the agreed block */
 	r = eng_quorum_proven_logs(q, src, from, to, to_hash, addrs, 2, &proven, parent, msg);
-	note_retries(in->rpc);
+	eng_quorum_note_retries(q);
 	if (r == BH_ERR_MISMATCH) {
 		eng_quorum_liar(q, src, msg->text);
 		r = 0;   /* the next round asks again (another source where there is one) */

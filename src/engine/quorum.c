@@ -64,19 +64,21 @@ int eng_quorum_init(struct eng_quorum *q, const struct eng_chain_cfg *cfg, struc
 	if ((r = eng_chain_cfg_check_quorum(cfg, msg)) < 0)
 		return r;
 	q->k = cfg->rpc_quorum ? cfg->rpc_quorum : 1;
-	if (cfg->nrpc == 1)
-		qo = ro;   /* one endpoint: its questions retried as every other call */
 	for (size_t i = 0; i < cfg->nrpc; i++) {
 		struct eng_endpoint *ep = &q->ep[i];
 		struct bh_msg m = { "" };
 		endpoint_name(cfg->rpc_urls[i], i, ep->name);
 		q->n = i + 1;
+		/* one endpoint: its questions go through its ordinary client, retried as every
+		 * other call (as before issue 13) */
 		if ((r = bh_rpc_new(cfg->rpc_urls[i], &ro, &ep->rpc, &m)) < 0 ||
-		    (r = bh_rpc_new(cfg->rpc_urls[i], &qo, &ep->qrpc, &m)) < 0) {
+		    (cfg->nrpc > 1 && (r = bh_rpc_new(cfg->rpc_urls[i], &qo, &ep->qrpc, &m)) < 0)) {
 			bh_msg_set(msg, "RPC endpoint %s: %s", ep->name, m.text);
 			eng_quorum_done(q);
 			return r;
 		}
+		if (cfg->nrpc == 1)
+			ep->qrpc = ep->rpc;
 	}
 	pthread_mutex_init(&q->lock, NULL);
 	return 0;
@@ -87,13 +89,26 @@ void eng_quorum_done(struct eng_quorum *q)
 	if (!q)
 		return;
 	for (size_t i = 0; i < q->n; i++) {
+		if (q->ep[i].qrpc != q->ep[i].rpc)
+			bh_rpc_free(q->ep[i].qrpc);
 		bh_rpc_free(q->ep[i].rpc);
-		bh_rpc_free(q->ep[i].qrpc);
 	}
 	json_decref(q->alarm_answers);
 	memset(q->ep, 0, sizeof(q->ep));
 	q->n = 0;
 	q->alarm_answers = NULL;
+}
+
+void eng_quorum_note_retries(struct eng_quorum *q)
+{
+	for (size_t i = 0; i < q->n; i++) {
+		struct eng_endpoint *ep = &q->ep[i];
+		unsigned long n = bh_rpc_retries(ep->rpc);
+		if (n != ep->retries_seen)
+			bh_log(LOG_NOTICE, "rpc: retried %lu times (%s)%s%s", n - ep->retries_seen,
+			       bh_rpc_retry_note(ep->rpc), q->n > 1 ? " on " : "", q->n > 1 ? ep->name : "");
+		ep->retries_seen = n;
+	}
 }
 
 /* ---------------------------------------------------------------- asking everyone */

@@ -40,7 +40,9 @@
 struct eng_endpoint {
 	char name[96];                  /* "#2 host:port" */
 	struct bh_rpc *rpc;             /* headers, logs, receipts (retries as configured) */
-	struct bh_rpc *qrpc;            /* quorum questions: short timeout, no retry */
+	struct bh_rpc *qrpc;            /* quorum questions: short timeout, no retry (one
+					 * endpoint: == rpc) */
+	unsigned long retries_seen;     /* rpc's retries already logged */
 	bool no_block_receipts;         /* answered -32601 to eth_getBlockReceipts */
 	int64_t suspect_until_ms;       /* monotonic; 0: trusted as a source */
 	/* its answer to the last question */
@@ -106,6 +108,10 @@ int eng_quorum_prove_log(struct eng_quorum *q, const struct bh_rpc_log *log, str
  */
 int eng_quorum_prove_tx(struct eng_quorum *q, uint64_t height, const uint8_t tx_hash[static 32],
 			struct bh_msg *msg);
+
+/* One log line per endpoint whose client retried since the last call (the client never
+ * logs); q->lock held. */
+void eng_quorum_note_retries(struct eng_quorum *q);
 
 /* Endpoint src lied (why): alarm, one log line, passed over as a source for a while. */
 void eng_quorum_liar(struct eng_quorum *q, size_t src, const char *why);
