@@ -49,3 +49,8 @@ install-engine:
 .PHONY: bench-engine-catchup
 bench-engine-catchup: $(BUILD)/bin/blockhost-engine $(BUILD)/bin/blockhost-keystore $(BUILD)/bin/blockhost-vmdb
 	BUILD=$(BUILD) bench/bench_engine_catchup.sh
+
+# fuzz/fuzz_engine_quorum.c: the proof steps over one endpoint's block and receipts
+$(BUILD)/fuzz/replay_engine_quorum: $(BUILD)/obj/engine/quorum.o $(BUILD)/obj/engine/chain.o
+FUZZ_EXTRA_SRCS_engine_quorum = src/engine/quorum.c src/engine/chain.c
+FUZZ_EXTRA_LIBS_engine_quorum = -lpthread

@@ -509,26 +509,26 @@ static int take_logs(const json_t *blk, const json_t *receipts, const uint8_t ha
 	return 0;
 }
 
-/* Receipts of blk from ep, their root equal to the header's receiptsRoot, then its logs. */
-static int block_logs(struct eng_endpoint *ep, const json_t *blk, uint64_t number,
-		      const uint8_t hash[static 32], const uint8_t (*addrs)[20], size_t naddrs,
-		      struct bh_rpc_logs *out, struct bh_msg *msg)
+int eng_quorum_receipts_logs(const json_t *blk, uint64_t number, const uint8_t hash[static 32],
+			     const json_t *rcs, const uint8_t (*addrs)[20], size_t naddrs,
+			     struct bh_rpc_logs *ret, struct bh_msg *msg)
 {
-	json_t *rcs = NULL;
+	struct bh_rpc_logs out = { NULL, 0 };
 	uint8_t root[32], want[32];
 	struct bh_msg m = { "" };
 	int r;
 
-	if ((r = get_receipts_json(ep, blk, &rcs, msg)) < 0)
-		return r;
+	if (!json_is_array(rcs)) {
+		bh_msg_set(msg, "block %llu: receipts: not an array", (unsigned long long)number);
+		return BH_ERR_FORMAT;
+	}
 	if ((r = bh_rpc_parse_fixed(json_object_get(blk, "receiptsRoot"), want, 32, &m)) < 0) {
-		bh_msg_set(msg, "block header: \"receiptsRoot\": %s", m.text);
-		goto out;
+		bh_msg_set(msg, "block %llu: \"receiptsRoot\": %s", (unsigned long long)number, m.text);
+		return BH_ERR_MISMATCH;
 	}
 	if ((r = bh_receipts_root(rcs, root, &m)) < 0) {
 		bh_msg_set(msg, "block %llu: receipts: %s", (unsigned long long)number, m.text);
-		r = BH_ERR_MISMATCH;
-		goto out;
+		return BH_ERR_MISMATCH;
 	}
 	if (memcmp(root, want, 32)) {
 		char a[16], b[16];
@@ -536,17 +536,45 @@ static int block_logs(struct eng_endpoint *ep, const json_t *blk, uint64_t numbe
 		hash_short(want, b);
 		bh_msg_set(msg, "block %llu: its receipts hash to %s, the header says receiptsRoot %s",
 			   (unsigned long long)number, a, b);
-		r = BH_ERR_MISMATCH;
-		goto out;
+		return BH_ERR_MISMATCH;
 	}
-	if ((r = take_logs(blk, rcs, hash, addrs, naddrs, out, &m)) < 0) {
+	if ((r = take_logs(blk, rcs, hash, addrs, naddrs, &out, &m)) < 0) {
 		bh_msg_set(msg, "block %llu: %s", (unsigned long long)number, m.text);
-		if (r != -ENOMEM)
-			r = BH_ERR_MISMATCH;
+		bh_rpc_logs_clear(&out);
+		return r == -ENOMEM ? r : BH_ERR_MISMATCH;
 	}
-out:
+	*ret = out;
+	return 0;
+}
+
+/* Receipts of blk from ep, their root equal to the header's receiptsRoot, then its logs. */
+static int block_logs(struct eng_endpoint *ep, const json_t *blk, uint64_t number,
+		      const uint8_t hash[static 32], const uint8_t (*addrs)[20], size_t naddrs,
+		      struct bh_rpc_logs *out, struct bh_msg *msg)
+{
+	json_t *rcs = NULL;
+	struct bh_rpc_logs got = { NULL, 0 };
+	int r;
+
+	if ((r = get_receipts_json(ep, blk, &rcs, msg)) < 0)
+		return r;
+	r = eng_quorum_receipts_logs(blk, number, hash, rcs, addrs, naddrs, &got, msg);
 	json_decref(rcs);
-	return r;
+	if (r < 0)
+		return r;
+	/* append */
+	if (got.n) {
+		struct bh_rpc_log *nv = realloc(out->v, (out->n + got.n) * sizeof(*nv));
+		if (!nv) {
+			bh_rpc_logs_clear(&got);
+			return -ENOMEM;
+		}
+		out->v = nv;
+		memcpy(out->v + out->n, got.v, got.n * sizeof(*nv));
+		out->n += got.n;
+	}
+	free(got.v);
+	return 0;
 }
 
 /* "logsBloom": 0x + 256 bytes (bh_rpc_parse_fixed is for hashes and addresses) */
@@ -563,6 +591,39 @@ static int parse_bloom(const json_t *v, uint8_t ret[static 256], struct bh_msg *
 		memcpy(ret, bh_buf_ptr(&b), 256);
 	bh_buf_done(&b);
 	return r;
+}
+
+int eng_quorum_check_header(const json_t *blk, uint64_t number, const uint8_t want[static 32],
+			    const char *what, uint8_t ret_parent[static 32],
+			    uint8_t ret_bloom[static 256], struct bh_msg *msg)
+{
+	struct bh_rpc_block b;
+	struct bh_msg m = { "" };
+	uint8_t hh[32], bloom[256];
+	int r;
+
+	if ((r = bh_rpc_parse_block(blk, &b, &m)) < 0 ||
+	    (r = bh_block_header_hash(blk, hh, &m)) < 0 ||
+	    (r = parse_bloom(json_object_get(blk, "logsBloom"), bloom, &m)) < 0) {
+		bh_msg_set(msg, "block %llu: %s", (unsigned long long)number,
+			   m.text[0] ? m.text : bh_strerror(r));
+		return BH_ERR_MISMATCH;
+	}
+	if (b.number != number || memcmp(hh, want, 32)) {
+		char a[16], w[16];
+		hash_short(hh, a);
+		hash_short(want, w);
+		if (b.number != number)
+			bh_msg_set(msg, "block %llu: the endpoint sent block %llu", (unsigned long long)number,
+				   (unsigned long long)b.number);
+		else
+			bh_msg_set(msg, "block %llu: its header hashes to %s, the %s is %s",
+				   (unsigned long long)number, a, what, w);
+		return BH_ERR_MISMATCH;
+	}
+	memcpy(ret_parent, b.parent_hash, 32);
+	memcpy(ret_bloom, bloom, 256);
+	return 0;
 }
 
 int eng_quorum_proven_logs(struct eng_quorum *q, size_t src, uint64_t from, uint64_t to,
@@ -584,31 +645,17 @@ int eng_quorum_proven_logs(struct eng_quorum *q, size_t src, uint64_t from, uint
 	/* down from the agreed block: each header must hash to its child's parentHash */
 	for (uint64_t h = to + 1; h-- > from;) {
 		json_t *blk = NULL;
-		struct bh_rpc_block b;
-		struct bh_msg m = { "" };
-		uint8_t hh[32], bloom[256];
+		uint8_t hh[32], bloom[256], parent[32];
 		if ((r = get_block_json(ep, h, &blk, msg)) < 0)
 			goto out;
-		if ((r = bh_rpc_parse_block(blk, &b, &m)) < 0 ||
-		    (r = bh_block_header_hash(blk, hh, &m)) < 0 ||
-		    (r = parse_bloom(json_object_get(blk, "logsBloom"), bloom, &m)) < 0) {
-			bh_msg_set(msg, "block %llu from %s: %s", (unsigned long long)h, ep->name,
-				   m.text[0] ? m.text : bh_strerror(r));
+		if ((r = eng_quorum_check_header(blk, h, want, h == to ? "quorum's hash"
+							       : "child's parentHash", parent, bloom,
+						 msg)) < 0) {
 			json_decref(blk);
-			r = r == BH_ERR_UNSUPPORTED ? r : BH_ERR_MISMATCH;
 			goto out;
 		}
-		if (b.number != h || memcmp(hh, want, 32)) {
-			char a[16], w[16];
-			hash_short(hh, a);
-			hash_short(want, w);
-			bh_msg_set(msg, "block %llu: its header hashes to %s, the %s is %s",
-				   (unsigned long long)h, a, h == to ? "quorum's hash" : "child's parentHash", w);
-			json_decref(blk);
-			r = BH_ERR_MISMATCH;
-			goto out;
-		}
-		memcpy(want, b.parent_hash, 32);
+		memcpy(hh, want, 32);
+		memcpy(want, parent, 32);
 		bool may = false;
 		for (size_t i = 0; i < naddrs && !may; i++)
 			may = eng_bloom_may_have(bloom, addrs[i], 20);

@@ -98,6 +98,24 @@ int eng_quorum_proven_logs(struct eng_quorum *q, size_t src, uint64_t from, uint
 			   struct bh_rpc_logs *ret, uint8_t ret_parent[static 32], struct bh_msg *msg);
 
 /*
+ * The pure steps of eng_quorum_proven_logs (no I/O; fuzz/fuzz_engine_quorum.c), each on a
+ * provider's JSON objects:
+ *  - check_header: blk (eth_getBlockByNumber result) is block number and hashes to want
+ *    (what names want in the message: "quorum's hash", "child's parentHash"); its parentHash
+ *    and logsBloom out.
+ *  - receipts_logs: rcs (the block's receipts, in order) has blk's receiptsRoot; the logs of
+ *    addrs in them, each checked with bh_proof_check_log against hash, out (ret untouched on
+ *    error).
+ * Both BH_ERR_MISMATCH for anything that does not prove (or -ENOMEM), msg says what.
+ */
+int eng_quorum_check_header(const json_t *blk, uint64_t number, const uint8_t want[static 32],
+			    const char *what, uint8_t ret_parent[static 32],
+			    uint8_t ret_bloom[static 256], struct bh_msg *msg);
+int eng_quorum_receipts_logs(const json_t *blk, uint64_t number, const uint8_t hash[static 32],
+			     const json_t *rcs, const uint8_t (*addrs)[20], size_t naddrs,
+			     struct bh_rpc_logs *ret, struct bh_msg *msg);
+
+/*
  * One log (the reconciler's, and later the admin path's hook): the quorum's hash at its
  * block, that block and its receipts from the source, bh_proof_check_log.  Takes q->lock.
  */
