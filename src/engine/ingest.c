@@ -286,7 +286,8 @@ int eng_ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 		goto out;
 	}
 	/* what we act on: the logs of receipts that hash up to the agreed block */
-	r = eng_quorum_proven_logs(q, src, from, to, to_hash, addrs, 2, &proven, parent, msg);
+	r = eng_quorum_proven_logs(q, src, from, to, to_hash, addrs, 2, topics, 4, &proven,
+				   parent, msg);
 	eng_quorum_note_retries(q);
 	if (r == BH_ERR_MISMATCH) {
 		eng_quorum_liar(q, src, msg->text);

@@ -628,7 +628,8 @@ int eng_quorum_check_header(const json_t *blk, uint64_t number, const uint8_t wa
 
 int eng_quorum_proven_logs(struct eng_quorum *q, size_t src, uint64_t from, uint64_t to,
 			   const uint8_t to_hash[static 32], const uint8_t (*addrs)[20], size_t naddrs,
-			   struct bh_rpc_logs *ret, uint8_t ret_parent[static 32], struct bh_msg *msg)
+			   const uint8_t (*topics)[32], size_t ntopics, struct bh_rpc_logs *ret,
+			   uint8_t ret_parent[static 32], struct bh_msg *msg)
 {
 	struct eng_endpoint *ep = &q->ep[src];
 	struct kept {
@@ -656,10 +657,12 @@ int eng_quorum_proven_logs(struct eng_quorum *q, size_t src, uint64_t from, uint
 		}
 		memcpy(hh, want, 32);
 		memcpy(want, parent, 32);
-		bool may = false;
+		bool may = false, mayt = ntopics == 0;
 		for (size_t i = 0; i < naddrs && !may; i++)
 			may = eng_bloom_may_have(bloom, addrs[i], 20);
-		if (!may) {
+		for (size_t i = 0; i < ntopics && may && !mayt; i++)
+			mayt = eng_bloom_may_have(bloom, topics[i], 32);
+		if (!may || !mayt) {
 			json_decref(blk);
 			continue;
 		}

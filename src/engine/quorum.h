@@ -90,12 +90,13 @@ int eng_quorum_agree(struct eng_quorum *q, uint64_t height, uint8_t ret_hash[sta
  * The proven logs of blocks from..to (ascending), of the given addresses, from endpoint
  * src: headers to..from hashed and chained down from to_hash; *ret_parent is block from's
  * parentHash (proven), for the caller's reorg check.  Blocks whose logsBloom has none of
- * addrs are not read further.  BH_ERR_MISMATCH: src served something that does not hash
+ * addrs, or none of topics (the first topics wanted; ntopics 0: any), are not read further.  BH_ERR_MISMATCH: src served something that does not hash
  * up (msg says what; the caller calls eng_quorum_liar).
  */
 int eng_quorum_proven_logs(struct eng_quorum *q, size_t src, uint64_t from, uint64_t to,
 			   const uint8_t to_hash[static 32], const uint8_t (*addrs)[20], size_t naddrs,
-			   struct bh_rpc_logs *ret, uint8_t ret_parent[static 32], struct bh_msg *msg);
+			   const uint8_t (*topics)[32], size_t ntopics, struct bh_rpc_logs *ret,
+			   uint8_t ret_parent[static 32], struct bh_msg *msg);
 
 /*
  * The pure steps of eng_quorum_proven_logs (no I/O; fuzz/fuzz_engine_quorum.c), each on a
