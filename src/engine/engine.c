@@ -230,13 +230,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: blockhost-engine run [--rpc-url URL]... [--quorum K] [--subscriptions ADDR]\n"
-		"         [--nft ADDR]\n"
-		"         [--chain-id N] [--confirmations N] [--finalized] [--poll-ms N] [--start-block N]\n"
-		"         [--workers N] [--chunk N] [--retry-ms N] [--state-dir DIR]\n"
+		"         [--nft ADDR] [--chain-id N] [--confirmations N] [--finalized] [--poll-ms N]\n"
+		"         [--start-block N] [--workers N] [--chunk N] [--retry-ms N] [--state-dir DIR]\n"
 		"         [--provisioner-manifest FILE] [--network-hook PATH] [--config FILE]\n"
 		"         [--keystore-socket PATH] [--rpc-timeout-ms N] [--reconcile-ms N]\n"
 		"         [--no-sandbox]\n"
 		"       blockhost-engine status [--json] [--state-dir DIR]\n"
+		"       blockhost-engine gc-check VM [--now T] [--rpc-url URL] [--subscriptions ADDR]\n"
+		"         [--config FILE]   (the GC's question; see gc-check --help)\n"
 		"  --rpc-url URL   a JSON-RPC endpoint; repeat it for several independent providers\n"
 		"                  (at most 16; default blockchain.rpc_urls or blockchain.rpc_url of\n"
 		"                  web3-defaults.json)\n"
@@ -245,9 +246,7 @@ static void usage(FILE *f)
 		"                  hash before the engine acts on a block; logs and receipts come from\n"
 		"                  one of them and are proved against that hash (docs/operator.md)\n"
 		"  status          shows an \"rpc alarm\" line while the endpoints disagree or too few\n"
-		"                  answer, and the last endpoint whose data failed its proof\n"
-		"       blockhost-engine gc-check VM [--now T] [--rpc-url URL] [--subscriptions ADDR]\n"
-		"         [--config FILE]   (the GC's question; see gc-check --help)\n");
+		"                  answer, and the last endpoint whose data failed its proof\n");
 }
 
 static int parse_u64(const char *s, uint64_t *ret)
