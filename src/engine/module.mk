@@ -54,3 +54,7 @@ bench-engine-catchup: $(BUILD)/bin/blockhost-engine $(BUILD)/bin/blockhost-keyst
 $(BUILD)/fuzz/replay_engine_quorum: $(BUILD)/obj/engine/quorum.o $(BUILD)/obj/engine/chain.o
 FUZZ_EXTRA_SRCS_engine_quorum = src/engine/quorum.c src/engine/chain.c
 FUZZ_EXTRA_LIBS_engine_quorum = -lpthread
+
+# tests/unit/test_engine_quorum.c: endpoint configuration and the bloom test
+$(BUILD)/tests/test_engine_quorum: $(ENGINE_LIB) $(BUILD)/obj/engine/quorum.o
+TEST_EXTRA_LIBS_engine_quorum = $(BUILD)/obj/engine/quorum.o $(ENGINE_LIB) $(LIBCOMMON) $(COMMON_LIBS) -lpthread
