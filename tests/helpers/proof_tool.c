@@ -8,8 +8,11 @@
  *        ("receipts" may be absent: no receiptsRoot then)
  *   proof_tool check-log < [{"block":{..},"receipts":[..],"expect":"0x..","log":{..rpc log..}}]
  *        -> [{"ok":true} or {"error":"..","code":".."}]   (bh_proof_check_log)
+ *        ("logs":[..] instead of "log": an array of such answers, one per log)
  *   proof_tool check-tx < [{"block":..,"receipts":..,"expect":"0x..","tx":"0x.."}]
  *        -> [{"ok":true,"index":N} or {"error":..}]        (bh_proof_check_tx)
+ *   proof_tool txroot < [{"transactions":[..full objects..]}, ...]
+ *        -> [{"transactionsRoot":"0x.."} or {"error":..}]   (bh_transactions_root)
  *   proof_tool trie < [["0x..value0", "0x..value1", ...], ...]
  *        -> ["0x..root", ...]                             (bh_trie_root_list)
  */
@@ -76,12 +79,35 @@ static json_t *one_check(const json_t *it, bool is_tx)
 				      expect, tx, &idx, &m);
 		return r < 0 ? errj(r, &m) : json_pack("{s:b, s:I}", "ok", 1, "index", (json_int_t)idx);
 	}
+	if (json_object_get(it, "logs")) {
+		/* every log of one block against the same block and receipts */
+		const json_t *logs = json_object_get(it, "logs");
+		json_t *res = json_array();
+		for (size_t i = 0; i < json_array_size(logs); i++) {
+			m.text[0] = 0;
+			if ((r = bh_rpc_parse_log(json_array_get(logs, i), &log, &m)) == 0) {
+				r = bh_proof_check_log(json_object_get(it, "block"),
+						       json_object_get(it, "receipts"), expect, &log, &m);
+				bh_rpc_log_clear(&log);
+			}
+			json_array_append_new(res, r < 0 ? errj(r, &m) : json_pack("{s:b}", "ok", 1));
+		}
+		return res;
+	}
 	if ((r = bh_rpc_parse_log(json_object_get(it, "log"), &log, &m)) < 0)
 		return errj(r, &m);
 	r = bh_proof_check_log(json_object_get(it, "block"), json_object_get(it, "receipts"), expect,
 			       &log, &m);
 	bh_rpc_log_clear(&log);
 	return r < 0 ? errj(r, &m) : json_pack("{s:b}", "ok", 1);
+}
+
+static json_t *one_txroot(const json_t *it)
+{
+	struct bh_msg m = { "" };
+	uint8_t root[32];
+	int r = bh_transactions_root(json_object_get(it, "transactions"), root, &m);
+	return r < 0 ? errj(r, &m) : json_pack("{s:o}", "transactionsRoot", hexj(root, 32));
 }
 
 static json_t *one_trie(const json_t *vals)
@@ -122,7 +148,7 @@ int main(int argc, char **argv)
 	int r;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: proof_tool blocks|check-log|check-tx|trie < JSON\n");
+		fprintf(stderr, "usage: proof_tool blocks|check-log|check-tx|txroot|trie < JSON\n");
 		return 2;
 	}
 	bh_buf_init(&b, 512u << 20 > BH_BUF_SIZE_MAX ? BH_BUF_SIZE_MAX : 512u << 20);
@@ -143,6 +169,8 @@ int main(int argc, char **argv)
 			o = one_check(it, false);
 		else if (!strcmp(argv[1], "check-tx"))
 			o = one_check(it, true);
+		else if (!strcmp(argv[1], "txroot"))
+			o = one_txroot(it);
 		else if (!strcmp(argv[1], "trie"))
 			o = one_trie(it);
 		else {

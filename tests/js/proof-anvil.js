@@ -2,12 +2,15 @@
 // Drives an anvil chain for tests/integration/test_eth_proof_anvil.sh and the proof
 // benchmark: sends transactions of every type anvil and ethers can make (signed by ethers,
 // never by us), then prints every block with its receipts as
-//   [{"block": <eth_getBlockByNumber(n,false)>, "receipts": <eth_getBlockReceipts>,
+//   [{"block": <eth_getBlockByNumber(n,false)>, "blockFull": <(n,true), not in bulk mode>,
+//     "receipts": <eth_getBlockReceipts>, "txRootServed"/"txRootConsensus": <ethers' roots>,
 //     "perTx": <eth_getTransactionReceipt of each tx, in order>, "logs": <eth_getLogs>}]
-// Usage: node proof-anvil.js RPC_URL mixed HARDFORK   (the mixed chain; 7702 on prague)
+// Usage: node proof-anvil.js RPC_URL mixed HARDFORK   (the mixed chain; 4844 from cancun,
+//                                                     7702 on prague)
 //        node proof-anvil.js RPC_URL bulk N           (one block of N transfers + logs)
 'use strict';
 const { ethers } = require('ethers');
+const peer = require('./ethers-trie.js');
 
 const url = process.argv[2], mode = process.argv[3], arg = process.argv[4];
 const provider = new ethers.JsonRpcProvider(url, undefined, { staticNetwork: true, batchMaxCount: 1 });
@@ -28,12 +31,28 @@ async function dump(from, to) {
 	for (let n = from; n <= to; n++) {
 		const hex = ethers.toQuantity(n);
 		const block = await send('eth_getBlockByNumber', [hex, false]);
+		const blockFull = mode === 'bulk' ? undefined : await send('eth_getBlockByNumber', [hex, true]);
 		const receipts = await send('eth_getBlockReceipts', [hex]);
 		const perTx = [];
 		for (const h of block.transactions)
 			perTx.push(await send('eth_getTransactionReceipt', [h]));
 		const logs = await send('eth_getLogs', [{ fromBlock: hex, toBlock: hex }]);
-		out.push({ block, receipts, perTx, logs });
+		const d = { block, blockFull, receipts, perTx, logs };
+		if (mode !== 'bulk') {
+			// ethers' transactions root: of the raw transactions as the node serves them
+			// (a blob transaction with its sidecar), and of their consensus form (the
+			// sidecar dropped: EIP-4844 keeps blobs out of the block)
+			const raws = [];
+			for (const h of block.transactions)
+				raws.push(await send('eth_getRawTransactionByHash', [h]));
+			d.txRootServed = peer.orderedRoot(raws);
+			d.txRootConsensus = peer.orderedRoot(raws.map((r) => {
+				const t = ethers.Transaction.from(r);
+				t.blobs = null;
+				return t.serialized;
+			}));
+		}
+		out.push(d);
 	}
 	return out;
 }
@@ -66,6 +85,14 @@ async function mixed(fork) {
 		{ type: 2, to: ethers.ZeroAddress, value: 1n, gasLimit: 21000, ...eip1559 }, // no logs
 		{ type: 2, to: emitter, data: '0x' + 'ab'.repeat(3000), gasLimit: 200000, ...eip1559 },
 	];
+	if (fork === 'cancun' || fork === 'prague') {
+		// EIP-4844: one all-zero blob, whose KZG commitment and proof are both the point at
+		// infinity (the commitment to the zero polynomial), so no KZG library is needed
+		const inf = ethers.getBytes('0xc0' + '00'.repeat(47));
+		txs.push({ type: 3, to: emitter, data: '0x4844', gasLimit: 60000, blobs: ['0x' + '00'.repeat(131072)],
+			   kzg: { blobToKzgCommitment: () => inf, computeBlobKzgProof: () => inf },
+			   maxFeePerBlobGas: 10n ** 10n, ...eip1559 });
+	}
 	if (fork === 'prague') {
 		// EIP-7702: delegate a second account's code to the emitter, then call it
 		const other = new ethers.Wallet(KEYS[1], provider);

@@ -64,7 +64,7 @@ int bh_header_from_json(const json_t *o, struct bh_header *ret, struct bh_msg *m
 		r = BH_ERR_LIMIT;
 		goto fail;
 	}
-	if ((r = bh_hex_decode_ct(hex, 2 * n, h.extra, n)) < 0) {
+	if ((r = bh_proof_unhex(hex, n, h.extra)) < 0) {
 		bh_msg_set(msg, "\"extraData\": data is not hex");
 		goto fail;
 	}

@@ -29,6 +29,7 @@ int bh_block_header_hash(const json_t *block, uint8_t ret_hash[static 32], struc
 int bh_receipts_root(const json_t *receipts, uint8_t ret_root[static 32], struct bh_msg *msg)
 {
 	struct bh_trie_val *v = NULL;
+	struct bh_bloom_cache *cache = NULL;
 	size_t *off = NULL, n;
 	struct bh_buf b;
 	int r;
@@ -45,7 +46,8 @@ int bh_receipts_root(const json_t *receipts, uint8_t ret_root[static 32], struct
 		r = BH_ERR_LIMIT;
 		goto out;
 	}
-	if (!(v = calloc(n + 1, sizeof(*v))) || !(off = calloc(n + 1, sizeof(*off)))) {
+	if (!(v = calloc(n + 1, sizeof(*v))) || !(off = calloc(n + 1, sizeof(*off))) ||
+	    !(cache = calloc(1, sizeof(*cache)))) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -55,7 +57,7 @@ int bh_receipts_root(const json_t *receipts, uint8_t ret_root[static 32], struct
 		char w[40];
 		snprintf(w, sizeof(w), "receipt %zu", i);
 		off[i] = bh_buf_len(&b);
-		if ((r = bh_receipt_encode_json(rc, &b, NULL, NULL, msg)) < 0 ||
+		if ((r = bh_receipt_encode_json_cached(rc, &b, NULL, NULL, cache, msg)) < 0 ||
 		    (r = bh_proof_q64(rc, "transactionIndex", &ti, msg)) < 0) {
 			bh_proof_prefix(msg, w);
 			goto out;
@@ -77,6 +79,7 @@ int bh_receipts_root(const json_t *receipts, uint8_t ret_root[static 32], struct
 out:
 	free(v);
 	free(off);
+	free(cache);
 	bh_buf_done(&b);
 	return r;
 }
@@ -89,8 +92,11 @@ static void hex32(const uint8_t h[static 32], char out[static 67])
 }
 
 /* The block's header hashes to expect_hash and its receiptsRoot is the receipts' root. */
+static int check_block_txs(const json_t *block, const uint8_t txroot[static 32],
+			   size_t nreceipts, struct bh_msg *msg);
+
 static int check_block(const json_t *block, const json_t *receipts,
-		       const uint8_t expect_hash[static 32], uint64_t *ret_number, struct bh_msg *msg)
+		       const uint8_t expect_hash[static 32], struct bh_msg *msg)
 {
 	struct bh_header *h;
 	uint8_t hash[32], root[32];
@@ -123,20 +129,21 @@ static int check_block(const json_t *block, const json_t *receipts,
 		r = BH_ERR_MISMATCH;
 		goto out;
 	}
-	*ret_number = h->number;
-	r = 0;
+	r = check_block_txs(block, h->transactions_root, json_array_size(receipts), msg);
 out:
 	free(h);
 	return r;
 }
 
 /* The block's own list of transactions (hashes or objects with "hash"), where it has one,
- * agrees with the receipts on the count and on tx_hash at index i. */
-static int check_block_tx(const json_t *block, size_t nreceipts, size_t i,
-			  const uint8_t tx_hash[static 32], struct bh_msg *msg)
+ * has as many entries as there are receipts; full objects are re-encoded and their root
+ * compared with the header's transactionsRoot, which proves every hash and position. */
+static int check_block_txs(const json_t *block, const uint8_t txroot[static 32],
+			   size_t nreceipts, struct bh_msg *msg)
 {
-	const json_t *txs = json_object_get(block, "transactions"), *t;
-	uint8_t h[32];
+	const json_t *txs = json_object_get(block, "transactions");
+	uint8_t root[32];
+	char a[67], b[67];
 	int r;
 
 	if (!txs)
@@ -151,6 +158,32 @@ static int check_block_tx(const json_t *block, size_t nreceipts, size_t i,
 			   json_array_size(txs), nreceipts);
 		return BH_ERR_MISMATCH;
 	}
+	if (!json_is_object(json_array_get(txs, 0)))
+		return 0;
+	if ((r = bh_transactions_root(txs, root, msg)) < 0) {
+		bh_proof_prefix(msg, "block");
+		return r;
+	}
+	if (memcmp(root, txroot, 32) != 0) {
+		hex32(root, a);
+		hex32(txroot, b);
+		bh_msg_set(msg, "block: the transactions' trie root is %s, the header's "
+			   "transactionsRoot %s", a, b);
+		return BH_ERR_MISMATCH;
+	}
+	return 0;
+}
+
+/* Where the block lists its transactions: entry i is tx_hash. */
+static int check_block_tx(const json_t *block, size_t i, const uint8_t tx_hash[static 32],
+			  struct bh_msg *msg)
+{
+	const json_t *txs = json_object_get(block, "transactions"), *t;
+	uint8_t h[32];
+	int r;
+
+	if (!txs)
+		return 0;
 	t = json_array_get(txs, i);
 	if (json_is_object(t))
 		t = json_object_get(t, "hash");
@@ -205,9 +238,15 @@ static int log_equal(const json_t *lg, const struct bh_rpc_log *log, struct bh_m
 	return r;
 }
 
-int bh_proof_check_log(const json_t *block, const json_t *receipts,
-		       const uint8_t expect_hash[static 32], const struct bh_rpc_log *log,
-		       struct bh_msg *msg)
+int bh_proof_check_block(const json_t *block, const json_t *receipts,
+			 const uint8_t expect_hash[static 32], struct bh_msg *msg)
+{
+	return check_block(block, receipts, expect_hash, msg);
+}
+
+int bh_proof_find_log(const json_t *block, const json_t *receipts,
+		      const uint8_t expect_hash[static 32], const struct bh_rpc_log *log,
+		      struct bh_msg *msg)
 {
 	uint64_t number, first = 0;
 	const json_t *rc, *logs;
@@ -227,8 +266,10 @@ int bh_proof_check_log(const json_t *block, const json_t *receipts,
 		bh_msg_set(msg, "the log names a block hash other than the agreed one");
 		return BH_ERR_MISMATCH;
 	}
-	if ((r = check_block(block, receipts, expect_hash, &number, msg)) < 0)
+	if ((r = bh_proof_q64(block, "number", &number, msg)) < 0) {
+		bh_proof_prefix(msg, "block");
 		return r;
+	}
 	if (log->block_number != number) {
 		bh_msg_set(msg, "the log names block %llu, the agreed block is %llu",
 			   (unsigned long long)log->block_number, (unsigned long long)number);
@@ -250,7 +291,7 @@ int bh_proof_check_log(const json_t *block, const json_t *receipts,
 			   (unsigned long long)log->tx_index, (unsigned long long)number);
 		return BH_ERR_NOT_FOUND;
 	}
-	if ((r = check_block_tx(block, n, (size_t)log->tx_index, th, msg)) < 0)
+	if ((r = check_block_tx(block, (size_t)log->tx_index, th, msg)) < 0)
 		return r;
 	/* logIndex counts the block's logs: the ones before this receipt, then its own */
 	for (size_t i = 0; i < (size_t)log->tx_index; i++)
@@ -273,17 +314,29 @@ int bh_proof_check_log(const json_t *block, const json_t *receipts,
 	return 0;
 }
 
-int bh_proof_check_tx(const json_t *block, const json_t *receipts,
-		      const uint8_t expect_hash[static 32], const uint8_t tx_hash[static 32],
-		      uint64_t *ret_tx_index, struct bh_msg *msg)
+int bh_proof_check_log(const json_t *block, const json_t *receipts,
+		       const uint8_t expect_hash[static 32], const struct bh_rpc_log *log,
+		       struct bh_msg *msg)
 {
-	uint64_t number, status;
+	int r;
+
+	/* the cheap refusals first: a removed log or another block needs no hashing */
+	if (!log || log->removed || memcmp(log->block_hash, expect_hash, 32) != 0)
+		return bh_proof_find_log(block, receipts, expect_hash, log, msg);
+	if ((r = check_block(block, receipts, expect_hash, msg)) < 0)
+		return r;
+	return bh_proof_find_log(block, receipts, expect_hash, log, msg);
+}
+
+int bh_proof_find_tx(const json_t *block, const json_t *receipts,
+		     const uint8_t tx_hash[static 32], uint64_t *ret_tx_index, struct bh_msg *msg)
+{
+	uint64_t number = 0, status;
 	uint8_t th[32];
 	size_t n;
 	int r;
 
-	if ((r = check_block(block, receipts, expect_hash, &number, msg)) < 0)
-		return r;
+	(void)bh_proof_q64(block, "number", &number, NULL);
 	n = json_array_size(receipts);
 	for (size_t i = 0; i < n; i++) {
 		const json_t *rc = json_array_get(receipts, i);
@@ -293,7 +346,7 @@ int bh_proof_check_tx(const json_t *block, const json_t *receipts,
 		}
 		if (memcmp(th, tx_hash, 32) != 0)
 			continue;
-		if ((r = check_block_tx(block, n, i, th, msg)) < 0)
+		if ((r = check_block_tx(block, i, th, msg)) < 0)
 			return r;
 		/* a pre-Byzantium receipt ("root") has no status: success is not provable */
 		if (!json_object_get(rc, "status") || bh_proof_q64(rc, "status", &status, NULL) < 0 ||
@@ -308,4 +361,15 @@ int bh_proof_check_tx(const json_t *block, const json_t *receipts,
 	}
 	bh_msg_set(msg, "the transaction is not in block %llu", (unsigned long long)number);
 	return BH_ERR_NOT_FOUND;
+}
+
+int bh_proof_check_tx(const json_t *block, const json_t *receipts,
+		      const uint8_t expect_hash[static 32], const uint8_t tx_hash[static 32],
+		      uint64_t *ret_tx_index, struct bh_msg *msg)
+{
+	int r;
+
+	if ((r = check_block(block, receipts, expect_hash, msg)) < 0)
+		return r;
+	return bh_proof_find_tx(block, receipts, tx_hash, ret_tx_index, msg);
 }

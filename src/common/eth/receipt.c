@@ -12,14 +12,43 @@
 #include "eth/receipt.h"
 #include "eth/rlp.h"
 
-void bh_bloom_add(uint8_t bloom[static 256], const uint8_t *data, size_t len)
+static void bloom_bits(const uint8_t *data, size_t len, uint16_t bit[3])
 {
 	uint8_t h[32];
 	bh_keccak256(data, len, h);
-	for (int i = 0; i < 6; i += 2) {
-		unsigned bit = ((unsigned)h[i] << 8 | h[i + 1]) & 2047u;
-		bloom[255 - bit / 8] |= (uint8_t)(1u << (bit % 8));
+	for (int i = 0; i < 3; i++)
+		bit[i] = (uint16_t)(((unsigned)h[2 * i] << 8 | h[2 * i + 1]) & 2047u);
+}
+
+static void bloom_set(uint8_t bloom[static 256], const uint16_t bit[3])
+{
+	for (int i = 0; i < 3; i++)
+		bloom[255 - bit[i] / 8] |= (uint8_t)(1u << (bit[i] % 8));
+}
+
+void bh_bloom_add(uint8_t bloom[static 256], const uint8_t *data, size_t len)
+{
+	uint16_t bit[3];
+	bloom_bits(data, len, bit);
+	bloom_set(bloom, bit);
+}
+
+/* data is 20 or 32 bytes (an address or a topic) */
+static void bloom_add_cached(uint8_t bloom[static 256], const uint8_t *data, size_t len,
+			     struct bh_bloom_cache *c)
+{
+	if (!c) {
+		bh_bloom_add(bloom, data, len);
+		return;
 	}
+	unsigned i = (data[0] ^ data[len - 1] ^ (unsigned)data[len / 2] << 1 ^
+		      (unsigned)data[len - 2] * 7u ^ (unsigned)len) % BH_BLOOM_CACHE;
+	if (c->e[i].len != len || memcmp(c->e[i].key, data, len) != 0) {
+		bloom_bits(data, len, c->e[i].bit);
+		memcpy(c->e[i].key, data, len);
+		c->e[i].len = (uint8_t)len;
+	}
+	bloom_set(bloom, c->e[i].bit);
 }
 
 static size_t len_bytes(size_t len)
@@ -120,7 +149,7 @@ static int put_hex(struct bh_buf *out, const char *hex, size_t n, uint8_t *copy)
 		return 0;
 	if ((r = bh_buf_reserve(out, n, &p)) < 0)
 		return r;
-	if ((r = bh_hex_decode_ct(hex, 2 * n, p, n)) < 0)
+	if ((r = bh_proof_unhex(hex, n, p)) < 0)
 		return r;
 	if (copy)
 		memcpy(copy, p, n);
@@ -129,7 +158,7 @@ static int put_hex(struct bh_buf *out, const char *hex, size_t n, uint8_t *copy)
 
 /* Pass two for one log: write it and add its bloom bits. */
 static int log_put(const json_t *lg, const struct log_info *li, struct bh_buf *out,
-		   uint8_t bloom[static 256], struct bh_msg *msg)
+		   uint8_t bloom[static 256], struct bh_bloom_cache *cache, struct bh_msg *msg)
 {
 	const json_t *topics = json_object_get(lg, "topics");
 	const char *ah = json_string_value(json_object_get(lg, "address")) + 2;
@@ -143,7 +172,7 @@ static int log_put(const json_t *lg, const struct log_info *li, struct bh_buf *o
 		bh_msg_set(msg, "\"address\": data is not hex");
 		return r;
 	}
-	bh_bloom_add(bloom, buf, 20);
+	bloom_add_cached(bloom, buf, 20, cache);
 	if ((r = bh_rlp_put_header(out, true, li->topics_payload)) < 0)
 		return r;
 	for (size_t t = 0; t < li->ntopics; t++) {
@@ -154,10 +183,10 @@ static int log_put(const json_t *lg, const struct log_info *li, struct bh_buf *o
 			bh_msg_set(msg, "\"topics\": data is not hex");
 			return r;
 		}
-		bh_bloom_add(bloom, buf, 32);
+		bloom_add_cached(bloom, buf, 32, cache);
 	}
 	if (li->data_len == 1) {
-		if ((r = bh_hex_decode_ct(li->data_hex, 2, buf, 1)) < 0) {
+		if ((r = bh_proof_unhex(li->data_hex, 1, buf)) < 0) {
 			bh_msg_set(msg, "\"data\": data is not hex");
 			return r;
 		}
@@ -173,6 +202,12 @@ static int log_put(const json_t *lg, const struct log_info *li, struct bh_buf *o
 
 int bh_receipt_encode_json(const json_t *o, struct bh_buf *out, uint8_t *ret_type,
 			   size_t *ret_nlogs, struct bh_msg *msg)
+{
+	return bh_receipt_encode_json_cached(o, out, ret_type, ret_nlogs, NULL, msg);
+}
+
+int bh_receipt_encode_json_cached(const json_t *o, struct bh_buf *out, uint8_t *ret_type,
+				  size_t *ret_nlogs, struct bh_bloom_cache *cache, struct bh_msg *msg)
 {
 	const json_t *tv, *rootv, *statusv, *logs;
 	struct log_info *li = NULL, one;
@@ -261,7 +296,7 @@ int bh_receipt_encode_json(const json_t *o, struct bh_buf *out, uint8_t *ret_typ
 	    (r = bh_rlp_put_header(out, true, logs_payload)) < 0)
 		goto out;
 	for (size_t i = 0; i < nlogs; i++)
-		if ((r = log_put(json_array_get(logs, i), &li[i], out, mine, msg)) < 0) {
+		if ((r = log_put(json_array_get(logs, i), &li[i], out, mine, cache, msg)) < 0) {
 			char w[48];
 			snprintf(w, sizeof(w), "\"logs\" %zu", i);
 			bh_proof_prefix(msg, w);

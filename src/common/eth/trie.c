@@ -243,6 +243,12 @@ int bh_trie_root_list(const struct bh_trie_val *v, size_t n, uint8_t ret_root[st
 		bh_msg_set(msg, "trie: %zu items, more than %u", n, BH_TRIE_MAX_ITEMS);
 		return BH_ERR_LIMIT;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (v[i].len == 0) {
+			/* in a trie an empty value is no entry at all: no list has one */
+			bh_msg_set(msg, "trie: value %zu is empty", i);
+			return BH_ERR_FORMAT;
+		}
 	if (!(keys = calloc(n, sizeof(*keys))))
 		return -ENOMEM;
 	/*

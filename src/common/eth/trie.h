@@ -31,7 +31,8 @@ struct bh_trie_val {
 	size_t len;
 };
 
-/* Root of [RLP(i) -> v[i]] for i < n.  BH_ERR_LIMIT if n > BH_TRIE_MAX_ITEMS, -ENOMEM. */
+/* Root of [RLP(i) -> v[i]] for i < n.  BH_ERR_LIMIT if n > BH_TRIE_MAX_ITEMS, BH_ERR_FORMAT if
+ * a value is empty (a trie has no empty values: writing one deletes the key), -ENOMEM. */
 int bh_trie_root_list(const struct bh_trie_val *v, size_t n, uint8_t ret_root[static 32],
 		      struct bh_msg *msg) __attribute__((warn_unused_result));
 
