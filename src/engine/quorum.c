@@ -476,8 +476,8 @@ static bool addr_in(const uint8_t a[static 20], const uint8_t (*addrs)[20], size
 	return false;
 }
 
-/* Append every log of addrs from the proven receipts of blk (each checked by
- * bh_proof_check_log as well) to out. */
+/* Append every log of addrs from the receipts of blk (proven by bh_proof_check_block just
+ * before; each log located by bh_proof_find_log as well) to out. */
 static int take_logs(const json_t *blk, const json_t *receipts, const uint8_t hash[static 32],
 		     const uint8_t (*addrs)[20], size_t naddrs, struct bh_rpc_logs *out,
 		     struct bh_msg *msg)
@@ -491,7 +491,7 @@ static int take_logs(const json_t *blk, const json_t *receipts, const uint8_t ha
 			struct bh_rpc_log *l = &rc.logs.v[j];
 			if (!addr_in(l->log.address, addrs, naddrs))
 				continue;
-			if ((r = bh_proof_check_log(blk, receipts, hash, l, msg)) < 0)
+			if ((r = bh_proof_find_log(blk, receipts, hash, l, msg)) < 0)
 				break;
 			struct bh_rpc_log *nv = realloc(out->v, (out->n + 1) * sizeof(*nv));
 			if (!nv) {
@@ -514,7 +514,6 @@ int eng_quorum_receipts_logs(const json_t *blk, uint64_t number, const uint8_t h
 			     struct bh_rpc_logs *ret, struct bh_msg *msg)
 {
 	struct bh_rpc_logs out = { NULL, 0 };
-	uint8_t root[32], want[32];
 	struct bh_msg m = { "" };
 	int r;
 
@@ -522,21 +521,11 @@ int eng_quorum_receipts_logs(const json_t *blk, uint64_t number, const uint8_t h
 		bh_msg_set(msg, "block %llu: receipts: not an array", (unsigned long long)number);
 		return BH_ERR_FORMAT;
 	}
-	if ((r = bh_rpc_parse_fixed(json_object_get(blk, "receiptsRoot"), want, 32, &m)) < 0) {
-		bh_msg_set(msg, "block %llu: \"receiptsRoot\": %s", (unsigned long long)number, m.text);
-		return BH_ERR_MISMATCH;
-	}
-	if ((r = bh_receipts_root(rcs, root, &m)) < 0) {
-		bh_msg_set(msg, "block %llu: receipts: %s", (unsigned long long)number, m.text);
-		return BH_ERR_MISMATCH;
-	}
-	if (memcmp(root, want, 32)) {
-		char a[16], b[16];
-		hash_short(root, a);
-		hash_short(want, b);
-		bh_msg_set(msg, "block %llu: its receipts hash to %s, the header says receiptsRoot %s",
-			   (unsigned long long)number, a, b);
-		return BH_ERR_MISMATCH;
+	/* once per block: header hash, receipts root (and transactions root with full objects) */
+	if ((r = bh_proof_check_block(blk, rcs, hash, &m)) < 0) {
+		bh_msg_set(msg, "block %llu: %s", (unsigned long long)number,
+			   m.text[0] ? m.text : bh_strerror(r));
+		return r == -ENOMEM ? r : BH_ERR_MISMATCH;
 	}
 	if ((r = take_logs(blk, rcs, hash, addrs, naddrs, &out, &m)) < 0) {
 		bh_msg_set(msg, "block %llu: %s", (unsigned long long)number, m.text);

@@ -12,7 +12,7 @@
  * down from the agreed block, each block whose (proven) logsBloom may hold a log of our
  * contracts has its receipts fetched and their trie root compared with the header's
  * receiptsRoot, and every log the engine acts on is taken from those proven receipts and
- * checked with bh_proof_check_log.  eth_getLogs is only a hint: a log it shows that the
+ * located with bh_proof_find_log after one bh_proof_check_block.  eth_getLogs is only a hint: a log it shows that the
  * receipts do not hold (forged, altered) or a log the receipts hold that it hid is a lie,
  * alarmed in status with the endpoint's name, and the source changes.
  *
@@ -105,7 +105,7 @@ int eng_quorum_proven_logs(struct eng_quorum *q, size_t src, uint64_t from, uint
  *    (what names want in the message: "quorum's hash", "child's parentHash"); its parentHash
  *    and logsBloom out.
  *  - receipts_logs: rcs (the block's receipts, in order) has blk's receiptsRoot; the logs of
- *    addrs in them, each checked with bh_proof_check_log against hash, out (ret untouched on
+ *    addrs in them (bh_proof_check_block, then bh_proof_find_log for each), out (ret untouched on
  *    error).
  * Both BH_ERR_MISMATCH for anything that does not prove (or -ENOMEM), msg says what.
  */
