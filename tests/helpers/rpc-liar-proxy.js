@@ -15,6 +15,7 @@
 //            keccak/RLP) and put into that block's header, whose "hash" is left as it was
 //   fork     every block's "hash" answered as another hash (the quorum question)
 //   down     HTTP 503 to everything
+//   slow     every answer 10 s late (an endpoint that stalls rather than fails)
 // {"noBlockReceipts": true} answers eth_getBlockReceipts with -32601 (method not found),
 // in any mode.  Control: POST /ctl {"mode": M, "where": W, "noBlockReceipts": B}.
 // Each lie actually told is appended to $LIAR_LOG ("forge block 12", ...); the "header"
@@ -156,6 +157,7 @@ http.createServer((q, s) => {
 			return send(200, {});
 		}
 		if (state.mode === 'down') return send(503, 'down');
+		if (state.mode === 'slow') await new Promise((ok) => setTimeout(ok, 10000));
 		try {
 			const req = JSON.parse(body);
 			const a = await answer(req);

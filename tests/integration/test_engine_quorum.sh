@@ -6,7 +6,8 @@
 # receipts too), (d) serves a fake header whose receiptsRoot matches its fake receipts,
 # (e) answers another block hash: nothing forged is provisioned, every real purchase is,
 # and status names the liar.  Too few agreeing endpoints stop the engine at that height
-# with an alarm that clears when a quorum forms again.  With the liar alone (N = 1, k = 1)
+# with an alarm that clears when a quorum forms again; a stalling endpoint costs its short
+# timeout, not the round.  With the liar alone (N = 1, k = 1)
 # the proofs refuse (a), (b), (d) and (e) (the block is not acted on until the endpoint
 # tells the truth) and a log hidden from eth_getLogs only is found through the proven
 # bloom and receipts.  A provider without eth_getBlockReceipts (-32601): the per-receipt
@@ -103,6 +104,18 @@ for i in $(seq 100); do [ "$(st 's.rpc.alarm')" = null ] && break; sleep 0.1; do
 grep -q "rpc quorum: all 3 endpoints agree again" "$T/engine.log" || fail "no log line for the cleared alarm"
 eng_engine_stop || true
 ok "quorum back: purchase $ID provisioned; all three agree again: alarm cleared (one log line)"
+
+# ---------------------------------------------------------------- a stalling endpoint
+ctl h2 '{"mode": "slow"}'
+RPC_URL=$(url liar) eng_engine_start --confirmations 1 --rpc-timeout-ms 1500 "${THREE[@]}"
+buy
+eng_wait_state "$ID" done 60 || fail "one endpoint stalling: purchase $ID"
+eng_engine_stop || true
+one_vm
+said=$(st 's.rpc.alarm')
+case "$said" in *"#3 127.0.0.1:${PORT[h2]} did not answer"*) ;; *) fail "stalling endpoint not named: $said";; esac
+ctl h2 '{"mode": "honest"}'
+ok "one endpoint answering 10 s late (--rpc-timeout-ms 1500): the other two agree, purchase $ID provisioned, alarm: ${said:0:140}"
 
 # ---------------------------------------------------------------- N = 1, k = 1: the proofs alone
 for lie in forge alter header fork hide:both; do
