@@ -523,8 +523,11 @@ int eng_quorum_receipts_logs(const json_t *blk, uint64_t number, const uint8_t h
 	}
 	/* once per block: header hash, receipts root (and transactions root with full objects) */
 	if ((r = bh_proof_check_block(blk, rcs, hash, &m)) < 0) {
-		bh_msg_set(msg, "block %llu: %s", (unsigned long long)number,
-			   m.text[0] ? m.text : bh_strerror(r));
+		if (!strncmp(m.text, "block ", 6))
+			bh_msg_set(msg, "%s", m.text);   /* it names the block already */
+		else
+			bh_msg_set(msg, "block %llu: %s", (unsigned long long)number,
+				   m.text[0] ? m.text : bh_strerror(r));
 		return r == -ENOMEM ? r : BH_ERR_MISMATCH;
 	}
 	if ((r = take_logs(blk, rcs, hash, addrs, naddrs, &out, &m)) < 0) {
@@ -638,7 +641,7 @@ int eng_quorum_proven_logs(struct eng_quorum *q, size_t src, uint64_t from, uint
 		uint8_t hh[32], bloom[256], parent[32];
 		if ((r = get_block_json(ep, h, &blk, msg)) < 0)
 			goto out;
-		if ((r = eng_quorum_check_header(blk, h, want, h == to ? "quorum's hash"
+		if ((r = eng_quorum_check_header(blk, h, want, h == to ? "agreed hash"
 							       : "child's parentHash", parent, bloom,
 						 msg)) < 0) {
 			json_decref(blk);

@@ -102,7 +102,7 @@ int eng_quorum_proven_logs(struct eng_quorum *q, size_t src, uint64_t from, uint
  * The pure steps of eng_quorum_proven_logs (no I/O; fuzz/fuzz_engine_quorum.c), each on a
  * provider's JSON objects:
  *  - check_header: blk (eth_getBlockByNumber result) is block number and hashes to want
- *    (what names want in the message: "quorum's hash", "child's parentHash"); its parentHash
+ *    (what names want in the message: "agreed hash", "child's parentHash"); its parentHash
  *    and logsBloom out.
  *  - receipts_logs: rcs (the block's receipts, in order) has blk's receiptsRoot; the logs of
  *    addrs in them (bh_proof_check_block, then bh_proof_find_log for each), out (ret untouched on
