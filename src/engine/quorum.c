@@ -36,7 +36,7 @@ static void endpoint_name(const char *url, size_t i, char out[static 96])
 	}
 	char safe[80];
 	bh_str_sanitize(h, n < 79 ? n : 79, safe, sizeof(safe));
-	snprintf(out, 96, "#%zu %s", i + 1, safe);
+	snprintf(out, 96, "#%u %s", (unsigned)(unsigned char)(i + 1), safe);   /* i < ENG_MAX_RPC */
 }
 
 static void hash_short(const uint8_t h[static 32], char out[static 16])
