@@ -112,6 +112,7 @@ void eng_quorum_note_retries(struct eng_quorum *q)
 }
 
 /* ---------------------------------------------------------------- asking everyone */
+enum { ALARM_HEAD = 1, ALARM_NO_QUORUM, ALARM_DISSENT };
 struct ask {
 	struct eng_endpoint *ep;
 	bool head;
@@ -163,19 +164,32 @@ static void ask_all(struct eng_quorum *q, bool head, uint64_t height)
 			pthread_join(th[i], NULL);
 }
 
-/* The alarm: set (one log line when it appears or changes kind), or cleared (one line). */
-static void set_alarm(struct eng_quorum *q, uint64_t height, const char *text, json_t *answers,
-		      bool blocking)
+/*
+ * The alarm: set, with one log line when it appears or changes (its kind, or which
+ * endpoints it names: mask), not once per height; or cleared (one line).
+ */
+static void set_alarm(struct eng_quorum *q, int kind, uint32_t mask, uint64_t height,
+		      const char *text, json_t *answers)
 {
-	bool was = q->alarm[0] != 0;
-	bool same_kind = was && !strncmp(q->alarm, text, 24);
+	bool changed = !q->alarm[0] || kind != q->alarm_kind || mask != q->alarm_mask;
 	snprintf(q->alarm, sizeof(q->alarm), "%s", text);
 	q->alarm_height = height;
+	q->alarm_kind = kind;
+	q->alarm_mask = mask;
 	json_decref(q->alarm_answers);
 	q->alarm_answers = answers;
-	if (!was || !same_kind || !q->alarm_said)
-		bh_log(blocking ? LOG_ERR : LOG_WARNING, "rpc quorum: %s", text);
-	q->alarm_said = true;
+	if (changed)
+		bh_log(kind == ALARM_DISSENT ? LOG_WARNING : LOG_ERR, "rpc quorum: %s", text);
+}
+
+/* The endpoints that did not answer or not with hash (NULL: did not answer). */
+static uint32_t odd_mask(const struct eng_quorum *q, const uint8_t *hash)
+{
+	uint32_t m = 0;
+	for (size_t i = 0; i < q->n; i++)
+		if (q->ep[i].qr < 0 || (hash && memcmp(q->ep[i].qhash, hash, 32)))
+			m |= 1u << i;
+	return m;
 }
 
 static void clear_alarm(struct eng_quorum *q, uint64_t height)
@@ -185,7 +199,8 @@ static void clear_alarm(struct eng_quorum *q, uint64_t height)
 	bh_log(LOG_NOTICE, "rpc quorum: all %zu endpoints agree again at block %llu (alarm cleared)",
 	       q->n, (unsigned long long)height);
 	q->alarm[0] = 0;
-	q->alarm_said = false;
+	q->alarm_kind = 0;
+	q->alarm_mask = 0;
 	json_decref(q->alarm_answers);
 	q->alarm_answers = NULL;
 }
@@ -237,7 +252,7 @@ int eng_quorum_head(struct eng_quorum *q, uint64_t *ret, struct bh_msg *msg)
 			if (q->ep[i].qr < 0)
 				off += (size_t)snprintf(t + off, sizeof(t) - off, " %s: %s;", q->ep[i].name,
 							q->ep[i].qerr);
-		set_alarm(q, 0, t, answers_json(q, true, NULL), true);
+		set_alarm(q, ALARM_HEAD, odd_mask(q, NULL), 0, t, answers_json(q, true, NULL));
 		bh_msg_set(msg, "%s", t);
 		return BH_ERR_TIMEOUT;
 	}
@@ -290,7 +305,8 @@ int eng_quorum_agree(struct eng_quorum *q, uint64_t height, uint8_t ret_hash[sta
 							q->ep[i].name, hs);
 			}
 		}
-		set_alarm(q, height, t, answers_json(q, false, NULL), true);
+		set_alarm(q, ALARM_NO_QUORUM, odd_mask(q, NULL), height, t,
+			  answers_json(q, false, NULL));
 		bh_msg_set(msg, "%s", t);
 		return disagree ? BH_ERR_MISMATCH : BH_ERR_TIMEOUT;
 	}
@@ -322,7 +338,8 @@ int eng_quorum_agree(struct eng_quorum *q, uint64_t height, uint8_t ret_hash[sta
 							q->ep[i].name, ds);
 			}
 		}
-		set_alarm(q, height, t, answers_json(q, false, agreed), false);
+		set_alarm(q, ALARM_DISSENT, odd_mask(q, agreed), height, t,
+			  answers_json(q, false, agreed));
 	} else {
 		clear_alarm(q, height);
 	}

@@ -65,7 +65,8 @@ struct eng_quorum {
 	char lie[512];                  /* the last endpoint caught lying (proof or hint) */
 	int64_t lie_time;               /* wall clock seconds of lie, 0: never */
 	unsigned long lies;             /* count since start */
-	bool alarm_said;                /* the one log line for the current alarm was written */
+	int alarm_kind;                 /* head / no quorum / dissent (quorum.c) */
+	uint32_t alarm_mask;            /* the endpoints it names; a change is logged */
 };
 
 /* One client pair per endpoint of cfg (eng_chain_cfg_check_quorum first). */

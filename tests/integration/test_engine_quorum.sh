@@ -58,10 +58,17 @@ for lie in forge alter hide:both hide:logs header fork; do
 	mode=${lie%%:*}; where=${lie#*:}; [ "$where" = "$lie" ] && where=both
 	: > "$T/lies.liar"
 	ctl liar "{\"mode\": \"$mode\", \"where\": \"$where\"}"
+	before=$(grep -c "rpc quorum: quorum at block" "$T/engine.log" || true)
 	RPC_URL=$(url liar) eng_engine_start --confirmations 1 "${THREE[@]}"
 	buy
 	eng_wait_state "$ID" done 90 || fail "$lie: the real purchase $ID was missed"
+	rpc anvil_mine '["0x5"]' > /dev/null
+	sleep 1
 	eng_engine_stop || true
+	lines=$(( $(grep -c "rpc quorum: quorum at block" "$T/engine.log" || true) - before ))
+	if [ "$mode" = fork ]; then
+		[ "$lines" = 1 ] || fail "fork: $lines log lines for one dissenting endpoint (one expected, not one per block)"
+	fi
 	one_vm
 	nothing_forged
 	grep -q "^$mode block" "$T/lies.liar" || fail "$lie: the liar told no lie: $(head -3 "$T/lies.liar")"
