@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/hex.h"
 #include "core/path.h"
@@ -29,6 +30,8 @@ static const struct bh_cfg_key web3_schema[] = {
 	{ "blockchain", BH_CFG_OBJECT, true, 0, 0, 0 },
 	{ "blockchain.chain_id", BH_CFG_INT, false, 1, INT64_MAX, 0 },
 	{ "blockchain.rpc_url", BH_CFG_STRING, false, 0, 0, 2048 },
+	{ "blockchain.rpc_urls", BH_CFG_ARRAY, false, 0, 0, 0 },
+	{ "blockchain.rpc_quorum", BH_CFG_INT, false, 1, ENG_MAX_RPC, 0 },
 	{ "blockchain.nft_contract", BH_CFG_EVM_ADDRESS | BH_CFG_NULL_OK, false, 0, 0, 0 },
 	{ "blockchain.subscription_contract", BH_CFG_EVM_ADDRESS | BH_CFG_NULL_OK, false, 0, 0, 0 },
 };
@@ -62,6 +65,54 @@ int eng_chain_cfg_load(const char *path, struct eng_chain_cfg *ret, struct bh_ms
 		r = -ENOMEM;
 		goto out;
 	}
+	if ((v = bh_config_get(root, "blockchain.rpc_urls"))) {
+		/* several providers (issue 13); rpc_url, if also given, must be one of them */
+		size_t i;
+		json_t *u;
+		if (json_array_size(v) == 0 || json_array_size(v) > ENG_MAX_RPC) {
+			bh_msg_set(msg, "%s: \"blockchain.rpc_urls\": expected 1..%d URLs, got %zu", path,
+				   ENG_MAX_RPC, json_array_size(v));
+			r = BH_ERR_CONFIG;
+			goto out;
+		}
+		json_array_foreach(v, i, u) {
+			if (!json_is_string(u) || json_string_length(u) == 0 || json_string_length(u) > 2048) {
+				bh_msg_set(msg, "%s: \"blockchain.rpc_urls\"[%zu]: expected a URL string "
+					   "(1..2048 characters)", path, i);
+				r = BH_ERR_CONFIG;
+				goto out;
+			}
+			if (!(c.rpc_urls[i] = strdup(json_string_value(u)))) {
+				r = -ENOMEM;
+				goto out;
+			}
+			c.nrpc = i + 1;
+		}
+		if (c.rpc_url) {
+			bool in = false;
+			for (i = 0; i < c.nrpc; i++)
+				in |= !strcmp(c.rpc_url, c.rpc_urls[i]);
+			if (!in) {
+				bh_msg_set(msg, "%s: \"blockchain.rpc_url\" is not one of \"blockchain.rpc_urls\": "
+					   "keep the list alone (its first URL is the default)", path);
+				r = BH_ERR_CONFIG;
+				goto out;
+			}
+			free(c.rpc_url);
+		}
+		if (!(c.rpc_url = strdup(c.rpc_urls[0]))) {
+			r = -ENOMEM;
+			goto out;
+		}
+	} else if (c.rpc_url) {
+		if (!(c.rpc_urls[0] = strdup(c.rpc_url))) {
+			r = -ENOMEM;
+			goto out;
+		}
+		c.nrpc = 1;
+	}
+	if ((v = bh_config_get(root, "blockchain.rpc_quorum")))
+		c.rpc_quorum = (unsigned)json_integer_value(v);
 	if ((v = bh_config_get(root, "blockchain.nft_contract")) && json_is_string(v)) {
 		if ((r = eng_parse_address(json_string_value(v), c.nft, msg)) < 0)
 			goto out;
@@ -95,8 +146,20 @@ int eng_chain_cfg_override(struct eng_chain_cfg *c, const char *rpc_url, uint64_
 		return -ENOMEM;
 	}
 	if (u) {
+		/* one URL on the command line: the single endpoint (quorum 1) */
+		char *u2 = strdup(u);
+		if (!u2) {
+			free(u);
+			free(k);
+			return -ENOMEM;
+		}
 		free(c->rpc_url);
 		c->rpc_url = u;
+		for (size_t i = 0; i < c->nrpc; i++)
+			free(c->rpc_urls[i]);
+		c->rpc_urls[0] = u2;
+		c->nrpc = 1;
+		c->rpc_quorum = 1;
 	}
 	if (k) {
 		free(c->keystore_socket);
@@ -112,9 +175,81 @@ void eng_chain_cfg_done(struct eng_chain_cfg *c)
 	if (!c)
 		return;
 	free(c->rpc_url);
+	for (size_t i = 0; i < c->nrpc; i++)
+		free(c->rpc_urls[i]);
 	free(c->keystore_socket);
 	free(c->artifacts_dir);
 	memset(c, 0, sizeof(*c));
+}
+
+int eng_chain_cfg_set_endpoints(struct eng_chain_cfg *c, const char *const *urls, size_t n,
+				unsigned quorum, struct bh_msg *msg)
+{
+	char *v[ENG_MAX_RPC] = { NULL }, *first = NULL;
+
+	if (n > ENG_MAX_RPC) {
+		bh_msg_set(msg, "--rpc-url: at most %d endpoints", ENG_MAX_RPC);
+		return BH_ERR_CONFIG;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!(v[i] = strdup(urls[i])))
+			goto nomem;
+	if (n && !(first = strdup(urls[0])))
+		goto nomem;
+	if (n) {
+		for (size_t i = 0; i < c->nrpc; i++)
+			free(c->rpc_urls[i]);
+		memcpy(c->rpc_urls, v, sizeof(v));
+		c->nrpc = n;
+		free(c->rpc_url);
+		c->rpc_url = first;
+		if (!quorum)
+			c->rpc_quorum = 0;   /* the file's k was for the file's list */
+	}
+	if (quorum)
+		c->rpc_quorum = quorum;
+	return 0;
+nomem:
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	return -ENOMEM;
+}
+
+/* "http://h:1/" and "http://h:1" are one endpoint */
+static size_t url_len(const char *u)
+{
+	size_t n = strlen(u);
+	while (n && u[n - 1] == '/')
+		n--;
+	return n;
+}
+
+int eng_chain_cfg_check_quorum(const struct eng_chain_cfg *c, struct bh_msg *msg)
+{
+	unsigned k = c->rpc_quorum ? c->rpc_quorum : 1;
+
+	if (c->nrpc == 0) {
+		bh_msg_set(msg, "no RPC URL (--rpc-url, or blockchain.rpc_url / blockchain.rpc_urls in "
+			   "web3-defaults.json)");
+		return BH_ERR_CONFIG;
+	}
+	if (k < 1 || k > c->nrpc) {
+		bh_msg_set(msg, "quorum %u with %zu RPC endpoint%s: the quorum (--quorum, "
+			   "blockchain.rpc_quorum) must be between 1 and the number of endpoints", k,
+			   c->nrpc, c->nrpc == 1 ? "" : "s");
+		return BH_ERR_CONFIG;
+	}
+	for (size_t i = 0; i < c->nrpc; i++)
+		for (size_t j = i + 1; j < c->nrpc; j++) {
+			size_t a = url_len(c->rpc_urls[i]), b = url_len(c->rpc_urls[j]);
+			if (a == b && !strncasecmp(c->rpc_urls[i], c->rpc_urls[j], a)) {
+				/* the URL may hold an API key: say which positions, not the text */
+				bh_msg_set(msg, "RPC endpoints %zu and %zu are the same URL: a quorum needs "
+					   "independent providers", i + 1, j + 1);
+				return BH_ERR_CONFIG;
+			}
+		}
+	return 0;
 }
 
 /* "Name(type,type)" from an ABI "error" entry; NULL for shapes we do not decode. */

@@ -20,10 +20,14 @@
 #include "host/txsend.h"
 
 #define ENG_MAX_ERRORS 64
+#define ENG_MAX_RPC    16               /* RPC endpoints of one engine (issue 13) */
 
 /* /etc/blockhost/web3-defaults.json "blockchain" (upstream.md §3.3), flags override. */
 struct eng_chain_cfg {
-	char *rpc_url;
+	char *rpc_url;                  /* the first endpoint: the wallet's, the single-RPC tools' */
+	char *rpc_urls[ENG_MAX_RPC];    /* every endpoint (rpc_urls[0] == rpc_url); nrpc 0: none */
+	size_t nrpc;
+	unsigned rpc_quorum;            /* k: endpoints that must agree on a block hash (0: 1) */
 	uint64_t chain_id;              /* 0: take what the endpoint says */
 	bool has_nft, has_subs;
 	uint8_t nft[20];
@@ -41,6 +45,15 @@ void eng_chain_cfg_done(struct eng_chain_cfg *c);
  * file said): --rpc-url, --chain-id, --keystore-socket.  -ENOMEM if a copy fails. */
 int eng_chain_cfg_override(struct eng_chain_cfg *c, const char *rpc_url, uint64_t chain_id,
 			   const char *keystore_socket);
+
+/*
+ * The endpoint list from the command line (repeated --rpc-url; n 0: keep the file's) and
+ * the quorum (--quorum; 0: keep the file's).  Replaces rpc_url by urls[0].
+ */
+int eng_chain_cfg_set_endpoints(struct eng_chain_cfg *c, const char *const *urls, size_t n,
+				unsigned quorum, struct bh_msg *msg);
+/* k between 1 and N, URLs distinct, at most ENG_MAX_RPC; msg says which rule broke. */
+int eng_chain_cfg_check_quorum(const struct eng_chain_cfg *c, struct bh_msg *msg);
 
 /* A compiled contract (contracts/build.js output). */
 struct eng_artifact {

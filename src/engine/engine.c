@@ -33,6 +33,7 @@
 #include "sandbox/sandbox.h"
 #include "engine.h"
 #include "spawner.h"
+#include "quorum.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -168,6 +169,8 @@ static void write_status(struct eng *e, const struct ingest *in)
 	json_object_set_new(st, "finalized", e->cfg.finalized && e->finalized >= 0
 					     ? json_integer((json_int_t)e->finalized) : json_null());
 	json_object_set_new(st, "queue", q);
+	if (e->quorum)
+		json_object_set_new(st, "rpc", eng_quorum_status(e->quorum));
 	json_object_set_new(st, "failing", fail);
 	(void)bh_atomic_write_json(e->status_path, st, 0644);
 	json_decref(st);
@@ -226,15 +229,24 @@ static int load_records(struct eng *e)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: blockhost-engine run [--rpc-url URL] [--subscriptions ADDR] [--nft ADDR]\n"
-		"         [--chain-id N] [--confirmations N] [--finalized] [--poll-ms N] [--start-block N]\n"
-		"         [--workers N] [--chunk N] [--retry-ms N] [--state-dir DIR]\n"
+		"usage: blockhost-engine run [--rpc-url URL]... [--quorum K] [--subscriptions ADDR]\n"
+		"         [--nft ADDR] [--chain-id N] [--confirmations N] [--finalized] [--poll-ms N]\n"
+		"         [--start-block N] [--workers N] [--chunk N] [--retry-ms N] [--state-dir DIR]\n"
 		"         [--provisioner-manifest FILE] [--network-hook PATH] [--config FILE]\n"
 		"         [--keystore-socket PATH] [--rpc-timeout-ms N] [--reconcile-ms N]\n"
 		"         [--no-sandbox]\n"
 		"       blockhost-engine status [--json] [--state-dir DIR]\n"
 		"       blockhost-engine gc-check VM [--now T] [--rpc-url URL] [--subscriptions ADDR]\n"
-		"         [--config FILE]   (the GC's question; see gc-check --help)\n");
+		"         [--config FILE]   (the GC's question; see gc-check --help)\n"
+		"  --rpc-url URL   a JSON-RPC endpoint; repeat it for several independent providers\n"
+		"                  (at most 16; default blockchain.rpc_urls or blockchain.rpc_url of\n"
+		"                  web3-defaults.json)\n"
+		"  --quorum K      1..number of endpoints (default 1, or blockchain.rpc_quorum when the\n"
+		"                  endpoints come from the file): K endpoints must report the same block\n"
+		"                  hash before the engine acts on a block; logs and receipts come from\n"
+		"                  one of them and are proved against that hash (docs/operator.md)\n"
+		"  status          shows an \"rpc alarm\" line while the endpoints disagree or too few\n"
+		"                  answer, and the last endpoint whose data failed its proof\n");
 }
 
 static int parse_u64(const char *s, uint64_t *ret)
@@ -313,6 +325,41 @@ static int cmd_status(int argc, char **argv)
 			       (long long)json_integer_value(json_object_get(x, "attempts")),
 			       (long long)json_integer_value(json_object_get(x, "next_retry")), safe);
 		}
+		json_t *rq = json_object_get(st, "rpc");
+		if (json_is_object(rq)) {
+			json_t *eps = json_object_get(rq, "endpoints");
+			printf("rpc: %zu endpoint%s, quorum %lld:", json_array_size(eps),
+			       json_array_size(eps) == 1 ? "" : "s",
+			       (long long)json_integer_value(json_object_get(rq, "quorum")));
+			for (size_t i = 0; i < json_array_size(eps); i++) {
+				json_t *x = json_array_get(eps, i);
+				const char *nm = json_string_value(json_object_get(x, "endpoint"));
+				printf(" %s%s%s%s", nm ? nm : "?",
+				       json_is_true(json_object_get(x, "source")) ? " (source)" : "",
+				       json_is_true(json_object_get(x, "suspect")) ? " (suspect)" : "",
+				       json_is_true(json_object_get(x, "no_block_receipts"))
+					       ? " (per-transaction receipts)" : "");
+				printf("%s", i + 1 < json_array_size(eps) ? "," : "");
+			}
+			printf("\n");
+			const char *al = json_string_value(json_object_get(rq, "alarm"));
+			if (al) {
+				char safe[600];
+				bh_str_sanitize(al, strlen(al), safe, sizeof(safe));
+				printf("rpc alarm: %s\n", safe);
+			}
+			const char *lie = json_string_value(json_object_get(rq, "lie"));
+			if (lie) {
+				char safe[600], when[32] = "";
+				time_t t = (time_t)json_integer_value(json_object_get(rq, "lie_time"));
+				struct tm tm;
+				if (gmtime_r(&t, &tm))
+					strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%SZ", &tm);
+				bh_str_sanitize(lie, strlen(lie), safe, sizeof(safe));
+				printf("rpc lie (%lld refused, last %s): %s\n",
+				       (long long)json_integer_value(json_object_get(rq, "lies")), when, safe);
+			}
+		}
 		const char *ie = json_string_value(json_object_get(st, "ingest_error"));
 		if (ie && *ie)
 			printf("ingest: %s\n", ie);
@@ -348,10 +395,16 @@ int main(int argc, char **argv)
 		{ "rpc-timeout-ms", required_argument, NULL, 'T' },
 		{ "reconcile-ms", required_argument, NULL, 'P' },
 		{ "finalized", no_argument, NULL, 'F' },
+		{ "quorum", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct eng e;
+	struct eng_quorum quorum;
+	bool have_quorum = false;
+	const char *urls[ENG_MAX_RPC];
+	size_t nurls = 0;
+	unsigned cli_quorum = 0;
 	struct ingest in;
 	struct bh_msg m = { "" };
 	struct bh_lock lock = BH_LOCK_INIT;
@@ -394,7 +447,21 @@ int main(int argc, char **argv)
 	e.cfg.sandbox = true;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': rpc_url = optarg; break;
+		case 'r':
+			if (nurls == ENG_MAX_RPC) {
+				bh_log(LOG_ERR, "--rpc-url: at most %d endpoints", ENG_MAX_RPC);
+				return 2;
+			}
+			urls[nurls++] = optarg;
+			break;
+		case 'Q':
+			if (parse_u64(optarg, &v) < 0 || v < 1 || v > ENG_MAX_RPC) {
+				bh_log(LOG_ERR, "--quorum: expected a number 1..%d (at most the number of "
+				       "--rpc-url endpoints)", ENG_MAX_RPC);
+				return 2;
+			}
+			cli_quorum = (unsigned)v;
+			break;
 		case 'S': subs = optarg; break;
 		case 'N': nft = optarg; break;
 		case 'f': config = optarg; break;
@@ -434,8 +501,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	e.cfg.chain.rpc_timeout_ms = cli_timeout;
-	if (eng_chain_cfg_override(&e.cfg.chain, rpc_url, cli_chain, sock) < 0) {
-		bh_log(LOG_ERR, "out of memory");
+	if (eng_chain_cfg_override(&e.cfg.chain, rpc_url, cli_chain, sock) < 0 ||
+	    eng_chain_cfg_set_endpoints(&e.cfg.chain, urls, nurls, cli_quorum, &m) < 0) {
+		bh_log(LOG_ERR, "%s", m.text[0] ? m.text : "out of memory");
+		goto out;
+	}
+	if (eng_chain_cfg_check_quorum(&e.cfg.chain, &m) < 0) {
+		bh_log(LOG_ERR, "%s", m.text);
 		goto out;
 	}
 	if (subs) {
@@ -498,11 +570,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	e.wallet.tx.poll_ms = 100;
-	struct bh_rpc_opts ro = { .timeout_ms = e.cfg.chain.rpc_timeout_ms, .retries = -1 };
-	if ((r = bh_rpc_new(e.cfg.chain.rpc_url, &ro, &in.rpc, &m)) < 0) {
+	if ((r = eng_quorum_init(&quorum, &e.cfg.chain, &m)) < 0) {
 		bh_log(LOG_ERR, "%s", m.text);
 		goto out;
 	}
+	have_quorum = true;
+	e.quorum = &quorum;
 	r = eng_cursor_load(e.cursor_path, &in.cur, &m);
 	if (r == -ENOENT) {
 		memset(&in.cur, 0, sizeof(in.cur));
@@ -558,9 +631,10 @@ int main(int argc, char **argv)
 	rwa = (struct worker_arg){ &e, e.cfg.sandbox ? &sp[e.cfg.workers] : NULL };
 	have_recon = pthread_create(&rth, NULL, recon_thread, &rwa) == 0;
 	bh_log(LOG_INFO, "started: chain %llu, subscriptions %s.., cursor %llu, confirmations %u%s, "
-	       "%u workers", (unsigned long long)e.wallet.tx.chain_id, subs ? subs : "",
-	       (unsigned long long)in.cur.block, e.cfg.confirmations,
-	       e.cfg.finalized ? " and finalized" : "", nth);
+	       "%u workers, %zu RPC endpoint%s (quorum %u)", (unsigned long long)e.wallet.tx.chain_id,
+	       subs ? subs : "", (unsigned long long)in.cur.block, e.cfg.confirmations,
+	       e.cfg.finalized ? " and finalized" : "", nth, quorum.n, quorum.n == 1 ? "" : "s",
+	       quorum.k);
 	while (!stop_flag) {
 		m.text[0] = 0;
 		r = eng_ingest_round(&e, &in, &m);
@@ -594,7 +668,8 @@ out:
 		free(e.items[i]);
 	}
 	free(e.items);
-	bh_rpc_free(in.rpc);
+	if (have_quorum)
+		eng_quorum_done(&quorum);
 	eng_wallet_close(&e.wallet);
 	bh_vmdb_free(e.db);
 	bh_db_config_done(&dbc);

@@ -43,8 +43,11 @@ struct eng_item {
 	int64_t next_ms;                /* monotonic: not before */
 };
 
+struct eng_quorum;
+
 struct eng {
 	struct eng_cfg cfg;
+	struct eng_quorum *quorum;      /* the RPC endpoints (quorum.h), ingest and reconciler */
 	char *subs_dir, *cursor_path, *status_path;
 	struct bh_manifest *prov;
 	struct bh_vmdb *db;

@@ -25,6 +25,7 @@
 #include "sandbox/sandbox.h"
 #include "engine.h"
 #include "spawner.h"
+#include "quorum.h"
 
 /* ---------------------------------------------------------------- journal of logs */
 /* One decoded log of the subscription contract; e->lock held. */
@@ -145,35 +146,92 @@ static void revert_above(struct eng *e, uint64_t n)
 }
 
 
-/* One log line per transient fault that a retry got past (the client never logs). */
-static void note_retries(struct bh_rpc *rpc)
+/* The same log (eth_getLogs' and the proven receipts' copies). */
+static bool same_log(const struct bh_rpc_log *a, const struct bh_rpc_log *b)
 {
-	static unsigned long seen;
-	unsigned long n = bh_rpc_retries(rpc);
-	if (n != seen)
-		bh_log(LOG_NOTICE, "rpc: retried %lu times (%s)", n - seen, bh_rpc_retry_note(rpc));
-	seen = n;
+	return a->block_number == b->block_number && a->log_index == b->log_index &&
+	       !memcmp(a->block_hash, b->block_hash, 32) && !memcmp(a->tx_hash, b->tx_hash, 32) &&
+	       !memcmp(a->log.address, b->log.address, 20) && a->log.ntopics == b->log.ntopics &&
+	       !memcmp(a->log.topics, b->log.topics, a->log.ntopics * 32) &&
+	       bh_buf_len(&a->log.data) == bh_buf_len(&b->log.data) &&
+	       !memcmp(bh_buf_ptr(&a->log.data), bh_buf_ptr(&b->log.data), bh_buf_len(&a->log.data));
 }
 
-/* One round: returns 1 if there may be more to read now, 0 when caught up, or < 0. */
+static bool wanted(const struct bh_rpc_log *l, const uint8_t (*addrs)[20], size_t na,
+		   const uint8_t (*topics)[32], size_t nt)
+{
+	bool a = false, t = false;
+	for (size_t i = 0; i < na; i++)
+		a |= !memcmp(l->log.address, addrs[i], 20);
+	for (size_t i = 0; i < nt && l->log.ntopics; i++)
+		t |= !memcmp(l->log.topics[0], topics[i], 32);
+	return a && t && !l->removed;
+}
+
+/* eth_getLogs (a hint) against the proven logs: what it forged, altered or hid.  "" if
+ * the two agree. */
+static void compare_hint(const struct bh_rpc_logs *hint, const struct bh_rpc_logs *proven,
+			 char *why, size_t cap)
+{
+	why[0] = 0;
+	for (size_t i = 0; i < hint->n; i++) {
+		bool found = false;
+		for (size_t j = 0; j < proven->n && !found; j++)
+			found = same_log(&hint->v[i], &proven->v[j]);
+		if (!found) {
+			snprintf(why, cap, "eth_getLogs showed a log (block %llu, log %llu) that the "
+				 "block's proven receipts do not hold (forged or altered)",
+				 (unsigned long long)hint->v[i].block_number,
+				 (unsigned long long)hint->v[i].log_index);
+			return;
+		}
+	}
+	for (size_t j = 0; j < proven->n; j++) {
+		bool found = false;
+		for (size_t i = 0; i < hint->n && !found; i++)
+			found = same_log(&hint->v[i], &proven->v[j]);
+		if (!found) {
+			snprintf(why, cap, "eth_getLogs hid a log (block %llu, log %llu) that the "
+				 "block's proven receipts hold",
+				 (unsigned long long)proven->v[j].block_number,
+				 (unsigned long long)proven->v[j].log_index);
+			return;
+		}
+	}
+}
+
+/*
+ * One round: returns 1 if there may be more to read now, 0 when caught up (or when the
+ * endpoints have no quorum: the alarm is in status), or < 0.  Under the quorum's lock:
+ * the head k endpoints reached; the block hash k agree on at the round's last block `to`;
+ * eth_getLogs from the source as a hint; the headers down from `to` proven by hash, the
+ * receipts of the blocks whose bloom names our contracts proven by root; the proven logs
+ * journaled (quorum.h).
+ */
 int eng_ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 {
+	struct eng_quorum *q = e->quorum;
 	struct bh_rpc_block blk;
-	struct bh_rpc_logs logs = { NULL, 0 };
+	struct bh_rpc_logs logs = { NULL, 0 }, proven = { NULL, 0 };
 	uint64_t head, safe, from, to;
+	uint8_t to_hash[32], parent[32];
+	size_t src;
 	int r;
 
-	r = bh_rpc_block_number(in->rpc, &head, msg);
-	note_retries(in->rpc);
+	pthread_mutex_lock(&q->lock);
+	r = eng_quorum_head(q, &head, msg);
+	in->rpc = q->ep[q->source].rpc;
+	eng_quorum_note_retries(q);
 	if (r < 0)
-		return r;
+		goto quorum_fail;
 	safe = head >= e->cfg.confirmations ? head - e->cfg.confirmations : 0;
 	if (e->cfg.finalized) {
 		/* min(head - confirmations, finalized); a chain without the tag (an RPC error or
-		 * a null block): confirmations alone, said once */
+		 * a null block): confirmations alone, said once.  A lie here only moves the
+		 * height the quorum is asked about. */
 		struct bh_msg fm = { "" };
 		r = bh_rpc_get_block(in->rpc, 0, "finalized", &blk, &fm);
-		note_retries(in->rpc);
+		eng_quorum_note_retries(q);
 		if (r == 0) {
 			e->finalized = (int64_t)blk.number;
 			if (blk.number < safe)
@@ -186,30 +244,71 @@ int eng_ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 			e->finalized_missing_said = true;
 		} else {
 			bh_msg_set(msg, "%s", fm.text);
-			return r;   /* a transport fault: not a reason to act on less-final blocks */
+			goto out;   /* a transport fault: not a reason to act on less-final blocks */
 		}
 	}
 	e->head = head;
 	e->safe = safe;
 	from = in->cur.nhashes ? in->cur.block + 1 : in->cur.block;
-	if (from > safe || (in->cur.nhashes && in->cur.block >= safe))
-		return 0;
-	/* reorg check: the next block's parent must be the block we stopped at */
+	if (from > safe || (in->cur.nhashes && in->cur.block >= safe)) {
+		r = 0;
+		goto out;
+	}
+	to = from + in->chunk.cur - 1;
+	if (to > safe)
+		to = safe;
+	/* the height we act on: k endpoints must name its hash */
+	if ((r = eng_quorum_agree(q, to, to_hash, &src, msg)) < 0)
+		goto quorum_fail;
+	in->rpc = q->ep[src].rpc;
+	const uint8_t (*topics)[32] = (const uint8_t (*)[32])(const uint8_t *)NULL;
+	uint8_t t0[4][32], a0[2][20];
+	memcpy(t0[0], bh_event_topic(BH_EV_SUBSCRIPTION_CREATED), 32);
+	memcpy(t0[1], bh_event_topic(BH_EV_SUBSCRIPTION_EXTENDED), 32);
+	memcpy(t0[2], bh_event_topic(BH_EV_SUBSCRIPTION_CANCELLED), 32);
+	memcpy(t0[3], bh_event_topic(BH_EV_TRANSFER), 32);   /* of the NFT: the reconciler's cue */
+	topics = (const uint8_t (*)[32])t0;
+	memcpy(a0[0], e->cfg.chain.subs, 20);
+	memcpy(a0[1], e->cfg.chain.nft, 20);
+	const uint8_t (*addrs)[20] = (const uint8_t (*)[20])a0;
+	struct bh_rpc_filter f = { from, to, addrs, 2, topics, 4 };
+	r = bh_rpc_get_logs(in->rpc, &f, &logs, msg);
+	eng_quorum_note_retries(q);
+	if (r < 0) {
+		uint64_t was = in->chunk.cur;
+		if (bh_rpc_error_is_range_limit(in->rpc) && eng_chunk_refused(&in->chunk)) {
+			bh_log(LOG_NOTICE, "eth_getLogs %llu..%llu refused by the provider (%s): range %llu -> %llu blocks",
+			       (unsigned long long)from, (unsigned long long)to, msg->text,
+			       (unsigned long long)was, (unsigned long long)in->chunk.cur);
+			e->chunk = in->chunk.cur;
+			r = 1;
+		}
+		goto out;
+	}
+	/* what we act on: the logs of receipts that hash up to the agreed block */
+	r = eng_quorum_proven_logs(q, src, from, to, to_hash, addrs, 2, topics, 4, &proven,
+				   parent, msg);
+	eng_quorum_note_retries(q);
+	if (r == BH_ERR_MISMATCH) {
+		eng_quorum_liar(q, src, msg->text);
+		r = 0;   /* the next round asks again (another source where there is one) */
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	/* reorg check: the proven parent of the first block must be the block we stopped at */
 	if (in->cur.nhashes) {
 		const uint8_t *prev = eng_cursor_hash(&in->cur, in->cur.block);
-		r = bh_rpc_get_block(in->rpc, from, NULL, &blk, msg);
-		note_retries(in->rpc);
-		if (r < 0)
-			return r;
-		if (prev && memcmp(blk.parent_hash, prev, 32) != 0) {
-			/* walk back to the newest stored block still on the chain */
+		if (prev && memcmp(parent, prev, 32) != 0) {
+			/* walk back to the newest stored block still on the chain (the quorum's) */
 			uint64_t keep = 0;
 			bool found = false;
 			for (size_t i = in->cur.nhashes; i-- > 0 && !found;) {
-				struct bh_rpc_block b;
-				if ((r = bh_rpc_get_block(in->rpc, in->cur.hashes[i].n, NULL, &b, msg)) < 0)
-					return r;
-				if (!memcmp(b.hash, in->cur.hashes[i].hash, 32)) {
+				uint8_t h[32];
+				size_t s;
+				if ((r = eng_quorum_agree(q, in->cur.hashes[i].n, h, &s, msg)) < 0)
+					goto quorum_fail;
+				if (!memcmp(h, in->cur.hashes[i].hash, 32)) {
 					keep = in->cur.hashes[i].n;
 					found = true;
 				}
@@ -224,78 +323,63 @@ int eng_ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 			pthread_mutex_unlock(&e->lock);
 			eng_cursor_rewind(&in->cur, keep);
 			if ((r = eng_cursor_save(e->cursor_path, &in->cur, msg)) < 0)
-				return r;
-			return 1;
-		}
-	}
-	to = from + in->chunk.cur - 1;
-	if (to > safe)
-		to = safe;
-	const uint8_t (*topics)[32] = (const uint8_t (*)[32])(const uint8_t *)NULL;
-	uint8_t t0[4][32], a0[2][20];
-	memcpy(t0[0], bh_event_topic(BH_EV_SUBSCRIPTION_CREATED), 32);
-	memcpy(t0[1], bh_event_topic(BH_EV_SUBSCRIPTION_EXTENDED), 32);
-	memcpy(t0[2], bh_event_topic(BH_EV_SUBSCRIPTION_CANCELLED), 32);
-	memcpy(t0[3], bh_event_topic(BH_EV_TRANSFER), 32);   /* of the NFT: the reconciler's cue */
-	topics = (const uint8_t (*)[32])t0;
-	memcpy(a0[0], e->cfg.chain.subs, 20);
-	memcpy(a0[1], e->cfg.chain.nft, 20);
-	const uint8_t (*addrs)[20] = (const uint8_t (*)[20])a0;
-	struct bh_rpc_filter f = { from, to, addrs, 2, topics, 4 };
-	r = bh_rpc_get_logs(in->rpc, &f, &logs, msg);
-	note_retries(in->rpc);
-	if (r < 0) {
-		uint64_t was = in->chunk.cur;
-		if (bh_rpc_error_is_range_limit(in->rpc) && eng_chunk_refused(&in->chunk)) {
-			bh_log(LOG_NOTICE, "eth_getLogs %llu..%llu refused by the provider (%s): range %llu -> %llu blocks",
-			       (unsigned long long)from, (unsigned long long)to, msg->text,
-			       (unsigned long long)was, (unsigned long long)in->chunk.cur);
-			e->chunk = in->chunk.cur;
-			return 1;
-		}
-		return r;
-	}
-	/* the block we stop at: its hash (and the logs of it must name that hash) */
-	r = bh_rpc_get_block(in->rpc, to, NULL, &blk, msg);
-	note_retries(in->rpc);
-	if (r < 0)
-		goto out;
-	for (size_t i = 0; i < logs.n; i++)
-		if (logs.v[i].block_number == to && memcmp(logs.v[i].block_hash, blk.hash, 32)) {
-			bh_msg_set(msg, "block %llu changed while reading it", (unsigned long long)to);
+				goto out;
 			r = 1;
 			goto out;
 		}
+	}
+	/* the proven logs we read (same filter as the hint), and what the hint got wrong */
+	{
+		size_t w = 0;
+		for (size_t i = 0; i < proven.n; i++) {
+			if (wanted(&proven.v[i], addrs, 2, topics, 4))
+				proven.v[w++] = proven.v[i];
+			else
+				bh_rpc_log_clear(&proven.v[i]);
+		}
+		proven.n = w;
+		size_t hw = 0;
+		for (size_t i = 0; i < logs.n; i++) {
+			if (!logs.v[i].removed)
+				logs.v[hw++] = logs.v[i];
+			else
+				bh_rpc_log_clear(&logs.v[i]);
+		}
+		logs.n = hw;
+		char why[256];
+		compare_hint(&logs, &proven, why, sizeof(why));
+		if (why[0])
+			eng_quorum_liar(q, src, why);   /* what we act on is proven: go on */
+	}
 	pthread_mutex_lock(&e->lock);
-	for (size_t i = 0; i < logs.n; i++) {
+	for (size_t i = 0; i < proven.n; i++) {
 		struct bh_event ev;
 		struct bh_msg dm = { "" };
-		if (logs.v[i].removed)
-			continue;
-		if (!memcmp(logs.v[i].log.address, e->cfg.chain.nft, 20)) {
+		const struct bh_rpc_log *l = &proven.v[i];
+		if (!memcmp(l->log.address, e->cfg.chain.nft, 20)) {
 			/* an NFT changed hands (a mint's Transfer is from 0): the reconciler reads
 			 * ownerOf now rather than at its next period; nothing to journal */
 			static const uint8_t zero[20];
-			if (bh_event_decode(&logs.v[i].log, &ev, &dm) == 0) {
+			if (bh_event_decode(&l->log, &ev, &dm) == 0) {
 				if (ev.kind == BH_EV_TRANSFER && memcmp(ev.transfer.from, zero, 20)) {
 					bh_log(LOG_INFO, "NFT %llu transferred in block %llu",
 					       (unsigned long long)ev.transfer.token_id,
-					       (unsigned long long)logs.v[i].block_number);
+					       (unsigned long long)l->block_number);
 					e->recon_kick = true;
 				}
 				bh_event_clear(&ev);
 			}
 			continue;
 		}
-		if (memcmp(logs.v[i].log.address, e->cfg.chain.subs, 20))
+		if (memcmp(l->log.address, e->cfg.chain.subs, 20))
 			continue;
-		if (bh_event_decode(&logs.v[i].log, &ev, &dm) < 0) {
+		if (bh_event_decode(&l->log, &ev, &dm) < 0) {
 			bh_log(LOG_WARNING, "block %llu log %llu: not decodable: %s",
-			       (unsigned long long)logs.v[i].block_number,
-			       (unsigned long long)logs.v[i].log_index, dm.text);
+			       (unsigned long long)l->block_number, (unsigned long long)l->log_index,
+			       dm.text);
 			continue;
 		}
-		r = journal_event(e, &logs.v[i], &ev);
+		r = journal_event(e, l, &ev);
 		bh_event_clear(&ev);
 		if (r < 0) {
 			pthread_mutex_unlock(&e->lock);
@@ -307,13 +391,21 @@ int eng_ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 	pthread_mutex_unlock(&e->lock);
 	/* the records are durable: now the cursor */
 	in->cur.block = to;
-	eng_cursor_push(&in->cur, to, blk.hash);
+	eng_cursor_push(&in->cur, to, to_hash);
 	if ((r = eng_cursor_save(e->cursor_path, &in->cur, msg)) < 0)
 		goto out;
 	eng_chunk_ok(&in->chunk);
 	e->chunk = in->chunk.cur;
 	r = to < safe ? 1 : 0;
+	goto out;
+quorum_fail:
+	/* one endpoint: its fault, as before (the caller logs and retries); several: the
+	 * alarm said it once and is in status; wait for a quorum */
+	if (q->n > 1)
+		r = 0;
 out:
+	pthread_mutex_unlock(&q->lock);
 	bh_rpc_logs_clear(&logs);
+	bh_rpc_logs_clear(&proven);
 	return r;
 }

@@ -21,7 +21,7 @@ $(BUILD)/bin/blockhost-mint-nft: $(BUILD)/obj/engine/mint-main.o $(ENGINE_LIB) $
 
 PROGRAMS += $(BUILD)/bin/blockhost-engine
 $(BUILD)/bin/blockhost-engine: EXTRA_LIBS = -lpthread
-$(BUILD)/bin/blockhost-engine: $(BUILD)/obj/engine/engine.o $(BUILD)/obj/engine/ingest.o $(BUILD)/obj/engine/work.o $(BUILD)/obj/engine/spawner.o $(BUILD)/obj/engine/recon.o $(BUILD)/obj/engine/gccheck.o $(ENGINE_LIB) $(LIBCOMMON)
+$(BUILD)/bin/blockhost-engine: $(BUILD)/obj/engine/engine.o $(BUILD)/obj/engine/ingest.o $(BUILD)/obj/engine/quorum.o $(BUILD)/obj/engine/work.o $(BUILD)/obj/engine/spawner.o $(BUILD)/obj/engine/recon.o $(BUILD)/obj/engine/gccheck.o $(ENGINE_LIB) $(LIBCOMMON)
 	$(call link)
 
 # fuzz/fuzz_engine_journal.c: the journal parsers
@@ -49,3 +49,12 @@ install-engine:
 .PHONY: bench-engine-catchup
 bench-engine-catchup: $(BUILD)/bin/blockhost-engine $(BUILD)/bin/blockhost-keystore $(BUILD)/bin/blockhost-vmdb
 	BUILD=$(BUILD) bench/bench_engine_catchup.sh
+
+# fuzz/fuzz_engine_quorum.c: the proof steps over one endpoint's block and receipts
+$(BUILD)/fuzz/replay_engine_quorum: $(BUILD)/obj/engine/quorum.o $(BUILD)/obj/engine/chain.o
+FUZZ_EXTRA_SRCS_engine_quorum = src/engine/quorum.c src/engine/chain.c
+FUZZ_EXTRA_LIBS_engine_quorum = -lpthread
+
+# tests/unit/test_engine_quorum.c: endpoint configuration and the bloom test
+$(BUILD)/tests/test_engine_quorum: $(ENGINE_LIB) $(BUILD)/obj/engine/quorum.o
+TEST_EXTRA_LIBS_engine_quorum = $(BUILD)/obj/engine/quorum.o $(ENGINE_LIB) $(LIBCOMMON) $(COMMON_LIBS) -lpthread

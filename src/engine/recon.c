@@ -30,6 +30,7 @@
 #include "eth/events.h"
 #include "eth/keccak.h"
 #include "engine.h"
+#include "quorum.h"
 
 /* calldata of f(uint256 id) */
 static void call_u256(const char *sig, uint64_t id, uint8_t out[36])
@@ -196,6 +197,13 @@ static void recon_unminted(struct eng *e, struct bh_rpc *rpc, const char *vm, ui
 		bh_log(LOG_WARNING, "reconcile %s: no NFT, and %zu confirmed SubscriptionCreated logs for "
 		       "subscription %llu: not minting%s%s", vm, logs.n, (unsigned long long)id,
 		       m.text[0] ? ": " : "", m.text);
+		goto out;
+	}
+	/* the log came from one endpoint: proved against the quorum's hash before a mint */
+	if ((r = eng_quorum_prove_log(e->quorum, &logs.v[0], &m)) < 0) {
+		bh_log(LOG_WARNING, "reconcile %s: no NFT, and subscription %llu's SubscriptionCreated "
+		       "log does not prove against the agreed block hash: not minting (next pass): %s",
+		       vm, (unsigned long long)id, m.text);
 		goto out;
 	}
 	const struct bh_ev_subscription_created *c = &ev.subscription_created;
