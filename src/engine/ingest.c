@@ -74,7 +74,7 @@ static int journal_event(struct eng *e, const struct bh_rpc_log *l, const struct
 		json_object_set_new(n, "expires_at", json_integer((json_int_t)exp));
 		json_object_set_new(n, "user_encrypted", bh_json_hex(bh_buf_ptr(&c->user_encrypted),
 								     bh_buf_len(&c->user_encrypted)));
-		if ((r = eng_sub_save(e->subs_dir, n, &m)) < 0) {
+		if ((r = eng_batch_add(&e->jbatch, n, &m)) < 0) {
 			bh_log(LOG_ERR, "journal: %s", m.text);
 			json_decref(n);
 			return r;
@@ -113,7 +113,8 @@ static int journal_event(struct eng *e, const struct bh_rpc_log *l, const struct
 	}
 	if (!op || json_array_append_new(json_object_get(rec, "ops"), op) < 0)
 		return -ENOMEM;
-	if ((r = eng_sub_save(e->subs_dir, rec, &m)) < 0) {
+	it->quiet = false;
+	if ((r = eng_batch_add(&e->jbatch, rec, &m)) < 0) {
 		bh_log(LOG_ERR, "journal: %s", m.text);
 		return r;
 	}
@@ -267,6 +268,11 @@ int eng_ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 			goto out;
 		}
 	pthread_mutex_lock(&e->lock);
+	/* the range's records: written now, made durable by one barrier below (journal.h) */
+	if ((r = eng_batch_begin(&e->jbatch, e->subs_dir, msg)) < 0) {
+		pthread_mutex_unlock(&e->lock);
+		goto out;
+	}
 	for (size_t i = 0; i < logs.n; i++) {
 		struct bh_event ev;
 		struct bh_msg dm = { "" };
@@ -297,14 +303,24 @@ int eng_ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 		}
 		r = journal_event(e, &logs.v[i], &ev);
 		bh_event_clear(&ev);
-		if (r < 0) {
-			pthread_mutex_unlock(&e->lock);
-			bh_msg_set(msg, "journal: %s", bh_strerror(r));
-			goto out;
-		}
+		if (r < 0)
+			break;
 	}
+	/* durable before a worker may pick them up or rewrite them, and before the cursor
+	 * (on an error too: what was journaled is kept, the range is read again) */
+	struct bh_msg cm = { "" };
+	int cr = eng_batch_commit(&e->jbatch, &cm);
 	pthread_cond_broadcast(&e->cond);
 	pthread_mutex_unlock(&e->lock);
+	if (cr < 0) {
+		bh_msg_set(msg, "journal: %s", cm.text);
+		r = cr;
+		goto out;
+	}
+	if (r < 0) {
+		bh_msg_set(msg, "journal: %s", bh_strerror(r));
+		goto out;
+	}
 	/* the records are durable: now the cursor */
 	in->cur.block = to;
 	eng_cursor_push(&in->cur, to, blk.hash);
