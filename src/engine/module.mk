@@ -49,3 +49,13 @@ install-engine:
 .PHONY: bench-engine-catchup
 bench-engine-catchup: $(BUILD)/bin/blockhost-engine $(BUILD)/bin/blockhost-keystore $(BUILD)/bin/blockhost-vmdb
 	BUILD=$(BUILD) bench/bench_engine_catchup.sh
+
+# bench/bench_engine_latency.sh: block mined -> provisioner create started, 1 s blocks
+.PHONY: bench-engine-latency
+bench-engine-latency: $(BUILD)/bin/blockhost-engine $(BUILD)/bin/blockhost-keystore $(BUILD)/bin/blockhost-vmdb $(BUILD)/bin/blockhost-deploy-contracts contracts
+	BUILD=$(BUILD) bench/bench_engine_latency.sh
+
+# bench/bench_engine_provision.sh: 20 purchases, a 2 s provisioner: --workers 4 vs 1
+.PHONY: bench-engine-provision
+bench-engine-provision: $(BUILD)/bin/blockhost-engine $(BUILD)/bin/blockhost-keystore $(BUILD)/bin/blockhost-vmdb $(BUILD)/bin/blockhost-deploy-contracts contracts
+	BUILD=$(BUILD) bench/bench_engine_provision.sh
