@@ -215,8 +215,11 @@ int eng_ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 					found = true;
 				}
 			}
+			/* none of them is on the chain any more (a reorg deeper than what we stored,
+			 * or only one range read so far): below the oldest, never AT it (its block
+			 * is gone too: rewinding to it re-detected the same reorg forever) */
 			if (!found)
-				keep = in->cur.nhashes ? in->cur.hashes[0].n : 0;
+				keep = in->cur.nhashes && in->cur.hashes[0].n ? in->cur.hashes[0].n - 1 : 0;
 			bh_log(LOG_WARNING, "reorg: block %llu's parent is not the block %llu we read; "
 			       "rewinding to %llu", (unsigned long long)from,
 			       (unsigned long long)in->cur.block, (unsigned long long)keep);
