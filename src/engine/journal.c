@@ -448,8 +448,12 @@ int eng_batch_add(struct eng_batch *b, const json_t *rec, struct bh_msg *msg)
 		}
 	}
 	/* the layout bh_atomic_write_json writes: 2-space indent, insertion order, newline */
-	if (fchmod(fd, 0640) < 0 || !(s = json_dumps(rec, JSON_INDENT(2)))) {
-		r = s ? bh_negerrno() : -ENOMEM;
+	if (fchmod(fd, 0640) < 0) {
+		r = bh_negerrno();
+		goto fail;
+	}
+	if (!(s = json_dumps(rec, JSON_INDENT(2)))) {
+		r = -ENOMEM;
 		goto fail;
 	}
 	size_t len = strlen(s);
