@@ -19,12 +19,12 @@
  *    "status": "deployed" | "recorded" | "found", "tx": "0x.." (deployed only)}}}
  * Exit 0, 1 on any failure (message on stderr).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/atomicio.h"
+#include "core/cli.h"
 #include "core/log.h"
 #include "core/path.h"
 #include "host/config.h"
@@ -47,7 +47,12 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: blockhost-deploy-contracts [nft|pos] [--test-stablecoin] [--json]\n"
 		   "         [--rpc-url URL] [--chain-id N] [--artifacts DIR] [--state FILE]\n"
-		   "         [--config FILE] [--keystore-socket PATH]\n");
+		   "         [--config FILE] [--keystore-socket PATH]\n"
+		   "       blockhost-deploy-contracts --help | --version\n"
+		   "  Deploys AccessCredentialNFT (nft), BlockhostSubscriptions (pos), both by default,\n"
+		   "  and with --test-stablecoin (local chains only) TestStablecoin, signed by the\n"
+		   "  keystore; idempotent (deployed code is found by its hash).  One address per line,\n"
+		   "  or --json.  --chain-id 1..2^64-1.  Exit 0; 1 it failed; 2 usage.\n");
 }
 
 static int code_matches(struct bh_rpc *rpc, const uint8_t addr[static 20],
@@ -122,6 +127,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'f' },
 		{ "keystore-socket", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct eng_chain_cfg cfg;
@@ -141,17 +147,28 @@ int main(int argc, char **argv)
 	bh_log_init("blockhost-deploy-contracts", BH_LOG_STDERR, 0);
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&w, 0, sizeof(w));
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	if (bh_cli_has_flag(argc, argv, "--help")) {
+		usage(stdout);
+		return BH_EXIT_OK;
+	}
+	if (bh_cli_has_flag(argc, argv, "--version")) {
+		printf("blockhost-deploy-contracts (BlockHost) %s\n", BH_VERSION);
+		return BH_EXIT_OK;
+	}
+	optind = 0;
+	while (bh_cli_getopt(argc, argv, "", opts, &c, &m) == 0 && c != -1) {
 		switch (c) {
 		case 't': stable = true; break;
 		case 'j': json_out = true; break;
 		case 'r': rpc_url = optarg; break;
 		case 'c': {
 			char *end;
+			errno = 0;
 			chain_id = strtoull(optarg, &end, 10);
-			if (*end || !chain_id) {
-				bh_log(LOG_ERR, "--chain-id: not a positive integer");
-				return 1;
+			if (errno || *end || !chain_id || *optarg == '-') {
+				bh_log(LOG_ERR, "--chain-id: expected a positive integer (see "
+				       "blockhost-deploy-contracts --help)");
+				return BH_EXIT_USAGE;
 			}
 			break;
 		}
@@ -159,15 +176,22 @@ int main(int argc, char **argv)
 		case 's': state_arg = optarg; break;
 		case 'f': config = optarg; break;
 		case 'k': sock = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 1;
 		}
+	}
+	if (m.text[0]) {
+		bh_log(LOG_ERR, "%s (see blockhost-deploy-contracts --help)", m.text);
+		return BH_EXIT_USAGE;
 	}
 	if (optind < argc)
 		which = argv[optind++];
-	if (optind < argc || (which && strcmp(which, "nft") && strcmp(which, "pos"))) {
-		usage(stderr);
-		return 1;
+	if (which && strcmp(which, "nft") && strcmp(which, "pos")) {
+		bh_log(LOG_ERR, "unknown contract '%s': expected nft or pos (see "
+		       "blockhost-deploy-contracts --help)", which);
+		return BH_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		bh_log(LOG_ERR, "one contract name at most (see blockhost-deploy-contracts --help)");
+		return BH_EXIT_USAGE;
 	}
 	if (!which || !strcmp(which, "nft"))
 		jobs[njobs++] = (struct job){ .name = "AccessCredentialNFT" };

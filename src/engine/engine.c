@@ -12,7 +12,6 @@
  * subscription id; then the cursor.  Work (a pool of threads, each running provisioner
  * CLIs as child processes): every record that has a step to take (work.c).
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/atomicio.h"
+#include "core/cli.h"
 #include "core/file.h"
 #include "core/hex.h"
 #include "core/log.h"
@@ -52,12 +52,35 @@ static void sleep_ms(int ms)
 }
 
 /* ---------------------------------------------------------------- items */
+/* The index: linear probing over a power-of-two table kept at most half full (items are
+ * never removed while the engine runs), so a lookup during a 10,000-log catch-up is one
+ * or two probes instead of a scan of every record. */
+static size_t slot_of(uint64_t id, size_t n)
+{
+	id ^= id >> 33;
+	id *= 0xff51afd7ed558ccdULL;
+	id ^= id >> 33;
+	return (size_t)id & (n - 1);
+}
+
 struct eng_item *eng_find_item(struct eng *e, uint64_t id)
 {
-	for (size_t i = 0; i < e->nitems; i++)
-		if (e->items[i]->id == id)
-			return e->items[i];
-	return NULL;
+	if (!e->aindex)
+		return NULL;
+	for (size_t i = slot_of(id, e->aindex);; i = (i + 1) & (e->aindex - 1)) {
+		if (!e->index[i])
+			return NULL;
+		if (e->index[i]->id == id)
+			return e->index[i];
+	}
+}
+
+static void index_put(struct eng_item **tab, size_t n, struct eng_item *it)
+{
+	size_t i = slot_of(it->id, n);
+	while (tab[i])
+		i = (i + 1) & (n - 1);
+	tab[i] = it;
 }
 
 struct eng_item *eng_add_item(struct eng *e, uint64_t id, json_t *rec)
@@ -71,12 +94,24 @@ struct eng_item *eng_add_item(struct eng *e, uint64_t id, json_t *rec)
 		e->items = n;
 		e->aitems = na;
 	}
+	if ((e->nitems + 1) * 2 > e->aindex) {
+		size_t ni = e->aindex ? e->aindex * 2 : 128;
+		struct eng_item **t = calloc(ni, sizeof(*t));
+		if (!t)
+			return NULL;
+		for (size_t i = 0; i < e->nitems; i++)
+			index_put(t, ni, e->items[i]);
+		free(e->index);
+		e->index = t;
+		e->aindex = ni;
+	}
 	struct eng_item *it = calloc(1, sizeof(*it));
 	if (!it)
 		return NULL;
 	e->items[e->nitems++] = it;
 	it->id = id;
 	it->rec = rec;
+	index_put(e->index, e->aindex, it);
 	return it;
 }
 
@@ -97,8 +132,12 @@ static void *worker(void *ud)
 		int64_t now = eng_now_ms();
 		for (size_t i = 0; i < e->nitems && !pick; i++) {
 			struct eng_item *it = e->items[i];
-			if (!it->busy && it->next_ms <= now && eng_needs_work(it->rec))
+			if (it->busy || it->next_ms > now || (it->quiet && it->quiet_rec == it->rec))
+				continue;
+			if (eng_needs_work(it->rec))
 				pick = it;
+			else
+				it->quiet = true, it->quiet_rec = it->rec;
 		}
 		if (!pick) {
 			struct timespec ts;
@@ -198,6 +237,10 @@ static int mkdir_p(const char *p)
 /* Load every subscription record (resume unfinished work). */
 static int load_records(struct eng *e)
 {
+	/* temps of a batch killed before its renames (journal.h; we hold engine.lock) */
+	int stale = eng_journal_cleanup_stale(e->subs_dir);
+	if (stale > 0)
+		bh_log(LOG_INFO, "journal: removed %d temp files of an interrupted write", stale);
 	DIR *d = opendir(e->subs_dir);
 	struct dirent *de;
 	if (!d)
@@ -246,7 +289,13 @@ static void usage(FILE *f)
 		"                  hash before the engine acts on a block; logs and receipts come from\n"
 		"                  one of them and are proved against that hash (docs/operator.md)\n"
 		"  status          shows an \"rpc alarm\" line while the endpoints disagree or too few\n"
-		"                  answer, and the last endpoint whose data failed its proof\n");
+		"                  answer, and the last endpoint whose data failed its proof\n"
+		"       blockhost-engine --help | --version | VERB --help\n"
+		"  run: the chain monitor (docs/engine.md).  Numbers are 0..2147483647; --workers\n"
+		"  1..64 (default 4), --confirmations (3), --poll-ms (2000), --chunk (2000 blocks),\n"
+		"  --retry-ms (2000), --reconcile-ms (300000), --start-block (0, first run only).\n"
+		"  status: what the running (or last) engine reported.\n"
+		"  Exit 0; 1 it failed; 2 usage.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *ret)
@@ -270,15 +319,31 @@ static int cmd_status(int argc, char **argv)
 	struct bh_msg m = { "" };
 	int rc = 1;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	if (bh_cli_has_flag(argc, argv, "--help")) {
+		printf("usage: blockhost-engine status [--json] [--state-dir DIR]\n"
+		       "  head, safe head, cursor, confirmations, queue and every failing item with its\n"
+		       "  last error and next retry, as the running (or last) engine wrote them\n"
+		       "  (<state-dir>/status.json).  Exit 0; 1 no status to read; 2 usage.\n");
+		return BH_EXIT_OK;
+	}
+	optind = 0;
+	while (bh_cli_getopt(argc, argv, "", lo, &c, &m) == 0 && c != -1) {
+		if (c == 'j')
 			json_out = true;
-		else if (!strcmp(argv[i], "--state-dir") && i + 1 < argc)
-			dir = argv[++i];
-		else {
-			usage(stderr);
-			return 1;
-		}
+		else if (c == 'd')
+			dir = optarg;
+	}
+	if (m.text[0] || optind != argc) {
+		bh_log(LOG_ERR, "status: %s (see blockhost-engine status --help)",
+		       m.text[0] ? m.text : "unexpected operand");
+		return BH_EXIT_USAGE;
 	}
 	if (!dir && bh_path(BH_DIR_STATE, "engine", &def) == 0)
 		dir = def;
@@ -421,21 +486,43 @@ int main(int argc, char **argv)
 	int c, r, rc = 1;
 
 	bh_log_init("blockhost-engine", BH_LOG_STDERR, 0);
-	if (argc >= 2 && !strcmp(argv[1], "status"))
+	if (argc < 2) {
+		bh_log(LOG_ERR, "a verb is required: run, status or gc-check (see blockhost-engine --help)");
+		return BH_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return BH_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("blockhost-engine (BlockHost) %s\n", BH_VERSION);
+		return BH_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "status"))
 		return cmd_status(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "gc-check"))
+	if (!strcmp(argv[1], "gc-check"))
 		return eng_gc_check_main(argc - 1, argv + 1);
-	if (argc < 2 || strcmp(argv[1], "run") != 0) {
-		usage(argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
-		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 1;
+	if (strcmp(argv[1], "run") != 0) {
+		if (argv[1][0] == '-')
+			bh_log(LOG_ERR, "a verb comes first: run, status or gc-check (see "
+			       "blockhost-engine --help)");
+		else
+			bh_log(LOG_ERR, "unknown verb '%s': expected run, status or gc-check (see "
+			       "blockhost-engine --help)", argv[1]);
+		return BH_EXIT_USAGE;
 	}
 	argc--;
 	argv++;
+	if (bh_cli_has_flag(argc, argv, "--help")) {
+		usage(stdout);
+		return BH_EXIT_OK;
+	}
 	memset(&e, 0, sizeof(e));
 	memset(&in, 0, sizeof(in));
 	memset(&dbc, 0, sizeof(dbc));
 	e.stop = &stop_flag;
 	e.finalized = -1;
+	e.jbatch.dfd = -1;
 	e.cfg.confirmations = 3;
 	e.cfg.poll_ms = 2000;
 	e.cfg.workers = 4;
@@ -445,7 +532,8 @@ int main(int argc, char **argv)
 	e.cfg.prov_timeout_ms = 600000;
 	e.cfg.reconcile_ms = 300000;
 	e.cfg.sandbox = true;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	optind = 0;
+	while (bh_cli_getopt(argc, argv, "", opts, &c, &m) == 0 && c != -1) {
 		switch (c) {
 		case 'r':
 			if (nurls == ENG_MAX_RPC) {
@@ -471,11 +559,15 @@ int main(int argc, char **argv)
 		case 'H': e.cfg.network_hook = strdup(optarg); break;
 		case 'n': e.cfg.sandbox = false; break;
 		case 'F': e.cfg.finalized = true; break;
-		case 'h': usage(stdout); return 0;
 		case 'c': case 'C': case 'p': case 'b': case 'w': case 'k': case 'R': case 'T': case 'P':
-			if (parse_u64(optarg, &v) < 0 || v > INT32_MAX) {
-				bh_log(LOG_ERR, "%s: not a number", optarg);
-				return 1;
+			if (parse_u64(optarg, &v) < 0 || v > INT32_MAX || (c == 'w' && (v < 1 || v > 64))) {
+				const char *name = "?";
+				for (const struct option *o = opts; o->name; o++)
+					if (o->val == c)
+						name = o->name;
+				bh_log(LOG_ERR, "run: --%s: expected a number, %s (see blockhost-engine "
+				       "--help)", name, c == 'w' ? "1..64" : "0..2147483647");
+				return BH_EXIT_USAGE;
 			}
 			if (c == 'c') e.cfg.chain.chain_id = v;
 			if (c == 'C') e.cfg.confirmations = (unsigned)v;
@@ -487,12 +579,15 @@ int main(int argc, char **argv)
 			if (c == 'T') e.cfg.chain.rpc_timeout_ms = (int)v;
 			if (c == 'P') e.cfg.reconcile_ms = (int)(v ? v : 1);
 			break;
-		default: usage(stderr); return 1;
 		}
 	}
+	if (m.text[0]) {
+		bh_log(LOG_ERR, "run: %s (see blockhost-engine --help)", m.text);
+		return BH_EXIT_USAGE;
+	}
 	if (optind != argc) {
-		usage(stderr);
-		return 1;
+		bh_log(LOG_ERR, "run: unexpected operand (see blockhost-engine --help)");
+		return BH_EXIT_USAGE;
 	}
 	uint64_t cli_chain = e.cfg.chain.chain_id;
 	int cli_timeout = e.cfg.chain.rpc_timeout_ms;
@@ -670,6 +765,7 @@ out:
 	free(e.items);
 	if (have_quorum)
 		eng_quorum_done(&quorum);
+	free(e.index);
 	eng_wallet_close(&e.wallet);
 	bh_vmdb_free(e.db);
 	bh_db_config_done(&dbc);

@@ -41,6 +41,11 @@ struct eng_item {
 	json_t *rec;                    /* the record (the journal's truth in memory) */
 	bool busy;                      /* a worker has it */
 	int64_t next_ms;                /* monotonic: not before */
+	/* nothing to do while rec is still quiet_rec: set when a worker leaves it with no
+	 * step to take, cleared by whoever adds an op in place (a new record is a new
+	 * pointer); lets the pick skip finished records without reading their JSON */
+	bool quiet;
+	const json_t *quiet_rec;
 };
 
 struct eng_quorum;
@@ -56,6 +61,8 @@ struct eng {
 	pthread_cond_t cond;
 	struct eng_item **items;
 	size_t nitems, aitems;
+	struct eng_item **index;        /* open addressing by id (eng_find_item), 2x aitems */
+	size_t aindex;
 	pthread_mutex_t mint_lock;      /* one sender: nonces in order */
 	struct eng_wallet wallet;
 	unsigned long wallet_retries_seen;  /* under mint_lock */
@@ -67,6 +74,7 @@ struct eng {
 	unsigned running;
 	char ingest_error[256];
 	bool recon_kick;                /* under lock: an NFT Transfer was seen, reconcile now */
+	struct eng_batch jbatch;        /* under lock: the ingest's records of one range */
 };
 
 struct eng_spawner;

@@ -75,7 +75,7 @@ static int journal_event(struct eng *e, const struct bh_rpc_log *l, const struct
 		json_object_set_new(n, "expires_at", json_integer((json_int_t)exp));
 		json_object_set_new(n, "user_encrypted", bh_json_hex(bh_buf_ptr(&c->user_encrypted),
 								     bh_buf_len(&c->user_encrypted)));
-		if ((r = eng_sub_save(e->subs_dir, n, &m)) < 0) {
+		if ((r = eng_batch_add(&e->jbatch, n, &m)) < 0) {
 			bh_log(LOG_ERR, "journal: %s", m.text);
 			json_decref(n);
 			return r;
@@ -114,7 +114,8 @@ static int journal_event(struct eng *e, const struct bh_rpc_log *l, const struct
 	}
 	if (!op || json_array_append_new(json_object_get(rec, "ops"), op) < 0)
 		return -ENOMEM;
-	if ((r = eng_sub_save(e->subs_dir, rec, &m)) < 0) {
+	it->quiet = false;
+	if ((r = eng_batch_add(&e->jbatch, rec, &m)) < 0) {
 		bh_log(LOG_ERR, "journal: %s", m.text);
 		return r;
 	}
@@ -313,8 +314,11 @@ int eng_ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 					found = true;
 				}
 			}
+			/* none of them is on the chain any more (a reorg deeper than what we stored,
+			 * or only one range read so far): below the oldest, never AT it (its block
+			 * is gone too: rewinding to it re-detected the same reorg forever) */
 			if (!found)
-				keep = in->cur.nhashes ? in->cur.hashes[0].n : 0;
+				keep = in->cur.nhashes && in->cur.hashes[0].n ? in->cur.hashes[0].n - 1 : 0;
 			bh_log(LOG_WARNING, "reorg: block %llu's parent is not the block %llu we read; "
 			       "rewinding to %llu", (unsigned long long)from,
 			       (unsigned long long)in->cur.block, (unsigned long long)keep);
@@ -352,6 +356,11 @@ int eng_ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 			eng_quorum_liar(q, src, why);   /* what we act on is proven: go on */
 	}
 	pthread_mutex_lock(&e->lock);
+	/* the range's records: written now, made durable by one barrier below (journal.h) */
+	if ((r = eng_batch_begin(&e->jbatch, e->subs_dir, msg)) < 0) {
+		pthread_mutex_unlock(&e->lock);
+		goto out;
+	}
 	for (size_t i = 0; i < proven.n; i++) {
 		struct bh_event ev;
 		struct bh_msg dm = { "" };
@@ -381,14 +390,24 @@ int eng_ingest_round(struct eng *e, struct ingest *in, struct bh_msg *msg)
 		}
 		r = journal_event(e, l, &ev);
 		bh_event_clear(&ev);
-		if (r < 0) {
-			pthread_mutex_unlock(&e->lock);
-			bh_msg_set(msg, "journal: %s", bh_strerror(r));
-			goto out;
-		}
+		if (r < 0)
+			break;
 	}
+	/* durable before a worker may pick them up or rewrite them, and before the cursor
+	 * (on an error too: what was journaled is kept, the range is read again) */
+	struct bh_msg cm = { "" };
+	int cr = eng_batch_commit(&e->jbatch, &cm);
 	pthread_cond_broadcast(&e->cond);
 	pthread_mutex_unlock(&e->lock);
+	if (cr < 0) {
+		bh_msg_set(msg, "journal: %s", cm.text);
+		r = cr;
+		goto out;
+	}
+	if (r < 0) {
+		bh_msg_set(msg, "journal: %s", bh_strerror(r));
+		goto out;
+	}
 	/* the records are durable: now the cursor */
 	in->cur.block = to;
 	eng_cursor_push(&in->cur, to, to_hash);

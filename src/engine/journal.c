@@ -2,9 +2,13 @@
 /*
  * The engine's cursor and subscription journal (src/engine/journal.h).
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "core/atomicio.h"
 #include "core/buf.h"
@@ -363,6 +367,187 @@ int eng_sub_save(const char *dir, const json_t *rec, struct bh_msg *msg)
 		bh_msg_set(msg, "%s: %s", p, bh_strerror(r));
 	free(p);
 	return r;
+}
+
+/* ------------------------------------------------------------------ batches */
+struct eng_batch_ent {
+	char tmp[64], name[32];
+	int fd;
+};
+
+int eng_batch_begin(struct eng_batch *b, const char *dir, struct bh_msg *msg)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		int r = bh_negerrno();
+		bh_msg_set(msg, "%s: %s", dir, bh_strerror(r));
+		return r;
+	}
+	b->dfd = fd;
+	b->n = 0;
+	b->open_fds = true;
+	return 0;
+}
+
+static int write_full(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return bh_negerrno();
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static void close_fds(struct eng_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (b->v[i].fd >= 0) {
+			close(b->v[i].fd);
+			b->v[i].fd = -1;
+		}
+	b->open_fds = false;
+}
+
+int eng_batch_add(struct eng_batch *b, const json_t *rec, struct bh_msg *msg)
+{
+	struct eng_batch_ent *e;
+	char *s = NULL;
+	int fd = -1, r;
+
+	if (b->dfd < 0)
+		return BH_ERR_INTERNAL;
+	if ((r = eng_sub_validate(rec, msg)) < 0)
+		return BH_ERR_INTERNAL;   /* we never write what we would refuse to read */
+	if (b->n == b->cap) {
+		size_t nc = b->cap ? b->cap * 2 : 64;
+		struct eng_batch_ent *nv = realloc(b->v, nc * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		b->v = nv;
+		b->cap = nc;
+	}
+	e = &b->v[b->n];
+	snprintf(e->name, sizeof(e->name), "%llu.json", (unsigned long long)eng_sub_id(rec));
+	for (int tries = 0; fd < 0; tries++) {
+		uint64_t rnd;
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return bh_negerrno();
+		snprintf(e->tmp, sizeof(e->tmp), ".%s.tmp.%016llx", e->name, (unsigned long long)rnd);
+		fd = openat(b->dfd, e->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW |
+			    O_NOCTTY, 0640);
+		if (fd < 0 && (errno != EEXIST || tries > 16)) {
+			r = bh_negerrno();
+			bh_msg_set(msg, "%s: %s", e->tmp, bh_strerror(r));
+			return r;
+		}
+	}
+	/* the layout bh_atomic_write_json writes: 2-space indent, insertion order, newline */
+	if (fchmod(fd, 0640) < 0) {
+		r = bh_negerrno();
+		goto fail;
+	}
+	if (!(s = json_dumps(rec, JSON_INDENT(2)))) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	size_t len = strlen(s);
+	s[len] = '\n';   /* over the terminator: written by length */
+	r = write_full(fd, s, len + 1);
+	free(s);
+	if (r < 0)
+		goto fail;
+	e->fd = fd;
+	b->n++;
+	if (b->open_fds && b->n > ENG_BATCH_FSYNC_EACH)
+		close_fds(b);   /* one syncfs at the commit instead */
+	else if (!b->open_fds)
+		close(fd), e->fd = -1;
+	return 0;
+fail:
+	bh_msg_set(msg, "%s: %s", e->tmp, bh_strerror(r));
+	close(fd);
+	(void)unlinkat(b->dfd, e->tmp, 0);
+	return r;
+}
+
+void eng_batch_abort(struct eng_batch *b)
+{
+	if (b->dfd < 0)
+		return;
+	close_fds(b);
+	for (size_t i = 0; i < b->n; i++)
+		(void)unlinkat(b->dfd, b->v[i].tmp, 0);
+	close(b->dfd);
+	b->dfd = -1;
+	b->n = 0;
+	free(b->v);
+	b->v = NULL;
+	b->cap = 0;
+}
+
+int eng_batch_commit(struct eng_batch *b, struct bh_msg *msg)
+{
+	size_t i;
+	int r = 0;
+
+	if (b->dfd < 0)
+		return BH_ERR_INTERNAL;
+	if (b->n == 0)
+		goto out;
+	/* the barrier: every temp's bytes on disk before any rename makes it the record */
+	if (b->open_fds) {
+		for (i = 0; i < b->n && r == 0; i++)
+			if (fsync(b->v[i].fd) < 0)
+				r = bh_negerrno();
+	} else if (syncfs(b->dfd) < 0) {
+		r = bh_negerrno();
+	}
+	if (r < 0) {
+		bh_msg_set(msg, "journal barrier: %s", bh_strerror(r));
+		goto out;
+	}
+	close_fds(b);
+	for (i = 0; i < b->n; i++)
+		if (renameat(b->dfd, b->v[i].tmp, b->dfd, b->v[i].name) < 0) {
+			r = bh_negerrno();
+			bh_msg_set(msg, "%s: %s", b->v[i].name, bh_strerror(r));
+			goto out;
+		}
+	/* the renames themselves */
+	if (fsync(b->dfd) < 0) {
+		r = bh_negerrno();
+		bh_msg_set(msg, "journal directory: %s", bh_strerror(r));
+	}
+out:
+	if (r < 0) {
+		/* unrenamed temps go; renamed ones are whole records (the barrier passed) */
+		eng_batch_abort(b);
+		return r;
+	}
+	b->n = 0;
+	eng_batch_abort(b);
+	return 0;
+}
+
+int eng_journal_cleanup_stale(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+	if (!d)
+		return bh_negerrno();
+	while ((de = readdir(d)))
+		if (de->d_name[0] == '.' && strstr(de->d_name, ".json.tmp.") &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0)
+			n++;
+	closedir(d);
+	return n;
 }
 
 uint64_t eng_sub_id(const json_t *rec)

@@ -74,6 +74,38 @@ int eng_sub_load(const char *dir, uint64_t id, json_t **ret, struct bh_msg *msg)
 	__attribute__((warn_unused_result));
 int eng_sub_save(const char *dir, const json_t *rec, struct bh_msg *msg);
 
+/*
+ * Durability batching for the ingest (docs/engine.md "Ingest"): the records one eth_getLogs
+ * range journals are written to temp files in <dir> (".<id>.json.tmp.<random>", as
+ * core/atomicio.h names them) without an fsync each; eng_batch_commit makes them durable
+ * with ONE barrier (an fsync of each temp while the batch has at most ENG_BATCH_FSYNC_EACH
+ * records, else one syncfs(2) of the journal's file system), then renames them into place
+ * in the order they were added (a record added twice: the last one wins) and fsyncs the
+ * directory once.  The caller writes the cursor only after a successful commit, so
+ * everything before the cursor is durable; a crash before the renames leaves the old
+ * records and stale temps (eng_journal_cleanup_stale at start), and the range is read
+ * again.  The caller serialises writers of the same records while a batch is open (the
+ * engine holds its record lock from the first add to the commit).
+ */
+#define ENG_BATCH_FSYNC_EACH 8
+struct eng_batch_ent;
+struct eng_batch {
+	int dfd;                        /* the directory, -1 when closed */
+	size_t n, cap;
+	struct eng_batch_ent *v;
+	bool open_fds;                  /* temps' fds still open (n <= ENG_BATCH_FSYNC_EACH) */
+};
+#define ENG_BATCH_INIT { .dfd = -1 }
+int eng_batch_begin(struct eng_batch *b, const char *dir, struct bh_msg *msg);
+/* Validate and write rec's temp (as eng_sub_save, not yet durable nor visible). */
+int eng_batch_add(struct eng_batch *b, const json_t *rec, struct bh_msg *msg);
+/* Barrier, renames, directory fsync; the batch is closed whatever the result. */
+int eng_batch_commit(struct eng_batch *b, struct bh_msg *msg);
+/* Drop the temps (nothing renamed); NULL-safe, idempotent. */
+void eng_batch_abort(struct eng_batch *b);
+/* Remove temps a killed batch left in dir (only while holding the engine lock); the count. */
+int eng_journal_cleanup_stale(const char *dir);
+
 /* Accessors on a validated record. */
 uint64_t eng_sub_id(const json_t *rec);
 enum eng_state eng_sub_state(const json_t *rec);

@@ -10,13 +10,15 @@
  * afterwards, wrong when two mints race).  Signed by the keystore (its policy must list
  * the NFT contract in allow_to).  --dry-run: checks the call with eth_estimateGas and
  * sends nothing.  --replace-after: a transaction not mined after that many seconds (default
- * 30) is replaced by one with the same nonce and 25 % higher fees.  Exit 0 / 1 (message on stderr).
+ * 30) is replaced by one with the same nonce and 25 % higher fees.  Exit 0 / 1 (message on
+ * stderr), 2 usage (as upstream's argparse).
  */
-#include <getopt.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cli.h"
 #include "core/hex.h"
 #include "core/log.h"
 #include "eth/events.h"
@@ -27,7 +29,13 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: blockhost-mint-nft --owner-wallet ADDR [--user-encrypted HEX] [--dry-run]\n"
 		   "         [--nft ADDR] [--rpc-url URL] [--chain-id N] [--config FILE]\n"
-		   "         [--artifacts DIR] [--keystore-socket PATH] [--replace-after SECONDS]\n");
+		   "         [--artifacts DIR] [--keystore-socket PATH] [--replace-after SECONDS]\n"
+		   "       blockhost-mint-nft --help | --version\n"
+		   "  Mints an access credential to ADDR with userEncrypted HEX (default 0x), signed by\n"
+		   "  the keystore, and prints \"BLOCKHOST_RESULT: <tokenId>\" (the token id from the\n"
+		   "  receipt's CredentialMinted log).  --dry-run: eth_estimateGas only, nothing sent.\n"
+		   "  --replace-after 1..3600 (default 30): a transaction not mined by then is replaced\n"
+		   "  with 25 %% higher fees.  --chain-id 1..2^64-1.  Exit 0; 1 it failed; 2 usage.\n");
 }
 
 int main(int argc, char **argv)
@@ -44,6 +52,7 @@ int main(int argc, char **argv)
 		{ "keystore-socket", required_argument, NULL, 'k' },
 		{ "replace-after", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct eng_chain_cfg cfg;
@@ -63,7 +72,16 @@ int main(int argc, char **argv)
 	bh_log_init("blockhost-mint-nft", BH_LOG_STDERR, 0);
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&w, 0, sizeof(w));
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	if (bh_cli_has_flag(argc, argv, "--help")) {
+		usage(stdout);
+		return BH_EXIT_OK;
+	}
+	if (bh_cli_has_flag(argc, argv, "--version")) {
+		printf("blockhost-mint-nft (BlockHost) %s\n", BH_VERSION);
+		return BH_EXIT_OK;
+	}
+	optind = 0;
+	while (bh_cli_getopt(argc, argv, "", opts, &c, &m) == 0 && c != -1) {
 		switch (c) {
 		case 'o': owner_s = optarg; break;
 		case 'u': ue_s = optarg; break;
@@ -72,10 +90,12 @@ int main(int argc, char **argv)
 		case 'r': rpc_url = optarg; break;
 		case 'c': {
 			char *end;
+			errno = 0;
 			chain_id = strtoull(optarg, &end, 10);
-			if (*end || !chain_id) {
-				bh_log(LOG_ERR, "--chain-id: not a positive integer");
-				return 1;
+			if (errno || *end || !chain_id || *optarg == '-') {
+				bh_log(LOG_ERR, "--chain-id: expected a positive integer (see "
+				       "blockhost-mint-nft --help)");
+				return BH_EXIT_USAGE;
 			}
 			break;
 		}
@@ -84,21 +104,29 @@ int main(int argc, char **argv)
 		case 'k': sock = optarg; break;
 		case 'R': {
 			char *end;
+			errno = 0;
 			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || !v || v > 3600) {
-				bh_log(LOG_ERR, "--replace-after: seconds, 1..3600");
-				return 1;
+			if (errno || *end || !v || v > 3600 || *optarg == '-') {
+				bh_log(LOG_ERR, "--replace-after: expected seconds, 1..3600 (see "
+				       "blockhost-mint-nft --help)");
+				return BH_EXIT_USAGE;
 			}
 			replace_s = (int)v;
 			break;
 		}
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 1;
 		}
 	}
-	if (optind != argc || !owner_s) {
-		usage(stderr);
-		return 1;
+	if (m.text[0]) {
+		bh_log(LOG_ERR, "%s (see blockhost-mint-nft --help)", m.text);
+		return BH_EXIT_USAGE;
+	}
+	if (optind != argc) {
+		bh_log(LOG_ERR, "unexpected operand (see blockhost-mint-nft --help)");
+		return BH_EXIT_USAGE;
+	}
+	if (!owner_s) {
+		bh_log(LOG_ERR, "--owner-wallet is required (see blockhost-mint-nft --help)");
+		return BH_EXIT_USAGE;
 	}
 	if (eng_parse_address(owner_s, owner, &m) < 0) {
 		bh_log(LOG_ERR, "--owner-wallet: %s", m.text);

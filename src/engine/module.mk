@@ -58,3 +58,12 @@ FUZZ_EXTRA_LIBS_engine_quorum = -lpthread
 # tests/unit/test_engine_quorum.c: endpoint configuration and the bloom test
 $(BUILD)/tests/test_engine_quorum: $(ENGINE_LIB) $(BUILD)/obj/engine/quorum.o
 TEST_EXTRA_LIBS_engine_quorum = $(BUILD)/obj/engine/quorum.o $(ENGINE_LIB) $(LIBCOMMON) $(COMMON_LIBS) -lpthread
+# bench/bench_engine_latency.sh: block mined -> provisioner create started, 1 s blocks
+.PHONY: bench-engine-latency
+bench-engine-latency: $(BUILD)/bin/blockhost-engine $(BUILD)/bin/blockhost-keystore $(BUILD)/bin/blockhost-vmdb $(BUILD)/bin/blockhost-deploy-contracts contracts
+	BUILD=$(BUILD) bench/bench_engine_latency.sh
+
+# bench/bench_engine_provision.sh: 20 purchases, a 2 s provisioner: --workers 4 vs 1
+.PHONY: bench-engine-provision
+bench-engine-provision: $(BUILD)/bin/blockhost-engine $(BUILD)/bin/blockhost-keystore $(BUILD)/bin/blockhost-vmdb $(BUILD)/bin/blockhost-deploy-contracts contracts
+	BUILD=$(BUILD) bench/bench_engine_provision.sh

@@ -11,7 +11,8 @@
  *    again;
  *  - not minted: if the journal says minted (token_id), vms.json is told so; if there is no
  *    journal record (or only an external one), the subscription's SubscriptionCreated log is
- *    looked up (topic1 = id), and a record in state "created" is journaled from it and the
+ *    looked up (topic1 = id; walking back from the safe head in chunks, find_created_log),
+ *    and a record in state "created" is journaled from it and the
  *    VM record: the workers then mint exactly once (the journal from there on, as for any
  *    purchase).  A VM whose owner is not the subscriber is left alone (not ours).
  * Every vms.json write goes through host/vmdb.h (flock on vms.json.lock) under e->db_lock.
@@ -125,18 +126,19 @@ static void recon_minted(struct eng *e, struct bh_rpc *rpc, const char *vm, cons
 		       (long long)token);
 }
 
-/* The SubscriptionCreated log of subscription id (topic1 = id), up to block to. */
-static int created_log(struct eng *e, struct bh_rpc *rpc, uint64_t id, uint64_t to,
+/* The SubscriptionCreated logs of subscription id (topic1 = id) in [from, to]. */
+static int created_log(struct eng *e, struct bh_rpc *rpc, uint64_t id, uint64_t from, uint64_t to,
 		       struct bh_rpc_logs *ret, struct bh_msg *msg)
 {
 	uint8_t t1[32] = { 0 };
-	char fb[24];
+	char fb[24], tb[24];
 	json_t *params, *res = NULL;
 	int r;
 	for (int i = 0; i < 8; i++)
 		t1[31 - i] = (uint8_t)(id >> (8 * i));
-	snprintf(fb, sizeof(fb), "0x%llx", (unsigned long long)to);
-	params = json_pack("[{s:s, s:s, s:o, s:[o, o]}]", "fromBlock", "0x0", "toBlock", fb, "address",
+	snprintf(fb, sizeof(fb), "0x%llx", (unsigned long long)from);
+	snprintf(tb, sizeof(tb), "0x%llx", (unsigned long long)to);
+	params = json_pack("[{s:s, s:s, s:o, s:[o, o]}]", "fromBlock", fb, "toBlock", tb, "address",
 			   bh_json_hex(e->cfg.chain.subs, 20), "topics",
 			   bh_json_hex(bh_event_topic(BH_EV_SUBSCRIPTION_CREATED), 32), bh_json_hex(t1, 32));
 	if (!params)
@@ -150,9 +152,99 @@ static int created_log(struct eng *e, struct bh_rpc *rpc, uint64_t id, uint64_t 
 	return r;
 }
 
+/*
+ * The missed-mint lookup, bounded: instead of one eth_getLogs from block 0 (which a
+ * provider capping ranges refuses for good), the range below the safe head is walked
+ * BACKWARDS in the ingest's chunks (eng_chunker: halved on a provider limit, grown back),
+ * newest first, because a VM is created minutes after its purchase.  At most
+ * RECON_SCAN_BUDGET requests per VM and pass; where a walk stopped is kept (per
+ * subscription, this thread's memory) and the next pass goes on from there, so a VM from
+ * long ago costs a few requests per pass instead of a refused giant one.  A walk that
+ * reaches block 0 without the log is logged once; later passes search only the blocks
+ * that became safe since.
+ */
+#define RECON_SCAN_BUDGET 32
+struct recon_scan {
+	uint64_t id;
+	uint64_t below;                 /* [below, top] is searched */
+	uint64_t floor;                 /* the walk ends here (0, or the top of an earlier walk) */
+	uint64_t top;
+	bool exhausted;                 /* [0, top] searched: a new walk only above top */
+};
+struct recon_scans {
+	struct recon_scan *v;
+	size_t n, cap;
+	struct eng_chunker chunk;
+};
+
+static struct recon_scan *scan_of(struct recon_scans *ss, uint64_t id, uint64_t to)
+{
+	for (size_t i = 0; i < ss->n; i++)
+		if (ss->v[i].id == id)
+			return &ss->v[i];
+	if (ss->n == ss->cap) {
+		size_t nc = ss->cap ? ss->cap * 2 : 16;
+		struct recon_scan *nv = realloc(ss->v, nc * sizeof(*nv));
+		if (!nv)
+			return NULL;
+		ss->v = nv;
+		ss->cap = nc;
+	}
+	ss->v[ss->n] = (struct recon_scan){ id, to + 1, 0, to, false };
+	return &ss->v[ss->n++];
+}
+
+/* 0 and *ret (the window's logs, n >= 1); -EAGAIN: not found yet (budget spent, go on next
+ * pass); BH_ERR_NOT_FOUND: not on chain below `below`; or an RPC error. */
+static int find_created_log(struct eng *e, struct bh_rpc *rpc, struct recon_scans *ss,
+			    uint64_t id, uint64_t to, struct bh_rpc_logs *ret, struct bh_msg *msg)
+{
+	struct recon_scan *sc = scan_of(ss, id, to);
+	int r;
+	if (!sc)
+		return -ENOMEM;
+	if (sc->exhausted) {
+		if (to <= sc->top)
+			return BH_ERR_NOT_FOUND;
+		/* the safe head moved on: walk the new blocks only */
+		*sc = (struct recon_scan){ id, to + 1, sc->top + 1, to, false };
+	}
+	for (int n = 0; n < RECON_SCAN_BUDGET; n++) {
+		if (sc->below <= sc->floor) {
+			bool first = sc->floor == 0;
+			sc->exhausted = true;
+			if (first)
+				bh_msg_set(msg, "searched blocks 0..%llu", (unsigned long long)sc->top);
+			return BH_ERR_NOT_FOUND;
+		}
+		uint64_t hi = sc->below - 1;
+		uint64_t lo = hi - sc->floor + 1 >= ss->chunk.cur ? hi + 1 - ss->chunk.cur : sc->floor;
+		struct bh_rpc_logs logs = { NULL, 0 };
+		r = created_log(e, rpc, id, lo, hi, &logs, msg);
+		if (r < 0) {
+			if (bh_rpc_error_is_range_limit(rpc) && eng_chunk_refused(&ss->chunk)) {
+				bh_log(LOG_NOTICE, "reconcile: eth_getLogs %llu..%llu refused by the provider "
+				       "(%s): range -> %llu blocks", (unsigned long long)lo,
+				       (unsigned long long)hi, msg->text, (unsigned long long)ss->chunk.cur);
+				msg->text[0] = 0;
+				continue;
+			}
+			return r;
+		}
+		eng_chunk_ok(&ss->chunk);
+		sc->below = lo;
+		if (logs.n) {
+			*ret = logs;
+			return 0;
+		}
+		bh_rpc_logs_clear(&logs);
+	}
+	return -EAGAIN;
+}
+
 /* A VM without an NFT: one mint, through the journal. */
-static void recon_unminted(struct eng *e, struct bh_rpc *rpc, const char *vm, uint64_t id,
-			   const json_t *vmrec)
+static void recon_unminted(struct eng *e, struct bh_rpc *rpc, struct recon_scans *ss,
+			   const char *vm, uint64_t id, const json_t *vmrec)
 {
 	struct bh_msg m = { "" };
 	struct bh_rpc_logs logs = { NULL, 0 };
@@ -187,8 +279,19 @@ static void recon_unminted(struct eng *e, struct bh_rpc *rpc, const char *vm, ui
 		bh_log(LOG_WARNING, "reconcile %s: no NFT and no username/address to mint one with", vm);
 		return;
 	}
-	if ((r = created_log(e, rpc, id, to, &logs, &m)) < 0) {
-		bh_log(LOG_WARNING, "reconcile %s: no NFT; looking up its purchase: %s (next pass)", vm, m.text);
+	if ((r = find_created_log(e, rpc, ss, id, to, &logs, &m)) < 0) {
+		struct recon_scan *sc = scan_of(ss, id, to);
+		if (r == -EAGAIN)
+			bh_log(LOG_INFO, "reconcile %s: no NFT; its purchase is not in blocks %llu..%llu, "
+			       "searching further back next pass", vm,
+			       (unsigned long long)(sc ? sc->below : 0), (unsigned long long)to);
+		else if (r != BH_ERR_NOT_FOUND)
+			bh_log(LOG_WARNING, "reconcile %s: no NFT; looking up its purchase: %s (next pass)",
+			       vm, m.text);
+		else if (m.text[0])   /* said once: the walk just ended */
+			bh_log(LOG_WARNING, "reconcile %s: no NFT, and no SubscriptionCreated log for "
+			       "subscription %llu on chain (%s): not minting", vm,
+			       (unsigned long long)id, m.text);
 		goto out;
 	}
 	if (logs.n != 1 || logs.v[0].removed || memcmp(logs.v[0].log.address, e->cfg.chain.subs, 20) ||
@@ -290,7 +393,7 @@ static bool provisioning(void)
 	return held;
 }
 
-static void recon_pass(struct eng *e, struct bh_rpc *rpc)
+static void recon_pass(struct eng *e, struct bh_rpc *rpc, struct recon_scans *ss)
 {
 	struct bh_msg m = { "" };
 	json_t *list = NULL, *v;
@@ -323,7 +426,7 @@ static void recon_pass(struct eng *e, struct bh_rpc *rpc)
 		    json_integer_value(json_object_get(v, "nft_token_id")) >= 0)
 			recon_minted(e, rpc, vm, v);
 		else
-			recon_unminted(e, rpc, vm, id, v);
+			recon_unminted(e, rpc, ss, vm, id, v);
 	}
 	json_decref(list);
 }
@@ -333,7 +436,10 @@ void eng_recon_loop(struct eng *e)
 	struct bh_rpc *rpc = NULL;
 	struct bh_msg m = { "" };
 	struct bh_rpc_opts ro = { .timeout_ms = e->cfg.chain.rpc_timeout_ms };
+	struct recon_scans ss = { NULL, 0, 0, { 0, 0, 0 } };
 	int64_t next = 0;
+
+	eng_chunk_init(&ss.chunk, e->cfg.chunk_max);
 
 	if (bh_rpc_new(e->cfg.chain.rpc_url, &ro, &rpc, &m) < 0) {
 		bh_log(LOG_ERR, "reconcile: %s; no reconciler", m.text);
@@ -361,11 +467,12 @@ void eng_recon_loop(struct eng *e)
 		} else {
 			if (kick)
 				bh_log(LOG_INFO, "reconcile: NFT Transfer seen, reconciling now");
-			recon_pass(e, rpc);
+			recon_pass(e, rpc, &ss);
 			next = eng_now_ms() + e->cfg.reconcile_ms;
 		}
 		pthread_mutex_lock(&e->lock);
 	}
 	pthread_mutex_unlock(&e->lock);
+	free(ss.v);
 	bh_rpc_free(rpc);
 }

@@ -7,7 +7,10 @@
 #  2. a VM record whose NFT was never minted (a purchase before --start-block whose VM an
 #     earlier engine made and whose mint failed): exactly one mint, also across a SIGKILL
 #     while that mint is pending; its details decrypt with the buyer's signature;
-#  3. gecos_synced false (a failed update-gecos): retried by the periodic pass.
+#  3. gecos_synced false (a failed update-gecos): retried by the periodic pass;
+#  4. the missed-mint lookup is bounded: a purchase 300 blocks below the safe head behind a
+#     provider that caps log ranges at 16 blocks is found by walking back in chunks
+#     (never one eth_getLogs from block 0) and minted once.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/helpers/engine_lib.sh"
 [ -x "$ENGINE" ] || fail "$ENGINE not built"
@@ -82,3 +85,30 @@ sleep 1
 [ "$(supply)" = 1 ] || fail "totalSupply $(supply)"
 eng_engine_stop || fail "engine exit status on SIGTERM"
 ok "gecos_synced false: update-gecos retried once by the periodic pass; still one NFT"
+
+# 4. a missed mint far below the head, behind a provider that caps ranges
+read -r id2 b2 blk2 < <(node "$BUYER" buy "$RPC_URL" "$SUBS" "$STABLE" "$PUB" 2) || fail "buy 2"
+"$BIN/blockhost-vmdb" register blockhost-002 --owner "$b2" --network-mode none --days 30 --username user > /dev/null ||
+	fail "register blockhost-002"
+"$BIN/blockhost-vmdb" update-fields blockhost-002 --fields '{"ssh_port": 22002}' > /dev/null
+rpc anvil_mine '["0x12c"]' > /dev/null
+rm -rf "$ESTATE"   # a new engine: the purchase is below its --start-block
+PPORT=$(free_port)
+FAULT_LOG=$T/faults "$TOP/tests/helpers/rpc-fault-proxy" "$PPORT" "$RPC_URL" & bh_track $!
+wait_port "$PPORT" || fail "proxy"
+curl -s -X POST --data '{"cap": 16}' "http://127.0.0.1:$PPORT/ctl" > /dev/null
+ANVIL_URL=$RPC_URL
+RPC_URL=http://127.0.0.1:$PPORT
+: > "$T/engine.log"
+ENGINE_ARGS=(--confirmations 1 --reconcile-ms 300 --chunk 64 --start-block $((blk2 + 290)))
+eng_engine_start
+eng_wait_state "$id2" done 90 || fail "the missed mint 300 blocks back was not recovered behind a capping provider"
+RPC_URL=$ANVIL_URL
+grep -q "reconcile: eth_getLogs [0-9]*\.\.[0-9]* refused by the provider" "$T/engine.log" ||
+	fail "the lookup never met the cap: $(grep reconcile "$T/engine.log" | head -5)"
+grep -q "reconcile blockhost-002: no NFT was ever minted for subscription $id2 (missed mint)" "$T/engine.log" ||
+	fail "no missed-mint line for blockhost-002"
+[ "$(supply)" = 2 ] || fail "totalSupply $(supply), expected 2"
+[ "$(field blockhost-002 nft_minted)" = true ] || fail "blockhost-002 not minted in vms.json"
+eng_engine_stop || fail "engine exit status on SIGTERM"
+ok "missed mint 300 blocks below the head, provider capping ranges at 16: found walking back in chunks ($(grep -c 'reconcile: eth_getLogs' "$T/engine.log") refusals), one mint"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests: the engine's cursor (push, rewind, lookup, strict parse, save/load), the
- * subscription records (validation per state, keys, save/load), and the eth_getLogs
+ * subscription records (validation per state, keys, save/load), the durability batch, and the eth_getLogs
  * range policy (halve on refusal, grow back after successes).
  */
 #include <stdarg.h>
@@ -144,6 +144,67 @@ static void test_records(void **state)
 	assert_string_equal(eng_state_name(ENG_GECOS), "gecos");
 }
 
+/* The ingest's durability batch: nothing is visible before the commit, everything after
+ * it (small batches fsync each temp, big ones one syncfs); the last of two adds of one
+ * record wins; an abort leaves no temp; a stale temp is cleaned up. */
+static void test_batch(void **state)
+{
+	(void)state;
+	struct bh_msg m = { "" };
+	struct eng_batch b = ENG_BATCH_INIT;
+	char dir[] = "/tmp/bh-eng-XXXXXX", path[96];
+	json_t *back = NULL;
+
+	assert_non_null(mkdtemp(dir));
+	for (size_t round = 0; round < 2; round++) {
+		size_t n = round ? 40 : 3;   /* below and above ENG_BATCH_FSYNC_EACH */
+		assert_int_equal(eng_batch_begin(&b, dir, &m), 0);
+		for (size_t i = 1; i <= n; i++) {
+			json_t *r = rec_seen();
+			json_object_set_new(r, "id", json_integer((json_int_t)(100 * round + i)));
+			assert_int_equal(eng_batch_add(&b, r, &m), 0);
+			json_decref(r);
+		}
+		json_t *again = rec_seen();
+		json_object_set_new(again, "id", json_integer((json_int_t)(100 * round + 1)));
+		eng_sub_set_state(again, ENG_REFUSED);
+		assert_int_equal(eng_batch_add(&b, again, &m), 0);
+		json_decref(again);
+		assert_int_equal(eng_sub_load(dir, 100 * round + 1, &back, &m), -ENOENT);
+		assert_int_equal(eng_batch_commit(&b, &m), 0);
+		for (size_t i = 1; i <= n; i++) {
+			assert_int_equal(eng_sub_load(dir, 100 * round + i, &back, &m), 0);
+			assert_int_equal(eng_sub_state(back), i == 1 ? ENG_REFUSED : ENG_SEEN);
+			json_decref(back);
+		}
+		assert_int_equal(eng_journal_cleanup_stale(dir), 0);   /* no temp left */
+	}
+	/* an invalid record is refused; an abort leaves nothing */
+	assert_int_equal(eng_batch_begin(&b, dir, &m), 0);
+	json_t *r = rec_seen();
+	json_object_set_new(r, "id", json_integer(500));
+	assert_int_equal(eng_batch_add(&b, r, &m), 0);
+	json_object_set_new(r, "state", json_string("flying"));
+	assert_int_equal(eng_batch_add(&b, r, &m), BH_ERR_INTERNAL);
+	json_decref(r);
+	eng_batch_abort(&b);
+	eng_batch_abort(&b);   /* idempotent */
+	assert_int_equal(eng_sub_load(dir, 500, &back, &m), -ENOENT);
+	assert_int_equal(eng_journal_cleanup_stale(dir), 0);
+	/* a temp left by a killed batch */
+	snprintf(path, sizeof(path), "%s/.9.json.tmp.0123456789abcdef", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(eng_journal_cleanup_stale(dir), 1);
+	for (int round = 0; round < 2; round++)
+		for (int i = 1; i <= 40; i++) {
+			snprintf(path, sizeof(path), "%s/%d.json", dir, 100 * round + i);
+			unlink(path);
+		}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_chunker(void **state)
 {
 	(void)state;
@@ -193,6 +254,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cursor),
 		cmocka_unit_test(test_records),
+		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_chunker),
 		cmocka_unit_test(test_engine_manifest),
 	};
