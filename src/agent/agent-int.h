@@ -2,7 +2,7 @@
 /*
  * Private to the root agent's daemon (agent.c: the monitor, reader and handler;
  * agent-config.c: its options, its policy's [socket] and [reader] sections and the plugin
- * user).
+ * user, [libvirt]).
  */
 #ifndef BH_AGENT_INT_H
 #define BH_AGENT_INT_H
@@ -33,6 +33,12 @@ struct opts {
 	const char *plugin_user;  /* NULL = blockhost-agent-plugin, else nobody */
 	uid_t plugin_uid;
 	gid_t plugin_gid;
+	/* [libvirt]: the user of "run_as": "libvirt" plugins; uid 0 = not on this host */
+	char libvirt_user[BH_POLICY_USER_MAX + 1];
+	uid_t libvirt_uid;
+	gid_t libvirt_gid;
+	size_t n_libvirt_groups;
+	gid_t libvirt_groups[BH_POLICY_MAX_GROUPS];
 	mode_t socket_mode;
 	int max_children;
 	struct bh_seccomp *reader_filter;
@@ -48,5 +54,6 @@ void agent_usage(FILE *f);
 int agent_socket_policy(const struct bh_policy *pol, struct opts *o, struct bh_msg *msg);
 int agent_reader_policy(const struct bh_policy *pol, struct opts *o, struct bh_msg *msg);
 void agent_resolve_plugin_user(struct opts *o);
+int agent_libvirt_policy(const struct bh_policy *pol, struct opts *o, struct bh_msg *msg);
 
 #endif

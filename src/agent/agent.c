@@ -280,6 +280,8 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 		.actions_dir = o->actions_dir, .keys_dir = o->keys_dir,
 		.state_dir = o->state_dir, .owner = 0,
 		.plugin_uid = o->plugin_uid, .plugin_gid = o->plugin_gid,
+		.libvirt_uid = o->libvirt_uid, .libvirt_gid = o->libvirt_gid,
+		.n_libvirt_groups = o->n_libvirt_groups,
 	};
 	struct bh_plugin *p = NULL;
 	struct bh_msg msg = { "" };
@@ -290,6 +292,7 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 	json_t *res = NULL;
 	int r;
 
+	memcpy(env.libvirt_groups, o->libvirt_groups, sizeof(env.libvirt_groups));
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 	if ((r = peer_allowed(fd, o->gid, &cred)) < 0) {
@@ -697,7 +700,8 @@ int main(int argc, char **argv)
 		bh_fatal("policy: %s", msg.text[0] ? msg.text : bh_strerror(r));
 	if ((r = bh_seccomp_load(NULL, SERVICE, 0, &o.reader_filter, &msg)) < 0)
 		bh_fatal("seccomp: %s", msg.text[0] ? msg.text : bh_strerror(r));
-	if ((r = agent_socket_policy(pol, &o, &msg)) < 0 || (r = agent_reader_policy(pol, &o, &msg)) < 0)
+	if ((r = agent_socket_policy(pol, &o, &msg)) < 0 || (r = agent_reader_policy(pol, &o, &msg)) < 0 ||
+	    (r = agent_libvirt_policy(pol, &o, &msg)) < 0)
 		bh_fatal("policy: %s", msg.text);
 	if (!(gr = getgrnam(o.group)))
 		bh_fatal("policy: %s: [socket] group %s does not exist", pol->ini->file, o.group);
@@ -733,9 +737,11 @@ int main(int argc, char **argv)
 		free(sdir);
 	}
 	log_info("listening on %s (group %s, mode %04o, %zu [callers] rules); plugins run as "
-		 "%s (%u:%u) unless signed \"run_as\": \"root\"; %d actions verified",
+		 "%s (%u:%u), those signed \"run_as\": \"libvirt\" as %s (%u:%u, %zu "
+		 "supplementary groups), \"run_as\": \"root\" as root; %d actions verified",
 		 o.socket_path, o.group, (unsigned)o.socket_mode, o.callers->n, o.plugin_user,
-		 (unsigned)o.plugin_uid, (unsigned)o.plugin_gid, nplugins);
+		 (unsigned)o.plugin_uid, (unsigned)o.plugin_gid, o.libvirt_user,
+		 (unsigned)o.libvirt_uid, (unsigned)o.libvirt_gid, o.n_libvirt_groups, nplugins);
 	pol = bh_policy_free(pol);
 
 	accept_loop(&o, lfd);

@@ -102,7 +102,11 @@ static int child_exec(void *arg)
 			 * then cut to the manifest's and raised as ambient so execveat keeps
 			 * them), all locked.  Raw syscalls: glibc's set*id wrappers may
 			 * broadcast to threads through shared state. */
-			gid_t g = p->run_gid;
+			gid_t g[1 + BH_PLUGIN_GROUPS_MAX];
+			size_t ng = 1;
+			g[0] = p->run_gid;
+			for (size_t i = 0; i < p->n_groups && i < BH_PLUGIN_GROUPS_MAX; i++)
+				g[ng++] = p->groups[i];
 			if (p->run_uid == 0) {
 				child_err("plugin user is uid 0", 0);
 				_exit(126);
@@ -110,7 +114,8 @@ static int child_exec(void *arg)
 			if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
 				  SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
 				  SECBIT_KEEP_CAPS_LOCKED) < 0 ||
-			    syscall(SYS_setgroups, 1, &g) < 0 || syscall(SYS_setresgid, g, g, g) < 0 ||
+			    syscall(SYS_setgroups, ng, g) < 0 ||
+			    syscall(SYS_setresgid, g[0], g[0], g[0]) < 0 ||
 			    syscall(SYS_setresuid, p->run_uid, p->run_uid, p->run_uid) < 0) {
 				child_err("cannot switch to the plugin user", errno);
 				_exit(126);
@@ -297,8 +302,13 @@ int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *par
 	if ((r = bh_params_validate(p->m, params, &vp, msg)) < 0)
 		goto out;
 	if (ca.root && ca.user && p->run_uid == 0) {
-		bh_msg_set(msg, "plugin %s: no plugin user configured (it would run as uid 0 but its "
-			   "manifest does not say \"run_as\": \"root\")", name);
+		if (p->m->run_as == BH_PLUGIN_RUN_LIBVIRT)
+			bh_msg_set(msg, "plugin %s: its manifest says \"run_as\": \"libvirt\" but the "
+				   "agent has no libvirt user ([libvirt] user of its policy does not "
+				   "exist on this host)", name);
+		else
+			bh_msg_set(msg, "plugin %s: no plugin user configured (it would run as uid 0 "
+				   "but its manifest does not say \"run_as\": \"root\")", name);
 		r = BH_ERR_CONFIG;
 		goto out;
 	}
