@@ -233,6 +233,9 @@ int agent_libvirt_policy(const struct bh_policy *pol, struct opts *o, struct bh_
 		bh_msg_set(msg, "%s: [libvirt] must not be root", pol->ini->file);
 		return BH_ERR_CONFIG;
 	}
+	/* getpwnam/getgrnam return static storage: keep the ids before the next lookup */
+	uid_t uid = pw->pw_uid;
+	gid_t gid = gr->gr_gid;
 	o->n_libvirt_groups = 0;
 	for (const char *p = v[2]; *p;) {
 		char name[BH_POLICY_USER_MAX + 1];
@@ -262,7 +265,7 @@ int agent_libvirt_policy(const struct bh_policy *pol, struct opts *o, struct bh_
 		}
 		o->libvirt_groups[o->n_libvirt_groups++] = sg->gr_gid;
 	}
-	o->libvirt_uid = pw->pw_uid;
-	o->libvirt_gid = gr->gr_gid;
+	o->libvirt_uid = uid;
+	o->libvirt_gid = gid;
 	return 0;
 }

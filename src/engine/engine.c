@@ -542,9 +542,10 @@ int main(int argc, char **argv)
 				bh_log(LOG_ERR, "%s", m.text);
 				goto out;
 			}
-		/* started as root: becomes its own [identity] (blockhost-engine) here */
-		if ((r = bh_sandbox_apply("blockhost-engine", BH_SANDBOX_ALLOW_DEBUG_ENV | BH_SANDBOX_SETID,
-					  &m)) < 0) {
+		/* started as root: becomes its own [identity] (blockhost-engine) here; either
+		 * way it refuses to run under any other identity */
+		if ((r = bh_sandbox_apply("blockhost-engine", BH_SANDBOX_ALLOW_DEBUG_ENV | BH_SANDBOX_SETID |
+					  BH_SANDBOX_CHECK_IDENTITY, &m)) < 0) {
 			bh_log(LOG_ERR, "sandbox: %s", m.text);
 			goto out;
 		}

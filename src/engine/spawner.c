@@ -104,7 +104,8 @@ int eng_spawner_start(const struct bh_policy *pol, struct eng_spawner *ret, stru
 		signal(SIGPIPE, SIG_IGN);
 		/* the provisioner's policy: started as root, the spawner takes its identity
 		 * (blockhost-prov), so the CLIs it runs pass their identity check */
-		if (pol && bh_sandbox_apply_policy(pol, BH_SANDBOX_SETID, &m) < 0) {
+		if (pol && bh_sandbox_apply_policy(pol, BH_SANDBOX_SETID | BH_SANDBOX_CHECK_IDENTITY,
+						   &m) < 0) {
 			bh_log(LOG_ERR, "spawner: sandbox: %s", m.text);
 			_exit(2);
 		}
