@@ -18,6 +18,8 @@
 #include "sandbox/seccomp.h"
 
 #define SERVICE "blockhost-root-agent"
+/* the connection handler's checker (agent.c): policy/ and seccomp/ files of this name */
+#define HANDLER_SERVICE "blockhost-root-agent-handler"
 #define NOBODY 65534
 #define PLUGIN_USER_DEFAULT "blockhost-agent-plugin"
 /* rollback state, in root-owned /var/lib (relocated by BLOCKHOST_ROOT) */
@@ -42,6 +44,8 @@ struct opts {
 	mode_t socket_mode;
 	int max_children;
 	struct bh_seccomp *reader_filter;
+	struct bh_policy *handler_policy;   /* the checker's policy and filter */
+	struct bh_seccomp *handler_filter;
 	struct bh_callers *callers;  /* [callers]: who may call which action */
 	/* [reader]: the request reader's identity and limits */
 	char reader_user[BH_POLICY_USER_MAX + 1], reader_group[BH_POLICY_USER_MAX + 1];

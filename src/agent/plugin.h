@@ -200,6 +200,19 @@ int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *par
 		  json_t **ret, struct bh_msg *msg) __attribute__((warn_unused_result));
 
 /*
+ * bh_plugin_run in two halves, for the agent's split handler (docs/root-agent.md): exec
+ * runs the plugin with `input` (already validated params, JSON text) on stdin and fills
+ * *res (always: release with bh_spawn_result_done) without parsing anything it printed;
+ * outcome turns *res into the reply object or an error (timeout, output cap, signal,
+ * reply not a JSON object with boolean "ok"), with the first stderr line appended.
+ */
+struct bh_spawn_result;
+int bh_plugin_exec(const struct bh_plugin *p, const char *name, const char *input, size_t in_len,
+		   struct bh_spawn_result *res, struct bh_msg *msg) __attribute__((warn_unused_result));
+int bh_plugin_outcome(const struct bh_plugin *p, const char *name, const struct bh_spawn_result *res,
+		      json_t **ret, struct bh_msg *msg) __attribute__((warn_unused_result));
+
+/*
  * Everything derived from a request (JSON keys, names, error texts) goes to logs and
  * replies through bh_str_sanitize (core/strutil.h: printable ASCII, bounded, "..."
  * when cut) so a client cannot forge log lines; this is the size of a logged text.

@@ -91,11 +91,16 @@ for _ in $(seq 100); do
 	[ -n "$plug" ] && break; sleep 0.05
 done
 [ -n "$plug" ] || fail "the run_as libvirt plugin process was not found"
+# the connection handler's checker waits meanwhile: root, no capabilities, its own filter
+chk=$(pgrep -u 0 -P "$hs" | head -1 || true)
+[ -n "$chk" ] || fail "the connection handler's checker was not found"
+/usr/bin/python3 "$TOP/tests/helpers/proc_policy.py" "$chk" "$BLOCKHOST_POLICY_DIR/blockhost-root-agent-handler.policy" --seccomp 2 ||
+	fail "/proc/$chk/status differs from blockhost-root-agent-handler.policy"
 /usr/bin/python3 "$TOP/tests/helpers/proc_policy.py" "$plug" "$POL" --section libvirt --seccomp 0 ||
 	fail "/proc/$plug/status differs from [libvirt] of $POL"
 wait "$caller" || true
 grepq 'timed out' "$T/sleep.out" || fail "sleeping plugin: $(cat "$T/sleep.out")"
-ok "/proc/<pid>/status of a run_as libvirt plugin = the policy's [libvirt] (uid, gid, groups, no caps, no_new_privs)"
+ok "/proc/<pid>/status of a run_as libvirt plugin = the policy's [libvirt]; of the handler's checker = blockhost-root-agent-handler.policy + its filter"
 # a domain-* plugin checks it is not root and is the session's owner
 out=$(as $PROV domain-start '{"name":"bh-x"}')
 case $out in *'"ok": false'*|*'"ok":false'*) ;; *) fail "domain-start without libvirt.json: $out" ;; esac
