@@ -296,106 +296,8 @@ static bool file_in_dir(const char *dir, const char *name)
  *    params text on stdin without parsing it, and hands back the raw outcome in a
  *    fixed-shape "done" record.  It never parses client bytes or plugin output.
  *
- *  run   "BHRR" u8 1, u8 n (1..64) + action, u32 n (<= BH_AGENT_RECORD_MAX) + params
- *        JSON text (the validated params, passed through as is)
- *  done  "BHRD" u8 1, i32 r (0 or an error), i32 exit_code, i32 term_signal, u8 flags
- *        (1 timed out, 2 stdout truncated), u64 version, u32 run_uid, u32 n + stdout,
- *        u32 n + stderr (<= 4096), u16 n + error text (<= 511)
+ * The two fixed-shape records between them (run, done) are in request.h.
  */
-#define RUN_MAGIC "BHRR"
-#define DONE_MAGIC "BHRD"
-#define DONE_MAX (64u * 1024u * 1024u + 8192u) /* stdout is capped by output_max (<= 64 MiB) */
-
-static int put_run(struct bh_buf *b, const char *action, const char *input, size_t n)
-{
-	size_t an = strlen(action);
-	int r;
-	if ((r = bh_buf_put(b, RUN_MAGIC, 4)) < 0 || (r = bh_buf_put_u8(b, 1)) < 0 ||
-	    (r = bh_buf_put_u8(b, (uint8_t)an)) < 0 || (r = bh_buf_put(b, action, an)) < 0 ||
-	    (r = bh_buf_put_u32(b, (uint32_t)n)) < 0 || (r = bh_buf_put(b, input, n)) < 0)
-		return r;
-	return 0;
-}
-
-/* The launcher's view of the run record: action (NUL-terminated) and the params text. */
-static int get_run(struct bh_buf *b, char action[static BH_PLUGIN_NAME_MAX + 1],
-		   const uint8_t **input, size_t *n)
-{
-	const uint8_t *m, *a;
-	uint8_t v, an;
-	uint32_t pn;
-	if (bh_buf_get_direct(b, 4, &m) < 0 || memcmp(m, RUN_MAGIC, 4) || bh_buf_get_u8(b, &v) < 0 ||
-	    v != 1 || bh_buf_get_u8(b, &an) < 0 || an < 1 || an > BH_PLUGIN_NAME_MAX ||
-	    bh_buf_get_direct(b, an, &a) < 0 || bh_buf_get_u32(b, &pn) < 0 ||
-	    pn > BH_AGENT_RECORD_MAX || bh_buf_get_direct(b, pn, input) < 0 || bh_buf_expect_end(b) < 0)
-		return BH_ERR_FORMAT;
-	memcpy(action, a, an);
-	action[an] = '\0';
-	if (!bh_name_valid(action, BH_NAME_ACTION))
-		return BH_ERR_FORMAT;
-	*n = pn;
-	return 0;
-}
-
-struct done {
-	int32_t r, exit_code, term_signal;
-	uint8_t flags;
-	uint64_t version;
-	uint32_t run_uid;
-	const uint8_t *out, *err;
-	uint32_t n_out, n_err;
-	char text[512];
-};
-
-static int put_done(struct bh_buf *b, int r, const struct bh_spawn_result *res, uint64_t version,
-		    uint32_t run_uid, const char *text)
-{
-	size_t tn = strlen(text);
-	size_t no = bh_buf_len(&res->out), ne = bh_buf_len(&res->err);
-	int e;
-	if (tn > 511)
-		tn = 511;
-	if (ne > 4096)
-		ne = 4096;
-	if ((e = bh_buf_put(b, DONE_MAGIC, 4)) < 0 || (e = bh_buf_put_u8(b, 1)) < 0 ||
-	    (e = bh_buf_put_u32(b, (uint32_t)r)) < 0 || (e = bh_buf_put_u32(b, (uint32_t)res->exit_code)) < 0 ||
-	    (e = bh_buf_put_u32(b, (uint32_t)res->term_signal)) < 0 ||
-	    (e = bh_buf_put_u8(b, (uint8_t)((res->timed_out ? 1 : 0) | (res->stdout_truncated ? 2 : 0)))) < 0 ||
-	    (e = bh_buf_put_u64(b, version)) < 0 || (e = bh_buf_put_u32(b, run_uid)) < 0 ||
-	    (e = bh_buf_put_u32(b, (uint32_t)no)) < 0 || (no && (e = bh_buf_put(b, bh_buf_ptr(&res->out), no)) < 0) ||
-	    (e = bh_buf_put_u32(b, (uint32_t)ne)) < 0 || (ne && (e = bh_buf_put(b, bh_buf_ptr(&res->err), ne)) < 0) ||
-	    (e = bh_buf_put_u16(b, (uint16_t)tn)) < 0 || (e = bh_buf_put(b, text, tn)) < 0)
-		return e;
-	return 0;
-}
-
-static int get_done(struct bh_buf *b, struct done *d)
-{
-	const uint8_t *m, *t;
-	uint8_t v;
-	uint32_t x;
-	uint16_t tn;
-	if (bh_buf_get_direct(b, 4, &m) < 0 || memcmp(m, DONE_MAGIC, 4) || bh_buf_get_u8(b, &v) < 0 ||
-	    v != 1 || bh_buf_get_u32(b, &x) < 0)
-		return BH_ERR_FORMAT;
-	d->r = (int32_t)x;
-	if (bh_buf_get_u32(b, &x) < 0)
-		return BH_ERR_FORMAT;
-	d->exit_code = (int32_t)x;
-	if (bh_buf_get_u32(b, &x) < 0)
-		return BH_ERR_FORMAT;
-	d->term_signal = (int32_t)x;
-	if (bh_buf_get_u8(b, &d->flags) < 0 || bh_buf_get_u64(b, &d->version) < 0 ||
-	    bh_buf_get_u32(b, &d->run_uid) < 0 || bh_buf_get_u32(b, &d->n_out) < 0 ||
-	    bh_buf_get_direct(b, d->n_out, &d->out) < 0 || bh_buf_get_u32(b, &d->n_err) < 0 ||
-	    d->n_err > 4096 || bh_buf_get_direct(b, d->n_err, &d->err) < 0 ||
-	    bh_buf_get_u16(b, &tn) < 0 || tn > 511 || bh_buf_get_direct(b, tn, &t) < 0 ||
-	    bh_buf_expect_end(b) < 0)
-		return BH_ERR_FORMAT;
-	bh_str_sanitize((const char *)t, tn, d->text, sizeof(d->text));
-	return 0;
-}
-
 static void fill_env(const struct opts *o, struct bh_plugin_env *env, bool with_state)
 {
 	*env = (struct bh_plugin_env){
@@ -418,13 +320,13 @@ static noreturn void checker(const struct opts *o, int fd, int ctl, int lch, con
 	struct bh_agent_request req = { .unknown = false };
 	const char *action = req.action;
 	struct bh_buf b;
-	struct done d;
+	struct bh_agent_done d;
 	char text[600], *input = NULL;
 	json_t *res = NULL, *vp = NULL;
 	int r;
 
 	fill_env(o, &env, false);
-	bh_buf_init(&b, DONE_MAX);
+	bh_buf_init(&b, BH_AGENT_DONE_MAX);
 	/* the handler policy and filter, before any byte of the request is looked at */
 	if (o->handler_policy &&
 	    (r = bh_sandbox_apply_policy(o->handler_policy, BH_SANDBOX_CHECK_IDENTITY, &msg)) < 0) {
@@ -483,14 +385,14 @@ static noreturn void checker(const struct opts *o, int fd, int ctl, int lch, con
 		snprintf(text, sizeof(text), "%s", msg.text[0] ? msg.text : bh_strerror(r));
 		goto fail;
 	}
-	if (!(input = json_dumps(vp, JSON_COMPACT)) || put_run(&b, action, input, strlen(input)) < 0 ||
+	if (!(input = json_dumps(vp, JSON_COMPACT)) || bh_agent_run_put(&b, action, input, strlen(input)) < 0 ||
 	    (r = bh_frame_write(lch, bh_buf_ptr(&b), bh_buf_len(&b), BH_FRAME_SERVER_TIMEOUT_MS)) < 0) {
 		snprintf(text, sizeof(text), "internal error: cannot hand the request to the launcher");
 		goto fail;
 	}
 	explicit_bzero(input, strlen(input));
 	bh_buf_reset(&b);
-	if ((r = bh_frame_read(lch, DONE_MAX, BH_FRAME_NO_TIMEOUT, &b)) < 0 || (r = get_done(&b, &d)) < 0) {
+	if ((r = bh_frame_read(lch, BH_AGENT_DONE_MAX, BH_FRAME_NO_TIMEOUT, &b)) < 0 || (r = bh_agent_done_get(bh_buf_ptr(&b), bh_buf_len(&b), &d)) < 0) {
 		snprintf(text, sizeof(text), "internal error: no answer from the plugin launcher");
 		goto fail;
 	}
@@ -532,7 +434,7 @@ static void launcher_refuse(int lch, int r, const char *text)
 	struct bh_spawn_result none = { 0 };
 	struct bh_buf b;
 	bh_buf_init(&b, 4096);
-	if (put_done(&b, r, &none, 0, 0, text) == 0)
+	if (bh_agent_done_put(&b, r, &none, 0, 0, text) == 0)
 		(void)!bh_frame_write(lch, bh_buf_ptr(&b), bh_buf_len(&b), BH_FRAME_SERVER_TIMEOUT_MS);
 	bh_buf_done(&b);
 }
@@ -582,11 +484,11 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 	close(sv[1]);
 	if (ctl >= 0)
 		close(ctl);
-	bh_buf_init(&b, BH_AGENT_RECORD_MAX + 128);
+	bh_buf_init(&b, BH_AGENT_RUN_MAX);
 	/* one run record, or EOF when the checker answered the client itself (a refusal) */
-	if ((r = bh_frame_read(sv[0], BH_AGENT_RECORD_MAX + 128, BH_FRAME_NO_TIMEOUT, &b)) < 0)
+	if ((r = bh_frame_read(sv[0], BH_AGENT_RUN_MAX, BH_FRAME_NO_TIMEOUT, &b)) < 0)
 		goto wait;
-	if (get_run(&b, action, &input, &in_len) < 0) {
+	if (bh_agent_run_get(bh_buf_ptr(&b), bh_buf_len(&b), action, &input, &in_len) < 0) {
 		log_warn("connection handler sent a malformed run record (compromised?)");
 		launcher_refuse(sv[0], BH_ERR_FORMAT, "internal error: malformed run record");
 		goto wait;
@@ -608,8 +510,8 @@ static noreturn void serve(const struct opts *o, int fd, int ctl)
 	r = bh_plugin_exec(p, action, (const char *)input, in_len, &res, &msg);
 	{
 		struct bh_buf d;
-		bh_buf_init(&d, DONE_MAX);
-		if (put_done(&d, r, &res, p->m->version, (uint32_t)p->run_uid, r < 0 ? msg.text : "") == 0)
+		bh_buf_init(&d, BH_AGENT_DONE_MAX);
+		if (bh_agent_done_put(&d, r, &res, p->m->version, (uint32_t)p->run_uid, r < 0 ? msg.text : "") == 0)
 			(void)!bh_frame_write(sv[0], bh_buf_ptr(&d), bh_buf_len(&d), BH_FRAME_SERVER_TIMEOUT_MS);
 		bh_buf_done(&d);
 	}
