@@ -59,6 +59,9 @@ for a in domain-guest-exec domain-define domain-start domain-destroy ip6-route-a
 	for u in $ENG $WIZ $OTHER; do refused $u $a '{"name":"../x"}'; done
 	passes $PROV $a '{"name":"../x"}' "param 'name'"
 done
+# a path param is resolved (realpath) by the handler's checker under its filter
+passes $PROV domain-define '{"name":"bh-x","vcpus":1,"memory_mb":128,"disk_gb":1,"seed":"/var/lib/blockhost/nosuch.iso"}' \
+	"param 'seed': cannot resolve path"
 ok "domain-*, ip6-route-add: engine, wizard and other group members refused naming the rule; the provisioner passes"
 # the firewall and the address book: engine and wizard, not the provisioner
 for a in iptables-open iptables-close; do
