@@ -153,11 +153,14 @@ int main(int argc, char **argv)
 	snprintf(agent, sizeof(agent), "%s/bin/blockhost-root-agent", build);
 	snprintf(root_env, sizeof(root_env), "BLOCKHOST_ROOT=%s/root", t);
 	setenv("BLOCKHOST_ROOT", root_env + strlen("BLOCKHOST_ROOT="), 1);
-	/* a private policy copy: socket group root, and a [callers] line for the bench plugin */
+	/* a private policy copy: socket group root, the service users of [callers] root (the
+	 * accounts do not exist here), and a [callers] line for the bench plugin */
 	char pol[700], cmd[4096];
 	snprintf(pol, sizeof(pol), "%s/policy", t);
 	snprintf(cmd, sizeof(cmd), "cp -r %s %s && chmod -R go-w %s && sed -i "
-		 "'s/^group = blockhost$/group = root/' %s/blockhost-root-agent.policy && "
+		 "-e 's/^group = blockhost$/group = root/' "
+		 "-e 's/user:blockhost-\\(prov\\|engine\\|wizard\\)/user:root/g' "
+		 "%s/blockhost-root-agent.policy && "
 		 "echo 'echo = user:root' >> %s/blockhost-root-agent.policy",
 		 getenv("BLOCKHOST_POLICY_DIR") ? getenv("BLOCKHOST_POLICY_DIR") : "policy", pol, pol,
 		 pol, pol);

@@ -191,9 +191,11 @@ if ! make -C "$TOP" --no-print-directory BUILD="$BUILD" "${SIGS[@]}" "$BUILD/con
 	bad "building the signed plugins / the contracts failed (log: $LOGS/make-plugins.log)"; exit 1
 fi
 # The private policy copy: root-owned, not group/world-writable (the sandbox requires it).
-# Production names its own users (blockhost, blockhost-keystore); here the keystore runs as
-# nobody, and the engine and the provisioner CLIs as nobody with the root agent's group
-# ("users": the agent's socket group and its [callers] group:blockhost become it).
+# Production names its own users (blockhost-engine, blockhost-prov, blockhost-libvirt,
+# blockhost-keystore: policy/README.md "Users"); here the keystore runs as nobody, and the
+# engine, the provisioner CLIs and the libvirt session (the agent's [libvirt] user) as
+# nobody with the root agent's group ("users": the agent's socket group, and its [callers]
+# users become it).
 AGENT_GROUP=users
 mkdir -p "$R/usr/share/blockhost"
 rm -rf "$BLOCKHOST_POLICY_DIR" "$BLOCKHOST_SECCOMP_DIR"
@@ -207,6 +209,8 @@ policy_identity blockhost-keystore nobody nogroup
 policy_identity blockhost-engine nobody nogroup "$AGENT_GROUP"
 policy_identity blockhost-provisioner nobody nogroup "$AGENT_GROUP"
 sed -i -e "s/^group = blockhost\$/group = $AGENT_GROUP/" -e "s/group:blockhost/group:$AGENT_GROUP/g" \
+	-e "s/user:blockhost-\(prov\|engine\|wizard\)\b/group:$AGENT_GROUP/g" \
+	-e "/^\[libvirt\]/,/^\[/{s/^user *=.*/user = nobody/;s/^group *=.*/group = nogroup/}" \
 	"$BLOCKHOST_POLICY_DIR/blockhost-root-agent.policy"
 say "policy: a private copy in $BLOCKHOST_POLICY_DIR ([identity]: keystore nobody; engine and provisioner nobody + group $AGENT_GROUP; root agent's group $AGENT_GROUP)"
 

@@ -44,13 +44,23 @@ bh_policy_identity() {
 }
 
 # bh_agent_policy GROUP [ACTION...]: in the copy, the root agent's socket group and every
-# group:blockhost of its [callers] become GROUP (tests cannot create a blockhost group),
-# and each test ACTION gets a line "ACTION = user:root, group:GROUP".
+# service user of its [callers] (user:blockhost-prov, -engine, -wizard) become GROUP
+# (tests cannot create those accounts; test_agent_callers.sh checks the per-user rules
+# with uid: principals), its [libvirt] user becomes nobody:nogroup (the tests' session
+# hypervisor owner), and each test ACTION gets a line "ACTION = user:root, group:GROUP".
 bh_agent_policy() {
 	bh_policy_copy
 	local f="$T/policy/blockhost-root-agent.policy" g=$1 a; shift
-	sed -i -e "s/^group = blockhost\$/group = $g/" -e "s/group:blockhost/group:$g/g" "$f"
+	sed -i -e "s/^group = blockhost\$/group = $g/" -e "s/group:blockhost/group:$g/g" \
+		-e "s/user:blockhost-\(prov\|engine\|wizard\)\b/group:$g/g" "$f"
+	bh_agent_libvirt_user nobody nogroup
 	for a in "$@"; do echo "$a = user:root, group:$g" >> "$f"; done
+}
+# bh_agent_libvirt_user USER GROUP [SUPPLEMENTARY]: the [libvirt] user of the copy.
+bh_agent_libvirt_user() {
+	bh_policy_copy
+	sed -i -e "/^\[libvirt\]/,/^\[/{s/^user *=.*/user = $1/;s/^group *=.*/group = $2/;s/^supplementary_groups *=.*/supplementary_groups = ${3:-}/}" \
+		"$T/policy/blockhost-root-agent.policy"
 }
 # bh_agent_socket_mode MODE: the root agent's [socket] mode in the copy.
 bh_agent_socket_mode() { sed -i "s/^mode = 0[0-7]*\$/mode = $1/" "$T/policy/blockhost-root-agent.policy"; }

@@ -179,3 +179,93 @@ void agent_resolve_plugin_user(struct opts *o)
 		bh_fatal("plugin user %s: must not be uid/gid 0", want);
 	o->plugin_user = want;
 }
+
+/*
+ * [libvirt] of the agent's policy: the user "run_as": "libvirt" plugins (the provisioner's
+ * domain-*) run as, no capabilities: the owner of qemu:///session, or for qemu:///system a
+ * member of libvirt's socket group.  A missing user is not fatal (the agent serves its
+ * other actions); such plugins are then refused, naming it.
+ */
+int agent_libvirt_policy(const struct bh_policy *pol, struct opts *o, struct bh_msg *msg)
+{
+	static const char *const keys[] = { "user", "group", "supplementary_groups" };
+	const struct bh_ini_section *sec = bh_policy_section(pol, "libvirt");
+	const char *v[3];
+	struct passwd *pw;
+	struct group *gr;
+	int r;
+
+	if (!sec) {
+		bh_msg_set(msg, "%s: no [libvirt] section (user, group, supplementary_groups)",
+			   pol->ini->file);
+		return BH_ERR_MISSING_KEY;
+	}
+	for (size_t i = 0; i < sec->n_entries; i++) {
+		bool known = false;
+		for (size_t k = 0; k < 3; k++)
+			known |= strcmp(sec->entries[i].key, keys[k]) == 0;
+		if (!known) {
+			bh_msg_set(msg, "%s:%u: [libvirt] unknown key '%s' (user, group, "
+				   "supplementary_groups)", pol->ini->file, sec->entries[i].line,
+				   sec->entries[i].key);
+			return BH_ERR_CONFIG;
+		}
+	}
+	for (size_t k = 0; k < 3; k++)
+		if ((r = bh_ini_get(pol->ini, sec, keys[k], &v[k], msg)) < 0) {
+			if (r == BH_ERR_MISSING_KEY)
+				bh_msg_set(msg, "%s: [libvirt] needs %s", pol->ini->file, keys[k]);
+			return r;
+		}
+	if (!bh_name_valid(v[0], BH_NAME_USER) || !bh_name_valid(v[1], BH_NAME_USER)) {
+		bh_msg_set(msg, "%s: [libvirt] user '%s' / group '%s': not valid names",
+			   pol->ini->file, v[0], v[1]);
+		return BH_ERR_CONFIG;
+	}
+	snprintf(o->libvirt_user, sizeof(o->libvirt_user), "%s", v[0]);
+	o->libvirt_uid = 0;
+	if (!(pw = getpwnam(v[0])) || !(gr = getgrnam(v[1]))) {
+		log_warn("policy: %s: [libvirt] user %s / group %s does not exist: actions signed "
+			 "\"run_as\": \"libvirt\" (domain-*) are refused", pol->ini->file, v[0], v[1]);
+		return 0;
+	}
+	if (pw->pw_uid == 0 || gr->gr_gid == 0) {
+		bh_msg_set(msg, "%s: [libvirt] must not be root", pol->ini->file);
+		return BH_ERR_CONFIG;
+	}
+	/* getpwnam/getgrnam return static storage: keep the ids before the next lookup */
+	uid_t uid = pw->pw_uid;
+	gid_t gid = gr->gr_gid;
+	o->n_libvirt_groups = 0;
+	for (const char *p = v[2]; *p;) {
+		char name[BH_POLICY_USER_MAX + 1];
+		size_t n = strcspn(p, ",");
+		const char *s = p, *e = p + n;
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		p += n + (p[n] == ',');
+		if (s == e)
+			continue;
+		if ((size_t)(e - s) > BH_POLICY_USER_MAX ||
+		    o->n_libvirt_groups >= BH_PLUGIN_GROUPS_MAX) {
+			bh_msg_set(msg, "%s: [libvirt] supplementary_groups: a name longer than %u or "
+				   "more than %d groups", pol->ini->file, BH_POLICY_USER_MAX,
+				   BH_PLUGIN_GROUPS_MAX);
+			return BH_ERR_CONFIG;
+		}
+		memcpy(name, s, (size_t)(e - s));
+		name[e - s] = '\0';
+		struct group *sg = getgrnam(name);
+		if (!sg || sg->gr_gid == 0) {
+			bh_msg_set(msg, "%s: [libvirt] supplementary group %s: %s", pol->ini->file,
+				   name, sg ? "must not be root" : "no such group");
+			return BH_ERR_CONFIG;
+		}
+		o->libvirt_groups[o->n_libvirt_groups++] = sg->gr_gid;
+	}
+	o->libvirt_uid = uid;
+	o->libvirt_gid = gid;
+	return 0;
+}

@@ -2,7 +2,7 @@
 /*
  * Private to the root agent's daemon (agent.c: the monitor, reader and handler;
  * agent-config.c: its options, its policy's [socket] and [reader] sections and the plugin
- * user).
+ * user, [libvirt]).
  */
 #ifndef BH_AGENT_INT_H
 #define BH_AGENT_INT_H
@@ -18,6 +18,8 @@
 #include "sandbox/seccomp.h"
 
 #define SERVICE "blockhost-root-agent"
+/* the connection handler's checker (agent.c): policy/ and seccomp/ files of this name */
+#define HANDLER_SERVICE "blockhost-root-agent-handler"
 #define NOBODY 65534
 #define PLUGIN_USER_DEFAULT "blockhost-agent-plugin"
 /* rollback state, in root-owned /var/lib (relocated by BLOCKHOST_ROOT) */
@@ -33,9 +35,17 @@ struct opts {
 	const char *plugin_user;  /* NULL = blockhost-agent-plugin, else nobody */
 	uid_t plugin_uid;
 	gid_t plugin_gid;
+	/* [libvirt]: the user of "run_as": "libvirt" plugins; uid 0 = not on this host */
+	char libvirt_user[BH_POLICY_USER_MAX + 1];
+	uid_t libvirt_uid;
+	gid_t libvirt_gid;
+	size_t n_libvirt_groups;
+	gid_t libvirt_groups[BH_POLICY_MAX_GROUPS];
 	mode_t socket_mode;
 	int max_children;
 	struct bh_seccomp *reader_filter;
+	struct bh_policy *handler_policy;   /* the checker's policy and filter */
+	struct bh_seccomp *handler_filter;
 	struct bh_callers *callers;  /* [callers]: who may call which action */
 	/* [reader]: the request reader's identity and limits */
 	char reader_user[BH_POLICY_USER_MAX + 1], reader_group[BH_POLICY_USER_MAX + 1];
@@ -48,5 +58,6 @@ void agent_usage(FILE *f);
 int agent_socket_policy(const struct bh_policy *pol, struct opts *o, struct bh_msg *msg);
 int agent_reader_policy(const struct bh_policy *pol, struct opts *o, struct bh_msg *msg);
 void agent_resolve_plugin_user(struct opts *o);
+int agent_libvirt_policy(const struct bh_policy *pol, struct opts *o, struct bh_msg *msg);
 
 #endif

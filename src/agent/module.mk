@@ -94,7 +94,8 @@ FUZZ_AGENT_plugin_manifest = plugin-manifest plugin-sig
 FUZZ_AGENT_plugin_schema   = plugin-manifest plugin-params
 FUZZ_AGENT_agent_request   = request
 FUZZ_AGENT_agent_record    = request
-$(foreach f,plugin_manifest plugin_schema agent_request agent_record,\
+FUZZ_AGENT_agent_run       = request
+$(foreach f,plugin_manifest plugin_schema agent_request agent_record agent_run,\
   $(eval $(BUILD)/fuzz/replay_$(f): $(patsubst %,$(BUILD)/obj/agent/%.o,$(FUZZ_AGENT_$(f))))\
   $(eval FUZZ_EXTRA_SRCS_$(f) = $(patsubst %,src/agent/%.c,$(FUZZ_AGENT_$(f)))))
 

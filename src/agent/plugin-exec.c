@@ -102,7 +102,11 @@ static int child_exec(void *arg)
 			 * then cut to the manifest's and raised as ambient so execveat keeps
 			 * them), all locked.  Raw syscalls: glibc's set*id wrappers may
 			 * broadcast to threads through shared state. */
-			gid_t g = p->run_gid;
+			gid_t g[1 + BH_PLUGIN_GROUPS_MAX];
+			size_t ng = 1;
+			g[0] = p->run_gid;
+			for (size_t i = 0; i < p->n_groups && i < BH_PLUGIN_GROUPS_MAX; i++)
+				g[ng++] = p->groups[i];
 			if (p->run_uid == 0) {
 				child_err("plugin user is uid 0", 0);
 				_exit(126);
@@ -110,7 +114,8 @@ static int child_exec(void *arg)
 			if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
 				  SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
 				  SECBIT_KEEP_CAPS_LOCKED) < 0 ||
-			    syscall(SYS_setgroups, 1, &g) < 0 || syscall(SYS_setresgid, g, g, g) < 0 ||
+			    syscall(SYS_setgroups, ng, g) < 0 ||
+			    syscall(SYS_setresgid, g[0], g[0], g[0]) < 0 ||
 			    syscall(SYS_setresuid, p->run_uid, p->run_uid, p->run_uid) < 0) {
 				child_err("cannot switch to the plugin user", errno);
 				_exit(126);
@@ -277,14 +282,10 @@ static int plugin_outcome(const struct bh_plugin *p, const char *name,
 	return 0;
 }
 
-int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *params, json_t **ret,
-		  struct bh_msg *msg)
+int bh_plugin_exec(const struct bh_plugin *p, const char *name, const char *input, size_t in_len,
+		   struct bh_spawn_result *res, struct bh_msg *msg)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	json_t *vp = NULL;
-	char *input = NULL;
-	size_t in_len = 0;
-	struct bh_spawn_result res = { 0 }; /* zeroed buffers read as empty */
 	pid_t pid = -1;
 	int r = BH_ERR_INTERNAL;
 	struct child_args ca = {
@@ -294,24 +295,22 @@ int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *par
 		.caph = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 },
 	};
 
-	if ((r = bh_params_validate(p->m, params, &vp, msg)) < 0)
-		goto out;
+	memset(res, 0, sizeof(*res)); /* zeroed buffers read as empty */
 	if (ca.root && ca.user && p->run_uid == 0) {
-		bh_msg_set(msg, "plugin %s: no plugin user configured (it would run as uid 0 but its "
-			   "manifest does not say \"run_as\": \"root\")", name);
-		r = BH_ERR_CONFIG;
-		goto out;
+		if (p->m->run_as == BH_PLUGIN_RUN_LIBVIRT)
+			bh_msg_set(msg, "plugin %s: its manifest says \"run_as\": \"libvirt\" but the "
+				   "agent has no libvirt user ([libvirt] user of its policy does not "
+				   "exist on this host)", name);
+		else
+			bh_msg_set(msg, "plugin %s: no plugin user configured (it would run as uid 0 "
+				   "but its manifest does not say \"run_as\": \"root\")", name);
+		return BH_ERR_CONFIG;
 	}
 	for (int i = 0; i < 2; i++)
 		ca.capd[i].effective = ca.capd[i].permitted = ca.capd[i].inheritable =
 			(uint32_t)(p->m->caps >> (32 * i));
 	if (ca.root && p->m->caps && (r = check_ceiling(p, name, msg)) < 0)
-		goto out;
-	if (!(input = json_dumps(vp, JSON_COMPACT))) {
-		r = -ENOMEM;
-		goto out;
-	}
-	in_len = strlen(input);
+		return r;
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
 		r = bh_negerrno();
 		goto out;
@@ -346,26 +345,55 @@ int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *par
 		.timeout_ms = (int)p->m->timeout_ms, .grace_ms = BH_SPAWN_KILL_AT_ONCE,
 		.flags = BH_SPAWN_STDOUT_CAP_KILLS | BH_SPAWN_WAIT_EOF,
 	};
-	r = bh_spawn_pump(pid, in[1], out[0], err[0], &po, &res);
+	r = bh_spawn_pump(pid, in[1], out[0], err[0], &po, res);
 	in[1] = out[0] = err[0] = -1;
-	if (r < 0) {
-		bh_msg_set(msg, "running plugin %s: %s", name, bh_strerror(r));
-		goto out;
-	}
-	r = plugin_outcome(p, name, &res, ret, msg);
-out:
 	if (r < 0)
-		add_stderr(msg, &res.err);
+		bh_msg_set(msg, "running plugin %s: %s", name, bh_strerror(r));
+out:
 	for (int i = 0; i < 2; i++) {
 		if (in[i] >= 0) close(in[i]);
 		if (out[i] >= 0) close(out[i]);
 		if (err[i] >= 0) close(err[i]);
 	}
+	free(ca.envp[2]);
+	return r;
+}
+
+int bh_plugin_outcome(const struct bh_plugin *p, const char *name, const struct bh_spawn_result *res,
+		      json_t **ret, struct bh_msg *msg)
+{
+	int r = plugin_outcome(p, name, res, ret, msg);
+	if (r < 0)
+		add_stderr(msg, &res->err);
+	return r;
+}
+
+int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *params, json_t **ret,
+		  struct bh_msg *msg)
+{
+	json_t *vp = NULL;
+	char *input = NULL;
+	size_t in_len = 0;
+	struct bh_spawn_result res = { 0 };
+	int r;
+
+	if ((r = bh_params_validate(p->m, params, &vp, msg)) < 0)
+		goto out;
+	if (!(input = json_dumps(vp, JSON_COMPACT))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	in_len = strlen(input);
+	if ((r = bh_plugin_exec(p, name, input, in_len, &res, msg)) < 0) {
+		add_stderr(msg, &res.err);
+		goto out;
+	}
+	r = bh_plugin_outcome(p, name, &res, ret, msg);
+out:
 	if (input) {
 		explicit_bzero(input, in_len);
 		free(input);
 	}
-	free(ca.envp[2]);
 	json_decref(vp);
 	bh_spawn_result_done(&res);
 	return r;

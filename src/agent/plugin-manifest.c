@@ -364,12 +364,15 @@ static int manifest_key(struct bh_plugin_manifest *m, const char *key, json_t *v
 		m->expires = x;
 	} else if (!strcmp(key, "run_as")) {
 		/* required (no implicit rule): "plugin" (the agent's unprivileged plugin
-		 * user) or "root" (only for actions that genuinely need uid 0) */
-		if (!s || (strcmp(s, "root") && strcmp(s, "plugin"))) {
-			bh_msg_set(msg, "manifest: run_as must be \"plugin\" or \"root\"");
+		 * user), "libvirt" (the agent's libvirt user, [libvirt] of its policy) or
+		 * "root" (only for actions that genuinely need uid 0) */
+		if (!s || (strcmp(s, "root") && strcmp(s, "plugin") && strcmp(s, "libvirt"))) {
+			bh_msg_set(msg, "manifest: run_as must be \"plugin\", \"libvirt\" or \"root\"");
 			return BH_ERR_FORMAT;
 		}
-		m->run_as = !strcmp(s, "root") ? BH_PLUGIN_RUN_ROOT : BH_PLUGIN_RUN_USER;
+		m->run_as = !strcmp(s, "root")      ? BH_PLUGIN_RUN_ROOT
+			  : !strcmp(s, "libvirt") ? BH_PLUGIN_RUN_LIBVIRT
+						  : BH_PLUGIN_RUN_USER;
 	} else if (!strcmp(key, "root_equivalent")) {
 		/* why the action needs root-equivalent power; shown in the action table */
 		size_t n = s ? json_string_length(v) : 0;
@@ -395,6 +398,11 @@ static int manifest_key(struct bh_plugin_manifest *m, const char *key, json_t *v
 		return BH_ERR_FORMAT;
 	}
 	return 0;
+}
+
+const char *bh_plugin_run_as_name(enum bh_plugin_run_as r)
+{
+	return r == BH_PLUGIN_RUN_ROOT ? "root" : r == BH_PLUGIN_RUN_LIBVIRT ? "libvirt" : "plugin";
 }
 
 int bh_plugin_manifest_parse(const uint8_t *data, size_t len, struct bh_plugin_manifest **ret, struct bh_msg *msg)
@@ -459,7 +467,8 @@ int bh_plugin_manifest_parse(const uint8_t *data, size_t len, struct bh_plugin_m
 	}
 	if (!req && m->root_equivalent[0]) {
 		bh_msg_set(msg, "manifest: \"root_equivalent\" given, but the action runs as the "
-			   "plugin user without a root-equivalent capability");
+			   "%s user without a root-equivalent capability",
+			   bh_plugin_run_as_name(m->run_as));
 		r = BH_ERR_CONFIG;
 		goto out;
 	}

@@ -535,6 +535,11 @@ int bh_plugin_load(const struct bh_plugin_env *env, const char *name, struct bh_
 	if (p->m->run_as == BH_PLUGIN_RUN_ROOT) {
 		p->run_uid = 0;
 		p->run_gid = 0;
+	} else if (p->m->run_as == BH_PLUGIN_RUN_LIBVIRT) {
+		p->run_uid = env->libvirt_uid;
+		p->run_gid = env->libvirt_gid;
+		p->n_groups = env->n_libvirt_groups;
+		memcpy(p->groups, env->libvirt_groups, sizeof(p->groups));
 	} else {
 		p->run_uid = env->plugin_uid;
 		p->run_gid = env->plugin_gid;

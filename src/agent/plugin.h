@@ -71,16 +71,21 @@ struct bh_param_schema {
 };
 
 #define BH_PLUGIN_ROOT_EQ_MAX 400 /* bytes of a "root_equivalent" reason */
+#define BH_PLUGIN_GROUPS_MAX 16   /* supplementary groups of a run_as user (policy.h's max) */
 
 enum bh_plugin_run_as {
 	BH_PLUGIN_RUN_DEFAULT = 0, /* parsing only: "run_as" not seen yet (it is required) */
 	BH_PLUGIN_RUN_USER,        /* the agent's plugin user, caps ambient, SECBIT_NOROOT */
 	BH_PLUGIN_RUN_ROOT,        /* uid 0, caps reduced (bounding set included) */
+	BH_PLUGIN_RUN_LIBVIRT,     /* the agent's libvirt user ([libvirt] of its policy), as USER */
 };
+
+/* "plugin", "root" or "libvirt": the manifest's spelling of run_as */
+const char *bh_plugin_run_as_name(enum bh_plugin_run_as r);
 
 struct bh_plugin_manifest {
 	char action[BH_PLUGIN_NAME_MAX + 1];
-	enum bh_plugin_run_as run_as; /* after parsing: USER or ROOT (section 6) */
+	enum bh_plugin_run_as run_as; /* after parsing: USER, ROOT or LIBVIRT (section 6) */
 	/* "root_equivalent": why it needs uid 0 or a root-equivalent capability; required
 	 * exactly when bh_caps_root_equivalent(caps, run_as == ROOT), else "" */
 	char root_equivalent[BH_PLUGIN_ROOT_EQ_MAX + 1];
@@ -152,13 +157,21 @@ struct bh_plugin_env {
 	 * when the agent is root (bh_plugin_run refuses) */
 	uid_t plugin_uid;
 	gid_t plugin_gid;
+	/* who runs "run_as": "libvirt" plugins ([libvirt] of the agent's policy); uid 0 =
+	 * not configured (such a plugin is refused when the agent is root) */
+	uid_t libvirt_uid;
+	gid_t libvirt_gid;
+	size_t n_libvirt_groups;  /* supplementary groups, e.g. libvirt's socket group */
+	gid_t libvirt_groups[BH_PLUGIN_GROUPS_MAX];
 };
 
 struct bh_plugin {
 	struct bh_plugin_manifest *m;
 	int memfd;                /* sealed copy of the verified executable */
-	uid_t run_uid;            /* from env (plugin user) or 0 for run_as root */
+	uid_t run_uid;            /* from env (plugin or libvirt user) or 0 for run_as root */
 	gid_t run_gid;
+	size_t n_groups;          /* supplementary groups besides run_gid (libvirt user) */
+	gid_t groups[BH_PLUGIN_GROUPS_MAX];
 	uint8_t keyid[BH_PLUGIN_KEYID_LEN];
 };
 
@@ -185,6 +198,19 @@ void bh_plugin_free(struct bh_plugin *p);
  */
 int bh_plugin_run(const struct bh_plugin *p, const char *name, const json_t *params,
 		  json_t **ret, struct bh_msg *msg) __attribute__((warn_unused_result));
+
+/*
+ * bh_plugin_run in two halves, for the agent's split handler (docs/root-agent.md): exec
+ * runs the plugin with `input` (already validated params, JSON text) on stdin and fills
+ * *res (always: release with bh_spawn_result_done) without parsing anything it printed;
+ * outcome turns *res into the reply object or an error (timeout, output cap, signal,
+ * reply not a JSON object with boolean "ok"), with the first stderr line appended.
+ */
+struct bh_spawn_result;
+int bh_plugin_exec(const struct bh_plugin *p, const char *name, const char *input, size_t in_len,
+		   struct bh_spawn_result *res, struct bh_msg *msg) __attribute__((warn_unused_result));
+int bh_plugin_outcome(const struct bh_plugin *p, const char *name, const struct bh_spawn_result *res,
+		      json_t **ret, struct bh_msg *msg) __attribute__((warn_unused_result));
 
 /*
  * Everything derived from a request (JSON keys, names, error texts) goes to logs and

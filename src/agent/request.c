@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/spawn.h"
+#include "core/strutil.h"
 #include "request.h"
 
 int bh_agent_request_parse(const json_t *req, struct bh_agent_request *ret, struct bh_msg *msg)
@@ -508,5 +510,95 @@ int bh_agent_record_decode(const uint8_t *data, size_t len, struct bh_agent_requ
 		return r;
 	}
 	*ret = q;
+	return 0;
+}
+
+/* ---- the handler's run and done records (request.h) ---- */
+
+#define RUN_MAGIC "BHRR"
+#define DONE_MAGIC "BHRD"
+
+int bh_agent_run_put(struct bh_buf *b, const char *action, const char *input, size_t n)
+{
+	size_t an = strlen(action);
+	int r;
+
+	if (!bh_name_valid(action, BH_NAME_ACTION) || n > BH_AGENT_RECORD_MAX)
+		return BH_ERR_RANGE;
+	if ((r = bh_buf_put(b, RUN_MAGIC, 4)) < 0 || (r = bh_buf_put_u8(b, 1)) < 0 ||
+	    (r = bh_buf_put_u8(b, (uint8_t)an)) < 0 || (r = bh_buf_put(b, action, an)) < 0 ||
+	    (r = bh_buf_put_u32(b, (uint32_t)n)) < 0 || (r = bh_buf_put(b, input, n)) < 0)
+		return r;
+	return 0;
+}
+
+int bh_agent_run_get(const uint8_t *data, size_t len, char action[static BH_PLUGIN_NAME_MAX + 1],
+		     const uint8_t **input, size_t *n)
+{
+	struct bh_buf b;
+	const uint8_t *m, *a, *in;
+	uint8_t v, an;
+	uint32_t pn;
+
+	bh_buf_view(&b, data, len);
+	if (bh_buf_get_direct(&b, 4, &m) < 0 || memcmp(m, RUN_MAGIC, 4) || bh_buf_get_u8(&b, &v) < 0 ||
+	    v != 1 || bh_buf_get_u8(&b, &an) < 0 || an < 1 || an > BH_PLUGIN_NAME_MAX ||
+	    bh_buf_get_direct(&b, an, &a) < 0 || bh_buf_get_u32(&b, &pn) < 0 ||
+	    pn > BH_AGENT_RECORD_MAX || bh_buf_get_direct(&b, pn, &in) < 0 || bh_buf_expect_end(&b) < 0)
+		return BH_ERR_FORMAT;
+	memcpy(action, a, an);
+	action[an] = '\0';
+	if (!bh_name_valid(action, BH_NAME_ACTION))
+		return BH_ERR_FORMAT;
+	*input = in;
+	*n = pn;
+	return 0;
+}
+
+int bh_agent_done_put(struct bh_buf *b, int r, const struct bh_spawn_result *res, uint64_t version,
+		      uint32_t run_uid, const char *text)
+{
+	size_t tn = strlen(text);
+	size_t no = bh_buf_len(&res->out), ne = bh_buf_len(&res->err);
+	int e;
+
+	if (tn > BH_AGENT_RECORD_TEXT_MAX)
+		tn = BH_AGENT_RECORD_TEXT_MAX;
+	if (ne > BH_AGENT_DONE_STDERR_MAX)
+		ne = BH_AGENT_DONE_STDERR_MAX;
+	if ((e = bh_buf_put(b, DONE_MAGIC, 4)) < 0 || (e = bh_buf_put_u8(b, 1)) < 0 ||
+	    (e = bh_buf_put_u32(b, (uint32_t)r)) < 0 || (e = bh_buf_put_u32(b, (uint32_t)res->exit_code)) < 0 ||
+	    (e = bh_buf_put_u32(b, (uint32_t)res->term_signal)) < 0 ||
+	    (e = bh_buf_put_u8(b, (uint8_t)((res->timed_out ? 1 : 0) | (res->stdout_truncated ? 2 : 0)))) < 0 ||
+	    (e = bh_buf_put_u64(b, version)) < 0 || (e = bh_buf_put_u32(b, run_uid)) < 0 ||
+	    (e = bh_buf_put_u32(b, (uint32_t)no)) < 0 || (no && (e = bh_buf_put(b, bh_buf_ptr(&res->out), no)) < 0) ||
+	    (e = bh_buf_put_u32(b, (uint32_t)ne)) < 0 || (ne && (e = bh_buf_put(b, bh_buf_ptr(&res->err), ne)) < 0) ||
+	    (e = bh_buf_put_u16(b, (uint16_t)tn)) < 0 || (e = bh_buf_put(b, text, tn)) < 0)
+		return e;
+	return 0;
+}
+
+int bh_agent_done_get(const uint8_t *data, size_t len, struct bh_agent_done *d)
+{
+	struct bh_buf b;
+	const uint8_t *m, *t;
+	uint8_t v;
+	uint32_t x[3];
+	uint16_t tn;
+
+	bh_buf_view(&b, data, len);
+	if (bh_buf_get_direct(&b, 4, &m) < 0 || memcmp(m, DONE_MAGIC, 4) || bh_buf_get_u8(&b, &v) < 0 ||
+	    v != 1 || bh_buf_get_u32(&b, &x[0]) < 0 || bh_buf_get_u32(&b, &x[1]) < 0 ||
+	    bh_buf_get_u32(&b, &x[2]) < 0 || bh_buf_get_u8(&b, &d->flags) < 0 || d->flags > 3 ||
+	    bh_buf_get_u64(&b, &d->version) < 0 || bh_buf_get_u32(&b, &d->run_uid) < 0 ||
+	    bh_buf_get_u32(&b, &d->n_out) < 0 || bh_buf_get_direct(&b, d->n_out, &d->out) < 0 ||
+	    bh_buf_get_u32(&b, &d->n_err) < 0 || d->n_err > BH_AGENT_DONE_STDERR_MAX ||
+	    bh_buf_get_direct(&b, d->n_err, &d->err) < 0 || bh_buf_get_u16(&b, &tn) < 0 ||
+	    tn > BH_AGENT_RECORD_TEXT_MAX || bh_buf_get_direct(&b, tn, &t) < 0 || bh_buf_expect_end(&b) < 0)
+		return BH_ERR_FORMAT;
+	d->r = (int32_t)x[0];
+	d->exit_code = (int32_t)x[1];
+	d->term_signal = (int32_t)x[2];
+	bh_str_sanitize((const char *)t, tn, d->text, sizeof(d->text));
 	return 0;
 }

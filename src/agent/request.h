@@ -88,6 +88,41 @@ int bh_agent_record_put_error(struct bh_buf *out, const char *text)
 int bh_agent_record_decode(const uint8_t *data, size_t len, struct bh_agent_request *ret,
 			   struct bh_msg *msg) __attribute__((warn_unused_result));
 
+/*
+ * The connection handler's two records (docs/root-agent.md "The handler's split"),
+ * between its filtered checker and its unfiltered launcher, every integer big-endian:
+ *   run   "BHRR" u8 1, u8 n (1..BH_PLUGIN_NAME_MAX) + action (bh_name_valid), u32 n
+ *         (<= BH_AGENT_RECORD_MAX) + the validated params as JSON text (passed to the
+ *         plugin as is, never parsed by the launcher)
+ *   done  "BHRD" u8 1, i32 r (0 or an error), i32 exit_code, i32 term_signal, u8 flags
+ *         (1 timed out, 2 stdout truncated), u64 version, u32 run_uid, u32 n + stdout,
+ *         u32 n (<= BH_AGENT_DONE_STDERR_MAX) + stderr, u16 n (<= BH_AGENT_RECORD_TEXT_MAX)
+ *         + error text
+ * The getters decode exactly [data, data+len) (views into data; BH_ERR_FORMAT otherwise);
+ * fuzz/fuzz_agent_run.c checks that what they accept re-encodes to the same bytes.
+ */
+#define BH_AGENT_RUN_MAX          (BH_AGENT_RECORD_MAX + 128u)
+#define BH_AGENT_DONE_STDERR_MAX  4096u
+#define BH_AGENT_DONE_MAX         (64u * 1024u * 1024u + 8192u) /* stdout <= output_max <= 64 MiB */
+struct bh_spawn_result;
+struct bh_agent_done {
+	int32_t r, exit_code, term_signal;
+	uint8_t flags;
+	uint64_t version;
+	uint32_t run_uid;
+	const uint8_t *out, *err;  /* views into the record */
+	uint32_t n_out, n_err;
+	char text[BH_AGENT_RECORD_TEXT_MAX + 1]; /* sanitized */
+};
+int bh_agent_run_put(struct bh_buf *b, const char *action, const char *input, size_t n)
+	__attribute__((warn_unused_result));
+int bh_agent_run_get(const uint8_t *data, size_t len, char action[static BH_PLUGIN_NAME_MAX + 1],
+		     const uint8_t **input, size_t *n) __attribute__((warn_unused_result));
+int bh_agent_done_put(struct bh_buf *b, int r, const struct bh_spawn_result *res, uint64_t version,
+		      uint32_t run_uid, const char *text) __attribute__((warn_unused_result));
+int bh_agent_done_get(const uint8_t *data, size_t len, struct bh_agent_done *d)
+	__attribute__((warn_unused_result));
+
 /* {"ok": false, "error": text}; NULL on allocation failure. */
 json_t *bh_agent_error_reply(const char *text);
 

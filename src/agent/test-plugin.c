@@ -3,7 +3,8 @@
  * Test-only action plugin (never installed).  Reads the params object on
  * stdin and acts on params.mode:
  *   "echo"  (default)  {"ok":true,"tag":TAG,"params":{...},"uid":N,"gid":N,
- *                       "capeff"/"capprm"/"capamb"/"capbnd":"<hex>","secbits":N}
+ *                       "capeff"/"capprm"/"capamb"/"capbnd":"<hex>","secbits":N,
+ *                       "groups":[supplementary gids]}
  *   "sleep"            sleeps 60 s (timeout tests)
  *   "linger"           closes stdout and stderr, then sleeps 60 s
  *   "spew"             writes 4 MiB to stdout (output cap tests)
@@ -104,6 +105,13 @@ int main(void)
 			prctl(PR_GET_SECUREBITS));
 	if (!out)
 		return 1;
+	gid_t gs[64];
+	int ng = getgroups(64, gs);
+	json_t *ga = json_array();
+	for (int i = 0; ga && i < ng; i++)
+		json_array_append_new(ga, json_integer(gs[i]));
+	if (ga)
+		json_object_set_new(out, "groups", ga);
 	json_dumpf(out, stdout, JSON_COMPACT);
 	json_decref(out);
 	json_decref(in);

@@ -699,8 +699,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (e.cfg.sandbox) {
 		/* the spawners first: unfiltered (the filter is inherited across execve and
-		 * forbids executable memory), under the same policy (spawner.h) */
-		if ((r = bh_policy_load(NULL, "blockhost-engine", &pol, &m)) < 0) {
+		 * forbids executable memory), under the provisioner's policy and identity,
+		 * which the CLIs they run check (spawner.h; policy/README.md "Users") */
+		if ((r = bh_policy_load(NULL, "blockhost-provisioner", &pol, &m)) < 0) {
 			bh_log(LOG_ERR, "sandbox: %s", m.text);
 			goto out;
 		}
@@ -709,7 +710,10 @@ int main(int argc, char **argv)
 				bh_log(LOG_ERR, "%s", m.text);
 				goto out;
 			}
-		if ((r = bh_sandbox_apply("blockhost-engine", BH_SANDBOX_ALLOW_DEBUG_ENV, &m)) < 0) {
+		/* started as root: becomes its own [identity] (blockhost-engine) here; either
+		 * way it refuses to run under any other identity */
+		if ((r = bh_sandbox_apply("blockhost-engine", BH_SANDBOX_ALLOW_DEBUG_ENV | BH_SANDBOX_SETID |
+					  BH_SANDBOX_CHECK_IDENTITY, &m)) < 0) {
 			bh_log(LOG_ERR, "sandbox: %s", m.text);
 			goto out;
 		}

@@ -11,6 +11,7 @@
 
 #include "core/frame.h"
 #include "core/hex.h"
+#include "core/log.h"
 #include "eth/abi.h"
 #include "sandbox/sandbox.h"
 #include "spawner.h"
@@ -101,8 +102,13 @@ int eng_spawner_start(const struct bh_policy *pol, struct eng_spawner *ret, stru
 		signal(SIGTERM, SIG_IGN);   /* stops at EOF, after the child it runs */
 		signal(SIGINT, SIG_IGN);
 		signal(SIGPIPE, SIG_IGN);
-		if (pol && bh_sandbox_apply_policy(pol, 0, &m) < 0)
+		/* the provisioner's policy: started as root, the spawner takes its identity
+		 * (blockhost-prov), so the CLIs it runs pass their identity check */
+		if (pol && bh_sandbox_apply_policy(pol, BH_SANDBOX_SETID | BH_SANDBOX_CHECK_IDENTITY,
+						   &m) < 0) {
+			bh_log(LOG_ERR, "spawner: sandbox: %s", m.text);
 			_exit(2);
+		}
 		serve(3);
 		_exit(0);
 	}

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,7 +26,9 @@
 #include "core/atomicio.h"
 #include "core/hex.h"
 #include "core/spawn.h"
+#include "core/strutil.h"
 #include "lock.h"
+#include "sandbox/sandbox.h"
 #include "subcommands.h"
 
 static const struct option create_options[] = {
@@ -359,11 +362,159 @@ out:
 	return r;
 }
 
+/*
+ * The seed helper.  create runs under seccomp/blockhost-provisioner like every verb, which
+ * starts no process and maps no executable memory (cloud-localds, a shell script running
+ * several tools, and xorriso could not even start under it: a filter is inherited across
+ * execve).  So before the filter (prov_cmd.before_sandbox) create forks one helper, the gc
+ * verb's and the engine's spawner pattern: the verb's policy and identity, no filter, the
+ * configuration read before the fork.  It reads one VM name per line ("NAME\n",
+ * prov_valid_name) on a socketpair, builds <cloud_init_dir>/NAME/cidata.iso from the fixed
+ * file names there (cloud-localds -N, else xorriso; argv, never a shell) and answers
+ * "EXIT TEXT\n" (the tool's exit code, -errno if it could not run; TEXT says which tool
+ * failed how, with the first 300 bytes of its stderr, sanitised).  It never sees the seed's contents.  EOF: it exits.
+ */
+static int seed_fd = -1;
+
+static void seed_helper_loop(int fd, const char *cidir)
+{
+	char req[128], resp[448], text[400];
+
+	for (;;) {
+		ssize_t n = read(fd, req, sizeof(req) - 1);
+		char *dir = NULL, *ud = NULL, *md = NULL, *nc = NULL, *iso = NULL, *which = NULL;
+		int ec = -EINVAL;
+		if (n <= 0)
+			return;
+		req[n] = '\0';
+		text[0] = '\0';
+		char *nl = strchr(req, '\n');
+		if (nl && nl[1] == '\0') {
+			*nl = '\0';
+			if (prov_valid_name(req) && file_path(cidir, req, "", &dir) == 0 &&
+			    file_path(dir, "user-data", "", &ud) == 0 &&
+			    file_path(dir, "meta-data", "", &md) == 0 &&
+			    file_path(dir, "network-config", "", &nc) == 0 &&
+			    file_path(dir, "cidata.iso", "", &iso) == 0) {
+				const char *av[] = { "cloud-localds", "-N", nc, iso, ud, md, NULL };
+				const char *xo[] = { "xorriso", "-as", "mkisofs", "-quiet", "-o", iso, "-V",
+						     "cidata", "-J", "-r", ud, md, nc, NULL };
+				bool have = bh_spawn_which("cloud-localds", BH_SPAWN_DEFAULT_PATH, &which) == 0;
+				struct bh_spawn_opts o = { .argv = have ? av : xo, .search_path = true,
+							   .timeout_ms = 300000, .stdout_max = 65536,
+							   .stderr_max = 65536, .allow_truncate = true };
+				struct bh_spawn_result res;
+				if ((ec = bh_spawn_run(&o, &res)) == 0) {
+					char err[304];
+					size_t k = bh_buf_len(&res.err);
+					const char *t = (const char *)bh_buf_ptr(&res.err);
+					while (k && (t[k - 1] == '\n' || t[k - 1] == '\r'))
+						k--;
+					bh_str_sanitize(t ? t : "", k > 300 ? 300 : k, err, sizeof(err));
+					ec = res.exit_code;
+					if (ec)
+						snprintf(text, sizeof(text), "%s failed (exit %d): %s",
+							 o.argv[0], ec, err);
+					bh_spawn_result_done(&res);
+				} else {
+					snprintf(text, sizeof(text), "cannot run %s: %s", o.argv[0],
+						 bh_strerror(ec));
+				}
+			}
+		}
+		free(dir); free(ud); free(md); free(nc); free(iso); free(which);
+		int m = snprintf(resp, sizeof(resp), "%d %s\n", ec, text);
+		if (m < 0 || write(fd, resp, (size_t)m) != m)
+			return;
+	}
+}
+
+static int create_before_sandbox(int argc, char **argv)
+{
+	struct prov_conf conf;
+	struct bh_msg m = { "" };
+	int sv[2];
+	pid_t pid;
+
+	(void)argc;
+	(void)argv;
+	if (prov_conf_load(NULL, &conf, &m) < 0)
+		return 0; /* create reports the configuration error itself */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		say("seed helper: socketpair: %s", strerror(errno));
+		prov_conf_done(&conf);
+		return -1;
+	}
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		say("seed helper: fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		prov_conf_done(&conf);
+		return -1;
+	}
+	if (pid == 0) {
+		struct bh_policy *p = NULL;
+		close(sv[0]);
+		/* the verb's policy (limits, no_new_privs, identity), not its filter */
+		if (bh_policy_load(NULL, "blockhost-provisioner", &p, &m) == 0 &&
+		    bh_sandbox_apply_policy(p, BH_SANDBOX_CHECK_IDENTITY, &m) == 0)
+			seed_helper_loop(sv[1], conf.cloud_init_dir);
+		else
+			say("seed helper: sandbox: %s", m.text);
+		_exit(0);
+	}
+	close(sv[1]);
+	prov_conf_done(&conf);
+	seed_fd = sv[0];
+	return 0;
+}
+
+/* Ask the seed helper to build NAME's ISO; 0 or an error with msg. */
+static int seed_build(const char *name, struct bh_msg *m)
+{
+	char req[128], resp[448];
+	size_t got = 0;
+	int len, ec;
+
+	if (seed_fd < 0) {
+		bh_msg_set(m, "the seed helper was not started");
+		return BH_ERR_INTERNAL;
+	}
+	len = snprintf(req, sizeof(req), "%s\n", name);
+	if (len < 0 || (size_t)len >= sizeof(req) || write(seed_fd, req, (size_t)len) != len) {
+		bh_msg_set(m, "the seed helper is gone");
+		return BH_ERR_CHILD;
+	}
+	while (got < sizeof(resp) - 1) {
+		ssize_t n = read(seed_fd, resp + got, sizeof(resp) - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (resp[got - 1] == '\n')
+			break;
+	}
+	resp[got] = '\0';
+	char *sp = strchr(resp, ' '), *nl = strchr(resp, '\n');
+	if (!got || !sp || !nl) {
+		bh_msg_set(m, "the seed helper is gone");
+		return BH_ERR_CHILD;
+	}
+	*sp = *nl = '\0';
+	ec = atoi(resp);
+	if (ec == 0)
+		return 0;
+	say("seed: %s", sp[1] ? sp + 1 : "invalid request");
+	return ec < 0 ? ec : BH_ERR_CHILD;
+}
+
 /* <cloud-init>/NAME/ (0711; undo: remove) with user-data (0600), meta-data,
- * network-config and cidata.iso (cloud-localds -N, else xorriso). */
+ * network-config and cidata.iso (built by the seed helper: cloud-localds -N, else xorriso). */
 static int create_seed(struct create *cr, struct bh_msg *m)
 {
-	char *dir = NULL, *ud = NULL, *md = NULL, *nc = NULL, *iso = NULL, *which = NULL;
+	char *dir = NULL, *ud = NULL, *md = NULL, *nc = NULL, *iso = NULL;
 	int r;
 
 	if ((r = file_path(cr->c.conf.cloud_init_dir, cr->q.name, "", &dir)) < 0)
@@ -386,11 +537,7 @@ static int create_seed(struct create *cr, struct bh_msg *m)
 		bh_msg_set(m, "writing the seed files in %s: %s", dir, bh_strerror(r));
 		goto out;
 	}
-	const char *av[] = { "cloud-localds", "-N", nc, iso, ud, md, NULL };
-	const char *xo[] = { "xorriso", "-as", "mkisofs", "-quiet", "-o", iso, "-V", "cidata",
-			     "-J", "-r", ud, md, nc, NULL };
-	bool have_localds = bh_spawn_which("cloud-localds", BH_SPAWN_DEFAULT_PATH, &which) == 0;
-	if ((r = run_tool(have_localds ? av : xo, "seed")) < 0) {
+	if ((r = seed_build(cr->q.name, m)) < 0) {
 		bh_msg_set(m, "building the NoCloud seed failed");
 		goto out;
 	}
@@ -400,7 +547,7 @@ static int create_seed(struct create *cr, struct bh_msg *m)
 	iso = NULL;
 	r = 0;
 out:
-	free(dir); free(ud); free(md); free(nc); free(iso); free(which);
+	free(dir); free(ud); free(md); free(nc); free(iso);
 	return r;
 }
 
@@ -613,5 +760,6 @@ const struct prov_cmd prov_cmd_create = {
 		 "the GECOS gets nft= from update-gecos).\n"
 		 "  Without --apply a dry run: nothing is changed.  Prints BLOCKHOST_RESULT: {...}; "
 		 "a failure {\"status\":\"error\",...} on stdout, exit 1.",
-	.sandbox = PROV_SANDBOX_POLICY_ONLY,
+	.sandbox = PROV_SANDBOX_FULL,
+	.before_sandbox = create_before_sandbox,
 };

@@ -84,9 +84,8 @@ static void quiet_virt(void *ud, virErrorPtr e)
 
 /*
  * policy/blockhost-provisioner.policy + seccomp/blockhost-provisioner at the start of a
- * verb.  create gets the policy only: a seccomp filter is inherited across execve, and
- * qemu-img / cloud-localds are not ours to list.  build-template (root, debootstrap)
- * applies neither.  NSS is loaded first so no module is dlopen'ed under the filter.
+ * verb, create included (its seed tool runs in a helper forked before the filter:
+ * cmd-create.c).  build-template (root, debootstrap) applies neither.  NSS is loaded first so no module is dlopen'ed under the filter.
  */
 static int sandbox(const struct prov_cmd *cmd)
 {

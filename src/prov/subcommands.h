@@ -15,7 +15,7 @@
 
 enum prov_sandbox {
 	PROV_SANDBOX_FULL,        /* policy + seccomp (seccomp/blockhost-provisioner) */
-	PROV_SANDBOX_POLICY_ONLY, /* create: the filter would be inherited by qemu-img/cloud-localds */
+	PROV_SANDBOX_POLICY_ONLY, /* policy file only (no verb uses it since create has its seed helper) */
 	PROV_SANDBOX_NONE,        /* build-template: root, debootstrap, mount */
 };
 

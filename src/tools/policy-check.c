@@ -411,13 +411,14 @@ static bool read_action(const char *adir, const char *fname, struct action_row *
 	}
 	v = json_object_get(j, "run_as");
 	if (!v) {
-		problem("%s: \"run_as\" missing (required: \"plugin\" or \"root\"; there is no "
-			"implicit rule)", path);
+		problem("%s: \"run_as\" missing (required: \"plugin\", \"libvirt\" or \"root\"; "
+			"there is no implicit rule)", path);
 		goto out;
 	}
 	if (!json_is_string(v) || (strcmp(json_string_value(v), "root") &&
-				   strcmp(json_string_value(v), "plugin"))) {
-		problem("%s: run_as must be \"plugin\" or \"root\"", path);
+				   strcmp(json_string_value(v), "plugin") &&
+				   strcmp(json_string_value(v), "libvirt"))) {
+		problem("%s: run_as must be \"plugin\", \"libvirt\" or \"root\"", path);
 		goto out;
 	}
 	snprintf(row->run_as, sizeof(row->run_as), "%s", json_string_value(v));
@@ -532,19 +533,24 @@ static void check_actions(const char *adir, const char *const *srcs, size_t n_sr
 	       "(setuid/setgid), %zu root-equivalent\n", n, adir, n_root, n_setid, n_req);
 }
 
-/* The root agent's [callers] (read from its policy; names not resolved). */
-static struct bh_callers *read_callers(const char *pdir)
+/* The root agent's [callers] and its [libvirt] user (read from its policy; names not
+ * resolved). */
+static struct bh_callers *read_callers(const char *pdir, char *libvirt_user, size_t n)
 {
 	struct bh_msg m = { "" };
 	struct bh_policy *p = NULL;
 	struct bh_callers *cs = NULL;
+	const char *u = NULL;
 
+	snprintf(libvirt_user, n, "?");
 	if (bh_policy_load_flags(pdir, "blockhost-root-agent", BH_SECCOMP_ANY_OWNER, &p, &m) < 0) {
 		problem("%s", m.text);
 		return NULL;
 	}
 	if (bh_callers_parse(p->ini, bh_policy_section(p, "callers"), false, &cs, &m) < 0)
 		problem("%s", m.text);
+	if (bh_ini_get(p->ini, bh_policy_section(p, "libvirt"), "user", &u, &m) == 0)
+		snprintf(libvirt_user, n, "%s", u);
 	bh_policy_free(p);
 	return cs;
 }
@@ -565,14 +571,19 @@ static void print_tables(const char *pdir, bool have_actions)
 	}
 	if (!have_actions)
 		return;
-	struct bh_callers *cs = read_callers(pdir);
+	char lvu[64];
+	struct bh_callers *cs = read_callers(pdir, lvu, sizeof(lvu));
 	printf("\n| action | run_as | capabilities | callers | root-equivalent | source |\n"
 	       "|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < n_rows; i++) {
 		const struct action_row *r = &rows[i];
-		char who[256];
+		char who[256], ra[96];
 		const struct bh_callers_rule *cr = bh_callers_find(cs, r->name);
-		printf("| %s | %s | %s | %s | %s | %s |\n", r->name, r->run_as,
+		if (!strcmp(r->run_as, "libvirt"))
+			snprintf(ra, sizeof(ra), "libvirt (user %s)", lvu);
+		else
+			snprintf(ra, sizeof(ra), "%s", r->run_as);
+		printf("| %s | %s | %s | %s | %s | %s |\n", r->name, ra,
 		       r->caps[0] ? r->caps : "none",
 		       cr ? bh_callers_format(cr, who, sizeof(who)) : "nobody (no [callers] rule)",
 		       r->root_eq ? "**yes**" : "no", r->source ? r->source : "(none)");

@@ -8,6 +8,11 @@ MINT="$BIN/blockhost-mint-nft"
 ENGINE="$BIN/blockhost-engine"
 ARTIFACTS="$BUILD/contracts"
 export NODE_PATH="$JS/node_modules"
+# the engine runs as root here, and so do its spawners and the provisioner CLIs they run
+# (production: blockhost-engine and blockhost-prov, which the engine started as root
+# switches to: policy/README.md "Users")
+bh_policy_identity blockhost-engine root root
+bh_policy_identity blockhost-provisioner root root
 
 # eng_start: sets ADDR (host wallet), NFT, SUBS, STABLE (predicted), KS_SOCK, RPC_URL.
 eng_start() {

@@ -20,6 +20,9 @@
  *   mmap-exec            an anonymous PROT_READ|PROT_EXEC mapping
  *   setuid               setuid(0)
  *   read-other FILE      read another service's 0600 file
+ *   signal-sibling PID   SIGTERM to a process of a sibling service (engine / provisioner /
+ *                        wizard: separate uids, policy/README.md "Users")
+ *   read-sibling FILE    read a sibling service's 0600 file
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,7 +67,7 @@ int main(int argc, char **argv)
 	/* from here on: one system call, then _exit */
 	if (!strcmp(probe, "write-root"))
 		_exit(verdict(syscall(SYS_openat, AT_FDCWD, arg, O_WRONLY | O_CLOEXEC)));
-	if (!strcmp(probe, "signal"))
+	if (!strcmp(probe, "signal") || !strcmp(probe, "signal-sibling"))
 		_exit(verdict(syscall(SYS_kill, (pid_t)atoi(arg), SIGTERM)));
 	if (!strcmp(probe, "create-0644"))
 		_exit(verdict(syscall(SYS_openat, AT_FDCWD, path,
@@ -88,7 +91,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(probe, "setuid"))
 		_exit(verdict(syscall(SYS_setuid, 0)));
-	if (!strcmp(probe, "read-other"))
+	if (!strcmp(probe, "read-other") || !strcmp(probe, "read-sibling"))
 		_exit(verdict(syscall(SYS_openat, AT_FDCWD, arg, O_RDONLY | O_CLOEXEC)));
 	_exit(2);
 }

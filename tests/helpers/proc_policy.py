@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-# proc_policy.py PID POLICY_FILE [--section identity|reader] [--seccomp 0|2]
+# proc_policy.py PID POLICY_FILE [--section identity|reader|libvirt] [--seccomp 0|2]
 # Compare a running process's /proc/PID/status with a policy file (issue 19): uid, gid
-# and supplementary groups with [identity] (or the root agent's [reader], which keeps no
-# capabilities), CapEff/CapPrm/CapInh/CapAmb with [capabilities] keep, NoNewPrivs 1,
+# and supplementary groups with [identity] (or the root agent's [reader] or [libvirt],
+# which keep no capabilities), CapEff/CapPrm/CapInh/CapAmb with [capabilities] keep, NoNewPrivs 1,
 # Seccomp (2 = filter; 0 for the agent's monitor).  Prints each mismatch; exit 1 if any.
 import grp, pwd, re, sys
 

@@ -278,3 +278,16 @@ grep -q 'test: request reader calling mount(2) under the filter' "$T/agent.log" 
 	grep -q 'killed by SIGSYS' "$T/agent.log" || { cat "$T/agent.log"; fail "reader not killed by SIGSYS"; }
 ! grep -aq BH_TEST_FORBIDDEN_SYSCALL "$BIN/blockhost-root-agent" || fail "production agent has the test hook"
 ok "agent reader: a syscall outside its filter kills it with SIGSYS (the production binary has no hook)"
+# 14b. ... and one outside seccomp/blockhost-root-agent-handler kills the connection
+# handler's checker: the launcher answers "internal error" and logs the SIGSYS
+stop_agent
+BH_TEST_HANDLER_FORBIDDEN_SYSCALL=1 start_agent
+out=$(call echo '{}')
+case $out in *'"ok": false'*'internal error'*|*'"ok":false'*'internal error'*) ;;
+	*) fail "handler under a forbidden syscall: $out" ;; esac
+for _ in $(seq 50); do grep -q 'blockhost-root-agent-handler' "$T/agent.log" && break; sleep 0.1; done
+grep -q 'test: connection handler calling mount(2) under the filter' "$T/agent.log" &&
+	grep -q 'killed by SIGSYS: a system call outside seccomp/blockhost-root-agent-handler' "$T/agent.log" ||
+	{ cat "$T/agent.log"; fail "handler not killed by SIGSYS"; }
+! grep -aq BH_TEST_HANDLER_FORBIDDEN_SYSCALL "$BIN/blockhost-root-agent" || fail "production agent has the handler test hook"
+ok "agent connection handler: a syscall outside its filter kills it with SIGSYS"

@@ -67,6 +67,10 @@ static void test_manifest_good(void **state)
 		{ "\"run_as\":\"plugin\"," RE, "[\"net_admin\"]", BH_ERR_CONFIG, 0 },
 		{ "\"run_as\":\"root\",\"root_equivalent\":\"short\",", "[]", BH_ERR_FORMAT, 0 },
 		{ "\"run_as\":\"root\",\"root_equivalent\":\"bad\\nnewline\",", "[]", BH_ERR_FORMAT, 0 },
+		/* the agent's libvirt user: like the plugin user, not root-equivalent */
+		{ "\"run_as\":\"libvirt\",", "[]", 0, BH_PLUGIN_RUN_LIBVIRT },
+		{ "\"run_as\":\"libvirt\"," RE, "[]", BH_ERR_CONFIG, 0 },
+		{ "\"run_as\":\"libvirt\",", "[\"setuid\",\"setgid\"]", BH_ERR_CONFIG, 0 },
 	};
 	for (size_t i = 0; i < sizeof(ra) / sizeof(ra[0]); i++) {
 		char man[1024];

@@ -68,7 +68,9 @@ static int check(const struct bh_plugin_env *env, const char *name, json_t *out)
 		json_array_append_new(out, json_pack("{s:s, s:b, s:I, s:s, s:I, s:o, s:s}", "name",
 			name, "ok", 1, "version", (json_int_t)p->m->version, "key", kid, "timeout_ms",
 			(json_int_t)p->m->timeout_ms, "caps", caps, "run_as",
-			p->m->run_as == BH_PLUGIN_RUN_ROOT ? "root" : "plugin-user"));
+			p->m->run_as == BH_PLUGIN_RUN_ROOT      ? "root"
+			: p->m->run_as == BH_PLUGIN_RUN_LIBVIRT ? "libvirt-user"
+								  : "plugin-user"));
 		bh_plugin_free(p);
 		return 0;
 	}
@@ -79,7 +81,9 @@ static int check(const struct bh_plugin_env *env, const char *name, json_t *out)
 	for (int c = 0; c < 64; c++)
 		if (p->m->caps & (1ull << c))
 			printf(" %s", capng_capability_to_name((unsigned)c));
-	printf(", runs as %s)\n", p->m->run_as == BH_PLUGIN_RUN_ROOT ? "root" : "the plugin user");
+	printf(", runs as %s)\n", p->m->run_as == BH_PLUGIN_RUN_ROOT      ? "root"
+				   : p->m->run_as == BH_PLUGIN_RUN_LIBVIRT ? "the libvirt user"
+									   : "the plugin user");
 	bh_plugin_free(p);
 	return 0;
 }

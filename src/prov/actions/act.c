@@ -2,9 +2,7 @@
 /* The domain-* plugin skeleton (act.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/fsuid.h>
 #include <sys/stat.h>
-#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,21 +100,6 @@ int act_check_storage(struct act_ctx *c, const char *name, char **ret_disk, char
 	    asprintf(&seed, "%s/%s-seed.iso", c->conf.storage_path, name) < 0 ||
 	    !(hdr = malloc(PROV_QCOW2_HDR_MAX)))
 		goto out;
-	/*
-	 * The disk and seed belong to the provisioner's user (0640/0600): read them with that
-	 * user's file-system identity (setfsuid: CAP_SETUID, which the manifest grants for the
-	 * session drop anyway) instead of holding CAP_DAC_READ_SEARCH.
-	 */
-	if (geteuid() == 0 && stat(c->conf.storage_path, &st) == 0 && st.st_uid != 0) {
-		setfsgid(st.st_gid);
-		setfsuid(st.st_uid);
-		if ((uid_t)setfsuid((uid_t)-1) != st.st_uid) {
-			bh_msg_set(&c->msg, "cannot take the file-system identity of uid %u",
-				   (unsigned)st.st_uid);
-			r = BH_ERR_INTERNAL;
-			goto out;
-		}
-	}
 	/* the template: not replaceable by the unprivileged provisioner */
 	if ((fd = open_regular(c, "template", c->conf.template_path, &st)) < 0) {
 		r = fd;
@@ -163,10 +146,6 @@ int act_check_storage(struct act_ctx *c, const char *name, char **ret_disk, char
 	}
 	r = 0;
 out:
-	if (geteuid() == 0) {
-		setfsuid(0);
-		setfsgid(0);
-	}
 	free(disk);
 	free(seed);
 	free(hdr);
@@ -208,30 +187,36 @@ out:
 }
 
 /*
- * qemu:///session: the hypervisor belongs to one unprivileged user; connect as that
- * user with its HOME/XDG_RUNTIME_DIR.  This is why the manifests grant setuid/setgid
- * (docs/provisioner.md): after this point the plugin holds no privilege at all.
+ * The agent runs these plugins as its libvirt user ("run_as": "libvirt", [libvirt] of its
+ * policy), with no capabilities: the owner of qemu:///session, or for qemu:///system a
+ * member of libvirt's socket group.  They never change identity; they refuse uid 0 (the
+ * agent started without its libvirt user, or the plugin run by hand as root) and, for
+ * qemu:///session, any uid but the session's owner (libvirt.json session_user), whose
+ * HOME/XDG_RUNTIME_DIR locate the session daemon's socket.
  */
-static int drop_to_session_user(struct act_ctx *c)
+static int check_identity(struct act_ctx *c)
 {
 	const struct prov_conf *k = &c->conf;
+	uid_t ru, eu, su;
 
+	if (getresuid(&ru, &eu, &su) < 0)
+		return bh_negerrno();
+	if (ru == 0 || eu == 0 || su == 0) {
+		bh_msg_set(&c->msg, "running as uid 0: the domain-* actions run as the root agent's "
+			   "libvirt user (\"run_as\": \"libvirt\"), never as root");
+		return BH_ERR_DENIED;
+	}
 	if (!k->has_session_user)
 		return 0;
+	if (ru != k->session_uid || eu != k->session_uid || su != k->session_uid) {
+		bh_msg_set(&c->msg, "running as uid %u, but libvirt.json session_user (the owner of "
+			   "%s) is uid %u: the root agent's [libvirt] user must be that user",
+			   (unsigned)eu, k->uri, (unsigned)k->session_uid);
+		return BH_ERR_DENIED;
+	}
 	if (setenv("HOME", k->session_home, 1) < 0 ||
 	    setenv("XDG_RUNTIME_DIR", k->session_runtime_dir, 1) < 0)
 		return -ENOMEM;
-	if (setgroups(0, NULL) < 0 || setresgid(k->session_gid, k->session_gid, k->session_gid) < 0 ||
-	    setresuid(k->session_uid, k->session_uid, k->session_uid) < 0) {
-		int r = bh_negerrno();
-		bh_msg_set(&c->msg, "cannot switch to session user %u: %s",
-			   (unsigned)k->session_uid, strerror(-r));
-		return r;
-	}
-	if (setuid(0) == 0) { /* must not be able to regain root */
-		bh_msg_set(&c->msg, "privilege drop did not stick");
-		return BH_ERR_INTERNAL;
-	}
 	return 0;
 }
 
@@ -258,7 +243,7 @@ int act_main(const char *action, int (*fn)(struct act_ctx *ctx))
 		goto fail;
 	if ((r = prov_conf_load(NULL, &c.conf, &c.msg)) < 0)
 		goto fail;
-	if ((r = drop_to_session_user(&c)) < 0)
+	if ((r = check_identity(&c)) < 0)
 		goto fail;
 	if (virInitialize() < 0 || !(c.conn = virConnectOpen(c.conf.uri))) {
 		bh_msg_set(&c.msg, "cannot connect to %s: %s", c.conf.uri, act_virt_error());

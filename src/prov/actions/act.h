@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Shared skeleton of the domain-* root-agent plugins (docs/PROTOCOL.plugin):
- * read the validated params from stdin, load libvirt.json, drop to the session
- * user when one is configured (qemu:///session), open a read-write libvirt
+ * read the validated params from stdin, load libvirt.json, check that it runs as the
+ * root agent's libvirt user (never uid 0; for qemu:///session the configured session
+ * user, whose HOME/XDG_RUNTIME_DIR it takes), open a read-write libvirt
  * connection, run the action, print one JSON reply.  Every plugin re-checks its
  * params itself: the agent's schema is the first fence, not the only one.
  */

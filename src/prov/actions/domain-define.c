@@ -3,11 +3,11 @@
  * domain-define: create the VM's disk and define (not start) its domain from validated
  * fields.  The XML is built here (prov_domain_xml); the caller never supplies XML.
  *
- * The files libvirt opens live in storage_path, which the unprivileged provisioner
- * cannot write (production: root-owned): this plugin creates the qcow2 overlay on the
- * template itself (qemu-img) and copies the caller's NoCloud seed in (read with the
- * caller's file-system identity, O_NOFOLLOW), so nobody but root can rewrite them
- * between these checks and qemu opening them.  A domain of the same name must not exist
+ * The files libvirt opens live in storage_path, which the provisioner cannot write
+ * (owned by the root agent's libvirt user, as which this plugin runs: policy/README.md
+ * "Who owns what"): this plugin creates the qcow2 overlay on the template itself
+ * (qemu-img) and copies the caller's NoCloud seed in (O_NOFOLLOW, read by group), so
+ * the provisioner cannot rewrite them between these checks and qemu opening them.  A domain of the same name must not exist
  * (virDomainDefineXML would silently redefine it).  On any failure the files created
  * here are removed again.
  *
@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
-#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,28 +33,19 @@
 
 #define SEED_MAX (16u * 1024u * 1024u)
 
-/* Read the caller's seed ISO (as the owner of cloud_init_dir) and write our copy (0600). */
+/* Read the caller's seed ISO (the libvirt user reads cloud_init_dir by group, see
+ * policy/README.md "Who owns what") and write our copy (0600). */
 static int copy_seed(struct act_ctx *c, const char *src, const char *dst)
 {
-	struct stat st, dir;
+	struct stat st;
 	char *buf = NULL;
 	ssize_t n = 0;
 	int in = -1, out = -1, r;
-	bool switched = false;
 
-	if (geteuid() == 0 && stat(c->conf.cloud_init_dir, &dir) == 0 && dir.st_uid != 0) {
-		setfsgid(dir.st_gid);
-		setfsuid(dir.st_uid);
-		switched = true;
-	}
 	/* core/file.h: a regular file of at most SEED_MAX bytes (and not empty, below) */
 	static const struct bh_file_rules rules = { .type = S_IFREG, .max_size = SEED_MAX };
 	struct bh_msg m = { "" };
 	r = bh_file_open(AT_FDCWD, src, O_RDONLY, &rules, &in, &st, &m);
-	if (switched) {
-		setfsuid(0);
-		setfsgid(0);
-	}
 	if (r < 0) {
 		bh_msg_set(&c->msg, "seed %s", m.text);
 		return r;
