@@ -103,8 +103,12 @@ static int add(struct su_www *w, int dirfd, const char *dir, const char *sub, co
 	f = &w->f[w->n];
 	bh_buf_init(&b, SU_WWW_FILE_MAX);
 	if ((r = bh_file_read(dirfd, name, &rules, SU_WWW_FILE_MAX, &b, &fm)) < 0) {
-		bh_msg_set(msg, "%s/%s%s: %s%s", dir, sub, name, fm.text[0] ? fm.text : bh_strerror(r),
-			   r == -ELOOP ? " (a symlink: the page's files must be regular files)" : "");
+		/* fm.text starts with the name it was given */
+		if (fm.text[0])
+			bh_msg_set(msg, "%s/%s%s (the page's files must be regular files)", dir, sub,
+				   fm.text);
+		else
+			bh_msg_set(msg, "%s/%s%s: %s", dir, sub, name, bh_strerror(r));
 		return r;
 	}
 	if (w->total + bh_buf_len(&b) > SU_WWW_TOTAL_MAX) {
