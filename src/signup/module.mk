@@ -49,3 +49,13 @@ install-signup: $(BUILD)/bin/blockhost-signup
 	install -d $(DESTDIR)$(DATADIR)/blockhost/signup/assets
 	install -m 0644 src/signup/www/index.html $(DESTDIR)$(DATADIR)/blockhost/signup/index.html
 	install -m 0644 src/signup/www/assets/* $(DESTDIR)$(DATADIR)/blockhost/signup/assets/
+
+# benchmark: relay requests/s through the server vs straight to anvil, and the server's RSS
+.PHONY: bench-signup
+bench-signup: $(BUILD)/bin/blockhost-signup $(BUILD)/bin/blockhost-keystore
+	BUILD=$(BUILD) bench/bench_signup.sh
+
+# unit test: test_signup (limit, paths, relay validator, config)
+$(BUILD)/tests/test_signup: $(LIBSIGNUP)
+$(BUILD)/tests/test_signup.o: CFLAGS += -Isrc/signup
+TEST_EXTRA_LIBS_signup = $(LIBSIGNUP) $(LIBCOMMON) $(COMMON_LIBS)
