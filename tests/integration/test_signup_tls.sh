@@ -99,3 +99,34 @@ rc=0; BH_TEST_FORBIDDEN_SYSCALL=1 setpriv --reuid="$SU_USER" --regid="$SU_USER" 
 [ "$rc" = 159 ] || { cat "$T/testd.log"; fail "forbidden syscall: exit $rc, expected 159 (SIGSYS)"; }
 grepq 'calling mount' "$T/testd.log" || fail "the test hook did not run"
 ok "the seccomp filter kills the server on a forbidden syscall (SIGSYS)"
+
+# socket activation: a port below 1024 bound by "the service manager" (root, here python),
+# passed as fd 3 with LISTEN_PID/LISTEN_FDS; the server keeps no capability
+low=$(python3 -c '
+import socket
+for p in range(800, 1000):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError: pass
+    finally: s.close()')
+[ -n "$low" ] || fail "no free port below 1024"
+su_config "$SU_DIR/signup.json"
+python3 - "$low" "$SU_USER" "$SU" "$SU_DIR/signup.json" >> "$T/activated.log" 2>&1 <<'PY' &
+import os, socket, sys
+port, user, prog, cfg = sys.argv[1:]
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(port))); s.listen(64)
+os.dup2(s.fileno(), 3); os.set_inheritable(3, True)
+os.environ["LISTEN_PID"] = str(os.getpid()); os.environ["LISTEN_FDS"] = "1"
+os.execvp("setpriv", ["setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups",
+                      "--inh-caps=-all", "--bounding-set=-all", prog, "--config", cfg])
+PY
+AP=$!; bh_track "$AP"
+for _ in $(seq 100); do grepq 'activated socket' "$T/activated.log" && break; sleep 0.05; done
+grepq 'serving https on the activated socket (sandboxed' "$T/activated.log" || { cat "$T/activated.log"; fail "socket activation"; }
+su_curl -o /dev/null "https://127.0.0.1:$low/" || { cat "$T/activated.log"; fail "GET / on the activated port $low"; }
+grep -q '^CapEff:.0*$' "/proc/$AP/status" || fail "the activated server holds capabilities: $(grep Cap /proc/$AP/status)"
+ok "socket activation: port $low (below 1024) passed as fd 3, served with no capability"
+kill "$AP"; wait "$AP" 2>/dev/null || true
