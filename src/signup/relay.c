@@ -325,10 +325,12 @@ static json_t *check_logs(const struct su_relay_rules *rules, const json_t *id,
 				      "eth_blockNumber first), or give blockHash");
 		}
 		if (to - from >= rules->max_log_blocks) {
+			char n[24] = "18446744073709551616"; /* 0..2^64-1 */
+			if (to - from < UINT64_MAX)
+				snprintf(n, sizeof(n), "%llu", (unsigned long long)(to - from) + 1);
 			json_decref(flt);
-			return refuse(id, SU_RPC_LIMIT, "eth_getLogs over %llu blocks is not relayed: "
-				      "at most %llu blocks per query; split the range",
-				      (unsigned long long)(to - from) + 1,
+			return refuse(id, SU_RPC_LIMIT, "eth_getLogs over %s blocks is not relayed: "
+				      "at most %llu blocks per query; split the range", n,
 				      (unsigned long long)rules->max_log_blocks);
 		}
 		if (json_object_set(flt, "fromBlock", (json_t *)fb) ||
