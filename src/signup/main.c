@@ -86,8 +86,12 @@ static size_t g_public_len;
 static struct su_relay_rules g_rules;
 static uint8_t g_contracts[SU_MAX_CONTRACTS][20];
 static struct bh_keystore_client g_ks;
-static struct bh_rpc *g_rpc;
-static pthread_mutex_t g_rpc_lock = PTHREAD_MUTEX_INITIALIZER;
+/* One provider client (a CURL handle, its kept-alive connection) per polling thread, so a
+ * slow answer holds up one thread's relaying, not every client's. */
+static struct {
+	pthread_mutex_t lock;
+	struct bh_rpc *c;
+} g_rpc[THREADS];
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;   /* g_limit, g_logged */
 static struct su_limit g_limit;
 static time_t g_logged[8];
@@ -197,13 +201,23 @@ static json_t *forward(const struct su_relay_call *c)
 	char text[300];
 	int r;
 
-	pthread_mutex_lock(&g_rpc_lock);
-	r = bh_rpc_call(g_rpc, c->method, c->params, &result, &m);
+	/* a free client, else wait for this thread's own */
+	size_t k = (size_t)(pthread_self() >> 12) % THREADS, i;
+	for (i = 0; i < THREADS; i++)
+		if (pthread_mutex_trylock(&g_rpc[(k + i) % THREADS].lock) == 0)
+			break;
+	if (i == THREADS)
+		pthread_mutex_lock(&g_rpc[k].lock);
+	else
+		k = (k + i) % THREADS;
+	struct bh_rpc *rpc = g_rpc[k].c;
+	pthread_mutex_t *lock = &g_rpc[k].lock;
+	r = bh_rpc_call(rpc, c->method, c->params, &result, &m);
 	if (r == 0) {
-		pthread_mutex_unlock(&g_rpc_lock);
+		pthread_mutex_unlock(lock);
 		return su_relay_result(c->id, result);
 	}
-	const struct bh_rpc_error *e = bh_rpc_last_error(g_rpc);
+	const struct bh_rpc_error *e = bh_rpc_last_error(rpc);
 	if ((r == BH_ERR_RPC || r == BH_ERR_REVERT) && e->has_code) {
 		/* the provider's answer, revert data included: the page decodes custom errors */
 		json_t *data = NULL;
@@ -215,10 +229,10 @@ static json_t *forward(const struct su_relay_call *c)
 		int code = e->code >= INT32_MIN && e->code <= INT32_MAX ? (int)e->code : SU_RPC_PROVIDER;
 		json_t *resp = su_relay_error(c->id, code, e->message, data);
 		json_decref(data);
-		pthread_mutex_unlock(&g_rpc_lock);
+		pthread_mutex_unlock(lock);
 		return resp;
 	}
-	pthread_mutex_unlock(&g_rpc_lock);
+	pthread_mutex_unlock(lock);
 	if (r == BH_ERR_LIMIT) {
 		snprintf(text, sizeof(text), "%s: the provider's answer is over the relay's limit of "
 			 "%zu bytes: ask for less (a shorter block range)", c->method,
@@ -409,8 +423,12 @@ static int serve(void)
 	if ((r = su_config_public_json(&g_cfg, &g_public, &m)) < 0)
 		bh_fatal("config.json: %s", m.text[0] ? m.text : bh_strerror(r));
 	g_public_len = strlen(g_public);
-	if ((r = bh_rpc_new(g_cfg.rpc_url, &ro, &g_rpc, &m)) < 0)
-		bh_fatal("%s: key 'rpc_url': %s", g_config_path, m.text[0] ? m.text : bh_strerror(r));
+	for (size_t i = 0; i < THREADS; i++) {
+		pthread_mutex_init(&g_rpc[i].lock, NULL);
+		if ((r = bh_rpc_new(g_cfg.rpc_url, &ro, &g_rpc[i].c, &m)) < 0)
+			bh_fatal("%s: key 'rpc_url': %s", g_config_path,
+				 m.text[0] ? m.text : bh_strerror(r));
+	}
 	size_t n = 0;
 	memcpy(g_contracts[n++], g_cfg.subscriptions, 20);
 	memcpy(g_contracts[n++], g_cfg.nft, 20);
