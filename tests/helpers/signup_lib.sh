@@ -6,7 +6,8 @@ SU="$BIN/blockhost-signup"
 SU_TESTD="$BUILD/tests/helpers/blockhost-signup-testd"
 SU_USER=daemon
 
-# su_setup: keystore + anvil + contract + CA + certificate; sets SU_CONTRACT, SU_DIR.
+# su_setup: keystore + anvil + contracts + CA + certificate; sets SU_CONTRACT (reverts with
+# 0xdeadbeef), SU_BIG (returns 2048 bytes), SU_DIR.
 su_setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root to run the keystore and the server as other users"
 	[ -x "$SU" ] || fail "$SU not built"
@@ -31,6 +32,10 @@ P
 		fail "deploying the test contract"
 	SU_CONTRACT=$(rpc eth_getTransactionReceipt "[\"$hash\"]" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).contractAddress))')
 	[ -n "$SU_CONTRACT" ] || fail "no contract address"
+	# and one whose every call returns 2048 zero bytes (an answer over a small cap)
+	hash=$(rpc eth_sendTransaction "[{\"from\":\"$from\",\"data\":\"0x600680600b6000396000f36108006000f3\"}]") ||
+		fail "deploying the second test contract"
+	SU_BIG=$(rpc eth_getTransactionReceipt "[\"$hash\"]" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).contractAddress))')
 	# the test CA (OpenSSL, independent of GnuTLS) and a certificate it issues for the keystore's key
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=signup test CA" \
 		-keyout "$SU_DIR/ca.key" -out "$SU_DIR/ca.pem" 2> /dev/null || fail "test CA"
@@ -47,7 +52,7 @@ su_config() {
   "keystore_socket": "$KS_SOCK",
   "rpc_url": "$RPC_URL",
   "chain_id": 31337, "chain_name": "Anvil",
-  "contracts": { "subscriptions": "$SU_CONTRACT", "nft": "0x00000000000000000000000000000000000000b1" },
+  "contracts": { "subscriptions": "$SU_CONTRACT", "nft": "${SU_NFT:-0x00000000000000000000000000000000000000b1}" },
   "payment_tokens": [ { "address": "0x00000000000000000000000000000000000000c1", "symbol": "USDC", "decimals": 6 } ],
   "www": "$TOP/src/signup/www",
   "cert": "${SU_CERT:-$SU_DIR/cert.pem}"${2:+,

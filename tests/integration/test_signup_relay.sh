@@ -9,7 +9,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/helpers/keystore_lib.sh"
 source "$TOP/tests/helpers/signup_lib.sh"
 su_setup
-su_config "$SU_DIR/signup.json" '"relay": { "requests_per_minute": 60, "burst": 40, "max_log_blocks": 1000 }'
+SU_NFT=$SU_BIG su_config "$SU_DIR/signup.json" '"relay": { "requests_per_minute": 60, "burst": 40, "max_log_blocks": 1000, "max_answer_bytes": 4096 }'
 su_start
 
 # jget JSON PATH: a member of a JSON document (node)
@@ -38,7 +38,11 @@ a=$(su_rpc "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"eth_getLogs\",\"params\":
 [ "$(jget "$a" result)" = '[]' ] || fail "eth_getLogs: $a"
 a=$(su_rpc "[{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"eth_chainId\"},{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"eth_sendRawTransaction\",\"params\":[\"0x00\"]}]")
 [ "$(jget "$a" 0.result)" = 0x7a69 ] && [ "$(jget "$a" 1.error.code)" = -32601 ] || fail "batch: $a"
-ok "relayed as anvil answers: eth_chainId, eth_blockNumber, eth_call (revert data 0xdeadbeef for the page to decode), eth_getTransactionReceipt, eth_getLogs, a batch with one refusal"
+a=$(su_rpc "{\"jsonrpc\":\"2.0\",\"id\":\"big\",\"method\":\"eth_call\",\"params\":[{\"to\":\"$SU_BIG\"}]}")
+[ "$(jget "$a" error.code)" = -32005 ] && grepq -F "eth_call: the provider's answer is over the relay's limit of 4096 bytes" <<< "$a" ||
+	fail "an answer over max_answer_bytes: $a"
+echo "    refused: $(jget "$a" error.message)"
+ok "relayed as anvil answers: eth_chainId, eth_blockNumber, eth_call (revert data 0xdeadbeef for the page to decode), eth_getTransactionReceipt, eth_getLogs, a batch with one refusal; an answer over max_answer_bytes is a -32005 error"
 
 # ---- refusals, each a clear JSON-RPC error
 expect_refusal '{"jsonrpc":"2.0","id":7,"method":"eth_sendRawTransaction","params":["0x02"]}' -32601 \
