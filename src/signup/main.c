@@ -326,6 +326,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		if (cl && strtoull(cl, NULL, 10) > SU_RELAY_BODY_MAX)
 			rq->too_large = true;
 		*con_cls = rq;
+		/* a declared oversize body: answered now, never read (MHD closes the connection) */
+		if (rq->too_large && !strcmp(url, "/rpc") && !strcmp(method, MHD_HTTP_METHOD_POST))
+			return relay(conn, rq);
 		return MHD_YES;
 	}
 	if (*upload_size) {

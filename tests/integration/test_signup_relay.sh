@@ -72,11 +72,20 @@ big=$(python3 -c 'print("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_call\",\
 code=$(su_curl -o "$T/big.out" -w '%{http_code}' -X POST --data-binary "$big" "$SU_URL/rpc")
 [ "$code" = 413 ] || fail "oversize request: HTTP $code"
 grepq -F "request over the relay's limit of 16384 bytes" "$T/big.out" || fail "oversize: $(cat "$T/big.out")"
+# a declared 1 GiB body is answered at once, without reading it
+python3 - "$SU_PORT" "$SU_DIR/ca.pem" <<'PY' || fail "a declared 1 GiB body was not answered 413 before the body"
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5), server_hostname="127.0.0.1")
+s.sendall(b"POST /rpc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n")
+head = s.recv(4096).decode()
+sys.exit(0 if head.startswith("HTTP/1.1 413") else print(head) or 1)
+PY
 [ "$(su_curl -o /dev/null -w '%{http_code}' "$SU_URL/rpc")" = 405 ] || fail "GET /rpc is not 405"
 kill -0 "$SU_PID" || fail "the server died"
 a=$(su_rpc '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}')
 [ "$(jget "$a" result)" = 0x7a69 ] || fail "not serving after the refusals: $a"
-ok "refusals (method, address, field, state override, range, tags, parse, empty and oversize batch, members, version, id, oversize body 413, GET /rpc 405) each a clear JSON-RPC error; the server keeps serving"
+ok "refusals (method, address, field, state override, range, tags, parse, empty and oversize batch, members, version, id, oversize body 413, a declared 1 GiB body 413 before it is sent, GET /rpc 405) each a clear JSON-RPC error; the server keeps serving"
 
 # ---- static files: hostile paths are 404, nothing outside www
 ln -sf /etc/passwd "$T/passwd-link"
