@@ -13,6 +13,18 @@ SU_OBJS      = $(BUILD)/obj/signup/main.o $(BUILD)/obj/signup/tls.o
 PROGRAMS += $(BUILD)/bin/blockhost-signup
 INSTALL_TARGETS += install-signup
 
+# The page's static files, generated into $(BUILD)/share/blockhost/signup/ (the `www` the
+# server is given).  For now a copy of the placeholder in src/signup/www/; the page build
+# (templates, bundled JS, SRI) replaces these rules.
+SU_WWW_SRC = $(wildcard src/signup/www/index.html src/signup/www/assets/*)
+SU_WWW_DIR = $(BUILD)/share/blockhost/signup
+SU_WWW_OUT = $(patsubst src/signup/www/%,$(SU_WWW_DIR)/%,$(SU_WWW_SRC))
+PROGRAMS += $(SU_WWW_OUT)
+$(SU_WWW_DIR)/%: src/signup/www/%
+	@mkdir -p $(dir $@)
+	$(call msg,GEN,$@)
+	$(Q)install -m 0644 $< $@
+
 $(LIBSIGNUP): $(SU_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -44,11 +56,11 @@ $(foreach f,$(SU_FUZZ),$(eval $(BUILD)/fuzz/fuzz_$(f).o: CFLAGS += -Isrc/signup)
 $(foreach f,$(SU_FUZZ),$(eval %-fuzz/fuzz_$(f): FUZZ_CFLAGS += -Isrc/signup))
 
 .PHONY: install-signup
-install-signup: $(BUILD)/bin/blockhost-signup
+install-signup: $(BUILD)/bin/blockhost-signup $(SU_WWW_OUT)
 	install -D -m 0755 $(BUILD)/bin/blockhost-signup $(DESTDIR)$(BINDIR)/blockhost-signup
 	install -d $(DESTDIR)$(DATADIR)/blockhost/signup/assets
-	install -m 0644 src/signup/www/index.html $(DESTDIR)$(DATADIR)/blockhost/signup/index.html
-	install -m 0644 src/signup/www/assets/* $(DESTDIR)$(DATADIR)/blockhost/signup/assets/
+	install -m 0644 $(SU_WWW_DIR)/index.html $(DESTDIR)$(DATADIR)/blockhost/signup/index.html
+	install -m 0644 $(SU_WWW_DIR)/assets/* $(DESTDIR)$(DATADIR)/blockhost/signup/assets/
 
 # benchmark: relay requests/s through the server vs straight to anvil, and the server's RSS
 .PHONY: bench-signup

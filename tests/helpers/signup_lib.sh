@@ -54,7 +54,7 @@ su_config() {
   "chain_id": 31337, "chain_name": "Anvil",
   "contracts": { "subscriptions": "$SU_CONTRACT", "nft": "${SU_NFT:-0x00000000000000000000000000000000000000b1}" },
   "payment_tokens": [ { "address": "0x00000000000000000000000000000000000000c1", "symbol": "USDC", "decimals": 6 } ],
-  "www": "$TOP/src/signup/www",
+  "www": "$BUILD/share/blockhost/signup",
   "cert": "${SU_CERT:-$SU_DIR/cert.pem}"${2:+,
   $2}
 }

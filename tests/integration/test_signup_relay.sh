@@ -102,7 +102,7 @@ code=$(su_curl -o /dev/null -w '%{http_code}' -X PUT --data x "$SU_URL/")
 [ "$code" = 405 ] || fail "PUT /: HTTP $code"
 ok "hostile paths (traversal, encoded dots and slashes, NUL, hidden, empty, doubled slashes, subdirectories, overlong, case, encoded letters) are 404; PUT is 405"
 # a symlink among the page's files: refused at start, naming it
-mkdir -p "$SU_DIR/www/assets"; cp "$TOP/src/signup/www/index.html" "$SU_DIR/www/"
+mkdir -p "$SU_DIR/www/assets"; cp "$BUILD/share/blockhost/signup/index.html" "$SU_DIR/www/"
 ln -s /etc/passwd "$SU_DIR/www/assets/passwd.txt"
 sed "s|\"www\": \"[^\"]*\"|\"www\": \"$SU_DIR/www\"|" "$SU_DIR/signup.json" > "$SU_DIR/www.json"; chmod 644 "$SU_DIR/www.json"
 rc=0; setpriv --reuid="$SU_USER" --regid="$SU_USER" --clear-groups "$SU" --config "$SU_DIR/www.json" 2> "$T/www.err" || rc=$?

@@ -50,7 +50,7 @@ for h in "Content-Security-Policy: default-src 'none'; script-src 'self'; style-
 done
 grepq -iF 'Content-Type: text/css; charset=utf-8' <<< "$(su_curl -D - -o /dev/null "$SU_URL/assets/signup.css")" ||
 	fail "the stylesheet's Content-Type"
-cmp -s <(su_curl "$SU_URL/assets/signup.css") "$TOP/src/signup/www/assets/signup.css" || fail "asset content differs"
+cmp -s <(su_curl "$SU_URL/assets/signup.css") "$BUILD/share/blockhost/signup/assets/signup.css" || fail "asset content differs"
 ok "GET / and /assets/*: strict CSP, nosniff, no-referrer, HSTS, Cache-Control, Content-Type"
 cfg=$(su_curl "$SU_URL/config.json")
 node -e '
