@@ -19,7 +19,8 @@ INSTALL_TARGETS += install-signup
 SU_WWW_SRC = $(wildcard src/signup/www/index.html src/signup/www/assets/*)
 SU_WWW_DIR = $(BUILD)/share/blockhost/signup
 SU_WWW_OUT = $(patsubst src/signup/www/%,$(SU_WWW_DIR)/%,$(SU_WWW_SRC))
-PROGRAMS += $(SU_WWW_OUT)
+all: $(SU_WWW_OUT)
+CHECK_DEPS += $(SU_WWW_OUT)
 $(SU_WWW_DIR)/%: src/signup/www/%
 	@mkdir -p $(dir $@)
 	$(call msg,GEN,$@)
