@@ -259,8 +259,8 @@ static bool client_key(struct MHD_Connection *conn, struct su_limit_key *k)
 static enum MHD_Result relay(struct MHD_Connection *conn, struct req *rq)
 {
 	struct su_relay_req q;
-	struct su_limit_key k;
-	char *out = NULL, g[64], msg[200];
+	struct su_limit_key k = { { 0 } };
+	char *out = NULL, g[64] = "a client without an address", msg[200];
 	size_t outlen = 0;
 
 	if (rq->too_large) {
@@ -281,7 +281,8 @@ static enum MHD_Result relay(struct MHD_Connection *conn, struct req *rq)
 	}
 	if (!ok) {
 		su_relay_req_done(&q);
-		su_limit_key_text(&k, g, sizeof(g));
+		if (k.b[0])
+			su_limit_key_text(&k, g, sizeof(g));
 		rl_log(LOG_RATE, "relay: %s over its budget (%u calls per minute, burst %u): 429", g,
 		       g_cfg.rate_per_minute, g_cfg.rate_burst);
 		snprintf(msg, sizeof(msg), "rate limit: at most %u relayed calls per minute from one "
