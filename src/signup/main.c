@@ -433,6 +433,16 @@ static int serve(void)
 			bh_fatal("%s: key 'rpc_url': %s", g_config_path,
 				 m.text[0] ? m.text : bh_strerror(r));
 	}
+	/* the provider must serve the configured chain: the page would switch the wallet to
+	 * one chain and read another */
+	uint64_t cid = 0;
+	struct bh_msg cm = { { 0 } };
+	if ((r = bh_rpc_chain_id(g_rpc[0].c, &cid, &cm)) < 0)
+		log_warn("the provider did not answer eth_chainId at start (%s): serving anyway, "
+			 "the relay answers -32000 until it does", cm.text[0] ? cm.text : bh_strerror(r));
+	else if (cid != g_cfg.chain_id)
+		bh_fatal("%s: key 'chain_id' is %llu but the provider (rpc_url) serves chain %llu",
+			 g_config_path, (unsigned long long)g_cfg.chain_id, (unsigned long long)cid);
 	size_t n = 0;
 	memcpy(g_contracts[n++], g_cfg.subscriptions, 20);
 	memcpy(g_contracts[n++], g_cfg.nft, 20);

@@ -78,6 +78,14 @@ grepq "is not the keystore's TLS key 0x04${tpub:4:20}" "$T/refused.log" || { cat
 grepq "certificate's public key 0x04" "$T/refused.log" || { cat "$T/refused.log"; fail "the refusal does not name the certificate's key"; }
 ok "a certificate for another key is refused at start, naming both keys: $(grep -o 'refusing.*' "$T/refused.log" | cut -c1-150)..."
 
+# a provider serving another chain: refused at start, naming both
+sed 's/"chain_id": 31337/"chain_id": 5/' "$SU_DIR/signup.json" > "$SU_DIR/chain.json"; chmod 644 "$SU_DIR/chain.json"
+sed -i "s|\"cert\": \"[^\"]*\"|\"cert\": \"$SU_DIR/cert.pem\"|" "$SU_DIR/chain.json"
+rc=0; setpriv --reuid="$SU_USER" --regid="$SU_USER" --clear-groups "$SU" --config "$SU_DIR/chain.json" 2> "$T/chain.log" || rc=$?
+[ "$rc" = 1 ] && grepq "key 'chain_id' is 5 but the provider (rpc_url) serves chain 31337" "$T/chain.log" ||
+	{ cat "$T/chain.log"; fail "a provider of another chain was not refused (exit $rc)"; }
+ok "a provider serving another chain than chain_id is refused at start, naming both"
+
 # self-signed through the keystore (the certificate's own signature is a tls_sign too)
 mkdir -p "$T/own"; chown "$SU_USER" "$T/own"
 setpriv --reuid="$SU_USER" --regid="$SU_USER" --clear-groups "$SU" make-cert --hostname 127.0.0.1 \
