@@ -108,6 +108,16 @@ rc=0; BH_TEST_FORBIDDEN_SYSCALL=1 setpriv --reuid="$SU_USER" --regid="$SU_USER" 
 grepq 'calling mount' "$T/testd.log" || fail "the test hook did not run"
 ok "the seccomp filter kills the server on a forbidden syscall (SIGSYS)"
 
+# IPv6: listen on ::1 (the certificate names 127.0.0.1 only: curl is told which name to check)
+su_config "$SU_DIR/v6.json"; sed -i 's/"listen": "127.0.0.1"/"listen": "::1"/' "$SU_DIR/v6.json"
+setpriv --reuid="$SU_USER" --regid="$SU_USER" --clear-groups "$SU" --config "$SU_DIR/v6.json" >> "$T/v6.log" 2>&1 &
+V6=$!; bh_track "$V6"
+for _ in $(seq 100); do grepq 'serving https on \[::1\]' "$T/v6.log" && break; sleep 0.05; done
+su_curl -o /dev/null --connect-to "127.0.0.1:$SU_PORT:[::1]:$SU_PORT" "https://127.0.0.1:$SU_PORT/" ||
+	{ cat "$T/v6.log"; fail "GET / over IPv6"; }
+ok "listens on ::1 (IPv6)"
+kill "$V6"; wait "$V6" 2>/dev/null || true
+
 # socket activation: a port below 1024 bound by "the service manager" (root, here python),
 # passed as fd 3 with LISTEN_PID/LISTEN_FDS; the server keeps no capability
 low=$(python3 -c '
