@@ -26,15 +26,16 @@ bh_policy_identity blockhost-engine bin bin
 bh_policy_identity blockhost-provisioner sys sys
 bh_policy_identity web3-auth-svc lp lp
 bh_policy_identity blockhost-wizard games games
+bh_policy_identity blockhost-signup mail mail
 declare -A USER=([blockhost-root-agent]=nobody [blockhost-keystore]=daemon [blockhost-engine]=bin
-	[blockhost-provisioner]=sys [web3-auth-svc]=lp [blockhost-wizard]=games
+	[blockhost-provisioner]=sys [web3-auth-svc]=lp [blockhost-wizard]=games [blockhost-signup]=mail
 	[blockhost-root-agent-handler]=root)
 # the sibling whose process and 0600 file the *-sibling probes aim at: engine, provisioner
 # and wizard have separate uids (policy/README.md "Users"), so each is the others' stranger
 declare -A SIB=([blockhost-root-agent]=blockhost-engine [blockhost-keystore]=blockhost-engine
 	[blockhost-engine]=blockhost-provisioner [blockhost-provisioner]=blockhost-engine
 	[web3-auth-svc]=blockhost-wizard [blockhost-wizard]=blockhost-engine
-	[blockhost-root-agent-handler]=blockhost-engine)
+	[blockhost-root-agent-handler]=blockhost-engine [blockhost-signup]=blockhost-engine)
 
 # targets: a root-owned 0644 file, a world-writable dir, a 0600 file of another service
 install -m 0644 /dev/null "$T/rootfile"
