@@ -77,4 +77,4 @@ async function main() {
     fs.rmSync(profile, { recursive: true, force: true });
   }
 }
-main().catch((e) => { process.stderr.write(String(e) + '\n'); process.exit(1); });
+main().catch((e) => { process.stderr.write(String(e && e.stack || e) + "\n"); process.exit(1); });
