@@ -4,7 +4,9 @@
 #      + `serve` (as nobody); the host wallet is funded and one keystore-signed transfer mined
 #   2. the root agent with the provisioner's signed domain-* plugins (test signing key of
 #      this build) and a qemu:///session libvirt owned by nobody
-#   3. the VM template (built once with pam_web3 inside; cached under /var/tmp/blockhost-demo)
+#   3. the VM template (built once with pam_web3 and web3-auth-svc inside; cached under
+#      /var/tmp/blockhost-demo as blockhost-base-<key>.qcow2, the key a content hash of
+#      what goes into it: scripts/demo-template.sh --key)
 #   4. the contracts: the keystore's deployment gate opened (docs/keystore.md),
 #      blockhost-deploy-contracts --test-stablecoin, gate shut; setPrimaryStablecoin and
 #      createPlan("Basic VM", 50 cents/day) signed by the keystore (sign_tx)
@@ -14,7 +16,10 @@
 #      and calls buySubscription with the upstream ECIES payload; the engine creates the VM
 #      and mints the NFT (each journal step printed as it happens)
 #   7. the buyer decrypts the NFT's connection details with its own signature
-#   8. a wallet-signature SSH login to the host:port of those details (pam_web3 in the VM)
+#   8. a wallet-signature SSH login to the host:port of those details (pam_web3 in the VM),
+#      the signature pasted; then a second one the browser way: headless Chromium with an
+#      injected wallet opens the prompt's Sign at: URL (the VM's web3-auth-svc through the
+#      forward 127.0.0.1:63108 → guest :63108), signs, and the prompt is answered with Enter
 #   9. wait for Ctrl-C (unless DEMO_EXIT=1), then stop everything it started, by PID.
 # Everything lives in a private tree: BLOCKHOST_ROOT=$DEMO_DIR/root, with a private copy of
 # policy/ whose [identity] sections name the users the demo runs its services as (nobody).
@@ -23,7 +28,7 @@
 #
 # Environment: BUILD (build dir, default build), DEMO_DIR (default: a new /tmp dir),
 # DEMO_EXIT=1 (stop after the flow), DEMO_REBUILD_TEMPLATE=1, DEMO_TEMPLATE (cached image
-# path), DEMO_ACCEL=auto|kvm|tcg (auto: KVM if /dev/kvm exists, TCG if that VM fails),
+# path; default keyed by content), DEMO_ACCEL=auto|kvm|tcg (auto: KVM if /dev/kvm exists, TCG if that VM fails),
 # DEMO_NET=dhcp|static (static: db.json pools inside slirp's nets, 10.0.2.15 and fec0::15,
 # so the seed's network-config is static; default dhcp: no pools).
 set -uo pipefail
@@ -42,7 +47,8 @@ export BLOCKHOST_POLICY_DIR="$R/usr/share/blockhost/policy" BLOCKHOST_SECCOMP_DI
 NODE_MODULES="$TOP/tests/js/node_modules"
 DEMO_JSON="$DEMO_DIR/demo.json"
 PUBLIC_SECRET=blockhost-access   # upstream's default public_secret (upstream.md §3.4, §5.8)
-TEMPLATE_CACHE=${DEMO_TEMPLATE:-/var/tmp/blockhost-demo/blockhost-base.qcow2}
+TEMPLATE_DIR=/var/tmp/blockhost-demo
+SIGNING_PORT=63108   # the signing page's port (web3-auth-svc, pam_web3: 1024 + crc32("evm") % 64511)
 ANVIL="$TOP/tests/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 VMNAME=
 mkdir -p "$R"
@@ -169,7 +175,7 @@ trap 'echo; exit 130' INT TERM
 
 # ---------------------------------------------------------------- preparation
 step "BlockHost demo — private tree $DEMO_DIR"
-say "BLOCKHOST_ROOT=$R (nothing outside it is touched except the template cache $(dirname "$TEMPLATE_CACHE"))"
+say "BLOCKHOST_ROOT=$R (nothing outside it is touched except the template cache ${DEMO_TEMPLATE:-$TEMPLATE_DIR})"
 say "logs: $LOGS"
 IS_ROOT=; [ "$(id -u)" = 0 ] && IS_ROOT=1
 [ -n "$IS_ROOT" ] || bad "not root: the keystore runs as you, and steps 2-8 (root agent, libvirt as nobody, template, contracts, engine, purchase, login) are skipped"
@@ -177,6 +183,10 @@ for c in bhcrypt blockhost-keystore blockhost-root-agent blockhost-vm blockhost-
 	blockhost-build-template blockhost-vmdb blockhost-engine blockhost-deploy-contracts; do
 	[ -x "$BIN/$c" ] || { bad "$BIN/$c is not built: run 'make BUILD=$BUILD all' first"; exit 1; }
 done
+# the template cache is keyed by what goes into it (binaries, PAM module, unit files,
+# policy, pages, the builder): a change to any of them builds a new one beside the old
+TEMPLATE_KEY=$("$TOP/scripts/demo-template.sh" --key "$BIN" "$BUILD/lib") || exit 1
+TEMPLATE_CACHE=${DEMO_TEMPLATE:-$TEMPLATE_DIR/blockhost-base-$TEMPLATE_KEY.qcow2}
 # the signed plugins and the agent's test key are CHECK_DEPS targets, not 'all'
 SIGS=()
 for a in define destroy guest-exec shutdown start throttle undefine update-gecos; do
@@ -381,6 +391,14 @@ else
 		DTYPE=qemu; ACCEL=tcg
 	fi
 	sport=$(free_port); smax=$((sport + 63)); [ $smax -le 65535 ] || smax=65535
+	# the signing page's forward: the host's 127.0.0.1:63108, the port pam_web3's URL names
+	SIGN_FWD= SIGN_JSON=
+	if python3 -c 'import socket,sys;s=socket.socket();s.bind(("127.0.0.1",int(sys.argv[1])))' "$SIGNING_PORT" 2>/dev/null &&
+		{ [ "$SIGNING_PORT" -lt "$sport" ] || [ "$SIGNING_PORT" -gt "$smax" ]; }; then
+		SIGN_FWD=1 SIGN_JSON=", \"signing_port\": $SIGNING_PORT"
+	else
+		bad "127.0.0.1:$SIGNING_PORT is in use on this host: the VM's signing page is not forwarded (paste login only)"
+	fi
 	# write_libvirt_json TYPE GA_TIMEOUT
 	write_libvirt_json() {
 		cat > "$R/etc/blockhost/libvirt.json" <<JSON
@@ -389,7 +407,7 @@ else
   "storage_path": "/var/lib/blockhost/vms",
   "cloud_init_dir": "/var/lib/blockhost/cloud-init",
   "session_user": { "uid": $PUID, "gid": $PGID, "home": "$VHOME", "runtime_dir": "$VHOME/run" },
-  "user_net_ssh": { "port_min": $sport, "port_max": $smax } }
+  "user_net_ssh": { "port_min": $sport, "port_max": $smax$SIGN_JSON } }
 JSON
 		chmod 0644 "$R/etc/blockhost/libvirt.json"
 	}
@@ -409,7 +427,7 @@ JSON
 JSON
 	fi
 	chmod 0644 "$R/etc/blockhost/db.json"
-	say "libvirt.json: qemu:///session as uid $PUID, domain type $DTYPE, SSH forward from 127.0.0.1:$sport..$smax"
+	say "libvirt.json: qemu:///session as uid $PUID, domain type $DTYPE, SSH forward from 127.0.0.1:$sport..$smax${SIGN_FWD:+, signing page 127.0.0.1:$SIGNING_PORT → guest :$SIGNING_PORT}"
 
 	# the CLIs (and the engine) as nobody + the agent's group, exactly their policy's
 	# [identity]; the session daemons also get the kvm group
@@ -453,16 +471,21 @@ fi
 
 # ================================================================ 3. template
 if [ -n "$VM_OK" ]; then
-	step "3. VM template (Debian 12 + cloud-init + qemu-guest-agent + sshd + pam_web3)"
+	step "3. VM template (Debian 12 + cloud-init + qemu-guest-agent + sshd + pam_web3 + web3-auth-svc)"
 	if [ -f "$TEMPLATE_CACHE" ] && [ "${DEMO_REBUILD_TEMPLATE:-}" != 1 ]; then
-		say "using the cached template $TEMPLATE_CACHE ($(du -h "$TEMPLATE_CACHE" | cut -f1); DEMO_REBUILD_TEMPLATE=1 rebuilds)"
+		say "using the cached template $TEMPLATE_CACHE ($(du -h "$TEMPLATE_CACHE" | cut -f1); key $TEMPLATE_KEY = the content hash of its inputs; DEMO_REBUILD_TEMPLATE=1 rebuilds)"
+		touch "$TEMPLATE_CACHE"   # recently used: kept by the pruning below
 	else
-		say "building the template once into $TEMPLATE_CACHE (debootstrap: several minutes; log $LOGS/template.log)"
-		TWORK="$(dirname "$TEMPLATE_CACHE")/work"
+		say "building the template into $TEMPLATE_CACHE (key $TEMPLATE_KEY: the content hash of the binaries, pam_web3.so, unit files, policy, pages and builder; debootstrap: several minutes; log $LOGS/template.log)"
+		TWORK="$(dirname "$TEMPLATE_CACHE")/work-$TEMPLATE_KEY"
 		rm -rf "$TWORK"; mkdir -p "$TWORK"
 		if "$TOP/scripts/demo-template.sh" "$BIN" "$BUILD/lib" "$TEMPLATE_CACHE" "$TWORK" 2>&1 |
 			tee "$LOGS/template.log" | sed -u 's/^/[demo]   template: /'; [ "${PIPESTATUS[0]}" = 0 ]; then
 			rm -rf "$TWORK"
+			# keyed templates pile up as the tree changes: keep the four most recently
+			# used (never the unkeyed blockhost-base.qcow2 of older demos)
+			ls -1t "$TEMPLATE_DIR"/blockhost-base-????????????????.qcow2 2>/dev/null | tail -n +5 |
+				while read -r old; do say "removing the old keyed template $old"; rm -f "$old"; done
 		else
 			failed 3 "the template build failed; the chain/TPM part above still ran" "$LOGS/template.log"
 			VM_OK=
@@ -666,34 +689,98 @@ if [ -n "$SSH_PORT" ]; then
 		sleep 2
 	done
 	[ -n "$up" ] && say "sshd answers on $SSH_HOST:$SSH_PORT: $b"
+	# demo_ssh MODE LOG: one keyboard-interactive login answered by scripts/demo-askpass.sh
+	# in MODE (paste | browser); prints the remote command's output
+	demo_ssh() {
+		DEMO_ASKPASS_MODE=$1 DEMO_BHCRYPT="$BIN/bhcrypt" DEMO_BUYER_KEY="$BUYER_KEY" \
+			DEMO_ASKPASS_LOG="$LOGS/askpass-$1.log" NODE_PATH="$NODE_MODULES" \
+			SSH_ASKPASS="$TOP/scripts/demo-askpass.sh" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 \
+			timeout 150 setsid -w ssh -p "$SSH_PORT" -o StrictHostKeyChecking=no \
+			-o UserKnownHostsFile="$DEMO_DIR/known_hosts" -o PreferredAuthentications=keyboard-interactive \
+			-o NumberOfPasswordPrompts=1 -o LogLevel=ERROR "$SSH_USER@$SSH_HOST" \
+			'echo "logged in as $(id -un) (uid $(id -u)) on $(hostname); GECOS: $(getent passwd $(id -un) | cut -d: -f5)"' \
+			</dev/null 2> "$2" && return 0
+		local rc=$?
+		# sshd in the VM restarted under us (cloud-init's last stage restarts it): once more
+		if grep -qE 'kex_exchange_identification|Connection (reset|refused|closed)' "$2"; then
+			say "sshd in the VM dropped the connection ($(tail -n 1 "$2")): waiting 5 s and trying again"
+			sleep 5
+			[ "${3:-1}" -lt 4 ] && { demo_ssh "$1" "$2" $(( ${3:-1} + 1 )); return; }
+		fi
+		return $rc
+	}
+	# cloud-init's last stage restarts sshd: let it finish first (the guest agent answers)
+	vm guest-exec "$VMNAME" 'cloud-init status --wait > /dev/null; cloud-init status' > "$LOGS/cloud-init-status.log" 2>&1 &&
+		say "cloud-init in the VM: $(tail -n 1 "$LOGS/cloud-init-status.log")"
 	say "signing automatically once: SSH_ASKPASS=scripts/demo-askpass.sh signs the Message: line of"
 	say "pam_web3's prompt and answers with 'bhcrypt sign --private-key-file $BUYER_KEY --message ...'"
-	: > "$LOGS/askpass.log"
+	: > "$LOGS/askpass-paste.log"; : > "$LOGS/askpass-browser.log"
+	SIGN_URL= TLS_FP= LOGIN_OK=
 	if [ -z "$up" ]; then
 		failed 8 "sshd in the VM did not answer on $SSH_HOST:$SSH_PORT" "$LOGS/guest-net.log"
-	elif out=$(DEMO_BHCRYPT="$BIN/bhcrypt" DEMO_BUYER_KEY="$BUYER_KEY" DEMO_ASKPASS_LOG="$LOGS/askpass.log" \
-		SSH_ASKPASS="$TOP/scripts/demo-askpass.sh" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 \
-		timeout 120 setsid -w ssh -p "$SSH_PORT" -o StrictHostKeyChecking=no \
-		-o UserKnownHostsFile="$DEMO_DIR/known_hosts" -o PreferredAuthentications=keyboard-interactive \
-		-o NumberOfPasswordPrompts=1 -o LogLevel=ERROR "$SSH_USER@$SSH_HOST" \
-		'echo "logged in as $(id -un) (uid $(id -u)) on $(hostname); GECOS: $(getent passwd $(id -un) | cut -d: -f5)"' \
-		</dev/null 2> "$LOGS/ssh.log"); then
-		sed -n 's/^signing: /[demo]   askpass signed: /p' "$LOGS/askpass.log"
-		good "SSH login OK: $out"
-		passed 8 "wallet-signature SSH login into $VMNAME: $out"
+	elif out=$(demo_ssh paste "$LOGS/ssh.log"); then
+		sed -n 's/^signing: /[demo]   askpass signed: /p' "$LOGS/askpass-paste.log"
+		good "SSH login OK (signature pasted): $out"
+		LOGIN_OK=1
 	else
 		cat "$LOGS/ssh.log" >&2
-		failed 8 "SSH login by signature failed" "$LOGS/ssh.log, $LOGS/askpass.log"
+		failed 8 "SSH login by signature failed" "$LOGS/ssh.log, $LOGS/askpass-paste.log"
+	fi
+	# what the prompt showed: the signing page's URL and its certificate's fingerprint
+	SIGN_URL=$(sed -n 's/^Sign at: \(https\{0,1\}:\/\/[^ ?]*\).*$/\1/p' "$LOGS/askpass-paste.log" | tail -n 1)
+	TLS_FP=$(sed -n 's/^TLS SHA-256: \([0-9A-Fa-f:]*\)$/\1/p' "$LOGS/askpass-paste.log" | tail -n 1)
+	if [ -n "$LOGIN_OK" ] && [ -z "$SIGN_FWD" ]; then
+		passed 8 "wallet-signature SSH login into $VMNAME (pasted): $out; the browser way not tried (127.0.0.1:$SIGNING_PORT was in use)"
+	elif [ -n "$LOGIN_OK" ]; then
+		say "the prompt's signing page: $SIGN_URL?session=…; certificate SHA-256 ${TLS_FP:-(none shown)}"
+		# the forward reaches the VM's own web3-auth-svc: the certificate it serves on the
+		# host's 127.0.0.1:63108 is the one whose fingerprint the VM's prompt showed
+		served=
+		for _ in $(seq 15); do
+			served=$(timeout 20 openssl s_client -connect "127.0.0.1:$SIGNING_PORT" </dev/null 2>> "$LOGS/signing-page.log" |
+				openssl x509 -noout -fingerprint -sha256 2>/dev/null | sed 's/^.*=//')
+			[ -n "$served" ] && break
+			sleep 2
+		done
+		if [ -z "$TLS_FP" ] || [ "${served^^}" != "${TLS_FP^^}" ]; then
+			failed 8 "the page on 127.0.0.1:$SIGNING_PORT serves certificate '${served:-none}', the prompt showed '${TLS_FP:-none}'" "$LOGS/signing-page.log, $LOGS/guest-signing.log"
+			vm guest-exec "$VMNAME" 'systemctl status web3-auth-svc --no-pager; journalctl -u web3-auth-svc -n 40 --no-pager; ss -ltnp; ls -la /run/libpam-web3 /run/libpam-web3/pending /etc/libpam-web3/tls' \
+				> "$LOGS/guest-signing.log" 2>&1 || true
+		else
+			say "127.0.0.1:$SIGNING_PORT serves the VM's certificate (SHA-256 matches the prompt's)"
+			say "second login, the browser way: headless Chromium (tests/js/pam-browser.js) opens the"
+			say "prompt's Sign at: URL, an injected wallet with the buyer's key signs on the VM's page,"
+			say "the page posts the signature to the VM, askpass presses Enter"
+			t0=$(now_ms)
+			if bout=$(demo_ssh browser "$LOGS/ssh-browser.log"); then
+				sed -n 's/^pam-browser: /[demo]   the page said: /p' "$LOGS/askpass-browser.log"
+				good "SSH login OK (signed on the VM's page in Chromium, $(secs "$t0") s): $bout"
+				passed 8 "wallet-signature SSH logins into $VMNAME, pasted and by the browser: $out"
+			else
+				cat "$LOGS/ssh-browser.log" "$LOGS/askpass-browser.log" >&2
+				failed 8 "SSH login the browser way failed" "$LOGS/ssh-browser.log, $LOGS/askpass-browser.log"
+			fi
+		fi
 	fi
 	cat <<EOT
 
-${bold}Log in yourself:${off}
+${bold}Log in yourself${off} (either way; the challenge is valid for the seconds the prompt shows):
     ssh -p $SSH_PORT -o UserKnownHostsFile=$DEMO_DIR/known_hosts $SSH_USER@$SSH_HOST
-  pam_web3 shows a "Message: Authenticate to $VMNAME with code: … nonce: … expires: …" line;
-  sign that whole line (after "Message: ") with the buyer's key:
+  pam_web3 shows a "Message: Authenticate to $VMNAME with code: … nonce: … expires: …" line
+  and a "Sign at: ${SIGN_URL:-https://127.0.0.1:$SIGNING_PORT}?session=…" address.
+  ${bold}Paste:${off} sign that whole line (after "Message: ") with the buyer's key
     $BIN/bhcrypt sign --private-key-file $BUYER_KEY --message "<the Message: text>"
-  and paste the 0x… signature at the prompt (it is valid for the seconds the prompt shows).
+  and paste the 0x… signature at the prompt.
 EOT
+	if [ -n "$SIGN_FWD" ]; then
+		cat <<EOT
+  ${bold}Browser:${off} open the printed ${SIGN_URL:-https://127.0.0.1:$SIGNING_PORT}?session=… address in a browser with
+  a wallet holding the buyer's key (import $BUYER_KEY), press "Connect wallet and sign", and when the
+  page says "Signature accepted", press Enter at the prompt.  The page's certificate is the
+  VM's own, self-signed: the browser warns once; check that its SHA-256 fingerprint is the
+  one the prompt shows${TLS_FP:+ (this VM: $TLS_FP)}.
+EOT
+	fi
 fi
 if [ -n "$ENGINE_PID" ] && [ -f "$DEMO_JSON" ]; then
 	cat <<EOT

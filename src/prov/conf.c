@@ -31,6 +31,7 @@ static const struct bh_cfg_key conf_schema[] = {
 	{ "user_net_ssh", BH_CFG_OBJECT | BH_CFG_NULL_OK, false, 0, 0, 0 },
 	{ "user_net_ssh.port_min", BH_CFG_INT, true, 1024, 65535, 0 },
 	{ "user_net_ssh.port_max", BH_CFG_INT, true, 1024, 65535, 0 },
+	{ "user_net_ssh.signing_port", BH_CFG_INT, false, 1024, 65535, 0 },
 };
 
 static bool match_set(const char *s, size_t min, size_t max, const char *first, const char *rest)
@@ -177,12 +178,19 @@ int prov_conf_from_json(const json_t *root, const char *name, struct prov_conf *
 	if (bh_config_get(root, "user_net_ssh")) {
 		c.ssh_port_min = (unsigned)json_integer_value(bh_config_get(root, "user_net_ssh.port_min"));
 		c.ssh_port_max = (unsigned)json_integer_value(bh_config_get(root, "user_net_ssh.port_max"));
+		if (bh_config_get(root, "user_net_ssh.signing_port"))
+			c.signing_port = (unsigned)json_integer_value(
+				bh_config_get(root, "user_net_ssh.signing_port"));
 		if (c.ssh_port_min > c.ssh_port_max)
 			FAIL(BH_ERR_RANGE, "%s: key 'user_net_ssh': port_min %u is above port_max %u",
 			     name, c.ssh_port_min, c.ssh_port_max);
 		if (c.bridge || c.network)
 			FAIL(BH_ERR_FORMAT, "%s: key 'user_net_ssh': not together with '%s'", name,
 			     c.bridge ? "bridge" : "network");
+		if (c.signing_port && c.signing_port >= c.ssh_port_min &&
+		    c.signing_port <= c.ssh_port_max)
+			FAIL(BH_ERR_RANGE, "%s: key 'user_net_ssh': signing_port %u is inside "
+			     "port_min..port_max", name, c.signing_port);
 		c.has_user_net_ssh = true;
 	}
 	*ret = c;

@@ -46,6 +46,9 @@
  *                    127.0.0.1:<port> forwarded to the guest's port 22, the port picked by
  *                    domain-define from port_min..port_max (free on 127.0.0.1 at define
  *                    time).  Not together with bridge or network.  Absent: no change.
+ *                    Optional "signing_port": N (outside port_min..port_max): also
+ *                    127.0.0.1:N forwarded to the guest's signing page (web3-auth-svc,
+ *                    port 63108), so a browser on the host can open it.
  */
 struct prov_conf {
 	char *uri;
@@ -65,6 +68,7 @@ struct prov_conf {
 	char *session_runtime_dir;
 	bool has_user_net_ssh;
 	unsigned ssh_port_min, ssh_port_max; /* 1024..65535, min <= max */
+	unsigned signing_port;               /* user_net_ssh.signing_port, or 0 */
 };
 
 #define PROV_CONF_NAME "libvirt.json"
@@ -100,6 +104,9 @@ struct prov_domain_spec {
 	/* 1024..65535: a QEMU user-mode NIC (slirp) with hostfwd 127.0.0.1:port → guest :22
 	 * (qemu:commandline); 0 = none.  Refused together with bridge or network. */
 	unsigned user_net_ssh_port;
+	/* 1024..65535 with user_net_ssh_port: also hostfwd 127.0.0.1:port → guest :63108 (the
+	 * signing page, web3-auth-svc); 0 = none. */
+	unsigned user_net_signing_port;
 };
 
 /*
@@ -111,6 +118,8 @@ struct prov_domain_spec {
  * ethernets key as the interface name.  Change both together (docs/provisioner.md).
  */
 #define PROV_NIC_PCI_SLOT "0x10"
+/* The guest port of the signing page (web3-auth-svc: 1024 + crc32("evm") % 64511). */
+#define PROV_SIGNING_PAGE_PORT 63108u
 #define PROV_NIC_NAME "enp0s16"
 
 /*

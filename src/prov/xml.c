@@ -77,6 +77,18 @@ int prov_domain_xml(const struct prov_domain_spec *s, char **ret, struct bh_msg 
 		FAIL(BH_ERR_RANGE, "user_net_ssh_port: %u is outside 1024..65535", s->user_net_ssh_port);
 	if (s->user_net_ssh_port && (s->bridge || s->network))
 		FAIL(BH_ERR_FORMAT, "user_net_ssh_port: not together with a bridge or network");
+	if (s->user_net_signing_port && (s->user_net_signing_port < 1024 ||
+					 s->user_net_signing_port > 65535))
+		FAIL(BH_ERR_RANGE, "user_net_signing_port: %u is outside 1024..65535",
+		     s->user_net_signing_port);
+	if (s->user_net_signing_port && !s->user_net_ssh_port)
+		FAIL(BH_ERR_FORMAT, "user_net_signing_port: only with user_net_ssh_port");
+	if (s->user_net_signing_port && s->user_net_signing_port == s->user_net_ssh_port)
+		FAIL(BH_ERR_FORMAT, "user_net_signing_port: the same port as user_net_ssh_port");
+	char sfwd[48] = "";
+	if (s->user_net_signing_port)
+		snprintf(sfwd, sizeof sfwd, ",hostfwd=tcp:127.0.0.1:%u-:%u", s->user_net_signing_port,
+			 PROV_SIGNING_PAGE_PORT);
 
 	if (s->user_net_ssh_port)
 		/* QEMU's own user-mode stack: libvirt 9.0 forwards ports only with passt; the
@@ -87,10 +99,10 @@ int prov_domain_xml(const struct prov_domain_spec *s, char **ret, struct bh_msg 
 		 * The same slot as the libvirt NICs below: the guest names it PROV_NIC_NAME. */
 		n = asprintf(&qcmd, "  <qemu:commandline>\n"
 				   "    <qemu:arg value='-netdev'/>\n"
-				   "    <qemu:arg value='user,id=bhnet0,hostfwd=tcp:127.0.0.1:%u-:22'/>\n"
+				   "    <qemu:arg value='user,id=bhnet0,hostfwd=tcp:127.0.0.1:%u-:22%s'/>\n"
 				   "    <qemu:arg value='-device'/>\n"
 				   "    <qemu:arg value='virtio-net-pci,netdev=bhnet0,bus=pcie.0,addr=" PROV_NIC_PCI_SLOT "'/>\n"
-				   "  </qemu:commandline>\n", s->user_net_ssh_port);
+				   "  </qemu:commandline>\n", s->user_net_ssh_port, sfwd);
 	else if (s->bridge)
 		n = asprintf(&nic, "    <interface type='bridge'><source bridge='%s'/>"
 				   "<model type='virtio'/>" NIC_ADDR "</interface>\n", s->bridge);

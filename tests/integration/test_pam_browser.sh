@@ -28,3 +28,11 @@ node "$JS/pam-page-states.js" "$PW3_SVC" "$BLOCKHOST_ROOT/run/libpam-web3/pendin
 	2> "$T/states" || { cat "$T/states"; fail "a signing page state shows the wrong thing"; }
 grep -q "pam-page-states: 20 states ok" "$T/states" || { cat "$T/states"; fail "not every page state ran"; }
 ok "every signing page state says what it should (desktop and phone width, labels, live region, focus, contrast)"
+# the same screenshots compared with docs/screenshots (tests/js/pam-png.js), unless regenerating
+if [ -z "${PW3_SHOTS:-}" ]; then
+	grep -q "pam-page-states: 38 screenshots compared" "$T/states" || { cat "$T/states"; fail "the screenshots were not compared with docs/screenshots"; }
+	ok "$(sed -n 's/^pam-page-states: \(38 screenshots compared.*\)$/\1/p' "$T/states")"
+	grep -q "pam-page-states: self-check: " "$T/states" || { cat "$T/states"; fail "the screenshot comparison did not check itself"; }
+	ok "$(sed -n 's/^pam-page-states: \(self-check: .*\)$/screenshot comparison \1/p' "$T/states")"
+	[ -z "${PW3_SHOTS_VERBOSE:-}" ] || sed -n '/^  [a-z0-9-]* [0-9]*$/p' "$T/states"
+fi

@@ -3,7 +3,9 @@
 // a small injected EIP-1193 test wallet.  The wallet object is injected with addInitScript;
 // its keys never enter the page: personal_sign is forwarded to this Node process, which
 // signs with @noble/curves (an implementation independent of ours and of ethers).
-//   node tests/js/pam-browser.js <signing-url> <privkey-hex>
+//   node tests/js/pam-browser.js <signing-url> <privkey-hex | --key-file FILE>
+// (--key-file: a file holding the 0x... key, as bhcrypt generate-keypair writes it; the
+// demo's buyer key stays off the command line)
 // Exit 0 once the page reports the signature was accepted (state "posted", "Press Enter ...").
 'use strict';
 const path = require('path');
@@ -13,7 +15,8 @@ const nm = path.join(__dirname, 'node_modules');
 const { chromium } = require(path.join(nm, 'playwright-core'));
 
 async function main() {
-  const [url, keyHex] = process.argv.slice(2);
+  const [url, a1, a2] = process.argv.slice(2);
+  const keyHex = a1 === '--key-file' ? fs.readFileSync(a2, 'utf8').trim() : a1;
   const { secp256k1 } = await import(path.join(nm, '@noble/curves/secp256k1.js'));
   const { keccak_256 } = await import(path.join(nm, '@noble/hashes/sha3.js'));
   const priv = Uint8Array.from(Buffer.from(keyHex.replace(/^0x/, ''), 'hex'));
@@ -74,4 +77,4 @@ async function main() {
     fs.rmSync(profile, { recursive: true, force: true });
   }
 }
-main().catch((e) => { process.stderr.write(String(e) + '\n'); process.exit(1); });
+main().catch((e) => { process.stderr.write(String(e && e.stack || e) + "\n"); process.exit(1); });

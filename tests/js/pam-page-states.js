@@ -7,7 +7,16 @@
 // 390x844 the page must not scroll sideways and the status must be on the page; simple
 // accessibility checks (every control named, the status a polite live region, focus order,
 // text contrast >= 4.5).  With PW3_SHOTS=<dir> it saves <state>-{desktop,phone}.png there
-// (docs/screenshots/ holds the checked-in set).
+// (docs/screenshots/ holds the checked-in set).  Otherwise every screenshot is compared
+// with the checked-in one (PW3_SHOTS_REF=<dir>, default docs/screenshots; "none" skips):
+// tests/js/pam-png.js decodes both, the per-run values (code, nonce, expiry, fingerprint,
+// signature: their boxes on the fresh page) are left out, and a screenshot fails when its
+// size differs or more than SHOT_LIMIT pixels differ by more than SHOT_TOLERANCE in a
+// channel (measured: 0 for every state but "expired", whose text names the session's clock
+// time: ~300; two different states of equal size: 7500 and more; one changed word: a few
+// hundred).  The comparison checks itself by telling two similar states apart.  A failing screenshot is kept in a
+// temporary directory named in the message.  Regenerate the set when a change is intended:
+//   PW3_SHOTS=docs/screenshots tests/run-integration.sh tests/integration/test_pam_browser.sh
 //   node tests/js/pam-page-states.js <base-url> <pending-dir> <privkey> <other-privkey>
 'use strict';
 const path = require('path');
@@ -19,6 +28,12 @@ const { chromium } = require(path.join(nm, 'playwright-core'));
 
 const MACHINE = process.env.PW3_MACHINE || 'blockhost-042';
 const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
+const png = require('./pam-png.js');
+const SHOT_TOLERANCE = 48;   // per channel, 0..255: the 64-colour palette of the checked-in files
+// differing pixels allowed outside the per-run values; "expired" texts show a clock time
+const shotLimit = (c) => (c.state === 'expired' ? 600 : 120);
+// the page's per-run values, left out of the comparison
+const SHOT_IGNORE = ['#message', '#code', '#expires', '#tls-fp', '#signature'];
 
 async function main() {
   const [base, pending, keyHex, otherHex] = process.argv.slice(2);
@@ -31,6 +46,10 @@ async function main() {
   const WALLET = addrOf(priv), OTHER = addrOf(other);
   const gid = fs.statSync(pending).gid;
   const shots = process.env.PW3_SHOTS || '';
+  const refDir = shots ? '' : process.env.PW3_SHOTS_REF === 'none' ? ''
+    : process.env.PW3_SHOTS_REF || path.join(__dirname, '..', '..', 'docs', 'screenshots');
+  const shotStats = [], shotFresh = {};
+  let shotKeep = '';
 
   function personalSign(msg, key) {
     const prefix = Buffer.from('\x19Ethereum Signed Message:\n' + msg.length, 'utf8');
@@ -227,6 +246,33 @@ async function main() {
         if (lay.msgHidden) bad(c, `${name}: the message or signature does not fit its box`);
         if (lay.sw > lay.w) bad(c, `${name}: scrolls sideways (${lay.sw} > ${lay.w})`);
         if (lay.left < 0 || lay.right > lay.w) bad(c, `${name}: status box outside the page`);
+        if (refDir && !c.noShot) {
+          const ref = path.join(refDir, `${c.shot}-${name}.png`);
+          const buf = await page.screenshot({ fullPage: true });
+          const ignore = await page.evaluate((sels) => sels.map((s) => document.querySelector(s))
+            .filter((el) => el && el.offsetParent !== null).map((el) => {
+              const r = el.getBoundingClientRect();
+              return { x: r.left + window.scrollX - 2, y: r.top + window.scrollY - 2, w: r.width + 4, h: r.height + 4 };
+            }), SHOT_IGNORE);
+          let res = null, why = '';
+          if (!fs.existsSync(ref)) why = `no checked-in screenshot ${ref}`;
+          else {
+            try {
+              const a = png.decode(buf), b = png.decode(fs.readFileSync(ref));
+              res = png.compare(a, b, { ignore, tolerance: SHOT_TOLERANCE });
+              shotStats.push([`${c.shot}-${name}`, res.diff]);
+              shotFresh[`${c.shot}-${name}`] = { img: a, ignore };
+              if (!res.size) why = `size ${a.width}x${a.height}, checked-in ${b.width}x${b.height}`;
+              else if (res.diff > shotLimit(c)) why = `${res.diff} pixels differ (limit ${shotLimit(c)})`;
+            } catch (e) { why = `cannot compare with ${ref}: ${e.message}`; }
+          }
+          if (why) {
+            if (!shotKeep) shotKeep = fs.mkdtempSync(path.join(os.tmpdir(), 'pam-shots-'));
+            const keep = path.join(shotKeep, `${c.shot}-${name}.png`);
+            fs.writeFileSync(keep, buf);
+            bad(c, `${name}: the screenshot does not match docs/screenshots: ${why} (this run's: ${keep})`);
+          }
+        }
         if (shots && !c.noShot) {
           const f = path.join(shots, `${c.shot}-${name}.png`);
           await page.screenshot({ path: f, fullPage: true });
@@ -244,6 +290,20 @@ async function main() {
   } finally {
     await browser.close();
     fs.rmSync(profile, { recursive: true, force: true });
+  }
+  if (shotStats.length) {
+    const worst = shotStats.reduce((m, s) => (s[1] > m[1] ? s : m));
+    process.stderr.write(`pam-page-states: ${shotStats.length} screenshots compared with ${refDir}: ` +
+      `largest difference ${worst[1]} pixels (${worst[0]}; limit 120, 600 for "expired"; tolerance ${SHOT_TOLERANCE})\n`);
+    // the comparison itself: this run's "ended" page against the checked-in "expired" one
+    // (same size, similar words) must count as different
+    const f = shotFresh['gone-after-signing-phone'], r = path.join(refDir, 'expired-410-phone.png');
+    if (f && fs.existsSync(r)) {
+      const x = png.compare(f.img, png.decode(fs.readFileSync(r)), { ignore: f.ignore, tolerance: SHOT_TOLERANCE });
+      if (x.size && x.diff <= 600) failures.push(`screenshot comparison: "gone-after-signing" and the checked-in "expired-410" differ by only ${x.diff} pixels`);
+      else process.stderr.write(`pam-page-states: self-check: "gone-after-signing" vs the checked-in "expired-410": ${x.diff} pixels differ\n`);
+    }
+    if (process.env.PW3_SHOTS_VERBOSE) process.stderr.write(shotStats.map((s) => `  ${s[0]} ${s[1]}`).join('\n') + '\n');
   }
   if (failures.length) {
     process.stderr.write('pam-page-states: FAILED\n  ' + failures.join('\n  ') + '\n');

@@ -260,6 +260,15 @@ static void test_user_net_ssh(void **state)
 	assert_int_equal(c.ssh_port_min, 2222);
 	prov_conf_done(&c);
 
+	j = J("{\"user_net_ssh\":{\"port_min\":2222,\"port_max\":2230,\"signing_port\":63108}}");
+	assert_int_equal(prov_conf_from_json(j, "x", &c, &m), 0);
+	json_decref(j);
+	assert_int_equal(c.signing_port, 63108);
+	prov_conf_done(&c);
+	conf_err("{\"user_net_ssh\":{\"port_min\":2222,\"port_max\":2230,\"signing_port\":2225}}",
+		 BH_ERR_RANGE, "signing_port 2225 is inside port_min..port_max");
+	conf_err("{\"user_net_ssh\":{\"port_min\":2222,\"port_max\":2230,\"signing_port\":80}}",
+		 BH_ERR_RANGE, "user_net_ssh.signing_port");
 	conf_err("{\"user_net_ssh\":{\"port_min\":2000}}", BH_ERR_MISSING_KEY, "user_net_ssh.port_max");
 	conf_err("{\"user_net_ssh\":{\"port_min\":22,\"port_max\":30}}", BH_ERR_RANGE,
 		 "user_net_ssh.port_min");
@@ -301,6 +310,17 @@ static void test_user_net_ssh(void **state)
 	virConnectClose(conn);
 	free(x);
 
+	/* the signing page forward beside the SSH one */
+	s.user_net_signing_port = 63108;
+	assert_int_equal(prov_domain_xml(&s, &x, NULL), 0);
+	assert_non_null(strstr(x, "<qemu:arg value='user,id=bhnet0,hostfwd=tcp:127.0.0.1:20005-:22,"
+				  "hostfwd=tcp:127.0.0.1:63108-:63108'/>"));
+	free(x);
+	s.user_net_signing_port = 20005;
+	xml_err(s, BH_ERR_FORMAT, "the same port");
+	s = good_spec; s.user_net_signing_port = 63108; xml_err(s, BH_ERR_FORMAT, "only with user_net_ssh_port");
+	s = good_spec; s.user_net_ssh_port = 2222; s.user_net_signing_port = 80;
+	xml_err(s, BH_ERR_RANGE, "user_net_signing_port");
 	s = good_spec; s.user_net_ssh_port = 1023;  xml_err(s, BH_ERR_RANGE, "user_net_ssh_port");
 	s = good_spec; s.user_net_ssh_port = 65536; xml_err(s, BH_ERR_RANGE, "user_net_ssh_port");
 	s = good_spec; s.user_net_ssh_port = 2222; s.bridge = "br0";

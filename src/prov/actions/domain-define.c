@@ -14,7 +14,9 @@
  * With "user_net_ssh" in libvirt.json (demo and test hosts), the NIC is QEMU user-mode
  * networking with 127.0.0.1:<port> forwarded to the guest's SSH port; the port is the
  * first one from port_min..port_max (starting at an offset from the VM name) that can be
- * bound on 127.0.0.1 now, and is returned in the reply as "ssh_port".
+ * bound on 127.0.0.1 now, and is returned in the reply as "ssh_port".  With its
+ * "signing_port" also 127.0.0.1:<signing_port> → the guest's signing page (63108); that
+ * port must be free now, or the define is refused naming it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -213,6 +215,16 @@ static int define(struct act_ctx *c)
 	s.seed_path = seed;
 	if (c->conf.has_user_net_ssh && (r = pick_ssh_port(c, name, &s.user_net_ssh_port)) < 0)
 		goto out;
+	if (c->conf.has_user_net_ssh && c->conf.signing_port) {
+		if (!loopback_port_free(c->conf.signing_port)) {
+			bh_msg_set(&c->msg, "user_net_ssh: signing_port 127.0.0.1:%u is in use (stop "
+				   "what listens there, or change signing_port in libvirt.json)",
+				   c->conf.signing_port);
+			r = BH_ERR_EXISTS;
+			goto out;
+		}
+		s.user_net_signing_port = c->conf.signing_port;
+	}
 	if ((r = prov_domain_xml(&s, &xml, &c->msg)) < 0)
 		goto out;
 	d = virDomainDefineXML(c->conn, xml);
