@@ -15,6 +15,7 @@
 #   make debs            the Debian packages into build-debs/ + lintian (docs/packaging.md)
 #   make debs-reproducible   build them twice, require byte-identical .debs
 #   make units-check     systemd/ units vs policy/, systemd-analyze exposure table
+#   make test-packages   the .debs in a booted Debian 12 VM (heavy, release-time; root)
 #   V=1                  show full command lines;  WERROR=1  warnings are errors (CI)
 #
 # Components add programs in src/<component>/module.mk (see src/tools/module.mk);
@@ -273,7 +274,7 @@ install-common: all
 	find $(DESTDIR)$(DATADIR)/blockhost/policy $(DESTDIR)$(DATADIR)/blockhost/seccomp -type f -exec chmod 0444 {} +
 
 # Debian packages (docs/packaging.md): from a clean copy of the tree, lintian must pass
-.PHONY: debs debs-reproducible units-check
+.PHONY: debs debs-reproducible units-check test-packages
 debs:
 	scripts/build-debs.sh build-debs
 debs-reproducible:
@@ -281,6 +282,10 @@ debs-reproducible:
 # the units' User=/Group=/capabilities against policy/, and their systemd-analyze table
 units-check:
 	@bash tests/integration/test_units_policy.sh
+# install, run, upgrade and purge the packages in a qemu-booted Debian 12 (minutes; not in
+# check or CI: docs/packaging.md)
+test-packages: $(BUILD)/bin/blockhost-build-template
+	BUILD=$(BUILD) scripts/test-packages-deb.sh
 
 clean:
 	rm -rf build build-san build-fuzz build-cov build-deb build-debs build-repro
