@@ -103,7 +103,7 @@ for u in $ALL_UNITS; do
 	[ "$e" = enabled ] || err "$u is '$e', expected enabled"
 done
 for u in $HOST_UNITS; do
-	s=$(G "systemctl show -p ActiveState --value $u; systemctl show -p ConditionResult --value $u" | tr '\n' ' ')
+	s=$(G "systemctl show -p ActiveState --value $u; systemctl show -p ConditionResult --value $u" | tr '\n' ' ' || true)
 	[ "$s" = "inactive no " ] || err "$u before set-up: '$s', expected 'inactive no' (not started: no marker)"
 done
 s=$(G 'systemctl is-active web3-auth-svc.service' || true)
@@ -152,7 +152,7 @@ for pair in blockhost-root-agent.service:blockhost-root-agent blockhost-keystore
 	[ "${pid:-0}" != 0 ] || { err "$u has no main PID"; continue; }
 	ps=$(G "cat /proc/$pid/status") || { err "$u: /proc/$pid/status unreadable"; continue; }
 	f() { echo "$ps" | sed -n "s/^$1:[[:space:]]*//p" | awk '{print $1}'; }
-	want_uid=$(G "id -u $(pol "$svc" identity user)")
+	want_uid=$(G "id -u $(pol "$svc" identity user)" || true)
 	keep=$(capmask "$(pol "$svc" capabilities keep)")
 	[ "$(f Uid)" = "$want_uid" ] || err "$u: uid $(f Uid), policy user $(pol "$svc" identity user) is $want_uid"
 	[ "$(f NoNewPrivs)" = 1 ] || err "$u: NoNewPrivs $(f NoNewPrivs)"
@@ -160,12 +160,12 @@ for pair in blockhost-root-agent.service:blockhost-root-agent blockhost-keystore
 	[ "$(f CapEff)" = "$keep" ] || err "$u: CapEff $(f CapEff), policy keep = $keep"
 	[ "$(f CapPrm)" = "$keep" ] || err "$u: CapPrm $(f CapPrm), policy keep = $keep"
 	[ "$(f CapAmb)" = 0000000000000000 ] || err "$u: CapAmb $(f CapAmb)"
-	bnd=$(f CapBnd)
+	bnd=$(f CapBnd); bnd=${bnd:-ffffffffffffffff}
 	# the bounding set: nothing beyond keep (the agent's is exactly keep: its plugins'
 	# ceiling); a daemon that dropped to its user may have emptied it altogether
 	[ $(( 0x$bnd & ~0x$keep )) = 0 ] || err "$u: CapBnd $bnd holds more than policy keep $keep"
 	[ "$svc" != blockhost-root-agent ] || [ "$bnd" = "$keep" ] || err "$u: CapBnd $bnd, policy keep $keep"
-	live=$(G "systemd-analyze security $u 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'")
+	live=$(G "systemd-analyze security $u 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'" || true)
 	off=$(systemd-analyze security --offline=true "systemd/$u" 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
 	[ "$live" = "$off" ] || err "$u: live exposure '$live', offline $off"
 	printf '    %-30s pid %-6s uid %-5s seccomp %s nnp %s CapEff %s CapBnd %s exposure live %s offline %s\n' \
@@ -174,7 +174,7 @@ done
 
 # ---- 5. upgrade
 say "upgrade to $v2"
-pid_before=$(G 'systemctl show -p MainPID --value blockhost-engine.service')
+pid_before=$(G 'systemctl show -p MainPID --value blockhost-engine.service' || true)
 G 'mkdir -p /mnt/bhdebs && mount -o ro /dev/sr0 /mnt/bhdebs && dpkg -i /mnt/bhdebs/*.deb && umount /mnt/bhdebs' 600 \
 	> "$W/upgrade.log" 2>&1 || err "upgrade failed ($W/upgrade.log)"
 sleep 5
@@ -187,7 +187,7 @@ for u in $ALL_UNITS; do
 	[ "$e" = enabled ] || err "$u is '$e' after the upgrade (upstream's prerm disabled it)"
 done
 s=$(G 'systemctl is-active blockhost-engine.service' || true)
-pid_after=$(G 'systemctl show -p MainPID --value blockhost-engine.service')
+pid_after=$(G 'systemctl show -p MainPID --value blockhost-engine.service' || true)
 [ "$s" = active ] || err "engine '$s' after the upgrade"
 [ "$pid_after" != "$pid_before" ] || err "engine not restarted by the upgrade (pid $pid_before)"
 ok "upgrade: enabled units still enabled, engine running (pid $pid_before -> $pid_after)"
@@ -196,7 +196,7 @@ ok "upgrade: enabled units still enabled, engine running (pid $pid_before -> $pi
 say "purge"
 G "dpkg -L $PKGS 2>/dev/null | sort -u > /root/ours.txt" || true
 G "apt-get purge -y $PKGS 2>&1" 600 > "$W/purge.log" || err "purge failed ($W/purge.log)"
-grep 'purge: deleting' "$W/purge.log" | sed 's/^/    /'
+grep 'purge: deleting' "$W/purge.log" | sed 's/^/    /' || true
 grep -q 'blockhost-keystore: purge: deleting the sealed host keys' "$W/purge.log" || err "purge did not say it deleted the keys"
 left=$(G 'while read -r f; do
 	if [ -d "$f" ] && [ ! -L "$f" ]; then
@@ -207,7 +207,7 @@ for d in /etc/blockhost /var/lib/blockhost /run/blockhost /var/lib/blockhost-roo
 	[ -e "$d" ] && echo "$d"
 done
 find /etc/systemd /usr/lib/sysusers.d /usr/lib/tmpfiles.d -name "blockhost*" -o -name "web3-auth*" -o -name "libpam-web3*" 2>/dev/null
-true')
+true' || true)
 [ -z "$left" ] || err "purge left files of ours: $(echo "$left" | tr '\n' ' ')"
 G 'poweroff' 10 > /dev/null 2>&1 || true
 
