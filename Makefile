@@ -12,6 +12,10 @@
 #   make deps            install the Debian packages and pinned npm tools (idempotent)
 #   make demo            run the host locally on embedded defaults
 #   make install DESTDIR=... PREFIX=...
+#   make debs            the Debian packages into build-debs/ + lintian (docs/packaging.md)
+#   make debs-reproducible   build them twice, require byte-identical .debs
+#   make units-check     systemd/ units vs policy/, systemd-analyze exposure table
+#   make test-packages   the .debs in a booted Debian 12 VM (heavy, release-time; root)
 #   V=1                  show full command lines;  WERROR=1  warnings are errors (CI)
 #
 # Components add programs in src/<component>/module.mk (see src/tools/module.mk);
@@ -252,6 +256,7 @@ check: $(if $(filter 1,$(NODEPS)),,deps)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz-replay
 	@$(MAKE) --no-print-directory policy-check
+	@$(MAKE) --no-print-directory units-check
 	@$(MAKE) --no-print-directory integration
 	@BUILD=$(BUILD) tests/summary.sh
 
@@ -279,8 +284,22 @@ install-common: all
 	cp -R --no-preserve=ownership seccomp/. $(DESTDIR)$(DATADIR)/blockhost/seccomp/
 	find $(DESTDIR)$(DATADIR)/blockhost/policy $(DESTDIR)$(DATADIR)/blockhost/seccomp -type f -exec chmod 0444 {} +
 
+# Debian packages (docs/packaging.md): from a clean copy of the tree, lintian must pass
+.PHONY: debs debs-reproducible units-check test-packages
+debs:
+	scripts/build-debs.sh build-debs
+debs-reproducible:
+	scripts/check-reproducible-debs.sh build-repro
+# the units' User=/Group=/capabilities against policy/, and their systemd-analyze table
+units-check:
+	@bash tests/integration/test_units_policy.sh; r=$$?; [ $$r = 0 ] || [ $$r = 77 ]
+# install, run, upgrade and purge the packages in a qemu-booted Debian 12 (minutes; not in
+# check or CI: docs/packaging.md)
+test-packages: $(BUILD)/bin/blockhost-build-template
+	BUILD=$(BUILD) scripts/test-packages-deb.sh
+
 clean:
-	rm -rf build build-san build-fuzz build-cov
+	rm -rf build build-san build-fuzz build-cov build-deb build-debs build-repro
 
 distclean: clean
 	rm -rf tests/js/node_modules

@@ -15,6 +15,7 @@ PKGS=(
 	pamtester openssh-server openssh-client libpam-wrapper libpamtest0-dev libnss-wrapper libuid-wrapper
 	iproute2 iptables xorriso cloud-image-utils debootstrap e2fsprogs curl ca-certificates python3
 	chromium
+	debhelper dpkg-dev devscripts fakeroot lintian help2man systemd
 )
 
 missing=()

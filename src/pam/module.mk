@@ -89,7 +89,7 @@ install-pam: $(PAM_SO) $(BUILD)/bin/web3-auth-svc
 	install -D -m 0644 src/pam/pages/engine.js $(DESTDIR)$(DATADIR)/blockhost/signing-pages/evm/engine.js
 	install -D -m 0644 src/pam/vm/pam.d-sshd $(DESTDIR)$(DATADIR)/blockhost/vm/pam.d-sshd
 	install -D -m 0644 src/pam/vm/50-blockhost.conf $(DESTDIR)$(DATADIR)/blockhost/vm/50-blockhost.conf
-	install -D -m 0644 src/pam/vm/web3-auth-svc.service $(DESTDIR)$(DATADIR)/blockhost/vm/web3-auth-svc.service
+	install -D -m 0644 systemd/web3-auth-svc.service $(DESTDIR)$(DATADIR)/blockhost/vm/web3-auth-svc.service
 	install -D -m 0644 src/pam/vm/libpam-web3.tmpfiles $(DESTDIR)$(DATADIR)/blockhost/vm/libpam-web3.tmpfiles
 
 # libpw3's header for tests, fuzzers and the benchmark
