@@ -25,8 +25,9 @@ bh_policy_identity blockhost-engine bin bin
 bh_policy_identity blockhost-provisioner sys sys
 bh_policy_identity web3-auth-svc lp lp
 bh_policy_identity blockhost-wizard games games
+bh_policy_identity blockhost-signup mail mail
 declare -A USER=([blockhost-root-agent]=nobody [blockhost-keystore]=daemon [blockhost-engine]=bin
-	[blockhost-provisioner]=sys [web3-auth-svc]=lp [blockhost-wizard]=games)
+	[blockhost-provisioner]=sys [web3-auth-svc]=lp [blockhost-wizard]=games [blockhost-signup]=mail)
 
 # targets: a root-owned 0644 file, a world-writable dir, a 0600 file of another service
 install -m 0644 /dev/null "$T/rootfile"
