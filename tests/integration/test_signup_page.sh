@@ -31,7 +31,7 @@ cat > "$SU_DIR/signup.json" <<J
 { "listen": "127.0.0.1", "port": $SU_PORT, "keystore_socket": "$KS_SOCK", "rpc_url": "$RPC_URL",
   "chain_id": 31337, "chain_name": "Anvil",
   "contracts": { "subscriptions": "$SUBS", "nft": "$NFT" },
-  "payment_tokens": [ { "address": "$STABLE" } ],
+  "payment_tokens": [ { "address": "$STABLE", "symbol": "USDC" } ],
   "explorer_url": "https://explorer.invalid", "server_public_key": "$PUB", "admin_wallet": "$ADDR",
   "public_secret": "blockhost-access",
   "www": "$BUILD/share/blockhost/signup", "cert": "$SU_DIR/cert.pem" }
@@ -84,8 +84,10 @@ out=$(page renew) || fail "renew: $out"
 b=$(jget "$out" before); a=$(jget "$out" after)
 [ "$a" = $((b + 30 * 86400)) ] || fail "renew: $out"
 ok "renew: expiry $b -> $a (+30 days)"
-PHONE=1 page servers > /dev/null || fail "phone width"
-ok "phone width 390x844: my servers"
+PHONE=1 page start > /dev/null || fail "phone width: the first screens"
+w=$(PHONE=1 page servers) || fail "phone width: $w"
+[ "$(jget "$w" scrollWidth)" -le 390 ] || fail "phone width: the page is $(jget "$w" scrollWidth) px wide"
+ok "phone width 390x844: my servers, no horizontal scroll ($(jget "$w" scrollWidth) px)"
 out=$(page inactive "$ADDR" "$SUBS") || fail "inactive: $out"
 grepq 'PlanNotActive(1)' <<< "$(jget "$out" error)" || fail "inactive plan: $out"
 ok "plan switched off: $(jget "$out" error)"

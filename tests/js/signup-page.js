@@ -5,7 +5,7 @@
 // (eth_chainId) answer the chain the wallet is "on" (switchable, to test the wrong chain).
 //   node signup-page.js STEP URL RPC PRIVKEY SHOTDIR [args]
 // Steps: buy (expects the decrypted details), buy2, renew, refuse-sign, refuse-tx,
-// wrong-chain, poor, inactive PLANID. Prints one JSON line of what the page showed.
+// wrong-chain, poor, inactive OWNER SUBS, start (screenshots of the first screens), servers. Prints one JSON line of what the page showed.
 'use strict';
 const path = require('path'), os = require('os'), fs = require('fs');
 const nm = path.join(__dirname, 'node_modules');
@@ -84,6 +84,7 @@ async function main() {
       await (await s.updatePlan(1n, name, cents, false)).wait();
     }
     await shot('plans');
+    if (step === 'start') return out;   // the first two screens only
     if (step === 'renew') {
       await page.click('#load-servers');
       await page.waitForFunction(() => document.querySelectorAll('#subs li.sub').length > 0, null, { timeout: 20000 });
@@ -101,6 +102,7 @@ async function main() {
       out.error = await err();
       out.servers = await page.$$eval('#servers li.server', (ls) => ls.map((l) => l.textContent));
       out.signs = signs;
+      out.scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
       await shot('servers');
       return out;
     }

@@ -175,7 +175,7 @@ async function loadPlans() {
     const div = document.createElement('div'); div.className = 'plan';
     const r = Object.assign(document.createElement('input'), { type: 'radio', name: 'plan', id: `plan-${p.id}`, value: String(p.id), checked: i === 0 });
     const l = Object.assign(document.createElement('label'), { htmlFor: r.id });
-    l.textContent = `${p.name} — $${fmtUnits(p.cents, 2)} per day`;
+    l.textContent = `${p.name} — $${(Number(p.cents) / 100).toFixed(2)} per day`;
     r.addEventListener('change', updateTotal);
     div.append(r, l); fs.append(div);
   });
@@ -300,7 +300,7 @@ async function buy() {
     step('Waiting for the host to set up your server and mint your access NFT');
     status('The host is creating your server; this takes a minute or two…');
     const tok = await waitMint(BigInt(rc.blockNumber));
-    stepDone(document.createTextNode(`NFT #${tok}`));
+    stepDone(document.createTextNode(`#${tok}`));
     const details = await readDetails(tok, sig);
     const box = $('result'); box.replaceChildren(serverCard(tok, details)); box.hidden = false;
     status('Your server is ready.');
