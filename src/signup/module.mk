@@ -74,3 +74,8 @@ bench-signup: $(BUILD)/bin/blockhost-signup $(BUILD)/bin/blockhost-keystore
 $(BUILD)/tests/test_signup: $(LIBSIGNUP)
 $(BUILD)/tests/test_signup.o: CFLAGS += -Isrc/signup
 TEST_EXTRA_LIBS_signup = $(LIBSIGNUP) $(LIBCOMMON) $(COMMON_LIBS)
+
+# benchmark: the page's weight and time to interactive vs upstream's approach (ethers UMD)
+.PHONY: bench-signup-page
+bench-signup-page: $(SU_WWW_OUT)
+	node bench/bench_signup_page.js $(SU_WWW_DIR)
