@@ -48,6 +48,13 @@ BUYER_ADDR=0x70997970c51812dc3a010c7d01b50e0d17dc79c8
 SHOTS=${SHOTS:-$T/shots}; mkdir -p "$SHOTS"
 page() { node "$PAGE" "$1" "$URL" "$RPC_URL" "$KEY" "$SHOTS" "${@:2}"; }
 jget() { node -e 'const o=JSON.parse(process.argv[1]); const v=process.argv[2].split(".").reduce((a,k)=>a==null?a:a[k],o); console.log(typeof v==="object"?JSON.stringify(v):v)' "$1" "$2"; }
+cfgj=$(curl -sS --cacert "$SU_DIR/ca.pem" "${URL}config.json") || fail "config.json"
+[ "$(jget "$cfgj" serverPublicKey)" = "$PUB" ] && [ "$(jget "$cfgj" adminWallet)" = "${ADDR,,}" ] ||
+	fail "config.json: $cfgj"
+sed 's/"server_public_key": "0x04/"server_public_key": "0x05/' "$SU_DIR/signup.json" > "$T/bad.json"
+"$SU" public-config --config "$T/bad.json" > /dev/null 2> "$T/bad.err" && fail "a bad server_public_key was accepted"
+grepq "key 'server_public_key': expected the engine's uncompressed" "$T/bad.err" || fail "bad key message: $(cat "$T/bad.err")"
+ok "config.json publishes serverPublicKey and adminWallet; a malformed server_public_key is refused naming the key"
 rpc anvil_setBalance "[\"$BUYER_ADDR\",\"0x56BC75E2D63100000\"]" > /dev/null
 
 out=$(page poor) || fail "poor: $out"
@@ -91,4 +98,15 @@ ok "phone width 390x844: my servers, no horizontal scroll ($(jget "$w" scrollWid
 out=$(page inactive "$ADDR" "$SUBS") || fail "inactive: $out"
 grepq 'PlanNotActive(1)' <<< "$(jget "$out" error)" || fail "inactive plan: $out"
 ok "plan switched off: $(jget "$out" error)"
+out=$(page knock "$ADDR" knock-7f3a) || fail "knock: $out"
+[ -z "$(jget "$out" error)" ] && [ -n "$(jget "$out" hash)" ] || fail "knock: $out"
+tx=$(rpc eth_getTransactionByHash "[\"$(jget "$out" hash)\"]")
+node -e 'const t=JSON.parse(process.argv[1]); if (t.from.toLowerCase()!==process.argv[2].toLowerCase()||t.to.toLowerCase()!==t.from.toLowerCase()||BigInt(t.value)!==0n) process.exit(1)' "$tx" "$ADDR" ||
+	fail "knock tx: $tx"
+data=$(jget "$tx" input)
+plain=$("$KS" request "{\"op\":\"ecies_decrypt\",\"ciphertext\":\"$data\"}") || fail "keystore could not decrypt the knock: $plain"
+node -e 'const r=JSON.parse(process.argv[1]); const p=Buffer.from(r.plaintext.replace(/^0x/,""),"hex").toString();
+const k=JSON.parse(p); if(k.command!=="knock-7f3a"||k.params.ports.join()!=="22,2222"||k.params.duration!==300||typeof k.nonce!=="string"||Math.abs(k.timestamp-Date.now()/1000)>120) {console.error(p); process.exit(1)}' "$plain" ||
+	fail "knock plaintext: $plain"
+ok "admin knock: a 0-value tx to self whose data the keystore decrypts to {command, params:{ports:[22,2222],duration:300}, nonce, timestamp}"
 kill -0 "$SU_PID" || fail "the server died"

@@ -15,6 +15,8 @@ const { ethers } = require(path.join(nm, 'ethers'));
 const [step, url, rpc, key, shots, ...rest] = process.argv.slice(2);
 const provider = new ethers.JsonRpcProvider(rpc, undefined, { staticNetwork: true, cacheTimeout: -1 });
 const w = new ethers.Wallet(key, provider);
+// knock: the page is driven by the admin (the host wallet, sent through anvil's impersonation)
+const addr = step === 'knock' ? ethers.getAddress(rest[0]) : w.address;
 
 async function main() {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'su-chromium-'));
@@ -41,6 +43,11 @@ async function main() {
       if (method === 'eth_sendTransaction') {
         if (mode.refuseTx) return { error: { code: 4001, message: 'User rejected the request.' } };
         const t = params[0];
+        if (step === 'knock') {
+          await provider.send('anvil_impersonateAccount', [addr]);
+          const o = await provider.getSigner(addr);
+          return { result: (await o.sendTransaction({ to: t.to, data: t.data, value: 0 })).hash };
+        }
         const tx = await w.sendTransaction({ to: t.to, data: t.data, value: t.value || 0 });
         return { result: tx.hash };
       }
@@ -62,7 +69,7 @@ async function main() {
           return r.result;
         },
       };
-    }, { addr: w.address });
+    }, { addr });
     const shot = async (name) => { if (shots) await page.screenshot({ path: path.join(shots, `signup-${name}${phone ? '-phone' : ''}.png`), fullPage: true }); };
     await page.goto(url, { waitUntil: 'load' });
     await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 15000 });
@@ -72,6 +79,17 @@ async function main() {
     await page.waitForFunction(() => ['connected', 'error'].includes(document.body.dataset.state), null, { timeout: 20000 });
     const err = async () => (await page.textContent('#error')).trim();
     const out = { step };
+    if (step === 'knock') {
+      await page.waitForSelector('#admin-screen:not([hidden])', { timeout: 10000 });
+      await page.fill('#knock-command', rest[1]); await page.fill('#knock-ports', '22, 2222');
+      await page.focus('#knock'); await page.keyboard.press('Enter');
+      await page.waitForFunction(() => ['knocked', 'error'].includes(document.body.dataset.state), null, { timeout: 30000 });
+      out.error = await err();
+      out.result = (await page.textContent('#knock-result')).trim();
+      out.hash = await page.$eval('#knock-result a', (a) => a.textContent).catch(() => '');
+      await shot('knock');
+      return out;
+    }
     if (step === 'wrong-chain') { out.error = await err(); await shot('wrong-chain'); return out; }
     await page.waitForFunction(() => /Total:/.test(document.getElementById('total').textContent), null, { timeout: 20000 });
     out.total = (await page.textContent('#total')).trim();
