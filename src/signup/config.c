@@ -5,6 +5,7 @@
  * keys.  Also the public document GET /config.json serves: everything the page needs and
  * nothing it must not see (the provider URL stays on the host).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,8 @@ static const struct bh_cfg_key schema[] = {
 	{ "payment_tokens", BH_CFG_ARRAY, false, 0, 0, 0 },
 	{ "explorer_url", BH_CFG_STRING | BH_CFG_NULL_OK, false, 0, 0, 512 },
 	{ "public_secret", BH_CFG_STRING, false, 0, 0, 512 },
+	{ "server_public_key", BH_CFG_STRING, false, 0, 0, 132 },
+	{ "admin_wallet", BH_CFG_EVM_ADDRESS, false, 0, 0, 0 },
 	{ "www", BH_CFG_PATH, true, 0, 0, 0 },
 	{ "cert", BH_CFG_PATH, true, 0, 0, 0 },
 	{ "relay", BH_CFG_OBJECT, false, 0, 0, 0 },
@@ -39,8 +42,21 @@ static const struct bh_cfg_key schema[] = {
 /* Keys the file may hold: a typo ("rpcurl") is an error rather than a silent default. */
 static const char *const top_keys[] = {
 	"listen", "port", "keystore_socket", "rpc_url", "chain_id", "chain_name", "contracts",
-	"payment_tokens", "explorer_url", "public_secret", "www", "cert", "relay", NULL,
+	"payment_tokens", "explorer_url", "public_secret", "server_public_key",
+	"admin_wallet", "www", "cert", "relay", NULL,
 };
+
+/* 0x04 followed by 128 hex digits: an uncompressed secp256k1 point (checked on the curve by
+ * the page before it encrypts). */
+static bool pubkey_ok(const char *s)
+{
+	if (strlen(s) != 132 || s[0] != '0' || s[1] != 'x' || s[2] != '0' || s[3] != '4')
+		return false;
+	for (size_t i = 2; i < 132; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
 
 static bool known(const char *const *list, const char *k)
 {
@@ -199,6 +215,8 @@ static int from_json(json_t *root, const char *name, struct su_config *ret,
 	    (r = dup_str(root, "chain_name", "", &c.chain_name)) < 0 ||
 	    (r = dup_str(root, "explorer_url", NULL, &c.explorer_url)) < 0 ||
 	    (r = dup_str(root, "public_secret", NULL, &c.public_secret)) < 0 ||
+	    (r = dup_str(root, "server_public_key", NULL, &c.server_public_key)) < 0 ||
+	    (r = dup_str(root, "admin_wallet", NULL, &c.admin_wallet)) < 0 ||
 	    (r = dup_str(root, "www", NULL, &c.www)) < 0 ||
 	    (r = dup_str(root, "cert", NULL, &c.cert)) < 0)
 		goto out;
@@ -210,6 +228,12 @@ static int from_json(json_t *root, const char *name, struct su_config *ret,
 	if (c.explorer_url && !url_ok(c.explorer_url)) {
 		bh_msg_set(msg, "%s: key 'explorer_url': expected an http:// or https:// URL without "
 			   "spaces or quotes", name);
+		r = BH_ERR_FORMAT;
+		goto out;
+	}
+	if (c.server_public_key && !pubkey_ok(c.server_public_key)) {
+		bh_msg_set(msg, "%s: key 'server_public_key': expected the engine's uncompressed "
+			   "secp256k1 ECIES key, 0x04 and 128 hex digits", name);
 		r = BH_ERR_FORMAT;
 		goto out;
 	}
@@ -276,6 +300,8 @@ void su_config_done(struct su_config *c)
 	free(c->chain_name);
 	free(c->explorer_url);
 	free(c->public_secret);
+	free(c->server_public_key);
+	free(c->admin_wallet);
 	free(c->www);
 	free(c->cert);
 	memset(c, 0, sizeof(*c));
@@ -293,6 +319,7 @@ static char *lower_hex(const char *text)
 int su_config_public_json(const struct su_config *c, char **ret, struct bh_msg *msg)
 {
 	json_t *o = json_object(), *k = json_object(), *toks = json_array();
+	char *admin = NULL;
 	char *s = NULL;
 	int r = -ENOMEM;
 
@@ -319,6 +346,8 @@ int su_config_public_json(const struct su_config *c, char **ret, struct bh_msg *
 			goto out;
 		}
 	}
+	if (c->admin_wallet && !(admin = lower_hex(c->admin_wallet)))
+		goto out;
 	if (json_object_set_new(o, "chainId", json_integer((json_int_t)c->chain_id)) ||
 	    json_object_set_new(o, "chainName", json_string(c->chain_name)) ||
 	    json_object_set_new(o, "contracts", k) ||
@@ -326,6 +355,9 @@ int su_config_public_json(const struct su_config *c, char **ret, struct bh_msg *
 	    json_object_set_new(o, "explorerUrl", c->explorer_url ? json_string(c->explorer_url)
 								 : json_null()) ||
 	    json_object_set_new(o, "publicSecret", json_string(c->public_secret)) ||
+	    json_object_set_new(o, "serverPublicKey", c->server_public_key
+		    ? json_string(c->server_public_key) : json_null()) ||
+	    json_object_set_new(o, "adminWallet", admin ? json_string(admin) : json_null()) ||
 	    json_object_set_new(o, "rpcPath", json_string("/rpc")) ||
 	    json_object_set_new(o, "relay", json_pack("{s:I,s:I,s:I}", "maxBatch",
 						      (json_int_t)SU_RELAY_BATCH_MAX, "maxBodyBytes",
@@ -343,6 +375,7 @@ int su_config_public_json(const struct su_config *c, char **ret, struct bh_msg *
 	*ret = s;
 	r = 0;
 out:
+	free(admin);
 	json_decref(o);
 	json_decref(k);
 	json_decref(toks);

@@ -14,17 +14,19 @@ PROGRAMS += $(BUILD)/bin/blockhost-signup
 INSTALL_TARGETS += install-signup
 
 # The page's static files, generated into $(BUILD)/share/blockhost/signup/ (the `www` the
-# server is given).  For now a copy of the placeholder in src/signup/www/; the page build
-# (templates, bundled JS, SRI) replaces these rules.
-SU_WWW_SRC = $(wildcard src/signup/www/index.html src/signup/www/assets/*)
+# server is given): src/signup/page/build.js bundles app.js with esbuild (pinned in
+# tests/js/package.json, installed by `make deps`), writes assets/ with content-hashed names
+# and index.html with each reference's Subresource Integrity hash.
+SU_PAGE_SRC = $(wildcard src/signup/page/*.js src/signup/page/*.css src/signup/page/*.in)
 SU_WWW_DIR = $(BUILD)/share/blockhost/signup
-SU_WWW_OUT = $(patsubst src/signup/www/%,$(SU_WWW_DIR)/%,$(SU_WWW_SRC))
+SU_WWW_OUT = $(SU_WWW_DIR)/index.html
+SU_PAGE_NM ?= tests/js/node_modules
 all: $(SU_WWW_OUT)
 CHECK_DEPS += $(SU_WWW_OUT)
-$(SU_WWW_DIR)/%: src/signup/www/%
+$(SU_WWW_OUT): $(SU_PAGE_SRC)
 	@mkdir -p $(dir $@)
 	$(call msg,GEN,$@)
-	$(Q)install -m 0644 $< $@
+	$(Q)node src/signup/page/build.js $(SU_PAGE_NM) $(SU_WWW_DIR)
 
 $(LIBSIGNUP): $(SU_LIB_OBJS)
 	$(call msg,AR,$@)
@@ -72,3 +74,8 @@ bench-signup: $(BUILD)/bin/blockhost-signup $(BUILD)/bin/blockhost-keystore
 $(BUILD)/tests/test_signup: $(LIBSIGNUP)
 $(BUILD)/tests/test_signup.o: CFLAGS += -Isrc/signup
 TEST_EXTRA_LIBS_signup = $(LIBSIGNUP) $(LIBCOMMON) $(COMMON_LIBS)
+
+# benchmark: the page's weight and time to interactive vs upstream's approach (ethers UMD)
+.PHONY: bench-signup-page
+bench-signup-page: $(SU_WWW_OUT)
+	node bench/bench_signup_page.js $(SU_WWW_DIR)

@@ -42,6 +42,8 @@ struct su_config {
 	char *chain_name;                /* "" if absent */
 	char *explorer_url;              /* NULL if absent */
 	char *public_secret;             /* the message the buyer signs */
+	char *server_public_key;         /* engine's ECIES key 0x04..., NULL: no purchases */
+	char *admin_wallet;              /* NULL if absent: the page's knock form */
 	char *www;                       /* static files (index.html, assets/) */
 	char *cert;                      /* PEM chain whose key is the keystore's TLS key */
 	char subscriptions_text[43], nft_text[43];

@@ -33,6 +33,7 @@ console.log([0, 1, 2].map(n => getCreateAddress({ from: a, nonce: n })).join(" "
 mode = 0666
 allow = uid:0 address, pubkeys, sign_tx, personal_sign, ecies_decrypt
 allow = user:nobody address, pubkeys, sign_tx, personal_sign, ecies_decrypt
+${ENG_SOCKET_EXTRA:-}
 [transactions]
 chain_id = 31337
 allow_to = $NFT, $SUBS, $STABLE
