@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <glob.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -504,7 +505,9 @@ static void runner_loop(int fd)
 			goto out;
 		}
 		fflush(NULL);
-		if (write(fd, &r, sizeof r) != (ssize_t)sizeof r)
+		/* MSG_NOSIGNAL: a builder that died during the step must not kill the runner
+		 * with SIGPIPE before it has cleaned up */
+		if (send(fd, &r, sizeof r, MSG_NOSIGNAL) != (ssize_t)sizeof r)
 			break;
 	}
 out:
@@ -766,12 +769,18 @@ static int template_before_sandbox(int argc, char **argv)
 	}
 	if (bt.runner == 0) {
 		close(sv[0]);
+		/* a closed stdout (| head) must not kill it before it has cleaned up; the
+		 * tools it runs get every signal back at their default (core/spawn.h) */
+		signal(SIGPIPE, SIG_IGN);
 		runner_loop(sv[1]);
 		fflush(NULL);
 		_exit(0);
 	}
 	close(sv[1]);
 	bt.fd = sv[0];
+	/* a runner that died: write() fails with EPIPE and the step says so (the builder
+	 * executes nothing, so no program inherits the ignored signal) */
+	signal(SIGPIPE, SIG_IGN);
 	return 0;
 }
 
