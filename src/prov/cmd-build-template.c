@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <glob.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -778,6 +779,12 @@ static int template_before_sandbox(int argc, char **argv)
 	}
 	close(sv[1]);
 	bt.fd = sv[0];
+	/* the builder's [identity] is root:root with no supplementary group; a root shell
+	 * may carry some (su, a container's root): dropped here, the runner keeps them */
+	if (setgroups(0, NULL) < 0) {
+		sys_fail("setgroups", "");
+		return -1;
+	}
 	/* a runner that died: write() fails with EPIPE and the step says so (the builder
 	 * executes nothing, so no program inherits the ignored signal) */
 	signal(SIGPIPE, SIG_IGN);
