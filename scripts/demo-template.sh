@@ -19,7 +19,7 @@ KEY_ONLY=
 [ "${1:-}" = --key ] && { KEY_ONLY=1; shift; }
 BIN=$1 LIB=$2
 INPUTS=("$LIB/pam_web3.so" "$BIN/web3-auth-svc" "$BIN/blockhost-build-template"
-	"$TOP/src/pam/vm/web3-auth-svc.service" "$TOP/src/pam/vm/libpam-web3.tmpfiles"
+	"$TOP/systemd/web3-auth-svc.service" "$TOP/src/pam/vm/libpam-web3.tmpfiles"
 	"$TOP/src/pam/vm/50-blockhost.conf" "$TOP/src/pam/vm/pam.d-sshd"
 	"$TOP/policy/web3-auth-svc.policy" "$TOP/seccomp/web3-auth-svc" "$TOP/seccomp/base.inc"
 	"$TOP/seccomp/sanitizer.inc"
@@ -44,7 +44,7 @@ mkdir -p "$P/DEBIAN" "$P/lib/x86_64-linux-gnu/security" "$P/usr/bin" "$P/lib/sys
 	"$P/usr/share/blockhost/signing-pages/evm" "$WORK/debs" "$(dirname "$OUT")"
 install -m 0644 "$LIB/pam_web3.so" "$P/lib/x86_64-linux-gnu/security/pam_web3.so"
 install -m 0755 "$BIN/web3-auth-svc" "$P/usr/bin/web3-auth-svc"
-install -m 0644 "$TOP/src/pam/vm/web3-auth-svc.service" "$P/lib/systemd/system/web3-auth-svc.service"
+install -m 0644 "$TOP/systemd/web3-auth-svc.service" "$P/lib/systemd/system/web3-auth-svc.service"
 install -m 0644 "$TOP/src/pam/vm/libpam-web3.tmpfiles" "$P/usr/lib/tmpfiles.d/libpam-web3.conf"
 install -m 0644 "$TOP/policy/web3-auth-svc.policy" "$P/usr/share/blockhost/policy/web3-auth-svc.policy"
 # the service's list and the files it includes (base.inc, and sanitizer.inc for a
