@@ -6,6 +6,8 @@
  * qemu-guest-agent and extlinux, our VM-side .debs from template-packages/, the sshd
  * drop-in, a NoCloud datasource, extlinux + the syslinux MBR, then qemu-img convert to
  * qcow2.  Runs as root (loop devices, mount, chroot); slow (minutes): `make template`.
+ * Split in two (below, "The privilege split"): an unfiltered runner does the mounts and
+ * runs the tools; this process, under seccomp/blockhost-build-template, drives the steps.
  * Every mount and loop device is released on any failure.  No shell, on the host or in
  * the chroot: every tool runs from an argv (core/spawn.h), and the file edits that were
  * sed/rm/touch are done here (prov_sshd_config_fix, glob + unlink).
@@ -15,12 +17,16 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <glob.h>
+#include <grp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/file.h"
@@ -258,27 +264,47 @@ static int run_in(struct tctx *t, const char *const *argv, int timeout_s)
 	return run(av, timeout_s, NULL);
 }
 
-/* 1: the raw disk with one partition. */
-static int step_disk(struct tctx *t, long size_gb)
-{
-	int r;
+/*
+ * The privilege split (seccomp/README.md "blockhost-build-template").  The tools this
+ * program runs (losetup, mkfs.ext4, debootstrap, apt-get and dpkg's maintainer scripts in
+ * the chroot, extlinux, qemu-img) and its mounts need all of root: a filter they inherited
+ * would have to allow everything.  So, before the filter, the program forks one RUNNER:
+ * root, unfiltered, holding its own copy of the paths parsed from the command line.  It
+ * reads one request byte at a time on a socketpair (an enum bt_op, nothing else: no path,
+ * no argument, no text), performs that fixed step with the paths it already has, and
+ * answers the step's result as an int.  The BUILDER (this process) then applies
+ * policy/blockhost-build-template.policy + seccomp/blockhost-build-template (uid 0 with no
+ * capability, no exec, no mount, no socket, no ptrace, no identity change) and does
+ * everything that reads what the chroot's packages wrote (sshd_config, /boot, the
+ * syslinux MBR) and every file edit.  EOF on the socket (the builder finished, failed or
+ * was killed): the runner unmounts, detaches the loop device, removes the work directory
+ * and exits.
+ */
+enum bt_op {
+	BT_OP_FS = 1,           /* 2: losetup, mkfs.ext4, mount at root */
+	BT_OP_DEBOOTSTRAP,      /* 3: debootstrap, /dev /proc /sys bound in */
+	BT_OP_PACKAGES,         /* 4: apt-get update + install, the local .debs */
+	BT_OP_APT_CLEAN,        /* 5: apt-get clean in the chroot */
+	BT_OP_EXTLINUX,         /* 6: extlinux --install /boot/extlinux in the chroot */
+	BT_OP_RELEASE,          /* 7: unmount, loop device detached (work files kept) */
+	BT_OP_CONVERT,          /* 8: qemu-img convert to OUTPUT.tmp, 0644, renamed to OUTPUT */
+};
 
-	step(1, "raw disk and partition table");
-	if ((t->fd = open(t->raw, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
-	    ftruncate(t->fd, (off_t)size_gb << 30) < 0)
-		return sys_fail("disk", t->raw);
-	if ((r = write_mbr(t->fd, (uint64_t)size_gb << 30)) < 0)
-		fprintf(stderr, "[build-template] partition table: %s\n", bh_strerror(r));
-	return r;
-}
+static struct {
+	struct tctx t;
+	char *output, *pkgdir, *mirror, *tmp_out, *dropin;
+	const char *suite;
+	long size_gb;
+	int fd;                 /* the builder's end of the socketpair */
+	pid_t runner;
+} bt = { .t = { .binds = { "/dev", "/proc", "/sys" }, .fd = -1 }, .fd = -1, .runner = -1 };
 
 /* 2: a loop device on the partition, ext4, mounted at root. */
-static int step_fs(struct tctx *t)
+static int runner_fs(struct tctx *t)
 {
 	char off[32];
 	int r;
 
-	step(2, "loop device and ext4 file system");
 	snprintf(off, sizeof off, "%u", PART_START_SECTOR * 512u);
 	const char *av[] = { "losetup", "--find", "--show", "-o", off, t->raw, NULL };
 	if ((r = run(av, 60, &t->loop_part)) < 0)
@@ -318,12 +344,11 @@ static void debootstrap_log_tail(const struct tctx *t)
 }
 
 /* 3: debootstrap, then /dev /proc /sys bound into the chroot. */
-static int step_debootstrap(struct tctx *t, const char *suite, const char *mirror)
+static int runner_debootstrap(struct tctx *t, const char *suite, const char *mirror)
 {
 	char *p;
 	int r;
 
-	step(3, "debootstrap (this takes minutes)");
 	printf("      mirror %s, suite %s\n", mirror, suite);
 	fflush(stdout);
 	const char *av[] = { "debootstrap", "--variant=minbase", "--include", include_pkgs,
@@ -410,7 +435,7 @@ out:
 }
 
 /* 4: apt-get update + install of the packages debootstrap cannot resolve, our .debs. */
-static int step_packages(struct tctx *t, const char *pkgdir)
+static int runner_packages(struct tctx *t, const char *pkgdir)
 {
 	const char *upd[] = { "apt-get", "update", "-q", NULL };
 	const char *av[8 + sizeof apt_pkgs / sizeof apt_pkgs[0]] = {
@@ -418,12 +443,110 @@ static int step_packages(struct tctx *t, const char *pkgdir)
 	};
 	int r;
 
-	step(4, "openssh-server, cloud-init, qemu-guest-agent; VM-side packages from template-packages/");
 	for (size_t i = 0; i < sizeof apt_pkgs / sizeof apt_pkgs[0]; i++)
 		av[5 + i] = apt_pkgs[i];
 	if ((r = run_in(t, upd, 3600)) < 0 || (r = run_in(t, av, 3600)) < 0)
 		return r;
 	return install_local_debs(t, pkgdir);
+}
+
+/* 8: qemu-img convert to tmp_out, 0644, renamed to output (tmp_out removed on failure). */
+static int runner_convert(struct tctx *t, const char *output, const char *tmp_out)
+{
+	char *dir = strdup(output), *slash = dir ? strrchr(dir, '/') : NULL;
+	int r;
+
+	if (slash) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+	free(dir);
+	const char *av[] = { "qemu-img", "convert", "-q", "-c", "-f", "raw", "-O", "qcow2",
+			     t->raw, tmp_out, NULL };
+	if ((r = run(av, 3600, NULL)) < 0)
+		goto out;
+	if (chmod(tmp_out, 0644) < 0) {
+		r = sys_fail("chmod", tmp_out);
+		goto out;
+	}
+	if (rename(tmp_out, output) < 0)
+		r = sys_fail("rename", output);
+out:
+	if (r < 0)
+		unlink(tmp_out);
+	return r;
+}
+
+/* The runner: one fixed step per request byte, its result as an int; EOF: clean up. */
+static void runner_loop(int fd)
+{
+	struct tctx *t = &bt.t;
+	uint8_t op;
+
+	while (read(fd, &op, 1) == 1) {
+		int r;
+		switch (op) {
+		case BT_OP_FS: r = runner_fs(t); break;
+		case BT_OP_DEBOOTSTRAP: r = runner_debootstrap(t, bt.suite, bt.mirror); break;
+		case BT_OP_PACKAGES: r = runner_packages(t, bt.pkgdir); break;
+		case BT_OP_APT_CLEAN: {
+			const char *clean[] = { "apt-get", "clean", NULL };
+			r = run_in(t, clean, 300);
+			break;
+		}
+		case BT_OP_EXTLINUX: {
+			const char *av[] = { "extlinux", "--install", "/boot/extlinux", NULL };
+			r = run_in(t, av, 120);
+			break;
+		}
+		case BT_OP_RELEASE: release(t, true); r = 0; break;
+		case BT_OP_CONVERT: r = runner_convert(t, bt.output, bt.tmp_out); break;
+		default:
+			fprintf(stderr, "[build-template] runner: unknown request %u: stopping\n", op);
+			goto out;
+		}
+		fflush(NULL);
+		/* MSG_NOSIGNAL: a builder that died during the step must not kill the runner
+		 * with SIGPIPE before it has cleaned up */
+		if (send(fd, &r, sizeof r, MSG_NOSIGNAL) != (ssize_t)sizeof r)
+			break;
+	}
+out:
+	release(t, false);
+}
+
+/* The builder's side: one step done by the runner; its result (< 0: it said why). */
+static int runner_call(enum bt_op op)
+{
+	uint8_t b = (uint8_t)op;
+	int res;
+	ssize_t n;
+
+	fflush(NULL);
+	if (write(bt.fd, &b, 1) != 1)
+		return sys_fail("runner", "request");
+	do
+		n = read(bt.fd, &res, sizeof res);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof res) {
+		fprintf(stderr, "[build-template] the runner stopped without an answer\n");
+		return BH_ERR_CHILD;
+	}
+	return res;
+}
+
+/* 1: the raw disk with one partition. */
+static int step_disk(struct tctx *t, long size_gb)
+{
+	int r;
+
+	step(1, "raw disk and partition table");
+	if ((t->fd = open(t->raw, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+	    ftruncate(t->fd, (off_t)size_gb << 30) < 0)
+		return sys_fail("disk", t->raw);
+	if ((r = write_mbr(t->fd, (uint64_t)size_gb << 30)) < 0)
+		fprintf(stderr, "[build-template] partition table: %s\n", bh_strerror(r));
+	return r;
 }
 
 /* The template's sshd_config: prov_sshd_config_fix (keyboard-interactive on, the
@@ -473,28 +596,23 @@ static int remove_host_keys(struct tctx *t)
 }
 
 /* 5: the sshd drop-in, NoCloud, fstab, hostname; sshd_config fixed, no host keys, an
- * empty machine-id, apt's cache cleaned. */
+ * empty machine-id, apt's cache cleaned (by the runner). */
 static int step_config(struct tctx *t)
 {
-	const char *clean[] = { "apt-get", "clean", NULL };
-	char *dropin = read_text(BH_DIR_SHARE, "vm/50-blockhost.conf");
 	int r;
 
 	step(5, "sshd drop-in, cloud-init NoCloud, fstab, hostname");
 	if ((r = put(t->root, "/etc/ssh/sshd_config.d/50-blockhost.conf",
-		     dropin ? dropin : sshd_dropin, 0644)) < 0 ||
+		     bt.dropin ? bt.dropin : sshd_dropin, 0644)) < 0 ||
 	    (r = put(t->root, "/etc/cloud/cloud.cfg.d/90-blockhost.cfg",
 		     "datasource_list: [ NoCloud, None ]\n", 0644)) < 0 ||
 	    (r = put(t->root, "/etc/fstab", "LABEL=blockhost-root / ext4 errors=remount-ro 0 1\n",
 		     0644)) < 0 ||
 	    (r = put(t->root, "/etc/hostname", "blockhost-template\n", 0644)) < 0 ||
 	    (r = fix_sshd_config(t)) < 0 || (r = remove_host_keys(t)) < 0 ||
-	    (r = put(t->root, "/etc/machine-id", "", 0644)) < 0 ||
-	    (r = run_in(t, clean, 300)) < 0)
-		goto out;
-out:
-	free(dropin);
-	return r;
+	    (r = put(t->root, "/etc/machine-id", "", 0644)) < 0)
+		return r;
+	return runner_call(BT_OP_APT_CLEAN);
 }
 
 /* 6: extlinux on the newest kernel/initrd, the syslinux MBR boot code; *ret_kernel. */
@@ -520,9 +638,8 @@ static int step_boot(struct tctx *t, char **ret_kernel)
 		r = sys_fail("mkdir", d);
 		goto out;
 	}
-	const char *av[] = { "extlinux", "--install", "/boot/extlinux", NULL };
 	if ((r = put(t->root, "/boot/extlinux/extlinux.conf", cfg, 0644)) < 0 ||
-	    (r = run_in(t, av, 120)) < 0)
+	    (r = runner_call(BT_OP_EXTLINUX)) < 0)
 		goto out;
 	if ((r = copy_boot_code(t->fd, mbr)) < 0) {
 		fprintf(stderr, "[build-template] MBR boot code %s: %s\n", mbr, bh_strerror(r));
@@ -536,29 +653,6 @@ out:
 	return r;
 }
 
-/* 8: qemu-img convert to tmp_out, 0644, renamed to output. */
-static int step_convert(struct tctx *t, const char *output, const char *tmp_out)
-{
-	char *dir = strdup(output), *slash = dir ? strrchr(dir, '/') : NULL;
-	int r;
-
-	step(8, "convert to qcow2");
-	if (slash) {
-		*slash = '\0';
-		mkdir(dir, 0755);
-	}
-	free(dir);
-	const char *av[] = { "qemu-img", "convert", "-q", "-c", "-f", "raw", "-O", "qcow2",
-			     t->raw, tmp_out, NULL };
-	if ((r = run(av, 3600, NULL)) < 0)
-		return r;
-	if (chmod(tmp_out, 0644) < 0)
-		return sys_fail("chmod", tmp_out);
-	if (rename(tmp_out, output) < 0)
-		return sys_fail("rename", output);
-	return 0;
-}
-
 static const struct option template_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "size", required_argument, NULL, 's' },
@@ -569,93 +663,157 @@ static const struct option template_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* The steps in order; the caller releases t. */
-static int build(struct tctx *t, long size_gb, const char *suite, const char *mirror,
-		 const char *pkgdir, const char *output, const char *tmp_out)
+/* The steps in order (the builder, under its filter). */
+static int build(struct tctx *t)
 {
 	char *kernel = NULL;
 	int r;
 
-	if ((r = step_disk(t, size_gb)) < 0 || (r = step_fs(t)) < 0 ||
-	    (r = step_debootstrap(t, suite, mirror)) < 0 || (r = step_packages(t, pkgdir)) < 0 ||
-	    (r = step_config(t)) < 0 || (r = step_boot(t, &kernel)) < 0)
+	if ((r = step_disk(t, bt.size_gb)) < 0)
+		goto out;
+	step(2, "loop device and ext4 file system");
+	if ((r = runner_call(BT_OP_FS)) < 0)
+		goto out;
+	step(3, "debootstrap (this takes minutes)");
+	if ((r = runner_call(BT_OP_DEBOOTSTRAP)) < 0)
+		goto out;
+	step(4, "openssh-server, cloud-init, qemu-guest-agent; VM-side packages from template-packages/");
+	if ((r = runner_call(BT_OP_PACKAGES)) < 0 || (r = step_config(t)) < 0 ||
+	    (r = step_boot(t, &kernel)) < 0)
 		goto out;
 	step(7, "unmount");
-	release(t, true);
+	if ((r = runner_call(BT_OP_RELEASE)) < 0)
+		goto out;
 	if (fsync(t->fd) < 0) {
 		r = sys_fail("fsync", t->raw);
 		goto out;
 	}
 	close(t->fd);
 	t->fd = -1;
-	if ((r = step_convert(t, output, tmp_out)) < 0)
+	step(8, "convert to qcow2");
+	if ((r = runner_call(BT_OP_CONVERT)) < 0)
 		goto out;
 	step(9, "done");
-	printf("      %s (%ld GiB virtual, kernel %s)\n", output, size_gb, kernel);
+	printf("      %s (%ld GiB virtual, kernel %s)\n", bt.output, bt.size_gb, kernel);
 out:
 	free(kernel);
 	return r;
 }
 
-static int cmd_build_template(int argc, char **argv)
+/*
+ * Before the sandbox (main.c: after --help/--version): the options, the root check, the
+ * paths, the mirror, the drop-in text, the work directory; then the runner is forked.
+ * 0, BH_EXIT_USAGE after a usage error, or -1 after a message.
+ */
+static int template_before_sandbox(int argc, char **argv)
 {
-	struct tctx t = { .binds = { "/dev", "/proc", "/sys" }, .fd = -1 };
-	char *output = NULL, *pkgdir = NULL, *mirror = NULL, *tmp_out = NULL;
-	const char *suite = "bookworm", *workbase = "/var/tmp";
-	long size_gb = 4;
-	int o, r = BH_ERR_INTERNAL;
+	const char *workbase = "/var/tmp";
+	int o, sv[2];
 
+	bt.suite = "bookworm";
+	bt.size_gb = 4;
 	while ((o = getopt_long(argc, argv, "", template_options, NULL)) != -1) {
 		switch (o) {
-		case 'o': free(output); output = strdup(optarg); break;
-		case 's': size_gb = strtol(optarg, NULL, 10); break;
-		case 'm': free(mirror); mirror = strdup(optarg); break;
-		case 'S': suite = optarg; break;
-		case 'p': free(pkgdir); pkgdir = strdup(optarg); break;
+		case 'o': free(bt.output); bt.output = strdup(optarg); break;
+		case 's': bt.size_gb = strtol(optarg, NULL, 10); break;
+		case 'm': free(bt.mirror); bt.mirror = strdup(optarg); break;
+		case 'S': bt.suite = optarg; break;
+		case 'p': free(bt.pkgdir); bt.pkgdir = strdup(optarg); break;
 		case 'w': workbase = optarg; break;
-		default: goto usage;
+		default: prov_usage(&prov_cmd_build_template); return BH_EXIT_USAGE;
 		}
 	}
-	if (optind != argc || size_gb < 2 || size_gb > 256)
-		goto usage;
+	if (optind != argc || bt.size_gb < 2 || bt.size_gb > 256) {
+		prov_usage(&prov_cmd_build_template);
+		return BH_EXIT_USAGE;
+	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "[build-template] must run as root (loop devices, mount, chroot)\n");
-		r = -EPERM;
-		goto out;
+		return -1;
 	}
-	if ((!output && bh_path(BH_DIR_STATE, "templates/blockhost-base.qcow2", &output) < 0) ||
-	    (!pkgdir && bh_path(BH_DIR_STATE, "template-packages", &pkgdir) < 0))
-		goto out;
-	if (!mirror && !(mirror = apt_mirror())) {
+	if ((!bt.output && bh_path(BH_DIR_STATE, "templates/blockhost-base.qcow2", &bt.output) < 0) ||
+	    (!bt.pkgdir && bh_path(BH_DIR_STATE, "template-packages", &bt.pkgdir) < 0)) {
+		fprintf(stderr, "[build-template] out of memory\n");
+		return -1;
+	}
+	if (!bt.mirror && !(bt.mirror = apt_mirror())) {
 		fprintf(stderr, "[build-template] no Debian mirror found in the apt sources; "
 			"pass --mirror URL\n");
-		r = BH_ERR_CONFIG;
-		goto out;
+		return -1;
 	}
-	if (asprintf(&t.work, "%s/bh-template.XXXXXX", workbase) < 0 || !mkdtemp(t.work) ||
-	    asprintf(&t.raw, "%s/disk.raw", t.work) < 0 || asprintf(&t.root, "%s/root", t.work) < 0 ||
-	    asprintf(&tmp_out, "%s.tmp", output) < 0 || mkdir(t.root, 0755) < 0) {
-		r = sys_fail("work directory under", workbase);
-		goto out;
+	bt.dropin = read_text(BH_DIR_SHARE, "vm/50-blockhost.conf");
+	if (asprintf(&bt.t.work, "%s/bh-template.XXXXXX", workbase) < 0 || !mkdtemp(bt.t.work)) {
+		free(bt.t.work);
+		bt.t.work = NULL;
+		sys_fail("work directory under", workbase);
+		return -1;
 	}
-	if ((r = build(&t, size_gb, suite, mirror, pkgdir, output, tmp_out)) < 0)
-		unlink(tmp_out);
-out:
-	if (t.fd >= 0)
-		close(t.fd);
-	release(&t, false);
-	free(t.work); free(t.raw); free(t.root);
-	free(output); free(pkgdir); free(mirror); free(tmp_out);
+	if (asprintf(&bt.t.raw, "%s/disk.raw", bt.t.work) < 0 ||
+	    asprintf(&bt.t.root, "%s/root", bt.t.work) < 0 ||
+	    asprintf(&bt.tmp_out, "%s.tmp", bt.output) < 0 || mkdir(bt.t.root, 0755) < 0) {
+		sys_fail("work directory", bt.t.work);
+		release(&bt.t, false);
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		sys_fail("runner", "socketpair");
+		release(&bt.t, false);
+		return -1;
+	}
+	fflush(NULL);
+	if ((bt.runner = fork()) < 0) {
+		sys_fail("runner", "fork");
+		close(sv[0]);
+		close(sv[1]);
+		release(&bt.t, false);
+		return -1;
+	}
+	if (bt.runner == 0) {
+		close(sv[0]);
+		/* a closed stdout (| head) must not kill it before it has cleaned up; the
+		 * tools it runs get every signal back at their default (core/spawn.h) */
+		signal(SIGPIPE, SIG_IGN);
+		runner_loop(sv[1]);
+		fflush(NULL);
+		_exit(0);
+	}
+	close(sv[1]);
+	bt.fd = sv[0];
+	/* the builder's [identity] is root:root with no supplementary group; a root shell
+	 * may carry some (su, a container's root): dropped here, the runner keeps them */
+	if (setgroups(0, NULL) < 0) {
+		sys_fail("setgroups", "");
+		return -1;
+	}
+	/* a runner that died: write() fails with EPIPE and the step says so (the builder
+	 * executes nothing, so no program inherits the ignored signal) */
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static int cmd_build_template(int argc, char **argv)
+{
+	int r, st;
+
+	(void)argc;
+	(void)argv;   /* template_before_sandbox parsed them */
+	r = build(&bt.t);
+	if (bt.t.fd >= 0)
+		close(bt.t.fd);
+	/* EOF: the runner releases the mounts and the loop device, removes the work
+	 * directory and exits; wait for it so nothing is left when this program returns */
+	close(bt.fd);
+	while (waitpid(bt.runner, &st, 0) < 0 && errno == EINTR)
+		;
+	free(bt.t.work); free(bt.t.raw); free(bt.t.root);
+	free(bt.output); free(bt.pkgdir); free(bt.mirror); free(bt.tmp_out); free(bt.dropin);
 	return r < 0 ? 1 : 0;
-usage:
-	prov_usage(&prov_cmd_build_template);
-	free(output); free(pkgdir); free(mirror);
-	return 2;
 }
 
 const struct prov_cmd prov_cmd_build_template = {
 	.name = "build-template", .run = cmd_build_template, .options = template_options,
 	.usage = "blockhost-build-template [--output PATH] [--size GB (4)] [--mirror URL] "
 		 "[--suite bookworm] [--packages-dir DIR] [--work-dir DIR]",
-	.sandbox = PROV_SANDBOX_NONE,
+	.sandbox = PROV_SANDBOX_FULL, .service = "blockhost-build-template",
+	.before_sandbox = template_before_sandbox,
 };

@@ -85,23 +85,26 @@ static void quiet_virt(void *ud, virErrorPtr e)
 /*
  * policy/blockhost-provisioner.policy + seccomp/blockhost-provisioner at the start of a
  * verb, create included (its seed tool runs in a helper forked before the filter:
- * cmd-create.c).  build-template (root, debootstrap) applies neither.  NSS is loaded first so no module is dlopen'ed under the filter.
+ * cmd-create.c); build-template applies its own (cmd->service:
+ * blockhost-build-template; its tools run in a runner forked before the filter,
+ * cmd-build-template.c).  NSS is loaded first so no module is dlopen'ed under the filter.
  */
 static int sandbox(const struct prov_cmd *cmd)
 {
 	struct bh_msg m = { "" };
 	struct bh_policy *p = NULL;
+	const char *service = cmd->service ? cmd->service : PROV_SERVICE;
 	int r;
 
 	if (cmd->sandbox == PROV_SANDBOX_NONE)
 		return 0;
 	(void)getpwuid(getuid());
 	if (cmd->sandbox == PROV_SANDBOX_POLICY_ONLY) {
-		if ((r = bh_policy_load(NULL, PROV_SERVICE, &p, &m)) == 0)
+		if ((r = bh_policy_load(NULL, service, &p, &m)) == 0)
 			r = bh_sandbox_apply_policy(p, BH_SANDBOX_CHECK_IDENTITY, &m);
 		bh_policy_free(p);
 	} else {
-		r = bh_sandbox_apply(PROV_SERVICE,
+		r = bh_sandbox_apply(service,
 				     BH_SANDBOX_ALLOW_DEBUG_ENV | BH_SANDBOX_CHECK_IDENTITY, &m);
 	}
 	if (r < 0) { /* the errno once: most messages end with it already */
@@ -206,8 +209,8 @@ int main(int argc, char **argv)
 		say("libvirt initialisation failed");
 		return 1;
 	}
-	if (cmd->before_sandbox && cmd->before_sandbox(argc, argv) < 0)
-		return 1;
+	if (cmd->before_sandbox && (rc = cmd->before_sandbox(argc, argv)) != 0)
+		return rc < 0 ? 1 : rc;
 	if (sandbox(cmd) < 0) {
 		if (cmd->on_sandbox_error) {
 			cmd->on_sandbox_error(argc, argv);

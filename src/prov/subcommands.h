@@ -14,9 +14,9 @@
 #include "core/cli.h"
 
 enum prov_sandbox {
-	PROV_SANDBOX_FULL,        /* policy + seccomp (seccomp/blockhost-provisioner) */
+	PROV_SANDBOX_FULL,        /* policy + seccomp of .service (blockhost-provisioner) */
 	PROV_SANDBOX_POLICY_ONLY, /* policy file only (no verb uses it since create has its seed helper) */
-	PROV_SANDBOX_NONE,        /* build-template: root, debootstrap, mount */
+	PROV_SANDBOX_NONE,        /* neither (no verb: build-template has its own, see .service) */
 };
 
 struct prov_cmd {
@@ -26,11 +26,15 @@ struct prov_cmd {
 	const struct option *options;  /* the long options run() parses; NULL = none */
 	bool options_first;            /* options only before the first operand (guest-exec) */
 	enum prov_sandbox sandbox;
+	/* the policy/ and seccomp/ name; NULL = "blockhost-provisioner" (build-template:
+	 * "blockhost-build-template", root without capabilities) */
+	const char *service;
 	/* what the verb's contract says to print when the sandbox cannot be applied
 	 * (status: "unknown"; list: an empty list), NULL = nothing, exit 1 */
 	void (*on_sandbox_error)(int argc, char **argv);
 	/* called before the sandbox, for what the filter forbids later (gc: the fork of its
-	 * chain-check helper); < 0: exit 1.  NULL = nothing */
+	 * chain-check helper; build-template: its options and its runner); < 0: exit 1,
+	 * > 0: that exit code (a usage error, printed).  NULL = nothing */
 	int (*before_sandbox)(int argc, char **argv);
 };
 

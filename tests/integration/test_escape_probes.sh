@@ -17,7 +17,8 @@ chmod 0755 "$T"
 
 # Each service under its own test user (the production users do not exist here); the root
 # agent's row is its request reader: nobody, no capabilities, seccomp/blockhost-root-agent;
-# blockhost-root-agent-handler is its connection handler's checker: root, no capabilities.
+# blockhost-root-agent-handler is its connection handler's checker: root, no capabilities;
+# blockhost-build-template is the template tool's builder half: root, no capabilities.
 bh_policy_copy
 bh_policy_identity blockhost-root-agent nobody nogroup
 sed -i 's/^keep = .*/keep =/' "$T/policy/blockhost-root-agent.policy"
@@ -29,13 +30,14 @@ bh_policy_identity blockhost-wizard games games
 bh_policy_identity blockhost-signup mail mail
 declare -A USER=([blockhost-root-agent]=nobody [blockhost-keystore]=daemon [blockhost-engine]=bin
 	[blockhost-provisioner]=sys [web3-auth-svc]=lp [blockhost-wizard]=games [blockhost-signup]=mail
-	[blockhost-root-agent-handler]=root)
+	[blockhost-root-agent-handler]=root [blockhost-build-template]=root)
 # the sibling whose process and 0600 file the *-sibling probes aim at: engine, provisioner
 # and wizard have separate uids (policy/README.md "Users"), so each is the others' stranger
 declare -A SIB=([blockhost-root-agent]=blockhost-engine [blockhost-keystore]=blockhost-engine
 	[blockhost-engine]=blockhost-provisioner [blockhost-provisioner]=blockhost-engine
 	[web3-auth-svc]=blockhost-wizard [blockhost-wizard]=blockhost-engine
-	[blockhost-root-agent-handler]=blockhost-engine [blockhost-signup]=blockhost-engine)
+	[blockhost-root-agent-handler]=blockhost-engine [blockhost-signup]=blockhost-engine
+	[blockhost-build-template]=blockhost-engine)
 
 # targets: a root-owned 0644 file, a world-writable dir, a 0600 file of another service
 install -m 0644 /dev/null "$T/rootfile"

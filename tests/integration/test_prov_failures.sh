@@ -37,6 +37,25 @@ for v in metrics list status create; do   # create too: its seed helper is forke
 done
 ! grep -aq BH_TEST_FORBIDDEN_SYSCALL "$BIN/blockhost-vm" || fail "production blockhost-vm has the test hook"
 ok "provisioner verbs: a syscall outside the filter kills them with SIGSYS"
+# build-template (root) under seccomp/blockhost-build-template: its builder dies with
+# SIGSYS, and its runner (forked before the filter) removes the work directory at EOF
+mkdir -p "$T/tpl-work"
+rc=0; BH_TEST_FORBIDDEN_SYSCALL=1 "$TESTD" build-template --work-dir "$T/tpl-work" \
+	--output "$T/tpl-out/base.qcow2" --mirror http://127.0.0.1:9/debian > "$T/out" 2> "$T/err" || rc=$?
+[ $rc = 159 ] && grep -q "calling mount(2) under the filter" "$T/err" ||
+	fail "build-template forbidden syscall: exit $rc, expected 159 (SIGSYS): $(cat "$T/err")"
+for _ in $(seq 100); do [ -z "$(ls -A "$T/tpl-work")" ] && break; sleep 0.05; done
+[ -z "$(ls -A "$T/tpl-work")" ] || fail "build-template killed: work directory left: $(ls "$T/tpl-work")"
+# ... and under another identity than its policy's (root without capabilities) it refuses
+sed -i 's/^user = root$/user = nobody/' "$BLOCKHOST_POLICY_DIR/blockhost-build-template.policy"
+rc=0; "$BIN/blockhost-build-template" --work-dir "$T/tpl-work" --output "$T/tpl-out/base.qcow2" \
+	--mirror http://127.0.0.1:9/debian > "$T/out" 2> "$T/err" || rc=$?
+sed -i 's/^user = nobody$/user = root/' "$BLOCKHOST_POLICY_DIR/blockhost-build-template.policy"
+[ $rc = 1 ] && grep -q "blockhost-build-template.policy \[identity\] says user nobody" "$T/err" ||
+	fail "build-template, wrong identity: rc $rc $(cat "$T/err")"
+for _ in $(seq 100); do [ -z "$(ls -A "$T/tpl-work")" ] && break; sleep 0.05; done
+[ -z "$(ls -A "$T/tpl-work")" ] || fail "build-template refused: work directory left: $(ls "$T/tpl-work")"
+ok "build-template: a syscall outside its filter kills the builder (SIGSYS), a wrong identity is refused; the runner cleans up"
 
 # 1. agent down
 stop_agent
