@@ -130,6 +130,9 @@ for u in $HOST_UNITS web3-auth-svc.service; do
 	s=$(G "systemctl is-active $u" || true)
 	[ "$s" = active ] || err "$u is '$s' after set-up: $(G "journalctl -b -u $u --no-pager | tail -n 6" | tr '\n' '|')"
 done
+# a daemon killed by its own seccomp filter (status=31/SYS): the kernel's audit record names
+# the system call (type=1326 ... syscall=N)
+G "journalctl -k -b --no-pager | grep -E 'type=1326|SECCOMP' | tail -n 5" 2>/dev/null | sed 's/^/    seccomp: /' || true
 st=$(G 'runuser -u blockhost-engine -- blockhost-engine status 2>&1') || err "blockhost-engine status failed: $st"
 echo "$st" | sed 's/^/    status: /' | head -n 8
 
