@@ -89,8 +89,8 @@ G() { python3 "$QGA_PY" "$W/qga.sock" exec "$1" "${2:-120}"; }
 G 'systemctl is-system-running --wait' 300 > /dev/null 2>&1 || true
 
 HOST_UNITS="blockhost-root-agent.service blockhost-keystore.service blockhost-engine.service"
-ALL_UNITS="$HOST_UNITS blockhost-gc.timer web3-auth-svc.service"
-PKGS="blockhost-policy blockhost-common blockhost-keystore blockhost-root-agent blockhost-engine-evm blockhost-provisioner-libvirt libpam-web3"
+ALL_UNITS="$HOST_UNITS blockhost-gc.timer blockhost-signup.socket web3-auth-svc.service"
+PKGS="blockhost-policy blockhost-common blockhost-keystore blockhost-root-agent blockhost-engine-evm blockhost-provisioner-libvirt blockhost-signup libpam-web3"
 
 # ---- 3. before set-up
 say "before set-up"
@@ -107,6 +107,9 @@ for u in $HOST_UNITS; do
 	s=$(G "systemctl show -p ActiveState --value $u; systemctl show -p ConditionResult --value $u" | tr '\n' ' ' || true)
 	[ "$s" = "inactive no " ] || err "$u before set-up: '$s', expected 'inactive no' (not started: no marker)"
 done
+# the signup socket must not listen on 443 before set-up either
+s=$(G "systemctl show -p ActiveState --value blockhost-signup.socket; systemctl show -p ConditionResult --value blockhost-signup.socket" | tr '\n' ' ' || true)
+[ "$s" = "inactive no " ] || err "blockhost-signup.socket before set-up: '$s', expected 'inactive no'"
 s=$(G 'systemctl is-active web3-auth-svc.service' || true)
 [ "$s" = active ] || err "web3-auth-svc.service is '$s' (journal: $(G 'journalctl -b -u web3-auth-svc --no-pager | tail -n 5' | tr '\n' '|'))"
 [ "$bad" != "$bad_before" ] || ok "before set-up: $(echo $PKGS | wc -w) packages at $v1, units enabled, host units waiting for the marker"
@@ -127,7 +130,10 @@ for u in $HOST_UNITS web3-auth-svc.service; do
 	s=$(G "systemctl is-active $u" || true)
 	[ "$s" = active ] || err "$u is '$s' after set-up: $(G "journalctl -b -u $u --no-pager | tail -n 6" | tr '\n' '|')"
 done
-st=$(G 'runuser -u blockhost -- blockhost-engine status 2>&1') || err "blockhost-engine status failed: $st"
+# a daemon killed by its own seccomp filter (status=31/SYS): the kernel's audit record names
+# the system call (type=1326 ... syscall=N)
+G "journalctl -k -b --no-pager | grep -E 'type=1326|SECCOMP' | tail -n 5" 2>/dev/null | sed 's/^/    seccomp: /' || true
+st=$(G 'runuser -u blockhost-engine -- blockhost-engine status 2>&1') || err "blockhost-engine status failed: $st"
 echo "$st" | sed 's/^/    status: /' | head -n 8
 
 # /proc/PID/status against policy/: identity, no_new_privs, seccomp, capabilities
