@@ -10,7 +10,7 @@
 # (policy/README.md "Users"), so blockhost-wizard's and blockhost-signup's accounts must
 # exist wherever the keystore or the agent is installed.  VM-side services go with their
 # package.  A service of policy/services that is in neither list is an error.
-HOST=" blockhost-root-agent blockhost-root-agent-handler blockhost-keystore blockhost-engine blockhost-provisioner blockhost-wizard blockhost-signup "
+HOST=" blockhost-root-agent blockhost-root-agent-handler blockhost-keystore blockhost-engine blockhost-provisioner blockhost-wizard blockhost-signup blockhost-build-template "
 declare -A VMPKG=(
 	[web3-auth-svc]=libpam-web3
 )
