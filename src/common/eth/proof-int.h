@@ -32,6 +32,21 @@ struct bh_bloom_cache {
 	} e[BH_BLOOM_CACHE];
 };
 
+/*
+ * The root of a block's ordered list (receipts, transactions): checks that `list` is an array
+ * of at most BH_TRIE_MAX_ITEMS entries in block order ("transactionIndex" == position),
+ * appends each entry's consensus encoding to one buffer of at most `cap` bytes with `encode`
+ * (which may check the bytes it appended: they start at `start`), and returns the trie root
+ * of those encodings keyed by RLP(index).  `many` ("receipts") and `one` ("receipt") name
+ * the list in messages.
+ */
+struct bh_buf;
+typedef int (*bh_proof_encode_fn)(const json_t *item, struct bh_buf *out, size_t start, void *ctx,
+				  struct bh_msg *msg);
+int bh_proof_list_root(const json_t *list, const char *many, const char *one, size_t cap,
+		       bh_proof_encode_fn encode, void *ctx, uint8_t ret_root[static 32],
+		       struct bh_msg *msg) __attribute__((warn_unused_result));
+
 /* bh_receipt_encode_json with a cache (may be NULL) shared by a block's receipts. */
 struct bh_buf;
 int bh_receipt_encode_json_cached(const json_t *receipt, struct bh_buf *out, uint8_t *ret_type,

@@ -291,64 +291,26 @@ out:
 	return r;
 }
 
-int bh_transactions_root(const json_t *txs, uint8_t ret_root[static 32], struct bh_msg *msg)
+/* one full transaction: its encoding must hash to its "hash" */
+static int encode_checked_tx(const json_t *t, struct bh_buf *out, size_t start, void *ctx,
+			     struct bh_msg *msg)
 {
-	struct bh_trie_val *v = NULL;
-	size_t *off = NULL, n;
-	struct bh_buf b;
+	uint8_t h[32], want[32];
 	int r;
 
-	bh_buf_init(&b, TXS_MAX_BYTES);
-	if (!json_is_array(txs)) {
-		bh_msg_set(msg, "transactions must be an array, got %s", bh_json_type_name(txs));
-		r = BH_ERR_WRONG_TYPE;
-		goto out;
+	(void)ctx;
+	if ((r = encode_tx(t, out, msg)) < 0 || (r = bh_proof_fixed(t, "hash", want, 32, msg)) < 0)
+		return r;
+	bh_keccak256(bh_buf_ptr(out) + start, bh_buf_len(out) - start, h);
+	if (memcmp(h, want, 32) != 0) {
+		bh_msg_set(msg, "its fields hash to another transaction than its \"hash\"");
+		return BH_ERR_MISMATCH;
 	}
-	n = json_array_size(txs);
-	if (n > BH_TRIE_MAX_ITEMS) {
-		bh_msg_set(msg, "%zu transactions, more than %u", n, BH_TRIE_MAX_ITEMS);
-		r = BH_ERR_LIMIT;
-		goto out;
-	}
-	if (!(v = calloc(n + 1, sizeof(*v))) || !(off = calloc(n + 1, sizeof(*off)))) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const json_t *t = json_array_get(txs, i);
-		uint8_t h[32], want[32];
-		uint64_t ti;
-		char w[40];
-		snprintf(w, sizeof(w), "transaction %zu", i);
-		off[i] = bh_buf_len(&b);
-		if ((r = encode_tx(t, &b, msg)) < 0 ||
-		    (r = bh_proof_fixed(t, "hash", want, 32, msg)) < 0 ||
-		    (r = bh_proof_q64(t, "transactionIndex", &ti, msg)) < 0) {
-			bh_proof_prefix(msg, w);
-			goto out;
-		}
-		if (ti != i) {
-			bh_msg_set(msg, "%s: \"transactionIndex\" is %llu: transactions must be in block order",
-				   w, (unsigned long long)ti);
-			r = BH_ERR_FORMAT;
-			goto out;
-		}
-		bh_keccak256(bh_buf_ptr(&b) + off[i], bh_buf_len(&b) - off[i], h);
-		if (memcmp(h, want, 32) != 0) {
-			bh_msg_set(msg, "%s: its fields hash to another transaction than its \"hash\"", w);
-			r = BH_ERR_MISMATCH;
-			goto out;
-		}
-	}
-	off[n] = bh_buf_len(&b);
-	for (size_t i = 0; i < n; i++) {
-		v[i].p = bh_buf_ptr(&b) + off[i];
-		v[i].len = off[i + 1] - off[i];
-	}
-	r = bh_trie_root_list(v, n, ret_root, msg);
-out:
-	free(v);
-	free(off);
-	bh_buf_done(&b);
-	return r;
+	return 0;
+}
+
+int bh_transactions_root(const json_t *txs, uint8_t ret_root[static 32], struct bh_msg *msg)
+{
+	return bh_proof_list_root(txs, "transactions", "transaction", TXS_MAX_BYTES,
+				  encode_checked_tx, NULL, ret_root, msg);
 }

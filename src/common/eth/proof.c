@@ -26,45 +26,45 @@ int bh_block_header_hash(const json_t *block, uint8_t ret_hash[static 32], struc
 	return r;
 }
 
-int bh_receipts_root(const json_t *receipts, uint8_t ret_root[static 32], struct bh_msg *msg)
+int bh_proof_list_root(const json_t *list, const char *many, const char *one, size_t cap,
+		       bh_proof_encode_fn encode, void *ctx, uint8_t ret_root[static 32],
+		       struct bh_msg *msg)
 {
 	struct bh_trie_val *v = NULL;
-	struct bh_bloom_cache *cache = NULL;
 	size_t *off = NULL, n;
 	struct bh_buf b;
 	int r;
 
-	bh_buf_init(&b, RECEIPTS_MAX_BYTES);
-	if (!json_is_array(receipts)) {
-		bh_msg_set(msg, "receipts must be an array, got %s", bh_json_type_name(receipts));
+	bh_buf_init(&b, cap);
+	if (!json_is_array(list)) {
+		bh_msg_set(msg, "%s must be an array, got %s", many, bh_json_type_name(list));
 		r = BH_ERR_WRONG_TYPE;
 		goto out;
 	}
-	n = json_array_size(receipts);
+	n = json_array_size(list);
 	if (n > BH_TRIE_MAX_ITEMS) {
-		bh_msg_set(msg, "receipts: %zu entries, more than %u", n, BH_TRIE_MAX_ITEMS);
+		bh_msg_set(msg, "%s: %zu entries, more than %u", many, n, BH_TRIE_MAX_ITEMS);
 		r = BH_ERR_LIMIT;
 		goto out;
 	}
-	if (!(v = calloc(n + 1, sizeof(*v))) || !(off = calloc(n + 1, sizeof(*off))) ||
-	    !(cache = calloc(1, sizeof(*cache)))) {
+	if (!(v = calloc(n + 1, sizeof(*v))) || !(off = calloc(n + 1, sizeof(*off)))) {
 		r = -ENOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const json_t *rc = json_array_get(receipts, i);
+		const json_t *it = json_array_get(list, i);
 		uint64_t ti;
 		char w[40];
-		snprintf(w, sizeof(w), "receipt %zu", i);
+		snprintf(w, sizeof(w), "%s %zu", one, i);
 		off[i] = bh_buf_len(&b);
-		if ((r = bh_receipt_encode_json_cached(rc, &b, NULL, NULL, cache, msg)) < 0 ||
-		    (r = bh_proof_q64(rc, "transactionIndex", &ti, msg)) < 0) {
+		if ((r = encode(it, &b, off[i], ctx, msg)) < 0 ||
+		    (r = bh_proof_q64(it, "transactionIndex", &ti, msg)) < 0) {
 			bh_proof_prefix(msg, w);
 			goto out;
 		}
 		if (ti != i) {
-			bh_msg_set(msg, "%s: \"transactionIndex\" is %llu: receipts must be in block order",
-				   w, (unsigned long long)ti);
+			bh_msg_set(msg, "%s: \"transactionIndex\" is %llu: %s must be in block order",
+				   w, (unsigned long long)ti, many);
 			r = BH_ERR_FORMAT;
 			goto out;
 		}
@@ -79,8 +79,27 @@ int bh_receipts_root(const json_t *receipts, uint8_t ret_root[static 32], struct
 out:
 	free(v);
 	free(off);
-	free(cache);
 	bh_buf_done(&b);
+	return r;
+}
+
+static int encode_receipt(const json_t *rc, struct bh_buf *out, size_t start, void *ctx,
+			  struct bh_msg *msg)
+{
+	(void)start;
+	return bh_receipt_encode_json_cached(rc, out, NULL, NULL, ctx, msg);
+}
+
+int bh_receipts_root(const json_t *receipts, uint8_t ret_root[static 32], struct bh_msg *msg)
+{
+	struct bh_bloom_cache *cache = calloc(1, sizeof(*cache));
+	int r;
+
+	if (!cache)
+		return -ENOMEM;
+	r = bh_proof_list_root(receipts, "receipts", "receipt", RECEIPTS_MAX_BYTES, encode_receipt,
+			       cache, ret_root, msg);
+	free(cache);
 	return r;
 }
 
