@@ -123,23 +123,7 @@ static inline int bh_proof_fixed(const json_t *o, const char *key, uint8_t *ret,
 static inline int bh_proof_hexstr(const json_t *v, const char **ret_hex, size_t *ret_n,
 				  struct bh_msg *msg)
 {
-	if (!json_is_string(v)) {
-		bh_msg_set(msg, "data must be a string, got %s", bh_json_type_name(v));
-		return BH_ERR_WRONG_TYPE;
-	}
-	const char *s = json_string_value(v);
-	size_t len = json_string_length(v);
-	if (len < 2 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) {
-		bh_msg_set(msg, "data must start with 0x");
-		return BH_ERR_FORMAT;
-	}
-	if ((len - 2) % 2) {
-		bh_msg_set(msg, "data has an odd number of hex digits");
-		return BH_ERR_LENGTH;
-	}
-	*ret_hex = s + 2;
-	*ret_n = (len - 2) / 2;
-	return 0;
+	return bh_rpc_parse_hexstr(v, ret_hex, ret_n, msg);
 }
 
 /*

@@ -88,7 +88,7 @@ int bh_rpc_parse_quantity256(const json_t *v, uint8_t ret[static 32], struct bh_
 	return 0;
 }
 
-static int data_str(const json_t *v, const char **ret_hex, size_t *ret_bytes, struct bh_msg *msg)
+int bh_rpc_parse_hexstr(const json_t *v, const char **ret_hex, size_t *ret_bytes, struct bh_msg *msg)
 {
 	if (!json_is_string(v)) {
 		bh_msg_set(msg, "data must be a string, got %s", bh_json_type_name(v));
@@ -113,7 +113,7 @@ int bh_rpc_parse_fixed(const json_t *v, uint8_t *ret, size_t n, struct bh_msg *m
 {
 	const char *h;
 	size_t nb;
-	int r = data_str(v, &h, &nb, msg);
+	int r = bh_rpc_parse_hexstr(v, &h, &nb, msg);
 	if (r < 0)
 		return r;
 	if (nb != n) {
@@ -136,7 +136,7 @@ int bh_rpc_parse_data(const json_t *v, size_t cap, struct bh_buf *ret, struct bh
 	const char *h;
 	size_t nb;
 	uint8_t *p;
-	int r = data_str(v, &h, &nb, msg);
+	int r = bh_rpc_parse_hexstr(v, &h, &nb, msg);
 	if (r < 0)
 		return r;
 	if (nb > cap) {

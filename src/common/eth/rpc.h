@@ -167,6 +167,9 @@ void bh_rpc_receipt_clear(struct bh_rpc_receipt *r);
 int bh_rpc_get_receipt(struct bh_rpc *c, const uint8_t hash[static 32],
 		       struct bh_rpc_receipt *ret, struct bh_msg *msg);
 
+/* A "0x" + even-hex data string: *ret_hex past the prefix, *ret_bytes bytes; not decoded. */
+int bh_rpc_parse_hexstr(const json_t *v, const char **ret_hex, size_t *ret_bytes,
+			struct bh_msg *msg) __attribute__((warn_unused_result));
 /* ---- parsers (rpc-parse.c): untrusted JSON → typed values; no I/O ---- */
 /*
  * The reply envelope in body: object with "jsonrpc": "2.0", "id" == id, and exactly one of
