@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to the root agent's daemon (agent.c: the monitor, reader and handler;
+ * Private to the root agent's daemon (agent.c: the monitor and reader; agent-handler.c: the handler;
  * agent-config.c: its options, its policy's [socket] and [reader] sections and the plugin
  * user, [libvirt]).
  */
@@ -18,7 +18,7 @@
 #include "sandbox/seccomp.h"
 
 #define SERVICE "blockhost-root-agent"
-/* the connection handler's checker (agent.c): policy/ and seccomp/ files of this name */
+/* the connection handler's checker (agent-handler.c): policy/ and seccomp/ files of this name */
 #define HANDLER_SERVICE "blockhost-root-agent-handler"
 #define NOBODY 65534
 #define PLUGIN_USER_DEFAULT "blockhost-agent-plugin"
@@ -55,6 +55,8 @@ struct opts {
 };
 
 void agent_usage(FILE *f);
+/* agent-handler.c: serve one connection (launcher + checker); never returns */
+_Noreturn void agent_serve(const struct opts *o, int fd, int ctl);
 int agent_socket_policy(const struct bh_policy *pol, struct opts *o, struct bh_msg *msg);
 int agent_reader_policy(const struct bh_policy *pol, struct opts *o, struct bh_msg *msg);
 void agent_resolve_plugin_user(struct opts *o);

@@ -11,15 +11,15 @@ AGENT_LIBS     = $(AGENT_LIB_OBJS) $(LIBCOMMON) $(COMMON_LIBS)
 PROGRAMS += $(BUILD)/bin/blockhost-root-agent $(BUILD)/bin/blockhost-sign-plugin \
             $(BUILD)/bin/blockhost-verify-plugin
 
-$(BUILD)/bin/blockhost-root-agent: $(BUILD)/obj/agent/agent.o $(BUILD)/obj/agent/agent-config.o $(AGENT_LIB_OBJS) $(LIBCOMMON)
+$(BUILD)/bin/blockhost-root-agent: $(BUILD)/obj/agent/agent.o $(BUILD)/obj/agent/agent-handler.o $(BUILD)/obj/agent/agent-config.o $(AGENT_LIB_OBJS) $(LIBCOMMON)
 	$(call link)
 # Test build (never installed): the agent with the BH_TEST_HOOKS forbidden-syscall hook
-# (sandbox/apply.h) in its request reader, for test_agent_plugins.sh.
-$(BUILD)/obj/agent/agent-test.o: src/agent/agent.c
+# (sandbox/apply.h) in its request reader and handler's checker, for test_agent_plugins.sh.
+$(BUILD)/obj/agent/%-test.o: src/agent/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_ALL) -DBH_TEST_HOOKS -c $< -o $@
-$(BUILD)/tests/helpers/blockhost-root-agent-testd: $(BUILD)/obj/agent/agent-test.o $(BUILD)/obj/agent/agent-config.o $(AGENT_LIB_OBJS) $(LIBCOMMON)
+$(BUILD)/tests/helpers/blockhost-root-agent-testd: $(BUILD)/obj/agent/agent-test.o $(BUILD)/obj/agent/agent-handler-test.o $(BUILD)/obj/agent/agent-config.o $(AGENT_LIB_OBJS) $(LIBCOMMON)
 	$(call link)
 CHECK_DEPS += $(BUILD)/tests/helpers/blockhost-root-agent-testd
 $(BUILD)/bin/blockhost-sign-plugin: $(BUILD)/obj/agent/tools/sign-plugin.o $(AGENT_LIB_OBJS) $(LIBCOMMON)
